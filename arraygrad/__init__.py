@@ -1,0 +1,232 @@
+"""arraygrad: define-by-run automatic differentiation for any Array-API library.
+
+The module itself is an Array-API namespace whose arrays are :class:`Tensor`: code written
+against the standard becomes differentiable when handed Tensors.
+
+Examples
+--------
+>>> import arraygrad as ag
+>>> w = ag.tensor([1.0, -2.0], requires_grad=True)
+>>> loss = (ag.tanh(w) ** 2).sum()
+>>> loss.backward()
+>>> [f"{g:.4f}" for g in w.grad.tolist()]
+['0.6397', '-0.1362']
+"""
+
+from arraygrad import autograd
+from arraygrad._dtypes import (
+    DType,
+    bool,
+    complex64,
+    complex128,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    isdtype,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
+from arraygrad._info import (
+    __array_namespace_info__,
+    can_cast,
+    e,
+    finfo,
+    iinfo,
+    inf,
+    nan,
+    newaxis,
+    pi,
+    result_type,
+)
+from arraygrad.backend import (
+    Backend,
+    BackendError,
+    current_backend,
+    get_backend,
+    set_backend,
+    use_backend,
+)
+from arraygrad.creation import (
+    arange,
+    as_tensor,
+    asarray,
+    empty,
+    empty_like,
+    eye,
+    from_dlpack,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from arraygrad.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from arraygrad.ops import OPS
+from arraygrad.ops.elementwise import (
+    abs,
+    acos,
+    acosh,
+    add,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    bitwise_and,
+    bitwise_invert,
+    bitwise_or,
+    bitwise_xor,
+    ceil,
+    clip,
+    copysign,
+    cos,
+    cosh,
+    divide,
+    equal,
+    exp,
+    expm1,
+    floor,
+    floor_divide,
+    greater,
+    greater_equal,
+    hypot,
+    isfinite,
+    isinf,
+    isnan,
+    less,
+    less_equal,
+    log,
+    log1p,
+    log2,
+    log10,
+    logaddexp,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    not_equal,
+    positive,
+    pow,
+    relu,
+    remainder,
+    round,
+    sigmoid,
+    sign,
+    signbit,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    subtract,
+    tan,
+    tanh,
+    trunc,
+    where,
+)
+from arraygrad.ops.indexing import index_put, scatter_add, take
+from arraygrad.ops.linalg import matmul, outer, tensordot, vecdot
+from arraygrad.ops.nn import cross_entropy, log_softmax, softmax
+from arraygrad.ops.reductions import (
+    all,
+    any,
+    argmax,
+    argmin,
+    cumulative_sum,
+    logsumexp,
+    max,
+    mean,
+    min,
+    prod,
+    std,
+    sum,
+    var,
+)
+from arraygrad.ops.shape import (
+    astype,
+    broadcast_arrays,
+    broadcast_shapes,
+    broadcast_to,
+    concat,
+    expand_dims,
+    flip,
+    matrix_transpose,
+    moveaxis,
+    permute_dims,
+    reshape,
+    roll,
+    squeeze,
+    stack,
+    tril,
+    triu,
+)
+from arraygrad.ops.transfer import clone, to
+from arraygrad.random import (
+    bernoulli,
+    manual_seed,
+    normal,
+    rand,
+    randint,
+    randn,
+    randperm,
+    uniform,
+)
+from arraygrad.tensor import Tensor
+
+from arraygrad import backends  # noqa: E402,I001  (the registry package, after the core)
+
+__version__ = "0.1.0"
+__array_api_version__ = "2024.12"
+
+# PyTorch-style aliases beside the standard's names.
+cat = concat
+permute = permute_dims
+clamp = clip
+sub = subtract
+mul = multiply
+div = divide
+neg = negative
+transpose = matrix_transpose
+unsqueeze = expand_dims
+seed = manual_seed
+float = float32  # noqa: A001 - as torch.float
+double = float64
+long = int64
+half = float16
+
+
+def is_tensor(obj: object) -> "builtins.bool":  # noqa: F821
+    """Whether ``obj`` is an arraygrad Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def devices() -> list[str]:
+    """Every device of every available backend, as ``"backend:device"`` strings."""
+    from arraygrad.backend import available as _available
+
+    return [f"{name}:{device}" for name, status in _available().items() if status.ok
+            for device in status.devices]
+
+
+def default_device() -> str:
+    """The current backend's default device."""
+    return current_backend().default_device

@@ -1,0 +1,375 @@
+"""Backends: one registered array library each, and the registry that selects one.
+
+A :class:`Backend` is data plus a few functions (no class hierarchy): the library's
+Array-API namespace, its devices, conversions in and out, random numbers, ``scatter_add``
+and optional faster kernels. Backends are declared by plugins through the
+``arraygrad_backends`` hook (see :mod:`arraygrad.hookspecs`) and loaded on first use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Protocol
+
+from arraygrad import _dtypes
+from arraygrad._dtypes import DType
+
+__all__ = [
+    "Backend", "BackendSpec", "BackendStatus", "RNG", "make_namespace",
+    "get_backend", "set_backend", "use_backend", "current_backend", "available", "names",
+    "refresh", "BackendError",
+]
+
+ENV_VAR = "ARRAYGRAD_BACKEND"
+DEFAULT_BACKEND = "numpy"
+
+
+class BackendError(ValueError):
+    """A backend could not be found or loaded, or two backends/devices were mixed."""
+
+
+class RNG(Protocol):
+    """Random numbers for one backend (the Array-API standard has none).
+
+    Every method returns a native array of the backend on ``device``.
+    """
+
+    def seed(self, seed: int) -> None: ...
+    def uniform(self, shape: tuple[int, ...], dtype: Any, device: str,
+                low: float, high: float) -> Any: ...
+    def normal(self, shape: tuple[int, ...], dtype: Any, device: str,
+               mean: float, std: float) -> Any: ...
+    def integers(self, low: int, high: int, shape: tuple[int, ...], dtype: Any,
+                 device: str) -> Any: ...
+    def permutation(self, n: int, device: str) -> Any: ...
+    def bernoulli(self, p: float, shape: tuple[int, ...], dtype: Any, device: str) -> Any: ...
+
+
+def make_namespace(raw: Any, **extras: Any) -> types.SimpleNamespace:
+    """Copy a namespace's public names into a flat object and add ``extras``.
+
+    Rules call ``xp.name`` on the hot path; a flat ``SimpleNamespace`` keeps that a dict
+    look-up while letting a backend add functions the standard lacks (``scatter_add``).
+    """
+    names = {k: getattr(raw, k) for k in dir(raw) if not k.startswith("_")}
+    names["__array_api_version__"] = getattr(raw, "__array_api_version__", "2023.12")
+    names.update(extras)
+    return types.SimpleNamespace(**names)
+
+
+@dataclass(eq=False)
+class Backend:
+    """One array library as arraygrad sees it.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``"numpy"``).
+    xp : namespace
+        The library's Array-API namespace plus ``scatter_add`` (see :func:`make_namespace`).
+    devices : tuple of str
+        Canonical device names (``"cpu"``, ``"cuda:0"``).
+    default_device : str
+        Where new tensors go when no device is given.
+    mutable : bool
+        Whether arrays can be changed in place. If False, in-place tensor ops rebind.
+    from_object : callable
+        ``from_object(obj, dtype, device, copy)`` -> native array from a Python scalar,
+        nested list, NumPy array or any DLPack-capable array. ``dtype`` is native or None.
+    to_numpy : callable
+        ``to_numpy(array)`` -> ``numpy.ndarray`` on the host.
+    device_of : callable
+        ``device_of(array)`` -> canonical device name.
+    to_device : callable
+        ``to_device(array, device)`` -> array on that device.
+    native_device : callable
+        ``native_device(device)`` -> the library's device object for ``device=`` arguments.
+    owns : callable
+        ``owns(obj)`` -> whether ``obj`` is a native array of this library.
+    rng : RNG
+        The backend's random-number source.
+    scatter_add : callable
+        ``scatter_add(target, key, values)`` -> a new array equal to ``target`` with
+        ``values`` added at ``target[key]``, repeated indices accumulating.
+    kernels : dict
+        Optional faster kernels by name (``"conv2d"``, ``"sgd_update"``...). The core
+        falls back to portable Array-API code when a name is missing.
+    default_float : DType
+        The float dtype of tensors made from Python floats (``float32``, as in PyTorch).
+    """
+
+    name: str
+    xp: Any
+    devices: tuple[str, ...]
+    default_device: str
+    mutable: bool
+    from_object: Callable[..., Any]
+    to_numpy: Callable[[Any], Any]
+    device_of: Callable[[Any], str]
+    to_device: Callable[[Any, str], Any]
+    native_device: Callable[[str], Any]
+    owns: Callable[[Any], bool]
+    rng: RNG
+    scatter_add: Callable[[Any, Any, Any], Any]
+    kernels: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    default_float: DType = _dtypes.float32
+    # Derived in __post_init__:
+    native_dtypes: dict[DType, Any] = field(default_factory=dict, repr=False)
+    dtype_of: dict[Any, DType] = field(default_factory=dict, repr=False)
+    multi_device: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        xp = self.xp
+        for ag_dtype in _dtypes.DTYPES.values():
+            native = getattr(xp, ag_dtype.name, None)
+            if native is None:
+                continue
+            try:  # the canonical object that `array.dtype` returns
+                native = xp.empty((0,), dtype=native).dtype
+            except Exception:
+                continue
+            self.native_dtypes[ag_dtype] = native
+            self.dtype_of[native] = ag_dtype
+        self.multi_device = len(self.devices) > 1
+
+    def native_dtype(self, dtype: DType | str | Any) -> Any:
+        """Native dtype for an arraygrad dtype, a name, or an already-native dtype."""
+        if isinstance(dtype, str):
+            dtype = _dtypes.dtype_from_name(dtype)
+        if isinstance(dtype, DType):
+            try:
+                return self.native_dtypes[dtype]
+            except KeyError:
+                raise TypeError(
+                    f"backend {self.name!r} has no dtype {dtype.name}; it supports "
+                    f"{', '.join(d.name for d in self.native_dtypes)}"
+                ) from None
+        if dtype in self.dtype_of:
+            return dtype
+        name = getattr(dtype, "__name__", None) or getattr(dtype, "name", None)
+        if isinstance(name, str) and name in _dtypes.DTYPES:
+            return self.native_dtype(name)
+        raise TypeError(f"backend {self.name!r} does not understand dtype {dtype!r}")
+
+    def check_device(self, device: str | None) -> str:
+        """Return a canonical device name of this backend, or raise naming the choices."""
+        if device is None:
+            return self.default_device
+        device = str(device)
+        if device == "cuda" and "cuda:0" in self.devices:
+            device = "cuda:0"
+        if device == "gpu" and "gpu:0" in self.devices:
+            device = "gpu:0"
+        if device not in self.devices:
+            raise BackendError(
+                f"backend {self.name!r} has no device {device!r}; its devices are "
+                f"{list(self.devices)}"
+            )
+        return device
+
+    def __repr__(self) -> str:
+        return f"Backend({self.name!r}, devices={list(self.devices)})"
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """A backend declaration returned by the ``arraygrad_backends`` hook.
+
+    ``load`` imports the library and builds the :class:`Backend`; it runs on first use.
+    """
+
+    name: str
+    load: Callable[[], Backend]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    """What ``available()`` reports for one declared backend."""
+
+    name: str
+    ok: bool
+    devices: tuple[str, ...] = ()
+    error: str | None = None
+    plugin: str = ""
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"{self.name}: ok, devices {', '.join(self.devices)}"
+        return f"{self.name}: unavailable ({self.error})"
+
+
+class _Registry:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.specs: dict[str, tuple[BackendSpec, str]] | None = None
+        self.loaded: dict[str, Backend] = {}
+        self.errors: dict[str, str] = {}
+        self.default_name: str | None = None
+        self.seed: int | None = None
+
+    def declared(self) -> dict[str, tuple[BackendSpec, str]]:
+        if self.specs is None:
+            from arraygrad.plugin_manager import get_plugin_manager
+
+            pm = get_plugin_manager()
+            specs: dict[str, tuple[BackendSpec, str]] = {}
+            for impl in reversed(pm.hook.arraygrad_backends.get_hookimpls()):
+                try:
+                    declared = impl.function()
+                except Exception as exc:
+                    self.errors[f"<{impl.plugin_name}>"] = f"{type(exc).__name__}: {exc}"
+                    continue
+                for spec in declared or ():
+                    specs.setdefault(spec.name, (spec, impl.plugin_name))
+            self.specs = specs
+        return self.specs
+
+
+_registry = _Registry()
+
+
+class _Local(threading.local):
+    stack: list[Backend] = []
+
+    def __init__(self) -> None:
+        self.stack = []
+
+
+_local = _Local()
+
+
+def refresh() -> None:
+    """Forget declared backends so the next look-up asks the plugins again."""
+    with _registry.lock:
+        _registry.specs = None
+        _registry.errors = {k: v for k, v in _registry.errors.items() if k in _registry.loaded}
+
+
+def names() -> list[str]:
+    """Names of every declared backend (loaded or not)."""
+    return list(_registry.declared())
+
+
+def get_backend(name: str | Backend) -> Backend:
+    """Return the loaded backend called ``name``, loading it on first use.
+
+    Raises
+    ------
+    BackendError
+        If no plugin declares ``name`` (the message lists those that do) or its library
+        failed to load (the message carries the error).
+    """
+    if isinstance(name, Backend):
+        return name
+    backend = _registry.loaded.get(name)
+    if backend is not None:
+        return backend
+    with _registry.lock:
+        backend = _registry.loaded.get(name)
+        if backend is not None:
+            return backend
+        declared = _registry.declared()
+        if name not in declared:
+            raise BackendError(
+                f"unknown backend {name!r}; available backends: "
+                f"{', '.join(sorted(declared)) or 'none'}"
+            )
+        if name in _registry.errors:
+            raise BackendError(f"backend {name!r} is unavailable: {_registry.errors[name]}")
+        spec, _plugin = declared[name]
+        try:
+            backend = spec.load()
+        except Exception as exc:
+            _registry.errors[name] = f"{type(exc).__name__}: {exc}"
+            raise BackendError(f"backend {name!r} is unavailable: {_registry.errors[name]}") from exc
+        if _registry.seed is not None:
+            backend.rng.seed(_registry.seed)
+        _registry.loaded[name] = backend
+        return backend
+
+
+def available(load: bool = True) -> dict[str, BackendStatus]:
+    """Report every declared backend: loaded with its devices, or unavailable with the error.
+
+    With ``load=True`` (default) each declared backend is loaded to learn whether it works.
+    Plugins whose entry point failed to import appear too, under the entry-point name.
+    """
+    from arraygrad.plugin_manager import plugin_failures
+
+    report: dict[str, BackendStatus] = {}
+    for name, (_spec, plugin) in _registry.declared().items():
+        if load:
+            try:
+                get_backend(name)
+            except BackendError:
+                pass
+        backend = _registry.loaded.get(name)
+        if backend is not None:
+            report[name] = BackendStatus(name, True, backend.devices, None, plugin)
+        else:
+            report[name] = BackendStatus(name, False, (), _registry.errors.get(name,
+                                         "not loaded yet"), plugin)
+    for failure in plugin_failures():
+        if failure.name not in report:
+            report[failure.name] = BackendStatus(
+                failure.name, False, (), f"plugin {failure.target} failed to import: "
+                f"{failure.error}", failure.target)
+    return report
+
+
+def current_backend() -> Backend:
+    """The backend new tensors use: the innermost ``use_backend``, else the default.
+
+    The default is the one given to :func:`set_backend`, else ``$ARRAYGRAD_BACKEND``,
+    else ``"numpy"``.
+    """
+    stack = _local.stack
+    if stack:
+        return stack[-1]
+    name = _registry.default_name
+    if name is None:
+        name = os.environ.get(ENV_VAR) or DEFAULT_BACKEND
+        _registry.default_name = name
+    return get_backend(name)
+
+
+def set_backend(name: str) -> Backend:
+    """Make ``name`` the process-wide default backend and return it.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.set_backend("numpy").name
+    'numpy'
+    """
+    backend = get_backend(name)
+    _registry.default_name = backend.name
+    return backend
+
+
+@contextlib.contextmanager
+def use_backend(name: str | Backend) -> Iterator[Backend]:
+    """Use backend ``name`` for new tensors inside a ``with`` block (this thread only)."""
+    backend = get_backend(name)
+    _local.stack.append(backend)
+    try:
+        yield backend
+    finally:
+        _local.stack.pop()
+
+
+def loaded_backends() -> list[Backend]:
+    """Backends loaded so far."""
+    return list(_registry.loaded.values())
+
+
+def seed_all(seed: int) -> None:
+    """Seed every loaded backend's RNG, and every backend loaded later."""
+    _registry.seed = seed
+    for backend in _registry.loaded.values():
+        backend.rng.seed(seed)

@@ -1,0 +1,261 @@
+"""Tensor creation: ``tensor``, ``asarray``, ``zeros``, ``ones``, ``full``, ``arange``, ...
+
+Every function takes ``dtype=``, ``device=`` and ``backend=``; without ``backend`` new
+tensors go to the current backend (``ag.set_backend`` / ``ag.use_backend`` /
+``$ARRAYGRAD_BACKEND``), except that a tensor made from an existing array keeps that
+array's backend. Python floats become ``float32`` (as in PyTorch), ints ``int64``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from arraygrad import _dtypes
+from arraygrad.backend import Backend, current_backend, get_backend, loaded_backends, names
+from arraygrad.tensor import Tensor, _make
+
+__all__ = [
+    "tensor", "asarray", "as_tensor", "from_numpy", "from_dlpack", "zeros", "ones", "empty",
+    "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "linspace", "eye",
+]
+
+
+def _python_dtype(obj: Any) -> _dtypes.DType | None:
+    """The arraygrad dtype of a Python scalar or nested list (None if not pure Python)."""
+    kinds = set()
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, bool):
+            kinds.add("b")
+        elif isinstance(item, int):
+            kinds.add("i")
+        elif isinstance(item, float):
+            kinds.add("f")
+        elif isinstance(item, complex):
+            kinds.add("c")
+        else:
+            return None
+    if "c" in kinds:
+        return _dtypes.complex64
+    if "f" in kinds or not kinds:
+        return None  # the backend's default float
+    if "i" in kinds:
+        return _dtypes.int64
+    return _dtypes.bool
+
+
+def _owner(obj: Any) -> Backend | None:
+    """The backend whose native array ``obj`` is, loading it if needed."""
+    for backend in loaded_backends():
+        if backend.owns(obj):
+            return backend
+    module = type(obj).__module__.split(".")[0]
+    for name in names():
+        if name == module or (module == "jaxlib" and name == "jax"):
+            try:
+                backend = get_backend(name)
+            except Exception:
+                return None
+            if backend.owns(obj):
+                return backend
+    return None
+
+
+def _to_native(data: Any, *, dtype=None, device=None, backend=None, copy=None):
+    """Native array and backend for ``data`` under the creation rules above."""
+    if isinstance(data, Tensor):
+        be = data._backend if backend is None else get_backend(backend)
+        arr = data._data
+        if be is not data._backend or (device is not None and str(device) != data.device):
+            from arraygrad.ops.transfer import move_array
+
+            arr = move_array(arr, data._backend, be, be.check_device(device))
+        if dtype is not None:
+            arr = be.xp.astype(arr, be.native_dtype(dtype), copy=bool(copy))
+        elif copy:
+            arr = be.xp.asarray(arr, copy=True)
+        return arr, be
+    if backend is not None:
+        be = get_backend(backend)
+    else:
+        be = None
+        if not isinstance(data, (bool, int, float, complex, list, tuple)):
+            be = _owner(data)
+        be = be or current_backend()
+    device = be.check_device(device)
+    if dtype is None and isinstance(data, (bool, int, float, complex, list, tuple)):
+        dtype = _python_dtype(data) or be.default_float
+    native = None if dtype is None else be.native_dtype(dtype)
+    try:
+        arr = be.from_object(data, dtype=native, device=device, copy=copy)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"tensor: cannot make a {be.name} tensor from "
+                        f"{type(data).__name__}: {exc}") from exc
+    return arr, be
+
+
+def _finish(arr: Any, be: Backend, requires_grad: bool) -> Tensor:
+    t = _make(arr, be, None)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor(data: Any, *, dtype=None, device: str | None = None, backend=None,
+           requires_grad: bool = False) -> Tensor:
+    """Make a new leaf tensor (always a copy) from a scalar, list, NumPy or backend array.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.tensor([[1, 2], [3, 4]]).dtype
+    arraygrad.int64
+    >>> ag.tensor([1.5]).dtype
+    arraygrad.float32
+    """
+    arr, be = _to_native(data, dtype=dtype, device=device, backend=backend, copy=True)
+    return _finish(arr, be, requires_grad)
+
+
+def asarray(obj: Any, /, *, dtype=None, device: str | None = None, copy: bool | None = None,
+            backend=None, requires_grad: bool = False) -> Tensor:
+    """Convert to a tensor, sharing memory where possible (the Array-API ``asarray``)."""
+    if isinstance(obj, Tensor) and dtype is None and device is None and backend is None \
+            and not copy and not requires_grad:
+        return obj
+    arr, be = _to_native(obj, dtype=dtype, device=device, backend=backend, copy=copy)
+    return _finish(arr, be, requires_grad)
+
+
+as_tensor = asarray
+
+
+def from_numpy(array: Any, *, backend=None, device: str | None = None) -> Tensor:
+    """A tensor from a NumPy array (shares memory on the NumPy backend)."""
+    return asarray(array, backend=backend or "numpy", device=device)
+
+
+def from_dlpack(x: Any, /, *, backend=None, device: str | None = None) -> Tensor:
+    """A tensor from any DLPack-capable array."""
+    return asarray(x, backend=backend, device=device)
+
+
+def _shape_of(shape: tuple) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    try:
+        return tuple(int(s) for s in shape)
+    except TypeError:
+        raise TypeError(f"shape must be ints, got {shape!r}") from None
+
+
+def _creation_backend(backend, device) -> tuple[Backend, str]:
+    be = get_backend(backend) if backend is not None else current_backend()
+    return be, be.check_device(device)
+
+
+def _filled(kind: str, shape: Sequence[int], dtype, device, backend, requires_grad,
+            fill: Any = None) -> Tensor:
+    be, dev = _creation_backend(backend, device)
+    native = be.native_dtype(dtype if dtype is not None else be.default_float)
+    xp = be.xp
+    if kind == "full":
+        arr = xp.full(shape, fill, dtype=native, device=_native_device(be, dev))
+    else:
+        arr = getattr(xp, kind)(shape, dtype=native, device=_native_device(be, dev))
+    return _finish(arr, be, requires_grad)
+
+
+def _native_device(be: Backend, device: str) -> Any:
+    # Native device object for xp creation functions (from an existing array's device).
+    return be.native_device(device)
+
+
+def zeros(*shape, dtype=None, device: str | None = None, backend=None,
+          requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros; ``zeros(2, 3)`` and ``zeros((2, 3))`` both work."""
+    return _filled("zeros", _shape_of(shape), dtype, device, backend, requires_grad)
+
+
+def ones(*shape, dtype=None, device: str | None = None, backend=None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of ones."""
+    return _filled("ones", _shape_of(shape), dtype, device, backend, requires_grad)
+
+
+def empty(*shape, dtype=None, device: str | None = None, backend=None,
+          requires_grad: bool = False) -> Tensor:
+    """An uninitialized tensor."""
+    return _filled("empty", _shape_of(shape), dtype, device, backend, requires_grad)
+
+
+def full(shape, fill_value: Any, *, dtype=None, device: str | None = None, backend=None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value`` (dtype inferred from it when not given)."""
+    if dtype is None:
+        dtype = _python_dtype(fill_value)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return _filled("full", shape, dtype, device, backend, requires_grad, fill_value)
+
+
+def _like(x: Tensor, dtype, device):
+    return dict(dtype=dtype if dtype is not None else x.dtype,
+                device=device if device is not None else x.device, backend=x._backend)
+
+
+def zeros_like(x: Tensor, /, *, dtype=None, device: str | None = None,
+               requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape (and by default dtype, device, backend) of ``x``."""
+    return zeros(x.shape, requires_grad=requires_grad, **_like(x, dtype, device))
+
+
+def ones_like(x: Tensor, /, *, dtype=None, device: str | None = None,
+              requires_grad: bool = False) -> Tensor:
+    """Ones with the shape (and by default dtype, device, backend) of ``x``."""
+    return ones(x.shape, requires_grad=requires_grad, **_like(x, dtype, device))
+
+
+def empty_like(x: Tensor, /, *, dtype=None, device: str | None = None,
+               requires_grad: bool = False) -> Tensor:
+    """Uninitialized, with the shape (and by default dtype, device, backend) of ``x``."""
+    return empty(x.shape, requires_grad=requires_grad, **_like(x, dtype, device))
+
+
+def full_like(x: Tensor, /, fill_value: Any, *, dtype=None, device: str | None = None,
+              requires_grad: bool = False) -> Tensor:
+    """``fill_value`` everywhere, with the shape (and by default dtype...) of ``x``."""
+    return full(x.shape, fill_value, requires_grad=requires_grad, **_like(x, dtype, device))
+
+
+def arange(start: float, /, stop: float | None = None, step: float = 1, *, dtype=None,
+           device: str | None = None, backend=None, requires_grad: bool = False) -> Tensor:
+    """Evenly spaced values in ``[start, stop)``; int64 for int arguments, else float32."""
+    be, dev = _creation_backend(backend, device)
+    if dtype is None:
+        ints = all(isinstance(v, int) for v in (start, stop, step) if v is not None)
+        dtype = _dtypes.int64 if ints else be.default_float
+    arr = be.xp.arange(start, stop, step, dtype=be.native_dtype(dtype),
+                       device=be.native_device(dev))
+    return _finish(arr, be, requires_grad)
+
+
+def linspace(start: float, stop: float, /, num: int, *, dtype=None, device: str | None = None,
+             endpoint: bool = True, backend=None, requires_grad: bool = False) -> Tensor:
+    """``num`` evenly spaced values from ``start`` to ``stop``."""
+    be, dev = _creation_backend(backend, device)
+    native = be.native_dtype(dtype if dtype is not None else be.default_float)
+    arr = be.xp.linspace(start, stop, num, dtype=native, device=be.native_device(dev),
+                         endpoint=endpoint)
+    return _finish(arr, be, requires_grad)
+
+
+def eye(n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype=None,
+        device: str | None = None, backend=None, requires_grad: bool = False) -> Tensor:
+    """A 2-D tensor with ones on diagonal ``k``."""
+    be, dev = _creation_backend(backend, device)
+    native = be.native_dtype(dtype if dtype is not None else be.default_float)
+    arr = be.xp.eye(n_rows, n_cols, k=k, dtype=native, device=be.native_device(dev))
+    return _finish(arr, be, requires_grad)

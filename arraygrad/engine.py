@@ -1,0 +1,329 @@
+"""The backward engine: iterative reverse-mode over the recorded graph.
+
+Nodes are visited in decreasing creation order (``Node.seq``), which is a topological
+order because a node is always created after the nodes of its inputs. A heap holds the
+frontier, so there is no recursion and no dependency-counting pre-pass; work is linear in
+the number of nodes reached (times log of the frontier width).
+"""
+
+from __future__ import annotations
+
+from heapq import heappop, heappush
+from typing import Any, Sequence
+
+from arraygrad.grad_mode import STATE
+from arraygrad.node import Node
+from arraygrad.tensor import Tensor, _make
+
+__all__ = ["backward", "grad"]
+
+
+def _as_tuple(x: Any) -> tuple:
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _unbroadcast(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``."""
+    gshape = tuple(g.shape)
+    lead = len(gshape) - len(shape)
+    if lead > 0:
+        g = xp.sum(g, axis=tuple(range(lead)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    if stretched:
+        g = xp.sum(g, axis=stretched, keepdims=True)
+    if tuple(g.shape) != tuple(shape):
+        g = xp.reshape(g, shape)
+    return g
+
+
+def _root_grads(roots: tuple, grads: Any, create_graph: bool, fn: str) -> list:
+    if grads is None:
+        grads = (None,) * len(roots)
+    elif isinstance(grads, Tensor) or not isinstance(grads, (list, tuple)):
+        grads = (grads,)
+    if len(grads) != len(roots):
+        raise ValueError(f"{fn}: got {len(roots)} outputs but {len(grads)} gradients")
+    out = []
+    for i, (t, g) in enumerate(zip(roots, grads)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{fn}: output {i} is a {type(t).__name__}, not a Tensor")
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"{fn}: element {i} of tensors does not require grad and does not have a "
+                f"grad_fn (shape {t.shape}, dtype {t.dtype.name}). Did you forget "
+                f"requires_grad=True on a leaf, or compute it under no_grad()?"
+            )
+        if g is None:
+            if t.size != 1:
+                raise RuntimeError(
+                    f"{fn}: grad can be implicitly created only for scalar outputs; output "
+                    f"{i} has shape {t.shape}. Pass gradient= (a tensor of that shape), or "
+                    f"reduce first, e.g. y.sum().backward()"
+                )
+            g = t._backend.xp.ones_like(t._data)
+            out.append(_make(g, t._backend, None) if create_graph else g)
+            continue
+        if not isinstance(g, Tensor):
+            g = Tensor(g, backend=t._backend, dtype=t.dtype, device=t.device)
+        if g._backend is not t._backend:
+            raise RuntimeError(
+                f"{fn}: gradient {i} is on backend {g._backend.name!r} but the output is on "
+                f"{t._backend.name!r}"
+            )
+        if g.shape != t.shape:
+            raise RuntimeError(
+                f"{fn}: gradient {i} has shape {g.shape} but output {i} has shape {t.shape}"
+            )
+        out.append(g if create_graph else g._data)
+    return out
+
+
+def _wrap(g: Any, backend: Any, create_graph: bool) -> Tensor:
+    return g if create_graph else _make(g, backend, None)
+
+
+def _run_hooks(hooks: list, g: Any, backend: Any, create_graph: bool) -> Any:
+    for hook in list(hooks):
+        result = hook(_wrap(g, backend, create_graph))
+        if result is not None:
+            if not isinstance(result, Tensor):
+                raise TypeError(f"a tensor hook must return a Tensor or None, not "
+                                f"{type(result).__name__}")
+            g = result if create_graph else result._data
+    return g
+
+
+def _version_error(node: Node, i: int, saved: int, now: int) -> RuntimeError:
+    t = node.inputs[i]
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: input {i} of '{node.op.name}' ({node.name()}; shape {t.shape}, "
+        f"dtype {t.dtype.name}) is at version {now}; expected version {saved} when it was "
+        f"saved. Compute on a copy (x.clone()) instead of modifying it in place."
+    )
+
+
+def _freed_error(node: Node) -> RuntimeError:
+    return RuntimeError(
+        f"trying to backward through the graph a second time (through '{node.op.name}'), or "
+        f"to access saved tensors after they were freed. Saved arrays are released by "
+        f"backward(); pass retain_graph=True to the first backward() or autograd.grad() "
+        f"if you need to backward through the graph again."
+    )
+
+
+def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph: bool,
+             capture: Sequence[Tensor] | None, accumulate: bool) -> dict[int, Any]:
+    """Propagate gradients from ``roots``. Returns captured gradients by id(target)."""
+    import arraygrad as ag_namespace
+
+    heap: list = []
+    pending: dict[Node, Any] = {}
+    leaves: dict[int, list] = {}
+    capture_ids = {id(t._node if t._node is not None else t) for t in capture or ()}
+    captured: dict[int, Any] = {}
+
+    for t, g in zip(roots, root_grads):
+        node = t._node
+        if node is None:
+            entry = leaves.get(id(t))
+            if entry is None:
+                leaves[id(t)] = [t, g]
+            else:
+                entry[1] = entry[1] + g
+        elif node in pending:
+            pending[node] = pending[node] + g
+        else:
+            pending[node] = g
+            heappush(heap, (-node.seq, node))
+
+    prev_mode = STATE.enabled
+    STATE.enabled = create_graph
+    try:
+        while heap:
+            node = heappop(heap)[1]
+            g = pending.pop(node)
+            if node.hooks:
+                g = _run_hooks(node.hooks, g, node.backend, create_graph)
+            if node.retained is not None:
+                owner = node.retained()
+                if owner is not None:
+                    owner.grad = (_wrap(g, node.backend, create_graph) if owner.grad is None
+                                  else owner.grad + _wrap(g, node.backend, create_graph))
+            if capture_ids and id(node) in capture_ids:
+                captured[id(node)] = g
+            arrays = node.arrays
+            if arrays is None:
+                raise _freed_error(node)
+            versions = node.versions
+            if versions is not None:
+                for i, saved in enumerate(versions):
+                    if saved is not None:
+                        now = node.inputs[i]._version_number
+                        if now != saved:
+                            raise _version_error(node, i, saved, now)
+            op = node.op
+            params = node.params
+            if create_graph:
+                xp = ag_namespace
+                ins = node.inputs
+                ans = op.forward(xp, *ins, **params) if op.uses_ans else None
+            else:
+                xp = node.backend.xp
+                ins = arrays
+                ans = node.out
+            rules = op.vjps
+            for i, edge in enumerate(node.edges):
+                if edge is None:
+                    continue
+                if op.variadic:
+                    gi = rules(xp, g, ans, *ins, argnum=i, **params)
+                else:
+                    rule = rules[i]
+                    if rule is None:  # no gradient flows to this input
+                        continue
+                    gi = rule(xp, g, ans, *ins, **params) if params else rule(xp, g, ans, *ins)
+                if gi is None:
+                    continue
+                inp = ins[i]
+                if gi.shape != inp.shape:
+                    gi = _unbroadcast(xp, gi, tuple(inp.shape))
+                if gi.dtype != inp.dtype:
+                    gi = xp.astype(gi, inp.dtype)
+                if edge.__class__ is Node:
+                    prev = pending.get(edge)
+                    if prev is None:
+                        pending[edge] = gi
+                        heappush(heap, (-edge.seq, edge))
+                    else:
+                        pending[edge] = prev + gi
+                else:
+                    entry = leaves.get(id(edge))
+                    if entry is None:
+                        leaves[id(edge)] = [edge, gi]
+                    else:
+                        entry[1] = entry[1] + gi
+            if not retain_graph:
+                node.release()
+
+        seen_arrays: set[int] = {id(g) for g in root_grads}
+        for leaf, g in leaves.values():
+            backend = leaf._backend
+            if leaf._hooks:
+                g = _run_hooks(leaf._hooks, g, backend, create_graph)
+            if capture_ids and id(leaf) in capture_ids:
+                captured[id(leaf)] = g
+            if not accumulate:
+                continue
+            if not create_graph:
+                if id(g) in seen_arrays:  # never let two .grad tensors share one array
+                    g = backend.xp.asarray(g, copy=True)
+                seen_arrays.add(id(g))
+            if leaf.grad is None:
+                leaf.grad = _wrap(g, backend, create_graph)
+            else:
+                leaf.grad = leaf.grad + _wrap(g, backend, create_graph)
+    finally:
+        STATE.enabled = prev_mode
+    return captured
+
+
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
+             retain_graph: bool | None = None, create_graph: bool = False,
+             inputs: Tensor | Sequence[Tensor] | None = None) -> None:
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves.
+
+    Parameters
+    ----------
+    tensors : Tensor or sequence of Tensor
+        Outputs to differentiate.
+    grad_tensors : Tensor, array or sequence, optional
+        The gradient of each output; required for non-scalar outputs.
+    retain_graph : bool, optional
+        Keep saved arrays so the graph can be differentiated again (default:
+        ``create_graph``).
+    create_graph : bool
+        Record the backward pass itself, so the resulting ``.grad`` can be differentiated.
+    inputs : Tensor or sequence of Tensor, optional
+        Accumulate only into these tensors' ``.grad`` (leaves or not).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> x = ag.tensor(3.0, requires_grad=True)
+    >>> ag.autograd.backward(x * x)
+    >>> x.grad.item()
+    6.0
+    """
+    roots = _as_tuple(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _root_grads(roots, grad_tensors, create_graph, "backward")
+    if inputs is None:
+        _execute(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                 capture=None, accumulate=True)
+        return
+    targets = _as_tuple(inputs)
+    captured = _execute(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                        capture=targets, accumulate=False)
+    for t in targets:
+        g = captured.get(id(t._node if t._node is not None else t))
+        if g is None:
+            continue
+        g = _wrap(g, t._backend, create_graph)
+        t.grad = g if t.grad is None else t.grad + g
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """Return the gradients of ``outputs`` with respect to ``inputs`` (no ``.grad`` is touched).
+
+    Parameters
+    ----------
+    outputs, inputs : Tensor or sequence of Tensor
+    grad_outputs : optional
+        The gradient of each output (required for non-scalar outputs).
+    retain_graph : bool, optional
+        Default: ``create_graph``.
+    create_graph : bool
+        Make the returned gradients differentiable (for Hessian-vector products).
+    allow_unused : bool
+        Return None for an input the outputs do not depend on, instead of raising.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> x = ag.tensor(2.0, requires_grad=True)
+    >>> (g,) = ag.autograd.grad(x ** 3, x, create_graph=True)
+    >>> g.item(), ag.autograd.grad(g, x)[0].item()
+    (12.0, 12.0)
+    """
+    roots = _as_tuple(outputs)
+    targets = _as_tuple(inputs)
+    for i, t in enumerate(targets):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(
+                f"grad: input {i} does not require grad"
+                + (f" (shape {t.shape}, dtype {t.dtype.name})" if isinstance(t, Tensor) else "")
+            )
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _root_grads(roots, grad_outputs, create_graph, "grad")
+    captured = _execute(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                        capture=targets, accumulate=False)
+    result = []
+    for i, t in enumerate(targets):
+        g = captured.get(id(t._node if t._node is not None else t))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {t.shape}) was not used in the graph of the "
+                    f"outputs; pass allow_unused=True to get None for it"
+                )
+            result.append(None)
+        else:
+            result.append(_wrap(g, t._backend, create_graph))
+    return tuple(result)

@@ -1,0 +1,60 @@
+"""Every arraygrad plugin hook, in one place.
+
+Plugins are modules (or objects) registered with pluggy under the project name
+``arraygrad``. Third-party packages expose them through the ``arraygrad`` entry-point group::
+
+    [project.entry-points.arraygrad]
+    mylib = "arraygrad_mylib.plugin"
+
+Built-in backends, optimizers and data sources are registered exactly the same way.
+Entry points are loaded lazily (the first time a backend, optimizer or data source is
+looked up) and one at a time: a plugin that fails to import is reported by
+``ag.backends.available()`` and ``arraygrad backends`` with its error and never breaks
+``import arraygrad``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+import pluggy
+
+if TYPE_CHECKING:
+    from arraygrad.backend import BackendSpec
+
+PROJECT = "arraygrad"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def arraygrad_backends() -> list[BackendSpec]:
+    """Declare array backends.
+
+    Called once, when the backend registry is first used. Return a list of
+    :class:`arraygrad.backend.BackendSpec`, each a name and a zero-argument ``load``
+    function that imports the array library and returns a :class:`arraygrad.backend.Backend`.
+    ``load`` runs only when that backend is first requested (or when ``available()`` is
+    asked for the full report), so declaring a backend never imports its library.
+    An exception raised by ``load`` marks the backend unavailable, with that error as reason.
+    """
+
+
+@hookspec
+def arraygrad_optimizers() -> dict[str, Callable[..., Any]]:
+    """Declare optimizers by name.
+
+    Called once, when ``ag.optim.create`` or ``ag.optim.available`` is first used. Return a
+    mapping from a lower-case name (``"adam"``) to an optimizer class whose constructor takes
+    ``(params, **hyperparameters)`` like ``ag.optim.SGD``.
+    """
+
+
+@hookspec
+def arraygrad_datasets() -> dict[str, Callable[..., Any]]:
+    """Declare data sources by name.
+
+    Called once, when ``ag.data.load_dataset`` or ``ag.data.available_datasets`` is first
+    used. Return a mapping from a name (``"digits"``) to a function that takes keyword
+    options (``path=``, ``split=``, ...) and returns a ``Dataset``.
+    """

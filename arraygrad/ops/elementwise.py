@@ -1,0 +1,254 @@
+"""Elementwise ops: arithmetic, math functions, comparisons and logic.
+
+Each op is forward plus one VJP per input, side by side. Rules return gradients with the
+output's (broadcast) shape; the engine reduces them to each input's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arraygrad.ops.registry import apply, binary, defop, unary
+from arraygrad.tensor import Tensor
+
+
+def _zeros(xp, g, ans, *args, **params):
+    # Piecewise-constant ops (floor, sign, ...): zero gradient, as in PyTorch.
+    return xp.zeros_like(g)
+
+
+# --------------------------------------------------------------------------- arithmetic
+ADD = defop("add", lambda xp, a, b: a + b,
+            (lambda xp, g, ans, a, b: g, lambda xp, g, ans, a, b: g), checks_inputs=False)
+SUBTRACT = defop("subtract", lambda xp, a, b: a - b,
+                 (lambda xp, g, ans, a, b: g, lambda xp, g, ans, a, b: -g),
+                 checks_inputs=False)
+MULTIPLY = defop("multiply", lambda xp, a, b: a * b,
+                 (lambda xp, g, ans, a, b: g * b, lambda xp, g, ans, a, b: g * a))
+DIVIDE = defop("divide", lambda xp, a, b: a / b,
+               (lambda xp, g, ans, a, b: g / b, lambda xp, g, ans, a, b: -g * a / (b * b)))
+POW = defop("pow", lambda xp, a, b: a ** b,
+            (lambda xp, g, ans, a, b: g * b * a ** (b - 1),
+             # d(a**b)/db = a**b log a; where a == 0 the limit is taken as 0 (as PyTorch).
+             lambda xp, g, ans, a, b: g * xp.where(a == 0, xp.zeros_like(ans), ans * xp.log(
+                 xp.where(a == 0, xp.ones_like(a), a)))),
+            uses_ans=True)
+FLOOR_DIVIDE = defop("floor_divide", lambda xp, a, b: a // b, None)
+REMAINDER = defop("remainder", lambda xp, a, b: a % b,
+                  (lambda xp, g, ans, a, b: g,
+                   lambda xp, g, ans, a, b: -g * xp.floor(a / b)))
+NEGATIVE = defop("negative", lambda xp, a: -a, (lambda xp, g, ans, a: -g,),
+                 checks_inputs=False)
+POSITIVE = defop("positive", lambda xp, a: +a, (lambda xp, g, ans, a: g,),
+                 checks_inputs=False)
+MAXIMUM = defop(
+    "maximum", lambda xp, a, b: xp.maximum(a, b),
+    # Ties split the gradient evenly between the two inputs (as PyTorch).
+    (lambda xp, g, ans, a, b: xp.where(a > b, g, xp.where(a == b, g / 2, xp.zeros_like(g))),
+     lambda xp, g, ans, a, b: xp.where(b > a, g, xp.where(a == b, g / 2, xp.zeros_like(g)))))
+MINIMUM = defop(
+    "minimum", lambda xp, a, b: xp.minimum(a, b),
+    (lambda xp, g, ans, a, b: xp.where(a < b, g, xp.where(a == b, g / 2, xp.zeros_like(g))),
+     lambda xp, g, ans, a, b: xp.where(b < a, g, xp.where(a == b, g / 2, xp.zeros_like(g)))))
+ATAN2 = defop("atan2", lambda xp, a, b: xp.atan2(a, b),
+              (lambda xp, g, ans, a, b: g * b / (a * a + b * b),
+               lambda xp, g, ans, a, b: -g * a / (a * a + b * b)))
+HYPOT = defop("hypot", lambda xp, a, b: xp.hypot(a, b),
+              (lambda xp, g, ans, a, b: g * a / ans, lambda xp, g, ans, a, b: g * b / ans),
+              uses_ans=True)
+LOGADDEXP = defop("logaddexp", lambda xp, a, b: xp.logaddexp(a, b),
+                  (lambda xp, g, ans, a, b: g * xp.exp(a - ans),
+                   lambda xp, g, ans, a, b: g * xp.exp(b - ans)), uses_ans=True)
+COPYSIGN = defop("copysign", lambda xp, a, b: xp.copysign(a, b),
+                 (lambda xp, g, ans, a, b: xp.where(a * ans >= 0, g, -g), None),
+                 uses_ans=True)
+
+# --------------------------------------------------------------------------- unary math
+ABS = defop("abs", lambda xp, a: xp.abs(a),
+            # Subgradient 0 at 0 (xp.sign(0) == 0), as PyTorch.
+            (lambda xp, g, ans, a: g * xp.sign(a),))
+EXP = defop("exp", lambda xp, a: xp.exp(a), (lambda xp, g, ans, a: g * ans,), uses_ans=True)
+EXPM1 = defop("expm1", lambda xp, a: xp.expm1(a), (lambda xp, g, ans, a: g * (ans + 1),),
+              uses_ans=True)
+LOG = defop("log", lambda xp, a: xp.log(a), (lambda xp, g, ans, a: g / a,))
+LOG1P = defop("log1p", lambda xp, a: xp.log1p(a), (lambda xp, g, ans, a: g / (a + 1),))
+LOG2 = defop("log2", lambda xp, a: xp.log2(a),
+             (lambda xp, g, ans, a: g / (a * 0.6931471805599453),))
+LOG10 = defop("log10", lambda xp, a: xp.log10(a),
+              (lambda xp, g, ans, a: g / (a * 2.302585092994046),))
+SQRT = defop("sqrt", lambda xp, a: xp.sqrt(a), (lambda xp, g, ans, a: g / (2 * ans),),
+             uses_ans=True)
+SQUARE = defop("square", lambda xp, a: xp.square(a), (lambda xp, g, ans, a: 2 * g * a,))
+SIN = defop("sin", lambda xp, a: xp.sin(a), (lambda xp, g, ans, a: g * xp.cos(a),))
+COS = defop("cos", lambda xp, a: xp.cos(a), (lambda xp, g, ans, a: -g * xp.sin(a),))
+TAN = defop("tan", lambda xp, a: xp.tan(a), (lambda xp, g, ans, a: g * (1 + ans * ans),),
+            uses_ans=True)
+ASIN = defop("asin", lambda xp, a: xp.asin(a),
+             (lambda xp, g, ans, a: g / xp.sqrt(1 - a * a),))
+ACOS = defop("acos", lambda xp, a: xp.acos(a),
+             (lambda xp, g, ans, a: -g / xp.sqrt(1 - a * a),))
+ATAN = defop("atan", lambda xp, a: xp.atan(a), (lambda xp, g, ans, a: g / (1 + a * a),))
+SINH = defop("sinh", lambda xp, a: xp.sinh(a), (lambda xp, g, ans, a: g * xp.cosh(a),))
+COSH = defop("cosh", lambda xp, a: xp.cosh(a), (lambda xp, g, ans, a: g * xp.sinh(a),))
+TANH = defop("tanh", lambda xp, a: xp.tanh(a), (lambda xp, g, ans, a: g * (1 - ans * ans),),
+             uses_ans=True)
+ASINH = defop("asinh", lambda xp, a: xp.asinh(a),
+              (lambda xp, g, ans, a: g / xp.sqrt(a * a + 1),))
+ACOSH = defop("acosh", lambda xp, a: xp.acosh(a),
+              (lambda xp, g, ans, a: g / xp.sqrt(a * a - 1),))
+ATANH = defop("atanh", lambda xp, a: xp.atanh(a), (lambda xp, g, ans, a: g / (1 - a * a),))
+# sigmoid through tanh: never overflows, unlike 1 / (1 + exp(-x)) for very negative x.
+SIGMOID = defop("sigmoid", lambda xp, a: 0.5 * xp.tanh(0.5 * a) + 0.5,
+                (lambda xp, g, ans, a: g * ans * (1 - ans),), uses_ans=True)
+# relu: subgradient 0 at 0, as PyTorch.
+RELU = defop("relu", lambda xp, a: xp.maximum(a, 0),
+             (lambda xp, g, ans, a: xp.where(a > 0, g, xp.zeros_like(g)),))
+FLOOR = defop("floor", lambda xp, a: xp.floor(a), (_zeros,), checks_inputs=False)
+CEIL = defop("ceil", lambda xp, a: xp.ceil(a), (_zeros,), checks_inputs=False)
+ROUND = defop("round", lambda xp, a: xp.round(a), (_zeros,), checks_inputs=False)
+TRUNC = defop("trunc", lambda xp, a: xp.trunc(a), (_zeros,), checks_inputs=False)
+SIGN = defop("sign", lambda xp, a: xp.sign(a), (_zeros,), checks_inputs=False)
+CLIP = defop(
+    "clip", lambda xp, a, min=None, max=None: xp.clip(a, min=min, max=max),
+    # The gradient passes where min <= x <= max (boundaries included, as PyTorch's clamp).
+    (lambda xp, g, ans, a, min=None, max=None: xp.where(
+        _inside(a, min, max), g, xp.zeros_like(g)),))
+WHERE = defop("where", lambda xp, c, a, b: xp.where(c, a, b),
+              (None,
+               lambda xp, g, ans, c, a, b: xp.where(c, g, xp.zeros_like(g)),
+               lambda xp, g, ans, c, a, b: xp.where(c, xp.zeros_like(g), g)),
+              checks_inputs=False)
+
+
+def _inside(a, lo, hi):
+    if lo is None:
+        return a <= hi
+    if hi is None:
+        return a >= lo
+    return (a >= lo) & (a <= hi)
+
+
+# --------------------------------------------------------------- comparisons and logic
+def _nondiff(name: str, fn) -> Any:
+    return defop(name, fn, None)
+
+
+EQUAL = _nondiff("equal", lambda xp, a, b: a == b)
+NOT_EQUAL = _nondiff("not_equal", lambda xp, a, b: a != b)
+LESS = _nondiff("less", lambda xp, a, b: a < b)
+LESS_EQUAL = _nondiff("less_equal", lambda xp, a, b: a <= b)
+GREATER = _nondiff("greater", lambda xp, a, b: a > b)
+GREATER_EQUAL = _nondiff("greater_equal", lambda xp, a, b: a >= b)
+LOGICAL_AND = _nondiff("logical_and", lambda xp, a, b: xp.logical_and(a, b))
+LOGICAL_OR = _nondiff("logical_or", lambda xp, a, b: xp.logical_or(a, b))
+LOGICAL_XOR = _nondiff("logical_xor", lambda xp, a, b: xp.logical_xor(a, b))
+LOGICAL_NOT = _nondiff("logical_not", lambda xp, a: xp.logical_not(a))
+BITWISE_AND = _nondiff("bitwise_and", lambda xp, a, b: a & b)
+BITWISE_OR = _nondiff("bitwise_or", lambda xp, a, b: a | b)
+BITWISE_XOR = _nondiff("bitwise_xor", lambda xp, a, b: a ^ b)
+BITWISE_INVERT = _nondiff("bitwise_invert", lambda xp, a: ~a)
+ISNAN = _nondiff("isnan", lambda xp, a: xp.isnan(a))
+ISINF = _nondiff("isinf", lambda xp, a: xp.isinf(a))
+ISFINITE = _nondiff("isfinite", lambda xp, a: xp.isfinite(a))
+SIGNBIT = _nondiff("signbit", lambda xp, a: xp.signbit(a))
+
+
+# --------------------------------------------------------------------------- functions
+def _fn1(op, doc: str):
+    def f(x: Tensor, /) -> Tensor:
+        return unary(op, x)
+
+    f.__name__ = f.__qualname__ = op.name
+    f.__doc__ = doc
+    return f
+
+
+def _fn2(op, doc: str):
+    def f(x1: Tensor | float, x2: Tensor | float, /) -> Tensor:
+        return binary(op, x1, x2)
+
+    f.__name__ = f.__qualname__ = op.name
+    f.__doc__ = doc
+    return f
+
+
+add = _fn2(ADD, "Elementwise ``x1 + x2`` with broadcasting.")
+subtract = _fn2(SUBTRACT, "Elementwise ``x1 - x2`` with broadcasting.")
+multiply = _fn2(MULTIPLY, "Elementwise ``x1 * x2`` with broadcasting.")
+divide = _fn2(DIVIDE, "Elementwise true division ``x1 / x2`` with broadcasting.")
+pow = _fn2(POW, "Elementwise ``x1 ** x2``.")  # noqa: A001 - the standard's name
+floor_divide = _fn2(FLOOR_DIVIDE, "Elementwise ``x1 // x2`` (not differentiable).")
+remainder = _fn2(REMAINDER, "Elementwise ``x1 % x2``.")
+maximum = _fn2(MAXIMUM, "Elementwise maximum; ties split the gradient evenly.")
+minimum = _fn2(MINIMUM, "Elementwise minimum; ties split the gradient evenly.")
+atan2 = _fn2(ATAN2, "Elementwise arc tangent of ``x1 / x2`` choosing the quadrant.")
+hypot = _fn2(HYPOT, "Elementwise ``sqrt(x1**2 + x2**2)``.")
+logaddexp = _fn2(LOGADDEXP, "Elementwise ``log(exp(x1) + exp(x2))``, computed stably.")
+copysign = _fn2(COPYSIGN, "Magnitude of ``x1`` with the sign of ``x2``.")
+negative = _fn1(NEGATIVE, "Elementwise ``-x``.")
+positive = _fn1(POSITIVE, "Elementwise ``+x``.")
+abs = _fn1(ABS, "Elementwise absolute value (gradient 0 at 0).")  # noqa: A001
+exp = _fn1(EXP, "Elementwise exponential.")
+expm1 = _fn1(EXPM1, "Elementwise ``exp(x) - 1``, accurate near 0.")
+log = _fn1(LOG, "Elementwise natural logarithm.")
+log1p = _fn1(LOG1P, "Elementwise ``log(1 + x)``, accurate near 0.")
+log2 = _fn1(LOG2, "Elementwise base-2 logarithm.")
+log10 = _fn1(LOG10, "Elementwise base-10 logarithm.")
+sqrt = _fn1(SQRT, "Elementwise square root.")
+square = _fn1(SQUARE, "Elementwise ``x * x``.")
+sin = _fn1(SIN, "Elementwise sine.")
+cos = _fn1(COS, "Elementwise cosine.")
+tan = _fn1(TAN, "Elementwise tangent.")
+asin = _fn1(ASIN, "Elementwise arc sine.")
+acos = _fn1(ACOS, "Elementwise arc cosine.")
+atan = _fn1(ATAN, "Elementwise arc tangent.")
+sinh = _fn1(SINH, "Elementwise hyperbolic sine.")
+cosh = _fn1(COSH, "Elementwise hyperbolic cosine.")
+tanh = _fn1(TANH, "Elementwise hyperbolic tangent.")
+asinh = _fn1(ASINH, "Elementwise inverse hyperbolic sine.")
+acosh = _fn1(ACOSH, "Elementwise inverse hyperbolic cosine.")
+atanh = _fn1(ATANH, "Elementwise inverse hyperbolic tangent.")
+sigmoid = _fn1(SIGMOID, "Elementwise logistic sigmoid ``1 / (1 + exp(-x))``, overflow-free.")
+relu = _fn1(RELU, "Elementwise ``max(x, 0)`` (gradient 0 at 0).")
+floor = _fn1(FLOOR, "Elementwise floor (zero gradient).")
+ceil = _fn1(CEIL, "Elementwise ceiling (zero gradient).")
+round = _fn1(ROUND, "Elementwise rounding to nearest even (zero gradient).")  # noqa: A001
+trunc = _fn1(TRUNC, "Elementwise truncation toward zero (zero gradient).")
+sign = _fn1(SIGN, "Elementwise sign (zero gradient).")
+equal = _fn2(EQUAL, "Elementwise ``x1 == x2`` (boolean result).")
+not_equal = _fn2(NOT_EQUAL, "Elementwise ``x1 != x2`` (boolean result).")
+less = _fn2(LESS, "Elementwise ``x1 < x2`` (boolean result).")
+less_equal = _fn2(LESS_EQUAL, "Elementwise ``x1 <= x2`` (boolean result).")
+greater = _fn2(GREATER, "Elementwise ``x1 > x2`` (boolean result).")
+greater_equal = _fn2(GREATER_EQUAL, "Elementwise ``x1 >= x2`` (boolean result).")
+logical_and = _fn2(LOGICAL_AND, "Elementwise logical AND of boolean tensors.")
+logical_or = _fn2(LOGICAL_OR, "Elementwise logical OR of boolean tensors.")
+logical_xor = _fn2(LOGICAL_XOR, "Elementwise logical XOR of boolean tensors.")
+logical_not = _fn1(LOGICAL_NOT, "Elementwise logical NOT of a boolean tensor.")
+bitwise_and = _fn2(BITWISE_AND, "Elementwise ``x1 & x2`` for integer or boolean tensors.")
+bitwise_or = _fn2(BITWISE_OR, "Elementwise ``x1 | x2`` for integer or boolean tensors.")
+bitwise_xor = _fn2(BITWISE_XOR, "Elementwise ``x1 ^ x2`` for integer or boolean tensors.")
+bitwise_invert = _fn1(BITWISE_INVERT, "Elementwise ``~x`` for integer or boolean tensors.")
+isnan = _fn1(ISNAN, "Elementwise test for NaN.")
+isinf = _fn1(ISINF, "Elementwise test for infinity.")
+isfinite = _fn1(ISFINITE, "Elementwise test for finite values.")
+signbit = _fn1(SIGNBIT, "Elementwise test of the sign bit.")
+
+
+def clip(x: Tensor, /, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """Clamp ``x`` to ``[min, max]``; the gradient flows where ``min <= x <= max``.
+
+    ``min`` and ``max`` may be Python scalars, None, or Tensors (then they get gradients
+    too, as in ``minimum(maximum(x, min), max)``).
+    """
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x if min is None else maximum(x, min)
+        return out if max is None else minimum(out, max)
+    if min is None and max is None:
+        return positive(x)
+    return unary(CLIP, x, {"min": min, "max": max})
+
+
+def where(condition: Tensor, x1: Any, x2: Any, /) -> Tensor:
+    """Elementwise ``x1 if condition else x2`` with broadcasting."""
+    return apply(WHERE, (condition, x1, x2))

@@ -1,0 +1,157 @@
+"""Neural-network ops: softmax, log_softmax and cross-entropy, numerically stable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arraygrad.ops.elementwise import where
+from arraygrad.ops.reductions import mean
+from arraygrad.ops.reductions import sum as _sum
+from arraygrad.ops.registry import defop, unary
+from arraygrad.tensor import Tensor
+
+
+def _softmax_forward(xp, x, axis=-1):
+    e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax_forward(xp, x, axis=-1):
+    shifted = x - xp.max(x, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+
+
+SOFTMAX = defop("softmax", _softmax_forward,
+                (lambda xp, g, ans, x, axis=-1: ans * (
+                    g - xp.sum(g * ans, axis=axis, keepdims=True)),),
+                uses_ans=True, checks_inputs=False)
+LOG_SOFTMAX = defop("log_softmax", _log_softmax_forward,
+                    (lambda xp, g, ans, x, axis=-1: g - xp.exp(ans) * xp.sum(
+                        g, axis=axis, keepdims=True),),
+                    uses_ans=True, checks_inputs=False)
+
+
+def softmax(x: Tensor, /, axis: int = -1) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``axis``, stable for large inputs."""
+    return unary(SOFTMAX, x, {"axis": axis})
+
+
+def log_softmax(x: Tensor, /, axis: int = -1) -> Tensor:
+    """``x - logsumexp(x)`` along ``axis``, stable for large inputs."""
+    return unary(LOG_SOFTMAX, x, {"axis": axis})
+
+
+def _one_hot(target: Tensor, num_classes: int, dtype) -> Tensor:
+    xp = target._backend.xp
+    classes = xp.arange(num_classes, device=target._data.device
+                        if hasattr(target._data, "device") else None)
+    hot = xp.astype(xp.expand_dims(target._data, axis=-1) == classes, dtype)
+    from arraygrad.tensor import _make
+
+    return _make(hot, target._backend, None)
+
+
+def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int = -1,
+                  reduction: str = "mean", label_smoothing: float = 0.0,
+                  ignore_index: int | None = -100, weight: Tensor | None = None) -> Tensor:
+    """Cross-entropy between ``logits`` (N, C) or (N, C, ...) and ``target``.
+
+    ``target`` is either class indices (integer tensor of shape ``logits.shape`` without the
+    class axis) or class probabilities (float tensor of ``logits``' shape). Stable for large
+    logits (computed through :func:`log_softmax`).
+
+    Parameters
+    ----------
+    reduction : {"mean", "sum", "none"}
+        With class indices, "mean" averages over non-ignored targets (weighted, as PyTorch).
+    label_smoothing : float in [0, 1]
+        Mixes the target with the uniform distribution over classes.
+    ignore_index : int or None
+        Class-index targets equal to this contribute nothing (PyTorch's default -100).
+    weight : Tensor of shape (C,), optional
+        Per-class weights.
+    """
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', "
+                         f"not {reduction!r}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+                         f"{label_smoothing}")
+    if logits.ndim < 1:
+        raise ValueError("cross_entropy: logits must have a class axis; got a 0-d tensor")
+    if logits.ndim >= 2 and axis == -1 and target.ndim == logits.ndim - 1 and \
+            target.shape == logits.shape[:1] + logits.shape[2:] and logits.ndim > 2:
+        axis = 1  # PyTorch layout (N, C, d1, ...)
+    axis = axis % logits.ndim
+    num_classes = logits.shape[axis]
+    if axis != logits.ndim - 1:
+        from arraygrad.ops.shape import moveaxis
+
+        logits = moveaxis(logits, axis, -1)
+    logp = log_softmax(logits, axis=-1)
+    if target.dtype.kind in "fc":  # class probabilities
+        if target.shape != logp.shape:
+            raise ValueError(f"cross_entropy: probability targets must match the logits' "
+                             f"shape {tuple(logp.shape)}; got {target.shape}")
+        probs = target
+        if label_smoothing:
+            probs = probs * (1 - label_smoothing) + label_smoothing / num_classes
+        w = 1.0 if weight is None else weight
+        losses = -_sum(logp * probs * w, axis=-1)
+        return _reduce(losses, reduction, None)
+    if target.shape != logp.shape[:-1]:
+        raise ValueError(
+            f"cross_entropy: class-index targets must have shape {tuple(logp.shape[:-1])} "
+            f"(the logits' shape {tuple(logits.shape)} without the class axis); got "
+            f"{target.shape}"
+        )
+    _check_labels(target, num_classes, ignore_index)
+    valid = None
+    if ignore_index is not None:
+        valid_mask = target != ignore_index
+        if not bool(valid_mask.all()):
+            valid = valid_mask
+            target = where(valid_mask, target, 0)
+    hot = _one_hot(target, num_classes, logp._data.dtype)
+    if label_smoothing:
+        hot = hot * (1 - label_smoothing) + label_smoothing / num_classes
+    per_class = logp * hot
+    if weight is not None:
+        per_class = per_class * weight
+    losses = -_sum(per_class, axis=-1)
+    norm = None
+    if valid is not None or weight is not None:
+        scale = (1.0 if valid is None else valid.astype(logp.dtype))
+        if weight is not None:
+            scale = scale * _sum(weight * _one_hot(target, num_classes, logp._data.dtype),
+                                 axis=-1)
+        if valid is not None:
+            losses = losses * valid.astype(logp.dtype)
+        norm = _sum(scale) if isinstance(scale, Tensor) else None
+    return _reduce(losses, reduction, norm)
+
+
+def _check_labels(target: Tensor, num_classes: int, ignore_index: int | None) -> None:
+    if target.size == 0:
+        return
+    xp = target._backend.xp
+    data = target._data
+    if ignore_index is not None:
+        data = xp.where(data == ignore_index, xp.zeros_like(data), data)
+    lo, hi = int(xp.min(data)), int(xp.max(data))
+    if lo < 0 or hi >= num_classes:
+        raise ValueError(
+            f"cross_entropy: target class indices must be in [0, {num_classes - 1}] for "
+            f"{num_classes} classes; got values from {lo} to {hi}"
+            + (f" (ignore_index={ignore_index} is skipped)" if ignore_index is not None else "")
+        )
+
+
+def _reduce(losses: Tensor, reduction: str, norm: Any) -> Tensor:
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return _sum(losses)
+    if norm is not None:
+        return _sum(losses) / norm
+    return mean(losses)

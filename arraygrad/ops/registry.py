@@ -1,0 +1,229 @@
+"""The op registry and the dispatch hot path.
+
+Every differentiable op is one :func:`defop` call: a forward and one vector-Jacobian
+product per input, side by side, both written against an Array-API namespace ``xp``.
+For first-order gradients the engine calls a rule with the backend's raw namespace and raw
+arrays; with ``create_graph=True`` it calls the same rule with the ``arraygrad`` namespace
+and Tensors, so gradients of gradients come for free. A rule returns the gradient with the
+broadcast shape of the op's output; the engine sums it back to each input's shape.
+
+Rule signature: ``vjp(xp, g, ans, *inputs, **params)`` where ``g`` is the incoming
+gradient, ``ans`` the op's output (only when the op is declared ``uses_ans=True``, else
+None) and ``inputs`` the op's positional inputs (arrays or Python scalars).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from arraygrad.backend import BackendError
+from arraygrad.grad_mode import STATE
+from arraygrad.node import Node
+from arraygrad.tensor import Tensor, _make
+
+__all__ = ["Op", "defop", "OPS", "apply", "unary", "binary", "describe", "op_error"]
+
+_SCALARS = (int, float, bool, complex)
+_EMPTY: dict[str, Any] = {}
+
+
+class Op:
+    """One registered op: forward plus per-input VJP rules."""
+
+    __slots__ = ("name", "forward", "vjps", "uses_ans", "checks_inputs", "view", "variadic",
+                 "backward_name", "doc")
+
+    def __init__(self, name, forward, vjps, uses_ans, checks_inputs, view, variadic, doc):
+        self.name = name
+        self.forward = forward
+        self.vjps = vjps
+        self.uses_ans = uses_ans
+        self.checks_inputs = checks_inputs
+        self.view = view
+        self.variadic = variadic
+        self.backward_name = "".join(p.capitalize() for p in name.split("_")) + "Backward"
+        self.doc = doc
+
+    @property
+    def differentiable(self) -> bool:
+        """Whether the op has gradient rules."""
+        return self.vjps is not None
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+OPS: dict[str, Op] = {}
+
+
+def defop(name: str, forward: Callable[..., Any], vjps: Any = None, *, uses_ans: bool = False,
+          checks_inputs: bool = True, view: bool = False, doc: str = "") -> Op:
+    """Register an op.
+
+    Parameters
+    ----------
+    name : str
+        Unique op name (appears in errors and ``grad_fn`` names).
+    forward : callable
+        ``forward(xp, *inputs, **params)`` -> array.
+    vjps : tuple of callables, a callable, or None
+        A tuple: one rule per positional input (None where no gradient flows).
+        A single callable: a variadic op (``concat``); it is called with ``argnum=i``.
+        None: the op is not differentiable (its outputs never require grad).
+    uses_ans : bool
+        The rules read ``ans`` (the output), so it is saved.
+    checks_inputs : bool
+        The rules read input values (not only shapes), so modifying an input in place
+        before backward is an error.
+    view : bool
+        The output may share memory with input 0, so it shares input 0's version counter.
+    """
+    if name in OPS:
+        raise ValueError(f"op {name!r} is already registered")
+    variadic = vjps is not None and not isinstance(vjps, tuple)
+    op = Op(name, forward, vjps, uses_ans, checks_inputs, view, variadic, doc)
+    OPS[name] = op
+    return op
+
+
+# ----------------------------------------------------------------------------- errors
+def describe(x: Any) -> str:
+    """Short description of an op argument for error messages."""
+    if isinstance(x, Tensor):
+        return (f"Tensor(shape={x.shape}, dtype={x.dtype.name}, device={x.device!r}, "
+                f"backend={x._backend.name!r})")
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_ERROR_CLASSES = (IndexError, ZeroDivisionError, TypeError, ValueError, RuntimeError)
+
+
+def op_error(op: Op, args: tuple, params: dict, exc: Exception) -> Exception:
+    """Re-state a backend's exception with the op name, arguments and backend."""
+    cls = next((c for c in _ERROR_CLASSES if isinstance(exc, c)), RuntimeError)
+    described = ", ".join(describe(a) for a in args)
+    extra = (", " + ", ".join(f"{k}={v!r}" for k, v in params.items())) if params else ""
+    return cls(f"{op.name}: {exc} (arguments: {described}{extra})")
+
+
+def _mixed_backends(op: Op, args: tuple) -> BackendError:
+    tensors = [(i, a) for i, a in enumerate(args) if isinstance(a, Tensor)]
+    parts = ", ".join(f"argument {i} on backend {a._backend.name!r}, device {a.device!r}"
+                      for i, a in tensors)
+    return BackendError(
+        f"{op.name}: all tensors must be on the same backend; got {parts}. "
+        f"Move one explicitly, e.g. x.to(backend={tensors[0][1]._backend.name!r})"
+    )
+
+
+def _mixed_devices(op: Op, args: tuple) -> BackendError:
+    parts = ", ".join(f"argument {i} on device {a.device!r}" for i, a in enumerate(args)
+                      if isinstance(a, Tensor))
+    return BackendError(
+        f"{op.name}: all tensors must be on the same device; got {parts} "
+        f"(backend {next(a for a in args if isinstance(a, Tensor))._backend.name!r}). "
+        f"Move one explicitly with .to(device=...)"
+    )
+
+
+# ----------------------------------------------------------------------------- dispatch
+def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
+    """Apply a one-input op to a Tensor (the hot path for elementwise math)."""
+    backend = x._backend
+    data = x._data
+    try:
+        out = op.forward(backend.xp, data, **params) if params else op.forward(backend.xp, data)
+    except Exception as exc:
+        raise op_error(op, (x,), params, exc) from exc
+    if x.requires_grad and STATE.enabled and op.vjps is not None:
+        node = Node(op, backend, (data,), params, out if op.uses_ans else None, (x,),
+                    (x._node or x,),
+                    (x._version_number,) if op.checks_inputs else None)
+        result = _make(out, backend, node)
+    else:
+        result = _make(out, backend, None)
+    if op.view:
+        result._version = x._version_cell()
+    return result
+
+
+def binary(op: Op, a: Any, b: Any) -> Tensor:
+    """Apply a two-input op; either input may be a Python scalar or a foreign array."""
+    if isinstance(a, Tensor):
+        backend = a._backend
+        if isinstance(b, Tensor):
+            if b._backend is not backend:
+                raise _mixed_backends(op, (a, b))
+            bd = b._data
+            if backend.multi_device and backend.device_of(a._data) != backend.device_of(bd):
+                raise _mixed_devices(op, (a, b))
+        else:
+            bd = b if isinstance(b, _SCALARS) else backend.from_object(b)
+            b = bd
+    else:
+        backend = b._backend
+        bd = b._data
+        if not isinstance(a, _SCALARS):
+            a = backend.from_object(a)
+    ad = a._data if isinstance(a, Tensor) else a
+    try:
+        out = op.forward(backend.xp, ad, bd)
+    except Exception as exc:
+        raise op_error(op, (a, b), _EMPTY, exc) from exc
+    if STATE.enabled and op.vjps is not None:
+        a_grad = isinstance(a, Tensor) and a.requires_grad
+        b_grad = isinstance(b, Tensor) and b.requires_grad
+        if a_grad or b_grad:
+            node = Node(
+                op, backend, (ad, bd), _EMPTY, out if op.uses_ans else None, (a, b),
+                ((a._node or a) if a_grad else None, (b._node or b) if b_grad else None),
+                (_version_of(a), _version_of(b)) if op.checks_inputs else None,
+            )
+            return _make(out, backend, node)
+    return _make(out, backend, None)
+
+
+def _version_of(x: Any) -> int | None:
+    return x._version_number if isinstance(x, Tensor) else None
+
+
+def apply(op: Op, args: tuple, params: dict = _EMPTY) -> Tensor:
+    """Apply any op to a tuple of positional inputs (Tensors or constants)."""
+    backend = None
+    for a in args:
+        if isinstance(a, Tensor):
+            if backend is None:
+                backend = a._backend
+            elif a._backend is not backend:
+                raise _mixed_backends(op, args)
+    if backend is None:
+        raise TypeError(f"{op.name}: expected at least one Tensor argument, got "
+                        f"{', '.join(describe(a) for a in args)}")
+    if backend.multi_device:
+        devices = {backend.device_of(a._data) for a in args if isinstance(a, Tensor)}
+        if len(devices) > 1:
+            raise _mixed_devices(op, args)
+    arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
+    try:
+        out = op.forward(backend.xp, *arrays, **params)
+    except Exception as exc:
+        raise op_error(op, args, params, exc) from exc
+    record = False
+    if STATE.enabled and op.vjps is not None:
+        for a in args:
+            if isinstance(a, Tensor) and a.requires_grad:
+                record = True
+                break
+    if record:
+        edges = tuple((a._node or a) if isinstance(a, Tensor) and a.requires_grad else None
+                      for a in args)
+        versions = tuple(_version_of(a) for a in args) if op.checks_inputs else None
+        node = Node(op, backend, arrays, params, out if op.uses_ans else None, args, edges,
+                    versions)
+        result = _make(out, backend, node)
+    else:
+        result = _make(out, backend, None)
+    if op.view and isinstance(args[0], Tensor):
+        result._version = args[0]._version_cell()
+    return result

@@ -1,0 +1,201 @@
+"""Shape ops: reshape, permute_dims, expand_dims, squeeze, broadcast_to, concat, stack, flip,
+matrix_transpose, astype, tril/triu, roll, moveaxis."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from arraygrad.ops.reductions import normalize_axis
+from arraygrad.ops.registry import apply, defop, unary
+from arraygrad.tensor import Tensor
+
+
+def _inverse_permutation(axes: Sequence[int]) -> tuple[int, ...]:
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inverse[a] = i
+    return tuple(inverse)
+
+
+RESHAPE = defop("reshape", lambda xp, x, shape: xp.reshape(x, shape),
+                (lambda xp, g, ans, x, shape: xp.reshape(g, tuple(x.shape)),),
+                checks_inputs=False, view=True)
+PERMUTE_DIMS = defop("permute_dims", lambda xp, x, axes: xp.permute_dims(x, axes),
+                     (lambda xp, g, ans, x, axes: xp.permute_dims(
+                         g, _inverse_permutation(axes)),),
+                     checks_inputs=False, view=True)
+MATRIX_TRANSPOSE = defop("matrix_transpose", lambda xp, x: xp.matrix_transpose(x),
+                         (lambda xp, g, ans, x: xp.matrix_transpose(g),),
+                         checks_inputs=False, view=True)
+EXPAND_DIMS = defop("expand_dims", lambda xp, x, axis: xp.expand_dims(x, axis=axis),
+                    (lambda xp, g, ans, x, axis: xp.reshape(g, tuple(x.shape)),),
+                    checks_inputs=False, view=True)
+SQUEEZE = defop("squeeze", lambda xp, x, axis: xp.squeeze(x, axis=axis),
+                (lambda xp, g, ans, x, axis: xp.reshape(g, tuple(x.shape)),),
+                checks_inputs=False, view=True)
+# The engine sums a broadcast gradient back to the input's shape, so the rule is identity.
+BROADCAST_TO = defop("broadcast_to", lambda xp, x, shape: xp.broadcast_to(x, shape),
+                     (lambda xp, g, ans, x, shape: g,), checks_inputs=False, view=True)
+FLIP = defop("flip", lambda xp, x, axis=None: xp.flip(x, axis=axis),
+             (lambda xp, g, ans, x, axis=None: xp.flip(g, axis=axis),),
+             checks_inputs=False, view=True)
+ROLL = defop("roll", lambda xp, x, shift, axis=None: xp.roll(x, shift, axis=axis),
+             (lambda xp, g, ans, x, shift, axis=None: xp.roll(
+                 g, _negate(shift), axis=axis),), checks_inputs=False)
+# The engine casts a gradient to its input's dtype, so the rule is identity.
+ASTYPE = defop("astype", lambda xp, x, dtype, copy=True: xp.astype(x, dtype, copy=copy),
+               (lambda xp, g, ans, x, dtype, copy=True: g,), checks_inputs=False)
+TRIL = defop("tril", lambda xp, x, k=0: xp.tril(x, k=k),
+             (lambda xp, g, ans, x, k=0: xp.tril(g, k=k),), checks_inputs=False)
+TRIU = defop("triu", lambda xp, x, k=0: xp.triu(x, k=k),
+             (lambda xp, g, ans, x, k=0: xp.triu(g, k=k),), checks_inputs=False)
+
+
+def _negate(shift):
+    return tuple(-s for s in shift) if isinstance(shift, tuple) else -shift
+
+
+def _split_vjp(xp, g, ans, *xs, axis=0, argnum=0):
+    start = 0
+    for x in xs[:argnum]:
+        start += x.shape[axis]
+    stop = start + xs[argnum].shape[axis]
+    return g[(slice(None),) * axis + (slice(start, stop),)]
+
+
+CONCAT = defop("concat", lambda xp, *xs, axis=0: xp.concat(xs, axis=axis), _split_vjp,
+               checks_inputs=False)
+STACK = defop("stack", lambda xp, *xs, axis=0: xp.stack(xs, axis=axis),
+              lambda xp, g, ans, *xs, axis=0, argnum=0: g[(slice(None),) * axis + (argnum,)],
+              checks_inputs=False)
+
+
+def _shape_arg(shape: Any) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def reshape(x: Tensor, /, shape: Sequence[int], *, copy: bool | None = None) -> Tensor:
+    """Give ``x`` a new shape with the same number of elements (one entry may be -1)."""
+    shape = tuple(int(s) for s in shape)
+    if shape == x.shape:
+        return x if copy is False else unary(RESHAPE, x, {"shape": shape})
+    return unary(RESHAPE, x, {"shape": shape})
+
+
+def permute_dims(x: Tensor, /, axes: Sequence[int]) -> Tensor:
+    """Reorder the axes of ``x``."""
+    axes = tuple(int(a) % max(x.ndim, 1) for a in axes)
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"permute_dims: axes {axes} are not a permutation of the "
+                         f"{x.ndim} axes of a tensor of shape {x.shape}")
+    return unary(PERMUTE_DIMS, x, {"axes": axes})
+
+
+def matrix_transpose(x: Tensor, /) -> Tensor:
+    """Swap the last two axes."""
+    if x.ndim < 2:
+        raise ValueError(f"matrix_transpose needs at least 2 dimensions, got shape {x.shape}")
+    return unary(MATRIX_TRANSPOSE, x)
+
+
+def expand_dims(x: Tensor, /, *, axis: int = 0) -> Tensor:
+    """Insert a size-1 axis at ``axis``."""
+    return unary(EXPAND_DIMS, x, {"axis": axis})
+
+
+def squeeze(x: Tensor, /, axis: int | tuple[int, ...] | None = None) -> Tensor:
+    """Remove size-1 axes (``axis`` required by the standard; None removes all, as PyTorch)."""
+    if axis is None:
+        axis = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    axes = normalize_axis(axis, x.ndim)
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ValueError(f"squeeze: axis {a} of a tensor of shape {x.shape} has size "
+                             f"{x.shape[a]}, not 1")
+    return unary(SQUEEZE, x, {"axis": axes})
+
+
+def broadcast_to(x: Tensor, /, shape: Sequence[int]) -> Tensor:
+    """Broadcast ``x`` to ``shape``."""
+    return unary(BROADCAST_TO, x, {"shape": tuple(int(s) for s in shape)})
+
+
+def broadcast_arrays(*arrays: Tensor) -> list[Tensor]:
+    """Broadcast tensors against each other."""
+    shape = broadcast_shapes(*(a.shape for a in arrays))
+    return [broadcast_to(a, shape) for a in arrays]
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """The shape that the given shapes broadcast to, or a ValueError naming them."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = []
+    for i in range(ndim):
+        sizes = {s[len(s) - ndim + i] for s in shapes if len(s) - ndim + i >= 0}
+        sizes.discard(1)
+        if len(sizes) > 1:
+            raise ValueError(f"shapes {', '.join(str(tuple(s)) for s in shapes)} cannot be "
+                             f"broadcast together")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
+def flip(x: Tensor, /, *, axis: int | tuple[int, ...] | None = None) -> Tensor:
+    """Reverse the order of elements along ``axis`` (all axes by default)."""
+    return unary(FLIP, x, {"axis": axis})
+
+
+def roll(x: Tensor, /, shift: int | tuple[int, ...], *,
+         axis: int | tuple[int, ...] | None = None) -> Tensor:
+    """Roll elements along ``axis`` by ``shift`` positions."""
+    return unary(ROLL, x, {"shift": shift, "axis": axis})
+
+
+def moveaxis(x: Tensor, source: int, destination: int, /) -> Tensor:
+    """Move axis ``source`` to position ``destination``."""
+    order = [i for i in range(x.ndim) if i != source % x.ndim]
+    order.insert(destination % x.ndim, source % x.ndim)
+    return permute_dims(x, order)
+
+
+def concat(arrays: Sequence[Tensor], /, *, axis: int | None = 0) -> Tensor:
+    """Join tensors along an existing axis (flattened first when ``axis`` is None)."""
+    arrays = tuple(arrays)
+    if not arrays:
+        raise ValueError("concat: expected at least one tensor")
+    if axis is None:
+        arrays = tuple(reshape(a, (-1,)) for a in arrays)
+        axis = 0
+    axis = axis % arrays[0].ndim
+    return apply(CONCAT, arrays, {"axis": axis})
+
+
+def stack(arrays: Sequence[Tensor], /, *, axis: int = 0) -> Tensor:
+    """Join tensors along a new axis."""
+    arrays = tuple(arrays)
+    if not arrays:
+        raise ValueError("stack: expected at least one tensor")
+    axis = axis % (arrays[0].ndim + 1)
+    return apply(STACK, arrays, {"axis": axis})
+
+
+def astype(x: Tensor, dtype: Any, /, *, copy: bool = True, device: str | None = None) -> Tensor:
+    """Cast to ``dtype`` (an ``ag`` dtype or name). Gradients are cast back."""
+    native = x._backend.native_dtype(dtype)
+    if device is not None and device != x.device:
+        x = x.to(device=device)
+    if native == x._data.dtype and not copy:
+        return x
+    return unary(ASTYPE, x, {"dtype": native, "copy": copy})
+
+
+def tril(x: Tensor, /, *, k: int = 0) -> Tensor:
+    """Lower triangle of the last two axes (elements above diagonal ``k`` zeroed)."""
+    return unary(TRIL, x, {"k": k})
+
+
+def triu(x: Tensor, /, *, k: int = 0) -> Tensor:
+    """Upper triangle of the last two axes (elements below diagonal ``k`` zeroed)."""
+    return unary(TRIU, x, {"k": k})

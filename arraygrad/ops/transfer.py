@@ -1,0 +1,98 @@
+"""Moving tensors between backends and devices (differentiable), and clone/in-place helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arraygrad.backend import Backend, BackendError, get_backend, loaded_backends, names
+from arraygrad.grad_mode import STATE
+from arraygrad.node import Node
+from arraygrad.ops.registry import defop, unary
+from arraygrad.tensor import Tensor, _make
+
+
+def move_array(array: Any, src: Backend, dst: Backend, device: str) -> Any:
+    """Move a native array to ``dst`` on ``device``: DLPack first, else through host memory."""
+    if src is dst:
+        return dst.to_device(array, device)
+    try:
+        return dst.from_object(array, device=device)
+    except Exception:
+        return dst.from_object(src.to_numpy(array), device=device)
+
+
+def _transfer_vjp(xp, g, ans, x, src, src_device, dst, device):
+    if isinstance(g, Tensor):  # create_graph: move back differentiably
+        return to(g, device=src_device, backend=src)
+    return move_array(g, dst, src, src_device)
+
+
+TRANSFER = defop("to", lambda xp, x, src, src_device, dst, device: move_array(x, src, dst,
+                                                                              device),
+                 (_transfer_vjp,), checks_inputs=False)
+CLONE = defop("clone", lambda xp, x: xp.asarray(x, copy=True), (lambda xp, g, ans, x: g,),
+              checks_inputs=False)
+
+
+def backend_for_device(device: str) -> Backend:
+    """The loaded (or first declared) backend that has ``device``."""
+    for backend in loaded_backends():
+        if device in backend.devices:
+            return backend
+    for name in names():
+        try:
+            backend = get_backend(name)
+        except BackendError:
+            continue
+        if device in backend.devices or (device == "cuda" and "cuda:0" in backend.devices):
+            return backend
+    raise BackendError(f"no available backend has device {device!r}")
+
+
+def to(x: Tensor, device: str | None = None, backend: str | Backend | None = None,
+       dtype: Any = None, *, copy: bool = False) -> Tensor:
+    """Move ``x`` to another device and/or backend and/or cast it; differentiable.
+
+    With only ``device``, the tensor stays on its backend if that backend has the device,
+    else it moves to the first backend that has it. The gradient flows back to the source
+    backend and device.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> x = ag.ones(3, requires_grad=True)
+    >>> y = x.to(backend="array_api_strict")
+    >>> y.backend.name
+    'array_api_strict'
+    """
+    src = x._backend
+    if backend is not None:
+        dst = get_backend(backend)
+    elif device is None or str(device) in src.devices or (
+            str(device) == "cuda" and "cuda:0" in src.devices):
+        dst = src
+    else:
+        dst = backend_for_device(str(device))
+    src_device = x.device
+    target_device = dst.check_device(device if device is not None else (
+        src_device if dst is src else dst.default_device))
+    out = x
+    if dst is not src or target_device != src_device:
+        data = move_array(x._data, src, dst, target_device)
+        node = None
+        if x.requires_grad and STATE.enabled:
+            params = {"src": src, "src_device": src_device, "dst": dst, "device": target_device}
+            node = Node(TRANSFER, dst, (x._data,), params, None, (x,), (x._node or x,), None)
+        out = _make(data, dst, node)
+    elif copy:
+        out = unary(CLONE, x)
+    if dtype is not None:
+        from arraygrad.ops.shape import astype
+
+        out = astype(out, dtype, copy=False)
+    return out
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy of ``x`` with its own memory; gradients flow through it."""
+    return unary(CLONE, x)

@@ -1,0 +1,106 @@
+"""The pluggy plugin manager: lazy, fault-isolated loading of ``arraygrad`` entry points."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass
+from importlib import metadata
+
+import pluggy
+
+from arraygrad import hookspecs
+
+__all__ = ["get_plugin_manager", "plugin_failures", "register_plugin", "PluginFailure"]
+
+# Modules shipped with arraygrad. They are registered through the entry points in
+# pyproject.toml; this list is only the fallback for a source tree that was never installed.
+BUILTIN_PLUGINS = (
+    "arraygrad.backends.numpy",
+    "arraygrad.backends.array_api_strict",
+)
+
+
+@dataclass(frozen=True)
+class PluginFailure:
+    """An entry point that could not be loaded."""
+
+    name: str
+    target: str
+    error: str
+
+
+_lock = threading.RLock()
+_manager: pluggy.PluginManager | None = None
+_failures: list[PluginFailure] = []
+
+
+def _entry_points() -> list[metadata.EntryPoint]:
+    return list(metadata.entry_points(group=hookspecs.PROJECT))
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """Return the process-wide plugin manager, loading entry points on first use."""
+    global _manager
+    if _manager is not None:
+        return _manager
+    with _lock:
+        if _manager is not None:
+            return _manager
+        pm = pluggy.PluginManager(hookspecs.PROJECT)
+        pm.add_hookspecs(hookspecs)
+        seen: set[str] = set()
+        for ep in _entry_points():
+            if ep.value in seen or pm.has_plugin(ep.name):
+                continue
+            seen.add(ep.value)
+            try:
+                plugin = ep.load()
+                pm.register(plugin, name=ep.name)
+            except Exception as exc:  # a broken plugin must not break arraygrad
+                _failures.append(PluginFailure(ep.name, ep.value, f"{type(exc).__name__}: {exc}"))
+        for module_name in BUILTIN_PLUGINS:
+            if module_name not in seen:
+                pm.register(importlib.import_module(module_name), name=module_name)
+        _manager = pm
+        return pm
+
+
+def register_plugin(plugin: object, name: str | None = None) -> None:
+    """Register a plugin object or module at run time (tests, notebooks, local plugins).
+
+    Registries built from hooks (backends, optimizers, data sources) are refreshed so the new
+    plugin's declarations are visible at once.
+    """
+    pm = get_plugin_manager()
+    pm.register(plugin, name=name)
+    from arraygrad import backend
+
+    backend.refresh()
+    for callback in _refresh_callbacks:
+        callback()
+
+
+def unregister_plugin(plugin: object = None, name: str | None = None) -> None:
+    """Remove a plugin registered with :func:`register_plugin`."""
+    pm = get_plugin_manager()
+    pm.unregister(plugin, name=name)
+    from arraygrad import backend
+
+    backend.refresh()
+    for callback in _refresh_callbacks:
+        callback()
+
+
+_refresh_callbacks: list = []
+
+
+def on_refresh(callback) -> None:
+    """Call ``callback()`` whenever the set of registered plugins changes."""
+    _refresh_callbacks.append(callback)
+
+
+def plugin_failures() -> list[PluginFailure]:
+    """Entry points that failed to import, with their errors."""
+    get_plugin_manager()
+    return list(_failures)

@@ -1,0 +1,373 @@
+"""The Tensor: one backend array plus autograd metadata.
+
+Arithmetic, reductions, indexing and the other methods are attached by
+:mod:`arraygrad.ops` (each op is defined once, beside its gradient, and exposed both as
+an ``arraygrad`` function and as a Tensor method).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable
+
+from arraygrad import _dtypes
+from arraygrad.grad_mode import STATE
+
+__all__ = ["Tensor"]
+
+
+class Tensor:
+    """An n-dimensional array that records how it was computed.
+
+    Create tensors with :func:`arraygrad.tensor`, :func:`arraygrad.asarray`,
+    :func:`arraygrad.zeros` and friends rather than calling the class directly.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad.tolist()
+    [2.0, 4.0, 6.0]
+    """
+
+    __slots__ = ("_data", "_backend", "_node", "requires_grad", "grad", "_version",
+                 "_hooks", "_retains_grad", "__weakref__")
+
+    # Make NumPy defer to Tensor's reflected operators (np_array + tensor -> Tensor).
+    __array_priority__ = 1000
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, *, requires_grad: bool = False, dtype=None,
+                 device: str | None = None, backend=None) -> None:
+        from arraygrad.creation import _to_native
+
+        native, be = _to_native(data, dtype=dtype, device=device, backend=backend, copy=None)
+        self._data = native
+        self._backend = be
+        self._node = None
+        self.requires_grad = False
+        self.grad = None
+        self._version = None
+        self._hooks = None
+        self._retains_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def data(self) -> Tensor:
+        """A tensor sharing this one's array, detached from the graph."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data must be set to a Tensor, got {type(value).__name__}")
+        self._data = value._data
+        self._backend = value._backend
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape, a tuple of ints."""
+        return tuple(self._data.shape)
+
+    @property
+    def dtype(self) -> _dtypes.DType:
+        """The dtype, an arraygrad dtype such as ``ag.float32``."""
+        return self._backend.dtype_of[self._data.dtype]
+
+    @property
+    def device(self) -> str:
+        """The canonical device name (``"cpu"``, ``"cuda:0"``)."""
+        return self._backend.device_of(self._data)
+
+    @property
+    def backend(self):
+        """The :class:`arraygrad.backend.Backend` holding the data."""
+        return self._backend
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return len(self._data.shape)
+
+    @property
+    def size(self) -> int:
+        """Number of elements (the Array-API attribute; see also :meth:`numel`)."""
+        n = 1
+        for s in self._data.shape:
+            n *= s
+        return n
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return self.size
+
+    def dim(self) -> int:
+        """Number of dimensions (PyTorch name)."""
+        return self.ndim
+
+    def __len__(self) -> int:
+        if not self._data.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    @property
+    def grad_fn(self):
+        """The node that produced this tensor, or None for leaves."""
+        return self._node
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (user-created, or requires_grad False)."""
+        return self._node is None
+
+    @property
+    def array(self) -> Any:
+        """The underlying backend array (shared, not copied)."""
+        return self._data
+
+    # ----------------------------------------------------------------- autograd
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place; only floating tensors can require grad."""
+        if requires_grad and not _dtypes.is_differentiable(self.dtype):
+            raise TypeError(
+                f"only floating-point tensors can require gradients; this tensor has dtype "
+                f"{self.dtype.name} (shape {self.shape}). Convert it first, e.g. "
+                f"x.to(dtype=ag.float32)"
+            )
+        if not requires_grad and self._node is not None:
+            raise RuntimeError(
+                "requires_grad_(False) is only allowed on leaf tensors; use .detach() instead"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """A new leaf tensor sharing this one's array (and version counter), outside the graph."""
+        out = _make(self._data, self._backend, None)
+        out._version = self._version_cell()
+        return out
+
+    def detach_(self) -> Tensor:
+        """Detach this tensor from the graph in place, making it a leaf."""
+        self._node = None
+        self.requires_grad = False
+        return self
+
+    def _version_cell(self) -> list[int]:
+        if self._version is None:
+            self._version = [0]
+        return self._version
+
+    @property
+    def _version_number(self) -> int:
+        return 0 if self._version is None else self._version[0]
+
+    def _bump_version(self) -> None:
+        if self._version is None:
+            self._version = [1]
+        else:
+            self._version[0] += 1
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        ``gradient`` is required when self is not a scalar. See
+        :func:`arraygrad.autograd.backward`.
+        """
+        from arraygrad.engine import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
+                 inputs=inputs)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]):
+        """Call ``hook(grad)`` when this tensor's gradient is computed.
+
+        The hook may return a new gradient that replaces it. Returns a handle whose
+        ``remove()`` unregisters the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require grad; call "
+                "requires_grad_() first"
+            )
+        if self._node is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self._node.hooks is None:
+                self._node.hooks = []
+            hooks = self._node.hooks
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that doesn't require grad")
+        if self._node is not None:
+            self._node.retained = weakref.ref(self)
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether a non-leaf tensor keeps its ``.grad``."""
+        return self._node is not None and self._retains_grad
+
+    # ----------------------------------------------------------------- conversion
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python scalar."""
+        if self.size != 1:
+            raise ValueError(
+                f"item(): only one-element tensors can be converted to Python scalars; "
+                f"this tensor has shape {self.shape}"
+            )
+        return self._backend.to_numpy(self._data).reshape(()).item()
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists of scalars."""
+        return self._backend.to_numpy(self._data).tolist()
+
+    def numpy(self, *, force: bool = False):
+        """The data as a NumPy array (a copy unless the backend shares host memory).
+
+        Raises if the tensor requires grad (as PyTorch does); use ``detach().numpy()`` or
+        ``force=True``.
+        """
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "can't call numpy() on a tensor that requires grad; use "
+                "tensor.detach().numpy() instead"
+            )
+        return self._backend.to_numpy(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        import numpy as np
+
+        out = self._backend.to_numpy(self._data)
+        return np.asarray(out, dtype=dtype) if dtype is not None else out
+
+    def __dlpack__(self, **kwargs):
+        return self._data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    def __array_namespace__(self, api_version: str | None = None):
+        import arraygrad
+
+        return arraygrad
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors can be used as an index, not {self.dtype.name}")
+        return int(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __iter__(self):
+        if not self._data.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __repr__(self) -> str:
+        import numpy as np
+
+        try:
+            values = np.array2string(np.asarray(self._backend.to_numpy(self._data)),
+                                     separator=", ", prefix="tensor(", max_line_width=88)
+        except Exception:  # a repr must never raise
+            values = "<unprintable>"
+        extras = []
+        if self.dtype not in (self._backend.default_float, _dtypes.int64, _dtypes.bool):
+            extras.append(f"dtype={self.dtype.name}")
+        if self._backend.name != "numpy":
+            extras.append(f"backend={self._backend.name!r}")
+        if self.device != "cpu":
+            extras.append(f"device={self.device!r}")
+        if self._node is not None:
+            extras.append(f"grad_fn=<{self._node.name()}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + values + "".join(", " + e for e in extras) + ")"
+
+    def __deepcopy__(self, memo):
+        if self._node is not None:
+            raise RuntimeError(
+                "only leaf tensors support deepcopy; call .detach() first"
+            )
+        out = _make(self._backend.xp.asarray(self._data, copy=True), self._backend, None)
+        out.requires_grad = self.requires_grad
+        memo[id(self)] = out
+        return out
+
+    def __reduce__(self):
+        # Host copy plus backend name: portable across processes (DataLoader workers).
+        # Checkpoints use ag.save (safetensors), never pickle.
+        if self._node is not None:
+            raise RuntimeError("only leaf tensors can be pickled; call .detach() first")
+        return (_rebuild, (self._backend.to_numpy(self._data), self._backend.name,
+                           self.requires_grad))
+
+
+def _rebuild(values, backend_name: str, requires_grad: bool) -> Tensor:
+    from arraygrad.backend import get_backend
+
+    backend = get_backend(backend_name)
+    out = _make(backend.from_object(values), backend, None)
+    out.requires_grad = requires_grad
+    return out
+
+
+class _HookHandle:
+    """Handle returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+_new = object.__new__
+
+
+def _make(data: Any, backend, node) -> Tensor:
+    """Wrap a raw array without checks (the hot path of every op)."""
+    t = _new(Tensor)
+    t._data = data
+    t._backend = backend
+    t._node = node
+    t.requires_grad = node is not None
+    t.grad = None
+    t._version = None
+    t._hooks = None
+    t._retains_grad = False
+    return t
+
+
+def is_grad_recording() -> bool:
+    """Whether ops record nodes now (grad mode on)."""
+    return STATE.enabled

@@ -1,0 +1,70 @@
+"""The arraygrad pytest plugin (entry point ``pytest11``).
+
+Gives every test suite a ``backend`` fixture parametrized over every declared backend:
+available ones run (inside ``ag.use_backend``), unavailable ones are skipped with the
+reason the backend failed to load. ``--arraygrad-backend NAME`` (repeatable, or
+comma-separated) restricts the matrix.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("arraygrad")
+    group.addoption("--arraygrad-backend", action="append", default=None, metavar="NAME",
+                    help="run backend-parametrized tests only on these arraygrad backends "
+                         "(repeatable or comma-separated; default: every declared backend)")
+
+
+def selected_backends(config: pytest.Config) -> list[str]:
+    """Backend names for this session: the option's, else every declared backend."""
+    from arraygrad.backend import names
+
+    chosen = config.getoption("--arraygrad-backend", default=None)
+    if not chosen:
+        return sorted(names())
+    out: list[str] = []
+    for item in chosen:
+        out.extend(n.strip() for n in item.split(",") if n.strip())
+    return out
+
+
+def _param(name: str):
+    from arraygrad.backend import BackendError, get_backend, names
+
+    if name not in names():
+        return pytest.param(name, marks=pytest.mark.skip(
+            reason=f"backend {name!r} is not declared by any installed plugin "
+                   f"(declared: {', '.join(sorted(names()))})"))
+    try:
+        get_backend(name)
+    except BackendError as exc:
+        return pytest.param(name, marks=pytest.mark.skip(reason=str(exc)))
+    return pytest.param(name)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        chosen = selected_backends(metafunc.config)
+        metafunc.parametrize("backend", [_param(n) for n in chosen], ids=chosen,
+                             indirect=True, scope="function")
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest):
+    """The :class:`arraygrad.backend.Backend` under test; it is the current backend."""
+    import arraygrad as ag
+
+    with ag.use_backend(request.param) as be:
+        yield be
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from arraygrad.backend import available
+
+    lines = []
+    for name, status in sorted(available().items()):
+        lines.append(f"  {status}")
+    return "arraygrad backends:\n" + "\n".join(lines)

@@ -1,0 +1,54 @@
+"""The NumPy backend (CPU). NumPy 2.1+ implements the Array-API standard in its own namespace."""
+
+from __future__ import annotations
+
+from arraygrad.backend import Backend, BackendSpec, make_namespace
+from arraygrad.hookspecs import hookimpl
+
+
+def load() -> Backend:
+    """Build the NumPy backend."""
+    import numpy as np
+
+    from arraygrad.backends._host import HostRNG, numpy_scatter_add
+
+    def from_object(obj, dtype=None, device=None, copy=None):
+        if device not in (None, "cpu"):
+            raise ValueError(f"numpy arrays live on 'cpu' only, not {device!r}")
+        if not isinstance(obj, (np.ndarray, np.generic, list, tuple, int, float, bool, complex)):
+            if hasattr(obj, "__dlpack__"):
+                try:
+                    obj = np.from_dlpack(obj)
+                except (BufferError, TypeError, RuntimeError):
+                    obj = np.asarray(obj)
+        return np.array(obj, dtype=dtype, copy=copy) if copy else np.asarray(obj, dtype=dtype)
+
+    def to_device(array, device):
+        if device != "cpu":
+            raise ValueError(f"numpy arrays live on 'cpu' only, not {device!r}")
+        return array
+
+    def scatter_add(target, key, values):
+        return numpy_scatter_add(np.asarray(target), key, values)
+
+    return Backend(
+        name="numpy",
+        xp=make_namespace(np, scatter_add=scatter_add),
+        devices=("cpu",),
+        default_device="cpu",
+        mutable=True,
+        from_object=from_object,
+        to_numpy=np.asarray,
+        device_of=lambda array: "cpu",
+        to_device=to_device,
+        native_device=lambda device: "cpu",
+        owns=lambda obj: isinstance(obj, (np.ndarray, np.generic)),
+        rng=HostRNG(lambda values, device: values),
+        scatter_add=scatter_add,
+    )
+
+
+@hookimpl
+def arraygrad_backends() -> list[BackendSpec]:
+    """Declare the NumPy backend."""
+    return [BackendSpec("numpy", load, "NumPy on the CPU")]
