@@ -13,7 +13,7 @@ Examples
 ['0.6397', '-0.1362']
 """
 
-from arraygrad import autograd
+from arraygrad import autograd, func
 from arraygrad._dtypes import (
     DType,
     bool,

@@ -12,8 +12,9 @@ import contextlib
 import os
 import threading
 import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Protocol
 
 from arraygrad import _dtypes
 from arraygrad._dtypes import DType
@@ -100,6 +101,8 @@ class Backend:
         falls back to portable Array-API code when a name is missing.
     default_float : DType
         The float dtype of tensors made from Python floats (``float32``, as in PyTorch).
+    dtype_note : str
+        Appended to the error for an unsupported dtype: how to enable it, if possible.
     """
 
     name: str
@@ -117,6 +120,7 @@ class Backend:
     scatter_add: Callable[[Any, Any, Any], Any]
     kernels: dict[str, Callable[..., Any]] = field(default_factory=dict)
     default_float: DType = _dtypes.float32
+    dtype_note: str = ""
     # Derived in __post_init__:
     native_dtypes: dict[DType, Any] = field(default_factory=dict, repr=False)
     dtype_of: dict[Any, DType] = field(default_factory=dict, repr=False)
@@ -146,7 +150,7 @@ class Backend:
             except KeyError:
                 raise TypeError(
                     f"backend {self.name!r} has no dtype {dtype.name}; it supports "
-                    f"{', '.join(d.name for d in self.native_dtypes)}"
+                    f"{', '.join(d.name for d in self.native_dtypes)}{self.dtype_note}"
                 ) from None
         if dtype in self.dtype_of:
             return dtype
@@ -286,7 +290,8 @@ def get_backend(name: str | Backend) -> Backend:
             backend = spec.load()
         except Exception as exc:
             _registry.errors[name] = f"{type(exc).__name__}: {exc}"
-            raise BackendError(f"backend {name!r} is unavailable: {_registry.errors[name]}") from exc
+            raise BackendError(
+                f"backend {name!r} is unavailable: {_registry.errors[name]}") from exc
         if _registry.seed is not None:
             backend.rng.seed(_registry.seed)
         _registry.loaded[name] = backend

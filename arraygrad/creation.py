@@ -8,7 +8,8 @@ array's backend. Python floats become ``float32`` (as in PyTorch), ints ``int64`
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from arraygrad import _dtypes
 from arraygrad.backend import Backend, current_backend, get_backend, loaded_backends, names

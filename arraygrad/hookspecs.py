@@ -15,7 +15,8 @@ looked up) and one at a time: a plugin that fails to import is reported by
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 

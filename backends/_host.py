@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -11,8 +12,7 @@ def has_array_index(key: Any) -> bool:
     """True if an indexing key holds an integer array (so indices may repeat)."""
     parts = key if isinstance(key, tuple) else (key,)
     return any(
-        hasattr(k, "shape") and getattr(k, "ndim", 0) > 0 and getattr(k, "dtype", None) != bool
-        and np.dtype(getattr(k, "dtype", np.float64)).kind in "iu"
+        getattr(k, "ndim", 0) > 0 and np.dtype(getattr(k, "dtype", np.float64)).kind in "iu"
         for k in parts
     )
 
@@ -32,7 +32,7 @@ class HostRNG:
     ``convert(numpy_array, device)`` returns the backend's native array.
     """
 
-    def __init__(self, convert: Callable[[np.ndarray, str], Any], to_native_dtype=None) -> None:
+    def __init__(self, convert: Callable[[np.ndarray, str], Any]) -> None:
         self._convert = convert
         self._gen = np.random.default_rng()
 

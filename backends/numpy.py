@@ -9,7 +9,6 @@ from arraygrad.hookspecs import hookimpl
 def load() -> Backend:
     """Build the NumPy backend."""
     import numpy as np
-
     from arraygrad.backends._host import HostRNG, numpy_scatter_add
 
     def from_object(obj, dtype=None, device=None, copy=None):

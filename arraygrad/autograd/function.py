@@ -85,9 +85,8 @@ class Function:
             return out
         edges = tuple((a._node or a) if need else None for a, need in zip(args, needs))
         arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
-        node = Node(_op_for(cls), out._backend, arrays, {"ctx": ctx, "fn": cls, "backend": out._backend},
-                    None, args,
-                    edges, None)
+        params = {"ctx": ctx, "fn": cls, "backend": out._backend}
+        node = Node(_op_for(cls), out._backend, arrays, params, None, args, edges, None)
         return _make(out._data, out._backend, node)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,8 @@ def gradcheck(fn: Callable[..., Any], inputs: Sequence[Any], *, eps: float = 1e-
                              retain_graph=True, allow_unused=True)
                 for i, g in zip(checked, grads):
                     if g is not None:
-                        analytic[i][row] = np.asarray(g.detach().numpy(), dtype=np.float64).reshape(-1)
+                        row_values = np.asarray(g.detach().numpy(), dtype=np.float64)
+                        analytic[i][row] = row_values.reshape(-1)
         for i in checked:
             for j in range(inputs[i].size):
                 numeric = _numerical_column(fn, inputs, i, j, eps)[k].reshape(-1)

@@ -64,7 +64,5 @@ def backend(request: pytest.FixtureRequest):
 def pytest_report_header(config: pytest.Config) -> str:
     from arraygrad.backend import available
 
-    lines = []
-    for name, status in sorted(available().items()):
-        lines.append(f"  {status}")
+    lines = [f"  {status}" for _name, status in sorted(available().items())]
     return "arraygrad backends:\n" + "\n".join(lines)
