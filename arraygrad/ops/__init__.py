@@ -7,9 +7,10 @@ row in the op test table (``tests/op_table.py``).
 from __future__ import annotations
 
 from arraygrad.ops import elementwise, indexing, inplace, linalg, nn, reductions, shape, transfer
+from arraygrad.ops import layers  # conv2d, erf (behind arraygrad.nn)
 from arraygrad.ops.registry import OPS, Op, defop
 
 __all__ = ["OPS", "Op", "defop", "elementwise", "reductions", "shape", "linalg", "indexing",
-           "nn", "transfer", "inplace"]
+           "nn", "transfer", "inplace", "layers"]
 
 from arraygrad.ops import _methods  # noqa: E402,F401  (attaches Tensor methods)

@@ -1,0 +1,70 @@
+"""``Parameter``: a Tensor that a :class:`~arraygrad.nn.Module` registers as learnable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arraygrad.tensor import Tensor, _make
+
+__all__ = ["Parameter"]
+
+
+class Parameter(Tensor):
+    """A leaf Tensor that requires grad and is registered by ``Module.__setattr__``.
+
+    It *is* a :class:`~arraygrad.Tensor` (a subclass with no extra slots), so every op and
+    every ``isinstance(x, Tensor)`` check accepts it. The array is shared, not copied.
+
+    Parameters
+    ----------
+    data : Tensor or array-like, optional
+        The initial value (an empty float tensor when omitted).
+    requires_grad : bool
+        Whether the parameter is trained (default True).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> p = ag.nn.Parameter(ag.zeros(2))
+    >>> p.requires_grad, isinstance(p, ag.Tensor)
+    (True, True)
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        if data is None:
+            from arraygrad.creation import empty
+
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            from arraygrad.creation import asarray
+
+            data = asarray(data)
+        self._data = data._data
+        self._backend = data._backend
+        self._node = None
+        self.requires_grad = False
+        self.grad = None
+        self._version = data._version_cell()
+        self._hooks = None
+        self._retains_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __deepcopy__(self, memo: dict) -> Parameter:
+        copied = _make(self._backend.xp.asarray(self._data, copy=True), self._backend, None)
+        out = Parameter(copied, requires_grad=self.requires_grad)
+        memo[id(self)] = out
+        return out
+
+    def __reduce__(self):
+        return (_rebuild_parameter, (Tensor.__reduce__(self), self.requires_grad))
+
+
+def _rebuild_parameter(reduced: tuple, requires_grad: bool) -> Parameter:
+    fn, args = reduced
+    return Parameter(fn(*args), requires_grad=requires_grad)
