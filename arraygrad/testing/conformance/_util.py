@@ -1,0 +1,53 @@
+"""Helpers shared by the conformance tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+
+from arraygrad.testing.op_table import FEATURES, OpCase, has_dtype, missing_features
+
+
+def skip_missing(names: Sequence[str], backend: Any, what: str) -> None:
+    """Skip with a reason the kit's summary groups ("missing feature: ...")."""
+    if names:
+        pytest.skip("; ".join(f"missing feature: {n}" for n in names)
+                    + f" (backend {backend.name!r}, {what})")
+
+
+def require_case(case: OpCase, backend: Any, dtype: str = "float32") -> None:
+    """Skip unless ``backend`` has everything ``case`` needs in ``dtype``."""
+    extra = ("float64",) if dtype == "float64" else ()
+    skip_missing(missing_features(case, backend, extra), backend, case.name)
+
+
+def require_float64(backend: Any, what: str) -> None:
+    """Skip unless ``backend`` has float64."""
+    if not has_dtype(backend, "float64"):
+        skip_missing([FEATURES["float64"]], backend, what)
+
+
+def host(x: Any) -> np.ndarray:
+    """A Tensor's (or array's) values as a NumPy array."""
+    if hasattr(x, "detach"):
+        x = x.detach()
+    if hasattr(x, "numpy"):
+        return np.asarray(x.numpy())
+    return np.asarray(x)
+
+
+def other_backend(backend: Any) -> Any:
+    """Another available backend (NumPy unless ``backend`` is NumPy), or skip."""
+    import arraygrad as ag
+
+    for name in ["numpy", *sorted(ag.backends.names())]:
+        if name == backend.name:
+            continue
+        try:
+            return ag.get_backend(name)
+        except ag.BackendError:
+            continue
+    pytest.skip(f"needs a second available backend besides {backend.name!r}")

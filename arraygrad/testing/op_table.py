@@ -1,0 +1,686 @@
+"""The op table: one row per op case, the single source for every op test.
+
+The project's op tests (values against NumPy, gradients by finite differences, values and
+gradients against PyTorch) and the backend conformance kit both read :data:`CASES`. A new
+op is one ``defop`` entry plus one row here; ``tests/test_ops.py`` fails while any name in
+``ag.OPS`` is exercised by no row.
+
+A row's ``fn(xp, *inputs)`` is written against an Array-API namespace: it runs with
+``xp = arraygrad`` on Tensors, and, unless the row gives ``ref``/``torch``, with
+``xp = numpy`` on NumPy arrays (the value reference) and with ``array_api_compat.torch`` on
+torch tensors (the gradient oracle).
+
+Examples
+--------
+>>> from arraygrad.testing.op_table import CASES, by_name
+>>> case = by_name("sin")
+>>> case.op, case.shapes
+('sin', ((2, 3),))
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "OpCase", "CASES", "FEATURES", "by_name", "sample_inputs", "to_tensors",
+    "backend_features", "missing_features", "numpy_reference", "torch_reference",
+    "has_dtype",
+]
+
+Shape = tuple[int, ...]
+# A domain is a name from _DOMAINS or a callable (rng, shape) -> numpy array.
+Domain = Any
+
+# Features a row may need beyond the Array-API core, with the words the kit prints.
+FEATURES: dict[str, str] = {
+    "float64": "float64",
+    "int_array_mixed": "integer-array indexing mixed with slices",
+    "int_array_multi": "indexing with several integer arrays",
+    "bool_mask": "boolean-mask indexing",
+}
+
+
+@dataclass(frozen=True)
+class OpCase:
+    """One op case.
+
+    Attributes
+    ----------
+    name : str
+        Unique id, e.g. ``"sum[axis=1]"``.
+    op : str
+        The ``ag.OPS`` entry the row is about (grouping and messages).
+    fn : callable
+        ``fn(xp, *inputs)`` with ``xp`` the arraygrad namespace (or NumPy / torch, see
+        ``ref`` and ``torch``).
+    shapes : tuple of shapes
+        One shape per input.
+    domain : tuple
+        One domain per input: ``"real"`` (-2, 2), ``"positive"`` (0.5, 2), ``"unit"``
+        (-0.9, 0.9), ``"gt1"`` (1.2, 3), ``"nonzero"`` (|x| in 0.5..2), ``"distinct"`` (all
+        elements of every ``distinct`` input at least 0.2 apart: no ties),
+        ``"non_integer"`` (k + 0.2..0.8), ``"int"``, ``"bool"``, ``"special"`` (nan, inf,
+        -0.0, ...) or a callable ``(rng, shape) -> ndarray``.
+    make : callable or None
+        ``make(rng) -> list of ndarrays`` replacing per-input domains (joint constraints).
+    ref : callable or None
+        ``ref(np, *arrays)`` NumPy reference; None: ``fn`` with ``xp = numpy``.
+    torch : callable or None
+        ``torch(torch, *tensors)``; None: ``fn`` with ``xp = array_api_compat.torch``.
+    differentiable : bool
+        False for ops without gradient rules: their outputs must not require grad.
+    grad_args : tuple of int or None
+        Inputs that get gradients (default: every floating input).
+    gradcheck : bool
+        False where finite differences are meaningless (ties); PyTorch still checks.
+    tol32, tol64 : (rtol, atol)
+        Value tolerances for float32 and float64 inputs.
+    needs : tuple of str
+        Keys of :data:`FEATURES` the row needs (``float64`` is implied for gradchecks).
+    """
+
+    name: str
+    op: str
+    fn: Callable[..., Any]
+    shapes: tuple[Shape, ...]
+    domain: tuple[Domain, ...]
+    make: Callable[[np.random.Generator], list] | None = None
+    ref: Callable[..., Any] | None = None
+    torch: Callable[..., Any] | None = None
+    differentiable: bool = True
+    grad_args: tuple[int, ...] | None = None
+    gradcheck: bool = True
+    tol32: tuple[float, float] = (2e-5, 2e-6)
+    tol64: tuple[float, float] = (1e-9, 1e-11)
+    needs: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"OpCase({self.name!r})"
+
+
+# ------------------------------------------------------------------------------ inputs
+def _distinct(rng: np.random.Generator, total: int) -> np.ndarray:
+    # Shuffled values 0.25 apart (plus a little jitter): no two elements tie.
+    return (rng.permutation(total) - total / 2) * 0.25 + rng.uniform(0.0, 0.05, total)
+
+
+def _special(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    pool = np.array([0.0, -0.0, 1.5, -2.0, np.nan, np.inf, -np.inf, 3.25])
+    return rng.permutation(np.resize(pool, int(np.prod(shape))))[: int(np.prod(shape))] \
+        .reshape(shape)
+
+
+_DOMAINS: dict[str, Callable[[np.random.Generator, Shape], np.ndarray]] = {
+    "real": lambda rng, s: rng.uniform(-2.0, 2.0, s),
+    "positive": lambda rng, s: rng.uniform(0.5, 2.0, s),
+    "unit": lambda rng, s: rng.uniform(-0.9, 0.9, s),
+    "gt1": lambda rng, s: rng.uniform(1.2, 3.0, s),
+    "nonzero": lambda rng, s: rng.choice([-1.0, 1.0], s) * rng.uniform(0.5, 2.0, s),
+    "non_integer": lambda rng, s: rng.integers(-3, 3, s) + rng.uniform(0.2, 0.8, s),
+    "int": lambda rng, s: rng.integers(-5, 6, s).astype(np.int64),
+    "bool": lambda rng, s: rng.random(s) < 0.5,
+    "special": _special,
+}
+
+
+def sample_inputs(case: OpCase) -> list[np.ndarray]:
+    """Deterministic NumPy inputs for ``case`` (float64 for floating inputs)."""
+    rng = np.random.default_rng(zlib.crc32(case.name.encode()))
+    if case.make is not None:
+        return [np.asarray(a) for a in case.make(rng)]
+    total = sum(int(np.prod(s)) for s, d in zip(case.shapes, case.domain) if d == "distinct")
+    pool = iter(_distinct(rng, total))
+    out = []
+    for shape, domain in zip(case.shapes, case.domain):
+        if domain == "distinct":
+            n = int(np.prod(shape))
+            out.append(np.array([next(pool) for _ in range(n)]).reshape(shape))
+        elif callable(domain):
+            out.append(np.asarray(domain(rng, shape)))
+        else:
+            out.append(np.asarray(_DOMAINS[domain](rng, shape)))
+    return out
+
+
+def _is_float(a: np.ndarray) -> bool:
+    return a.dtype.kind == "f"
+
+
+def cast_inputs(arrays: Sequence[np.ndarray], dtype: str) -> list[np.ndarray]:
+    """Floating inputs rounded to ``dtype`` (then held in float64 for references)."""
+    return [a.astype(dtype).astype(np.float64) if _is_float(a) else a for a in arrays]
+
+
+def grad_args(case: OpCase, arrays: Sequence[np.ndarray]) -> tuple[int, ...]:
+    """Indices of the inputs that get gradients."""
+    if not case.differentiable:
+        return ()
+    if case.grad_args is not None:
+        return case.grad_args
+    return tuple(i for i, a in enumerate(arrays) if _is_float(a))
+
+
+def to_tensors(case: OpCase, arrays: Sequence[np.ndarray], dtype: str, backend: Any = None,
+               requires_grad: bool = True) -> list[Any]:
+    """Tensors on ``backend`` for ``arrays``; floating ones in ``dtype``."""
+    import arraygrad as ag
+
+    wanted = grad_args(case, arrays) if requires_grad else ()
+    out = []
+    for i, a in enumerate(arrays):
+        t = ag.asarray(np.ascontiguousarray(a.astype(dtype) if _is_float(a) else a),
+                       backend=backend, copy=True)
+        if i in wanted:
+            t.requires_grad_(True)
+        out.append(t)
+    return out
+
+
+def numpy_reference(case: OpCase, arrays: Sequence[np.ndarray]) -> Any:
+    """The expected value, computed by NumPy on copies of ``arrays``."""
+    copies = [np.array(a, copy=True) for a in arrays]
+    if case.ref is not None:
+        return case.ref(np, *copies)
+    return case.fn(np, *copies)
+
+
+def torch_reference(case: OpCase, tensors: Sequence[Any]) -> Any:
+    """The row evaluated by PyTorch on ``tensors`` (torch tensors)."""
+    import torch
+
+    if case.torch is not None:
+        return case.torch(torch, *tensors)
+    import array_api_compat.torch as txp
+
+    return case.fn(txp, *tensors)
+
+
+# ---------------------------------------------------------------------------- features
+def has_dtype(backend: Any, name: str) -> bool:
+    """Whether ``backend`` has the arraygrad dtype called ``name``."""
+    from arraygrad import _dtypes
+
+    return _dtypes.DTYPES[name] in backend.native_dtypes
+
+
+def _probe(fn: Callable[[], Any]) -> bool:
+    try:
+        fn()
+    except Exception:
+        return False
+    return True
+
+
+def backend_features(backend: Any) -> dict[str, bool]:
+    """Which :data:`FEATURES` ``backend`` has, found by trying each on a tiny array."""
+    xp = backend.xp
+    a = xp.reshape(xp.arange(6), (2, 3))
+    idx = xp.asarray([0, 1, 0])
+    return {
+        "float64": has_dtype(backend, "float64"),
+        "int_array_mixed": _probe(lambda: a[idx, 1:]),
+        "int_array_multi": _probe(lambda: a[idx, idx]),
+        "bool_mask": _probe(lambda: a[a > 2]),
+    }
+
+
+def missing_features(case: OpCase, backend: Any, extra: Sequence[str] = ()) -> list[str]:
+    """Readable names of the features ``case`` needs that ``backend`` lacks."""
+    have = backend_features(backend)
+    return [FEATURES[f] for f in (*case.needs, *extra) if not have[f]]
+
+
+# ------------------------------------------------------------------------------ the rows
+_ROWS: list[OpCase] = []
+
+
+def _row(name: str, fn: Callable[..., Any], shapes: Sequence[Shape],
+         domain: Sequence[Domain] | Domain = "real", *, op: str | None = None,
+         **options: Any) -> None:
+    shapes = tuple(tuple(s) for s in shapes)
+    if not isinstance(domain, (tuple, list)):
+        domain = (domain,) * len(shapes)
+    _ROWS.append(OpCase(name=name, op=op or name.split("[")[0], fn=fn, shapes=shapes,
+                        domain=tuple(domain), **options))
+
+
+M23 = (2, 3)
+
+# Arithmetic, with broadcasting and Python scalars on either side.
+_row("add", lambda xp, a, b: a + b, [M23, (3,)])
+_row("add[broadcast2]", lambda xp, a, b: xp.add(a, b), [(2, 1), (1, 3)])
+_row("add[scalar]", lambda xp, a: 2.5 + a, [M23])
+_row("add[0d]", lambda xp, a, b: a + b, [(), M23])
+_row("subtract", lambda xp, a, b: a - b, [M23, (2, 1)])
+_row("subtract[rscalar]", lambda xp, a: 1.5 - a, [M23])
+_row("subtract[scalar]", lambda xp, a: a - 1.5, [M23])
+_row("multiply", lambda xp, a, b: a * b, [(2, 1, 3), (2, 3)])
+_row("multiply[scalar]", lambda xp, a: 3.0 * a, [M23])
+_row("divide", lambda xp, a, b: a / b, [M23, (3,)], ("real", "nonzero"))
+_row("divide[rscalar]", lambda xp, a: 2.0 / a, [M23], "nonzero")
+_row("divide[scalar]", lambda xp, a: a / 4.0, [M23])
+_row("pow", lambda xp, a, b: a ** b, [M23, M23], ("positive", "real"))
+_row("pow[int]", lambda xp, a: a ** 3, [M23])
+_row("pow[half]", lambda xp, a: a ** 0.5, [M23], "positive")
+_row("pow[rscalar]", lambda xp, a: 2.0 ** a, [M23])
+_row("pow[fn]", lambda xp, a, b: xp.pow(a, b), [(3,), ()], ("positive", "real"))
+_row("negative", lambda xp, a: -a, [M23])
+_row("negative[fn]", lambda xp, a: xp.negative(a), [M23])
+_row("positive", lambda xp, a: xp.positive(a), [M23])
+
+
+def _remainder_inputs(rng: np.random.Generator) -> list:
+    # a / b = k + 0.2..0.8, so floor(a / b) is locally constant (no jump under eps).
+    b = rng.uniform(1.0, 2.0, (3,))
+    q = rng.integers(-3, 3, M23) + rng.uniform(0.2, 0.8, M23)
+    return [q * b, b]
+
+
+def _floordiv_inputs(rng: np.random.Generator) -> list:
+    # Exact binary fractions whose quotients are never integers: no rounding dispute.
+    b = rng.choice([0.5, 2.0, -4.0], (3,))
+    q = rng.integers(-3, 3, M23) + rng.choice([0.25, 0.5, 0.75], M23)
+    return [q * b, b]
+
+
+_row("remainder", lambda xp, a, b: a % b, [M23, (3,)], make=_remainder_inputs)
+_row("remainder[scalar]", lambda xp, a: xp.remainder(a, 1.0), [M23], "non_integer")
+_row("floor_divide", lambda xp, a, b: a // b, [M23, (3,)], make=_floordiv_inputs,
+     differentiable=False)
+_row("floor_divide[rscalar]", lambda xp, a: 8.0 // a, [(4,)],
+     make=lambda rng: [np.array([3.0, -3.0, 5.0, 0.75])], differentiable=False)
+_row("floor_divide[int]", lambda xp, a, b: xp.floor_divide(a, b), [M23, (3,)],
+     make=lambda rng: [rng.integers(-9, 9, M23), np.array([2, -3, 4])], differentiable=False)
+
+# Two-input math.
+_row("maximum", lambda xp, a, b: xp.maximum(a, b), [M23, (3,)], "distinct")
+_row("minimum", lambda xp, a, b: xp.minimum(a, b), [M23, M23], "distinct")
+
+
+def _ties(rng: np.random.Generator) -> list:
+    a = rng.integers(-2, 3, M23).astype(np.float64)
+    b = np.where(rng.random(M23) < 0.5, a, rng.integers(-2, 3, M23))
+    return [a, b]
+
+
+_row("maximum[ties]", lambda xp, a, b: xp.maximum(a, b), [M23, M23], make=_ties,
+     gradcheck=False)
+_row("minimum[ties]", lambda xp, a, b: xp.minimum(a, b), [M23, M23], make=_ties,
+     gradcheck=False)
+_row("atan2", lambda xp, a, b: xp.atan2(a, b), [M23, M23], "nonzero")
+_row("hypot", lambda xp, a, b: xp.hypot(a, b), [M23, (3,)], "nonzero")
+_row("logaddexp", lambda xp, a, b: xp.logaddexp(a, b), [M23, (2, 1)])
+_row("copysign", lambda xp, a, b: xp.copysign(a, b), [M23, M23], "nonzero")
+
+# One-input math.
+for _name, _domain in [("exp", "real"), ("expm1", "real"), ("log", "positive"),
+                       ("log1p", "positive"), ("log2", "positive"), ("log10", "positive"),
+                       ("sqrt", "positive"), ("square", "real"), ("sin", "real"),
+                       ("cos", "real"), ("tan", "unit"), ("asin", "unit"), ("acos", "unit"),
+                       ("atan", "real"), ("sinh", "real"), ("cosh", "real"),
+                       ("tanh", "real"), ("asinh", "real"), ("acosh", "gt1"),
+                       ("atanh", "unit"), ("abs", "nonzero"), ("sign", "nonzero"),
+                       ("floor", "non_integer"), ("ceil", "non_integer"),
+                       ("round", "non_integer"), ("trunc", "non_integer")]:
+    _row(_name, (lambda f: lambda xp, a: getattr(xp, f)(a))(_name), [M23], _domain)
+_row("abs[operator]", lambda xp, a: abs(a), [M23], "nonzero")
+_row("sigmoid", lambda xp, a: xp.sigmoid(a), [M23], ref=lambda np, a: 1 / (1 + np.exp(-a)),
+     torch=lambda torch, a: torch.sigmoid(a))
+_row("relu", lambda xp, a: xp.relu(a), [M23], "nonzero", ref=lambda np, a: np.maximum(a, 0),
+     torch=lambda torch, a: torch.relu(a))
+
+
+def _clip_domain(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    # Away from the clip bounds +-0.5, where the gradient jumps.
+    magnitude = rng.choice([0.1, 0.3, 0.7, 0.9, 1.2], shape) + rng.uniform(-0.05, 0.05, shape)
+    return rng.choice([-1.0, 1.0], shape) * magnitude
+
+
+_row("clip", lambda xp, a: xp.clip(a, min=-0.5, max=0.5), [M23], _clip_domain)
+_row("clip[min]", lambda xp, a: xp.clip(a, min=-0.5), [M23], _clip_domain)
+_row("clip[max]", lambda xp, a: xp.clip(a, max=0.5), [M23], _clip_domain)
+_row("clip[tensor_bounds]", lambda xp, a, lo, hi: xp.clip(a, min=lo, max=hi),
+     [M23, (3,), (3,)], op="clip",
+     make=lambda rng: [np.array([[0.1, 0.5, 1.4], [-0.8, 0.9, 2.2]]),
+                       np.array([-0.3, 0.2, 1.0]), np.array([0.3, 0.7, 2.0])])
+_row("where", lambda xp, c, a, b: xp.where(c, a, b), [M23, M23, (3,)],
+     ("bool", "real", "real"))
+_row("where[scalar]", lambda xp, c, a: xp.where(c, a, 0.0), [M23, M23], ("bool", "real"))
+
+# Comparisons, logic and bit operations: not differentiable, boolean or integer results.
+
+
+def _comparable(rng: np.random.Generator) -> list:
+    # Small integers held as floats: equal pairs are frequent and exact.
+    return [rng.integers(-2, 3, M23).astype(np.float64),
+            rng.integers(-2, 3, (3,)).astype(np.float64)]
+
+
+for _name, _fn in [("equal", lambda xp, a, b: a == b), ("not_equal", lambda xp, a, b: a != b),
+                   ("less", lambda xp, a, b: a < b), ("less_equal", lambda xp, a, b: a <= b),
+                   ("greater", lambda xp, a, b: a > b),
+                   ("greater_equal", lambda xp, a, b: a >= b)]:
+    _row(_name, _fn, [M23, (3,)], make=_comparable, differentiable=False)
+    _row(_name + "[fn]", (lambda f: lambda xp, a, b: getattr(xp, f)(a, b))(_name),
+         [M23, (3,)], make=_comparable, differentiable=False)
+_row("less[scalar]", lambda xp, a: a < 0.5, [M23], differentiable=False)
+for _name in ("logical_and", "logical_or", "logical_xor"):
+    _row(_name, (lambda f: lambda xp, a, b: getattr(xp, f)(a, b))(_name), [M23, (3,)], "bool",
+         differentiable=False)
+_row("logical_not", lambda xp, a: xp.logical_not(a), [M23], "bool", differentiable=False)
+_row("bitwise_and", lambda xp, a, b: a & b, [M23, (3,)], "int", differentiable=False)
+_row("bitwise_or", lambda xp, a, b: a | b, [M23, (3,)], "int", differentiable=False)
+_row("bitwise_xor", lambda xp, a, b: a ^ b, [M23, (3,)], "int", differentiable=False)
+_row("bitwise_and[bool]", lambda xp, a, b: a & b, [M23, M23], "bool", differentiable=False)
+_row("bitwise_invert", lambda xp, a: ~a, [M23], "int", differentiable=False)
+for _name in ("isnan", "isinf", "isfinite", "signbit"):
+    _row(_name, (lambda f: lambda xp, a: getattr(xp, f)(a))(_name), [(2, 4)], "special",
+         differentiable=False)
+
+# Reductions.
+_row("sum", lambda xp, a: xp.sum(a), [M23])
+_row("sum[axis=1]", lambda xp, a: xp.sum(a, axis=1), [M23])
+_row("sum[axis=(0,2),keepdims]", lambda xp, a: xp.sum(a, axis=(0, 2), keepdims=True),
+     [(2, 2, 3)])
+_row("sum[axis=-1,keepdims]", lambda xp, a: xp.sum(a, axis=-1, keepdims=True), [M23])
+_row("mean", lambda xp, a: xp.mean(a), [M23])
+_row("mean[axis=0]", lambda xp, a: xp.mean(a, axis=0), [M23])
+_row("mean[axis=(1,2),keepdims]", lambda xp, a: xp.mean(a, axis=(1, 2), keepdims=True),
+     [(2, 2, 3)])
+_row("prod", lambda xp, a: xp.prod(a), [M23], "nonzero")
+_row("prod[axis=1]", lambda xp, a: xp.prod(a, axis=1), [(3, 3)], "nonzero")
+_row("prod[zeros]", lambda xp, a: xp.prod(a, axis=1, keepdims=True), [(3, 3)],
+     # Row 0: one zero (its gradient is the product of the others); row 1: two zeros.
+     make=lambda rng: [np.array([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0], [0.5, -1.5, 2.0]])])
+_row("var", lambda xp, a: xp.var(a), [M23])
+_row("var[axis=1,correction=1]", lambda xp, a: xp.var(a, axis=1, correction=1), [M23],
+     op="var")
+_row("std", lambda xp, a: xp.std(a, axis=0), [(3, 2)])
+_row("std[correction=1,keepdims]",
+     lambda xp, a: xp.std(a, axis=1, correction=1, keepdims=True), [M23], op="std")
+_row("max", lambda xp, a: xp.max(a), [M23], "distinct")
+_row("max[axis=1]", lambda xp, a: xp.max(a, axis=1), [M23], "distinct")
+_row("max[axis=0,keepdims]", lambda xp, a: xp.max(a, axis=0, keepdims=True), [M23],
+     "distinct")
+_row("min", lambda xp, a: xp.min(a), [M23], "distinct")
+_row("min[axis=-1]", lambda xp, a: xp.min(a, axis=-1), [(2, 2, 3)], "distinct")
+_row("max[ties]", lambda xp, a: xp.max(a, axis=1), [M23], gradcheck=False,
+     make=lambda rng: [np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])])
+_row("min[ties]", lambda xp, a: xp.min(a), [M23], gradcheck=False,
+     make=lambda rng: [np.array([[-1.0, 3.0, -1.0], [2.0, 0.0, 2.0]])])
+_row("logsumexp", lambda xp, a: xp.logsumexp(a, axis=1),
+     [M23], ref=lambda np, a: np.log(np.sum(np.exp(a), axis=1)),
+     torch=lambda torch, a: torch.logsumexp(a, dim=1))
+_row("logsumexp[all,keepdims]", lambda xp, a: xp.logsumexp(a, axis=None, keepdims=True),
+     [M23], ref=lambda np, a: np.log(np.sum(np.exp(a), keepdims=True)),
+     torch=lambda torch, a: torch.logsumexp(a.reshape(-1), dim=0).reshape(1, 1))
+_row("logsumexp[large]", lambda xp, a: xp.logsumexp(a * 1000.0, axis=-1), [M23],
+     ref=lambda np, a: np.max(a * 1000.0, axis=-1) + np.log(np.sum(np.exp(
+         a * 1000.0 - np.max(a * 1000.0, axis=-1, keepdims=True)), axis=-1)),
+     torch=lambda torch, a: torch.logsumexp(a * 1000.0, dim=-1),
+     # Values near 1000: compare relatively; finite differences lose digits there.
+     tol32=(1e-5, 1e-3), gradcheck=False)
+_row("cumulative_sum", lambda xp, a: xp.cumulative_sum(a, axis=1), [M23])
+_row("cumulative_sum[include_initial]",
+     lambda xp, a: xp.cumulative_sum(a, axis=0, include_initial=True), [M23],
+     torch=lambda torch, a: torch.cat([torch.zeros_like(a[:1]), torch.cumsum(a, 0)], 0))
+_row("argmax", lambda xp, a: xp.argmax(a, axis=1), [M23], "distinct", differentiable=False)
+_row("argmin", lambda xp, a: xp.argmin(a), [M23], "distinct", differentiable=False)
+_row("all", lambda xp, a: xp.all(a, axis=0), [M23], "bool", differentiable=False)
+_row("any", lambda xp, a: xp.any(a), [M23], "bool", differentiable=False)
+
+# Linear algebra.
+_row("matmul", lambda xp, a, b: a @ b, [(2, 3), (3, 2)])
+_row("matmul[batched]", lambda xp, a, b: xp.matmul(a, b), [(2, 2, 3), (3, 2)])
+_row("matmul[batch_broadcast]", lambda xp, a, b: a @ b, [(2, 1, 2, 2), (3, 2, 2)])
+_row("matmul[1d@2d]", lambda xp, a, b: a @ b, [(3,), (3, 2)])
+_row("matmul[2d@1d]", lambda xp, a, b: a @ b, [(2, 3), (3,)])
+_row("matmul[1d@1d]", lambda xp, a, b: a @ b, [(3,), (3,)])
+_row("matmul[1d@batched]", lambda xp, a, b: a @ b, [(2,), (2, 2, 3)])
+_row("matmul[batched@1d]", lambda xp, a, b: a @ b, [(2, 2, 3), (3,)])
+_row("tensordot", lambda xp, a, b: xp.tensordot(a, b, axes=1), [(2, 3), (3, 2)])
+_row("tensordot[axes=2]", lambda xp, a, b: xp.tensordot(a, b, axes=2), [(2, 2, 3), (2, 3)],
+     op="tensordot")
+_row("tensordot[axes=lists]", lambda xp, a, b: xp.tensordot(a, b, axes=([1, 0], [0, 2])),
+     [(2, 3), (3, 2, 2)], op="tensordot")
+_row("vecdot", lambda xp, a, b: xp.vecdot(a, b), [M23, (3,)])
+_row("vecdot[axis=0]", lambda xp, a, b: xp.vecdot(a, b, axis=0), [M23, M23])
+_row("outer", lambda xp, a, b: xp.outer(a, b), [(3,), (2,)],
+     torch=lambda torch, a, b: torch.outer(a, b))
+_row("matrix_transpose", lambda xp, a: xp.matrix_transpose(a), [(2, 2, 3)])
+_row("matrix_transpose[mT]", lambda xp, a: a.mT, [(2, 3)])
+
+# Shapes.
+_row("reshape", lambda xp, a: xp.reshape(a, (3, -1)), [(2, 3)])
+_row("reshape[flat]", lambda xp, a: xp.reshape(a, (-1,)) * 2.0, [(2, 3)])
+_row("permute_dims", lambda xp, a: xp.permute_dims(a, (2, 0, 1)), [(2, 1, 3)])
+_row("expand_dims", lambda xp, a: xp.expand_dims(a, axis=1), [M23])
+_row("squeeze", lambda xp, a: xp.squeeze(a, axis=1), [(2, 1, 3)])
+_row("squeeze[tuple]", lambda xp, a: xp.squeeze(a, axis=(0, 2)), [(1, 3, 1)])
+_row("broadcast_to", lambda xp, a: xp.broadcast_to(a, (2, 2, 3)), [(1, 3)])
+_row("broadcast_arrays", lambda xp, a, b: xp.sum(xp.stack(xp.broadcast_arrays(a, b)), axis=0),
+     [(2, 1), (3,)], op="broadcast_to")
+_row("concat", lambda xp, a, b: xp.concat([a, b], axis=0), [(1, 3), (2, 3)])
+_row("concat[axis=1]", lambda xp, a, b, c: xp.concat((a, b, c), axis=1),
+     [(2, 1), (2, 2), (2, 1)])
+_row("concat[axis=None]", lambda xp, a, b: xp.concat([a, b], axis=None), [M23, (3,)])
+_row("stack", lambda xp, a, b: xp.stack([a, b]), [M23, M23])
+_row("stack[axis=-1]", lambda xp, a, b, c: xp.stack((a, b, c), axis=-1), [(2,), (2,), (2,)])
+_row("flip", lambda xp, a: xp.flip(a), [M23])
+_row("flip[axis=1]", lambda xp, a: xp.flip(a, axis=1), [M23])
+_row("roll", lambda xp, a: xp.roll(a, 1, axis=1), [M23],
+     torch=lambda torch, a: torch.roll(a, 1, dims=1))
+_row("roll[flat]", lambda xp, a: xp.roll(a, -2), [M23],
+     torch=lambda torch, a: torch.roll(a, -2))
+_row("tril", lambda xp, a: xp.tril(a), [(3, 3)])
+_row("triu[k=1]", lambda xp, a: xp.triu(a, k=1), [(2, 3, 3)], op="triu")
+_row("moveaxis", lambda xp, a: xp.moveaxis(a, 0, -1), [(2, 1, 3)], op="permute_dims")
+_row("astype", lambda xp, a: xp.astype(a, a.dtype) * 2.0, [M23])
+_row("astype[float64]", lambda xp, a: xp.astype(a, xp.float64) * 2.0, [M23], op="astype",
+     tol32=(1e-12, 1e-12))
+
+# Indexing: ints, slices, None, ..., boolean masks and integer arrays (repeats accumulate).
+_row("getitem[int]", lambda xp, a: a[1], [M23])
+_row("getitem[negative_int]", lambda xp, a: a[-1, 0], [M23], op="getitem")
+_row("getitem[1d]", lambda xp, a: a[2], [(4,)], op="getitem")
+_row("getitem[slices]", lambda xp, a: a[1:, ::2], [(3, 3)], op="getitem")
+_row("getitem[none]", lambda xp, a: a[None, 0, :], [M23], op="getitem")
+_row("getitem[ellipsis]", lambda xp, a: a[..., 1], [(2, 2, 3)], op="getitem")
+_row("getitem[mask]", lambda xp, a: a[xp.asarray([[True, False, True], [False, True, True]])],
+     [M23], op="getitem", needs=("bool_mask",))
+_row("getitem[mask_from_values]", lambda xp, a: a[a > 0.0], [(6,)], "nonzero",
+     op="getitem", needs=("bool_mask",))
+_row("getitem[int_array_repeated]", lambda xp, a: a[[0, 2, 0, 0]], [(3,)], op="take")
+_row("getitem[int_array_axis1]", lambda xp, a: a[:, [2, 0, 2]], [M23], op="take")
+_row("getitem[int_arrays]", lambda xp, a: a[[0, 1, 0], [2, 2, 2]], [M23], op="getitem",
+     needs=("int_array_multi",))
+_row("getitem[int_array_and_slice]", lambda xp, a: a[[1, 0, 1], 1:], [(2, 3)],
+     op="getitem", needs=("int_array_mixed",))
+_row("take", lambda xp, a: xp.take(a, xp.asarray([2, 0, 2]), axis=1), [M23])
+_row("take[flat]", lambda xp, a: xp.take(a, xp.asarray([0, 0, 1]), axis=0), [(3,)], op="take")
+
+
+def _setitem_slice(xp: Any, a: Any, v: Any) -> Any:
+    out = a * 1.0
+    out[1:, 1] = v
+    return out
+
+
+def _setitem_ints(xp: Any, a: Any, v: Any) -> Any:
+    out = a * 1.0
+    out[[0, 2]] = v
+    return out
+
+
+def _setitem_scalar(xp: Any, a: Any) -> Any:
+    out = a * 2.0
+    out[0] = 5.0
+    return out
+
+
+_row("index_put[slice]", _setitem_slice, [(3, 2), (2,)], op="index_put")
+_row("index_put[int_array]", _setitem_ints, [(3, 2), (2,)], op="index_put")
+_row("index_put[scalar]", _setitem_scalar, [M23], op="index_put")
+_row("scatter_add", lambda xp, t, v: xp.scatter_add(t, (xp.asarray([0, 2, 0]),), v),
+     [(3, 2), (3, 2)],
+     ref=lambda np, t, v: _numpy_scatter(t, [0, 2, 0], v),
+     torch=lambda torch, t, v: t.index_add(0, torch.tensor([0, 2, 0]), v))
+
+
+def _numpy_scatter(target: np.ndarray, idx: list, values: np.ndarray) -> np.ndarray:
+    out = target.copy()
+    np.add.at(out, idx, values)
+    return out
+
+
+# In-place arithmetic on a non-leaf (recorded, so gradients flow through it).
+def _inplace(opname: str) -> Callable[..., Any]:
+    def f(xp: Any, a: Any, b: Any) -> Any:
+        out = a * 1.0
+        if opname == "add":
+            out += b
+        elif opname == "subtract":
+            out -= b
+        elif opname == "multiply":
+            out *= b
+        else:
+            out /= b
+        return out
+
+    return f
+
+
+for _name in ("add", "subtract", "multiply", "divide"):
+    _row(f"{_name}[inplace]", _inplace(_name), [M23, (3,)],
+         ("real", "nonzero" if _name == "divide" else "real"), op=_name)
+
+
+def _copy_into(xp: Any, a: Any, b: Any) -> Any:
+    out = a * 1.0
+    out.copy_(b)
+    return out
+
+
+_row("copy", _copy_into, [M23, (3,)], ref=lambda np, a, b: np.broadcast_to(b, a.shape) + 0.0,
+     torch=lambda torch, a, b: (a * 1.0).copy_(b))
+_row("clone", lambda xp, a: a.clone() * 2.0, [M23], ref=lambda np, a: a * 2.0,
+     torch=lambda torch, a: a.clone() * 2.0)
+_row("to[backend_round_trip]",
+     lambda xp, a: xp.to(xp.to(a, backend="numpy") * 2.0, backend=a.backend), [M23],
+     op="to", ref=lambda np, a: a * 2.0, torch=lambda torch, a: a * 2.0)
+
+# Neural-network ops: stable for large inputs.
+_row("softmax", lambda xp, a: xp.softmax(a, axis=-1), [M23],
+     ref=lambda np, a: np.exp(a) / np.sum(np.exp(a), axis=-1, keepdims=True),
+     torch=lambda torch, a: torch.softmax(a, dim=-1))
+_row("softmax[axis=0]", lambda xp, a: xp.softmax(a, axis=0), [M23], op="softmax",
+     ref=lambda np, a: np.exp(a) / np.sum(np.exp(a), axis=0, keepdims=True),
+     torch=lambda torch, a: torch.softmax(a, dim=0))
+_row("log_softmax", lambda xp, a: xp.log_softmax(a, axis=1), [M23],
+     ref=lambda np, a: a - np.log(np.sum(np.exp(a), axis=1, keepdims=True)),
+     torch=lambda torch, a: torch.log_softmax(a, dim=1))
+_row("log_softmax[large]", lambda xp, a: xp.log_softmax(a * 1000.0, axis=1), [M23],
+     op="log_softmax", gradcheck=False, tol32=(1e-5, 1e-3),
+     ref=lambda np, a: _np_log_softmax(a * 1000.0, 1),
+     torch=lambda torch, a: torch.log_softmax(a * 1000.0, dim=1))
+
+
+def _np_log_softmax(a: np.ndarray, axis: int) -> np.ndarray:
+    shifted = a - np.max(a, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _np_cross_entropy(logits: np.ndarray, target: np.ndarray, *, reduction: str = "mean",
+                      label_smoothing: float = 0.0, ignore_index: int = -100,
+                      weight: np.ndarray | None = None) -> np.ndarray:
+    logp = _np_log_softmax(logits, -1)
+    n, c = logp.shape
+    if target.dtype.kind == "f":
+        probs = target * (1 - label_smoothing) + label_smoothing / c
+        losses = -np.sum(logp * probs * (1.0 if weight is None else weight), axis=-1)
+        return {"none": losses, "sum": losses.sum(), "mean": losses.mean()}[reduction]
+    valid = target != ignore_index
+    safe = np.where(valid, target, 0)
+    hot = np.eye(c)[safe] * (1 - label_smoothing) + label_smoothing / c
+    w = np.ones(c) if weight is None else weight
+    losses = -np.sum(logp * hot * w, axis=-1) * valid
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.sum() / np.sum(w[safe] * valid)
+
+
+def _classes(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    return rng.integers(0, 4, shape).astype(np.int64)
+
+
+def _ce_row(name: str, domain: Any = _classes, scale: float = 1.0, **kw: Any) -> None:
+    weighted = "weight" in kw
+
+    def ag_fn(xp: Any, logits: Any, target: Any, *rest: Any) -> Any:
+        extra = {k: v for k, v in kw.items() if k != "weight"}
+        if weighted:
+            extra["weight"] = rest[0]
+        return xp.cross_entropy(logits * scale, target, **extra)
+
+    def ref(np_: Any, logits: np.ndarray, target: np.ndarray, *rest: Any) -> Any:
+        extra = {k: v for k, v in kw.items() if k != "weight"}
+        if weighted:
+            extra["weight"] = rest[0]
+        return _np_cross_entropy(logits * scale, target, **extra)
+
+    def torch_fn(torch: Any, logits: Any, target: Any, *rest: Any) -> Any:
+        extra = {k: v for k, v in kw.items() if k != "weight"}
+        if weighted:
+            extra["weight"] = rest[0]
+        return torch.nn.functional.cross_entropy(logits * scale, target, **extra)
+
+    shapes = [(3, 4), (3,) if domain is not None and domain != "probs" else (3, 4)]
+    domains: list = ["real", domain]
+    if domain == "probs":
+        domains[1] = lambda rng, s: rng.dirichlet(np.ones(s[-1]), s[0])
+    if weighted:
+        shapes.append((4,))
+        domains.append("positive")
+    _row(name, ag_fn, shapes, tuple(domains), op="cross_entropy", ref=ref, torch=torch_fn,
+         grad_args=(0,), gradcheck=scale == 1.0,
+         tol32=(2e-5, 2e-6) if scale == 1.0 else (1e-5, 1e-3))
+
+
+_ce_row("cross_entropy")
+_ce_row("cross_entropy[sum]", reduction="sum")
+_ce_row("cross_entropy[none]", reduction="none")
+_ce_row("cross_entropy[label_smoothing]", label_smoothing=0.1)
+_ce_row("cross_entropy[ignore_index]",
+        lambda rng, s: np.array([1, -100, 3], dtype=np.int64))
+_ce_row("cross_entropy[weight]", weight=True)
+_ce_row("cross_entropy[probs]", "probs")
+_ce_row("cross_entropy[large_logits]", scale=1000.0)
+
+CASES: tuple[OpCase, ...] = tuple(_ROWS)
+
+
+def by_name(name: str) -> OpCase:
+    """The row called ``name``."""
+    for case in CASES:
+        if case.name == name:
+            return case
+    raise KeyError(f"no op-table row named {name!r}")
+
+
+def _check_unique() -> None:
+    seen: set[str] = set()
+    for case in CASES:
+        if case.name in seen:
+            raise ValueError(f"duplicate op-table row {case.name!r}")
+        seen.add(case.name)
+
+
+_check_unique()
