@@ -39,7 +39,7 @@ def load() -> Backend:
                              else np.from_dlpack(obj))
             if obj.dtype.kind not in "biufc":
                 raise TypeError(f"cannot make an array_api_strict array from dtype {obj.dtype}")
-            obj = np.ascontiguousarray(obj)
+            obj = np.asarray(obj, order="C")  # ascontiguousarray would make 0-d 1-d
         return xp.asarray(obj, dtype=dtype, device=dev, copy=copy)
 
     def scatter_add(target, key, values):

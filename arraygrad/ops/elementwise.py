@@ -6,6 +6,7 @@ output's (broadcast) shape; the engine reduces them to each input's shape.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from arraygrad.ops.registry import apply, binary, defop, unary
@@ -27,12 +28,18 @@ MULTIPLY = defop("multiply", lambda xp, a, b: a * b,
                  (lambda xp, g, ans, a, b: g * b, lambda xp, g, ans, a, b: g * a))
 DIVIDE = defop("divide", lambda xp, a, b: a / b,
                (lambda xp, g, ans, a, b: g / b, lambda xp, g, ans, a, b: -g * a / (b * b)))
+
+
+def _pow_grad_b(xp, g, ans, a, b):
+    # d(a**b)/db = a**b log a; where a == 0 the limit is taken as 0 (as PyTorch).
+    if isinstance(a, (int, float)):  # 2.0 ** x: a Python base has no array methods
+        return g * ans * (math.log(a) if a > 0 else (0.0 if a == 0 else math.nan))
+    return g * xp.where(a == 0, xp.zeros_like(ans), ans * xp.log(
+        xp.where(a == 0, xp.ones_like(a), a)))
+
+
 POW = defop("pow", lambda xp, a, b: a ** b,
-            (lambda xp, g, ans, a, b: g * b * a ** (b - 1),
-             # d(a**b)/db = a**b log a; where a == 0 the limit is taken as 0 (as PyTorch).
-             lambda xp, g, ans, a, b: g * xp.where(a == 0, xp.zeros_like(ans), ans * xp.log(
-                 xp.where(a == 0, xp.ones_like(a), a)))),
-            uses_ans=True)
+            (lambda xp, g, ans, a, b: g * b * a ** (b - 1), _pow_grad_b), uses_ans=True)
 FLOOR_DIVIDE = defop("floor_divide", lambda xp, a, b: a // b, None)
 REMAINDER = defop("remainder", lambda xp, a, b: a % b,
                   (lambda xp, g, ans, a, b: g,

@@ -30,17 +30,28 @@ SCATTER_ADD = defop(
     "scatter_add",
     lambda xp, target, values, key: xp.scatter_add(xp.asarray(target, copy=True), key, values),
     (lambda xp, g, ans, target, values, key: g,
-     lambda xp, g, ans, target, values, key: g[key]),
+     lambda xp, g, ans, target, values, key: _gather(xp, g, key)),
     checks_inputs=False)
 
 
+def _gather(xp, x, key):
+    """``x[key]`` for a raw array or a Tensor, through ``take`` when ``key`` is one integer
+    array on one axis (the only integer-array form every Array-API library supports)."""
+    if not isinstance(x, Tensor):
+        axis = _single_array_axis(
+            lambda k: hasattr(k, "dtype") and xp.isdtype(k.dtype, "integral"), key, x.ndim)
+        if axis is not None:
+            return xp.take(x, key[axis], axis=axis)
+    return x[key]
+
+
 def _put_mask(xp, x, key):
-    ones = xp.ones(tuple(x[key].shape), dtype=x.dtype)
+    ones = xp.ones(tuple(_gather(xp, x, key).shape), dtype=x.dtype)
     return xp.scatter_add(xp.zeros_like(x), key, ones) > 0
 
 
 def _index_put_forward(xp, x, values, key):
-    selected = tuple(x[key].shape)
+    selected = tuple(_gather(xp, x, key).shape)
     if isinstance(values, (int, float, bool, complex)):
         values = xp.full(selected, values, dtype=x.dtype)
     values = xp.broadcast_to(xp.astype(values, x.dtype), selected)
@@ -53,7 +64,7 @@ def _index_put_forward(xp, x, values, key):
 INDEX_PUT = defop(
     "index_put", _index_put_forward,
     (lambda xp, g, ans, x, values, key: xp.where(_put_mask(xp, x, key), xp.zeros_like(g), g),
-     lambda xp, g, ans, x, values, key: g[key]),
+     lambda xp, g, ans, x, values, key: _gather(xp, g, key)),
     checks_inputs=False)
 
 
@@ -97,7 +108,7 @@ def normalize_key(x: Tensor, key: Any) -> tuple:
     return tuple(out)
 
 
-def _single_array_axis(backend, key: tuple, ndim: int) -> int | None:
+def _single_array_axis(is_int_array, key: tuple, ndim: int) -> int | None:
     """Axis of the only index array in ``key`` if every other entry is ``:`` (else None)."""
     entries = list(key)
     if entries and entries[-1] is Ellipsis:
@@ -108,7 +119,7 @@ def _single_array_axis(backend, key: tuple, ndim: int) -> int | None:
     for i, k in enumerate(entries):
         if isinstance(k, slice) and k == _FULL:
             continue
-        if axis is None and _is_int_array(backend, k) and getattr(k, "ndim", 0) == 1:
+        if axis is None and is_int_array(k) and getattr(k, "ndim", 0) == 1:
             axis = i
             continue
         return None
@@ -120,7 +131,7 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     if isinstance(key, (int, slice)) and not isinstance(key, bool) and x.ndim == 1:
         return unary(GETITEM, x, {"key": key})
     key = normalize_key(x, key)
-    axis = _single_array_axis(x._backend, key, x.ndim)
+    axis = _single_array_axis(lambda k: _is_int_array(x._backend, k), key, x.ndim)
     if axis is not None:  # lower to take: the one form every Array-API library supports
         return unary(TAKE, x, {"indices": key[axis], "axis": axis})
     return unary(GETITEM, x, {"key": key})

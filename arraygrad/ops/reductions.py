@@ -106,7 +106,7 @@ LOGSUMEXP = defop("logsumexp", _logsumexp_forward,
 
 def _cumsum_vjp(xp, g, ans, x, axis=0, include_initial=False):
     if include_initial:  # out[0] is the empty sum: it does not depend on x
-        g = g[(slice(None),) * axis + (slice(1, None),)]
+        g = g[(slice(None),) * axis + (slice(1, None), Ellipsis)]
     return xp.flip(xp.cumulative_sum(xp.flip(g, axis=axis), axis=axis), axis=axis)
 
 

@@ -60,13 +60,15 @@ def _split_vjp(xp, g, ans, *xs, axis=0, argnum=0):
     for x in xs[:argnum]:
         start += x.shape[axis]
     stop = start + xs[argnum].shape[axis]
-    return g[(slice(None),) * axis + (slice(start, stop),)]
+    return g[(slice(None),) * axis + (slice(start, stop), Ellipsis)]
 
 
 CONCAT = defop("concat", lambda xp, *xs, axis=0: xp.concat(xs, axis=axis), _split_vjp,
                checks_inputs=False)
 STACK = defop("stack", lambda xp, *xs, axis=0: xp.stack(xs, axis=axis),
-              lambda xp, g, ans, *xs, axis=0, argnum=0: g[(slice(None),) * axis + (argnum,)],
+              # Complete keys (trailing ...): the standard requires every axis be indexed.
+              lambda xp, g, ans, *xs, axis=0, argnum=0: g[
+                  (slice(None),) * axis + (argnum, Ellipsis)],
               checks_inputs=False)
 
 
