@@ -12,12 +12,17 @@ from arraygrad.tensor import Tensor, _make
 
 
 def move_array(array: Any, src: Backend, dst: Backend, device: str) -> Any:
-    """Move a native array to ``dst`` on ``device``: DLPack first, else through host memory."""
+    """Move a native array to ``dst`` on ``device``: DLPack first, else through host memory.
+
+    ``dst.from_object`` takes DLPack-capable arrays directly (zero-copy where the two
+    libraries and devices allow it); when that fails (different device types, a library
+    without DLPack) the array goes through a NumPy copy on the host.
+    """
     if src is dst:
         return dst.to_device(array, device)
     try:
         return dst.from_object(array, device=device)
-    except Exception:
+    except (BufferError, TypeError, ValueError, RuntimeError, NotImplementedError):
         return dst.from_object(src.to_numpy(array), device=device)
 
 
@@ -34,28 +39,58 @@ CLONE = defop("clone", lambda xp, x: xp.asarray(x, copy=True), (lambda xp, g, an
               checks_inputs=False)
 
 
+def _has_device(backend: Backend, device: str) -> bool:
+    return device in backend.devices or (device == "cuda" and "cuda:0" in backend.devices)
+
+
 def backend_for_device(device: str) -> Backend:
     """The loaded (or first declared) backend that has ``device``."""
     for backend in loaded_backends():
-        if device in backend.devices:
+        if _has_device(backend, device):
             return backend
     for name in names():
         try:
             backend = get_backend(name)
         except BackendError:
             continue
-        if device in backend.devices or (device == "cuda" and "cuda:0" in backend.devices):
+        if _has_device(backend, device):
             return backend
-    raise BackendError(f"no available backend has device {device!r}")
+    from arraygrad.backend import available
+
+    report = "; ".join(str(status) for status in available().values())
+    raise BackendError(f"no available backend has device {device!r} (backends: {report})")
 
 
 def to(x: Tensor, device: str | None = None, backend: str | Backend | None = None,
        dtype: Any = None, *, copy: bool = False) -> Tensor:
     """Move ``x`` to another device and/or backend and/or cast it; differentiable.
 
-    With only ``device``, the tensor stays on its backend if that backend has the device,
-    else it moves to the first backend that has it. The gradient flows back to the source
-    backend and device.
+    Parameters
+    ----------
+    x : Tensor
+        The tensor to move.
+    device : str, optional
+        Target device (``"cpu"``, ``"cuda:0"``, ``"cuda"`` meaning ``"cuda:0"``). With only
+        ``device``, the tensor stays on its backend if that backend has the device, else it
+        moves to the first loaded (then declared) backend that has it.
+    backend : str or Backend, optional
+        Target backend; its default device unless ``device`` is given.
+    dtype : dtype, optional
+        Cast after the move.
+    copy : bool
+        Return a copy even when nothing moves.
+
+    Returns
+    -------
+    Tensor
+        ``x`` itself when nothing changes (and ``copy`` is False), else a new tensor whose
+        gradient flows back to ``x``'s backend and device.
+
+    Raises
+    ------
+    BackendError
+        If no available backend has ``device`` (the message lists every backend with its
+        devices or the reason it is unavailable), or ``backend`` lacks ``device``.
 
     Examples
     --------
@@ -68,8 +103,7 @@ def to(x: Tensor, device: str | None = None, backend: str | Backend | None = Non
     src = x._backend
     if backend is not None:
         dst = get_backend(backend)
-    elif device is None or str(device) in src.devices or (
-            str(device) == "cuda" and "cuda:0" in src.devices):
+    elif device is None or _has_device(src, str(device)):
         dst = src
     else:
         dst = backend_for_device(str(device))
