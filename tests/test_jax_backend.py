@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import arraygrad as ag
+import arraygrad.nn.functional as F
 from arraygrad.backend import BackendError
 
 jax = pytest.importorskip("jax")
@@ -205,3 +206,39 @@ def test_two_cpu_devices_transfer_and_mixing(fresh):
     assert fresh["moved"] == "cpu:1" and fresh["rand_device"] == "cpu:1"
     assert fresh["grad"] == ["cpu", [2.0, 4.0]]
     assert "same device" in fresh["mixed_error"] and "'cpu:1'" in fresh["mixed_error"]
+
+
+# ----------------------------------------------------------------------------- kernels
+@pytest.mark.parametrize("geometry", [dict(), dict(stride=2, padding=1),
+                                      dict(dilation=(2, 1), padding=(2, 0), groups=2)])
+def test_conv2d_kernels_match_the_portable_code(geometry, monkeypatch):
+    kernels = ag.get_backend("jax").kernels
+    calls = []
+    for name in ("conv2d", "conv2d_vjp_input", "conv2d_vjp_weight"):
+        def counted(*args, _name=name, _kernel=kernels[name], **kwargs):
+            calls.append(_name)
+            return _kernel(*args, **kwargs)
+        monkeypatch.setitem(kernels, name, counted)
+    rng = np.random.default_rng(1)
+    data = (rng.standard_normal((2, 4, 6, 5)), rng.standard_normal((6, 4 // geometry.get(
+        "groups", 1), 3, 2)))
+
+    def run(backend):
+        x, w = (ag.tensor(d, backend=backend, requires_grad=True) for d in data)
+        y = F.conv2d(x, w, **geometry)
+        (y * y).sum().backward()
+        return [y.detach().numpy(), x.grad.numpy(), w.grad.numpy()]
+
+    for got, want in zip(run("jax"), run("numpy")):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+    assert sorted(calls) == ["conv2d", "conv2d_vjp_input", "conv2d_vjp_weight"]
+
+
+def test_erf_kernel(jx):
+    x = ag.tensor([-1.0, 0.0, 0.5], dtype=ag.float64, requires_grad=True)
+    y = F.erf(x)
+    y.sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), [-0.8427007929497149, 0.0,
+                                                    0.5204998778130465], rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), 2 / np.sqrt(np.pi) * np.exp(-x.detach().numpy()
+                                                                           ** 2), rtol=1e-12)
