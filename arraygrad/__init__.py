@@ -230,3 +230,9 @@ def devices() -> list[str]:
 def default_device() -> str:
     """The current backend's default device."""
     return current_backend().default_device
+
+
+# The training stack: modules, optimizers, data loading, checkpoints (no optional imports:
+# safetensors, tqdm, matplotlib and scikit-learn load inside the functions that use them).
+from arraygrad import data, nn, optim  # noqa: E402
+from arraygrad.serialization import load, save  # noqa: E402

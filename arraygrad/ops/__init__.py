@@ -6,8 +6,17 @@ row in the op test table (``tests/op_table.py``).
 
 from __future__ import annotations
 
-from arraygrad.ops import elementwise, indexing, inplace, linalg, nn, reductions, shape, transfer
-from arraygrad.ops import layers  # conv2d, erf (behind arraygrad.nn)
+from arraygrad.ops import (  # layers: conv2d and erf, behind arraygrad.nn
+    elementwise,
+    indexing,
+    inplace,
+    layers,
+    linalg,
+    nn,
+    reductions,
+    shape,
+    transfer,
+)
 from arraygrad.ops.registry import OPS, Op, defop
 
 __all__ = ["OPS", "Op", "defop", "elementwise", "reductions", "shape", "linalg", "indexing",
