@@ -195,3 +195,14 @@ def test_cupy_without_cupy_is_reported_unavailable():
 
     (mark,) = _param("cupy").marks
     assert mark.name == "skip" and "CuPy is not installed" in mark.kwargs["reason"]
+
+
+def test_moves_between_mutable_backends_copy():
+    x = ag.tensor([1.0, 2.0])
+    y = x.to(backend=STRICT)
+    x[0] = 9.0
+    y[1] = 7.0
+    assert x.tolist() == [9.0, 2.0] and y.tolist() == [1.0, 7.0]
+    z = y.to(backend="numpy")
+    z[0] = 5.0
+    assert y.tolist() == [1.0, 7.0]

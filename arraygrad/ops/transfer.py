@@ -16,14 +16,17 @@ def move_array(array: Any, src: Backend, dst: Backend, device: str) -> Any:
 
     ``dst.from_object`` takes DLPack-capable arrays directly (zero-copy where the two
     libraries and devices allow it); when that fails (different device types, a library
-    without DLPack) the array goes through a NumPy copy on the host.
+    without DLPack) the array goes through a NumPy copy on the host. Memory is shared only
+    when one side is immutable (JAX): two mutable libraries sharing a buffer would let an
+    in-place write on one side change the other behind autograd's version counters.
     """
     if src is dst:
         return dst.to_device(array, device)
+    copy = True if src.mutable and dst.mutable else None
     try:
-        return dst.from_object(array, device=device)
+        return dst.from_object(array, device=device, copy=copy)
     except (BufferError, TypeError, ValueError, RuntimeError, NotImplementedError):
-        return dst.from_object(src.to_numpy(array), device=device)
+        return dst.from_object(src.to_numpy(array), device=device, copy=copy)
 
 
 def _transfer_vjp(xp, g, ans, x, src, src_device, dst, device):
