@@ -92,7 +92,7 @@ def col2im(xp: Any, cols: Any, x_shape: tuple[int, ...], kernel: Pair, stride: P
     for i in range(kh):
         for j in range(kw):
             acc = xp.scatter_add(acc, _offset_key(i, j, ho, wo, stride, dilation),
-                                 cols[:, :, i * kw + j])
+                                 cols[:, :, i * kw + j, ...])
     return acc[:, :, ph:ph + h, pw:pw + w]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from arraygrad import _dtypes
 from arraygrad.ops.reductions import normalize_axis
 from arraygrad.ops.registry import apply, defop, unary
 from arraygrad.tensor import Tensor
@@ -190,6 +191,8 @@ def astype(x: Tensor, dtype: Any, /, *, copy: bool = True, device: str | None = 
         x = x.to(device=device)
     if native == x._data.dtype and not copy:
         return x
+    if x.requires_grad and not _dtypes.is_differentiable(x._backend.dtype_of[native]):
+        x = x.detach()  # an integer or bool result carries no gradient (as PyTorch)
     return unary(ASTYPE, x, {"dtype": native, "copy": copy})
 
 
