@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -663,6 +664,42 @@ _ce_row("cross_entropy[ignore_index]",
 _ce_row("cross_entropy[weight]", weight=True)
 _ce_row("cross_entropy[probs]", "probs")
 _ce_row("cross_entropy[large_logits]", scale=1000.0)
+
+
+
+# Layer ops (arraygrad.nn.functional): convolution and erf.
+def _np_conv2d(x: np.ndarray, w: np.ndarray, stride: int = 1, padding: int = 0,
+               dilation: int = 1, groups: int = 1) -> np.ndarray:
+    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    n, _, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    ho = (h - dilation * (kh - 1) - 1) // stride + 1
+    wo = (wd - dilation * (kw - 1) - 1) // stride + 1
+    out = np.zeros((n, o, ho, wo))
+    per_group = o // groups
+    for oc in range(o):
+        c0 = (oc // per_group) * cg
+        for i in range(ho):
+            for j in range(wo):
+                patch = x[:, c0:c0 + cg, i * stride:i * stride + dilation * (kh - 1) + 1:dilation,
+                          j * stride:j * stride + dilation * (kw - 1) + 1:dilation]
+                out[:, oc, i, j] = np.sum(patch * w[oc], axis=(1, 2, 3))
+    return out
+
+
+def _conv_row(name: str, shapes: Sequence[Shape], **kw: Any) -> None:
+    _row(name, lambda xp, x, w: xp.nn.functional.conv2d(x, w, **kw), shapes, op="conv2d",
+         ref=lambda np_, x, w: _np_conv2d(x, w, **kw),
+         torch=lambda torch, x, w: torch.nn.functional.conv2d(x, w, **kw),
+         tol32=(1e-4, 1e-5))
+
+
+_conv_row("conv2d", [(1, 2, 4, 4), (2, 2, 3, 3)], padding=1)
+_conv_row("conv2d[stride,dilation]", [(2, 1, 5, 5), (2, 1, 2, 2)], stride=2, dilation=2)
+_conv_row("conv2d[groups]", [(1, 2, 3, 3), (4, 1, 2, 2)], groups=2)
+_row("erf", lambda xp, a: xp.nn.functional.erf(a * 1.5), [(2, 4)],
+     ref=lambda np_, a: np.vectorize(math.erf)(a * 1.5),
+     torch=lambda torch, a: torch.erf(a * 1.5))
 
 CASES: tuple[OpCase, ...] = tuple(_ROWS)
 
