@@ -99,11 +99,39 @@ def describe(x: Any) -> str:
 _ERROR_CLASSES = (IndexError, ZeroDivisionError, TypeError, ValueError, RuntimeError)
 
 
+def _diagnose(op: Op, args: tuple, params: dict) -> tuple[type, str] | None:
+    """Class and cause of a common user error, whatever words the backend used for it.
+
+    Backends word (and classify) the same mistake differently: PyTorch raises
+    RuntimeError for a broadcast mismatch where NumPy raises ValueError. Only runs once
+    the backend has already failed (the slow path).
+    """
+    module = getattr(op.forward, "__module__", "")
+    shapes = [tuple(a.shape) for a in args if hasattr(a, "shape")]
+    axis = params.get("axis")
+    if module == "arraygrad.ops.reductions" and shapes and axis is not None:
+        ndim = len(shapes[0])
+        for a in axis if isinstance(axis, tuple) else (axis,):
+            if isinstance(a, int) and not -max(ndim, 1) <= a < max(ndim, 1):
+                return IndexError, (f"axis {a} is out of range for a tensor of {ndim} "
+                                    f"dimensions (shape {shapes[0]})")
+    if module == "arraygrad.ops.elementwise" and len(shapes) >= 2:
+        for pair in zip(*(s[::-1] for s in shapes)):
+            if len(set(pair) - {1}) > 1:
+                return ValueError, (f"shapes {' and '.join(map(str, shapes))} cannot be "
+                                    f"broadcast together")
+    return None
+
+
 def op_error(op: Op, args: tuple, params: dict, exc: Exception) -> Exception:
     """Re-state a backend's exception with the op name, arguments and backend."""
     cls = next((c for c in _ERROR_CLASSES if isinstance(exc, c)), RuntimeError)
     described = ", ".join(describe(a) for a in args)
     extra = (", " + ", ".join(f"{k}={v!r}" for k, v in params.items())) if params else ""
+    diagnosis = _diagnose(op, args, params)
+    if diagnosis is not None:
+        cls, cause = diagnosis
+        return cls(f"{op.name}: {cause} ({exc}; arguments: {described}{extra})")
     return cls(f"{op.name}: {exc} (arguments: {described}{extra})")
 
 
