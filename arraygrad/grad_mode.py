@@ -122,3 +122,7 @@ class set_grad_enabled(_GradMode):
 
     def __exit__(self, *exc: object) -> None:
         STATE.enabled = self._prev
+
+    def __call__(self, fn: F) -> F:
+        STATE.enabled = self._prev  # as a decorator it switches only inside ``fn`` (as torch)
+        return super().__call__(fn)
