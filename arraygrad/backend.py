@@ -324,6 +324,10 @@ def available(load: bool = True) -> dict[str, BackendStatus]:
             report[failure.name] = BackendStatus(
                 failure.name, False, (), f"plugin {failure.target} failed to import: "
                 f"{failure.error}", failure.target)
+    for key, error in list(_registry.errors.items()):
+        if key.startswith("<") and key not in report:  # a plugin whose hook raised
+            report[key] = BackendStatus(key, False, (), f"the arraygrad_backends hook of "
+                                        f"plugin {key[1:-1]!r} raised {error}", key[1:-1])
     return report
 
 
