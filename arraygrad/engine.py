@@ -8,8 +8,9 @@ the number of nodes reached (times log of the frontier width).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from heapq import heappop, heappush
-from typing import Any, Sequence
+from typing import Any
 
 from arraygrad.grad_mode import STATE
 from arraygrad.node import Node
@@ -116,13 +117,16 @@ def _freed_error(node: Node) -> RuntimeError:
 
 def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph: bool,
              capture: Sequence[Tensor] | None, accumulate: bool) -> dict[int, Any]:
-    """Propagate gradients from ``roots``. Returns captured gradients by id(target)."""
-    import arraygrad as ag_namespace
+    """Propagate gradients from ``roots``. Returns captured gradients by id(target).
 
-    heap: list = []
-    pending: dict[Node, Any] = {}
+    The frontier is a heap of negated sequence numbers (plain ints compare in C) and
+    ``pending`` maps a sequence number to ``[node, gradient so far]``.
+    """
+    heap: list[int] = []
+    pending: dict[int, list] = {}
     leaves: dict[int, list] = {}
-    capture_ids = {id(t._node if t._node is not None else t) for t in capture or ()}
+    capture_ids = {id(t._node if t._node is not None else t) for t in capture} if capture \
+        else None
     captured: dict[int, Any] = {}
 
     for t, g in zip(roots, root_grads):
@@ -133,18 +137,21 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 leaves[id(t)] = [t, g]
             else:
                 entry[1] = entry[1] + g
-        elif node in pending:
-            pending[node] = pending[node] + g
         else:
-            pending[node] = g
-            heappush(heap, (-node.seq, node))
+            entry = pending.get(node.seq)
+            if entry is None:
+                pending[node.seq] = [node, g]
+                heappush(heap, -node.seq)
+            else:
+                entry[1] = entry[1] + g
 
+    if create_graph:
+        import arraygrad as ag_namespace
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     try:
         while heap:
-            node = heappop(heap)[1]
-            g = pending.pop(node)
+            node, g = pending.pop(-heappop(heap))
             if node.hooks:
                 g = _run_hooks(node.hooks, g, node.backend, create_graph)
             if node.retained is not None:
@@ -152,16 +159,18 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 if owner is not None:
                     owner.grad = (_wrap(g, node.backend, create_graph) if owner.grad is None
                                   else owner.grad + _wrap(g, node.backend, create_graph))
-            if capture_ids and id(node) in capture_ids:
+            if capture_ids is not None and id(node) in capture_ids:
                 captured[id(node)] = g
             arrays = node.arrays
             if arrays is None:
                 raise _freed_error(node)
             versions = node.versions
             if versions is not None:
+                inputs = node.inputs
                 for i, saved in enumerate(versions):
                     if saved is not None:
-                        now = node.inputs[i]._version_number
+                        cell = inputs[i]._version
+                        now = 0 if cell is None else cell[0]
                         if now != saved:
                             raise _version_error(node, i, saved, now)
             op = node.op
@@ -175,10 +184,11 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 ins = arrays
                 ans = node.out
             rules = op.vjps
+            variadic = op.variadic
             for i, edge in enumerate(node.edges):
                 if edge is None:
                     continue
-                if op.variadic:
+                if variadic:
                     gi = rules(xp, g, ans, *ins, argnum=i, **params)
                 else:
                     rule = rules[i]
@@ -190,30 +200,34 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 inp = ins[i]
                 if gi.shape != inp.shape:
                     gi = _unbroadcast(xp, gi, tuple(inp.shape))
-                if gi.dtype != inp.dtype:
-                    gi = xp.astype(gi, inp.dtype)
+                dtype = inp.dtype
+                if gi.dtype is not dtype and gi.dtype != dtype:
+                    gi = xp.astype(gi, dtype)
                 if edge.__class__ is Node:
-                    prev = pending.get(edge)
-                    if prev is None:
-                        pending[edge] = gi
-                        heappush(heap, (-edge.seq, edge))
+                    seq = edge.seq
+                    entry = pending.get(seq)
+                    if entry is None:
+                        pending[seq] = [edge, gi]
+                        heappush(heap, -seq)
                     else:
-                        pending[edge] = prev + gi
+                        entry[1] = entry[1] + gi
                 else:
                     entry = leaves.get(id(edge))
                     if entry is None:
                         leaves[id(edge)] = [edge, gi]
                     else:
                         entry[1] = entry[1] + gi
-            if not retain_graph:
-                node.release()
+            if not retain_graph:  # Node.release(), inlined on the hot path
+                node.arrays = None
+                node.out = None
+                node.inputs = None
 
         seen_arrays: set[int] = {id(g) for g in root_grads}
         for leaf, g in leaves.values():
             backend = leaf._backend
             if leaf._hooks:
                 g = _run_hooks(leaf._hooks, g, backend, create_graph)
-            if capture_ids and id(leaf) in capture_ids:
+            if capture_ids is not None and id(leaf) in capture_ids:
                 captured[id(leaf)] = g
             if not accumulate:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from arraygrad.ops.elementwise import where
+from arraygrad.ops.fused import softmax_cross_entropy
 from arraygrad.ops.reductions import mean
 from arraygrad.ops.reductions import sum as _sum
 from arraygrad.ops.registry import defop, unary
@@ -79,6 +80,11 @@ def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int = -1,
                          f"{label_smoothing}")
     if logits.ndim < 1:
         raise ValueError("cross_entropy: logits must have a class axis; got a 0-d tensor")
+    if weight is None and not label_smoothing and reduction != "none" and axis in (-1, 1):
+        fused = softmax_cross_entropy(logits, target, reduction=reduction,
+                                      ignore_index=ignore_index)
+        if fused is not None:  # one node instead of eight (see arraygrad/ops/fused.py)
+            return fused
     if logits.ndim >= 2 and axis == -1 and target.ndim == logits.ndim - 1 and \
             target.shape == logits.shape[:1] + logits.shape[2:] and logits.ndim > 2:
         axis = 1  # PyTorch layout (N, C, d1, ...)

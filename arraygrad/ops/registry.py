@@ -14,7 +14,8 @@ None) and ``inputs`` the op's positional inputs (arrays or Python scalars).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from arraygrad.backend import BackendError
 from arraygrad.grad_mode import STATE
@@ -165,9 +166,13 @@ def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
     except Exception as exc:
         raise op_error(op, (x,), params, exc) from exc
     if x.requires_grad and STATE.enabled and op.vjps is not None:
+        if op.checks_inputs:
+            cell = x._version
+            versions = (0,) if cell is None else (cell[0],)
+        else:
+            versions = None
         node = Node(op, backend, (data,), params, out if op.uses_ans else None, (x,),
-                    (x._node or x,),
-                    (x._version_number,) if op.checks_inputs else None)
+                    (x._node or x,), versions)
         result = _make(out, backend, node)
     else:
         result = _make(out, backend, None)
@@ -213,7 +218,10 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
 
 
 def _version_of(x: Any) -> int | None:
-    return x._version_number if isinstance(x, Tensor) else None
+    if isinstance(x, Tensor):
+        cell = x._version
+        return 0 if cell is None else cell[0]
+    return None
 
 
 def apply(op: Op, args: tuple, params: dict = _EMPTY) -> Tensor:

@@ -1,0 +1,82 @@
+"""Fused ops: one recorded node where the composition would record many.
+
+``softmax_cross_entropy`` is cross-entropy on (N, C) logits with class-index targets, the
+loss of nearly every classifier: forward and gradient in one op each, instead of the
+eight nodes of ``log_softmax`` + one-hot + product + sum + mean. Its gradient is the
+textbook ``(softmax(logits) - one_hot(target)) * g / N``; the one-hot target is built once, as a
+constant input, by :func:`softmax_cross_entropy`. :func:`arraygrad.cross_entropy`
+takes this path when it applies and falls back to the general composition otherwise.
+"""
+
+from __future__ import annotations
+
+from arraygrad.ops.registry import apply, defop
+from arraygrad.tensor import Tensor, _make
+
+
+def _forward(xp, logits, hot, reduction="mean"):
+    # ``hot`` is the one-hot target, built once by the caller (a constant: no gradient).
+    shifted = logits - xp.max(logits, axis=-1, keepdims=True)
+    losses = xp.log(xp.sum(xp.exp(shifted), axis=-1)) - xp.sum(shifted * hot, axis=-1)
+    return xp.mean(losses) if reduction == "mean" else xp.sum(losses)
+
+
+def _logits_vjp(xp, g, ans, logits, hot, reduction="mean"):
+    e = xp.exp(logits - xp.max(logits, axis=-1, keepdims=True))
+    probs = e / xp.sum(e, axis=-1, keepdims=True)
+    scale = g / logits.shape[0] if reduction == "mean" else g
+    return (probs - hot) * scale
+
+
+SOFTMAX_CROSS_ENTROPY = defop("softmax_cross_entropy", _forward, (_logits_vjp, None))
+
+
+def softmax_cross_entropy(logits: Tensor, target: Tensor, /, *, reduction: str = "mean",
+                          ignore_index: int | None = -100) -> Tensor | None:
+    """Fused cross-entropy of (N, C) ``logits`` and (N,) class indices, or None.
+
+    Returns None when the fast path does not apply (other shapes or dtypes, labels out of
+    range, or labels equal to ``ignore_index``), so that the caller takes the general
+    path, which also reports errors.
+
+    Parameters
+    ----------
+    logits : Tensor
+        Unnormalized scores, shape (N, C), floating point.
+    target : Tensor
+        Class indices, shape (N,), integer dtype, on the same backend as ``logits``.
+    reduction : {"mean", "sum"}
+    ignore_index : int or None
+        When some label equals it, the general path handles the masking.
+
+    Returns
+    -------
+    Tensor or None
+        The 0-d loss, or None when the general path must be taken.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> from arraygrad.ops.fused import softmax_cross_entropy
+    >>> logits = ag.tensor([[2.0, 0.0], [0.0, 2.0]], requires_grad=True)
+    >>> loss = softmax_cross_entropy(logits, ag.tensor([0, 1]))
+    >>> round(loss.item(), 4)
+    0.1269
+    """
+    if not (isinstance(logits, Tensor) and isinstance(target, Tensor)) or \
+            reduction not in ("mean", "sum") or logits._backend is not target._backend:
+        return None
+    lshape, tshape = logits._data.shape, target._data.shape
+    if len(lshape) != 2 or len(tshape) != 1 or tshape[0] != lshape[0] or not lshape[0] or \
+            logits.dtype.kind != "f" or target.dtype.kind not in "iu":
+        return None
+    backend = target._backend
+    xp = backend.xp
+    labels = target._data
+    lo, hi = int(xp.min(labels)), int(xp.max(labels))
+    if lo < 0 or hi >= lshape[1] or (ignore_index is not None and lo <= ignore_index <= hi):
+        return None
+    classes = xp.arange(lshape[1], dtype=labels.dtype, device=getattr(labels, "device", None))
+    hot = xp.astype(xp.expand_dims(labels, axis=-1) == classes, logits._data.dtype)
+    return apply(SOFTMAX_CROSS_ENTROPY, (logits, _make(hot, backend, None)),
+                 {"reduction": reduction})

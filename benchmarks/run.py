@@ -1,0 +1,155 @@
+"""Run the benchmark suite and print one table of times and ratios.
+
+Usage::
+
+    python -m benchmarks.run                 # full run (several minutes)
+    python -m benchmarks.run --smoke         # one repeat, tiny sizes (CI: proves it runs)
+    python -m benchmarks.run --only mlp      # cases whose group name contains "mlp"
+    python -m benchmarks.run --markdown out.md
+
+Thread pools (NumPy's BLAS, PyTorch) are pinned to 2 threads before anything is imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import subprocess
+import sys
+import time
+from typing import Any
+
+from benchmarks import threads  # sets BLAS thread variables: import before numpy
+from benchmarks.harness import Row, format_table, run_case
+
+GROUPS = ("chain", "mlp", "cnn", "dataloader", "deep", "memory", "jax")
+
+
+def _optional(name: str) -> Any:
+    try:
+        return __import__(name)
+    except ImportError:
+        return None
+
+
+def machine() -> dict[str, str]:
+    """CPU model, core count and library versions for the report header."""
+    import numpy as np
+
+    import arraygrad
+
+    model = platform.processor() or "unknown"
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        model = next(line.split(":", 1)[1].strip() for line in out.splitlines()
+                     if line.startswith("Model name"))
+    except (OSError, subprocess.CalledProcessError, StopIteration):
+        pass
+    import os
+
+    info = {"cpu": f"{model}, {os.cpu_count()} cores, {threads.THREADS} threads used",
+            "python": platform.python_version(), "numpy": np.__version__,
+            "arraygrad": getattr(arraygrad, "__version__", "?")}
+    for mod in ("torch", "jax"):
+        m = sys.modules.get(mod)
+        if m is not None:
+            info[mod] = m.__version__
+    return info
+
+
+def _blas(pools: list[dict]) -> str:
+    parts = []
+    for p in pools:
+        if p.get("user_api") == "blas":
+            parts.append(f"{p.get('internal_api')} {p.get('version')} "
+                         f"({p.get('architecture', '?')}, {p.get('num_threads')} threads, "
+                         f"{p.get('prefix')})")
+    return "; ".join(parts) or "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status (1 if a target was missed)."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true",
+                        help="one repeat, tiny sizes: only proves every case still runs")
+    parser.add_argument("--only", action="append", choices=GROUPS,
+                        help="run only this group (repeatable)")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="timed repeats per implementation (default 30; smoke 1)")
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch comparisons")
+    parser.add_argument("--markdown", metavar="PATH", help="also write the table as Markdown")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit with status 1 when a target is missed")
+    args = parser.parse_args(argv)
+    groups = args.only or GROUPS
+    smoke = args.smoke
+    repeat = args.repeat or (1 if smoke else 30)
+    warmup = 0 if smoke else 3
+
+    import numpy  # noqa: F401  (load BLAS before pinning)
+
+    torch = None if args.no_torch else _optional("torch")
+    import arraygrad as ag
+
+    pools = threads.pin_threads()
+    info = machine()
+    print(f"# arraygrad benchmarks, {datetime.date.today().isoformat()}")
+    for k, v in info.items():
+        print(f"#   {k}: {v}")
+    print(f"#   BLAS: {_blas(pools)}")
+    print(f"#   command: {' '.join(['python', '-m', 'benchmarks.run', *sys.argv[1:]])}")
+    sys.stdout.flush()
+
+    rows: list[Row] = []
+    started = time.perf_counter()
+
+    def emit(new_rows: list[Row]) -> None:
+        rows.extend(new_rows)
+        print(format_table(new_rows))
+        print()
+        sys.stdout.flush()
+
+    if "chain" in groups:
+        from benchmarks import chain
+
+        for case in chain.cases(ag, torch, smoke=smoke):
+            emit(run_case(case, repeat=repeat, warmup=warmup, number=1 if smoke else 5))
+    if "mlp" in groups:
+        from benchmarks import mlp
+
+        for case in mlp.cases(ag, torch, smoke=smoke):
+            emit(run_case(case, repeat=repeat, warmup=warmup))
+    if "cnn" in groups:
+        from benchmarks import cnn
+
+        emit(cnn.rows(ag, torch, smoke=smoke, repeat=repeat, warmup=warmup))
+    if "dataloader" in groups:
+        from benchmarks import dataloader
+
+        emit(dataloader.rows(ag, smoke=smoke, repeat=repeat, warmup=warmup))
+    if "deep" in groups:
+        from benchmarks import deep
+
+        emit(deep.rows(ag, smoke=smoke, repeat=min(repeat, 5)))
+    if "memory" in groups:
+        from benchmarks import memory
+
+        emit(memory.rows(ag, smoke=smoke))
+    if "jax" in groups:
+        from benchmarks import jax_mlp
+
+        emit(jax_mlp.rows(ag, smoke=smoke, repeat=repeat, warmup=warmup))
+
+    missed = [r for r in rows if r.ok is False]
+    print(f"# {len(rows)} rows in {time.perf_counter() - started:.1f} s; "
+          f"{sum(r.ok is True for r in rows)} targets met, {len(missed)} missed")
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(format_table(rows, markdown=True) + "\n")
+    return 1 if missed and args.strict else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
