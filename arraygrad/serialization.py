@@ -34,11 +34,11 @@ def _encode(obj: Any, tensors: dict[str, Any], path: str) -> Any:
 
     if isinstance(obj, Tensor):
         key = f"t{len(tensors)}"
-        tensors[key] = np.ascontiguousarray(obj.detach()._backend.to_numpy(obj._data))
+        tensors[key] = np.asarray(obj._backend.to_numpy(obj._data), order="C")  # keeps 0-d
         return {"__tensor__": key, "dtype": obj.dtype.name}
     if isinstance(obj, np.ndarray):
         key = f"t{len(tensors)}"
-        tensors[key] = np.ascontiguousarray(obj)
+        tensors[key] = np.asarray(obj, order="C")
         return {"__ndarray__": key}
     if obj is None or isinstance(obj, (bool, str)):
         return obj

@@ -1,0 +1,158 @@
+"""Datasets, samplers, the DataLoader and the built-in data sources."""
+
+import gzip
+import threading
+
+import numpy as np
+import pytest
+
+import arraygrad as ag
+from arraygrad import data
+
+
+def make_ds(n=10):
+    return data.ArrayDataset(np.arange(n * 2, dtype=np.float32).reshape(n, 2), np.arange(n))
+
+
+def test_batches_shapes_drop_last_and_len():
+    loader = data.DataLoader(make_ds(10), batch_size=4)
+    assert len(loader) == 3 and [y.tolist() for _, y in loader][-1] == [8, 9]
+    loader = data.DataLoader(make_ds(10), batch_size=4, drop_last=True)
+    assert len(loader) == 2 and sum(1 for _ in loader) == 2
+    x, y = next(iter(loader))
+    assert isinstance(x, ag.Tensor) and x.dtype == ag.float32 and y.dtype == ag.int64
+
+
+def test_batch_size_zero_and_bad_options_raise():
+    with pytest.raises(ValueError, match="batch_size must be a positive integer.*0"):
+        data.DataLoader(make_ds(), batch_size=0)
+    with pytest.raises(ValueError, match="sampler or shuffle"):
+        data.DataLoader(make_ds(), shuffle=True, sampler=[0, 1])
+    with pytest.raises(ValueError, match="num_workers"):
+        data.DataLoader(make_ds(), num_workers=-1)
+
+
+def test_shuffle_is_reproducible_and_workers_keep_order():
+    def order(**kw):
+        return [y.tolist() for _, y in data.DataLoader(make_ds(50), batch_size=8, shuffle=True,
+                                                      **kw)]
+
+    a = order(seed=3)
+    assert a == order(seed=3) and a != order(seed=4)
+    assert a == order(seed=3, num_workers=3, prefetch=1)
+    assert sorted(sum(a, [])) == list(range(50))
+    ag.manual_seed(7)
+    b = order()
+    ag.manual_seed(7)
+    assert b == order()
+    loader = data.DataLoader(make_ds(50), batch_size=8, shuffle=True, seed=1)
+    assert [y.tolist() for _, y in loader] != [y.tolist() for _, y in loader]  # new epoch
+
+
+def test_array_dataset_batches_with_one_take_not_per_sample():
+    class Counting(data.ArrayDataset):
+        def __getitem__(self, index):
+            raise AssertionError("per-sample access on the vectorized path")
+
+    ds = Counting(np.zeros((9, 3)), np.arange(9))
+    gathered = []
+    original = ds.gather
+    ds.gather = lambda idx: gathered.append(len(idx)) or original(idx)
+    batches = list(data.DataLoader(ds, batch_size=4, shuffle=True, seed=0, num_workers=2))
+    assert gathered == [4, 4, 1] and len(batches) == 3
+
+
+def test_workers_run_in_threads_and_prefetch():
+    threads = set()
+
+    class Slow(data.Dataset):
+        def __len__(self):
+            return 12
+
+        def __getitem__(self, i):
+            threads.add(threading.current_thread().name)
+            return np.float32(i), i
+
+    out = [y.tolist() for _, y in data.DataLoader(Slow(), batch_size=3, num_workers=2)]
+    assert out == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]
+    assert all(t.startswith("arraygrad-data") for t in threads)
+
+
+def test_loader_puts_batches_on_the_backend(backend):
+    ds = data.TensorDataset(ag.arange(6, dtype=ag.float32), ag.arange(6))
+    x, y = next(iter(data.DataLoader(ds, batch_size=4, shuffle=True, seed=0, num_workers=1)))
+    assert x.backend is backend and x.shape == (4,) and sorted(x.tolist()) == sorted(
+        float(v) for v in y.tolist())
+
+
+def test_subset_random_split_concat_and_iterable():
+    ds = make_ds(10)
+    parts = data.random_split(ds, [0.7, 0.3], seed=0)
+    assert [len(p) for p in parts] == [7, 3]
+    assert sorted(np.concatenate([p.indices for p in parts]).tolist()) == list(range(10))
+    with pytest.raises(ValueError, match="summing"):
+        data.random_split(ds, [3, 3])
+    both = data.ConcatDataset([make_ds(3), make_ds(4)])
+    assert len(both) == 7 and both[5][1] == 2
+    x, y = both.gather(np.array([6, 0, 3]))
+    assert y.tolist() == [3, 0, 0]
+
+    class Stream(data.IterableDataset):
+        def __iter__(self):
+            return iter((np.float32(i), i) for i in range(7))
+
+    for workers in (0, 1):
+        got = [y.tolist() for _, y in data.DataLoader(Stream(), batch_size=3,
+                                                      num_workers=workers)]
+        assert got == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+def test_digits_source_and_registry():
+    assert {"digits", "mnist", "npz", "csv"} <= set(data.available_datasets())
+    train = data.load_dataset("digits", split="train")
+    test = data.load_dataset("digits", split="test")
+    assert len(train) + len(test) == 1797 and train[0][0].shape == (1, 8, 8)
+    with pytest.raises(KeyError, match="unknown dataset 'nope'"):
+        data.load_dataset("nope")
+
+
+def write_idx(path, array, magic_type=0x08, gz=False):
+    header = bytes([0, 0, magic_type, array.ndim]) + b"".join(
+        int(s).to_bytes(4, "big") for s in array.shape)
+    raw = header + array.astype(np.uint8).tobytes()
+    (gzip.open if gz else open)(path, "wb").write(raw)
+
+
+def test_mnist_reads_local_idx_files_and_names_bad_ones(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, (5, 28, 28))
+    write_idx(tmp_path / "train-images-idx3-ubyte.gz", images, gz=True)
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.arange(5))
+    ds = data.load_dataset("mnist", path=str(tmp_path))
+    assert len(ds) == 5 and ds[1][1] == 1
+    np.testing.assert_allclose(ds[2][0][0], images[2] / 255.0, rtol=1e-6)
+    with pytest.raises(FileNotFoundError, match="t10k-images-idx3-ubyte"):
+        data.load_dataset("mnist", path=str(tmp_path), split="test")
+    bad = tmp_path / "train-labels-idx1-ubyte"
+    bad.write_bytes(bad.read_bytes()[:-2])
+    with pytest.raises(ValueError, match=f"{bad}.*truncated"):
+        data.load_dataset("mnist", path=str(tmp_path))
+
+
+def test_npz_and_csv_sources(tmp_path):
+    np.savez(tmp_path / "d.npz", x=np.ones((4, 2)), y=np.arange(4))
+    ds = data.load_dataset("npz", path=str(tmp_path / "d.npz"), keys=["x", "y"])
+    assert len(ds) == 4
+    with pytest.raises(KeyError, match="no array"):
+        data.load_dataset("npz", path=str(tmp_path / "d.npz"), keys=["z"])
+    (tmp_path / "junk.npz").write_bytes(b"not a zip file")
+    with pytest.raises(ValueError, match="junk.npz"):
+        data.load_dataset("npz", path=str(tmp_path / "junk.npz"))
+    (tmp_path / "t.csv").write_text("a,b,label\n1,2,0\n3,4,1\n5,6,1\n")
+    ds = data.load_dataset("csv", path=str(tmp_path / "t.csv"), target="label")
+    x, y = ds.gather([2])
+    assert x.tolist() == [[5.0, 6.0]] and y.dtype == np.int64
+    (tmp_path / "bad.csv").write_text("1,2\n3\n")
+    with pytest.raises(ValueError, match="bad.csv, line 2"):
+        data.load_dataset("csv", path=str(tmp_path / "bad.csv"))
+    with pytest.raises(FileNotFoundError, match="missing.csv"):
+        data.load_dataset("csv", path=str(tmp_path / "missing.csv"))

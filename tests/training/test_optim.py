@@ -1,0 +1,186 @@
+"""Optimizers and schedulers against PyTorch's trajectories, plus the plugin registry."""
+
+import numpy as np
+import pytest
+import torch
+
+import arraygrad as ag
+from arraygrad.hookspecs import hookimpl
+from arraygrad.plugin_manager import register_plugin, unregister_plugin
+from arraygrad.plugins.optim import NonFiniteGradientError
+
+RNG = np.random.default_rng(1)
+A, B = RNG.standard_normal((6, 4)), RNG.standard_normal(6)
+W0, V0 = RNG.standard_normal(4), RNG.standard_normal(2)
+
+CASES = [
+    ("sgd", torch.optim.SGD, dict(lr=0.01)),
+    ("sgd", torch.optim.SGD, dict(lr=0.01, momentum=0.9, dampening=0.2, weight_decay=0.05)),
+    ("sgd", torch.optim.SGD, dict(lr=0.01, momentum=0.9, nesterov=True, maximize=False)),
+    ("adam", torch.optim.Adam, dict(lr=0.02)),
+    ("adam", torch.optim.Adam, dict(lr=0.02, amsgrad=True, weight_decay=0.1,
+                                    betas=(0.8, 0.99))),
+    ("adamw", torch.optim.AdamW, dict(lr=0.02, weight_decay=0.05, amsgrad=True)),
+    ("rmsprop", torch.optim.RMSprop, dict(lr=0.01)),
+    ("rmsprop", torch.optim.RMSprop, dict(lr=0.01, momentum=0.5, centered=True,
+                                          weight_decay=0.1)),
+    ("adagrad", torch.optim.Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=0.05,
+                                          initial_accumulator_value=0.1)),
+]
+
+
+def loss_of(lib, w, v):
+    a, b = lib.tensor(A), lib.tensor(B)
+    r = a @ w - b
+    return (r * r).sum() + (v * v * v * v).sum() + (w[:2] * v).sum()
+
+
+def trajectory_ag(name, kw, steps=100, scheduler=None):
+    w = ag.nn.Parameter(ag.tensor(W0, dtype=ag.float64))
+    v = ag.nn.Parameter(ag.tensor(V0, dtype=ag.float64))
+    opt = ag.optim.create(name, [{"params": [w]}, {"params": [v], "lr": kw["lr"] / 2}],
+                          **kw)
+    sched = scheduler(ag.optim.lr_scheduler, opt) if scheduler else None
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_of(ag, w, v).backward()
+        opt.step()
+        if sched:
+            sched.step()
+    return np.concatenate([w.numpy(force=True), v.numpy(force=True)])
+
+
+def trajectory_torch(cls, kw, steps=100, scheduler=None):
+    w = torch.tensor(W0, requires_grad=True)
+    v = torch.tensor(V0, requires_grad=True)
+    opt = cls([{"params": [w]}, {"params": [v], "lr": kw["lr"] / 2}], **kw)
+    sched = scheduler(torch.optim.lr_scheduler, opt) if scheduler else None
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_of(torch, w, v).backward()
+        opt.step()
+        if sched:
+            sched.step()
+    return np.concatenate([w.detach().numpy(), v.detach().numpy()])
+
+
+@pytest.mark.parametrize("name,cls,kw", CASES)
+def test_trajectory_matches_torch(name, cls, kw):
+    ours, theirs = trajectory_ag(name, kw), trajectory_torch(cls, kw)
+    assert not np.allclose(ours, np.concatenate([W0, V0]))  # it moved
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m, o: m.StepLR(o, step_size=7, gamma=0.5),
+    lambda m, o: m.ExponentialLR(o, gamma=0.97),
+    lambda m, o: m.CosineAnnealingLR(o, T_max=30, eta_min=1e-3),
+    lambda m, o: m.LinearLR(o, start_factor=0.1, total_iters=10),
+    lambda m, o: m.OneCycleLR(o, max_lr=0.05, total_steps=100),
+    lambda m, o: m.OneCycleLR(o, max_lr=[0.05, 0.02], total_steps=100, three_phase=True,
+                              anneal_strategy="linear"),
+])
+@pytest.mark.parametrize("name,cls", [("sgd", torch.optim.SGD), ("adam", torch.optim.Adam)])
+def test_schedulers_match_torch(make, name, cls):
+    kw = dict(lr=0.01, momentum=0.9) if name == "sgd" else dict(lr=0.01)
+    np.testing.assert_allclose(trajectory_ag(name, kw, 100, make),
+                               trajectory_torch(cls, kw, 100, make), rtol=1e-6, atol=1e-9)
+
+
+def test_check_finite_refuses_and_changes_nothing():
+    w = ag.nn.Parameter(ag.tensor([1.0, 2.0]))
+    u = ag.nn.Parameter(ag.tensor([3.0]))
+    opt = ag.optim.Adam([w, u], lr=0.1, check_finite=True)
+    (w.sum() + u.sum()).backward()
+    opt.step()
+    saved_w, saved_u = w.tolist(), u.tolist()
+    state = {k: v.numpy().copy() for k, v in opt.state_dict()["state"][0].items()
+             if hasattr(v, "shape")}
+    w.grad = ag.tensor([0.5, 0.5])
+    u.grad = ag.tensor([float("nan")])
+    with pytest.raises(NonFiniteGradientError, match=r"parameter 1 of group 0 \(shape \(1,\)\)"):
+        opt.step()
+    assert w.tolist() == saved_w and u.tolist() == saved_u
+    after = opt.state_dict()["state"][0]
+    assert after["step"] == 1
+    for k, v in state.items():
+        np.testing.assert_array_equal(after[k].numpy(), v)
+    opt.step(check_finite=False)  # explicitly allowed
+    assert np.isnan(u.tolist()[0])
+
+
+def test_bad_parameters_raise_clear_errors():
+    with pytest.raises(ValueError, match="empty parameter list"):
+        ag.optim.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="floating-point.*int64"):
+        ag.optim.Adam([ag.tensor([1, 2])])
+    with pytest.raises(ValueError, match="learning rate"):
+        ag.optim.SGD([ag.nn.Parameter(ag.zeros(1))], lr=-1.0)
+    with pytest.raises(KeyError, match="unknown optimizer 'nope'.*adam"):
+        ag.optim.create("nope", [ag.nn.Parameter(ag.zeros(1))])
+
+
+def test_step_records_no_graph_and_bumps_version(backend):
+    w = ag.nn.Parameter(ag.tensor([1.0, -1.0]))
+    opt = ag.optim.SGD([w], lr=0.5, momentum=0.9)
+    for _ in range(2):
+        opt.zero_grad()
+        (w * w).sum().backward()
+        before = w._version_number
+        opt.step()
+        assert w._version_number == before + 1
+    assert w.is_leaf and w.grad_fn is None and w.backend is backend
+    np.testing.assert_allclose(w.tolist(), [-0.9, 0.9], rtol=1e-5)  # 1 - .5*2, 0 - .5*1.8
+
+
+def test_state_dict_round_trip_continues_identically():
+    def make():
+        w = ag.nn.Parameter(ag.tensor(W0, dtype=ag.float64))
+        return w, ag.optim.Adam([w], lr=0.05, amsgrad=True)
+
+    def run(w, opt, n):
+        for _ in range(n):
+            opt.zero_grad()
+            ((w - 1.0) ** 2).sum().backward()
+            opt.step()
+
+    w1, o1 = make()
+    run(w1, o1, 10)
+    w2, o2 = make()
+    w2.data = w1.detach().clone()
+    o2.load_state_dict(o1.state_dict())
+    run(w1, o1, 5)
+    run(w2, o2, 5)
+    np.testing.assert_array_equal(w1.numpy(force=True), w2.numpy(force=True))
+    with pytest.raises(ag.nn.StateDictError, match="parameter groups"):
+        o2.load_state_dict({"state": {}, "param_groups": []})
+
+
+def test_third_party_optimizer_registers_by_plugin():
+    class SignSGD(ag.optim.Optimizer):
+        name = "signsgd"
+
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+        def update(self, xp, param, grad, state, group):
+            param -= group["lr"] * xp.sign(grad)
+            return param, state
+
+    class Plugin:
+        @hookimpl
+        def arraygrad_optimizers(self):
+            return {"signsgd": SignSGD}
+
+    plugin = Plugin()
+    register_plugin(plugin, name="test-signsgd")
+    try:
+        assert ag.optim.available()["signsgd"] == "test-signsgd"
+        w = ag.nn.Parameter(ag.tensor([1.0, -1.0]))
+        opt = ag.optim.create("SignSGD", [w], lr=0.25)
+        (w * 3.0).sum().backward()
+        opt.step()
+        assert w.tolist() == [0.75, -1.25]
+    finally:
+        unregister_plugin(plugin)
+    assert "signsgd" not in ag.optim.available()
