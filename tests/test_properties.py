@@ -16,7 +16,7 @@ BINARY = {
     "subtract": (lambda a, b: a - b, lambda a, b, g: (g, -g)),
     "multiply": (lambda a, b: a * b, lambda a, b, g: (g * b, g * a)),
     "divide": (lambda a, b: a / b, lambda a, b, g: (g / b, -g * a / (b * b))),
-    "maximum": (lambda a, b: np.maximum(a, b) if isinstance(a, np.ndarray) else ag.maximum(a, b),
+    "maximum": (lambda a, b: ag.maximum(a, b) if isinstance(a, ag.Tensor) else np.maximum(a, b),
                 lambda a, b, g: (g * (a > b), g * (b > a))),
 }
 
@@ -32,9 +32,9 @@ def _reduce_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def test_broadcasting_binary_ops(shapes, name, seed):
     fn, grads = BINARY[name]
     rng = np.random.default_rng(seed)
-    a_np = rng.uniform(0.5, 2.0, shapes.input_shapes[0]) * rng.choice([-1, 1])
+    a_np = np.asarray(rng.uniform(0.5, 2.0, shapes.input_shapes[0]) * rng.choice([-1, 1]))
     # Distinct from a everywhere (no maximum ties), nonzero (division).
-    b_np = a_np.mean() + rng.uniform(3.0, 4.0, shapes.input_shapes[1])
+    b_np = np.asarray(a_np.mean() + rng.uniform(3.0, 4.0, shapes.input_shapes[1]))
     a = ag.tensor(a_np, dtype=ag.float64, requires_grad=True)
     b = ag.tensor(b_np, dtype=ag.float64, requires_grad=True)
     out = fn(a, b)
