@@ -7,7 +7,6 @@ import torch
 import arraygrad as ag
 from arraygrad.hookspecs import hookimpl
 from arraygrad.plugin_manager import register_plugin, unregister_plugin
-from arraygrad.plugins.optim import NonFiniteGradientError
 
 RNG = np.random.default_rng(1)
 A, B = RNG.standard_normal((6, 4)), RNG.standard_normal(6)
@@ -98,7 +97,8 @@ def test_check_finite_refuses_and_changes_nothing():
              if hasattr(v, "shape")}
     w.grad = ag.tensor([0.5, 0.5])
     u.grad = ag.tensor([float("nan")])
-    with pytest.raises(NonFiniteGradientError, match=r"parameter 1 of group 0 \(shape \(1,\)\)"):
+    with pytest.raises(ag.optim.NonFiniteGradientError,
+                       match=r"parameter 1 of group 0 \(shape \(1,\)\)"):
         opt.step()
     assert w.tolist() == saved_w and u.tolist() == saved_u
     after = opt.state_dict()["state"][0]
