@@ -220,11 +220,12 @@ def is_tensor(obj: object) -> "builtins.bool":  # noqa: F821
 
 
 def devices() -> list[str]:
-    """Every device of every available backend, as ``"backend:device"`` strings."""
-    from arraygrad.backend import available as _available
+    """Every device of every loaded backend (the current one included), as
+    ``"backend:device"`` strings. Backends not loaded yet are not imported."""
+    from arraygrad.backend import loaded_backends
 
-    return [f"{name}:{device}" for name, status in _available().items() if status.ok
-            for device in status.devices]
+    current_backend()
+    return [f"{be.name}:{device}" for be in loaded_backends() for device in be.devices]
 
 
 def default_device() -> str:

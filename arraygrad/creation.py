@@ -85,6 +85,8 @@ def _to_native(data: Any, *, dtype=None, device=None, backend=None, copy=None):
         be = None
         if not isinstance(data, (bool, int, float, complex, list, tuple)):
             be = _owner(data)
+            if be is not None and device is not None and str(device) not in be.devices:
+                be = None  # the array's own library lacks that device: use the current one
         be = be or current_backend()
     device = be.check_device(device)
     if dtype is None and isinstance(data, (bool, int, float, complex, list, tuple)):
