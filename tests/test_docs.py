@@ -14,19 +14,26 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 _BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 
 
-def _blocks():
+def _pages():
     for page in PAGES:
-        for i, code in enumerate(_BLOCK.findall(page.read_text())):
-            yield pytest.param(code, id=f"{page.relative_to(ROOT)}#{i}")
+        blocks = _BLOCK.findall(page.read_text())
+        if blocks:
+            yield pytest.param(page, blocks, id=str(page.relative_to(ROOT)))
 
 
-@pytest.mark.parametrize("code", list(_blocks()))
-def test_doc_example_runs(code, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("page", "blocks"), list(_pages()))
+def test_doc_examples_run(page, blocks, tmp_path, monkeypatch):
+    """A page's blocks run in order in one namespace, as a reader would run them."""
     monkeypatch.chdir(tmp_path)  # examples that write files write here
     # Examples may call ag.set_backend: restore the process default afterwards.
     monkeypatch.setattr(ag.backend._registry, "default_name", "numpy")
+    namespace = {"__name__": "__doc_example__"}
     with ag.use_backend("numpy"):
-        exec(compile(code, "<doc example>", "exec"), {"__name__": "__doc_example__"})
+        for i, code in enumerate(blocks):
+            try:
+                exec(compile(code, f"{page.name}[block {i}]", "exec"), namespace)
+            except Exception as exc:
+                pytest.fail(f"{page.relative_to(ROOT)} python block {i} failed: {exc!r}\n{code}")
 
 
 def test_ops_page_lists_every_registered_op():
