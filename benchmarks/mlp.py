@@ -69,11 +69,14 @@ def numpy_step(sizes, batch) -> Builder:
     return step, lambda: [p.copy() for p in params]
 
 
-def arraygrad_step(ag, sizes, batch) -> Builder:
-    """arraygrad with core ops: ``x @ w + b``, ``ag.relu``, ``ag.cross_entropy``."""
+def arraygrad_step(ag, sizes, batch, backend: str | None = None) -> Builder:
+    """arraygrad with core ops: ``x @ w + b``, ``ag.relu``, ``ag.cross_entropy``.
+
+    ``step.tensors`` holds the parameter Tensors (to wait for asynchronous backends).
+    """
     x, y, init = problem(sizes, batch)
-    x, y = ag.asarray(x), ag.asarray(y)
-    params = [ag.asarray(p, requires_grad=True) for p in init]
+    x, y = ag.asarray(x, backend=backend), ag.asarray(y, backend=backend)
+    params = [ag.asarray(p, requires_grad=True, backend=backend) for p in init]
     n_layers = len(params) // 2
 
     def step():
@@ -90,6 +93,7 @@ def arraygrad_step(ag, sizes, batch) -> Builder:
                 p.grad = None
         return loss
 
+    step.tensors = params
     return step, lambda: [p.detach().numpy() for p in params]
 
 

@@ -246,6 +246,10 @@ class SequentialSampler(Sampler):
     def __iter__(self) -> Iterator[int]:
         return iter(range(len(self.data_source)))
 
+    def epoch_indices(self) -> np.ndarray:
+        """This epoch's indices as one int64 array (lets BatchSampler slice, not loop)."""
+        return np.arange(len(self.data_source), dtype=np.int64)
+
     def __len__(self) -> int:
         return len(self.data_source)
 
@@ -273,11 +277,15 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
+        return iter(self.epoch_indices().tolist())
+
+    def epoch_indices(self) -> np.ndarray:
+        """A new epoch's indices as one int64 array (lets BatchSampler slice, not loop)."""
         n = len(self.data_source)
         if self.replacement:
-            return iter(self.generator.integers(0, n, self.num_samples).tolist())
+            return self.generator.integers(0, n, self.num_samples)
         order = [self.generator.permutation(n) for _ in range(-(-self.num_samples // n))]
-        return iter(np.concatenate(order)[:self.num_samples].tolist())
+        return np.concatenate(order)[:self.num_samples]
 
     def __len__(self) -> int:
         return self.num_samples
@@ -294,6 +302,14 @@ class BatchSampler(Sampler):
         self.drop_last = drop_last
 
     def __iter__(self) -> Iterator[list[int]]:
+        epoch = getattr(self.sampler, "epoch_indices", None)
+        if epoch is not None:  # built-in samplers: slice one index array, no per-index loop
+            order = epoch()
+            size = self.batch_size
+            stop = len(order) - len(order) % size if self.drop_last else len(order)
+            for start in range(0, stop, size):
+                yield order[start:start + size].tolist()
+            return
         batch: list[int] = []
         for i in self.sampler:
             batch.append(i)
