@@ -63,6 +63,21 @@ def _operand(x: Tensor, other: Any, op) -> Any:
     return other
 
 
+def _check_fits(x: Tensor, other: Any, op, name: str) -> None:
+    """Raise ValueError unless ``other`` broadcasts to ``x``'s own shape (before any write:
+    backends word this differently, and a mutable one might write part of it)."""
+    from arraygrad.ops.shape import broadcast_shapes
+
+    try:
+        fits = broadcast_shapes(x.shape, tuple(other.shape)) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{name} ({op.name}): an operand of shape {tuple(other.shape)} cannot "
+                         f"be written into a tensor of shape {x.shape} (dtype "
+                         f"{x.dtype.name}, backend {x._backend.name!r})")
+
+
 def inplace_binary(x: Tensor, other: Any, op, iop, name: str) -> Tensor:
     """``x <op>= other`` following the module rules."""
     _check_leaf(x, name)
@@ -71,6 +86,9 @@ def inplace_binary(x: Tensor, other: Any, op, iop, name: str) -> Tensor:
     else:
         data = x._data
         operand = _operand(x, other, op)
+        shape = getattr(operand, "shape", None)
+        if shape is not None and tuple(shape) != tuple(data.shape):
+            _check_fits(x, other, op, name)
         try:
             if x._backend.mutable and _writable(data) and getattr(data, "ndim", 0) > 0:
                 new = iop(data, operand)
