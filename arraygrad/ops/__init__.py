@@ -1,7 +1,7 @@
 """All ops, grouped by family, and the Tensor methods and operators that call them.
 
 A new op is one :func:`~arraygrad.ops.registry.defop` entry in its family module plus one
-row in the op test table (``tests/op_table.py``).
+row in the op test table (``arraygrad/testing/op_table.py``).
 """
 
 from __future__ import annotations
