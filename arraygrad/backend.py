@@ -94,8 +94,9 @@ class Backend:
     rng : RNG
         The backend's random-number source.
     scatter_add : callable
-        ``scatter_add(target, key, values)`` -> a new array equal to ``target`` with
-        ``values`` added at ``target[key]``, repeated indices accumulating.
+        ``scatter_add(target, key, values)`` -> ``target`` with ``values`` added at
+        ``target[key]``, repeated indices accumulating. A mutable backend may update
+        ``target`` in place and return it; callers always pass an array they own.
     kernels : dict
         Optional faster kernels by name (``"conv2d"``, ``"sgd_update"``...). The core
         falls back to portable Array-API code when a name is missing.
