@@ -185,35 +185,48 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
     """Apply a two-input op; either input may be a Python scalar or a foreign array."""
     if isinstance(a, Tensor):
         backend = a._backend
+        ad = a._data
+        a_tensor = True
         if isinstance(b, Tensor):
             if b._backend is not backend:
                 raise _mixed_backends(op, (a, b))
             bd = b._data
-            if backend.multi_device and backend.device_of(a._data) != backend.device_of(bd):
+            if backend.multi_device and backend.device_of(ad) != backend.device_of(bd):
                 raise _mixed_devices(op, (a, b))
+            b_tensor = True
         else:
             bd = b if isinstance(b, _SCALARS) else backend.from_object(b)
             b = bd
+            b_tensor = False
     else:
         backend = b._backend
         bd = b._data
-        if not isinstance(a, _SCALARS):
-            a = backend.from_object(a)
-    ad = a._data if isinstance(a, Tensor) else a
+        ad = a if isinstance(a, _SCALARS) else backend.from_object(a)
+        a = ad
+        a_tensor = False
+        b_tensor = True
     try:
         out = op.forward(backend.xp, ad, bd)
     except Exception as exc:
         raise op_error(op, (a, b), _EMPTY, exc) from exc
-    if STATE.enabled and op.vjps is not None:
-        a_grad = isinstance(a, Tensor) and a.requires_grad
-        b_grad = isinstance(b, Tensor) and b.requires_grad
-        if a_grad or b_grad:
-            node = Node(
-                op, backend, (ad, bd), _EMPTY, out if op.uses_ans else None, (a, b),
-                ((a._node or a) if a_grad else None, (b._node or b) if b_grad else None),
-                (_version_of(a), _version_of(b)) if op.checks_inputs else None,
-            )
-            return _make(out, backend, node)
+    a_grad = a_tensor and a.requires_grad
+    b_grad = b_tensor and b.requires_grad
+    if (a_grad or b_grad) and STATE.enabled and op.vjps is not None:
+        if op.checks_inputs:  # every input tensor's version (inlined _version_of)
+            va = vb = None
+            if a_tensor:
+                cell = a._version
+                va = 0 if cell is None else cell[0]
+            if b_tensor:
+                cell = b._version
+                vb = 0 if cell is None else cell[0]
+            versions = (va, vb)
+        else:
+            versions = None
+        node = Node(op, backend, (ad, bd), _EMPTY, out if op.uses_ans else None, (a, b),
+                    ((a._node or a) if a_grad else None, (b._node or b) if b_grad else None),
+                    versions)
+        return _make(out, backend, node)
     return _make(out, backend, None)
 
 
