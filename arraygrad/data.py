@@ -13,10 +13,9 @@ True
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
+from arraygrad.plugin_manager import NamedHookTable
 from arraygrad.plugins.data import (
     ArrayDataset,
     BatchSampler,
@@ -40,39 +39,7 @@ __all__ = [
 ]
 
 
-class _Sources:
-    """Data sources declared by plugins, collected on first use and after a plugin is
-    registered or removed."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.table: dict[str, tuple[Callable[..., Any], str]] | None = None
-        self.hooked = False
-
-    def clear(self) -> None:
-        with self.lock:
-            self.table = None
-
-    def get(self) -> dict[str, tuple[Callable[..., Any], str]]:
-        table = self.table
-        if table is not None:
-            return table
-        from arraygrad.plugin_manager import get_plugin_manager, on_refresh
-
-        with self.lock:
-            if not self.hooked:
-                on_refresh(self.clear)
-                self.hooked = True
-            if self.table is None:
-                found: dict[str, tuple[Callable[..., Any], str]] = {}
-                for impl in get_plugin_manager().hook.arraygrad_datasets.get_hookimpls():
-                    for name, loader in (impl.function() or {}).items():
-                        found.setdefault(name, (loader, impl.plugin_name))
-                self.table = found
-            return self.table
-
-
-_sources = _Sources()
+_sources = NamedHookTable("arraygrad_datasets")
 
 
 def available_datasets() -> dict[str, str]:

@@ -100,6 +100,47 @@ def on_refresh(callback) -> None:
     _refresh_callbacks.append(callback)
 
 
+class NamedHookTable:
+    """``{name: (object, plugin name)}`` collected from a hook that returns a name mapping
+    (``arraygrad_optimizers``, ``arraygrad_datasets``).
+
+    Built on first use and rebuilt after a plugin is registered or removed. Plugins are
+    asked in registration order (built-in entry points first), so a plugin registered
+    later can add names but cannot silently replace an existing one.
+    """
+
+    def __init__(self, hook_name: str, normalize=lambda name: name) -> None:
+        self._hook_name = hook_name
+        self._normalize = normalize
+        self._lock = threading.Lock()
+        self._table: dict | None = None
+        self._hooked = False
+
+    def clear(self) -> None:
+        """Forget the table; the next :meth:`get` asks the plugins again."""
+        with self._lock:
+            self._table = None
+
+    def get(self) -> dict:
+        """The current table."""
+        table = self._table
+        if table is not None:
+            return table
+        pm = get_plugin_manager()
+        with self._lock:
+            if not self._hooked:
+                on_refresh(self.clear)
+                self._hooked = True
+            if self._table is None:
+                found: dict = {}
+                hook = getattr(pm.hook, self._hook_name)
+                for impl in hook.get_hookimpls():
+                    for name, obj in (impl.function() or {}).items():
+                        found.setdefault(self._normalize(name), (obj, impl.plugin_name))
+                self._table = found
+            return self._table
+
+
 def plugin_failures() -> list[PluginFailure]:
     """Entry points that failed to import, with their errors."""
     get_plugin_manager()

@@ -17,11 +17,11 @@ True
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from arraygrad.optim import lr_scheduler
+from arraygrad.plugin_manager import NamedHookTable
 from arraygrad.plugins.optim import (
     SGD,
     Adagrad,
@@ -36,41 +36,7 @@ __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NonFinite
            "create", "available", "get", "lr_scheduler"]
 
 
-class _Registry:
-    """Optimizers declared by plugins, collected on first use and again after a plugin
-    is registered or removed."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.table: dict[str, tuple[Callable[..., Any], str]] | None = None
-        self.hooked = False
-
-    def clear(self) -> None:
-        with self.lock:
-            self.table = None
-
-    def get(self) -> dict[str, tuple[Callable[..., Any], str]]:
-        table = self.table
-        if table is not None:
-            return table
-        from arraygrad.plugin_manager import get_plugin_manager, on_refresh
-
-        with self.lock:
-            if not self.hooked:
-                on_refresh(self.clear)
-                self.hooked = True
-            if self.table is None:
-                found: dict[str, tuple[Callable[..., Any], str]] = {}
-                # Registration order: built-ins (entry points) first, so a plugin
-                # registered later can add names but not silently replace a built-in.
-                for impl in get_plugin_manager().hook.arraygrad_optimizers.get_hookimpls():
-                    for name, factory in (impl.function() or {}).items():
-                        found.setdefault(name.lower(), (factory, impl.plugin_name))
-                self.table = found
-            return self.table
-
-
-_registry = _Registry()
+_registry = NamedHookTable("arraygrad_optimizers", normalize=str.lower)
 
 
 def available() -> dict[str, str]:
