@@ -36,6 +36,7 @@ from arraygrad.grad_mode import no_grad
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import reductions as red
 from arraygrad.ops import shape as sh
+from arraygrad.ops.fused import linear as _fused_linear
 from arraygrad.ops.indexing import take
 from arraygrad.ops.layers import conv2d as _conv2d_op
 from arraygrad.ops.layers import erf, im2col
@@ -85,6 +86,10 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     >>> F.linear(ag.ones(2, 3), ag.ones(4, 3)).shape
     (2, 4)
     """
+    if bias is not None:
+        fused = _fused_linear(x, weight, bias)  # one graph node (arraygrad/ops/fused.py)
+        if fused is not None:
+            return fused
     out = matmul(x, sh.matrix_transpose(weight))
     return out if bias is None else out + bias
 

@@ -1,5 +1,9 @@
 """Fused ops: one recorded node where the composition would record many.
 
+``linear`` is ``x @ weight.T + bias`` (``nn.Linear``): one node instead of three
+(transpose, matmul, add); the bias gradient is the output gradient, which the engine sums
+over the batch axes like any broadcast input.
+
 ``softmax_cross_entropy`` is cross-entropy on (N, C) logits with class-index targets, the
 loss of nearly every classifier: forward and gradient in one op each, instead of the
 eight nodes of ``log_softmax`` + one-hot + product + sum + mean. Its gradient is the
@@ -12,6 +16,56 @@ from __future__ import annotations
 
 from arraygrad.ops.registry import apply, defop
 from arraygrad.tensor import Tensor, _make
+
+
+def _linear_forward(xp, x, weight, bias):
+    return xp.matmul(x, xp.matrix_transpose(weight)) + bias
+
+
+def _rows(xp, a):
+    # (..., n) -> (prod(...), n): the batch axes of a linear layer, flattened.
+    n = a.shape[-1]
+    rows = 1
+    for s in a.shape[:-1]:
+        rows *= s
+    return xp.reshape(a, (rows, n))
+
+
+LINEAR = defop(
+    "linear", _linear_forward,
+    (lambda xp, g, ans, x, weight, bias: xp.matmul(g, weight),
+     lambda xp, g, ans, x, weight, bias: xp.matmul(xp.matrix_transpose(_rows(xp, g)),
+                                                   _rows(xp, x)),
+     lambda xp, g, ans, x, weight, bias: g),  # summed over batch axes by the engine
+    checks_inputs=True)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor, /) -> Tensor | None:
+    """Fused ``x @ weight.T + bias`` for ``weight`` (out, in) and ``bias`` (out,), or None.
+
+    Returns None when the shapes or backends do not fit that pattern (for example a 0-d
+    input or a bias that is not 1-D), so that the caller takes the composition, which also
+    reports errors.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> from arraygrad.ops.fused import linear
+    >>> linear(ag.ones(2, 3), ag.ones(4, 3), ag.zeros(4)).tolist()[0]
+    [3.0, 3.0, 3.0, 3.0]
+    """
+    if not (isinstance(x, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor)):
+        return None
+    backend = x._backend
+    if weight._backend is not backend or bias._backend is not backend:
+        return None
+    xs, ws, bs = x._data.shape, weight._data.shape, bias._data.shape
+    if not xs or len(ws) != 2 or len(bs) != 1 or xs[-1] != ws[1] or bs[0] != ws[0]:
+        return None
+    dtype = x._data.dtype
+    if weight._data.dtype != dtype or bias._data.dtype != dtype:
+        return None
+    return apply(LINEAR, (x, weight, bias))
 
 
 def _forward(xp, logits, hot, reduction="mean"):

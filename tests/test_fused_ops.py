@@ -1,5 +1,5 @@
-"""The fused cross-entropy fast path: same values and gradients as the general composition
-and as PyTorch, first and second order, on every backend; and the fallbacks."""
+"""The fused fast paths (cross-entropy, linear): same values and gradients as the general
+composition and as PyTorch, first and second order, on every backend; and the fallbacks."""
 
 from __future__ import annotations
 
@@ -79,3 +79,33 @@ def test_out_of_range_labels_still_raise_the_general_error(backend):
     x = ag.tensor(np.zeros((2, 3)).tolist(), requires_grad=True)
     with pytest.raises(ValueError, match=r"must be in \[0, 2\]"):
         ag.cross_entropy(x, ag.tensor([0, 3]))
+
+
+# ------------------------------------------------------------------- fused linear layer
+@pytest.mark.parametrize("x_shape", [(4, 3), (2, 4, 3), (3,)])
+def test_fused_linear_matches_pytorch(backend, x_shape):
+    rng = np.random.default_rng(1)
+    xv, wv, bv = (rng.standard_normal(s) for s in (x_shape, (5, 3), (5,)))
+    gv = rng.standard_normal(x_shape[:-1] + (5,))
+    ours = [ag.tensor(v.tolist(), dtype=ag.float64, requires_grad=True) for v in (xv, wv, bv)]
+    out = ag.nn.functional.linear(*ours)
+    assert out.grad_fn.name() == "LinearBackward"  # the fused path was taken
+    out.backward(ag.tensor(gv.tolist(), dtype=ag.float64))
+    theirs = [torch.tensor(v, requires_grad=True) for v in (xv, wv, bv)]
+    ref = torch.nn.functional.linear(*theirs)
+    ref.backward(torch.tensor(gv))
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_fused_linear_second_order_and_fallbacks(backend):
+    x = ag.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=ag.float64, requires_grad=True)
+    w = ag.tensor([[1.0, 2.0], [-0.5, 0.3], [0.7, 0.1]], dtype=ag.float64, requires_grad=True)
+    b = ag.tensor([0.1, 0.2, 0.3], dtype=ag.float64, requires_grad=True)
+    F = ag.nn.functional
+    assert ag.autograd.gradcheck(lambda *a: ag.tanh(F.linear(*a)), (x, w, b))
+    assert ag.autograd.gradgradcheck(lambda *a: ag.tanh(F.linear(*a)), (x, w, b))
+    assert F.linear(x, w).grad_fn.name() != "LinearBackward"  # no bias: composition
+    with pytest.raises(ValueError, match="matmul"):  # mismatched shapes: composition's error
+        F.linear(x, ag.ones(3, 4, dtype=ag.float64), b)
