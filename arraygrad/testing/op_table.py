@@ -701,6 +701,18 @@ _row("erf", lambda xp, a: xp.nn.functional.erf(a * 1.5), [(2, 4)],
      ref=lambda np_, a: np.vectorize(math.erf)(a * 1.5),
      torch=lambda torch, a: torch.erf(a * 1.5))
 
+
+# Fused linear layer (behind nn.Linear / nn.functional.linear): x @ weight.T + bias.
+def _linear_row(name: str, x_shape: Shape) -> None:
+    _row(name, lambda xp, x, w, b: xp.nn.functional.linear(x, w, b), [x_shape, (4, 3), (4,)],
+         op="linear", ref=lambda np_, x, w, b: x @ w.T + b,
+         torch=lambda torch, x, w, b: torch.nn.functional.linear(x, w, b))
+
+
+_linear_row("linear", (2, 3))
+_linear_row("linear[batched]", (2, 2, 3))
+_linear_row("linear[1d]", (3,))
+
 CASES: tuple[OpCase, ...] = tuple(_ROWS)
 
 
