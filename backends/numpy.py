@@ -10,6 +10,7 @@ def load() -> Backend:
     """Build the NumPy backend."""
     import numpy as np
     from arraygrad.backends._host import HostRNG, numpy_scatter_add
+    from arraygrad.backends._numpy_fast import FAST_FUNCTIONS
 
     def from_object(obj, dtype=None, device=None, copy=None):
         if device not in (None, "cpu"):
@@ -32,7 +33,7 @@ def load() -> Backend:
 
     return Backend(
         name="numpy",
-        xp=make_namespace(np, scatter_add=scatter_add),
+        xp=make_namespace(np, scatter_add=scatter_add, **FAST_FUNCTIONS),
         devices=("cpu",),
         default_device="cpu",
         mutable=True,

@@ -14,6 +14,9 @@ _VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
 
 for _var in _VARS:
     os.environ[_var] = str(THREADS)
+# Idle OpenMP workers (PyTorch's) sleep instead of spinning: a spinning pool would steal a
+# core from whichever implementation is timed next and bias the interleaved comparison.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def pin_threads(threads: int = THREADS) -> list[dict]:
