@@ -22,7 +22,12 @@ class DType:
     Compares equal to itself and to its name (``ag.float32 == "float32"``).
     """
 
-    __slots__ = ("name", "kind", "bits")
+    __slots__ = {
+        "name": "The standard's name of the dtype, e.g. ``\"float32\"``.",
+        "kind": "One letter: ``b`` bool, ``i`` signed int, ``u`` unsigned int, ``f`` real "
+                "float, ``c`` complex.",
+        "bits": "The size of one element in bits.",
+    }
 
     def __init__(self, name: str, kind: str, bits: int) -> None:
         self.name = name

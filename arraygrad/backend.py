@@ -364,7 +364,16 @@ def set_backend(name: str) -> Backend:
 
 @contextlib.contextmanager
 def use_backend(name: str | Backend) -> Iterator[Backend]:
-    """Use backend ``name`` for new tensors inside a ``with`` block (this thread only)."""
+    """Use backend ``name`` for new tensors inside a ``with`` block (this thread only).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> with ag.use_backend("array_api_strict"):
+    ...     x = ag.ones(2)
+    >>> x
+    tensor([1., 1.], backend='array_api_strict')
+    """
     backend = get_backend(name)
     _local.stack.append(backend)
     try:

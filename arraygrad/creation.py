@@ -125,7 +125,17 @@ def tensor(data: Any, *, dtype=None, device: str | None = None, backend=None,
 
 def asarray(obj: Any, /, *, dtype=None, device: str | None = None, copy: bool | None = None,
             backend=None, requires_grad: bool = False) -> Tensor:
-    """Convert to a tensor, sharing memory where possible (the Array-API ``asarray``)."""
+    """Convert to a tensor, sharing memory where possible (the Array-API ``asarray``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import arraygrad as ag
+    >>> ag.asarray(np.arange(3.0))
+    tensor([0., 1., 2.], dtype=float64)
+    >>> ag.asarray([1.0, 2.0], requires_grad=True).requires_grad
+    True
+    """
     if isinstance(obj, Tensor) and dtype is None and device is None and backend is None \
             and not copy and not requires_grad:
         return obj

@@ -455,7 +455,18 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (with optional AMSGrad and L2 weight decay added to the gradient)."""
+    """Adam (with optional AMSGrad and L2 weight decay added to the gradient).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> w = ag.nn.Parameter(ag.tensor([1.0, -2.0]))
+    >>> opt = ag.optim.Adam([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()  # the first Adam step moves each weight by about lr
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.9, -1.9]
+    """
 
     name = "adam"
     _decoupled = False

@@ -384,7 +384,19 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
                   ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of logits (N, C) or (N, C, d...) against class indices or
-    probabilities; see :func:`arraygrad.cross_entropy`."""
+    probabilities; see :func:`arraygrad.cross_entropy`.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> logits = ag.tensor([[2.0, 0.0], [0.0, 2.0]], requires_grad=True)
+    >>> loss = ag.nn.functional.cross_entropy(logits, ag.tensor([0, 1]))
+    >>> f"{loss.item():.4f}"
+    '0.1269'
+    >>> loss.backward()
+    >>> logits.grad.shape
+    (2, 2)
+    """
     if input.ndim > 2 and target.ndim == input.ndim - 1:
         from arraygrad.ops.shape import moveaxis
 

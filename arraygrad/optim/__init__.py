@@ -62,6 +62,20 @@ def get(name: str) -> Callable[..., Any]:
 
 
 def create(name: str, params: Iterable[Any], **hyperparameters: Any) -> Optimizer:
-    """Build the optimizer registered as ``name``: ``create("adam", model.parameters(),
-    lr=1e-3)``."""
+    """Build the optimizer registered as ``name`` (case-insensitive) with ``params`` and
+    the optimizer's keyword hyperparameters.
+
+    Raises
+    ------
+    KeyError
+        If no plugin declares ``name``; the message lists the available ones.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> model = ag.nn.Linear(2, 1)
+    >>> opt = ag.optim.create("SGD", model.parameters(), lr=0.5, momentum=0.9)
+    >>> type(opt).__name__, opt.param_groups[0]["momentum"]
+    ('SGD', 0.9)
+    """
     return get(name)(params, **hyperparameters)
