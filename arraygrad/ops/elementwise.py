@@ -109,7 +109,7 @@ SIGMOID = defop("sigmoid", lambda xp, a: 0.5 * xp.tanh(0.5 * a) + 0.5,
                 (lambda xp, g, ans, a: g * ans * (1 - ans),), uses_ans=True)
 # relu: subgradient 0 at 0, as PyTorch.
 RELU = defop("relu", lambda xp, a: xp.maximum(a, 0),
-             (lambda xp, g, ans, a: xp.where(a > 0, g, xp.zeros_like(g)),))
+             (lambda xp, g, ans, a: xp.where(a > 0, g, 0.0),))  # scalar: no zeros array
 FLOOR = defop("floor", lambda xp, a: xp.floor(a), (_zeros,), checks_inputs=False)
 CEIL = defop("ceil", lambda xp, a: xp.ceil(a), (_zeros,), checks_inputs=False)
 ROUND = defop("round", lambda xp, a: xp.round(a), (_zeros,), checks_inputs=False)

@@ -131,6 +131,6 @@ def softmax_cross_entropy(logits: Tensor, target: Tensor, /, *, reduction: str =
     if lo < 0 or hi >= lshape[1] or (ignore_index is not None and lo <= ignore_index <= hi):
         return None
     classes = xp.arange(lshape[1], dtype=labels.dtype, device=getattr(labels, "device", None))
-    hot = xp.astype(xp.expand_dims(labels, axis=-1) == classes, logits._data.dtype)
+    hot = xp.astype(labels[:, None] == classes, logits._data.dtype)
     return apply(SOFTMAX_CROSS_ENTROPY, (logits, _make(hot, backend, None)),
                  {"reduction": reduction})
