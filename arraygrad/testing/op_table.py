@@ -484,7 +484,7 @@ _row("triu[k=1]", lambda xp, a: xp.triu(a, k=1), [(2, 3, 3)], op="triu")
 _row("moveaxis", lambda xp, a: xp.moveaxis(a, 0, -1), [(2, 1, 3)], op="permute_dims")
 _row("astype", lambda xp, a: xp.astype(a, a.dtype) * 2.0, [M23])
 _row("astype[float64]", lambda xp, a: xp.astype(a, xp.float64) * 2.0, [M23], op="astype",
-     tol32=(1e-12, 1e-12))
+     tol32=(1e-12, 1e-12), needs=("float64",))
 
 # Indexing: ints, slices, None, ..., boolean masks and integer arrays (repeats accumulate).
 _row("getitem[int]", lambda xp, a: a[1], [M23])

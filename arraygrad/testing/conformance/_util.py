@@ -30,6 +30,11 @@ def require_float64(backend: Any, what: str) -> None:
         skip_missing([FEATURES["float64"]], backend, what)
 
 
+def effective_dtype(backend: Any, name: str) -> Any:
+    """The dtype ``backend`` stores when asked for ``name`` (JAX without x64: int64 -> int32)."""
+    return backend.dtype_of[backend.native_dtype(name)]
+
+
 def host(x: Any) -> np.ndarray:
     """A Tensor's (or array's) values as a NumPy array."""
     if hasattr(x, "detach"):

@@ -26,8 +26,9 @@ def test_inplace_arithmetic_values(backend):
 
 def test_inplace_keeps_dtype(backend):
     x = ag.tensor([1, 2, 3])
+    before = x.dtype  # int64, or the backend's default integer (JAX without x64: int32)
     x *= 2
-    assert x.dtype == ag.int64
+    assert x.dtype == before and before.kind == "i"
     np.testing.assert_array_equal(host(x), [2, 4, 6])
     y = ag.ones(2)
     y += ag.tensor([1, 2])
