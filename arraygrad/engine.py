@@ -9,6 +9,7 @@ the number of nodes reached (times log of the frontier width).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from heapq import heappop, heappush
 from typing import Any
 
@@ -184,20 +185,14 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 ins = arrays
                 ans = node.out
             rules = op.vjps
-            variadic = op.variadic
-            for i, edge in enumerate(node.edges):
-                if edge is None:
+            if op.variadic:  # one rule for every input, told which one by ``argnum``
+                rules = [partial(rules, argnum=i) for i in range(len(ins))]
+            for edge, rule, inp in zip(node.edges, rules, ins):
+                if edge is None or rule is None:  # a constant, or no gradient flows to it
                     continue
-                if variadic:
-                    gi = rules(xp, g, ans, *ins, argnum=i, **params)
-                else:
-                    rule = rules[i]
-                    if rule is None:  # no gradient flows to this input
-                        continue
-                    gi = rule(xp, g, ans, *ins, **params) if params else rule(xp, g, ans, *ins)
+                gi = rule(xp, g, ans, *ins, **params) if params else rule(xp, g, ans, *ins)
                 if gi is None:
                     continue
-                inp = ins[i]
                 if gi.shape != inp.shape:
                     gi = _unbroadcast(xp, gi, tuple(inp.shape))
                 dtype = inp.dtype
