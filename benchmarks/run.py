@@ -48,7 +48,13 @@ def machine() -> dict[str, str]:
         pass
     import os
 
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
     info = {"cpu": f"{model}, {os.cpu_count()} cores, {threads.THREADS} threads used",
+            "commit": commit,
             "python": platform.python_version(), "numpy": np.__version__,
             "arraygrad": getattr(arraygrad, "__version__", "?")}
     for mod in ("torch", "jax"):
@@ -56,6 +62,16 @@ def machine() -> dict[str, str]:
         if m is not None:
             info[mod] = m.__version__
     return info
+
+
+def _load() -> str:
+    """The system load average: other processes on a 2-core machine skew every timing."""
+    import os
+
+    try:
+        return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def _blas(pools: list[dict]) -> str:
@@ -100,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"#   {k}: {v}")
     print(f"#   BLAS: {_blas(pools)}")
     print(f"#   command: {' '.join(['python', '-m', 'benchmarks.run', *sys.argv[1:]])}")
+    print(f"#   load average at start (1, 5, 15 min): {_load()}")
     sys.stdout.flush()
 
     rows: list[Row] = []
@@ -146,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
         emit(jax_mlp.rows(ag, smoke=smoke, repeat=repeat, warmup=warmup))
 
+    print(f"#   load average at end (1, 5, 15 min): {_load()}")
     missed = [r for r in rows if r.ok is False]
     print(f"# {len(rows)} rows in {time.perf_counter() - started:.1f} s; "
           f"{sum(r.ok is True for r in rows)} targets met, {len(missed)} missed")
