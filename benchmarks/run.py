@@ -33,7 +33,7 @@ def _optional(name: str) -> Any:
         return None
 
 
-def machine() -> dict[str, str]:
+def machine(n_threads: int) -> dict[str, str]:
     """CPU model, core count and library versions for the report header."""
     import numpy as np
 
@@ -53,7 +53,7 @@ def machine() -> dict[str, str]:
                                 text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
-    info = {"cpu": f"{model}, {os.cpu_count()} cores, {threads.THREADS} threads used",
+    info = {"cpu": f"{model}, {os.cpu_count()} cores, {n_threads} threads used",
             "commit": commit,
             "python": platform.python_version(), "numpy": np.__version__,
             "arraygrad": getattr(arraygrad, "__version__", "?")}
@@ -94,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only this group (repeatable)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed repeats per implementation (default 30; smoke 1)")
+    parser.add_argument("--threads", type=int, default=threads.THREADS,
+                        help="BLAS/OpenMP/PyTorch threads (default 2)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch comparisons")
     parser.add_argument("--markdown", metavar="PATH", help="also write the table as Markdown")
     parser.add_argument("--strict", action="store_true",
@@ -104,13 +106,15 @@ def main(argv: list[str] | None = None) -> int:
     repeat = args.repeat or (1 if smoke else 30)
     warmup = 0 if smoke else 3
 
+    if "numpy" not in sys.modules:
+        threads.set_thread_variables(args.threads)
     import numpy  # noqa: F401  (load BLAS before pinning)
 
     torch = None if args.no_torch else _optional("torch")
     import arraygrad as ag
 
-    pools = threads.pin_threads()
-    info = machine()
+    pools = threads.pin_threads(args.threads)
+    info = machine(args.threads)
     print(f"# arraygrad benchmarks, {datetime.date.today().isoformat()}")
     for k, v in info.items():
         print(f"#   {k}: {v}")

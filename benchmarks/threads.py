@@ -12,8 +12,14 @@ THREADS = 2
 _VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
          "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
-for _var in _VARS:
-    os.environ[_var] = str(THREADS)
+
+def set_thread_variables(threads: int) -> None:
+    """Set the thread-count variables; effective only before NumPy/PyTorch are imported."""
+    for var in _VARS:
+        os.environ[var] = str(threads)
+
+
+set_thread_variables(THREADS)
 # Idle OpenMP workers (PyTorch's) sleep instead of spinning: a spinning pool would steal a
 # core from whichever implementation is timed next and bias the interleaved comparison.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
