@@ -8,7 +8,8 @@ an ``arraygrad`` function and as a Tensor method).
 from __future__ import annotations
 
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from arraygrad import _dtypes
 from arraygrad.grad_mode import STATE
