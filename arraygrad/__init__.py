@@ -176,6 +176,7 @@ from arraygrad.ops.shape import (
     roll,
     squeeze,
     stack,
+    transpose,
     tril,
     triu,
 )
@@ -205,7 +206,6 @@ sub = subtract
 mul = multiply
 div = divide
 neg = negative
-transpose = matrix_transpose
 unsqueeze = expand_dims
 seed = manual_seed
 float = float32  # noqa: A001 - as torch.float

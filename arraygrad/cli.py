@@ -196,7 +196,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                 loss_sum += float(loss.item()) * n
                 correct += float((ag.argmax(logits.detach(), axis=1) == y).astype(
                     ag.int64).sum().item())
-                bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}")
+                # refresh=False: tqdm redraws on its own schedule, with the batch count
+                # up to date (a forced refresh here showed 0/N and redrew every batch).
+                bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}",
+                                refresh=False)
             bar.close()
             test_loss, test_acc = _evaluate(model, test_loader)
             scheduler.step()

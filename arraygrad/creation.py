@@ -97,6 +97,10 @@ def _to_native(data: Any, *, dtype=None, device=None, backend=None, copy=None):
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"tensor: cannot make a {be.name} tensor from "
                         f"{type(data).__name__}: {exc}") from exc
+    if getattr(arr, "dtype", None) not in be.dtype_of:
+        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} {data!r:.80}: "
+                        f"its dtype {arr.dtype} is not a numeric Array-API dtype (strings and "
+                        f"objects are not supported)")
     return arr, be
 
 

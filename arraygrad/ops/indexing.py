@@ -82,6 +82,9 @@ def normalize_key(x: Tensor, key: Any) -> tuple:
         if k is None or k is Ellipsis or isinstance(k, (int, slice)):
             out.append(k)
         elif isinstance(k, Tensor):
+            if k.ndim == 0 and k.dtype.kind in "iu":
+                out.append(int(k.item()))  # x[t.argmax()]: a 0-d index is an int (as PyTorch)
+                continue
             if k._backend is not backend:
                 raise BackendError(
                     f"getitem: index tensor is on backend {k._backend.name!r} but the indexed "
@@ -96,14 +99,18 @@ def normalize_key(x: Tensor, key: Any) -> tuple:
                 f"slices, None, ..., boolean masks or integer arrays"
             )
     if not any(k is Ellipsis for k in parts):
-        # NumPy/PyTorch index the leading axes; the standard wants the rest said explicitly.
+        # NumPy/PyTorch index the leading axes; the standard wants the rest said explicitly,
+        # except for a boolean mask that is the sole index (the standard allows no other
+        # entry beside it).
         used = 0
+        masks = 0
         for k in out:
             if k is None:
                 continue
             is_mask = backend.dtype_of.get(getattr(k, "dtype", None)) is _dtypes.bool
+            masks += is_mask
             used += k.ndim if is_mask else 1
-        if used < x.ndim:
+        if used < x.ndim and not (masks == 1 and len(out) == 1):
             out.append(Ellipsis)
     return tuple(out)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from arraygrad.grad_mode import STATE
 from arraygrad.ops import elementwise as ew
-from arraygrad.ops.indexing import INDEX_PUT, normalize_key
+from arraygrad.ops.indexing import INDEX_PUT, _is_int_array, normalize_key
 from arraygrad.ops.registry import _mixed_backends, apply, binary, defop, op_error
 from arraygrad.tensor import Tensor, _make
 
@@ -106,6 +106,18 @@ def inplace_binary(x: Tensor, other: Any, op, iop, name: str) -> Tensor:
     return x
 
 
+def _has_int_array(x: Tensor, key: tuple) -> bool:
+    return any(getattr(k, "ndim", None) is not None and _is_int_array(x._backend, k)
+               for k in key)
+
+
+def _put(x: Tensor, key: tuple, value: Any) -> None:
+    """Unrecorded ``x[key] = value`` through the functional ``index_put``; rebinds ``x``."""
+    x._data = apply(INDEX_PUT, (_make(x._data, x._backend, None),
+                                value.detach() if isinstance(value, Tensor) else value),
+                    {"key": key})._data
+
+
 def setitem(x: Tensor, key: Any, value: Any) -> None:
     """``x[key] = value``."""
     _check_leaf(x, "setitem")
@@ -116,11 +128,13 @@ def setitem(x: Tensor, key: Any, value: Any) -> None:
         try:
             x._data[nkey] = _operand(x, value, INDEX_PUT)
         except Exception as exc:
-            raise op_error(INDEX_PUT, (x, value), {"key": key}, exc) from exc
+            if not _has_int_array(x, nkey):
+                raise op_error(INDEX_PUT, (x, value), {"key": key}, exc) from exc
+            # The library's __setitem__ refuses integer index arrays (the standard leaves
+            # them out; array-api-strict does): write through the functional index_put.
+            _put(x, nkey, value)
     else:
-        x._data = apply(INDEX_PUT, (_make(x._data, x._backend, None),
-                                    value.detach() if isinstance(value, Tensor) else value),
-                        {"key": nkey})._data
+        _put(x, nkey, value)
     x._bump_version()
 
 

@@ -124,6 +124,15 @@ ANY = defop("any", lambda xp, x, axis=None, keepdims=False: xp.any(x, axis=axis,
                                                                  keepdims=keepdims), None)
 
 
+def _torch_names(op: str, axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None):
+    """Merge PyTorch's ``dim``/``keepdim`` into the standard's ``axis``/``keepdims``."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: pass either axis= or dim=, not both")
+        axis = dim
+    return axis, keepdims if keepdim is None else keepdim
+
+
 def _reduce(op, x: Tensor, axis: Axis, keepdims: bool) -> Tensor:
     if axis is None and not keepdims:
         return unary(op, x)
@@ -132,20 +141,26 @@ def _reduce(op, x: Tensor, axis: Axis, keepdims: bool) -> Tensor:
     return unary(op, x, {"axis": axis, "keepdims": keepdims})
 
 
-def sum(x: Tensor, /, *, axis: Axis = None, dtype=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Sum over ``axis`` (all axes by default)."""
+def sum(x: Tensor, /, axis: Axis = None, *, dtype=None, keepdims: bool = False,  # noqa: A001
+        dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """Sum over ``axis`` (all axes by default); ``dim``/``keepdim`` as in PyTorch."""
+    axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
     if dtype is not None:
         x = x.astype(dtype)
     return _reduce(SUM, x, axis, keepdims)
 
 
-def mean(x: Tensor, /, *, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Arithmetic mean over ``axis``."""
+def mean(x: Tensor, /, axis: Axis = None, *, keepdims: bool = False,
+         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """Arithmetic mean over ``axis``; ``dim``/``keepdim`` as in PyTorch."""
+    axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
     return _reduce(MEAN, x, axis, keepdims)
 
 
-def prod(x: Tensor, /, *, axis: Axis = None, dtype=None, keepdims: bool = False) -> Tensor:
+def prod(x: Tensor, /, axis: Axis = None, *, dtype=None, keepdims: bool = False,
+         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """Product over ``axis`` (gradient correct with zeros in the input)."""
+    axis, keepdims = _torch_names("prod", axis, keepdims, dim, keepdim)
     if dtype is not None:
         x = x.astype(dtype)
     return _reduce(PROD, x, axis, keepdims)
@@ -179,8 +194,10 @@ def std(x: Tensor, /, *, axis: Axis = None, correction: float = 0.0,
     return sqrt(var(x, axis=axis, correction=correction, keepdims=keepdims))
 
 
-def logsumexp(x: Tensor, /, *, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def logsumexp(x: Tensor, /, axis: Axis = None, *, keepdims: bool = False,
+              dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """``log(sum(exp(x)))`` over ``axis``, stable for large inputs."""
+    axis, keepdims = _torch_names("logsumexp", axis, keepdims, dim, keepdim)
     return unary(LOGSUMEXP, x, {"axis": axis, "keepdims": keepdims})
 
 
@@ -197,22 +214,30 @@ def cumulative_sum(x: Tensor, /, *, axis: int | None = None, dtype=None,
     return unary(CUMULATIVE_SUM, x, {"axis": axis, "include_initial": include_initial})
 
 
-def argmax(x: Tensor, /, *, axis: int | None = None, keepdims: bool = False) -> Tensor:
+def argmax(x: Tensor, /, axis: int | None = None, *, keepdims: bool = False,
+           dim: int | None = None, keepdim: bool | None = None) -> Tensor:
     """Index of the maximum along ``axis`` (flattened when None). Not differentiable."""
+    axis, keepdims = _torch_names("argmax", axis, keepdims, dim, keepdim)
     return _reduce(ARGMAX, x, axis, keepdims)
 
 
-def argmin(x: Tensor, /, *, axis: int | None = None, keepdims: bool = False) -> Tensor:
+def argmin(x: Tensor, /, axis: int | None = None, *, keepdims: bool = False,
+           dim: int | None = None, keepdim: bool | None = None) -> Tensor:
     """Index of the minimum along ``axis`` (flattened when None). Not differentiable."""
+    axis, keepdims = _torch_names("argmin", axis, keepdims, dim, keepdim)
     return _reduce(ARGMIN, x, axis, keepdims)
 
 
-def all(x: Tensor, /, *, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def all(x: Tensor, /, axis: Axis = None, *, keepdims: bool = False,  # noqa: A001
+        dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """Whether all elements along ``axis`` are true."""
+    axis, keepdims = _torch_names("all", axis, keepdims, dim, keepdim)
     return _reduce(ALL, x, axis, keepdims)
 
 
-def any(x: Tensor, /, *, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def any(x: Tensor, /, axis: Axis = None, *, keepdims: bool = False,  # noqa: A001
+        dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """Whether any element along ``axis`` is true."""
+    axis, keepdims = _torch_names("any", axis, keepdims, dim, keepdim)
     return _reduce(ANY, x, axis, keepdims)
 

@@ -1,9 +1,10 @@
 """Shape ops: reshape, permute_dims, expand_dims, squeeze, broadcast_to, concat, stack, flip,
-matrix_transpose, astype, tril/triu, roll, moveaxis."""
+matrix_transpose, transpose, astype, tril/triu, roll, moveaxis."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from arraygrad import _dtypes
 from arraygrad.ops.reductions import normalize_axis
@@ -103,6 +104,23 @@ def matrix_transpose(x: Tensor, /) -> Tensor:
     return unary(MATRIX_TRANSPOSE, x)
 
 
+def transpose(x: Tensor, dim0: int = -2, dim1: int = -1, /) -> Tensor:
+    """Swap axes ``dim0`` and ``dim1`` (PyTorch's ``torch.transpose``; default: the last two).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.transpose(ag.ones((2, 3, 4)), 0, 2).shape
+    (4, 3, 2)
+    """
+    if x.ndim < 2 and (dim0, dim1) == (-2, -1):
+        raise ValueError(f"transpose needs at least 2 dimensions, got shape {x.shape}")
+    axes = list(range(x.ndim))
+    d0, d1 = normalize_axis(dim0, x.ndim)[0], normalize_axis(dim1, x.ndim)[0]
+    axes[d0], axes[d1] = axes[d1], axes[d0]
+    return permute_dims(x, axes)
+
+
 def expand_dims(x: Tensor, /, *, axis: int = 0) -> Tensor:
     """Insert a size-1 axis at ``axis``."""
     return unary(EXPAND_DIMS, x, {"axis": axis})
@@ -121,8 +139,15 @@ def squeeze(x: Tensor, /, axis: int | tuple[int, ...] | None = None) -> Tensor:
 
 
 def broadcast_to(x: Tensor, /, shape: Sequence[int]) -> Tensor:
-    """Broadcast ``x`` to ``shape``."""
-    return unary(BROADCAST_TO, x, {"shape": tuple(int(s) for s in shape)})
+    """Broadcast ``x`` to ``shape``; as in PyTorch's ``expand``, -1 keeps that axis's size."""
+    shape = tuple(int(s) for s in shape)
+    if -1 in shape:
+        lead = len(shape) - x.ndim
+        if lead < 0 or any(s == -1 for s in shape[:lead]):
+            raise ValueError(f"broadcast_to: -1 (keep the size) in {shape} must stand for an "
+                             f"existing axis of the tensor of shape {x.shape}")
+        shape = shape[:lead] + tuple(n if s == -1 else s for s, n in zip(shape[lead:], x.shape))
+    return unary(BROADCAST_TO, x, {"shape": shape})
 
 
 def broadcast_arrays(*arrays: Tensor) -> list[Tensor]:
@@ -163,8 +188,23 @@ def moveaxis(x: Tensor, source: int, destination: int, /) -> Tensor:
     return permute_dims(x, order)
 
 
-def concat(arrays: Sequence[Tensor], /, *, axis: int | None = 0) -> Tensor:
-    """Join tensors along an existing axis (flattened first when ``axis`` is None)."""
+def _dim_alias(op: str, axis: Any, dim: Any, default: Any) -> Any:
+    """``axis`` (the standard's name) or ``dim`` (PyTorch's), not both."""
+    if dim is None:
+        return default if axis is None else axis
+    if axis is not None:
+        raise TypeError(f"{op}: pass either axis= or dim=, not both")
+    return dim
+
+
+def concat(arrays: Sequence[Tensor], /, axis: int | None = 0, *,
+           dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (flattened first when ``axis`` is None).
+
+    ``dim`` is PyTorch's name for ``axis``, so ``ag.cat([a, b], dim=1)`` and
+    ``ag.cat([a, b], 1)`` work as ``torch.cat`` does.
+    """
+    axis = _dim_alias("concat", None if axis == 0 else axis, dim, axis)
     arrays = tuple(arrays)
     if not arrays:
         raise ValueError("concat: expected at least one tensor")
@@ -175,8 +215,9 @@ def concat(arrays: Sequence[Tensor], /, *, axis: int | None = 0) -> Tensor:
     return apply(CONCAT, arrays, {"axis": axis})
 
 
-def stack(arrays: Sequence[Tensor], /, *, axis: int = 0) -> Tensor:
-    """Join tensors along a new axis."""
+def stack(arrays: Sequence[Tensor], /, axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along a new axis (``dim`` is PyTorch's name for ``axis``)."""
+    axis = _dim_alias("stack", None if axis == 0 else axis, dim, 0 if axis is None else axis)
     arrays = tuple(arrays)
     if not arrays:
         raise ValueError("stack: expected at least one tensor")
