@@ -302,13 +302,10 @@ class BatchSampler(Sampler):
         self.drop_last = drop_last
 
     def __iter__(self) -> Iterator[list[int]]:
-        epoch = getattr(self.sampler, "epoch_indices", None)
-        if epoch is not None:  # built-in samplers: slice one index array, no per-index loop
-            order = epoch()
-            size = self.batch_size
-            stop = len(order) - len(order) % size if self.drop_last else len(order)
-            for start in range(0, stop, size):
-                yield order[start:start + size].tolist()
+        arrays = self.index_arrays()
+        if arrays is not None:  # built-in samplers: slice one index array, no per-index loop
+            for indices in arrays:
+                yield indices.tolist()
             return
         batch: list[int] = []
         for i in self.sampler:
@@ -322,6 +319,17 @@ class BatchSampler(Sampler):
     def __len__(self) -> int:
         n = len(self.sampler)  # type: ignore[arg-type]
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def index_arrays(self) -> Iterator[np.ndarray] | None:
+        """This epoch's batches as int64 index arrays, when the sampler can give the whole
+        epoch at once (the built-in samplers); None otherwise."""
+        epoch = getattr(self.sampler, "epoch_indices", None)
+        if epoch is None:
+            return None
+        order = epoch()
+        size = self.batch_size
+        stop = len(order) - len(order) % size if self.drop_last else len(order)
+        return (order[start:start + size] for start in range(0, stop, size))
 
 
 # ---------------------------------------------------------------------------- collation
@@ -456,6 +464,9 @@ class DataLoader:
                 return batch
             return batch.to(backend=backend, device=self.device)
         if isinstance(batch, (np.ndarray, np.generic)):
+            if type(batch) is np.ndarray and self.device is None and backend.owns(batch) \
+                    and batch.dtype in backend.dtype_of:
+                return _make(batch, backend, None)  # already native (what asarray would do)
             from arraygrad.creation import asarray
 
             return asarray(batch, backend=backend, device=self.device)
@@ -464,6 +475,11 @@ class DataLoader:
     def _batches(self, backend: Any) -> Iterator[Any]:
         """Every batch's index list (map-style) in order."""
         source = self.batch_sampler if self._batched else self.sampler
+        if isinstance(source, BatchSampler) and self.collate_fn is None and \
+                hasattr(self.dataset, "gather"):
+            arrays = source.index_arrays()  # gather takes index arrays: skip the lists
+            if arrays is not None:
+                return arrays
         return iter(source)  # type: ignore[arg-type]
 
     def _iter_stream(self, backend: Any) -> Iterator[Any]:
