@@ -72,7 +72,8 @@ def _forward(xp, logits, hot, reduction="mean"):
     # ``hot`` is the one-hot target, built once by the caller (a constant: no gradient).
     shifted = logits - xp.max(logits, axis=-1, keepdims=True)
     losses = xp.log(xp.sum(xp.exp(shifted), axis=-1)) - xp.sum(shifted * hot, axis=-1)
-    return xp.mean(losses) if reduction == "mean" else xp.sum(losses)
+    total = xp.sum(losses)
+    return total / logits.shape[0] if reduction == "mean" else total
 
 
 def _logits_vjp(xp, g, ans, logits, hot, reduction="mean"):
