@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks import mlp
 
         for case in mlp.cases(ag, torch, smoke=smoke):
-            emit(run_case(case, repeat=repeat, warmup=warmup))
+            emit(run_case(case, repeat=repeat, warmup=warmup, number=1 if smoke else 5))
     if "cnn" in groups:
         from benchmarks import cnn
 
