@@ -13,7 +13,11 @@ Examples
 ['0.6397', '-0.1362']
 """
 
-from arraygrad import autograd, func
+from arraygrad import (
+    autograd,
+    backends,  # noqa: E402,I001  (the registry package, after the core)
+    func,
+)
 from arraygrad._dtypes import (
     DType,
     bool,
@@ -192,8 +196,6 @@ from arraygrad.random import (
     uniform,
 )
 from arraygrad.tensor import Tensor
-
-from arraygrad import backends  # noqa: E402,I001  (the registry package, after the core)
 
 __version__ = "0.1.0"
 __array_api_version__ = "2024.12"

@@ -33,8 +33,18 @@ class Tensor:
     [2.0, 4.0, 6.0]
     """
 
-    __slots__ = ("_data", "_backend", "_node", "requires_grad", "grad", "_version",
-                 "_hooks", "_retains_grad", "__weakref__")
+    # A dict documents the public slots (``help(Tensor.grad)``).
+    __slots__ = {
+        "_data": "the backend array",
+        "_backend": "the Backend holding the data",
+        "_node": "the Node that produced this tensor (None for leaves)",
+        "requires_grad": "Whether operations on this tensor are recorded for ``backward``.",
+        "grad": "The gradient accumulated by ``backward`` (a Tensor), or None.",
+        "_version": "None, or the 1-element version counter shared with views",
+        "_hooks": "gradient hooks of a leaf",
+        "_retains_grad": "whether retain_grad() was called",
+        "__weakref__": "weak references (retain_grad)",
+    }
 
     # Make NumPy defer to Tensor's reflected operators (np_array + tensor -> Tensor).
     __array_priority__ = 1000
@@ -95,12 +105,13 @@ class Tensor:
         return len(self._data.shape)
 
     @property
-    def size(self) -> int:
-        """Number of elements (the Array-API attribute; see also :meth:`numel`)."""
+    def size(self) -> _Size:
+        """Number of elements (the Array-API attribute), also callable as in PyTorch:
+        ``t.size()`` is the shape and ``t.size(d)`` the length of axis ``d``."""
         n = 1
         for s in self._data.shape:
             n *= s
-        return n
+        return _Size(n, tuple(self._data.shape))
 
     def numel(self) -> int:
         """Number of elements."""
@@ -271,7 +282,18 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        if self.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with more than one element is ambiguous "
+                f"(shape {self.shape}); use .any() or .all()"
+            )
         return bool(self.item())
+
+    def __format__(self, spec: str) -> str:
+        # f"{loss:.4f}" formats the value of a one-element tensor, as in PyTorch.
+        if spec and self.size == 1:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
 
     def __index__(self) -> int:
         if self.dtype.kind not in "iu":
@@ -298,6 +320,8 @@ class Tensor:
         except Exception:  # a repr must never raise
             values = "<unprintable>"
         extras = []
+        if self.size == 0:
+            extras.append(f"size={self.shape}")
         if self.dtype not in (self._backend.default_float, _dtypes.int64, _dtypes.bool):
             extras.append(f"dtype={self.dtype.name}")
         if self._backend.name != "numpy":
@@ -336,6 +360,19 @@ def _rebuild(values, backend_name: str, requires_grad: bool) -> Tensor:
     out = _make(backend.from_object(values), backend, None)
     out.requires_grad = requires_grad
     return out
+
+
+class _Size(int):
+    """The element count (an int, as the Array-API ``size`` attribute) that can also be
+    called like PyTorch's ``size()``: ``t.size()`` -> shape, ``t.size(d)`` -> ``shape[d]``."""
+
+    def __new__(cls, n: int, shape: tuple[int, ...]) -> _Size:
+        out = super().__new__(cls, n)
+        out._shape = shape
+        return out
+
+    def __call__(self, dim: int | None = None) -> Any:
+        return self._shape if dim is None else self._shape[dim]
 
 
 class _HookHandle:

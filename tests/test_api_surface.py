@@ -18,80 +18,6 @@ import arraygrad as ag
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Public names whose docstrings live in files being restructured right now (tensor.py,
-# ops/_methods.py), each with the docstring to add; the lead adds them and empties this
-# dict. Entries that gain a docstring must leave it (test_pending_docstrings_are_still_missing).
-# Names sharing one function in ops/_methods.py share one docstring (clip/clamp,
-# reshape/view, permute/permute_dims, broadcast_to/expand); argmax/argmin only need _arg()
-# to copy ``fn.__doc__`` as _reduction() does; grad/requires_grad are __slots__ entries
-# (Tensor.__slots__ can become a dict of docstrings, as DType's is).
-_INPLACE = "In-place ``self {op}= other`` (bumps the version counter); returns ``self``."
-PENDING_DOCSTRINGS: dict[str, str] = {
-    "arraygrad.Tensor.add_": _INPLACE.format(op="+"),
-    "arraygrad.Tensor.sub_": _INPLACE.format(op="-"),
-    "arraygrad.Tensor.mul_": _INPLACE.format(op="*"),
-    "arraygrad.Tensor.div_": _INPLACE.format(op="/"),
-    "arraygrad.Tensor.pow_": _INPLACE.format(op="**"),
-    "arraygrad.Tensor.floor_divide_": _INPLACE.format(op="//"),
-    "arraygrad.Tensor.remainder_": _INPLACE.format(op="%"),
-    "arraygrad.Tensor.argmax": "Index of the largest element along ``axis``/``dim`` "
-                               "(of the flattened tensor when None).",
-    "arraygrad.Tensor.argmin": "Index of the smallest element along ``axis``/``dim`` "
-                               "(of the flattened tensor when None).",
-    "arraygrad.Tensor.clip": "Clamp every element into ``[min, max]`` (either bound may be "
-                             "None).",
-    "arraygrad.Tensor.clamp": "Clamp every element into ``[min, max]`` (either bound may be "
-                              "None).",
-    "arraygrad.Tensor.where": "``ag.where(condition, self, other)``: this tensor's elements "
-                              "where ``condition`` holds, ``other``'s elsewhere.",
-    "arraygrad.Tensor.cumsum": "Cumulative sum along ``axis``/``dim`` "
-                               "(``ag.cumulative_sum``).",
-    "arraygrad.Tensor.softmax": "Softmax along ``axis``/``dim`` (default the last axis).",
-    "arraygrad.Tensor.log_softmax": "Log-softmax along ``axis``/``dim`` (default the last "
-                                    "axis).",
-    "arraygrad.Tensor.reshape": "The same elements in a new shape: ``t.reshape(2, 3)`` or "
-                                "``t.reshape((2, 3))``.",
-    "arraygrad.Tensor.view": "The same elements in a new shape: ``t.reshape(2, 3)`` or "
-                             "``t.reshape((2, 3))``.",
-    "arraygrad.Tensor.permute": "Reorder the axes: ``t.permute(1, 0)`` or "
-                                "``t.permute((1, 0))``.",
-    "arraygrad.Tensor.permute_dims": "Reorder the axes: ``t.permute(1, 0)`` or "
-                                     "``t.permute((1, 0))``.",
-    "arraygrad.Tensor.transpose": "Swap axes ``dim0`` and ``dim1`` (default the last two).",
-    "arraygrad.Tensor.unsqueeze": "Insert a size-1 axis at ``dim`` (PyTorch's name for "
-                                  "``expand_dims``).",
-    "arraygrad.Tensor.expand_dims": "Insert a size-1 axis at ``axis``.",
-    "arraygrad.Tensor.squeeze": "Remove size-1 axes (only ``dim``/``axis`` when given).",
-    "arraygrad.Tensor.flatten": "Merge axes ``start_dim`` to ``end_dim`` into one (a 0-d "
-                                "tensor becomes shape ``(1,)``).",
-    "arraygrad.Tensor.broadcast_to": "Broadcast to ``shape``, given as a tuple or as "
-                                     "separate ints.",
-    "arraygrad.Tensor.expand": "Broadcast to ``shape``, given as a tuple or as separate "
-                               "ints.",
-    "arraygrad.Tensor.flip": "Reverse the elements along ``axis``/``dims`` (every axis when "
-                             "None).",
-    "arraygrad.Tensor.roll": "Shift the elements by ``shift`` along ``axis``/``dims``, "
-                             "wrapping around (the flattened tensor when None).",
-    "arraygrad.Tensor.tril": "The lower triangle of the last two axes: elements above the "
-                             "``k``-th diagonal become zero.",
-    "arraygrad.Tensor.triu": "The upper triangle of the last two axes: elements below the "
-                             "``k``-th diagonal become zero.",
-    "arraygrad.Tensor.take": "The elements at integer ``indices`` along ``axis`` "
-                             "(``ag.take``).",
-    "arraygrad.Tensor.cpu": "This tensor on the backend's ``cpu`` device (differentiable).",
-    "arraygrad.Tensor.cuda": "This tensor on ``cuda:<device>`` (an index or a device "
-                             "string); differentiable.",
-    "arraygrad.Tensor.float": "Cast to ``float32`` (no copy when already float32).",
-    "arraygrad.Tensor.double": "Cast to ``float64`` (no copy when already float64).",
-    "arraygrad.Tensor.half": "Cast to ``float16`` (no copy when already float16).",
-    "arraygrad.Tensor.long": "Cast to ``int64`` (no copy when already int64).",
-    "arraygrad.Tensor.int": "Cast to ``int32`` (no copy when already int32).",
-    "arraygrad.Tensor.bool": "Cast to ``bool`` (no copy when already bool).",
-    "arraygrad.Tensor.type": "Cast to ``dtype`` (a dtype or its name, e.g. ``\"float64\"``).",
-    "arraygrad.Tensor.grad": "The gradient accumulated by ``backward`` (a Tensor), or None.",
-    "arraygrad.Tensor.requires_grad": "Whether operations on this tensor are recorded for "
-                                      "``backward``.",
-}
 
 # The main entry points each show a small runnable example (an ``Examples`` section).
 EXAMPLE_REQUIRED = (
@@ -147,17 +73,10 @@ def _undocumented() -> list[str]:
 
 
 def test_public_api_has_docstrings():
-    missing = [name for name in _undocumented() if name not in PENDING_DOCSTRINGS]
+    missing = _undocumented()
     assert not missing, (
         f"{len(missing)} public names have no docstring (add a numpydoc docstring; one line "
         f"is fine for simple functions):\n  " + "\n  ".join(missing))
-
-
-def test_pending_docstrings_are_still_missing():
-    undocumented = set(_undocumented())
-    done = sorted(set(PENDING_DOCSTRINGS) - undocumented)
-    assert not done, (f"these names now have docstrings; remove them from PENDING_DOCSTRINGS in "
-                      f"{Path(__file__).name}: {done}")
 
 
 def test_api_walk_covers_tensor_module_and_optimizers():

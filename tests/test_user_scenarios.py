@@ -1,9 +1,6 @@
 """Regression tests from acceptance testing as a PyTorch user: habits that must carry over.
 
 Each test is a snippet a PyTorch user writes daily that once failed or gave a wrong answer.
-Tests marked ``xfail(strict=True)`` describe bugs in files being restructured at the time
-(``arraygrad/ops/_methods.py``, ``arraygrad/ops/registry.py``, ``arraygrad/tensor.py``):
-fix the bug and remove the mark.
 """
 
 from __future__ import annotations
@@ -134,9 +131,6 @@ def test_tensor_from_strings_or_objects_is_a_type_error(data):
 
 
 # ------------------------------------------------- bugs in files others were restructuring
-@pytest.mark.xfail(reason="_methods.py: Tensor.softmax/log_softmax default axis=-1 clashes "
-                          "with dim=, so x.softmax(dim=0) raises 'pass either axis= or dim='",
-                   strict=True)
 def test_softmax_method_with_dim(backend):
     x = ag.tensor([[1.0, 2.0], [3.0, 5.0]])
     tx = torch.tensor([[1.0, 2.0], [3.0, 5.0]])
@@ -144,9 +138,6 @@ def test_softmax_method_with_dim(backend):
     _close(x.log_softmax(dim=0), tx.log_softmax(dim=0), 1e-6)
 
 
-@pytest.mark.xfail(reason="_methods.py: x.max(dim=1) returns the values only; PyTorch returns "
-                          "(values, indices), so x.max(dim=1)[0] silently gives row 0",
-                   strict=True)
 def test_max_with_dim_returns_values_and_indices(backend):
     x = ag.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
     values, indices = x.max(dim=1)
@@ -154,9 +145,6 @@ def test_max_with_dim_returns_values_and_indices(backend):
     assert x.min(dim=0)[0].tolist() == [1.0, 0.0, 2.0]
 
 
-@pytest.mark.xfail(reason="registry.binary: a NumPy scalar operand is not treated as a Python "
-                          "scalar: float32 * np.float64(2) is float64 on numpy and a TypeError "
-                          "on array_api_strict (PyTorch keeps float32)", strict=True)
 @pytest.mark.parametrize("name", ["numpy", "array_api_strict"])
 def test_numpy_scalar_operand_keeps_the_tensor_dtype(name):
     x = ag.ones(2, backend=name)
@@ -164,16 +152,11 @@ def test_numpy_scalar_operand_keeps_the_tensor_dtype(name):
     assert (np.float32(2.0) + x).dtype == ag.float32
 
 
-@pytest.mark.xfail(reason="registry.unary: a non-Tensor argument fails with AttributeError "
-                          "'_backend' instead of a TypeError naming the op and the fix",
-                   strict=True)
 @pytest.mark.parametrize("arg", [1.0, [1.0, 2.0], np.ones(2)])
 def test_op_on_non_tensor_is_a_type_error(arg):
     with pytest.raises(TypeError, match="exp"):
         ag.exp(arg)
 
 
-@pytest.mark.xfail(reason="tensor.py: Tensor.__format__ rejects format specs for 0-d tensors "
-                          "(PyTorch: f'{loss:.3f}')", strict=True)
 def test_format_spec_on_a_0d_tensor():
     assert f"{ag.tensor(3.14159):.2f}" == "3.14"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from arraygrad.ops.reductions import sum as _sum
 from arraygrad.ops.registry import binary, defop

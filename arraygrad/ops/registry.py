@@ -157,9 +157,37 @@ def _mixed_devices(op: Op, args: tuple) -> BackendError:
 
 
 # ----------------------------------------------------------------------------- dispatch
+def _not_a_tensor(op: Op, args: tuple) -> TypeError:
+    return TypeError(
+        f"{op.name}: expected a Tensor argument, got "
+        f"{', '.join(type(a).__name__ for a in args)}; make one with ag.tensor(...) or "
+        f"ag.asarray(...)"
+    )
+
+
+def _constant(backend: Any, value: Any) -> Any:
+    """A non-Tensor operand as the backend will see it.
+
+    Python scalars pass through. NumPy scalars and other 0-d arrays become Python scalars,
+    so they don't promote the tensor's dtype (as in PyTorch: float32 * np.float64(2) stays
+    float32). Anything else becomes a native array of ``backend``.
+    """
+    cls = value.__class__
+    if cls is float or cls is int or cls is bool or cls is complex:
+        return value
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, _SCALARS):
+        return value
+    return backend.from_object(value)
+
+
 def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
     """Apply a one-input op to a Tensor (the hot path for elementwise math)."""
-    backend = x._backend
+    try:
+        backend = x._backend
+    except AttributeError:
+        raise _not_a_tensor(op, (x,)) from None
     data = x._data
     try:
         out = op.forward(backend.xp, data, **params) if params else op.forward(backend.xp, data)
@@ -195,14 +223,14 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
                 raise _mixed_devices(op, (a, b))
             b_tensor = True
         else:
-            bd = b if isinstance(b, _SCALARS) else backend.from_object(b)
-            b = bd
+            bd = b = _constant(backend, b)
             b_tensor = False
     else:
+        if not isinstance(b, Tensor):
+            raise _not_a_tensor(op, (a, b))
         backend = b._backend
         bd = b._data
-        ad = a if isinstance(a, _SCALARS) else backend.from_object(a)
-        a = ad
+        ad = a = _constant(backend, a)
         a_tensor = False
         b_tensor = True
     try:
