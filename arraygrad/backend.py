@@ -71,7 +71,8 @@ class Backend:
     name : str
         Registry name (``"numpy"``).
     xp : namespace
-        The library's Array-API namespace plus ``scatter_add`` (see :func:`make_namespace`).
+        The library's Array-API namespace plus ``scatter_add``, built with
+        :func:`make_namespace` (rules find the backend's ``kernels`` through it).
     devices : tuple of str
         Canonical device names (``"cpu"``, ``"cuda:0"``).
     default_device : str
@@ -140,6 +141,11 @@ class Backend:
             self.native_dtypes[ag_dtype] = native
             self.dtype_of[native] = ag_dtype
         self.multi_device = len(self.devices) > 1
+        # Rules see only ``xp``; it points back to its backend so a rule can find the
+        # optional kernels (arraygrad's own namespace, used with create_graph=True, has no
+        # such attribute, so rules fall back to portable code there).
+        if isinstance(xp, types.SimpleNamespace):  # never write onto a library's module
+            xp.arraygrad_backend = self
 
     def native_dtype(self, dtype: DType | str | Any) -> Any:
         """Native dtype for an arraygrad dtype, a name, or an already-native dtype."""

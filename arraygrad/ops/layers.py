@@ -21,16 +21,12 @@ Pair = tuple[int, int]
 
 
 def backend_kernel(xp: Any, name: str) -> Any:
-    """The kernel ``name`` of the backend whose raw namespace is ``xp`` (None if absent).
+    """The kernel ``name`` of the backend whose namespace is ``xp`` (None if absent).
 
     Returns None when ``xp`` is arraygrad's own namespace (rules running on Tensors).
     """
-    from arraygrad.backend import loaded_backends
-
-    for backend in loaded_backends():
-        if backend.xp is xp:
-            return backend.kernels.get(name)
-    return None
+    backend = getattr(xp, "arraygrad_backend", None)
+    return None if backend is None else backend.kernels.get(name)
 
 
 def _full(xp: Any, like: Any, shape: tuple[int, ...], value: float) -> Any:
