@@ -117,8 +117,16 @@ def _arraygrad_modules() -> list[str]:
     return sorted(set(names))
 
 
+OPTIONAL_LIBRARIES = {"jax", "jaxlib", "cupy", "cupyx", "torch"}
+
+
 def _doctests(module_name: str) -> list[doctest.DocTest]:
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:  # a backend's private module needs its library
+        if exc.name in OPTIONAL_LIBRARIES:
+            return []
+        raise
     return [test for test in doctest.DocTestFinder().find(module) if test.examples]
 
 

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
-import torch
 
 import arraygrad as ag
 from arraygrad import nn
 from arraygrad.nn import functional as F
+
+torch = pytest.importorskip("torch")  # the oracle (CI installs torch==2.13.0)
 
 RNG = np.random.default_rng(0)
 

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
-import torch
 
 import arraygrad as ag
 from arraygrad.hookspecs import hookimpl
 from arraygrad.plugin_manager import register_plugin, unregister_plugin
+
+torch = pytest.importorskip("torch")  # the oracle (CI installs torch==2.13.0)
 
 RNG = np.random.default_rng(1)
 A, B = RNG.standard_normal((6, 4)), RNG.standard_normal(6)
