@@ -256,6 +256,11 @@ def clip(x: Tensor, /, min: Any = None, max: Any = None) -> Tensor:  # noqa: A00
     return unary(CLIP, x, {"min": min, "max": max})
 
 
+def reciprocal(x: Tensor, /) -> Tensor:
+    """Elementwise ``1 / x``."""
+    return binary(DIVIDE, 1.0, x)
+
+
 def where(condition: Tensor, x1: Any, x2: Any, /) -> Tensor:
     """Elementwise ``x1 if condition else x2`` with broadcasting."""
     return apply(WHERE, (condition, x1, x2))

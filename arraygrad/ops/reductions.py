@@ -118,6 +118,10 @@ ARGMAX = defop("argmax", lambda xp, x, axis=None, keepdims=False: xp.argmax(
     x, axis=axis, keepdims=keepdims), None)
 ARGMIN = defop("argmin", lambda xp, x, axis=None, keepdims=False: xp.argmin(
     x, axis=axis, keepdims=keepdims), None)
+# Descending order sorts the negated values (stable, and NumPy's argsort has no
+# ``descending``), so it needs a signed or floating dtype.
+ARGSORT = defop("argsort", lambda xp, x, axis=-1, descending=False, stable=True: xp.argsort(
+    -x if descending else x, axis=axis, stable=stable), None)
 ALL = defop("all", lambda xp, x, axis=None, keepdims=False: xp.all(x, axis=axis,
                                                                  keepdims=keepdims), None)
 ANY = defop("any", lambda xp, x, axis=None, keepdims=False: xp.any(x, axis=axis,
@@ -226,6 +230,15 @@ def argmin(x: Tensor, /, axis: int | None = None, *, keepdims: bool = False,
     """Index of the minimum along ``axis`` (flattened when None). Not differentiable."""
     axis, keepdims = _torch_names("argmin", axis, keepdims, dim, keepdim)
     return _reduce(ARGMIN, x, axis, keepdims)
+
+
+def argsort(x: Tensor, /, *, axis: int = -1, descending: bool = False,
+            stable: bool = True) -> Tensor:
+    """Indices that sort ``x`` along ``axis``. Not differentiable."""
+    if descending and x.dtype.kind not in "if":
+        raise TypeError(f"argsort(descending=True) needs a signed or floating dtype, not "
+                        f"{x.dtype.name}")
+    return unary(ARGSORT, x, {"axis": axis, "descending": descending, "stable": stable})
 
 
 def all(x: Tensor, /, axis: Axis = None, *, keepdims: bool = False,  # noqa: A001

@@ -245,3 +245,69 @@ def tril(x: Tensor, /, *, k: int = 0) -> Tensor:
 def triu(x: Tensor, /, *, k: int = 0) -> Tensor:
     """Upper triangle of the last two axes (elements below diagonal ``k`` zeroed)."""
     return unary(TRIU, x, {"k": k})
+
+
+def unstack(x: Tensor, /, *, axis: int = 0) -> tuple[Tensor, ...]:
+    """Split ``x`` along ``axis`` into a tuple of tensors (each a differentiable view)."""
+    axis = axis % x.ndim
+    lead = (slice(None),) * axis
+    return tuple(x[lead + (i, ...)] for i in range(x.shape[axis]))
+
+
+def tile(x: Tensor, repetitions: Sequence[int], /) -> Tensor:
+    """Repeat the whole of ``x`` ``repetitions[i]`` times along axis ``i`` (NumPy's tile)."""
+    reps = tuple(int(r) for r in repetitions)
+    ndim = max(len(reps), x.ndim)
+    reps = (1,) * (ndim - len(reps)) + reps
+    shape_ = (1,) * (ndim - x.ndim) + x.shape
+    # Interleave a new axis of size r before each axis, broadcast, then merge the pairs.
+    pairs = tuple(s for n in shape_ for s in (1, n))
+    expanded = broadcast_to(reshape(x, pairs), tuple(s for r, n in zip(reps, shape_)
+                                                     for s in (r, n)))
+    return reshape(expanded, tuple(r * n for r, n in zip(reps, shape_)))
+
+
+def repeat(x: Tensor, repeats: int, /, *, axis: int | None = None) -> Tensor:
+    """Repeat each element ``repeats`` times along ``axis`` (the flattened tensor when None).
+
+    Only an int ``repeats`` is supported (a per-element array of repeats gives a
+    data-dependent shape).
+    """
+    if not isinstance(repeats, int):
+        raise TypeError(f"repeat: repeats must be an int, got {type(repeats).__name__}")
+    if axis is None:
+        x = reshape(x, (-1,))
+        axis = 0
+    axis = axis % x.ndim
+    expanded = broadcast_to(expand_dims(x, axis=axis + 1),
+                            x.shape[:axis + 1] + (repeats,) + x.shape[axis + 1:])
+    return reshape(expanded, x.shape[:axis] + (x.shape[axis] * repeats,) + x.shape[axis + 1:])
+
+
+def meshgrid(*arrays: Tensor, indexing: str = "xy") -> list[Tensor]:
+    """Coordinate grids from 1-D tensors (``indexing`` "xy" or "ij", as the standard)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', not {indexing!r}")
+    sizes = [a.shape[0] for a in arrays]
+    if indexing == "xy" and len(arrays) > 1:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for i, a in enumerate(arrays):
+        axis = i
+        if indexing == "xy" and len(arrays) > 1 and i < 2:
+            axis = 1 - i
+        shape_ = [1] * len(arrays)
+        shape_[axis] = a.shape[0]
+        out.append(broadcast_to(reshape(a, tuple(shape_)), tuple(sizes)))
+    return out
+
+
+def diff(x: Tensor, /, *, axis: int = -1, n: int = 1) -> Tensor:
+    """The ``n``-th discrete difference along ``axis``: ``x[1:] - x[:-1]``, ``n`` times."""
+    if n < 0:
+        raise ValueError(f"diff: n must be non-negative, got {n}")
+    axis = axis % x.ndim
+    lead = (slice(None),) * axis
+    for _ in range(n):
+        x = x[lead + (slice(1, None), ...)] - x[lead + (slice(None, -1), ...)]
+    return x

@@ -266,6 +266,7 @@ _row("multiply[scalar]", lambda xp, a: 3.0 * a, [M23])
 _row("divide", lambda xp, a, b: a / b, [M23, (3,)], ("real", "nonzero"))
 _row("divide[rscalar]", lambda xp, a: 2.0 / a, [M23], "nonzero")
 _row("divide[scalar]", lambda xp, a: a / 4.0, [M23])
+_row("reciprocal", lambda xp, a: xp.reciprocal(a), [M23], "nonzero", op="divide")
 _row("pow", lambda xp, a, b: a ** b, [M23, M23], ("positive", "real"))
 _row("pow[int]", lambda xp, a: a ** 3, [M23])
 _row("pow[half]", lambda xp, a: a ** 0.5, [M23], "positive")
@@ -432,6 +433,11 @@ _row("cumulative_sum[include_initial]",
      lambda xp, a: xp.cumulative_sum(a, axis=0, include_initial=True), [M23],
      torch=lambda torch, a: torch.cat([torch.zeros_like(a[:1]), torch.cumsum(a, 0)], 0))
 _row("argmax", lambda xp, a: xp.argmax(a, axis=1), [M23], "distinct", differentiable=False)
+_row("argsort", lambda xp, a: xp.argsort(a, axis=1), [M23], "distinct", differentiable=False)
+_row("argsort[descending]", lambda xp, a: xp.argsort(a, axis=0, descending=True), [M23],
+     "distinct", op="argsort", differentiable=False,
+     ref=lambda np, a: np.argsort(-a, axis=0, stable=True),
+     torch=lambda torch, a: torch.argsort(a, dim=0, descending=True, stable=True))
 _row("argmin", lambda xp, a: xp.argmin(a), [M23], "distinct", differentiable=False)
 _row("all", lambda xp, a: xp.all(a, axis=0), [M23], "bool", differentiable=False)
 _row("any", lambda xp, a: xp.any(a), [M23], "bool", differentiable=False)
@@ -471,6 +477,16 @@ _row("concat", lambda xp, a, b: xp.concat([a, b], axis=0), [(1, 3), (2, 3)])
 _row("concat[axis=1]", lambda xp, a, b, c: xp.concat((a, b, c), axis=1),
      [(2, 1), (2, 2), (2, 1)])
 _row("concat[axis=None]", lambda xp, a, b: xp.concat([a, b], axis=None), [M23, (3,)])
+_row("unstack", lambda xp, a: xp.unstack(a, axis=1)[1] * 2.0, [M23], op="getitem")
+_row("tile", lambda xp, a: xp.tile(a, (2, 1, 3)), [M23], op="broadcast_to")
+_row("repeat", lambda xp, a: xp.repeat(a, 2, axis=1), [M23], op="broadcast_to")
+_row("repeat[axis=None]", lambda xp, a: xp.repeat(a, 3), [M23], op="broadcast_to")
+_row("meshgrid[xy]", lambda xp, a, b: (lambda g: g[0] + 2.0 * g[1])(xp.meshgrid(a, b)),
+     [(2,), (3,)], op="broadcast_to")
+_row("meshgrid[ij]", lambda xp, a, b: (lambda g: g[0] * g[1])(xp.meshgrid(a, b, indexing="ij")),
+     [(2,), (3,)], op="broadcast_to")
+_row("diff", lambda xp, a: xp.diff(a, axis=1), [(2, 4)], op="getitem")
+_row("diff[n=2]", lambda xp, a: xp.diff(a, axis=0, n=2), [(4, 2)], op="getitem")
 _row("stack", lambda xp, a, b: xp.stack([a, b]), [M23, M23])
 _row("stack[axis=-1]", lambda xp, a, b, c: xp.stack((a, b, c), axis=-1), [(2,), (2,), (2,)])
 _row("flip", lambda xp, a: xp.flip(a), [M23])
