@@ -50,10 +50,14 @@ def get_plugin_manager() -> pluggy.PluginManager:
         pm = pluggy.PluginManager(hookspecs.PROJECT)
         pm.add_hookspecs(hookspecs)
         seen: set[str] = set()
+        for name in _blocked:
+            pm.set_blocked(name)
         for ep in _entry_points():
             if ep.value in seen or pm.has_plugin(ep.name):
                 continue
-            seen.add(ep.value)
+            seen.add(ep.value)  # blocked ones too: the source-tree fallback must skip them
+            if ep.name in _blocked:
+                continue
             try:
                 plugin = ep.load()
                 pm.register(plugin, name=ep.name)
@@ -66,30 +70,56 @@ def get_plugin_manager() -> pluggy.PluginManager:
         return pm
 
 
+_blocked: set[str] = set()
+
+
+def block_plugin(name: str) -> None:
+    """Never load the plugin registered under entry-point ``name`` (and unload it if loaded).
+
+    For a third-party plugin that misbehaves: call it before the first tensor is made (a
+    backend that is already in use stays loaded for this process).
+
+    Examples
+    --------
+    >>> from arraygrad.plugin_manager import block_plugin, blocked_plugins
+    >>> block_plugin("some_broken_plugin")
+    >>> "some_broken_plugin" in blocked_plugins()
+    True
+    """
+    with _lock:
+        _blocked.add(name)
+        if _manager is not None:
+            _manager.set_blocked(name)
+    _refresh_registries()
+
+
+def blocked_plugins() -> set[str]:
+    """Names given to :func:`block_plugin`."""
+    return set(_blocked)
+
+
+def _refresh_registries() -> None:
+    from arraygrad import backend
+
+    backend.refresh()
+    for callback in _refresh_callbacks:
+        callback()
+
+
 def register_plugin(plugin: object, name: str | None = None) -> None:
     """Register a plugin object or module at run time (tests, notebooks, local plugins).
 
     Registries built from hooks (backends, optimizers, data sources) are refreshed so the new
     plugin's declarations are visible at once.
     """
-    pm = get_plugin_manager()
-    pm.register(plugin, name=name)
-    from arraygrad import backend
-
-    backend.refresh()
-    for callback in _refresh_callbacks:
-        callback()
+    get_plugin_manager().register(plugin, name=name)
+    _refresh_registries()
 
 
 def unregister_plugin(plugin: object = None, name: str | None = None) -> None:
     """Remove a plugin registered with :func:`register_plugin`."""
-    pm = get_plugin_manager()
-    pm.unregister(plugin, name=name)
-    from arraygrad import backend
-
-    backend.refresh()
-    for callback in _refresh_callbacks:
-        callback()
+    get_plugin_manager().unregister(plugin, name=name)
+    _refresh_registries()
 
 
 _refresh_callbacks: list = []

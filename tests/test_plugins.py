@@ -118,3 +118,23 @@ def test_unregistered_plugin_disappears(registered):
     registered_names = ag.backends.names()
     register_plugin(_FailingBackendPlugin(), name="failing-plugin-2")  # the fixture removes it
     assert "failing_backend" not in registered_names
+
+
+def test_block_plugin_keeps_an_entry_point_from_loading():
+    code = (
+        "from arraygrad.plugin_manager import block_plugin, get_plugin_manager\n"
+        "block_plugin('array_api_strict')\n"
+        "import arraygrad as ag\n"
+        "assert 'array_api_strict' not in ag.backends.available(), ag.backends.available()\n"
+        "assert get_plugin_manager().is_blocked('array_api_strict')\n"
+        "assert ag.ones(2).backend.name == 'numpy'\n"
+        "try:\n"
+        "    ag.get_backend('array_api_strict')\n"
+        "except ValueError as err:\n"
+        "    assert 'unknown backend' in str(err)\n"
+        "else:\n"
+        "    raise AssertionError('a blocked backend loaded')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
