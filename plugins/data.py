@@ -538,20 +538,24 @@ def _background(stream: Iterator[Any], ahead: int) -> Iterator[Any]:
     buffer: queue.Queue = queue.Queue(maxsize=ahead)
     stop = threading.Event()
 
+    def put(entry: tuple) -> bool:
+        # Wait for room, but give up once the consumer has gone (no thread left blocked).
+        while not stop.is_set():
+            try:
+                buffer.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for item in stream:
-                while not stop.is_set():
-                    try:
-                        buffer.put((True, item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put((True, item)):
                     return
-            buffer.put((True, _DONE))
+            put((True, _DONE))
         except BaseException as exc:  # re-raised in the consumer
-            buffer.put((False, exc))
+            put((False, exc))
 
     thread = threading.Thread(target=produce, name="arraygrad-data", daemon=True)
     thread.start()

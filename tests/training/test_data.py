@@ -156,3 +156,23 @@ def test_npz_and_csv_sources(tmp_path):
         data.load_dataset("csv", path=str(tmp_path / "bad.csv"))
     with pytest.raises(FileNotFoundError, match="missing.csv"):
         data.load_dataset("csv", path=str(tmp_path / "missing.csv"))
+
+
+def test_background_producer_stops_when_the_consumer_leaves_early():
+    import threading
+    import time
+
+    from arraygrad.plugins.data import _background
+
+    before = set(threading.enumerate())
+    items = _background(iter([0, 1]), ahead=1)
+    assert next(items) == 0
+    time.sleep(0.3)  # the producer has queued 1 and now waits to queue the end marker
+    items.close()  # the consumer leaves without reading further
+    producers = [t for t in threading.enumerate()
+                 if t not in before and t.name == "arraygrad-data"]
+    deadline = time.monotonic() + 5
+    while any(t.is_alive() for t in producers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(t.is_alive() for t in producers), \
+        "the producer thread stayed blocked after the consumer left"
