@@ -212,7 +212,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                         leaves[id(edge)] = [edge, gi]
                     else:
                         entry[1] = entry[1] + gi
-            if not retain_graph:  # Node.release(), inlined on the hot path
+            if not retain_graph:  # release the saved arrays: memory stays flat
                 node.arrays = None
                 node.out = None
                 node.inputs = None

@@ -51,11 +51,5 @@ class Node:
             self.hooks = []
         self.hooks.append(hook)
 
-    def release(self) -> None:
-        """Drop saved arrays and inputs (after a backward without ``retain_graph``)."""
-        self.arrays = None
-        self.out = None
-        self.inputs = None
-
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from arraygrad import _dtypes
-from arraygrad.grad_mode import STATE
 
 __all__ = ["Tensor"]
 
@@ -405,7 +404,3 @@ def _make(data: Any, backend, node) -> Tensor:
     t._retains_grad = False
     return t
 
-
-def is_grad_recording() -> bool:
-    """Whether ops record nodes now (grad mode on)."""
-    return STATE.enabled

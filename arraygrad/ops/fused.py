@@ -68,6 +68,12 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor, /) -> Tensor | None:
     return apply(LINEAR, (x, weight, bias))
 
 
+def one_hot_array(xp, labels, num_classes: int, dtype):
+    """Raw one-hot encoding of integer ``labels`` along a new last axis (a constant)."""
+    classes = xp.arange(num_classes, dtype=labels.dtype, device=getattr(labels, "device", None))
+    return xp.astype(xp.expand_dims(labels, axis=-1) == classes, dtype)
+
+
 def _forward(xp, logits, hot, reduction="mean"):
     # ``hot`` is the one-hot target, built once by the caller (a constant: no gradient).
     shifted = logits - xp.max(logits, axis=-1, keepdims=True)
@@ -131,7 +137,6 @@ def softmax_cross_entropy(logits: Tensor, target: Tensor, /, *, reduction: str =
     lo, hi = int(xp.min(labels)), int(xp.max(labels))
     if lo < 0 or hi >= lshape[1] or (ignore_index is not None and lo <= ignore_index <= hi):
         return None
-    classes = xp.arange(lshape[1], dtype=labels.dtype, device=getattr(labels, "device", None))
-    hot = xp.astype(labels[:, None] == classes, logits._data.dtype)
+    hot = one_hot_array(xp, labels, lshape[1], logits._data.dtype)
     return apply(SOFTMAX_CROSS_ENTROPY, (logits, _make(hot, backend, None)),
                  {"reduction": reduction})

@@ -98,9 +98,6 @@ def inplace_binary(x: Tensor, other: Any, op, iop, name: str) -> Tensor:
                     new = x._backend.xp.astype(new, data.dtype)
         except Exception as exc:
             raise op_error(op, (x, other), {}, exc) from exc
-        if tuple(new.shape) != tuple(data.shape):
-            raise ValueError(f"{name}: the result has shape {tuple(new.shape)}, which cannot be "
-                             f"written into a tensor of shape {tuple(data.shape)}")
         x._data = new
     x._bump_version()
     return x

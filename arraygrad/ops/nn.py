@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from arraygrad.ops.elementwise import where
-from arraygrad.ops.fused import softmax_cross_entropy
+from arraygrad.ops.fused import one_hot_array, softmax_cross_entropy
 from arraygrad.ops.reductions import mean
 from arraygrad.ops.reductions import sum as _sum
 from arraygrad.ops.registry import defop, unary
-from arraygrad.tensor import Tensor
+from arraygrad.tensor import Tensor, _make
 
 
 def _softmax_forward(xp, x, axis=-1):
@@ -43,13 +43,8 @@ def log_softmax(x: Tensor, /, axis: int = -1) -> Tensor:
 
 
 def _one_hot(target: Tensor, num_classes: int, dtype) -> Tensor:
-    xp = target._backend.xp
-    classes = xp.arange(num_classes, device=target._data.device
-                        if hasattr(target._data, "device") else None)
-    hot = xp.astype(xp.expand_dims(target._data, axis=-1) == classes, dtype)
-    from arraygrad.tensor import _make
-
-    return _make(hot, target._backend, None)
+    return _make(one_hot_array(target._backend.xp, target._data, num_classes, dtype),
+                 target._backend, None)
 
 
 def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int = -1,

@@ -74,12 +74,6 @@ STACK = defop("stack", lambda xp, *xs, axis=0: xp.stack(xs, axis=axis),
               checks_inputs=False)
 
 
-def _shape_arg(shape: Any) -> tuple[int, ...]:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return tuple(int(s) for s in shape)
-
-
 def reshape(x: Tensor, /, shape: Sequence[int], *, copy: bool | None = None) -> Tensor:
     """Give ``x`` a new shape with the same number of elements (one entry may be -1)."""
     shape = tuple(int(s) for s in shape)
