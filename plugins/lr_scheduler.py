@@ -155,7 +155,11 @@ class OneCycleLR(LRScheduler):
         self.total_steps = total_steps
         self.anneal_strategy = anneal_strategy
         groups = optimizer.param_groups
-        max_lrs = max_lr if isinstance(max_lr, (list, tuple)) else [max_lr] * len(groups)
+        max_lrs = list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * len(groups)
+        if len(max_lrs) != len(groups):
+            raise ValueError(f"OneCycleLR: max_lr has {len(max_lrs)} values but the optimizer "
+                             f"has {len(groups)} parameter groups; give one per group or a "
+                             f"single number")
         if last_epoch == -1:
             for group, top in zip(groups, max_lrs):
                 group["initial_lr"] = top / div_factor

@@ -82,8 +82,9 @@ def adam_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
     bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
     if amsgrad:
         max_sq = state.get("max_exp_avg_sq")
-        max_sq = exp_avg_sq if max_sq is None else xp.maximum(max_sq, exp_avg_sq)
-        max_sq = xp.asarray(max_sq, copy=True)
+        # maximum() already returns a new array; only the first step needs a copy
+        max_sq = (xp.asarray(exp_avg_sq, copy=True) if max_sq is None
+                  else xp.maximum(max_sq, exp_avg_sq))
         state["max_exp_avg_sq"] = max_sq
         denom = xp.sqrt(max_sq) / bias_correction2_sqrt + eps
     else:
@@ -358,7 +359,7 @@ class Optimizer:
 
         Everything is checked first; on error nothing changes.
         """
-        from arraygrad.nn.module import StateDictError
+        from arraygrad.nn.module import StateDictError, _converted
 
         groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
         saved_state = state_dict.get("state", {}) if isinstance(state_dict, dict) else None
@@ -392,11 +393,7 @@ class Optimizer:
                         problems.append(f"parameter {key} {name}: shape {tuple(value.shape)} "
                                         f"but the parameter has shape {p.shape}")
                         continue
-                    from arraygrad.creation import asarray
-
-                    value = asarray(value.detach() if isinstance(value, Tensor) else value,
-                                    backend=p._backend, device=p.device, dtype=p.dtype,
-                                    copy=True)._data
+                    value = _converted(value, p)._data
                 converted[name] = value
             new_state[p] = converted
         if problems:

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from arraygrad import _dtypes
 from arraygrad.grad_mode import no_grad
 from arraygrad.nn.parameter import Parameter
-from arraygrad.tensor import Tensor
+from arraygrad.tensor import Tensor, _make
 
 __all__ = ["Module", "IncompatibleKeys", "RemovableHandle", "StateDictError"]
 
@@ -279,8 +279,9 @@ class Module:
                 continue
             if set_to_none:
                 p.grad = None
-            else:
-                p.grad = p.grad.detach() * 0
+            else:  # zeros_like, not grad * 0: that keeps NaN and infinity
+                p.grad = _make(p.grad._backend.xp.zeros_like(p.grad._data), p.grad._backend,
+                               None)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule (children first) and on self."""

@@ -278,3 +278,13 @@ def test_clip_grad_norm_and_value_rebind_read_only_grads():
     np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-5)
     nn.utils.clip_grad_value_([q], 0.1)
     assert q.grad.tolist() == pytest.approx([0.1, 0.0])
+
+
+@pytest.mark.parametrize("zero_grad", [lambda m: m.zero_grad(set_to_none=False),
+                                       lambda m: ag.optim.SGD(m.parameters()).zero_grad(False)])
+def test_zero_grad_to_zeros_clears_nan_and_inf(zero_grad):
+    model = nn.Linear(2, 1)
+    model.weight.grad = ag.tensor([[float("nan"), float("inf")]])
+    model.bias.grad = ag.tensor([float("-inf")])
+    zero_grad(model)
+    assert model.weight.grad.tolist() == [[0.0, 0.0]] and model.bias.grad.tolist() == [0.0]

@@ -35,32 +35,35 @@ def loss_of(lib, w, v):
     return (r * r).sum() + (v * v * v * v).sum() + (w[:2] * v).sum()
 
 
-def trajectory_ag(name, kw, steps=100, scheduler=None):
-    w = ag.nn.Parameter(ag.tensor(W0, dtype=ag.float64))
-    v = ag.nn.Parameter(ag.tensor(V0, dtype=ag.float64))
-    opt = ag.optim.create(name, [{"params": [w]}, {"params": [v], "lr": kw["lr"] / 2}],
-                          **kw)
-    sched = scheduler(ag.optim.lr_scheduler, opt) if scheduler else None
+def run_steps(lib, opt, sched, w, v, steps):
+    """The training loop shared by both libraries (same order of calls as PyTorch's docs)."""
     for _ in range(steps):
         opt.zero_grad()
-        loss_of(ag, w, v).backward()
+        loss_of(lib, w, v).backward()
         opt.step()
         if sched:
             sched.step()
+
+
+def groups(w, v, lr):
+    return [{"params": [w]}, {"params": [v], "lr": lr / 2}]
+
+
+def trajectory_ag(name, kw, steps=100, scheduler=None):
+    w = ag.nn.Parameter(ag.tensor(W0, dtype=ag.float64))
+    v = ag.nn.Parameter(ag.tensor(V0, dtype=ag.float64))
+    opt = ag.optim.create(name, groups(w, v, kw["lr"]), **kw)
+    sched = scheduler(ag.optim.lr_scheduler, opt) if scheduler else None
+    run_steps(ag, opt, sched, w, v, steps)
     return np.concatenate([w.numpy(force=True), v.numpy(force=True)])
 
 
 def trajectory_torch(cls, kw, steps=100, scheduler=None):
     w = torch.tensor(W0, requires_grad=True)
     v = torch.tensor(V0, requires_grad=True)
-    opt = cls([{"params": [w]}, {"params": [v], "lr": kw["lr"] / 2}], **kw)
+    opt = cls(groups(w, v, kw["lr"]), **kw)
     sched = scheduler(torch.optim.lr_scheduler, opt) if scheduler else None
-    for _ in range(steps):
-        opt.zero_grad()
-        loss_of(torch, w, v).backward()
-        opt.step()
-        if sched:
-            sched.step()
+    run_steps(torch, opt, sched, w, v, steps)
     return np.concatenate([w.detach().numpy(), v.detach().numpy()])
 
 
@@ -85,6 +88,13 @@ def test_schedulers_match_torch(make, name, cls):
     kw = dict(lr=0.01, momentum=0.9) if name == "sgd" else dict(lr=0.01)
     np.testing.assert_allclose(trajectory_ag(name, kw, 100, make),
                                trajectory_torch(cls, kw, 100, make), rtol=1e-6, atol=1e-9)
+
+
+def test_one_cycle_max_lr_list_must_match_the_groups():
+    w, v = ag.nn.Parameter(ag.zeros(1)), ag.nn.Parameter(ag.zeros(1))
+    opt = ag.optim.SGD(groups(w, v, 0.1), lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match="max_lr has 1 values but the optimizer has 2"):
+        ag.optim.lr_scheduler.OneCycleLR(opt, max_lr=[0.1], total_steps=10)
 
 
 def test_check_finite_refuses_and_changes_nothing():
