@@ -286,10 +286,10 @@ def get_backend(name: str | Backend) -> Backend:
             return backend
         declared = _registry.declared()
         if name not in declared:
-            raise BackendError(
-                f"unknown backend {name!r}; available backends: "
-                f"{', '.join(sorted(declared)) or 'none'}"
-            )
+            listed = ", ".join(sorted(declared)) or (
+                "none (is arraygrad installed? even the built-in backends are entry points: "
+                "pip install -e .)")
+            raise BackendError(f"unknown backend {name!r}; available backends: {listed}")
         if name in _registry.errors:
             raise BackendError(f"backend {name!r} is unavailable: {_registry.errors[name]}")
         spec, _plugin = declared[name]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 from dataclasses import dataclass
 from importlib import metadata
@@ -12,14 +11,6 @@ import pluggy
 from arraygrad import hookspecs
 
 __all__ = ["get_plugin_manager", "plugin_failures", "register_plugin", "PluginFailure"]
-
-# Modules shipped with arraygrad. They are registered through the entry points in
-# pyproject.toml; this list is only the fallback for a source tree that was never installed.
-BUILTIN_PLUGINS = (
-    "arraygrad.backends.numpy",
-    "arraygrad.backends.array_api_strict",
-)
-
 
 @dataclass(frozen=True)
 class PluginFailure:
@@ -63,9 +54,6 @@ def get_plugin_manager() -> pluggy.PluginManager:
                 pm.register(plugin, name=ep.name)
             except Exception as exc:  # a broken plugin must not break arraygrad
                 _failures.append(PluginFailure(ep.name, ep.value, f"{type(exc).__name__}: {exc}"))
-        for module_name in BUILTIN_PLUGINS:
-            if module_name not in seen:
-                pm.register(importlib.import_module(module_name), name=module_name)
         _manager = pm
         return pm
 
