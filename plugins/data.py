@@ -95,15 +95,7 @@ class ArrayDataset(Dataset):
     def gather(self, indices: Any) -> tuple[Any, ...]:
         """Rows ``indices`` of every array, one vectorized take per array."""
         idx = np.asarray(indices, dtype=np.int64)
-        out = []
-        for a in self.arrays:
-            if isinstance(a, Tensor):
-                be = a._backend
-                key = be.from_object(idx, device=a.device)
-                out.append(_make(be.xp.take(a._data, key, axis=0), be, None))
-            else:
-                out.append(np.take(a, idx, axis=0))
-        return tuple(out)
+        return tuple(_take_rows(a, idx) for a in self.arrays)
 
 
 TensorDataset = ArrayDataset
@@ -282,6 +274,11 @@ class RandomSampler(Sampler):
     def epoch_indices(self) -> np.ndarray:
         """A new epoch's indices as one int64 array (lets BatchSampler slice, not loop)."""
         n = len(self.data_source)
+        if n == 0:  # nothing to draw from (and no division by zero below)
+            if self._num_samples:
+                raise ValueError(f"RandomSampler: cannot draw num_samples="
+                                 f"{self._num_samples} from an empty dataset")
+            return np.empty(0, dtype=np.int64)
         if self.replacement:
             return self.generator.integers(0, n, self.num_samples)
         order = [self.generator.permutation(n) for _ in range(-(-self.num_samples // n))]
@@ -472,7 +469,7 @@ class DataLoader:
             return asarray(batch, backend=backend, device=self.device)
         return batch
 
-    def _batches(self, backend: Any) -> Iterator[Any]:
+    def _batches(self) -> Iterator[Any]:
         """Every batch's index list (map-style) in order."""
         source = self.batch_sampler if self._batched else self.sampler
         if isinstance(source, BatchSampler) and self.collate_fn is None and \
@@ -506,8 +503,8 @@ class DataLoader:
                 return stream
             return _background(stream, self.num_workers * self.prefetch)
         if self.num_workers == 0:
-            return (self._fetch(indices, backend) for indices in self._batches(backend))
-        return _ordered_pool(self._batches(backend), lambda ix: self._fetch(ix, backend),
+            return (self._fetch(indices, backend) for indices in self._batches())
+        return _ordered_pool(self._batches(), lambda ix: self._fetch(ix, backend),
                              self.num_workers, self.num_workers * self.prefetch)
 
 
