@@ -17,21 +17,21 @@ from benchmarks.harness import Case
 OPS_PER_CYCLE = 8
 
 
-def _arraygrad(ag, x0: np.ndarray, cycles: int):
-    x = ag.asarray(x0, requires_grad=True)
+def _autograd(lib: Any, x: Any, cycles: int):
+    """The chain through ``lib``'s autograd: arraygrad and torch run this same code."""
 
     def step():
         y = x
         for _ in range(cycles):
             y = y + 0.5
             y = y * 0.9
-            y = ag.tanh(y)
-            y = ag.exp(y)
-            y = ag.sin(y)
+            y = lib.tanh(y)
+            y = lib.exp(y)
+            y = lib.sin(y)
             y = y - 0.25
-            y = ag.cos(y)
+            y = lib.cos(y)
             y = y * 1.1
-        ag.sum(y).backward()
+        y.sum().backward()
         g, x.grad = x.grad, None
         return g
 
@@ -65,36 +65,15 @@ def _numpy(x0: np.ndarray, cycles: int):
     return step
 
 
-def _torch(torch, x0: np.ndarray, cycles: int):
-    x = torch.tensor(x0, requires_grad=True)
-
-    def step():
-        y = x
-        for _ in range(cycles):
-            y = y + 0.5
-            y = y * 0.9
-            y = torch.tanh(y)
-            y = torch.exp(y)
-            y = torch.sin(y)
-            y = y - 0.25
-            y = torch.cos(y)
-            y = y * 1.1
-        y.sum().backward()
-        g, x.grad = x.grad, None
-        return g
-
-    return step
-
-
 def cases(ag: Any, torch: Any, *, smoke: bool) -> list[Case]:
     """The tiny-op chain case (200 ops; 16 in smoke mode)."""
     n_ops = 16 if smoke else 200
     cycles = n_ops // OPS_PER_CYCLE
     x0 = np.linspace(-1.0, 1.0, 16, dtype=np.float32)
-    impls = {"arraygrad[numpy]": _arraygrad(ag, x0, cycles),
+    impls = {"arraygrad[numpy]": _autograd(ag, ag.asarray(x0, requires_grad=True), cycles),
              "numpy hand-written backward": _numpy(x0, cycles)}
     if torch is not None:
-        impls["pytorch eager"] = _torch(torch, x0, cycles)
+        impls["pytorch eager"] = _autograd(torch, torch.tensor(x0, requires_grad=True), cycles)
     return [Case(f"tiny-op chain ({cycles * OPS_PER_CYCLE} ops, 16 x f32, fwd+bwd)", impls,
                  per=cycles * OPS_PER_CYCLE, unit="us",
                  targets={"pytorch eager": 0.8}, note="per op")]

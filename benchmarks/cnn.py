@@ -28,37 +28,17 @@ def _batch(batch: int, classes: int):
             rng.integers(0, classes, size=batch))
 
 
-def arraygrad_step(ag, batch: int, channels: int, classes: int):
-    """``(step, params)`` with arraygrad.nn modules and optim.SGD."""
-    nn = ag.nn
+def _step(lib: Any, from_numpy: Any, batch: int, channels: int, classes: int):
+    """``(step, params)``: the network and SGD update in ``lib`` (arraygrad or torch: the
+    same code); ``from_numpy`` makes ``lib``'s tensor from a NumPy array."""
+    nn = lib.nn
     model = nn.Sequential(nn.Conv2d(1, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Flatten(), nn.Linear(channels * 16, classes))
-    with ag.no_grad():
+    with lib.no_grad():
         for p, v in zip(model.parameters(), _init(channels, classes)):
-            p.copy_(ag.asarray(v))
-    opt = ag.optim.SGD(model.parameters(), lr=LR)
-    x, y = (ag.asarray(a) for a in _batch(batch, classes))
-
-    def step():
-        opt.zero_grad()
-        loss = ag.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step, lambda: [p.detach().numpy().copy() for p in model.parameters()]
-
-
-def torch_step(torch, batch: int, channels: int, classes: int):
-    """The same network and update in PyTorch eager."""
-    nn = torch.nn
-    model = nn.Sequential(nn.Conv2d(1, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Flatten(), nn.Linear(channels * 16, classes))
-    with torch.no_grad():
-        for p, v in zip(model.parameters(), _init(channels, classes)):
-            p.copy_(torch.from_numpy(v))
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-    x, y = (torch.from_numpy(a) for a in _batch(batch, classes))
+            p.copy_(from_numpy(v))
+    opt = lib.optim.SGD(model.parameters(), lr=LR)
+    x, y = (from_numpy(a) for a in _batch(batch, classes))
 
     def step():
         opt.zero_grad()
@@ -70,18 +50,18 @@ def torch_step(torch, batch: int, channels: int, classes: int):
     return step, lambda: [p.detach().numpy().copy() for p in model.parameters()]
 
 
-def has_cnn(ag) -> bool:
-    """Whether arraygrad.nn has the layers this case needs."""
-    nn = getattr(ag, "nn", None)
-    return nn is not None and all(hasattr(nn, n) for n in (
-        "Conv2d", "MaxPool2d", "Flatten", "Linear", "Sequential")) and hasattr(ag, "optim")
+def arraygrad_step(ag, batch: int, channels: int, classes: int):
+    """``(step, params)`` with arraygrad.nn modules and optim.SGD."""
+    return _step(ag, ag.asarray, batch, channels, classes)
+
+
+def torch_step(torch, batch: int, channels: int, classes: int):
+    """The same network and update in PyTorch eager."""
+    return _step(torch, torch.from_numpy, batch, channels, classes)
 
 
 def rows(ag: Any, torch: Any, *, smoke: bool, repeat: int, warmup: int) -> list[Row]:
-    """The CNN case, or one row saying why it was skipped."""
-    if not has_cnn(ag):
-        return [Row("CNN step", "arraygrad", float("nan"), "",
-                    note="skipped: arraygrad.nn.Conv2d/MaxPool2d do not exist")]
+    """The CNN case."""
     batch, channels = (4, 2) if smoke else (64, 16)
     impls = {"arraygrad[numpy] nn.Conv2d + optim.SGD": arraygrad_step(ag, batch, channels,
                                                                       10)[0]}

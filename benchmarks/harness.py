@@ -28,7 +28,8 @@ class Stats:
 
     @property
     def spread(self) -> float:
-        """Interquartile range relative to the median (0.05 means +-5% around it)."""
+        """Interquartile range relative to the median (the table shows half of it: 0.1 is
+        printed as +-5%)."""
         if len(self.samples) < 4:
             return 0.0
         q = statistics.quantiles(self.samples, n=4)

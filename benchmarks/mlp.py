@@ -152,14 +152,6 @@ def torch_step(torch, sizes, batch) -> Builder:
     return step, lambda: [p.detach().numpy().copy() for p in params]
 
 
-def has_nn(ag) -> bool:
-    """Whether arraygrad.nn and arraygrad.optim exist in this checkout."""
-    nn = getattr(ag, "nn", None)
-    optim = getattr(ag, "optim", None)
-    return (nn is not None and hasattr(nn, "Linear") and hasattr(nn, "Sequential")
-            and optim is not None and hasattr(optim, "SGD"))
-
-
 def configs(smoke: bool) -> list[tuple[tuple[int, ...], int, float]]:
     """(layer sizes, batch, target ratio vs the NumPy floor) per case."""
     if smoke:
@@ -168,15 +160,14 @@ def configs(smoke: bool) -> list[tuple[tuple[int, ...], int, float]]:
 
 
 def cases(ag: Any, torch: Any, *, smoke: bool) -> list[Case]:
-    """One case per MLP size; an nn.Linear + optim.SGD row when those modules exist."""
+    """One case per MLP size: core ops, nn.Linear + optim.SGD, the NumPy floor, PyTorch."""
     out = []
     for sizes, batch, limit in configs(smoke):
         label = "-".join(map(str, sizes)) + f" / batch {batch}"
-        impls = {"arraygrad[numpy] core ops": arraygrad_step(ag, sizes, batch)[0]}
-        if has_nn(ag):
-            impls["arraygrad[numpy] nn.Linear + optim.SGD"] = arraygrad_nn_step(
-                ag, sizes, batch)[0]
-        impls["numpy hand-written backprop"] = numpy_step(sizes, batch)[0]
+        impls = {"arraygrad[numpy] core ops": arraygrad_step(ag, sizes, batch)[0],
+                 "arraygrad[numpy] nn.Linear + optim.SGD": arraygrad_nn_step(ag, sizes,
+                                                                             batch)[0],
+                 "numpy hand-written backprop": numpy_step(sizes, batch)[0]}
         if torch is not None:
             impls["pytorch eager"] = torch_step(torch, sizes, batch)[0]
         out.append(Case(f"MLP SGD step {label}", impls, unit="ms",

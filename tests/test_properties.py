@@ -33,8 +33,11 @@ def test_broadcasting_binary_ops(shapes, name, seed):
     fn, grads = BINARY[name]
     rng = np.random.default_rng(seed)
     a_np = np.asarray(rng.uniform(0.5, 2.0, shapes.input_shapes[0]) * rng.choice([-1, 1]))
-    # Distinct from a everywhere (no maximum ties), nonzero (division).
-    b_np = np.asarray(a_np.mean() + rng.uniform(3.0, 4.0, shapes.input_shapes[1]))
+    # At least 1.5 from every element of a, above or below it at random (maximum picks
+    # from both inputs, never ties), and nonzero (division).
+    b_shape = shapes.input_shapes[1]
+    b_np = np.asarray(a_np.mean() + rng.choice([-1.0, 1.0], b_shape)
+                      * rng.uniform(3.0, 4.0, b_shape))
     a = ag.tensor(a_np, dtype=ag.float64, requires_grad=True)
     b = ag.tensor(b_np, dtype=ag.float64, requires_grad=True)
     out = fn(a, b)
