@@ -108,6 +108,8 @@ def _evaluate(model: Any, loader: Any) -> tuple[float, float]:
             total_loss += float(F.cross_entropy(logits, y, reduction="sum").item())
             correct += float((ag.argmax(logits, axis=1) == y).astype(ag.int64).sum().item())
             count += y.shape[0]
+    if not count:
+        raise ValueError("arraygrad train: the test split is empty; nothing to evaluate")
     return total_loss / count, correct / count
 
 
@@ -156,8 +158,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         ag.manual_seed(args.seed)
         train_set, test_set = _datasets(args)
         sample = train_set[0][0]
-        n_classes = 10 if args.dataset in ("digits", "mnist") else int(
-            max(int(y) for _, y in (test_set[i] for i in range(len(test_set)))) + 1)
+        n_classes = 10 if args.dataset in ("digits", "mnist") else 1 + max(
+            int(y) for split in (train_set, test_set) for _, y in
+            (split[i] for i in range(len(split))))
         model = build_model(kind, tuple(sample.shape), n_classes).to(device=device)
         optimizer = ag.optim.create(args.optimizer, model.parameters(), lr=args.lr)
         # Cosine decay over the run: large steps early, a settled model at the end.

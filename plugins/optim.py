@@ -273,8 +273,9 @@ class Optimizer:
         bad = []
         for _group, p, g, gi, pi in work:
             xp = p._backend.xp
-            if not bool(xp.all(xp.isfinite(g))):
-                count = int(xp.sum(xp.astype(xp.logical_not(xp.isfinite(g)), xp.int64)))
+            finite = xp.isfinite(g)
+            if not bool(xp.all(finite)):
+                count = int(xp.sum(xp.astype(xp.logical_not(finite), xp.int64)))
                 bad.append(f"parameter {pi} of group {gi} (shape {p.shape}): {count} "
                            f"non-finite value(s)")
         if bad:

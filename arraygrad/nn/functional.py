@@ -398,13 +398,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     (2, 2)
     """
     if input.ndim > 2 and target.ndim == input.ndim - 1:
-        from arraygrad.ops.shape import moveaxis
-
-        input = moveaxis(input, 1, -1)
+        input = sh.moveaxis(input, 1, -1)
     elif input.ndim > 2 and target.shape == input.shape:
-        from arraygrad.ops.shape import moveaxis
-
-        input, target = moveaxis(input, 1, -1), moveaxis(target, 1, -1)
+        input, target = sh.moveaxis(input, 1, -1), sh.moveaxis(target, 1, -1)
     return _cross_entropy(input, target, reduction=reduction, label_smoothing=label_smoothing,
                           ignore_index=ignore_index, weight=weight)
 
@@ -423,9 +419,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
     if input.ndim == 1:
         input, target = sh.expand_dims(input, axis=0), sh.reshape(target, (1,))
     if input.ndim > 2:
-        from arraygrad.ops.shape import moveaxis
-
-        input = moveaxis(input, 1, -1)
+        input = sh.moveaxis(input, 1, -1)
     if target.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: target must hold class indices (an integer tensor), got "
                         f"dtype {target.dtype.name}")

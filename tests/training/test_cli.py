@@ -35,3 +35,18 @@ def test_backends_command_lists_status(capsys):
     assert main(["backends"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("numpy") and "ok" in line and "cpu" in line for line in lines)
+
+
+def test_class_count_comes_from_every_split(tmp_path, capsys):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    y = np.zeros(10, dtype=np.int64)
+    y[0] = 6  # one sample of the highest class: whichever split it lands in counts
+    np.savez(tmp_path / "tiny.npz", x=rng.standard_normal((10, 4)).astype(np.float32), y=y)
+    assert main(["train", "--dataset", "npz", "--data-path", str(tmp_path / "tiny.npz"),
+                 "--model", "mlp", "--epochs", "1", "--out", str(tmp_path / "run"),
+                 "--no-progress"]) == 0
+    state = ag.load(tmp_path / "run" / "checkpoint.safetensors")["model"]
+    last_bias = [v for k, v in state.items() if k.endswith("bias")][-1]
+    assert last_bias.shape == (7,)

@@ -27,6 +27,13 @@ def test_round_trip_keeps_values_types_and_structure(tmp_path):
     assert loaded["epoch"] == 3 and loaded["pair"] == (1, "a") and loaded["none"] is None
     assert loaded["history"] == [0.5, float("inf")]
     assert set(loaded["optimizer"]["state"]) == {0, 1, 2, 3}  # int keys survive
+    for index, entry in saved["optimizer"]["state"].items():
+        for key, value in entry.items():
+            got = loaded["optimizer"]["state"][index][key]
+            if isinstance(value, ag.Tensor):
+                np.testing.assert_array_equal(got.numpy(), value.numpy())
+            else:
+                assert got == value
     for k, v in saved["model"].items():
         np.testing.assert_array_equal(loaded["model"][k].numpy(), v.numpy())
         assert loaded["model"][k].dtype == v.dtype
