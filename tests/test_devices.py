@@ -95,6 +95,37 @@ def test_unknown_device_error_lists_every_backend():
         ag.ones(2, backend=STRICT).to("device9", backend=STRICT)
 
 
+def test_device_alias_finds_the_backend_that_accepts_it():
+    from arraygrad.backends._host import HostRNG, numpy_scatter_add
+
+    from arraygrad.backend import Backend, BackendSpec, make_namespace
+    from arraygrad.hookspecs import hookimpl
+    from arraygrad.plugin_manager import register_plugin, unregister_plugin
+
+    def load():  # NumPy pretending to live on "gpu:0", which check_device accepts as "gpu"
+        return Backend(
+            name="fakegpu", xp=make_namespace(np, scatter_add=numpy_scatter_add),
+            devices=("gpu:0",), default_device="gpu:0", mutable=True,
+            from_object=lambda obj, dtype=None, device=None, copy=None: np.array(
+                obj, dtype=dtype, copy=copy),
+            to_numpy=np.asarray, device_of=lambda a: "gpu:0", to_device=lambda a, d: a,
+            native_device=lambda d: "cpu", owns=lambda obj: False,
+            rng=HostRNG(lambda values, device: values), scatter_add=numpy_scatter_add)
+
+    class Plugin:
+        @hookimpl
+        def arraygrad_backends(self):
+            return [BackendSpec("fakegpu", load)]
+
+    plugin = Plugin()
+    register_plugin(plugin, name="fakegpu-plugin")
+    try:
+        y = ag.ones(2).to("gpu")
+        assert (y.backend.name, y.device) == ("fakegpu", "gpu:0")
+    finally:
+        unregister_plugin(plugin)
+
+
 def test_from_dlpack_of_a_foreign_array():
     torch = pytest.importorskip("torch")
     t = ag.from_dlpack(torch.arange(3.0), backend="numpy")

@@ -43,7 +43,11 @@ CLONE = defop("clone", lambda xp, x: xp.asarray(x, copy=True), (lambda xp, g, an
 
 
 def _has_device(backend: Backend, device: str) -> bool:
-    return device in backend.devices or (device == "cuda" and "cuda:0" in backend.devices)
+    try:  # the same aliases ("cuda" -> "cuda:0", ...) as the check that follows the choice
+        backend.check_device(device)
+    except BackendError:
+        return False
+    return True
 
 
 def backend_for_device(device: str) -> Backend:
