@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m benchmarks.run                 # full run (several minutes)
+    python -m benchmarks.run                 # full run (about 25 s on 2 idle cores)
     python -m benchmarks.run --smoke         # one repeat, tiny sizes (CI: proves it runs)
     python -m benchmarks.run --only mlp      # cases whose group name contains "mlp"
     python -m benchmarks.run --markdown out.md
