@@ -33,6 +33,7 @@ MODULES: tuple[str, ...] = (
     "arraygrad.data",
     "arraygrad.testing",
     "arraygrad.backends",
+    "arraygrad.extend",
     "arraygrad.hookspecs",
 )
 
