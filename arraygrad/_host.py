@@ -37,24 +37,30 @@ class HostRNG:
         self._gen = np.random.default_rng()
 
     def seed(self, seed: int) -> None:
+        """Restart the stream from ``seed``."""
         self._gen = np.random.default_rng(seed)
 
     def _out(self, values: np.ndarray, dtype: Any, device: str) -> Any:
         return self._convert(values.astype(np.dtype(str(dtype_name(dtype))), copy=False), device)
 
     def uniform(self, shape, dtype, device, low=0.0, high=1.0):
+        """Uniform samples in ``[low, high)``."""
         return self._out(self._gen.uniform(low, high, size=shape), dtype, device)
 
     def normal(self, shape, dtype, device, mean=0.0, std=1.0):
+        """Normal samples with ``mean`` and ``std``."""
         return self._out(self._gen.normal(mean, std, size=shape), dtype, device)
 
     def integers(self, low, high, shape, dtype, device):
+        """Integers in ``[low, high)``."""
         return self._out(self._gen.integers(low, high, size=shape), dtype, device)
 
     def permutation(self, n, device):
+        """A random permutation of ``range(n)`` (int64)."""
         return self._convert(self._gen.permutation(n).astype(np.int64), device)
 
     def bernoulli(self, p, shape, dtype, device):
+        """Ones with probability ``p``, zeros otherwise."""
         return self._out(self._gen.random(size=shape) < p, dtype, device)
 
 
