@@ -31,8 +31,17 @@ _EMPTY: dict[str, Any] = {}
 class Op:
     """One registered op: forward plus per-input VJP rules."""
 
-    __slots__ = ("name", "forward", "vjps", "uses_ans", "checks_inputs", "view", "variadic",
-                 "backward_name", "doc")
+    __slots__ = {
+        "name": "Unique op name (in errors and ``grad_fn`` names).",
+        "forward": "``forward(xp, *inputs, **params)`` -> array.",
+        "vjps": "One VJP rule per input (a tuple), one variadic rule, or None.",
+        "uses_ans": "Whether the rules read the op's output (it is saved).",
+        "checks_inputs": "Whether the rules read input values (in-place writes are errors).",
+        "view": "Whether the output may share memory with input 0.",
+        "variadic": "Whether one rule serves every input (told which by ``argnum``).",
+        "backward_name": "PyTorch-style ``grad_fn`` name, e.g. ``MulBackward``.",
+        "doc": "One line for the op list.",
+    }
 
     def __init__(self, name, forward, vjps, uses_ans, checks_inputs, view, variadic, doc):
         self.name = name
