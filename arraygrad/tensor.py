@@ -8,10 +8,15 @@ an ``arraygrad`` function and as a Tensor method).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from arraygrad import _dtypes
+
+if TYPE_CHECKING:
+    from arraygrad.backend import Backend
+    from arraygrad.node import Node
 
 __all__ = ["Tensor"]
 
@@ -49,8 +54,8 @@ class Tensor:
     __array_priority__ = 1000
     __array_ufunc__ = None
 
-    def __init__(self, data: Any, *, requires_grad: bool = False, dtype=None,
-                 device: str | None = None, backend=None) -> None:
+    def __init__(self, data: Any, *, requires_grad: bool = False, dtype: Any = None,
+                 device: str | None = None, backend: Any = None) -> None:
         from arraygrad.creation import _to_native
 
         native, be = _to_native(data, dtype=dtype, device=device, backend=backend, copy=None)
@@ -94,7 +99,7 @@ class Tensor:
         return self._backend.device_of(self._data)
 
     @property
-    def backend(self):
+    def backend(self) -> Backend:
         """The :class:`arraygrad.backend.Backend` holding the data."""
         return self._backend
 
@@ -126,7 +131,7 @@ class Tensor:
         return self._data.shape[0]
 
     @property
-    def grad_fn(self):
+    def grad_fn(self) -> Node | None:
         """The node that produced this tensor, or None for leaves."""
         return self._node
 
@@ -195,7 +200,7 @@ class Tensor:
         backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
                  inputs=inputs)
 
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]):
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed.
 
         The hook may return a new gradient that replaces it. Returns a handle whose
@@ -244,7 +249,7 @@ class Tensor:
         """The data as (nested) Python lists of scalars."""
         return self._backend.to_numpy(self._data).tolist()
 
-    def numpy(self, *, force: bool = False):
+    def numpy(self, *, force: bool = False) -> Any:
         """The data as a NumPy array (a copy unless the backend shares host memory).
 
         Raises if the tensor requires grad (as PyTorch does); use ``detach().numpy()`` or
@@ -257,19 +262,19 @@ class Tensor:
             )
         return self._backend.to_numpy(self._data)
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
         import numpy as np
 
         out = self._backend.to_numpy(self._data)
         return np.asarray(out, dtype=dtype) if dtype is not None else out
 
-    def __dlpack__(self, **kwargs):
+    def __dlpack__(self, **kwargs: Any) -> Any:
         return self._data.__dlpack__(**kwargs)
 
-    def __dlpack_device__(self):
+    def __dlpack_device__(self) -> tuple[int, int]:
         return self._data.__dlpack_device__()
 
-    def __array_namespace__(self, api_version: str | None = None):
+    def __array_namespace__(self, api_version: str | None = None) -> ModuleType:
         import arraygrad
 
         return arraygrad
@@ -305,7 +310,7 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if not self._data.shape:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
@@ -333,7 +338,7 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + values + "".join(", " + e for e in extras) + ")"
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         if self._node is not None:
             raise RuntimeError(
                 "only leaf tensors support deepcopy; call .detach() first"
@@ -343,7 +348,7 @@ class Tensor:
         memo[id(self)] = out
         return out
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         # Host copy plus backend name: portable across processes (DataLoader workers).
         # Checkpoints use ag.save (safetensors), never pickle.
         if self._node is not None:
@@ -391,7 +396,7 @@ class _HookHandle:
 _new = object.__new__
 
 
-def _make(data: Any, backend, node) -> Tensor:
+def _make(data: Any, backend: Backend, node: Node | None) -> Tensor:
     """Wrap a raw array without checks (the hot path of every op)."""
     t = _new(Tensor)
     t._data = data
