@@ -43,8 +43,10 @@ class Tensor:
         "_backend": "the Backend holding the data",
         "_node": "the Node that produced this tensor (None for leaves)",
         "requires_grad": "Whether operations on this tensor are recorded for ``backward``.",
-        "grad": "The gradient accumulated by ``backward`` (a Tensor), or None.",
+        "_grad": "the accumulated gradient (read and set through ``grad``)",
         "_version": "None, or the 1-element version counter shared with views",
+        "_view": "for a view: (root base Tensor, tuple of (op, params) from base to view)",
+        "_views": "for a base: weak references to its live views (None when none)",
         "_hooks": "gradient hooks of a leaf",
         "_retains_grad": "whether retain_grad() was called",
         "__weakref__": "weak references (retain_grad)",
@@ -59,14 +61,7 @@ class Tensor:
         from arraygrad.creation import _to_native
 
         native, be = _to_native(data, dtype=dtype, device=device, backend=backend, copy=None)
-        self._data = native
-        self._backend = be
-        self._node = None
-        self.requires_grad = False
-        self.grad = None
-        self._version = None
-        self._hooks = None
-        self._retains_grad = False
+        _init_leaf(self, native, be)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -129,6 +124,17 @@ class Tensor:
         if not self._data.shape:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward`` (a Tensor), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            _check_grad(self, value, "assigned grad")
+        self._grad = value
 
     @property
     def grad_fn(self) -> Node | None:
@@ -393,6 +399,24 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
+def _check_grad(t: Tensor, g: Any, what: str) -> None:
+    """Raise unless ``g`` can be ``t``'s gradient: a Tensor of the same shape, dtype,
+    backend and device (PyTorch's checks on ``.grad`` and on hook results)."""
+    if not isinstance(g, Tensor):
+        raise TypeError(f"{what} must be a Tensor or None, got {type(g).__name__}")
+    problems = []
+    if g.shape != t.shape:
+        problems.append(f"shape {g.shape} (expected {t.shape})")
+    if g.dtype != t.dtype:
+        problems.append(f"dtype {g.dtype.name} (expected {t.dtype.name})")
+    if g._backend is not t._backend:
+        problems.append(f"backend {g._backend.name!r} (expected {t._backend.name!r})")
+    elif g.device != t.device:
+        problems.append(f"device {g.device!r} (expected {t.device!r})")
+    if problems:
+        raise RuntimeError(f"{what} has {', '.join(problems)}")
+
+
 _new = object.__new__
 
 
@@ -403,9 +427,25 @@ def _make(data: Any, backend: Backend, node: Node | None) -> Tensor:
     t._backend = backend
     t._node = node
     t.requires_grad = node is not None
-    t.grad = None
+    t._grad = None
     t._version = None
+    t._view = None
+    t._views = None
     t._hooks = None
     t._retains_grad = False
     return t
+
+
+def _init_leaf(t: Tensor, data: Any, backend: Backend) -> None:
+    """Set every slot of a new leaf tensor (``Tensor.__init__`` and subclasses' ``__init__``)."""
+    t._data = data
+    t._backend = backend
+    t._node = None
+    t.requires_grad = False
+    t._grad = None
+    t._version = None
+    t._view = None
+    t._views = None
+    t._hooks = None
+    t._retains_grad = False
 
