@@ -45,7 +45,7 @@ class Tensor:
         "requires_grad": "Whether operations on this tensor are recorded for ``backward``.",
         "_grad": "the accumulated gradient (read and set through ``grad``)",
         "_version": "None, or the 1-element version counter shared with views",
-        "_view": "for a view: (root base Tensor, tuple of (op, params) from base to view)",
+        "_view": "for a view: (root, chain, grad_base, grad_chain); see _register_view",
         "_views": "for a base: weak references to its live views (None when none)",
         "_hooks": "gradient hooks of a leaf",
         "_retains_grad": "whether retain_grad() was called",
@@ -170,7 +170,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """A new leaf tensor sharing this one's array (and version counter), outside the graph."""
         out = _make(self._data, self._backend, None)
-        out._version = self._version_cell()
+        _register_view(out, self, None)
         return out
 
     def detach_(self) -> Tensor:
@@ -434,6 +434,41 @@ def _make(data: Any, backend: Backend, node: Node | None) -> Tensor:
     t._hooks = None
     t._retains_grad = False
     return t
+
+
+_VIEW_PRUNE_AT = 16  # a base's list of weak references is pruned at 16, 32, 64... entries
+
+
+def _register_view(view: Tensor, source: Tensor, step: tuple | None) -> None:
+    """Make ``view`` a view of ``source`` (PyTorch's view semantics).
+
+    ``step`` is the ``(op, params)`` that made ``view`` from ``source``; None makes a
+    ``detach()`` alias (same data, no history). ``view._view`` is ``(root, chain,
+    grad_base, grad_chain)``: ``root`` owns the data (``chain`` leads from it to the view)
+    and ``grad_base`` owns the history (``grad_chain`` leads from it; None for an alias,
+    which is its own autograd base). Views share their root's version counter; the root
+    keeps weak references to its live views so that any write can regenerate the others
+    (:mod:`arraygrad.ops.inplace`).
+    """
+    view._version = source._version_cell()
+    if source._view is None:
+        root, chain, grad_base, grad_chain = source, (), source, ()
+    else:
+        root, chain, grad_base, grad_chain = source._view
+        if grad_base is None:  # a view of an alias: the alias is its autograd base
+            grad_base, grad_chain = source, ()
+    if step is None:
+        view._view = (root, chain, None, ())
+    else:
+        view._view = (root, chain + (step,), grad_base, grad_chain + (step,))
+    views = root._views
+    if views is None:
+        root._views = [weakref.ref(view)]
+        return
+    n = len(views)
+    if n >= _VIEW_PRUNE_AT and not n & (n - 1):  # amortised O(1) per view
+        views[:] = [ref for ref in views if ref() is not None]
+    views.append(weakref.ref(view))
 
 
 def _init_leaf(t: Tensor, data: Any, backend: Backend) -> None:

@@ -108,3 +108,30 @@ def test_concurrent_backward_accumulates_every_gradient():
     for t in threads:
         t.join()
     np.testing.assert_array_equal(w.grad.numpy(), np.full(16, 1200.0))
+
+
+def test_writes_to_unread_inputs_are_allowed(backend):
+    """Spurious version errors where PyTorch computes: y*2, y @ W, exp(y), flip(y)."""
+    x = ag.tensor([[0.5, 1.0], [1.5, 2.0]], requires_grad=True, backend=backend)
+    w = ag.tensor([[1.0, 0.0], [2.0, 1.0]], backend=backend)
+    y = x * 1
+    outs = [y * 2, y @ w, ag.exp(y), ag.tanh(y), ag.sigmoid(y)]
+    f = y.flip(0)
+    f.add_(1.0)  # a copy: y is untouched
+    y.add_(1.0)
+    sum(o.sum() for o in outs).backward()
+    expected = (2 + w.sum(1).numpy()[None, :] + np.exp(x.detach().numpy())
+                + 1 - np.tanh(x.detach().numpy()) ** 2
+                + (s := 1 / (1 + np.exp(-x.detach().numpy()))) * (1 - s))
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-5)
+    np.testing.assert_allclose(y.detach().numpy(), x.detach().numpy() + 1)
+
+
+def test_write_to_read_input_still_raises(backend):
+    x = ag.tensor([1.0, 2.0], requires_grad=True, backend=backend)
+    w = ag.tensor([3.0, 4.0], requires_grad=True, backend=backend)
+    y = x * 1
+    out = (y * w).sum()  # w's gradient reads y
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.backward()

@@ -14,17 +14,15 @@ None) and ``inputs`` the op's positional inputs (arrays or Python scalars).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import Any
 
 from arraygrad.backend import BackendError
 from arraygrad.grad_mode import STATE
 from arraygrad.node import Node
-from arraygrad.tensor import Tensor, _make
+from arraygrad.tensor import Tensor, _make, _register_view
 
-__all__ = ["Op", "defop", "OPS", "apply", "unary", "binary", "record", "register_view",
-           "describe", "op_error"]
+__all__ = ["Op", "defop", "OPS", "apply", "unary", "binary", "record", "describe", "op_error"]
 
 _SCALARS = (int, float, bool, complex)
 _EMPTY: dict[str, Any] = {}
@@ -221,7 +219,7 @@ def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
     else:
         result = _make(out, backend, None)
     if op.view:
-        register_view(result, x, op, params)
+        _register_view(result, x, (op, params))
     return result
 
 
@@ -291,32 +289,6 @@ def record(op: Op, backend: Any, out: Any, args: tuple, arrays: tuple,
     return _make(out, backend, Node(op, backend, arrays, params, None, args, edges, versions))
 
 
-_VIEW_PRUNE_AT = 16  # drop dead weak references when a base's list reaches this length
-
-
-def register_view(view: Tensor, source: Tensor, op: Op, params: dict) -> None:
-    """Make ``view`` (the output of view op ``op`` on ``source``) a view of source's base.
-
-    Views share their base's version counter; the base keeps weak references to its live
-    views so a write to the base or to any view can regenerate the others
-    (:mod:`arraygrad.ops.inplace`). ``view._view`` is ``(base, chain)``, ``chain`` the
-    ``(op, params)`` steps from the base to the view.
-    """
-    view._version = source._version_cell()
-    if source._view is None:
-        base, chain = source, ((op, params),)
-    else:
-        base, steps = source._view
-        chain = steps + ((op, params),)
-    view._view = (base, chain)
-    views = base._views
-    if views is None:
-        base._views = [weakref.ref(view)]
-        return
-    n = len(views)
-    if n >= _VIEW_PRUNE_AT and not n & (n - 1):  # at 16, 32, 64...: amortised O(1)
-        views[:] = [ref for ref in views if ref() is not None]
-    views.append(weakref.ref(view))
 
 
 def apply(op: Op, args: tuple, params: dict = _EMPTY) -> Tensor:
@@ -349,5 +321,5 @@ def apply(op: Op, args: tuple, params: dict = _EMPTY) -> Tensor:
     result = record(op, backend, out, args, arrays, params) if recording else \
         _make(out, backend, None)
     if op.view and isinstance(args[0], Tensor):
-        register_view(result, args[0], op, params)
+        _register_view(result, args[0], (op, params))
     return result
