@@ -99,8 +99,11 @@ class Encoder:
     def _key(self, key: Any, path: tuple[str, ...], ctor: str | None) -> Any:
         if key is None or isinstance(key, (bool, int, float, str)):
             return self.encode(key, path, ctor)
-        raise TypeError(f"ag.save({self.where}): dict keys must be str, int, float, bool or "
-                        f"None, got {type(key).__name__} (at {'.'.join(path) or 'the top'})")
+        if isinstance(key, tuple):
+            return {"__tuple__": [self._key(k, path, ctor) for k in key]}
+        raise TypeError(f"ag.save({self.where}): dict keys must be str, int, float, bool, "
+                        f"None or tuples of those, got {type(key).__name__} (at "
+                        f"{'.'.join(path) or 'the top level'})")
 
     def _name(self, path: tuple[str, ...]) -> str:
         base = ".".join(path) or "tensor"
