@@ -84,8 +84,8 @@ def write_chunk(fh: BinaryIO, data: Any) -> None:
     fh.write(data)
 
 
-def _raw(array: np.ndarray) -> np.ndarray:
-    return array.reshape(-1).view(np.uint8)
+def _raw(array: np.ndarray) -> memoryview:
+    return memoryview(array.reshape(-1).view(np.uint8))
 
 
 def read(raw: bytes, where: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -321,3 +321,44 @@ def test_format_1_checkpoints_of_the_previous_release_still_load():
     model.load_state_dict(loaded["model"])
     opt = ag.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     opt.load_state_dict(loaded["optimizer"])
+
+
+class Counted(ag.nn.Module):
+    built = 0
+
+    def __init__(self, n):
+        super().__init__()
+        type(self).built += 1
+        self.fc = ag.nn.Linear(n, n)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class Wrapper(ag.nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+
+class Outer(ag.nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.w = Wrapper(ag.nn.Sequential(Counted(n), ag.nn.ReLU()))
+        self.shared = self.w.inner[0]
+
+
+def test_modules_made_by_constructors_are_kept_not_built_twice():
+    model = Outer(3)
+    buffer = io.BytesIO()
+    classes = [Counted, Wrapper, Outer]
+    ag.save(model, buffer)
+    buffer.seek(0)
+    Counted.built = 0
+    with ag.serialization.safe_globals(classes):
+        loaded = ag.load(buffer)
+    assert Counted.built == 1
+    assert loaded.shared is loaded.w.inner[0]
+    x = ag.randn(2, 3)
+    np.testing.assert_array_equal(loaded.w.inner(x).detach().numpy(),
+                                  model.w.inner(x).detach().numpy())
