@@ -111,6 +111,8 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     doc = json.dumps({"format": _FORMAT, "tree": tree}, allow_nan=False,
                      separators=(",", ":"))
     if hasattr(f, "write") and not isinstance(f, (str, bytes, os.PathLike)):
+        if isinstance(f, io.TextIOBase):
+            raise TypeError(f"ag.save: {where} is open in text mode; open it with 'wb'")
         _format.write(f, encoder.arrays, doc)  # type: ignore[arg-type]
         return
     if not isinstance(f, (str, os.PathLike)):
@@ -118,6 +120,11 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
                         f"{type(f).__name__}")
     path = os.path.abspath(os.fspath(f))
     directory, base = os.path.split(path)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"ag.save: cannot write {path}: directory {directory} does "
+                                f"not exist")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"ag.save: cannot write {path}: it is a directory")
     _remove_stale(directory, base)
     tmp = os.path.join(directory, f".{base}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
@@ -202,13 +209,15 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *,
     del weights_only  # never unpickles: nothing to restrict
     where = _describe(f)
     if hasattr(f, "read") and not isinstance(f, (str, bytes, os.PathLike)):
-        raw = f.read()  # type: ignore[union-attr]
+        raw = b"" if isinstance(f, io.TextIOBase) else f.read()  # type: ignore[union-attr]
         if isinstance(raw, (bytearray, memoryview)):
             raw = bytes(raw)
-        if not isinstance(raw, bytes):
+        if not isinstance(raw, bytes) or isinstance(f, io.TextIOBase):
             raise TypeError(f"ag.load: {where} must be opened in binary mode ('rb')")
     elif isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"checkpoint not found: {path}")
         if _ANY_TEMP.match(os.path.basename(path)):

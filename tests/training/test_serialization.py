@@ -121,6 +121,20 @@ def test_every_file_kind_round_trips(tmp_path, file_kind):
     _same(saved, loaded)
 
 
+def test_bad_targets_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="directory .*nowhere does not exist"):
+        ag.save({"a": 1}, tmp_path / "nowhere" / "ck.safetensors")
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        ag.save({"a": 1}, tmp_path)
+    with open(tmp_path / "t.txt", "w") as f, pytest.raises(TypeError, match="text mode"):
+        ag.save({"a": 1}, f)
+    ag.save({"a": 1}, tmp_path / "ck.safetensors")
+    with open(tmp_path / "ck.safetensors") as f, pytest.raises(TypeError, match="binary"):
+        ag.load(f)
+    with pytest.raises(TypeError, match="path or a binary file object"):
+        ag.save({"a": 1}, 3)
+
+
 def test_tensors_are_stored_under_their_state_dict_names(tmp_path):
     st = pytest.importorskip("safetensors.numpy")
     model = ag.nn.Sequential(OrderedDict(fc1=ag.nn.Linear(3, 4), act=ag.nn.ReLU(),
