@@ -242,7 +242,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *,
     except RecursionError:
         raise CheckpointError(f"checkpoint {where} is corrupted: its document is nested "
                               f"too deeply") from None
-    if place.target is not None:  # tensors the constructors made (non-persistent buffers)
+    if place.target is not None:  # what constructors made (non-persistent buffers) follows
         for module in _modules_in(out):
             module.to(backend=place.target[0], device=place.target[1])
     return out
@@ -285,19 +285,16 @@ class _Placement:
         self.downcast = bool(downcast)
         self.fn: Callable[..., Any] | None = None
         self.table: dict[str, Any] | None = None
+        self.target: tuple[Any, str] | None = None  # one place for every tensor
         if map_location is None:
             be = current_backend() if backend is None else get_backend(backend)
-            self.target: tuple[Any, str] | None = (be, be.check_device(device))
-            self.explicit = backend is not None or device is not None
+            self.target = (be, be.check_device(device))
         elif isinstance(map_location, dict):
             self.table = {str(k): self._resolve(v) for k, v in map_location.items()}
-            self.target, self.explicit = None, True
         elif callable(map_location) and not isinstance(map_location, Backend):
-            self.fn, self.target, self.explicit = map_location, None, True
+            self.fn = map_location
         else:
-            self.target, self.explicit = self._resolve(map_location), True
-        if not self.explicit:
-            self.target = None  # nothing to move: constructors already used the default
+            self.target = self._resolve(map_location)
 
     @staticmethod
     def _resolve(spec: Any) -> tuple[Any, str]:
