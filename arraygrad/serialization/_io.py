@@ -25,8 +25,16 @@ _NARROW = {"float64": "float32", "int64": "int32", "uint64": "uint32",
 _STALE_AGE_S = 24 * 3600  # where a process cannot be probed (Windows): remove after a day
 
 
+def _temp_name(base: str, pid: int, tag: str) -> str:
+    return f"{_temp_prefix(base)}{pid}-{tag}"
+
+
+def _temp_prefix(base: str) -> str:
+    return f".{base[:200]}.tmp-"  # [:200]: the name stays within NAME_MAX (255)
+
+
 def _temp_pattern(base: str) -> re.Pattern[str]:
-    return re.compile(r"\." + re.escape(base) + r"\.tmp-(\d+)-[0-9a-f]{8}\Z")
+    return re.compile(re.escape(_temp_prefix(base)) + r"(\d+)-[0-9a-f]{8}\Z")
 
 
 _ANY_TEMP = re.compile(r"\..+\.tmp-\d+-[0-9a-f]{8}\Z")
@@ -126,7 +134,7 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     if os.path.isdir(path):
         raise IsADirectoryError(f"ag.save: cannot write {path}: it is a directory")
     _remove_stale(directory, base)
-    tmp = os.path.join(directory, f".{base}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    tmp = os.path.join(directory, _temp_name(base, os.getpid(), secrets.token_hex(4)))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                  0o666)  # the umask applies, as for open(path, "wb")
     try:
@@ -235,7 +243,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *,
         raise CheckpointError(f"checkpoint {where} is corrupted: its document is nested "
                               f"too deeply") from None
     place = _Placement(map_location, backend, device, downcast, where)
-    decoder = Decoder(arrays, place, where, doc["format"])
+    decoder = Decoder(arrays, place, where)
     try:
         decoder.check_classes(doc["tree"])
         out = decoder.decode(doc["tree"])

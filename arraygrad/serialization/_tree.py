@@ -210,12 +210,10 @@ def fingerprint(module: Any) -> Any:
 class Decoder:
     """Turns a checkpoint's JSON back into Python objects, tensors and modules."""
 
-    def __init__(self, arrays: dict[str, np.ndarray], place: Any, where: str,
-                 version: int) -> None:
+    def __init__(self, arrays: dict[str, np.ndarray], place: Any, where: str) -> None:
         self.arrays = arrays
         self.place = place
         self.where = where
-        self.version = version
         self.classes: dict[str, type] = {}
         self._module_class: dict[int, str] = {}
         self._tensors: dict[int, Any] = {}
@@ -383,6 +381,15 @@ class Decoder:
         return module
 
     def _fill(self, module: Any, info: dict[str, Any]) -> None:
+        try:
+            self._fill_entries(module, info)
+        except (KeyError, TypeError) as exc:  # a name used twice (parameter and buffer...)
+            if isinstance(exc, TypeError) and "ag.load(" in str(exc):
+                raise  # a dtype the target backend lacks: not a corrupted file
+            raise self.bad(f"inconsistent entries of module {info['class']}: "
+                           f"{exc}") from exc
+
+    def _fill_entries(self, module: Any, info: dict[str, Any]) -> None:
         from arraygrad.nn.module import Module
         from arraygrad.nn.parameter import Parameter
 
@@ -413,6 +420,8 @@ class Decoder:
             if value is not None and not isinstance(value, Parameter):
                 raise self.bad(f"parameter {name!r:.40} of {info['class']} is not stored as "
                                f"a parameter")
+            if name in module._buffers or name in module._modules:
+                raise KeyError(f"{name!r} is both a parameter and a buffer or child")
             module.register_parameter(name, value)
         for name in [n for n in module._parameters if n not in params]:
             delattr(module, name)

@@ -93,6 +93,11 @@ def _file(doc, arrays=()):
     {"format": 2, "tree": {"__module__": {
         "id": 0, "class": "arraygrad.nn.layers:Linear", "args": ["x"], "kwargs": {},
         "training": True, "children": {}, "parameters": {}, "buffers": {}}}},
+    {"format": 2, "tree": {"__module__": {
+        "id": 0, "class": "arraygrad.nn.layers:Identity", "args": [], "kwargs": {},
+        "training": True, "children": {},
+        "parameters": {"w": {"__tensor__": "t", "dtype": "float64", "parameter": True}},
+        "buffers": {"w": {"__tensor__": "t", "dtype": "float64"}}}}},
     {"format": 2}, {"format": "2", "tree": 1}, {"format": 3, "tree": 1}, [1, 2], "[[[[",
     json.dumps({"format": 2, "tree": [[[[[[0]]]]]]}).replace("[", "[" * 3000, 1)
     .replace("]", "]" * 3000, 1),
