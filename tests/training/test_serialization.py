@@ -92,13 +92,29 @@ def _same(a, b):
             assert np.signbit(a) == np.signbit(b)
 
 
+def _tensors(obj):
+    if isinstance(obj, ag.Tensor):
+        yield obj
+    elif isinstance(obj, dict):
+        for value in obj.values():
+            yield from _tensors(value)
+    elif isinstance(obj, (list, tuple)):
+        for value in obj:
+            yield from _tensors(value)
+
+
 @pytest.mark.parametrize("kind", list(_kinds()))
 def test_each_object_kind_round_trips(kind):
     obj = _kinds()[kind]
     buffer = io.BytesIO()
     ag.save(obj, buffer)
-    buffer.seek(0)
-    _same(obj, ag.load(buffer))
+    _same(obj, ag.load(io.BytesIO(buffer.getvalue())))
+    target = other_backend()
+    moved = ag.load(io.BytesIO(buffer.getvalue()), map_location=target.name)
+    _same(obj, moved)
+    tensors = list(_tensors(moved))
+    assert all(t.backend is target for t in tensors)
+    assert len(tensors) == len(list(_tensors(obj)))
 
 
 @pytest.mark.parametrize("file_kind", ["str", "pathlib", "open file", "BytesIO"])
