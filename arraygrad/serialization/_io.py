@@ -204,6 +204,8 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *,
         allowed; the message names the file (and the class and how to allow it).
     TypeError
         A saved dtype that the target backend lacks, without ``downcast=True``.
+    OverflowError
+        With ``downcast=True``, a value that the 32-bit dtype cannot hold.
 
     Examples
     --------
