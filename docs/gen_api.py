@@ -31,6 +31,7 @@ MODULES: tuple[str, ...] = (
     "arraygrad.optim",
     "arraygrad.optim.lr_scheduler",
     "arraygrad.data",
+    "arraygrad.serialization",
     "arraygrad.testing",
     "arraygrad.backends",
     "arraygrad.extend",
