@@ -26,20 +26,39 @@ CASES = [
                                           weight_decay=0.1)),
     ("adagrad", torch.optim.Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=0.05,
                                           initial_accumulator_value=0.1)),
+    ("adadelta", torch.optim.Adadelta, dict(lr=1.0)),
+    ("adadelta", torch.optim.Adadelta, dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.1,
+                                            maximize=False)),
+    ("adamax", torch.optim.Adamax, dict(lr=0.02)),
+    ("adamax", torch.optim.Adamax, dict(lr=0.02, betas=(0.8, 0.99), weight_decay=0.1)),
+    ("nadam", torch.optim.NAdam, dict(lr=0.02)),
+    ("nadam", torch.optim.NAdam, dict(lr=0.02, weight_decay=0.1, momentum_decay=0.01)),
+    ("nadam", torch.optim.NAdam, dict(lr=0.02, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("radam", torch.optim.RAdam, dict(lr=0.02)),
+    ("radam", torch.optim.RAdam, dict(lr=0.02, weight_decay=0.1, betas=(0.8, 0.9))),
+    ("radam", torch.optim.RAdam, dict(lr=0.02, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("asgd", torch.optim.ASGD, dict(lr=0.01)),
+    ("asgd", torch.optim.ASGD, dict(lr=0.01, lambd=1e-3, alpha=0.6, t0=20, weight_decay=0.1)),
+    ("rprop", torch.optim.Rprop, dict(lr=0.01)),
+    ("rprop", torch.optim.Rprop, dict(lr=0.01, etas=(0.4, 1.5), step_sizes=(1e-4, 0.2))),
 ]
+# maximize flips every update: one case each (maximizing -loss retraces minimizing loss)
+CASES += [(name, cls, {**kw, "maximize": True}) for name, cls, kw in CASES
+          if name in ("adadelta", "adamax", "nadam", "radam", "asgd", "rprop")
+          and len(kw) == 1]
 
 
-def loss_of(lib, w, v):
+def loss_of(lib, w, v, sign=1.0):
     a, b = lib.tensor(A), lib.tensor(B)
     r = a @ w - b
-    return (r * r).sum() + (v * v * v * v).sum() + (w[:2] * v).sum()
+    return sign * ((r * r).sum() + (v * v * v * v).sum() + (w[:2] * v).sum())
 
 
-def run_steps(lib, opt, sched, w, v, steps):
+def run_steps(lib, opt, sched, w, v, steps, sign=1.0):
     """The training loop shared by both libraries (same order of calls as PyTorch's docs)."""
     for _ in range(steps):
         opt.zero_grad()
-        loss_of(lib, w, v).backward()
+        loss_of(lib, w, v, sign).backward()
         opt.step()
         if sched:
             sched.step()
@@ -54,8 +73,18 @@ def trajectory_ag(name, kw, steps=100, scheduler=None):
     v = ag.nn.Parameter(ag.tensor(V0, dtype=ag.float64))
     opt = ag.optim.create(name, groups(w, v, kw["lr"]), **kw)
     sched = scheduler(ag.optim.lr_scheduler, opt) if scheduler else None
-    run_steps(ag, opt, sched, w, v, steps)
+    run_steps(ag, opt, sched, w, v, steps, -1.0 if kw.get("maximize") else 1.0)
     return np.concatenate([w.numpy(force=True), v.numpy(force=True)])
+
+
+@pytest.fixture(autouse=True)
+def torch_float64():
+    """torch keeps scalar optimizer state (steps, NAdam's mu_product, ASGD's eta) in the
+    default dtype: float64 makes it the float64 oracle we compare with."""
+    saved = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(saved)
 
 
 def trajectory_torch(cls, kw, steps=100, scheduler=None):
@@ -63,7 +92,7 @@ def trajectory_torch(cls, kw, steps=100, scheduler=None):
     v = torch.tensor(V0, requires_grad=True)
     opt = cls(groups(w, v, kw["lr"]), **kw)
     sched = scheduler(torch.optim.lr_scheduler, opt) if scheduler else None
-    run_steps(torch, opt, sched, w, v, steps)
+    run_steps(torch, opt, sched, w, v, steps, -1.0 if kw.get("maximize") else 1.0)
     return np.concatenate([w.detach().numpy(), v.detach().numpy()])
 
 
@@ -195,3 +224,50 @@ def test_third_party_optimizer_registers_by_plugin():
     finally:
         unregister_plugin(plugin)
     assert "signsgd" not in ag.optim.available()
+
+
+def lbfgs_trajectory(lib, make, w, v, outer):
+    opt = make([w, v])
+    path = []
+
+    def closure():
+        opt.zero_grad()
+        loss = loss_of(lib, w, v)
+        loss.backward()
+        return loss
+
+    for _ in range(outer):
+        path.append(opt.step(closure).item())
+    return opt, path
+
+
+@pytest.mark.parametrize("kw", [
+    dict(line_search_fn="strong_wolfe"),
+    dict(line_search_fn="strong_wolfe", history_size=3, max_iter=5),
+    dict(lr=0.05, max_iter=10),
+    dict(lr=0.2, max_iter=4, history_size=2, tolerance_change=1e-12),
+])
+def test_lbfgs_matches_torch(kw):
+    w = ag.nn.Parameter(ag.tensor(W0, dtype=ag.float64))
+    v = ag.nn.Parameter(ag.tensor(V0, dtype=ag.float64))
+    tw, tv = torch.tensor(W0, requires_grad=True), torch.tensor(V0, requires_grad=True)
+    ours, losses = lbfgs_trajectory(ag, lambda p: ag.optim.LBFGS(p, **kw), w, v, 10)
+    theirs, t_losses = lbfgs_trajectory(torch, lambda p: torch.optim.LBFGS(p, **kw), tw, tv, 10)
+    np.testing.assert_allclose(losses, t_losses, rtol=1e-6)
+    np.testing.assert_allclose(np.concatenate([w.numpy(force=True), v.numpy(force=True)]),
+                               np.concatenate([tw.detach().numpy(), tv.detach().numpy()]),
+                               rtol=1e-6, atol=1e-9)
+    key = next(iter(theirs.state))
+    assert ours.state[w]["func_evals"] == theirs.state[key]["func_evals"]
+    assert ours.state[w]["n_iter"] == theirs.state[key]["n_iter"]
+    assert losses[-1] < losses[0]
+
+
+def test_lbfgs_needs_a_closure_and_one_group():
+    w = ag.nn.Parameter(ag.zeros(2))
+    with pytest.raises(TypeError, match="LBFGS.step requires a closure"):
+        ag.optim.LBFGS([w]).step()
+    with pytest.raises(ValueError, match="line_search_fn must be None or 'strong_wolfe'"):
+        ag.optim.LBFGS([w], line_search_fn="armijo")
+    with pytest.raises(ValueError, match="parameter groups"):
+        ag.optim.LBFGS([{"params": [w]}, {"params": [ag.nn.Parameter(ag.zeros(1))]}])
