@@ -15,6 +15,7 @@ taking ``(param, grad, state, **hyperparameters)``. Only public API is used here
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -89,6 +90,12 @@ class Optimizer:
                  check_finite: bool = False) -> None:
         self.defaults = dict(defaults)
         self.check_finite = check_finite
+        # the kind each hyperparameter must have: the constructor's own default where it
+        # declares one (so a bad value given to the constructor is caught too)
+        declared = {name: p.default for name, p in
+                    inspect.signature(type(self).__init__).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
+        self._kinds = {k: declared.get(k, v) for k, v in self.defaults.items()}
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, State] = {}
         if isinstance(params, Tensor):
@@ -148,7 +155,7 @@ class Optimizer:
         each of ``betas`` in [0, 1).
         """
         cls = type(self).__name__
-        for key, default in self.defaults.items():
+        for key, default in self._kinds.items():
             if key not in group:
                 raise ValueError(f"{cls}: {where} has no {key!r}")
             value = group[key]
