@@ -52,7 +52,7 @@ def available() -> dict[str, str]:
     return _registry.report()
 
 
-def _missing(what: str) -> str:
+def _missing(what: str, by_class: bool = False) -> str:
     if "optim" in blocked_plugins():
         return (f"{what}: the built-in optimizers come from the 'optim' plugin, which is "
                 f"blocked (arraygrad.plugin_manager.block_plugin('optim'))")
@@ -62,7 +62,8 @@ def _missing(what: str) -> str:
     if "optim" not in {p for _o, p in _registry.get().values()}:
         return (f"{what}: the 'optim' plugin is not installed (its entry point "
                 f"arraygrad.plugins.optim is missing; reinstall arraygrad)")
-    return f"{what}; available: {', '.join(sorted(_registry.get()))}"
+    names = _by_class_name() if by_class else _registry.get()
+    return f"{what}; registered optimizers: {', '.join(sorted(names))}"
 
 
 def get(name: str) -> Callable[..., Any]:
@@ -110,7 +111,8 @@ def __getattr__(attr: str) -> Any:
         raise AttributeError(attr)
     found = _by_class_name().get(attr)
     if found is None:
-        raise AttributeError(_missing(f"module 'arraygrad.optim' has no attribute {attr!r}"))
+        raise AttributeError(_missing(f"module 'arraygrad.optim' has no attribute {attr!r}",
+                                      by_class=True))
     return found
 
 
