@@ -472,3 +472,19 @@ def test_new_optimizers_run_the_same_on_every_backend(backend, name, kw):
     if backend.name == "jax":
         pytest.importorskip("jax")
     np.testing.assert_allclose(run(backend), run("numpy"), rtol=1e-9, atol=1e-12)
+
+
+def test_asgd_average_matches_torch():
+    kw = dict(lr=0.01, lambd=1e-3, t0=5)
+    w = ag.nn.Parameter(ag.tensor(W0, dtype=ag.float64))
+    v = ag.nn.Parameter(ag.tensor(V0, dtype=ag.float64))
+    opt = ag.optim.ASGD([w, v], **kw)
+    run_steps(ag, opt, None, w, v, 30)
+    tw, tv = torch.tensor(W0, requires_grad=True), torch.tensor(V0, requires_grad=True)
+    topt = torch.optim.ASGD([tw, tv], **kw)
+    run_steps(torch, topt, None, tw, tv, 30)
+    for p, tp in ((w, tw), (v, tv)):
+        ax = opt.state[p]["ax"]
+        np.testing.assert_allclose(ax, topt.state[tp]["ax"].numpy(), rtol=1e-9)
+        assert not np.allclose(ax, p.numpy(force=True))  # it averages, not copies
+        assert opt.state[p]["eta"] == pytest.approx(topt.state[tp]["eta"].item(), rel=1e-12)
