@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arraygrad.plugin_manager import NamedHookTable
+from arraygrad.plugin_manager import PluginRegistry
 from arraygrad.plugins.data import (
     ArrayDataset,
     BatchSampler,
@@ -39,12 +39,13 @@ __all__ = [
 ]
 
 
-_sources = NamedHookTable("arraygrad_datasets")
+_sources = PluginRegistry("arraygrad_datasets", kind="data source")
 
 
 def available_datasets() -> dict[str, str]:
-    """Every registered data source name, with the plugin that declares it."""
-    return {name: plugin for name, (_f, plugin) in sorted(_sources.get().items())}
+    """Every registered data source name, with the plugin that declares it; refused
+    declarations (broken hooks, name clashes) under ``<plugin>`` / ``<plugin>:name`` keys."""
+    return _sources.report()
 
 
 def load_dataset(name: str, **options: Any) -> Any:

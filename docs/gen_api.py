@@ -30,12 +30,14 @@ MODULES: tuple[str, ...] = (
     "arraygrad.nn.utils",
     "arraygrad.optim",
     "arraygrad.optim.lr_scheduler",
+    "arraygrad.plugins.optim",
     "arraygrad.data",
     "arraygrad.serialization",
     "arraygrad.testing",
     "arraygrad.backends",
     "arraygrad.extend",
     "arraygrad.hookspecs",
+    "arraygrad.plugin_manager",
 )
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
