@@ -30,7 +30,7 @@ MODULES: tuple[str, ...] = (
     "arraygrad.nn.utils",
     "arraygrad.optim",
     "arraygrad.optim.lr_scheduler",
-    "arraygrad.data",
+    "arraygrad.utils.data",
     "arraygrad.testing",
     "arraygrad.backends",
     "arraygrad.extend",

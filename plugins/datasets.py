@@ -1,7 +1,7 @@
 """Built-in data sources (``ag.data.load_dataset(name, **options)``): ``digits``,
 ``mnist``, ``npz`` and ``csv``. Nothing is downloaded: ``digits`` ships with
 scikit-learn, the others read files the user points to. Each returns an
-:class:`~arraygrad.plugins.data.ArrayDataset` of ``(features, labels)`` NumPy arrays.
+:class:`~arraygrad.utils.data.ArrayDataset` of ``(features, labels)`` NumPy arrays.
 
 A missing or malformed file raises ``FileNotFoundError`` / ``ValueError`` naming the path.
 """
@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from arraygrad.plugins.data import ArrayDataset
+
+from arraygrad.utils.data import ArrayDataset
 
 __all__ = ["digits", "mnist", "npz", "csv", "SOURCES"]
 
