@@ -200,18 +200,40 @@ def test_torch_paths_and_the_ag_data_alias():
     assert ds.tensors is ds.arrays
 
 
-def test_utils_imports_no_subpackage():
+def test_digits_loads_without_importing_scikit_learn():
     import subprocess
     import sys
 
-    code = ("import sys, arraygrad.utils; "
-            "print('arraygrad.utils.data' in sys.modules, 'sklearn' in sys.modules)")
-    # arraygrad itself imports ag.data, so check arraygrad.utils's own module body instead.
-    import arraygrad.utils as utils
-    assert "data" not in vars(utils) or vars(utils)["data"] is ag.utils.data
+    code = ("import sys, arraygrad as ag; ds = ag.data.load_dataset('digits'); "
+            "print(len(ds), 'sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60).stdout.split()
-    assert out[1] == "False", "import arraygrad must not import scikit-learn"
+                         timeout=60)
+    assert out.stdout.split() == ["1797", "False"], out.stderr[-2000:]
+
+
+def test_digits_match_scikit_learn():
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    x, y = data.load_dataset("digits").gather(np.arange(1797))
+    np.testing.assert_array_equal(x[:, 0], (bunch.images / 16.0).astype(np.float32))
+    np.testing.assert_array_equal(y, bunch.target)
+
+
+def test_malformed_files_are_named(tmp_path):
+    np.savez(tmp_path / "ok.npz", x=np.ones((50, 20)), y=np.arange(50))
+    raw = (tmp_path / "ok.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match="cut.npz.*truncated or corrupted"):
+        data.load_dataset("npz", path=str(tmp_path / "cut.npz"))
+    (tmp_path / "bin.csv").write_bytes(raw)
+    with pytest.raises(ValueError, match="bin.csv is not a text CSV file"):
+        data.load_dataset("csv", path=str(tmp_path / "bin.csv"))
+    (tmp_path / "nul.csv").write_bytes(b"1,2\x00,3\n")
+    with pytest.raises(ValueError, match="nul.csv is not a text CSV file"):
+        data.load_dataset("csv", path=str(tmp_path / "nul.csv"))
+    with pytest.raises(TypeError, match="dataset 'csv'.*required: path.*--data-path"):
+        data.load_dataset("csv")
 
 
 def test_extra_samplers():
