@@ -22,7 +22,12 @@ def load() -> Backend:
                     obj = np.from_dlpack(obj)
                 except (BufferError, TypeError, RuntimeError):
                     obj = np.asarray(obj)
-        return np.array(obj, dtype=dtype, copy=copy) if copy else np.asarray(obj, dtype=dtype)
+        out = np.array(obj, dtype=dtype, copy=copy) if copy else np.asarray(obj, dtype=dtype)
+        if out.dtype.kind == "O":  # not numbers: refuse rather than hold Python objects
+            raise TypeError(f"numpy backend: cannot convert a {type(obj).__name__} to a numeric "
+                            f"array (it has no __dlpack__/__dlpack_device__ and no __array__, "
+                            f"and is not a nested list of numbers)")
+        return out
 
     def to_device(array, device):
         if device != "cpu":
