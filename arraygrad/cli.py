@@ -462,7 +462,9 @@ def _write_metrics(path: str, history: dict[str, list[float]]) -> None:
     _atomic_write(path, buffer.getvalue())
 
 
-def _plot(history: dict[str, list[float]], path: str, title: str) -> None:
+def _figure(history: dict[str, list[float]], title: str) -> Any:
+    """The loss and accuracy figure: markers (a 1-epoch run shows its point), train solid
+    with circles and test dashed with squares, integer epoch ticks, titles and labels."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -485,6 +487,13 @@ def _plot(history: dict[str, list[float]], path: str, title: str) -> None:
     right.set_title("accuracy")
     fig.suptitle(title)
     fig.tight_layout()
+    return fig
+
+
+def _plot(history: dict[str, list[float]], path: str, title: str) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = _figure(history, title)
     tmp = path + ".tmp.png"
     fig.savefig(tmp, dpi=100)
     plt.close(fig)

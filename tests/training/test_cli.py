@@ -176,3 +176,27 @@ def test_class_count_comes_from_every_split(tmp_path, capsys):
     state = ag.load(tmp_path / "run" / "checkpoint.safetensors")["model"]
     last_bias = [v for k, v in state.items() if k.endswith("bias")][-1]
     assert last_bias.shape == (7,)
+
+
+def test_plot_is_one_a_person_would_keep():
+    import matplotlib.pyplot as plt
+
+    from arraygrad.cli import _figure
+
+    one = {"train_loss": [0.9], "test_loss": [1.1], "train_acc": [0.7], "test_acc": [0.6]}
+    fig = _figure(one, "mlp on digits")
+    try:
+        assert fig._suptitle.get_text() == "mlp on digits"
+        for ax, ylabel in zip(fig.axes, ("cross-entropy loss", "accuracy")):
+            assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == ylabel and ax.get_title()
+            train, test = ax.get_lines()
+            assert train.get_marker() != "None" and test.get_marker() != "None"
+            assert (train.get_marker(), train.get_linestyle()) != (test.get_marker(),
+                                                                   test.get_linestyle())
+            assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "test"]
+            low, high = ax.get_xlim()
+            assert low < 1 < high  # the single epoch's point is inside the axes
+            ticks = [t for t in ax.get_xticks() if low <= t <= high]
+            assert ticks and all(float(t).is_integer() for t in ticks)
+    finally:
+        plt.close(fig)
