@@ -478,7 +478,10 @@ def _figure(history: dict[str, list[float]], title: str) -> Any:
         ax.plot(epochs, history[f"test_{key}"], "s--", color="tab:orange", label="test")
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if len(epochs) <= 15:  # every epoch labelled
+            ax.set_xticks(epochs)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if len(epochs) == 1:
             ax.set_xlim(0.5, 1.5)
         ax.grid(alpha=0.3)
