@@ -77,11 +77,8 @@ def _describe_choices() -> str:
     lines = ["models:"]
     lines += [f"  {name:<18} {text}" for name, text in MODELS.items()]
     lines.append("datasets (--dataset; from the arraygrad_datasets hook):")
-    table = ag.data._sources.get()
-    for name in sorted(table):
-        fn, plugin = table[name]
-        doc = (getattr(fn, "__doc__", None) or "").strip().split("\n")[0]
-        lines.append(f"  {name:<18} {doc or 'plugin ' + plugin}")
+    for name, doc in ag.data.describe_datasets().items():
+        lines.append(f"  {name:<18} {doc}")
     lines.append("optimizers (--optimizer; from the arraygrad_optimizers hook):")
     lines.append("  " + ", ".join(sorted(ag.optim.available())))
     lines.append("backends (--backend; run 'arraygrad backends' to load each and see why "
@@ -374,7 +371,9 @@ def _datasets(config: dict[str, Any]) -> tuple[Any, Any]:
     if len(full) < 2:
         raise CLIError(f"{where}: {len(full)} sample(s); training and testing need at least 2")
     n_test = max(1, len(full) // 5)
-    return ag.data.random_split(full, [len(full) - n_test, n_test], seed=config["seed"])
+    train_set, test_set = ag.data.random_split(full, [len(full) - n_test, n_test],
+                                               seed=config["seed"])
+    return train_set, test_set
 
 
 def _labels(split: Any) -> Any:
@@ -432,9 +431,9 @@ def _versions(backend: Any) -> dict[str, str]:
            "numpy": numpy.__version__}
     library = (getattr(backend.xp, "__name__", "") or "").split(".")[0]
     for name in (library, backend.name):
-        lib = sys.modules.get(name)
-        if name and name not in out and getattr(lib, "__version__", None):
-            out[name] = str(lib.__version__)
+        version = getattr(sys.modules.get(name), "__version__", None)
+        if name and name not in out and version:
+            out[name] = str(version)
             break
     return out
 
@@ -599,9 +598,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                                              device=device)
             title = (f"{config['model']} on {config['dataset']} ({backend.name}, "
                      f"{config['optimizer']}, lr {config['lr']:g})")
-            tqdm = None
+            bar_maker: Any = None
             if _show_progress(args):
-                from tqdm import tqdm
+                from tqdm import tqdm as bar_maker
             for epoch in range(start, config["epochs"]):
                 began = time.perf_counter()
                 ag.manual_seed(_epoch_seed(config["seed"], epoch))
@@ -614,9 +613,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                 lr_now = float(optimizer.param_groups[0]["lr"])
                 model.train()
                 seen = loss_sum = correct = 0.0
-                batches = loader
-                if tqdm is not None:
-                    batches = tqdm(loader, desc=f"epoch {epoch + 1}/{config['epochs']}",
+                batches: Any = loader
+                if bar_maker is not None:
+                    batches = bar_maker(loader, desc=f"epoch {epoch + 1}/{config['epochs']}",
                                    unit="batch", leave=False, disable=None, file=sys.stderr)
                 for x, y in batches:
                     logits = model(x)
@@ -629,11 +628,11 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                     loss_sum += float(loss.item()) * n
                     correct += float((ag.argmax(logits.detach(), axis=1) == y).astype(
                         ag.int64).sum().item())
-                    if tqdm is not None:
+                    if bar_maker is not None:
                         # refresh=False: tqdm redraws on its own schedule.
                         batches.set_postfix(loss=f"{loss_sum / seen:.4f}",
                                             acc=f"{correct / seen:.3f}", refresh=False)
-                if tqdm is not None:
+                if bar_maker is not None:
                     batches.close()
                 test_loss, test_acc = _evaluate(model, test_loader)
                 scheduler.step()

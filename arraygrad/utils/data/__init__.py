@@ -49,7 +49,7 @@ __all__ = [
     "ChainDataset", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
     "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "DataLoader",
     "default_collate", "get_worker_info", "WorkerInfo", "TASK_SECONDS", "load_dataset",
-    "available_datasets",
+    "available_datasets", "describe_datasets",
 ]
 
 
@@ -66,6 +66,23 @@ def available_datasets() -> dict[str, str]:
     ['csv', 'digits']
     """
     return {name: plugin for name, (_f, plugin) in sorted(_sources.get().items())}
+
+
+def describe_datasets() -> dict[str, str]:
+    """Every registered data source name with the first line of its docstring (or, without
+    one, the plugin that declares it).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.data.describe_datasets()["npz"].startswith("The arrays of a ``.npz`` file")
+    True
+    """
+    out = {}
+    for name, (fn, plugin) in sorted(_sources.get().items()):
+        doc = (getattr(fn, "__doc__", None) or "").strip().split("\n")[0]
+        out[name] = doc or f"(plugin {plugin})"
+    return out
 
 
 def load_dataset(name: str, **options: Any) -> Any:
