@@ -59,7 +59,7 @@ def kit(tmp_path, *args, popen=False):
     env["PYTHONPATH"] = str(tmp_path)
     env["PYTHONUNBUFFERED"] = "1"  # progress lines arrive as they are written
     command = [sys.executable, "-m", "pytest", "--pyargs", "arraygrad.testing.conformance",
-               "-p", "no:cacheprovider", "-p", "broken_backends", *args]
+               "-p", "no:cacheprovider", "--no-header", "-p", "broken_backends", *args]
     if popen:
         return subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
