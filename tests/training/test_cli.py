@@ -171,9 +171,10 @@ def test_bad_arguments_name_the_flag_before_training(tmp_path, capsys):
 
 def test_train_on_another_backend(tmp_path, capsys):
     assert main(["train", "--backend", "array_api_strict", "--model", "mlp", "--epochs", "1",
-                 "--out", str(tmp_path), "--no-plot", "--threads", "0"]) == 0
+                 "--out", str(tmp_path), "--no-plot", "--threads", "0", "--verbose"]) == 0
     out = capsys.readouterr().out
     assert "backend array_api_strict" in out and "threads library default" in out
+    assert ", lr 0.003, " in out and f"checkpoint: {tmp_path}" in out  # --verbose details
 
 
 def test_class_count_comes_from_every_split(tmp_path, capsys):
