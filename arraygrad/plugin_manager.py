@@ -350,7 +350,6 @@ class PluginRegistry:
         return table, problems
 
 
-NamedHookTable = PluginRegistry  # the former name (arraygrad.data still imports it)
 
 
 def plugin_failures() -> list[PluginFailure]:

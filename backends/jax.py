@@ -106,7 +106,11 @@ def _fix_dtypes(backend: Backend, x64: bool) -> None:
 
 def load() -> Backend:
     """Build the JAX backend."""
-    import jax
+    try:
+        import jax
+    except ImportError as exc:
+        raise ImportError(f'the jax backend needs JAX, which does not import here ({exc}): '
+                          f'pip install "arraygrad[jax]"') from exc
     import jax.numpy as jnp
     import numpy as np
 

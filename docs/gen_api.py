@@ -31,7 +31,7 @@ MODULES: tuple[str, ...] = (
     "arraygrad.optim",
     "arraygrad.optim.lr_scheduler",
     "arraygrad.plugins.optim",
-    "arraygrad.data",
+    "arraygrad.utils.data",
     "arraygrad.serialization",
     "arraygrad.testing",
     "arraygrad.backends",
