@@ -583,8 +583,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                 # Keep the step count; stretch the schedule over a new --epochs.
                 scheduler.load_state_dict({**checkpoint["scheduler"],
                                            "T_max": max(config["epochs"], 1)})
-                for group, lr in zip(optimizer.param_groups, scheduler.get_lr()):
-                    group["lr"] = lr
+                scheduler.step(scheduler.last_epoch)  # the closed form at that step
                 for key in history:
                     history[key] = [float(v) for v in checkpoint["history"].get(key, [])]
             config_record = {**config, "epochs": config["epochs"], "run_dir": run_dir,
