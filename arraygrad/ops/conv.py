@@ -4,11 +4,11 @@ error function for exact GELU).
 
 All three are registered ops with their own VJPs. The 1-D and 3-D convolutions of
 :mod:`arraygrad.nn.functional` are compositions of these 2-D ones. The portable
-implementations use only standard functions (convolution as im2col by strided slicing plus one matmul); a backend
-may supply faster kernels under the names documented in :mod:`arraygrad.nn.functional`
-(``"conv2d"``, ``"conv2d_vjp_input"``, ``"conv2d_vjp_weight"``, ``"erf"``). The VJP rules
-fall back to the portable code when they run on Tensors (``create_graph=True``), so
-gradients of gradients stay exact.
+implementations use only standard functions (convolution as im2col by strided slicing
+plus one matmul); a backend may supply faster kernels under the names documented in
+:mod:`arraygrad.nn.functional` (``"conv2d"``, ``"conv2d_vjp_input"``,
+``"conv2d_vjp_weight"``, ``"erf"``). The VJP rules fall back to the portable code when
+they run on Tensors (``create_graph=True``), so gradients of gradients stay exact.
 """
 
 from __future__ import annotations
