@@ -15,7 +15,7 @@ class CosineSimilarity(Module):
     Examples
     --------
     >>> import arraygrad as ag
-    >>> ag.nn.CosineSimilarity()(ag.ones(2, 3), ag.ones(2, 3)).tolist()
+    >>> [round(v, 4) for v in ag.nn.CosineSimilarity()(ag.ones(2, 3), ag.ones(2, 3)).tolist()]
     [1.0, 1.0]
     """
 

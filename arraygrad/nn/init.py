@@ -171,8 +171,9 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         return (1.0 + math.erf(v / math.sqrt(2.0))) / 2.0
 
     lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
-    u = be.rng.uniform(tensor.shape, xp.float64, tensor.device, 2 * lo - 1, 2 * hi - 1)
-    u = xp.clip(u, -1.0 + 1e-15, 1.0 - 1e-15)
+    u = be.rng.uniform(tensor.shape, dtype, tensor.device, 2 * lo - 1, 2 * hi - 1)
+    tiny = 1e-15 if u.dtype == xp.float64 else 1e-7
+    u = xp.clip(u, -1.0 + tiny, 1.0 - tiny)
     values = xp.clip(_erfinv(xp, u) * (std * math.sqrt(2.0)) + mean, a, b)
     return assign(tensor, xp.astype(values, dtype))
 

@@ -157,7 +157,8 @@ class _InstanceNorm(_NormBase):
                                     f"{0 if unbatched else 1})", x)
         if unbatched:
             x = x[None]
-        momentum = self._momentum()
+        # PyTorch's instance norm keeps num_batches_tracked at 0 (no cumulative average).
+        momentum = self.momentum if self.momentum is not None else 0.0
         use_input_stats = self.training or not self.track_running_stats
         out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                               use_input_stats, momentum, self.eps)

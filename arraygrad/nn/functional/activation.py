@@ -301,7 +301,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """``x * relu6(x + 3) / 6``; PyTorch's slopes at -3 (-1/2) and 3 (3/2).
+    """``x * relu6(x + 3) / 6`` (PyTorch's slopes at the kinks: 0 at -3, 1 at 3).
 
     Examples
     --------
@@ -310,7 +310,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     [0.0, 4.0]
     """
     def fn(x: Tensor) -> Tensor:
-        return ew.where(x < -3.0, 0.0, ew.where(x <= 3.0, x * (x + 3.0) / 6.0, x))
+        return ew.where(x <= -3.0, 0.0, ew.where(x < 3.0, x * (x + 3.0) / 6.0, x))
 
     return _activate(input, fn, inplace, "hardswish")
 

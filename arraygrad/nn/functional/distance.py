@@ -76,7 +76,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  
     Examples
     --------
     >>> import arraygrad as ag
-    >>> ag.nn.functional.normalize(ag.tensor([[3.0, 4.0]])).tolist()
+    >>> ag.nn.functional.normalize(ag.tensor([[3.0, 4.0]], dtype=ag.float64)).tolist()
     [[0.6, 0.8]]
     """
     check_tensor(input, "normalize")

@@ -449,8 +449,8 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,  # 
     --------
     >>> import arraygrad as ag
     >>> F = ag.nn.functional
-    >>> F.hinge_embedding_loss(ag.tensor([0.3, 0.4]), ag.tensor([1.0, -1.0])).item()
-    0.45
+    >>> F.hinge_embedding_loss(ag.tensor([0.5, 0.5]), ag.tensor([1.0, -1.0])).item()
+    0.5
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
     x, t = _broadcast(input, target, "hinge_embedding_loss")

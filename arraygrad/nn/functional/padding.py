@@ -77,10 +77,12 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
         if value not in (None, 0, 0.0):
             raise ValueError(f"pad: value={value} only applies to mode='constant', got "
                              f"mode={mode!r}")
-        if n_axes > input.ndim - 1:
-            raise ValueError(f"pad: mode={mode!r} pads at most the last {input.ndim - 1} axes "
-                             f"of a {input.ndim}-D input (the first is the batch or channel "
-                             f"axis), got padding {tuple(pad)}")
+        # PyTorch: 1-3 padded axes, after a channel axis (unbatched) or batch and channel.
+        if not 1 <= n_axes <= 3 or n_axes not in (input.ndim - 1, input.ndim - 2):
+            raise NotImplementedError(
+                f"pad: padding size {len(widths)} is not supported for a {input.ndim}-D input "
+                f"with mode={mode!r}: pad the last 1-3 axes of a (C, ...) or (N, C, ...) "
+                f"tensor (padding length 2 * (ndim - 1) or 2 * (ndim - 2))")
     x = input
     for k in range(n_axes):
         axis = x.ndim - 1 - k
