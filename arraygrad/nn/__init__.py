@@ -63,6 +63,7 @@ from arraygrad.nn.losses import (
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,
     CrossEntropyLoss,
+    CTCLoss,
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     HuberLoss,
@@ -150,7 +151,7 @@ __all__ = [
     "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
     "KLDivLoss", "NLLLoss", "CrossEntropyLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
     "TripletMarginLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
-    "PoissonNLLLoss", "GaussianNLLLoss",
+    "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss",
     # submodules
     "functional", "init", "utils", "modules",
 ]

@@ -14,7 +14,7 @@ __all__ = [
     "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
     "KLDivLoss", "NLLLoss", "CrossEntropyLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
     "TripletMarginLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
-    "PoissonNLLLoss", "GaussianNLLLoss",
+    "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss",
 ]
 
 
@@ -360,3 +360,27 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor, var: Any) -> Tensor:  # noqa: A002
         return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss (see
+    :func:`arraygrad.nn.functional.ctc_loss`).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> lp = ag.full((3, 1, 2), -0.6931471805599453, dtype=ag.float64)
+    >>> round(ag.nn.CTCLoss()(lp, ag.tensor([[1]]), [3], [1]).item(), 4)
+    0.2877
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean",
+                 zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Any,
+                target_lengths: Any) -> Tensor:
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                          self.reduction, self.zero_infinity)

@@ -553,6 +553,32 @@ def test_losses_match_torch(kind, reduction):
     _loss_case(fa, ft, inputs, grads)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_ctc_loss_matches_torch(reduction):
+    logits = randn(7, 3, 5)
+    padded, flat = np.array([[1, 2, 2], [3, 1, 0], [4, 0, 0]]), np.array([1, 2, 2, 3, 1, 4])
+    lengths_in, lengths_out = [7, 5, 6], [3, 2, 1]
+    for targets in (padded, flat):
+        xa, xt = t64(logits), torch.tensor(logits, requires_grad=True)
+        la = nn.CTCLoss(reduction=reduction)(F.log_softmax(xa, 2), ag.tensor(targets),
+                                             lengths_in, ag.tensor(lengths_out))
+        lt = torch.nn.CTCLoss(reduction=reduction)(TF.log_softmax(xt, 2),
+                                                   torch.tensor(targets), lengths_in,
+                                                   lengths_out)
+        _close(la.detach().numpy(), lt.detach().numpy(), 1e-10, "ctc")
+        g = randn(*lt.shape)
+        la.backward(ag.tensor(g))
+        lt.backward(torch.tensor(g))
+        _close(xa.grad.numpy(), xt.grad.numpy(), 1e-10, "ctc grad")
+    # an impossible alignment (target longer than the input) is inf, or 0 with zero_infinity
+    lp = F.log_softmax(t64(randn(2, 1, 4)), 2)
+    assert F.ctc_loss(lp, ag.tensor([[1, 2, 3]]), [2], [3], reduction="sum").item() == math.inf
+    zero = F.ctc_loss(lp, ag.tensor([[1, 2, 3]]), [2], [3], zero_infinity=True)
+    assert zero.item() == 0.0
+    unbatched = F.ctc_loss(lp[:, 0], ag.tensor([1]), 2, 1, reduction="none")
+    assert unbatched.ndim == 0
+
+
 def test_loss_legacy_arguments_and_broadcast_warning():
     x, t = t64(LOGITS), t64(PROBS, False)
     with pytest.warns(UserWarning, match="size_average and reduce"):

@@ -84,6 +84,7 @@ from arraygrad.nn.functional.loss import (
     binary_cross_entropy_with_logits,
     cosine_embedding_loss,
     cross_entropy,
+    ctc_loss,
     gaussian_nll_loss,
     hinge_embedding_loss,
     huber_loss,
@@ -155,7 +156,7 @@ __all__ = [
     "binary_cross_entropy_with_logits", "kl_div", "nll_loss", "cross_entropy",
     "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
     "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
-    "poisson_nll_loss", "gaussian_nll_loss",
+    "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss",
 ]
 
 

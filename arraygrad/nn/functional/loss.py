@@ -30,7 +30,7 @@ __all__ = [
     "binary_cross_entropy_with_logits", "kl_div", "nll_loss", "cross_entropy",
     "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
     "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
-    "poisson_nll_loss", "gaussian_nll_loss",
+    "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss",
 ]
 
 _LOG_FLOOR = -100.0  # PyTorch clamps BCE's logarithms at -100
@@ -553,3 +553,130 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float,  # noq
     if full:
         losses = losses + 0.5 * math.log(2 * math.pi)
     return reduce_loss(losses, reduction, "gaussian_nll_loss")
+
+
+def _lengths(values: Any, n: int, name: str) -> list[int]:
+    if isinstance(values, Tensor):
+        values = values.tolist()
+    if isinstance(values, int):
+        values = [values]
+    out = [int(v) for v in values]
+    if len(out) != n:
+        raise ValueError(f"ctc_loss: {name} must have one entry per batch element ({n}), got "
+                         f"{len(out)}")
+    return out
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any,
+             blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification loss of ``log_probs`` (T, N, C) (or (T, C))
+    against ``targets`` (N, S) padded, or 1-D concatenated.
+
+    The forward (alpha) recursion in log space over time, vectorized over the batch and the
+    label positions; the gradient comes from the composition. ``'mean'`` divides each
+    sample's loss by its target length, then averages (as PyTorch). ``zero_infinity``
+    zeroes infinite losses (impossible alignments) and their gradients.
+
+    The gradient with respect to ``log_probs`` is the exact one; PyTorch's adds
+    ``exp(log_probs)``, a term that cancels when ``log_probs`` comes from
+    ``log_softmax`` (so gradients of the logits agree).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> lp = ag.full((3, 1, 2), -0.6931471805599453, dtype=ag.float64)
+    >>> F = ag.nn.functional
+    >>> round(F.ctc_loss(lp, ag.tensor([[1]]), [3], [1], reduction="sum").item(), 4)
+    0.2877
+    """
+    from arraygrad import creation
+    from arraygrad.ops.indexing import take
+
+    check_tensor(log_probs, "ctc_loss")
+    check_tensor(targets, "ctc_loss")
+    check_reduction(reduction, "ctc_loss")
+    unbatched = log_probs.ndim == 2
+    if unbatched:
+        log_probs = sh.expand_dims(log_probs, axis=1)
+        if targets.ndim == 1:
+            targets = sh.expand_dims(targets, axis=0)
+    if log_probs.ndim != 3:
+        raise ValueError(f"ctc_loss: log_probs must be (T, N, C) or (T, C), got shape "
+                         f"{log_probs.shape}")
+    steps, n, classes = log_probs.shape
+    in_len = _lengths(input_lengths, n, "input_lengths")
+    tgt_len = _lengths(target_lengths, n, "target_lengths")
+    flat = targets.tolist()
+    if targets.ndim == 2:
+        labels = [flat[b][:tgt_len[b]] for b in range(n)]
+        if any(tgt_len[b] > targets.shape[1] for b in range(n)):
+            raise ValueError(f"ctc_loss: target_lengths {tgt_len} exceed the padded target "
+                             f"length {targets.shape[1]}")
+    elif targets.ndim == 1:
+        if sum(tgt_len) > targets.shape[0]:
+            raise ValueError(f"ctc_loss: target_lengths sum to {sum(tgt_len)} but targets has "
+                             f"{targets.shape[0]} entries")
+        starts = [sum(tgt_len[:b]) for b in range(n)]
+        labels = [flat[starts[b]:starts[b] + tgt_len[b]] for b in range(n)]
+    else:
+        raise ValueError(f"ctc_loss: targets must be (N, S) or 1-D, got shape {targets.shape}")
+    if any(not 0 <= v < classes or v == blank for seq in labels for v in seq):
+        raise ValueError(f"ctc_loss: target labels must be in [0, {classes}) and differ from "
+                         f"blank={blank}")
+    if any(not 0 <= t <= steps for t in in_len):
+        raise ValueError(f"ctc_loss: input_lengths {in_len} must be between 0 and T={steps}")
+    width = 2 * max(tgt_len + [0]) + 1
+    ext = [[blank if s % 2 == 0 else seq[s // 2] if s // 2 < len(seq) else blank
+            for s in range(width)] for seq in labels]
+    skip = [[s % 2 == 1 and s >= 2 and s // 2 < len(seq) and ext[b][s] != ext[b][s - 2]
+             for s in range(width)] for b, seq in enumerate(labels)]
+    like = log_probs
+    index = creation.asarray([b * classes + ext[b][s] for b in range(n) for s in range(width)],
+                             dtype="int64", backend=like.backend, device=like.device)
+    emit = sh.reshape(take(sh.reshape(log_probs, (steps, n * classes)), index, axis=1),
+                      (steps, n, width))
+    neg_inf = -math.inf
+    skip_t = creation.asarray(skip, backend=like.backend, device=like.device)
+    pos = creation.arange(width, backend=like.backend, device=like.device)
+    alpha = ew.where(sh.reshape(pos, (1, -1)) <= 1, emit[0], neg_inf)
+    lengths_t = creation.asarray(in_len, dtype="int64", backend=like.backend, device=like.device)
+    pad1 = creation.full((n, 1), neg_inf, dtype=like.dtype, backend=like.backend,
+                         device=like.device)
+    pad2 = creation.full((n, 2), neg_inf, dtype=like.dtype, backend=like.backend,
+                         device=like.device)
+    for t in range(1, steps):
+        a1 = sh.concat([pad1, alpha[:, :-1]], axis=1)
+        a2 = ew.where(skip_t, sh.concat([pad2, alpha[:, :-2]], axis=1), neg_inf)
+        stacked = sh.stack([alpha, a1, a2])
+        top = red.max(stacked, axis=0).detach()  # logsumexp is invariant to the shift
+        top = ew.where(top == neg_inf, 0.0, top)
+        total = red.sum(ew.exp(stacked - top), axis=0)
+        reachable = total > 0
+        merged = ew.where(reachable, ew.log(ew.where(reachable, total, 1.0)) + top, neg_inf)
+        active = sh.reshape(lengths_t > t, (-1, 1))
+        alpha = ew.where(active, merged + emit[t], alpha)
+    ends = [[1.0 if s == 2 * tgt_len[b] or (tgt_len[b] and s == 2 * tgt_len[b] - 1) else 0.0
+             for s in range(width)] for b in range(n)]
+    end_mask = creation.asarray(ends, backend=like.backend, device=like.device) > 0
+    final = ew.where(end_mask, alpha, neg_inf)
+    top = red.max(final, axis=1, keepdims=True).detach()
+    top = ew.where(top == neg_inf, 0.0, top)
+    total = red.sum(ew.exp(final - top), axis=1)
+    possible = total > 0
+    losses = ew.where(possible, -(ew.log(ew.where(possible, total, 1.0)) + top[:, 0]),
+                      math.inf)
+    if any(t == 0 for t in in_len):  # no frames: only the empty target is possible, at cost 0
+        zero_frames = creation.asarray([t == 0 for t in in_len], backend=like.backend,
+                                       device=like.device)
+        empty = creation.asarray([s == 0 for s in tgt_len], backend=like.backend,
+                                 device=like.device)
+        losses = ew.where(zero_frames, ew.where(empty, 0.0, math.inf), losses)
+    if zero_infinity:
+        losses = ew.where(losses == math.inf, 0.0, losses)
+    if reduction == "none":
+        return losses[0] if unbatched else losses
+    if reduction == "sum":
+        return red.sum(losses)
+    divisor = creation.asarray([max(s, 1) for s in tgt_len], dtype=like.dtype,
+                               backend=like.backend, device=like.device)
+    return red.mean(losses / divisor)
