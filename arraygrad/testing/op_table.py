@@ -765,6 +765,54 @@ def _conv_row(name: str, shapes: Sequence[Shape], **kw: Any) -> None:
 _conv_row("conv2d", [(1, 2, 4, 4), (2, 2, 3, 3)], padding=1)
 _conv_row("conv2d[stride,dilation]", [(2, 1, 5, 5), (2, 1, 2, 2)], stride=2, dilation=2)
 _conv_row("conv2d[groups]", [(1, 2, 3, 3), (4, 1, 2, 2)], groups=2)
+def _np_conv_transpose2d(x: np.ndarray, w: np.ndarray, stride: int = 1, padding: int = 0,
+                         output_padding: int = 0, groups: int = 1,
+                         dilation: int = 1) -> np.ndarray:
+    n, cin, h, wd = x.shape
+    _, cog, kh, kw = w.shape
+    ho = (h - 1) * stride + dilation * (kh - 1) + 1 + output_padding
+    wo = (wd - 1) * stride + dilation * (kw - 1) + 1 + output_padding
+    full = np.zeros((n, cog * groups, ho, wo))
+    cig = cin // groups
+    for ic in range(cin):
+        g = ic // cig
+        for i in range(h):
+            for j in range(wd):
+                for a in range(kh):
+                    for b in range(kw):
+                        full[:, g * cog:(g + 1) * cog, i * stride + a * dilation,
+                             j * stride + b * dilation] += x[:, ic, i, j, None] * w[ic, :, a, b]
+    return full[:, :, padding:ho - padding, padding:wo - padding]
+
+
+def _convt_row(name: str, shapes: Sequence[Shape], **kw: Any) -> None:
+    _row(name, lambda xp, x, w: xp.nn.functional.conv_transpose2d(x, w, **kw), shapes,
+         op="conv_transpose2d", ref=lambda np_, x, w: _np_conv_transpose2d(x, w, **kw),
+         torch=lambda torch, x, w: torch.nn.functional.conv_transpose2d(x, w, **kw),
+         tol32=(1e-4, 1e-5))
+
+
+_convt_row("conv_transpose2d", [(1, 2, 3, 3), (2, 3, 2, 2)], stride=2)
+_convt_row("conv_transpose2d[pad,out_pad,dilation]", [(2, 2, 3, 2), (2, 1, 3, 2)], stride=2,
+           padding=1, output_padding=1, dilation=1)
+_convt_row("conv_transpose2d[groups,dilation]", [(1, 4, 2, 3), (4, 1, 2, 2)], groups=2,
+           dilation=2)
+# conv1d is conv2d over a height-1 image: one row checks the lowering on every backend.
+_row("conv2d[conv1d]", lambda xp, x, w: xp.nn.functional.conv1d(x, w, stride=2, padding=1),
+     [(2, 2, 7), (3, 2, 3)], op="conv2d",
+     ref=lambda np_, x, w: _np_conv1d(x, w, 2, 1),
+     torch=lambda torch, x, w: torch.nn.functional.conv1d(x, w, stride=2, padding=1),
+     tol32=(1e-4, 1e-5))
+
+
+def _np_conv1d(x: np.ndarray, w: np.ndarray, stride: int, padding: int) -> np.ndarray:
+    x = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
+    k = w.shape[2]
+    lo = (x.shape[2] - k) // stride + 1
+    return np.stack([np.einsum("ncl,ocl->no", x[:, :, i * stride:i * stride + k], w)
+                     for i in range(lo)], axis=-1)
+
+
 _row("erf", lambda xp, a: xp.nn.functional.erf(a * 1.5), [(2, 4)],
      ref=lambda np_, a: np.vectorize(math.erf)(a * 1.5),
      torch=lambda torch, a: torch.erf(a * 1.5))
