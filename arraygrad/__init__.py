@@ -246,3 +246,4 @@ def default_device() -> str:
 # safetensors, tqdm, matplotlib and scikit-learn load inside the functions that use them).
 from arraygrad import data, nn, optim  # noqa: E402
 from arraygrad.serialization import load, save  # noqa: E402
+from arraygrad import distributed  # noqa: E402  (no engine is imported until init_process_group)

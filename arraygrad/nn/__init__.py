@@ -41,3 +41,4 @@ __all__ = [
     "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "functional", "init",
     "utils", "IncompatibleKeys", "RemovableHandle", "StateDictError",
 ]
+from arraygrad.nn import parallel  # noqa: E402  (DistributedDataParallel)
