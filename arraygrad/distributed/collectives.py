@@ -66,7 +66,7 @@ def check_agreement(pg: ProcessGroup, fn: str, meta: tuple) -> None:
     ``(fn, meta)``. A no-op when the group's ``checks`` are off or it has one rank."""
     if not pg.checks or pg.world_size == 1:
         return
-    everyone = pg.allgather_object((fn, meta))
+    everyone = pg.allgather_object((fn, meta), f"{fn} (its shape/dtype check)")
     if all(m == everyone[0] for m in everyone):
         return
     lines = "; ".join(f"rank {r}: {name} {_describe(m)}" for r, (name, m) in
@@ -78,8 +78,10 @@ def check_agreement(pg: ProcessGroup, fn: str, meta: tuple) -> None:
 
 
 def _describe(meta: Any) -> str:
-    if isinstance(meta, tuple) and len(meta) == 2 and isinstance(meta[1], str):
-        return f"shape {meta[0]} dtype {meta[1]}"
+    if isinstance(meta, tuple) and len(meta) >= 2 and isinstance(meta[0], tuple) \
+            and isinstance(meta[1], str):
+        extra = "".join(f", {m}" for m in meta[2:])
+        return f"(shape {meta[0]}, dtype {meta[1]}{extra})"
     return repr(meta)
 
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import atexit
 import sys
-import threading
-import time
 from typing import Any
 
 import numpy as np
@@ -26,6 +24,7 @@ from arraygrad.distributed.process_group import (
     DistributedError,
     ProcessGroup,
     ReduceOp,
+    Watchdog,
     Work,
     _import_error,
     _poll,
@@ -40,58 +39,6 @@ def _mpi() -> Any:
     except ImportError as exc:  # pragma: no cover - exercised by the missing-extra test
         raise _import_error("mpi", exc) from None
     return MPI
-
-
-class _Watchdog:
-    """One daemon thread that aborts the job when an armed collective overstays."""
-
-    def __init__(self, MPI: Any, timeout: float) -> None:  # noqa: N803
-        self._mpi = MPI
-        self._timeout = timeout
-        self._cond = threading.Condition()
-        self._deadline: float | None = None
-        self._what = ""
-        self._thread = threading.Thread(target=self._run, name="arraygrad-mpi-watchdog",
-                                        daemon=True)
-        self._stopped = False
-        self._thread.start()
-
-    def arm(self, what: str) -> None:
-        with self._cond:
-            self._deadline = time.monotonic() + self._timeout
-            self._what = what
-            self._cond.notify()
-
-    def disarm(self) -> None:
-        self._deadline = None  # the thread re-checks before acting; no notify needed
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopped = True
-            self._cond.notify()
-
-    def _run(self) -> None:
-        with self._cond:
-            while not self._stopped:
-                deadline = self._deadline
-                if deadline is None:
-                    self._cond.wait()
-                    continue
-                left = deadline - time.monotonic()
-                if left > 0:
-                    self._cond.wait(left)
-                    continue
-                if self._deadline is not deadline:
-                    continue
-                rank = self._mpi.COMM_WORLD.Get_rank()
-                sys.stderr.write(
-                    f"arraygrad.distributed: rank {rank}: {self._what} did not complete "
-                    f"within {self._timeout:g} s (init_process_group(timeout=...)): another "
-                    f"rank died, hangs, or called a different collective. Aborting the job "
-                    f"(MPI.COMM_WORLD.Abort).\n")
-                sys.stderr.flush()
-                self._mpi.COMM_WORLD.Abort(3)
-                return
 
 
 _ABORT_AT_EXIT: list[bool] = [False]
@@ -114,7 +61,14 @@ class MPIProcessGroup(ProcessGroup):
         super().__init__(comm.Get_rank(), comm.Get_size(), timeout, deterministic, checks)
         self.MPI = _mpi()
         self.comm = comm
-        self._watchdog = _Watchdog(self.MPI, timeout)
+        world = self.MPI.COMM_WORLD
+
+        def abort(message: str) -> None:
+            sys.stderr.write(message + " Aborting the job (MPI.COMM_WORLD.Abort).\n")
+            sys.stderr.flush()
+            world.Abort(3)
+
+        self._watchdog = Watchdog(timeout, abort, self.rank)
         self._ops = {ReduceOp.SUM: self.MPI.SUM, ReduceOp.AVG: self.MPI.SUM,
                      ReduceOp.PRODUCT: self.MPI.PROD, ReduceOp.MIN: self.MPI.MIN,
                      ReduceOp.MAX: self.MPI.MAX}
@@ -254,8 +208,8 @@ class MPIProcessGroup(ProcessGroup):
     def barrier(self) -> None:
         self._blocking("barrier", lambda: self.comm.Ibarrier().Wait())
 
-    def allgather_object(self, obj: Any) -> list:
-        return self._blocking("all_gather_object", self.comm.allgather, obj)
+    def allgather_object(self, obj: Any, what: str = "all_gather_object") -> list:
+        return self._blocking(what, self.comm.allgather, obj)
 
     def bcast_object(self, obj: Any, src: int = 0) -> Any:
         """Rank ``src``'s picklable ``obj`` on every rank."""

@@ -20,7 +20,7 @@ __all__ = [
     "ReduceOp", "Work", "ProcessGroup", "DistributedError", "DistributedTimeoutError",
     "CollectiveMismatchError", "init_process_group", "destroy_process_group", "is_initialized",
     "is_available", "get_rank", "get_world_size", "get_backend", "barrier", "group",
-    "DEFAULT_TIMEOUT", "manual_seed", "is_main_process",
+    "DEFAULT_TIMEOUT", "manual_seed", "is_main_process", "Watchdog",
 ]
 
 #: Default collective timeout, as PyTorch's (30 minutes).
@@ -175,8 +175,9 @@ class ProcessGroup:
         """Block until every rank reached the barrier."""
         raise NotImplementedError
 
-    def allgather_object(self, obj: Any) -> list:
-        """Every rank's (small, picklable) ``obj``, in rank order."""
+    def allgather_object(self, obj: Any, what: str = "all_gather_object") -> list:
+        """Every rank's (small, picklable) ``obj``, in rank order (``what`` names the
+        caller in a timeout error)."""
         raise NotImplementedError
 
     def stack(self, arrays: list) -> Any:
@@ -465,3 +466,61 @@ def _poll(test: Callable[[], bool], timeout: float | None, what: str,
         if spins > 200:
             delay = min(max(delay * 2, 1e-5), 1e-3)
             time.sleep(delay)
+
+
+class Watchdog:
+    """One daemon thread that ends the job when an armed blocking collective overstays.
+
+    ``arm(what)`` before a blocking engine call and ``disarm()`` after it; if the call is
+    still running ``timeout`` seconds later, ``abort(message)`` is called from the thread
+    (the engine prints the message and tears the job down: ``MPI.COMM_WORLD.Abort``, or
+    ``os._exit`` for NCCL/JAX), since a thread blocked in C cannot be interrupted.
+    """
+
+    def __init__(self, timeout: float, abort: Callable[[str], None], rank: int) -> None:
+        self._timeout = timeout
+        self._abort = abort
+        self._rank = rank
+        self._cond = threading.Condition()
+        self._deadline: float | None = None
+        self._what = ""
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="arraygrad-watchdog",
+                                        daemon=True)
+        self._thread.start()
+
+    def arm(self, what: str) -> None:
+        """Start the clock for the blocking collective ``what``."""
+        with self._cond:
+            self._deadline = time.monotonic() + self._timeout
+            self._what = what
+            self._cond.notify()
+
+    def disarm(self) -> None:
+        """The collective finished (the thread re-checks before acting; no notify needed)."""
+        self._deadline = None
+
+    def stop(self) -> None:
+        """End the thread (``destroy_process_group``)."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while not self._stopped:
+                deadline = self._deadline
+                if deadline is None:
+                    self._cond.wait()
+                    continue
+                left = deadline - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                if self._deadline is not deadline:
+                    continue
+                self._abort(f"arraygrad.distributed: rank {self._rank}: {self._what} did not "
+                            f"complete within {self._timeout:g} s "
+                            f"(init_process_group(timeout=...)): another rank died, hangs, or "
+                            f"called a different collective.")
+                return
