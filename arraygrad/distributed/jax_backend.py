@@ -181,7 +181,8 @@ class JaxProcessGroup(ProcessGroup):
     def allgather_object(self, obj: Any, what: str = "all_gather_object") -> list:
         data = np.frombuffer(pickle.dumps(obj), np.uint8)
         sizes = np.asarray(self.allgather(np.asarray([data.size], np.int64)))[:, 0]
-        padded = np.zeros(int(sizes.max()), np.uint8)
+        # Round the length up to 256 bytes: one compiled gather serves most metadata sizes.
+        padded = np.zeros(-(-int(sizes.max()) // 256) * 256, np.uint8)
         padded[:data.size] = data
         rows = np.asarray(self.allgather(padded))
         return [pickle.loads(rows[r, :sizes[r]].tobytes()) for r in range(self.world_size)]

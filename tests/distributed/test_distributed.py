@@ -218,3 +218,68 @@ def test_jax_engine_two_processes():
                         str(WORKERS / "jax_ddp.py")],
                        capture_output=True, text=True, env=_env(), cwd=ROOT)
     _ok(r, "jax ok rank", 2)
+
+
+@needs_mpi
+def test_the_docs_training_script_runs_on_two_ranks(tmp_path):
+    import re
+
+    page = (ROOT / "docs" / "distributed.md").read_text()
+    (script,) = re.findall(r"```py\n(.*?)```", page, re.S)
+    (tmp_path / "train_ddp.py").write_text(script)
+    r = subprocess.run(["timeout", str(LIMIT), MPIEXEC, "-n", "2", sys.executable,
+                        "train_ddp.py"], capture_output=True, text=True, env=_env(),
+                       cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count("epoch 2 done") == 1, r.stdout  # rank 0 only
+    ckpt = ag.load(tmp_path / "ckpt.safetensors")
+    assert set(ckpt["model"]) == {"0.weight", "0.bias", "3.weight", "3.bias"}
+
+
+@needs_mpi
+def test_benchmark_runs_tiny(tmp_path):
+    r = subprocess.run(["timeout", str(LIMIT), sys.executable, "-m", "benchmarks.distributed",
+                        "--steps", "2", "--batch", "16", "--sizes", "8", "16", "4"],
+                       capture_output=True, text=True, env=_env(), cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    rows = [line.split() for line in r.stdout.splitlines() if line[:5].strip() in ("1", "2")]
+    assert [row[0] for row in rows] == ["1", "2"], r.stdout
+
+
+def test_nccl_unique_id_travels_through_a_file(tmp_path):
+    """The NCCL rendezvous without MPI (runs without CuPy: a stand-in for cupy.cuda.nccl)."""
+    from arraygrad.distributed import nccl
+
+    class FakeNccl:
+        calls = 0
+
+        @classmethod
+        def get_unique_id(cls):
+            cls.calls += 1
+            return tuple(range(-64, 64))
+
+    url = f"file://{tmp_path / 'nccl-id'}"
+    assert nccl._exchange_id(FakeNccl, 0, 2, url, 5.0) == tuple(range(-64, 64))
+    assert nccl._exchange_id(FakeNccl, 1, 2, url, 5.0) == tuple(range(-64, 64))
+    assert FakeNccl.calls == 1  # only rank 0 creates the id
+    with pytest.raises(dist.DistributedTimeoutError, match="did not write"):
+        nccl._exchange_id(FakeNccl, 1, 2, f"file://{tmp_path / 'never'}", 0.2)
+    with pytest.raises(ValueError, match="file:///path"):
+        nccl._exchange_id(FakeNccl, 0, 2, "tcp://x:1", 1.0)
+
+
+def test_nccl_engine_needs_cupy_and_a_gpu(tmp_path):
+    cupy = pytest.importorskip("cupy", reason="NCCL needs CuPy: pip install 'arraygrad[cupy]'")
+    try:
+        n = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CuPy without a driver
+        pytest.skip(f"no CUDA GPU: {exc}")
+    if n == 0:
+        pytest.skip("no CUDA GPU")
+    from arraygrad.distributed import nccl
+
+    pg = nccl.create(rank=0, world_size=1, timeout=30.0, deterministic=False, checks=True,
+                     init_method=f"file://{tmp_path / 'nccl-id'}")
+    x = cupy.arange(4, dtype=cupy.float32)
+    assert cupy.asnumpy(pg.allreduce(x, dist.ReduceOp.SUM)).tolist() == [0, 1, 2, 3]
+    pg.shutdown()

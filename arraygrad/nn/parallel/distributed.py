@@ -152,6 +152,8 @@ class DistributedDataParallel(Module):
 
     # ------------------------------------------------------------------ setup helpers
     def _sync_from_rank0(self, include_params: bool) -> None:
+        """Copy rank 0's parameters and/or buffers: one broadcast per (backend, device,
+        dtype) group of tensors, flattened."""
         from arraygrad.extend import make_tensor
         from arraygrad.grad_mode import no_grad
 
@@ -160,10 +162,18 @@ class DistributedDataParallel(Module):
             return
         tensors = list(self.module.parameters()) if include_params else []
         tensors += [b for b in self.module.buffers()]
+        groups: dict[tuple, list] = {}
+        for t in tensors:
+            groups.setdefault((t.backend.name, t.device, t.dtype.name), []).append(t)
         with no_grad():
-            for t in tensors:
-                arr = pg.broadcast(pg.to_engine(t), 0)
-                t.copy_(make_tensor(pg.from_engine(arr, t), t.backend))
+            for members in groups.values():
+                flat = pg.flatten([pg.to_engine(t) for t in members])
+                flat = pg.broadcast(flat, 0)
+                offset = 0
+                for t in members:
+                    n = t.numel()
+                    t.copy_(make_tensor(pg.unflatten(flat, offset, n, t), t.backend))
+                    offset += n
 
     @property
     def bucket_order(self) -> list[list[str]]:
