@@ -189,6 +189,12 @@ class DistributedDataParallel(Module):
             missing = [self._param_names[i] for i in range(len(self._params))
                        if i not in self._arrived and i not in self._unused]
             object.__setattr__(self, "_armed", False)
+            if not self._arrived:
+                raise RuntimeError(
+                    "DistributedDataParallel: expected to have finished reduction in the prior "
+                    "iteration before starting a new one: the previous forward's output got no "
+                    "backward(). Run forwards that are not trained on under ag.no_grad() (or "
+                    "inside ddp.no_sync()).")
             raise RuntimeError(
                 "DistributedDataParallel: expected to have finished reduction in the prior "
                 "iteration before starting a new one: these parameters received no gradient "

@@ -138,6 +138,21 @@ except RuntimeError as exc:
 else:
     raise AssertionError("an unused parameter without find_unused_parameters must raise")
 
+# a forward whose output gets no backward: the next forward says so; no_grad forwards are free
+ddp = DDP(make_model(seed=0))
+xb = shard(0, rank)[0]
+with ag.no_grad():
+    ddp(xb)
+    ddp(xb)
+ddp(xb)
+try:
+    ddp(xb)
+except RuntimeError as exc:
+    assert "got no backward()" in str(exc), exc
+else:
+    raise AssertionError("a forward without backward must make the next forward raise")
+ddp(xb).sum().backward()  # usable again
+
 # state_dict is the wrapped module's (no "module." prefix)
 assert list(ddp.state_dict()) == list(ddp.module.state_dict()), list(ddp.state_dict())
 
