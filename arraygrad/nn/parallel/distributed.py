@@ -227,10 +227,10 @@ class DistributedDataParallel(Module):
             g = p.grad.array if p.grad is not None else p.backend.xp.zeros_like(p.array)
             self._stage(i, g)
         object.__setattr__(self, "_armed", True)
-        if self._expected == 0:  # nothing used at all: reduce now
+        # Buckets start from the hooks, during backward, never here: a collective the user
+        # calls between forward and backward must come at the same place on every rank.
+        if self._expected == 0:  # this rank used no parameter: no hook will fire, reduce now
             self._finish(None, None)
-        else:
-            self._launch_ready()
 
     # ------------------------------------------------------------------ reduction
     def _stage(self, i: int, arr: Any) -> None:
