@@ -81,14 +81,16 @@ class MPIProcessGroup(ProcessGroup):
         finally:
             self._watchdog.disarm()
 
-    def _work(self, request: Any, what: str, finish: Any = None) -> Work:
+    def _work(self, request: Any, what: str, finish: Any, keep: tuple) -> Work:
         def on_timeout() -> None:
             _ABORT_AT_EXIT[0] = True  # the communicator is unusable: no rank may hang at exit
 
         def wait(timeout: float | None) -> None:
             _poll(request.Test, self.timeout if timeout is None else timeout, what, on_timeout)
 
-        return Work(request.Test, wait, finish, what)
+        work = Work(request.Test, wait, finish, what)
+        work._keep = keep  # type: ignore[attr-defined]  # buffers MPI still reads/writes
+        return work
 
     @staticmethod
     def _host(arr: Any) -> np.ndarray:
@@ -120,10 +122,12 @@ class MPIProcessGroup(ProcessGroup):
             arr /= self.world_size
         return arr
 
-    def _result(self, compute: Any, request: Any, what: str, async_op: bool) -> Any:
-        """Run ``compute`` once ``request`` completes; return its value or a Work."""
+    def _result(self, compute: Any, request: Any, what: str, async_op: bool,
+                *keep: Any) -> Any:
+        """Run ``compute`` once ``request`` completes; return its value or a Work that keeps
+        the send buffers ``keep`` alive until then."""
         if async_op:
-            return self._work(request, what, compute)
+            return self._work(request, what, compute, keep)
         self._blocking(what, request.Wait)
         return compute()
 
@@ -137,23 +141,10 @@ class MPIProcessGroup(ProcessGroup):
             stacked = np.empty((self.world_size, *x.shape), x.dtype)
             req = self.comm.Iallgather(x, stacked)
             return self._result(lambda: self._ordered(stacked, op), req, "all_reduce",
-                                async_op)
+                                async_op, x)
         out = np.empty_like(x)
         req = self.comm.Iallreduce(x, out, op=self._ops[op])
-        return self._result(lambda: self._avg(out, op), req, "all_reduce", async_op)
-
-    def allreduce_inplace(self, buf: np.ndarray, op: ReduceOp, async_op: bool = False) -> Any:
-        """Reduce a contiguous host buffer into itself (DDP's buckets)."""
-        if self.deterministic:
-            stacked = np.empty((self.world_size, *buf.shape), buf.dtype)
-            req = self.comm.Iallgather(buf, stacked)
-
-            def compute() -> np.ndarray:
-                buf[...] = self._ordered(stacked, op)
-                return buf
-            return self._result(compute, req, "all_reduce", async_op)
-        req = self.comm.Iallreduce(self.MPI.IN_PLACE, buf, op=self._ops[op])
-        return self._result(lambda: self._avg(buf, op), req, "all_reduce", async_op)
+        return self._result(lambda: self._avg(out, op), req, "all_reduce", async_op, x)
 
     def broadcast(self, arr: Any, src: int, async_op: bool = False) -> Any:
         x = np.array(self._host(arr), copy=True)
@@ -164,7 +155,7 @@ class MPIProcessGroup(ProcessGroup):
         x = self._host(arr)
         out = np.empty((self.world_size, *x.shape), x.dtype)
         req = self.comm.Iallgather(x, out)
-        return self._result(lambda: out, req, "all_gather", async_op)
+        return self._result(lambda: out, req, "all_gather", async_op, x)
 
     def reduce_scatter(self, arr: Any, op: ReduceOp, async_op: bool = False) -> Any:
         x = self._host(arr)
@@ -173,10 +164,10 @@ class MPIProcessGroup(ProcessGroup):
             got = np.empty_like(x)  # got[r] = rank r's piece for this rank
             req = self.comm.Ialltoall(x, got)
             return self._result(lambda: self._ordered(got, op), req, "reduce_scatter",
-                                async_op)
+                                async_op, x)
         out = np.empty(piece, x.dtype)
         req = self.comm.Ireduce_scatter_block(x, out, op=self._ops[op])
-        return self._result(lambda: self._avg(out, op), req, "reduce_scatter", async_op)
+        return self._result(lambda: self._avg(out, op), req, "reduce_scatter", async_op, x)
 
     def reduce(self, arr: Any, dst: int, op: ReduceOp, async_op: bool = False) -> Any:
         x = self._host(arr)
@@ -185,25 +176,25 @@ class MPIProcessGroup(ProcessGroup):
             stacked = np.empty((self.world_size, *x.shape), x.dtype) if mine else None
             req = self.comm.Igather(x, stacked, root=dst)
             return self._result(lambda: self._ordered(stacked, op) if mine else None, req,
-                                "reduce", async_op)
+                                "reduce", async_op, x)
         out = np.empty_like(x) if mine else None
         req = self.comm.Ireduce(x, out, op=self._ops[op], root=dst)
         return self._result(lambda: self._avg(out, op) if mine else None, req, "reduce",
-                            async_op)
+                            async_op, x)
 
     def gather(self, arr: Any, dst: int, async_op: bool = False) -> Any:
         x = self._host(arr)
         mine = self.rank == dst
         out = np.empty((self.world_size, *x.shape), x.dtype) if mine else None
         req = self.comm.Igather(x, out, root=dst)
-        return self._result(lambda: out, req, "gather", async_op)
+        return self._result(lambda: out, req, "gather", async_op, x)
 
     def scatter(self, arr: Any, src: int, like: Any, async_op: bool = False) -> Any:
         send = self._host(arr) if self.rank == src else None
         like = np.asarray(like)
         out = np.empty(like.shape, like.dtype)
         req = self.comm.Iscatter(send, out, root=src)
-        return self._result(lambda: out, req, "scatter", async_op)
+        return self._result(lambda: out, req, "scatter", async_op, send)
 
     def barrier(self) -> None:
         self._blocking("barrier", lambda: self.comm.Ibarrier().Wait())
