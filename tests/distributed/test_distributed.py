@@ -283,3 +283,61 @@ def test_nccl_engine_needs_cupy_and_a_gpu(tmp_path):
     x = cupy.arange(4, dtype=cupy.float32)
     assert cupy.asnumpy(pg.allreduce(x, dist.ReduceOp.SUM)).tolist() == [0, 1, 2, 3]
     pg.shutdown()
+
+
+class _OneRank(dist.ProcessGroup):
+    """A one-rank group in this process (no engine): DDP's bookkeeping without MPI."""
+
+    backend = "local"
+
+    def __init__(self):
+        super().__init__(0, 1, 5.0, False, True)
+        self.calls = []
+
+    def allreduce(self, arr, op, async_op=False):
+        self.calls.append(("allreduce", arr.size))
+        out = np.array(arr, copy=True)  # one rank: SUM and AVG are the identity
+        return dist.Work(lambda: True, lambda t: None, lambda: out) if async_op else out
+
+    def broadcast(self, arr, src, async_op=False):
+        return np.array(arr, copy=True)
+
+    def allgather_object(self, obj, what=""):
+        return [obj]
+
+    def to_engine_array(self, arr, like):
+        return np.asarray(arr)
+
+    def from_engine(self, arr, like):
+        return arr
+
+    def flatten(self, arrays):
+        return np.concatenate([a.ravel() for a in arrays])
+
+    def allreduce_host(self, arr):
+        return np.asarray(arr)
+
+
+def test_ddp_buckets_follow_reverse_parameter_order_and_the_cap():
+    model = ag.nn.Sequential(ag.nn.Linear(4, 8), ag.nn.ReLU(), ag.nn.Linear(8, 2)).double()
+    pg = _OneRank()
+    # 8 * (8*4) bytes = 256 per first weight; a cap of 300 bytes splits it from the rest
+    ddp = ag.nn.parallel.DistributedDataParallel(model, process_group=pg,
+                                                 bucket_cap_mb=300 / 2**20)
+    assert ddp.bucket_order == [["2.bias", "2.weight", "0.bias"], ["0.weight"]]
+    x = ag.randn(3, 4, dtype=ag.float64)
+    ddp(x).sum().backward()
+    assert pg.calls == [("allreduce", 2 + 16 + 8), ("allreduce", 32)]  # bucket order
+    ref = ag.nn.Sequential(ag.nn.Linear(4, 8), ag.nn.ReLU(), ag.nn.Linear(8, 2)).double()
+    ref.load_state_dict(model.state_dict())
+    ref(x).sum().backward()
+    for p, q in zip(model.parameters(), ref.parameters()):
+        assert np.array_equal(p.grad.numpy(), q.grad.numpy())
+    assert list(ddp.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    with ddp.no_sync():
+        ddp(x).sum().backward()
+    assert len(pg.calls) == 2  # nothing reduced inside no_sync
+    with pytest.raises(TypeError, match="unexpected arguments"):
+        ag.nn.parallel.DistributedDataParallel(model, process_group=pg, gradient_as_view=1)
+    with pytest.raises(ValueError, match="at most one device"):
+        ag.nn.parallel.DistributedDataParallel(model, process_group=pg, device_ids=[0, 1])
