@@ -157,3 +157,4 @@ __all__ = [
 ]
 
 from arraygrad.nn import modules  # noqa: E402  (PyTorch's module paths, re-exports only)
+from arraygrad.nn import parallel  # noqa: E402  (DistributedDataParallel)
