@@ -160,6 +160,9 @@ def build_parser(describe: bool = False) -> argparse.ArgumentParser:
     noise.add_argument("-v", "--verbose", action="store_true",
                        help="also print the learning rate and time of each epoch and the "
                             "files written")
+    sub.add_parser("run", add_help=False,
+                   help="start N ranks of a training script: arraygrad run -n 2 train.py "
+                        "(docs/distributed.md)")
     b = sub.add_parser("backends", help="list declared backends and whether they load here")
     b.add_argument("--no-load", action="store_true",
                    help="only list declared backends, without importing their libraries")
@@ -727,6 +730,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     flag and the fix; 130: interrupted with Ctrl-C (the last finished epoch is saved).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["run"]:  # arraygrad run -n N script.py: the distributed launcher
+        from arraygrad.distributed.launch import main as run_main
+
+        return run_main(argv[1:])
     describe = any(a in ("-h", "--help") for a in argv) and "train" in argv
     args = build_parser(describe=describe).parse_args(argv)
     args.argv = argv

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from arraygrad.data import Sampler
+from arraygrad.utils.data.sampler import Sampler
 
 __all__ = ["DistributedSampler"]
 

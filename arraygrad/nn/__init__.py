@@ -156,5 +156,7 @@ __all__ = [
     "functional", "init", "utils", "modules",
 ]
 
-from arraygrad.nn import modules  # noqa: E402  (PyTorch's module paths, re-exports only)
-from arraygrad.nn import parallel  # noqa: E402  (DistributedDataParallel)
+from arraygrad.nn import (
+    modules,  # noqa: E402  (PyTorch's module paths, re-exports only)
+    parallel,  # noqa: E402  (DistributedDataParallel)
+)

@@ -49,9 +49,11 @@ __all__ = [
     "ChainDataset", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
     "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "DataLoader",
     "default_collate", "get_worker_info", "WorkerInfo", "TASK_SECONDS", "load_dataset",
-    "available_datasets", "describe_datasets",
+    "available_datasets", "describe_datasets", "DistributedSampler",
 ]
 
+# torch.utils.data's path for the sampler of data-parallel training.
+from arraygrad.distributed.sampler import DistributedSampler  # noqa: E402
 
 _sources = PluginRegistry("arraygrad_datasets", kind="data source")
 
