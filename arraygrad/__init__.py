@@ -244,5 +244,6 @@ def default_device() -> str:
 
 # The training stack: modules, optimizers, data loading, checkpoints (no optional imports:
 # safetensors, tqdm, matplotlib and scikit-learn load inside the functions that use them).
-from arraygrad import data, nn, optim  # noqa: E402
+# fft and linalg: the standard's extensions (ag.fft.fft, ag.linalg.inv).
+from arraygrad import data, fft, linalg, nn, optim  # noqa: E402
 from arraygrad.serialization import load, save  # noqa: E402
