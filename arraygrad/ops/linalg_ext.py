@@ -183,9 +183,12 @@ def inv(x: Tensor, /) -> Tensor:
 
 # --------------------------------------------------------------------------------- det
 def _det_vjp(xp, g, ans, a):
-    # d det(A) = tr(adj(A) dA); adj(A)^T = det(A) A^-T when A is invertible. For a singular
-    # A, adj(A)^T = det(U) det(Vh) U diag(prod_{j != i} s_j) Vh from the SVD (as PyTorch).
-    if bool(xp.all(ans != 0)):
+    # d det(A) = tr(adj(A) dA); adj(A)^T = det(A) A^-T when A is well conditioned. For a
+    # singular or nearly singular A (s_min < sqrt(eps) s_max), adj(A)^T = det(U) det(Vh)
+    # U diag(prod_{j != i} s_j) Vh from the SVD, which stays accurate (PyTorch's result).
+    sv = xp.linalg.svdvals(a)
+    tol = float(xp.finfo(sv.dtype).eps) ** 0.5
+    if bool(xp.all(sv[..., -1] > sv[..., 0] * tol)):
         return (g * conj_of(xp, ans))[..., None, None] * _mH(xp, xp.linalg.inv(a))
     u, s, vh = xp.linalg.svd(a, full_matrices=False)
     square = xp.broadcast_to(s[..., None, :], tuple(s.shape) + (s.shape[-1],))
