@@ -33,6 +33,8 @@ MODULES: tuple[str, ...] = (
     "arraygrad.data",
     "arraygrad.testing",
     "arraygrad.backends",
+    "arraygrad.linalg",
+    "arraygrad.fft",
     "arraygrad.extend",
     "arraygrad.hookspecs",
 )
