@@ -39,6 +39,8 @@ MODULES: tuple[str, ...] = (
     "arraygrad.distributed.nn.functional",
     "arraygrad.testing",
     "arraygrad.backends",
+    "arraygrad.linalg",
+    "arraygrad.fft",
     "arraygrad.extend",
     "arraygrad.hookspecs",
     "arraygrad.plugin_manager",
