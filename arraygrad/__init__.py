@@ -246,3 +246,8 @@ def default_device() -> str:
 # safetensors, tqdm, matplotlib and scikit-learn load inside the functions that use them).
 from arraygrad import data, nn, optim  # noqa: E402
 from arraygrad.serialization import load, save  # noqa: E402
+
+# isort: split
+# Probability distributions and sparse COO tensors (pure arraygrad code, cheap to import).
+from arraygrad import distributions, sparse  # noqa: E402
+from arraygrad.sparse import SparseTensor, sparse_coo_tensor, spmm  # noqa: E402

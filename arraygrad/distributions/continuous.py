@@ -36,7 +36,7 @@ class Normal(Distribution):
     >>> from arraygrad.distributions import Normal
     >>> d = Normal(ag.tensor([0.0]), ag.tensor([2.0]))
     >>> round(d.log_prob(ag.tensor([1.0])).item(), 4)
-    -1.737
+    -1.7371
     """
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
@@ -104,8 +104,9 @@ class Uniform(Distribution):
     --------
     >>> import arraygrad as ag
     >>> from arraygrad.distributions import Uniform
-    >>> Uniform(ag.tensor(0.0), ag.tensor(4.0)).entropy().item() == __import__("math").log(4)
-    True
+    >>> d = Uniform(ag.tensor(0.0), ag.tensor(4.0))
+    >>> round(d.entropy().item(), 4), d.mean.item()
+    (1.3863, 2.0)
     """
 
     arg_constraints = {"low": constraints.dependent, "high": constraints.dependent}
