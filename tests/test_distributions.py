@@ -351,3 +351,18 @@ def test_expand_and_reinforce_step():
     _, counts = np.unique(host(D.Categorical(logits=ag.tensor([0.0, -np.inf, 0.0])).sample(
         (200,))), return_counts=True)
     assert len(counts) == 2  # masked category never drawn
+
+
+def test_cdf_perplexity_and_enumerate_support_match_torch():
+    loc, scale = RNG.normal(size=3), RNG.uniform(0.5, 2, 3)
+    x = RNG.normal(size=3)
+    d, td = D.Normal(ag.tensor(loc), ag.tensor(scale)), TD.Normal(torch.tensor(loc),
+                                                                  torch.tensor(scale))
+    _close(d.cdf(ag.tensor(x)), td.cdf(torch.tensor(x)), rtol=1e-7, atol=1e-9)
+    _close(d.perplexity(), td.perplexity())
+    u, tu = D.Uniform(ag.tensor([0.0]), 2.0), TD.Uniform(torch.tensor([0.0]), 2.0)
+    _close(u.cdf(ag.tensor([0.5])), tu.cdf(torch.tensor([0.5])))
+    c = D.Categorical(logits=ag.zeros(2, 3))
+    tc = TD.Categorical(logits=torch.zeros(2, 3))
+    _close(c.enumerate_support(), tc.enumerate_support())
+    _close(c.enumerate_support(expand=False), tc.enumerate_support(expand=False))
