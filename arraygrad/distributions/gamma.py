@@ -14,8 +14,9 @@ and ``r_{n+1} = r_n x / (alpha + n + 1)``: no exponentials, so no underflow. The
 ``max(x - alpha) + 9 sqrt(max x) + 30`` terms (past the peak of the terms, by 9 standard
 deviations). Measured against finite differences of SciPy's ``gammaincinv`` it agrees to
 about 1e-9 relative for alpha from 0.05 to 3000; precision degrades only in the far upper
-tail, where the series for ``P`` nears 1 and cancels (beyond about 6 standard deviations,
-probability below 1e-9). The gradient is first-order only (as in
+tail, where the series for ``P`` nears 1 and cancels (measured: 3e-6 relative at 6
+standard deviations and 5e-4 at 7 for alpha = 900; such samples have probability below
+1e-9). The gradient is first-order only (as in
 PyTorch): differentiating it again raises.
 """
 
