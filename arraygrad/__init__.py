@@ -292,3 +292,8 @@ def default_device() -> str:
 # linalg are the standard's extensions (ag.fft.fft, ag.linalg.inv).
 from arraygrad import data, distributed, fft, linalg, nn, optim  # noqa: E402
 from arraygrad.serialization import load, save  # noqa: E402
+
+# isort: split
+# Probability distributions and sparse COO tensors (pure arraygrad code, cheap to import).
+from arraygrad import distributions, sparse  # noqa: E402
+from arraygrad.sparse import SparseTensor, sparse_coo_tensor, spmm  # noqa: E402
