@@ -41,3 +41,25 @@ __all__ = [
     "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "functional", "init",
     "utils", "IncompatibleKeys", "RemovableHandle", "StateDictError",
 ]
+
+# --- recurrent, attention and transformer layers (branch nnrnn) ---
+import sys as _sys  # noqa: E402
+
+from arraygrad.nn import rnn_utils  # noqa: E402
+from arraygrad.nn.rnn import (  # noqa: E402
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    RNNBase,
+    RNNCell,
+    RNNCellBase,
+)
+
+# PyTorch's path ``nn.utils.rnn`` while ``nn.utils`` is a plain module
+utils.rnn = rnn_utils  # type: ignore[attr-defined]
+_sys.modules.setdefault("arraygrad.nn.utils.rnn", rnn_utils)
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+            "rnn_utils"]
+# --- end nnrnn block ---
