@@ -63,3 +63,17 @@ _sys.modules.setdefault("arraygrad.nn.utils.rnn", rnn_utils)
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
             "rnn_utils"]
 # --- end nnrnn block ---
+
+# --- attention and transformer layers (branch nnrnn) ---
+from arraygrad.nn.attention import MultiheadAttention  # noqa: E402
+from arraygrad.nn.transformer import (  # noqa: E402
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+__all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+            "TransformerEncoderLayer", "TransformerDecoderLayer"]
+# --- end nnrnn attention block ---

@@ -460,3 +460,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     if weight is not None:
         losses = losses * weight
     return _reduce(losses, reduction, "binary_cross_entropy_with_logits")
+
+
+# ------------------------------------------- attention (branch nnrnn: arraygrad.nn.attention)
+from arraygrad.nn.attention import (  # noqa: E402
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
