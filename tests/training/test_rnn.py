@@ -257,3 +257,164 @@ def test_gru_on_jax():  # small: JAX compiles every new (op, shape) on first use
         return xb, out.sum() + h.sum()
 
     _on_backends("jax", lambda: nn.GRU(2, 2), run)
+
+
+# ------------------------------------------- PyTorch programs, only the imports changed
+TORCH_IMPORTS = """import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
+"""
+OUR_IMPORTS = """import arraygrad as torch
+import arraygrad.nn as nn
+import arraygrad.nn.functional as F
+from arraygrad.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
+"""
+
+
+def run_both(program, **data):
+    """Run ``program`` under PyTorch, then under arraygrad with only the imports changed;
+    ``same_start(model)`` gives arraygrad's model PyTorch's initial weights. Returns both
+    runs' ``losses``."""
+    start = {}
+
+    def keep(model):
+        start.update({k: v.detach().numpy().copy() for k, v in model.state_dict().items()})
+
+    def load(model):
+        model.load_state_dict({k: ag.tensor(v) for k, v in start.items()})
+
+    runs = []
+    for imports, same_start in ((TORCH_IMPORTS, keep), (OUR_IMPORTS, load)):
+        scope = dict(data, same_start=same_start)
+        exec(compile(imports + program, "<program>", "exec"), scope)
+        runs.append(scope["losses"])
+    return runs
+
+
+LSTM_LANGUAGE_MODEL = """
+class RNNModel(nn.Module):
+    def __init__(self, ntoken, ninp, nhid, nlayers, dropout=0.0):
+        super().__init__()
+        self.drop = nn.Dropout(dropout)
+        self.encoder = nn.Embedding(ntoken, ninp)
+        self.rnn = nn.LSTM(ninp, nhid, nlayers, dropout=dropout)
+        self.decoder = nn.Linear(nhid, ntoken)
+        self.nlayers, self.nhid = nlayers, nhid
+
+    def forward(self, input, hidden):
+        emb = self.drop(self.encoder(input))
+        output, hidden = self.rnn(emb, hidden)
+        decoded = self.decoder(self.drop(output))
+        return F.log_softmax(decoded.view(-1, self.decoder.out_features), dim=1), hidden
+
+    def init_hidden(self, bsz):
+        shape = (self.nlayers, bsz, self.nhid)
+        return (torch.zeros(shape, dtype=torch.float64), torch.zeros(shape, dtype=torch.float64))
+
+model = RNNModel(20, 8, 12, 2).double()
+same_start(model)
+criterion = nn.NLLLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+data = torch.tensor(tokens)
+hidden = model.init_hidden(data.size(1))
+losses = []
+for i in range(0, data.size(0) - 1, 5):
+    seq_len = min(5, data.size(0) - 1 - i)
+    x, y = data[i:i + seq_len], data[i + 1:i + 1 + seq_len].reshape(-1)
+    hidden = tuple(h.detach() for h in hidden)
+    model.zero_grad()
+    output, hidden = model(x, hidden)
+    loss = criterion(output, y)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+    optimizer.step()
+    losses.append(loss.item())
+"""
+
+LSTMCELL_TIME_SERIES = """
+class Sequence(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm1 = nn.LSTMCell(1, 10)
+        self.lstm2 = nn.LSTMCell(10, 10)
+        self.linear = nn.Linear(10, 1)
+
+    def forward(self, input, future=0):
+        outputs = []
+        h_t = torch.zeros(input.size(0), 10, dtype=torch.double)
+        c_t = torch.zeros(input.size(0), 10, dtype=torch.double)
+        h_t2 = torch.zeros(input.size(0), 10, dtype=torch.double)
+        c_t2 = torch.zeros(input.size(0), 10, dtype=torch.double)
+        for t in range(input.size(1)):
+            h_t, c_t = self.lstm1(input[:, t:t + 1], (h_t, c_t))
+            h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
+            output = self.linear(h_t2)
+            outputs += [output]
+        for i in range(future):
+            h_t, c_t = self.lstm1(output, (h_t, c_t))
+            h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
+            output = self.linear(h_t2)
+            outputs += [output]
+        return torch.cat(outputs, dim=1)
+
+seq = Sequence().double()
+same_start(seq)
+criterion = nn.MSELoss()
+optimizer = torch.optim.Adam(seq.parameters(), lr=0.05)
+inputs, target = torch.tensor(wave[:, :-1]), torch.tensor(wave[:, 1:])
+losses = []
+for step in range(3):
+    optimizer.zero_grad()
+    loss = criterion(seq(inputs), target)
+    loss.backward()
+    optimizer.step()
+    losses.append(loss.item())
+with torch.no_grad():
+    pred = seq(inputs[:2], future=4)
+    losses.append(criterion(pred[:, :-4], target[:2]).item())
+    losses.extend(pred[:, -4:].reshape(-1).tolist())
+"""
+
+PACKED_GRU_CLASSIFIER = """
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(10, 6, padding_idx=0)
+        self.gru = nn.GRU(6, 8, num_layers=2, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(16 + 16, 3)
+
+    def forward(self, seqs, lengths):
+        packed = pack_padded_sequence(self.embed(seqs), lengths, batch_first=True,
+                                      enforce_sorted=False)
+        output, h_n = self.gru(packed)
+        padded, _ = pad_packed_sequence(output, batch_first=True)
+        pooled = padded.sum(dim=1) / lengths.unsqueeze(1).double()
+        return self.out(torch.cat([h_n[-2], h_n[-1], pooled], dim=1))
+
+model = Classifier().double()
+same_start(model)
+seqs = pad_sequence([torch.tensor(s) for s in sentences], batch_first=True)
+lengths = torch.tensor([len(s) for s in sentences])
+optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+losses = []
+for step in range(3):
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(seqs, lengths), torch.tensor(labels))
+    loss.backward()
+    optimizer.step()
+    losses.append(loss.item())
+"""
+
+
+@pytest.mark.parametrize("program,data", [
+    (LSTM_LANGUAGE_MODEL, lambda: dict(tokens=RNG.integers(0, 20, (16, 4)))),
+    (LSTMCELL_TIME_SERIES, lambda: dict(wave=np.sin(np.arange(4)[:, None] * 0.7
+                                                    + np.arange(13)[None] * 0.4))),
+    (PACKED_GRU_CLASSIFIER, lambda: dict(
+        sentences=[RNG.integers(1, 10, n).tolist() for n in (3, 6, 2, 5)],
+        labels=[0, 2, 1, 2])),
+], ids=["lstm_language_model", "lstmcell_time_series", "packed_gru_classifier"])
+def test_pytorch_programs_run_with_only_the_imports_changed(program, data):
+    theirs, ours = run_both(program, **data())
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)

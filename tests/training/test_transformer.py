@@ -299,3 +299,72 @@ def test_multihead_attention_on_jax():  # small: JAX compiles every new (op, sha
         return xb, model(xb, xb, xb, attn_mask=mask, need_weights=False)[0]
 
     _on_backend("jax", lambda: nn.MultiheadAttention(4, 2), run)
+
+
+# ------------------------------------------- a PyTorch program, only the imports changed
+TRANSFORMER_LANGUAGE_MODEL = """
+import math
+
+class PositionalEncoding(nn.Module):
+    def __init__(self, d_model, max_len=32):
+        super().__init__()
+        position = torch.arange(max_len, dtype=torch.float64).unsqueeze(1)
+        div_term = torch.exp(torch.arange(0, d_model, 2, dtype=torch.float64)
+                             * (-math.log(10000.0) / d_model))
+        pe = torch.zeros(max_len, 1, d_model, dtype=torch.float64)
+        pe[:, 0, 0::2] = torch.sin(position * div_term)
+        pe[:, 0, 1::2] = torch.cos(position * div_term)
+        self.register_buffer("pe", pe)
+
+    def forward(self, x):
+        return x + self.pe[:x.size(0)]
+
+class TransformerModel(nn.Module):
+    def __init__(self, ntoken, d_model, nhead, d_hid, nlayers, dropout=0.0):
+        super().__init__()
+        self.pos_encoder = PositionalEncoding(d_model)
+        layer = nn.TransformerEncoderLayer(d_model, nhead, d_hid, dropout, activation="gelu")
+        self.transformer_encoder = nn.TransformerEncoder(layer, nlayers)
+        self.embedding = nn.Embedding(ntoken, d_model)
+        self.d_model = d_model
+        self.linear = nn.Linear(d_model, ntoken)
+
+    def forward(self, src, src_mask=None):
+        src = self.pos_encoder(self.embedding(src) * math.sqrt(self.d_model))
+        return self.linear(self.transformer_encoder(src, src_mask))
+
+model = TransformerModel(12, 8, 2, 16, 2).double()
+same_start(model)
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+data = torch.tensor(tokens)
+mask = nn.Transformer.generate_square_subsequent_mask(data.size(0) - 1).double()
+losses = []
+for step in range(3):
+    optimizer.zero_grad()
+    output = model(data[:-1], mask)
+    loss = criterion(output.view(-1, 12), data[1:].reshape(-1))
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+    optimizer.step()
+    losses.append(loss.item())
+"""
+
+
+def test_pytorch_transformer_program_runs_with_only_the_imports_changed():
+    start, runs = {}, []
+
+    def keep(model):
+        start.update({k: v.detach().numpy().copy() for k, v in model.state_dict().items()})
+
+    def load(model):
+        model.load_state_dict({k: ag.tensor(v) for k, v in start.items()})
+
+    tokens = RNG.integers(0, 12, (7, 3))
+    for lib, same_start in (("torch", keep), ("arraygrad", load)):
+        imports = (f"import {lib} as torch\nimport {lib}.nn as nn\n"
+                   f"import {lib}.nn.functional as F\n")
+        scope = {"same_start": same_start, "tokens": tokens}
+        exec(compile(imports + TRANSFORMER_LANGUAGE_MODEL, "<program>", "exec"), scope)
+        runs.append(scope["losses"])
+    np.testing.assert_allclose(runs[1], runs[0], rtol=1e-9, atol=1e-12)
