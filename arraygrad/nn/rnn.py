@@ -23,7 +23,7 @@ from arraygrad.nn import functional as F
 from arraygrad.nn import init
 from arraygrad.nn.module import Module
 from arraygrad.nn.parameter import Parameter
-from arraygrad.nn.rnn_utils import PackedSequence
+from arraygrad.nn.rnn_utils import PackedSequence, split_rows
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import shape as sh
 from arraygrad.ops.indexing import take
@@ -77,6 +77,7 @@ def _direction(mode: str, xw: Tensor, sizes: list[int], offsets: list[int], stat
     """
     steps = len(sizes)
     outs: list[Any] = [None] * steps
+    xs = split_rows(xw, [(o, o + b) for o, b in zip(offsets, sizes, strict=True)])
     if not reverse:
         state, done, cur = state0, [], sizes[0]
         for t in range(steps):
@@ -85,7 +86,7 @@ def _direction(mode: str, xw: Tensor, sizes: list[int], offsets: list[int], stat
                 done.append(tuple(s[b:] for s in state))
                 state = tuple(s[:b] for s in state)
                 cur = b
-            state = _step(mode, xw[offsets[t]:offsets[t] + b], state, w_hh, b_hh, w_hr)
+            state = _step(mode, xs[t], state, w_hh, b_hh, w_hr)
             outs[t] = state[0]
         if done:
             state = tuple(sh.concat([state[k]] + [d[k] for d in reversed(done)], axis=0)
@@ -99,7 +100,7 @@ def _direction(mode: str, xw: Tensor, sizes: list[int], offsets: list[int], stat
                 state = tuple(sh.concat([s, s0[cur:b]], axis=0)
                               for s, s0 in zip(state, state0, strict=True))
                 cur = b
-            state = _step(mode, xw[offsets[t]:offsets[t] + b], state, w_hh, b_hh, w_hr)
+            state = _step(mode, xs[t], state, w_hh, b_hh, w_hr)
             outs[t] = state[0]
     return (outs[0] if steps == 1 else sh.concat(outs, axis=0)), state
 
