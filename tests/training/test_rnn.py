@@ -418,3 +418,15 @@ for step in range(3):
 def test_pytorch_programs_run_with_only_the_imports_changed(program, data):
     theirs, ours = run_both(program, **data())
     np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_second_order_gradients_match_torch():
+    a, t = pair("LSTM", 2, 3)
+    xa, xt = leaf(RNG.standard_normal((3, 2, 2)))
+    ga, = ag.autograd.grad(a(xa)[0].square().sum(), xa, create_graph=True)
+    gt, = torch.autograd.grad(t(xt)[0].square().sum(), xt, create_graph=True)
+    ga.square().sum().backward()
+    gt.square().sum().backward()
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(a.weight_hh_l0.grad.numpy(), t.weight_hh_l0.grad.numpy(),
+                               atol=1e-10)

@@ -368,3 +368,20 @@ def test_pytorch_transformer_program_runs_with_only_the_imports_changed():
         exec(compile(imports + TRANSFORMER_LANGUAGE_MODEL, "<program>", "exec"), scope)
         runs.append(scope["losses"])
     np.testing.assert_allclose(runs[1], runs[0], rtol=1e-9, atol=1e-12)
+
+
+def test_second_order_gradients_match_torch():
+    # need_weights=True: PyTorch's fused CPU attention has no double backward
+    torch.manual_seed(0)
+    a, t = pair(nn.MultiheadAttention(4, 2), torch.nn.MultiheadAttention(4, 2))
+    qa, qt = leaf(RNG.standard_normal((3, 2, 4)))
+    mask = masks(np.triu(np.ones((3, 3), dtype=bool), 1))
+    ga, = ag.autograd.grad(a(qa, qa, qa, attn_mask=mask[0])[0].square().sum(), qa,
+                           create_graph=True)
+    gt, = torch.autograd.grad(t(qt, qt, qt, attn_mask=mask[1])[0].square().sum(), qt,
+                              create_graph=True)
+    ga.square().sum().backward()
+    gt.square().sum().backward()
+    np.testing.assert_allclose(qa.grad.numpy(), qt.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(a.in_proj_weight.grad.numpy(), t.in_proj_weight.grad.numpy(),
+                               atol=1e-10)
