@@ -38,6 +38,18 @@ def _shape(t: Any) -> Any:
     return tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__
 
 
+def _check_dtypes(layer: str, x: Tensor, weight: Tensor, states: tuple) -> None:
+    """PyTorch refuses to mix dtypes in a recurrent layer (no silent promotion)."""
+    if x.dtype != weight.dtype:
+        raise ValueError(f"{layer}: input dtype ({x.dtype.name}) does not match weight dtype "
+                         f"({weight.dtype.name}); convert the input (x.to({weight.dtype.name}))"
+                         f" or the model (model.to({x.dtype.name}))")
+    for label, h in zip(("h_0", "c_0"), states, strict=False):
+        if h is not None and h.dtype != x.dtype:
+            raise ValueError(f"{layer}: {label} dtype ({h.dtype.name}) does not match input "
+                             f"dtype ({x.dtype.name})")
+
+
 # ---------------------------------------------------------------- one step of each cell
 def _step(mode: str, gx: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None,
           w_hr: Tensor | None) -> tuple:
@@ -258,6 +270,7 @@ class RNNBase(Module):
                 raise TypeError(f"{name}: hx must be a Tensor h_0, got a {type(hx).__name__}")
             h0 = self._check_hidden(hx, h_shape, "h_0", unbatched)
             c0 = None
+        _check_dtypes(name, data, self.weight_ih_l0, (h0, c0) if hx is not None else ())
         if packed and hx is not None and input.sorted_indices is not None:
             h0 = take(h0, input.sorted_indices, axis=1)
             c0 = take(c0, input.sorted_indices, axis=1) if c0 is not None else None
@@ -469,6 +482,7 @@ class RNNCellBase(Module):
 
     def _cell(self, x: Any, hx: Any) -> tuple:
         x, state, unbatched = self._check(x, hx)
+        _check_dtypes(type(self).__name__, x, self.weight_ih, state if hx is not None else ())
         gx = F.linear(x, self.weight_ih, self.bias_ih)
         new = _step(self.mode, gx, state, self.weight_hh, self.bias_hh, None)
         return tuple(s[0] for s in new) if unbatched else new

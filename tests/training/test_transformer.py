@@ -10,6 +10,15 @@ from arraygrad.nn import functional as F
 
 torch = pytest.importorskip("torch")  # the oracle (CI installs torch==2.13.0)
 
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Small ops: PyTorch's thread pool only spins (up to 50x slower on a loaded machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
 RNG = np.random.default_rng(0)
 E, HEADS = 8, 2
 
