@@ -8,6 +8,7 @@ the number of nodes reached (times log of the frontier width).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from functools import partial
 from heapq import heappop, heappush
@@ -15,7 +16,7 @@ from typing import Any
 
 from arraygrad.grad_mode import STATE
 from arraygrad.node import Node
-from arraygrad.tensor import Tensor, _make
+from arraygrad.tensor import Tensor, _check_grad, _make
 
 __all__ = ["backward", "grad"]
 
@@ -26,17 +27,25 @@ def _as_tuple(x: Any) -> tuple:
     return tuple(x)
 
 
-def _unbroadcast(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
-    """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``."""
+def _unbroadcast(xp: Any, g: Any, shape: tuple[int, ...], node: Node, i: int) -> Any:
+    """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``.
+
+    A gradient that ``shape`` does not broadcast to (a custom Function or hook returning the
+    wrong shape) is an error, never silently reshaped.
+    """
     gshape = tuple(g.shape)
     lead = len(gshape) - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, gshape[lead:])):
+        raise RuntimeError(
+            f"{node.name()}: the gradient for input {i} has shape {gshape}, which cannot be "
+            f"summed to the input's shape {tuple(shape)}; a backward must return a gradient "
+            f"of its input's shape"
+        )
     if lead > 0:
         g = xp.sum(g, axis=tuple(range(lead)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
     if stretched:
         g = xp.sum(g, axis=stretched, keepdims=True)
-    if tuple(g.shape) != tuple(shape):
-        g = xp.reshape(g, shape)
     return g
 
 
@@ -88,23 +97,60 @@ def _wrap(g: Any, backend: Any, create_graph: bool) -> Tensor:
 
 def _run_hooks(hooks: list, g: Any, backend: Any, create_graph: bool) -> Any:
     for hook in list(hooks):
-        result = hook(_wrap(g, backend, create_graph))
+        given = _wrap(g, backend, create_graph)
+        result = hook(given)
         if result is not None:
-            if not isinstance(result, Tensor):
-                raise TypeError(f"a tensor hook must return a Tensor or None, not "
-                                f"{type(result).__name__}")
+            name = getattr(hook, "__qualname__", None) or type(hook).__name__
+            _check_grad(given, result, f"the gradient returned by hook {name!r}")
             g = result if create_graph else result._data
     return g
 
 
-def _version_error(node: Node, i: int, saved: int, now: int) -> RuntimeError:
-    t = node.inputs[i]
+# Backward passes may run in several threads into shared leaves (Hogwild-style training,
+# or a server computing gradients per request): the read-add-write of ``.grad`` is atomic.
+_ACCUMULATE_LOCK = threading.Lock()
+
+
+def _accumulate(t: Tensor, g: Tensor) -> None:
+    with _ACCUMULATE_LOCK:
+        t._grad = g if t._grad is None else t._grad + g
+
+
+def _version_error(node: Node, what: str, saved: int, now: int) -> RuntimeError:
     return RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: input {i} of '{node.op.name}' ({node.name()}; shape {t.shape}, "
-        f"dtype {t.dtype.name}) is at version {now}; expected version {saved} when it was "
-        f"saved. Compute on a copy (x.clone()) instead of modifying it in place."
+        f"inplace operation: {what} of '{node.op.name}' ({node.name()}) is at version {now}; "
+        f"expected version {saved} when it was saved. Compute on a copy (x.clone()) instead "
+        f"of modifying it in place."
     )
+
+
+def _check_versions(node: Node, create_graph: bool) -> None:
+    """Raise if an input or output that the rules about to run will read was modified in
+    place after the node was recorded (only the inputs that those rules read count)."""
+    op = node.op
+    versions = node.versions
+    if versions is not None:
+        reads = op.reads
+        if reads is None or (create_graph and op.uses_ans):  # recomputing ans reads all
+            needed: Any = range(len(versions)) if op.checks_inputs or create_graph else ()
+        else:
+            needed = {j for edge, read in zip(node.edges, reads) if edge is not None
+                      for j in read}
+        inputs = node.inputs
+        for i in needed:
+            saved = versions[i]
+            if saved is not None:
+                cell = inputs[i]._version
+                now = 0 if cell is None else cell[0]
+                if now != saved:
+                    t = inputs[i]
+                    raise _version_error(node, f"input {i} (shape {t.shape}, dtype "
+                                         f"{t.dtype.name})", saved, now)
+    cell = node.out_version
+    if cell is not None and cell[0] != 0 and not create_graph:
+        shape = tuple(node.out.shape) if node.out is not None else ()
+        raise _version_error(node, f"its output (shape {shape})", 0, cell[0])
 
 
 def _freed_error(node: Node) -> RuntimeError:
@@ -158,22 +204,14 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             if node.retained is not None:
                 owner = node.retained()
                 if owner is not None:
-                    owner.grad = (_wrap(g, node.backend, create_graph) if owner.grad is None
-                                  else owner.grad + _wrap(g, node.backend, create_graph))
+                    _accumulate(owner, _wrap(g, node.backend, create_graph))
             if capture_ids is not None and id(node) in capture_ids:
                 captured[id(node)] = g
             arrays = node.arrays
             if arrays is None:
                 raise _freed_error(node)
-            versions = node.versions
-            if versions is not None:
-                inputs = node.inputs
-                for i, saved in enumerate(versions):
-                    if saved is not None:
-                        cell = inputs[i]._version
-                        now = 0 if cell is None else cell[0]
-                        if now != saved:
-                            raise _version_error(node, i, saved, now)
+            if node.versions is not None or node.out_version is not None:
+                _check_versions(node, create_graph)
             op = node.op
             params = node.params
             if create_graph:
@@ -187,14 +225,14 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             rules = op.vjps
             if op.variadic:  # one rule for every input, told which one by ``argnum``
                 rules = [partial(rules, argnum=i) for i in range(len(ins))]
-            for edge, rule, inp in zip(node.edges, rules, ins):
+            for i, (edge, rule, inp) in enumerate(zip(node.edges, rules, ins)):
                 if edge is None or rule is None:  # a constant, or no gradient flows to it
                     continue
                 gi = rule(xp, g, ans, *ins, **params) if params else rule(xp, g, ans, *ins)
                 if gi is None:
                     continue
                 if gi.shape != inp.shape:
-                    gi = _unbroadcast(xp, gi, tuple(inp.shape))
+                    gi = _unbroadcast(xp, gi, tuple(inp.shape), node, i)
                 dtype = inp.dtype
                 if gi.dtype is not dtype and gi.dtype != dtype:
                     gi = xp.astype(gi, dtype)
@@ -230,10 +268,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 if id(g) in seen_arrays:  # never let two .grad tensors share one array
                     g = backend.xp.asarray(g, copy=True)
                 seen_arrays.add(id(g))
-            if leaf.grad is None:
-                leaf.grad = _wrap(g, backend, create_graph)
-            else:
-                leaf.grad = leaf.grad + _wrap(g, backend, create_graph)
+            _accumulate(leaf, _wrap(g, backend, create_graph))
     finally:
         STATE.enabled = prev_mode
     return captured
@@ -281,8 +316,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
         g = captured.get(id(t._node if t._node is not None else t))
         if g is None:
             continue
-        g = _wrap(g, t._backend, create_graph)
-        t.grad = g if t.grad is None else t.grad + g
+        _accumulate(t, _wrap(g, t._backend, create_graph))
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],

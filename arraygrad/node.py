@@ -20,20 +20,22 @@ _sequence = itertools.count()
 class Node:
     """One recorded op application (``grad_fn``)."""
 
-    __slots__ = ("op", "seq", "backend", "arrays", "params", "out", "inputs", "edges",
-                 "versions", "hooks", "retained", "__weakref__")
+    __slots__ = ("op", "seq", "backend", "arrays", "params", "out", "out_version", "inputs",
+                 "edges", "versions", "hooks", "retained", "__weakref__")
 
-    def __init__(self, op, backend, arrays, params, out, inputs, edges, versions) -> None:
+    def __init__(self, op: Any, backend: Any, arrays: tuple, params: dict, out: Any,
+                 inputs: tuple, edges: tuple, versions: tuple | None) -> None:
         self.op = op
         self.seq = next(_sequence)
         self.backend = backend
         self.arrays = arrays        # raw input arrays/constants; None once released
         self.params = params        # non-tensor keyword arguments of the op
         self.out = out              # raw output, only for ops whose rule uses it
+        self.out_version = None     # with ``out``: the output's version cell (saved at 0)
         self.inputs = inputs        # input Tensors, for version checks and create_graph
         self.edges = edges          # per input: Node, leaf Tensor, or None
         self.versions = versions    # per input: version when saved (None for constants)
-        self.hooks = None           # hooks of the (non-leaf) tensor this node produced
+        self.hooks: list | None = None  # hooks of the (non-leaf) tensor this node produced
         self.retained = None        # weakref to that tensor when it called retain_grad()
 
     def name(self) -> str:
@@ -45,7 +47,7 @@ class Node:
         """Edges to the inputs' nodes, as ``(node_or_leaf, 0)`` pairs (PyTorch's shape)."""
         return tuple((edge, 0) for edge in self.edges)
 
-    def register_hook(self, hook) -> None:
+    def register_hook(self, hook: Any) -> None:
         """Run ``hook(grad)`` on the gradient flowing into this node (may return a new one)."""
         if self.hooks is None:
             self.hooks = []

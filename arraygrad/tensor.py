@@ -8,10 +8,15 @@ an ``arraygrad`` function and as a Tensor method).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from arraygrad import _dtypes
+
+if TYPE_CHECKING:
+    from arraygrad.backend import Backend
+    from arraygrad.node import Node
 
 __all__ = ["Tensor"]
 
@@ -38,8 +43,10 @@ class Tensor:
         "_backend": "the Backend holding the data",
         "_node": "the Node that produced this tensor (None for leaves)",
         "requires_grad": "Whether operations on this tensor are recorded for ``backward``.",
-        "grad": "The gradient accumulated by ``backward`` (a Tensor), or None.",
+        "_grad": "the accumulated gradient (read and set through ``grad``)",
         "_version": "None, or the 1-element version counter shared with views",
+        "_view": "for a view: (root, chain, grad_base, grad_chain); see _register_view",
+        "_views": "for a base: weak references to its live views (None when none)",
         "_hooks": "gradient hooks of a leaf",
         "_retains_grad": "whether retain_grad() was called",
         "__weakref__": "weak references (retain_grad)",
@@ -49,19 +56,12 @@ class Tensor:
     __array_priority__ = 1000
     __array_ufunc__ = None
 
-    def __init__(self, data: Any, *, requires_grad: bool = False, dtype=None,
-                 device: str | None = None, backend=None) -> None:
+    def __init__(self, data: Any, *, requires_grad: bool = False, dtype: Any = None,
+                 device: str | None = None, backend: Any = None) -> None:
         from arraygrad.creation import _to_native
 
         native, be = _to_native(data, dtype=dtype, device=device, backend=backend, copy=None)
-        self._data = native
-        self._backend = be
-        self._node = None
-        self.requires_grad = False
-        self.grad = None
-        self._version = None
-        self._hooks = None
-        self._retains_grad = False
+        _init_leaf(self, native, be)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -94,7 +94,7 @@ class Tensor:
         return self._backend.device_of(self._data)
 
     @property
-    def backend(self):
+    def backend(self) -> Backend:
         """The :class:`arraygrad.backend.Backend` holding the data."""
         return self._backend
 
@@ -126,7 +126,18 @@ class Tensor:
         return self._data.shape[0]
 
     @property
-    def grad_fn(self):
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward`` (a Tensor), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            _check_grad(self, value, "assigned grad")
+        self._grad = value
+
+    @property
+    def grad_fn(self) -> Node | None:
         """The node that produced this tensor, or None for leaves."""
         return self._node
 
@@ -159,7 +170,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """A new leaf tensor sharing this one's array (and version counter), outside the graph."""
         out = _make(self._data, self._backend, None)
-        out._version = self._version_cell()
+        _register_view(out, self, None)
         return out
 
     def detach_(self) -> Tensor:
@@ -195,7 +206,7 @@ class Tensor:
         backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
                  inputs=inputs)
 
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]):
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed.
 
         The hook may return a new gradient that replaces it. Returns a handle whose
@@ -244,7 +255,7 @@ class Tensor:
         """The data as (nested) Python lists of scalars."""
         return self._backend.to_numpy(self._data).tolist()
 
-    def numpy(self, *, force: bool = False):
+    def numpy(self, *, force: bool = False) -> Any:
         """The data as a NumPy array (a copy unless the backend shares host memory).
 
         Raises if the tensor requires grad (as PyTorch does); use ``detach().numpy()`` or
@@ -257,19 +268,19 @@ class Tensor:
             )
         return self._backend.to_numpy(self._data)
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
         import numpy as np
 
         out = self._backend.to_numpy(self._data)
         return np.asarray(out, dtype=dtype) if dtype is not None else out
 
-    def __dlpack__(self, **kwargs):
+    def __dlpack__(self, **kwargs: Any) -> Any:
         return self._data.__dlpack__(**kwargs)
 
-    def __dlpack_device__(self):
+    def __dlpack_device__(self) -> tuple[int, int]:
         return self._data.__dlpack_device__()
 
-    def __array_namespace__(self, api_version: str | None = None):
+    def __array_namespace__(self, api_version: str | None = None) -> ModuleType:
         import arraygrad
 
         return arraygrad
@@ -305,7 +316,7 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if not self._data.shape:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
@@ -333,7 +344,7 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + values + "".join(", " + e for e in extras) + ")"
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         if self._node is not None:
             raise RuntimeError(
                 "only leaf tensors support deepcopy; call .detach() first"
@@ -343,7 +354,7 @@ class Tensor:
         memo[id(self)] = out
         return out
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         # Host copy plus backend name: portable across processes (DataLoader workers).
         # Checkpoints use ag.save (safetensors), never pickle.
         if self._node is not None:
@@ -388,19 +399,88 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
+def _check_grad(t: Tensor, g: Any, what: str) -> None:
+    """Raise unless ``g`` can be ``t``'s gradient: a Tensor of the same shape, dtype,
+    backend and device (PyTorch's checks on ``.grad`` and on hook results)."""
+    if not isinstance(g, Tensor):
+        raise TypeError(f"{what} must be a Tensor or None, got {type(g).__name__}")
+    problems = []
+    if g.shape != t.shape:
+        problems.append(f"shape {g.shape} (expected {t.shape})")
+    if g.dtype != t.dtype:
+        problems.append(f"dtype {g.dtype.name} (expected {t.dtype.name})")
+    if g._backend is not t._backend:
+        problems.append(f"backend {g._backend.name!r} (expected {t._backend.name!r})")
+    elif g.device != t.device:
+        problems.append(f"device {g.device!r} (expected {t.device!r})")
+    if problems:
+        raise RuntimeError(f"{what} has {', '.join(problems)}")
+
+
 _new = object.__new__
 
 
-def _make(data: Any, backend, node) -> Tensor:
+def _make(data: Any, backend: Backend, node: Node | None) -> Tensor:
     """Wrap a raw array without checks (the hot path of every op)."""
     t = _new(Tensor)
     t._data = data
     t._backend = backend
     t._node = node
     t.requires_grad = node is not None
-    t.grad = None
+    t._grad = None
     t._version = None
+    t._view = None
+    t._views = None
     t._hooks = None
     t._retains_grad = False
     return t
+
+
+_VIEW_PRUNE_AT = 16  # a base's list of weak references is pruned at 16, 32, 64... entries
+
+
+def _register_view(view: Tensor, source: Tensor, step: tuple | None) -> None:
+    """Make ``view`` a view of ``source`` (PyTorch's view semantics).
+
+    ``step`` is the ``(op, params)`` that made ``view`` from ``source``; None makes a
+    ``detach()`` alias (same data, no history). ``view._view`` is ``(root, chain,
+    grad_base, grad_chain)``: ``root`` owns the data (``chain`` leads from it to the view)
+    and ``grad_base`` owns the history (``grad_chain`` leads from it; None for an alias,
+    which is its own autograd base). Views share their root's version counter; the root
+    keeps weak references to its live views so that any write can regenerate the others
+    (:mod:`arraygrad.ops.inplace`).
+    """
+    view._version = source._version_cell()
+    if source._view is None:
+        root, chain, grad_base, grad_chain = source, (), source, ()
+    else:
+        root, chain, grad_base, grad_chain = source._view
+        if grad_base is None:  # a view of an alias: the alias is its autograd base
+            grad_base, grad_chain = source, ()
+    if step is None:
+        view._view = (root, chain, None, ())
+    else:
+        view._view = (root, chain + (step,), grad_base, grad_chain + (step,))
+    views = root._views
+    if views is None:
+        root._views = [weakref.ref(view)]
+        return
+    n = len(views)
+    if n >= _VIEW_PRUNE_AT and not n & (n - 1):  # amortised O(1) per view
+        views[:] = [ref for ref in views if ref() is not None]
+    views.append(weakref.ref(view))
+
+
+def _init_leaf(t: Tensor, data: Any, backend: Backend) -> None:
+    """Set every slot of a new leaf tensor (``Tensor.__init__`` and subclasses' ``__init__``)."""
+    t._data = data
+    t._backend = backend
+    t._node = None
+    t.requires_grad = False
+    t._grad = None
+    t._version = None
+    t._view = None
+    t._views = None
+    t._hooks = None
+    t._retains_grad = False
 

@@ -165,3 +165,21 @@ def test_api_reference_is_up_to_date():
     expected = gen_api.render()
     current = page.read_text(encoding="utf-8") if page.exists() else ""
     assert current == expected, "docs/api.md is stale: run `python docs/gen_api.py`"
+
+
+def test_tensor_stub_is_up_to_date():
+    """Type checkers read arraygrad/tensor.pyi; it must declare every installed method."""
+    from arraygrad import _tensor_stub
+
+    current = _tensor_stub.STUB_PATH.read_text(encoding="utf-8")
+    assert current == _tensor_stub.render(), (
+        "arraygrad/tensor.pyi is stale: run `python -m arraygrad._tensor_stub`")
+
+
+def test_tensor_stub_declares_every_public_member():
+    from arraygrad import _tensor_stub
+
+    stub = _tensor_stub.STUB_PATH.read_text(encoding="utf-8")
+    missing = [name for name in dir(ag.Tensor) if not name.startswith("_")
+               and f" {name}(" not in stub and f" {name}:" not in stub]
+    assert not missing, f"members absent from tensor.pyi: {missing}"

@@ -96,9 +96,8 @@ def test_unknown_device_error_lists_every_backend():
 
 
 def test_device_alias_finds_the_backend_that_accepts_it():
-    from arraygrad.extend import HostRNG, numpy_scatter_add
-
     from arraygrad.backend import Backend, BackendSpec, make_namespace
+    from arraygrad.extend import HostRNG, numpy_scatter_add
     from arraygrad.hookspecs import hookimpl
     from arraygrad.plugin_manager import register_plugin, unregister_plugin
 

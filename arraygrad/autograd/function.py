@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from arraygrad.grad_mode import STATE, no_grad
-from arraygrad.node import Node
-from arraygrad.ops.registry import Op
+from arraygrad.ops.registry import Op, record
 from arraygrad.tensor import Tensor, _make
 
 
@@ -83,11 +82,9 @@ class Function:
                             f"{type(out).__name__}")
         if not (any(needs) and STATE.enabled):
             return out
-        edges = tuple((a._node or a) if need else None for a, need in zip(args, needs))
         arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
         params = {"ctx": ctx, "fn": cls, "backend": out._backend}
-        node = Node(_op_for(cls), out._backend, arrays, params, None, args, edges, None)
-        return _make(out._data, out._backend, node)
+        return record(_op_for(cls), out._backend, out._data, args, arrays, params)
 
 
 _FUNCTION_OPS: dict[type, Op] = {}

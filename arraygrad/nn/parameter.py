@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arraygrad.tensor import Tensor, _make
+from arraygrad.tensor import Tensor, _init_leaf, _make
 
 __all__ = ["Parameter"]
 
@@ -41,14 +41,8 @@ class Parameter(Tensor):
             from arraygrad.creation import asarray
 
             data = asarray(data)
-        self._data = data._data
-        self._backend = data._backend
-        self._node = None
-        self.requires_grad = False
-        self.grad = None
+        _init_leaf(self, data._data, data._backend)
         self._version = data._version_cell()
-        self._hooks = None
-        self._retains_grad = False
         if requires_grad:
             self.requires_grad_(True)
 

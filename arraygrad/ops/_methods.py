@@ -1,4 +1,10 @@
-"""Tensor operators and methods, each a thin call into an op function.
+"""Tensor operators and methods: each a thin call into an op function, installed by one loop.
+
+The functions below are collected into tables (:data:`OPERATORS`, :data:`METHODS`,
+:data:`PROPERTIES`) and set on :class:`~arraygrad.tensor.Tensor` by :func:`install`. Type
+checkers and IDEs read the generated stub ``arraygrad/tensor.pyi`` (``python -m
+arraygrad._tensor_stub`` rewrites it; a test keeps it current), so every method is
+declared where tools look for it.
 
 Methods accept both the standard's argument names (``axis``, ``keepdims``) and PyTorch's
 (``dim``, ``keepdim``), so PyTorch habits carry over.
@@ -6,6 +12,8 @@ Methods accept both the standard's argument names (``axis``, ``keepdims``) and P
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from arraygrad.ops import elementwise as ew
@@ -13,11 +21,11 @@ from arraygrad.ops import indexing, inplace, linalg, nn, reductions, shape, tran
 from arraygrad.ops.registry import binary, unary
 from arraygrad.tensor import Tensor
 
-_binary = binary
-_unary = unary
+__all__ = ["MaxMin", "OPERATORS", "METHODS", "PROPERTIES", "install", "dim_alias"]
 
 
-def _axis(axis: Any, dim: Any) -> Any:
+def dim_alias(axis: Any, dim: Any) -> Any:
+    """``axis`` (the standard's name) or ``dim`` (PyTorch's), not both; lists become tuples."""
     if dim is not None:
         if axis is not None:
             raise TypeError("pass either axis= or dim=, not both")
@@ -29,116 +37,140 @@ def _keep(keepdims: bool, keepdim: bool | None) -> bool:
     return keepdims if keepdim is None else keepdim
 
 
+def _shape_args(args: tuple) -> tuple:
+    return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+
+
 # ----------------------------------------------------------------------------- operators
-def _op2(op):
-    return lambda self, other: _binary(op, self, other)
+def _forward_operator(op: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return binary(op, self, other)
+
+    method.__name__ = name
+    method.__doc__ = f"``{op.name}(self, other)``."
+    return method
 
 
-def _rop2(op):
-    return lambda self, other: _binary(op, other, self)
+def _reflected_operator(op: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return binary(op, other, self)
+
+    method.__name__ = name
+    method.__doc__ = f"``{op.name}(other, self)``."
+    return method
+
+
+def _unary_operator(op: Any, name: str) -> Callable[[Tensor], Tensor]:
+    def method(self: Tensor) -> Tensor:
+        return unary(op, self)
+
+    method.__name__ = name
+    method.__doc__ = f"``{op.name}(self)``."
+    return method
 
 
 _INPLACE_SYMBOL = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/", "pow_": "**",
                    "floor_divide_": "//", "remainder_": "%"}
 
 
-def _iop(spec):
-    op, iop, name = spec
-
-    def method(self, other):
-        return inplace.inplace_binary(self, other, op, iop, name)
+def _inplace_operator(op: Any, iop: Callable, torch_name: str,
+                      name: str) -> Callable[[Tensor, Any], Tensor]:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return inplace.inplace_binary(self, other, op, iop, torch_name)
 
     method.__name__ = name
-    method.__doc__ = (f"In place ``self {_INPLACE_SYMBOL[name]}= other``: changes the array "
+    method.__doc__ = (f"In place ``self {_INPLACE_SYMBOL[torch_name]}= other``: changes the array "
                       f"on mutable backends, rebinds on immutable ones; bumps the version.")
     return method
 
 
-_OPERATORS = {
+def _matmul(self: Tensor, other: Any) -> Tensor:
+    """``self @ other``."""
+    return linalg.matmul(self, other)
+
+
+def _rmatmul(self: Tensor, other: Any) -> Tensor:
+    """``other @ self``."""
+    return linalg.matmul(other, self)
+
+
+# Python operator name -> op; each gets ``__name__`` and ``__rname__``.
+_BINARY_OPERATORS = {
     "add": ew.ADD, "sub": ew.SUBTRACT, "mul": ew.MULTIPLY, "truediv": ew.DIVIDE,
     "pow": ew.POW, "floordiv": ew.FLOOR_DIVIDE, "mod": ew.REMAINDER,
     "and": ew.BITWISE_AND, "or": ew.BITWISE_OR, "xor": ew.BITWISE_XOR,
 }
-for _name, _op in _OPERATORS.items():
-    setattr(Tensor, f"__{_name}__", _op2(_op))
-    setattr(Tensor, f"__r{_name}__", _rop2(_op))
+# Python operator name -> (op, in-place operator, PyTorch's in-place method name).
+_INPLACE_OPERATORS = {
+    "add": (ew.ADD, operator.iadd, "add_"), "sub": (ew.SUBTRACT, operator.isub, "sub_"),
+    "mul": (ew.MULTIPLY, operator.imul, "mul_"), "truediv": (ew.DIVIDE, operator.itruediv, "div_"),
+    "pow": (ew.POW, operator.ipow, "pow_"),
+    "floordiv": (ew.FLOOR_DIVIDE, operator.ifloordiv, "floor_divide_"),
+    "mod": (ew.REMAINDER, operator.imod, "remainder_"),
+}
+_COMPARISONS = {"eq": ew.EQUAL, "ne": ew.NOT_EQUAL, "lt": ew.LESS, "le": ew.LESS_EQUAL,
+                "gt": ew.GREATER, "ge": ew.GREATER_EQUAL}
 
-for _name, _spec in {"add": inplace.IADD, "sub": inplace.ISUB, "mul": inplace.IMUL,
-                     "truediv": inplace.IDIV, "pow": inplace.IPOW,
-                     "floordiv": inplace.IFLOORDIV, "mod": inplace.IMOD}.items():
-    setattr(Tensor, f"__i{_name}__", _iop(_spec))
-    setattr(Tensor, _spec[2], _iop(_spec))
-Tensor.div_ = Tensor.__itruediv__
 
-Tensor.__matmul__ = lambda self, other: linalg.matmul(self, other)
-Tensor.__rmatmul__ = lambda self, other: linalg.matmul(other, self)
-Tensor.__neg__ = lambda self: _unary(ew.NEGATIVE, self)
-Tensor.__pos__ = lambda self: _unary(ew.POSITIVE, self)
-Tensor.__abs__ = lambda self: _unary(ew.ABS, self)
-Tensor.__invert__ = lambda self: _unary(ew.BITWISE_INVERT, self)
-Tensor.__eq__ = _op2(ew.EQUAL)  # type: ignore[assignment]
-Tensor.__ne__ = _op2(ew.NOT_EQUAL)  # type: ignore[assignment]
-Tensor.__lt__ = _op2(ew.LESS)
-Tensor.__le__ = _op2(ew.LESS_EQUAL)
-Tensor.__gt__ = _op2(ew.GREATER)
-Tensor.__ge__ = _op2(ew.GREATER_EQUAL)
-Tensor.__getitem__ = indexing.getitem
-Tensor.__setitem__ = inplace.setitem
+def _operators() -> dict[str, Callable]:
+    table: dict[str, Callable] = {}
+    for name, op in _BINARY_OPERATORS.items():
+        table[f"__{name}__"] = _forward_operator(op, f"__{name}__")
+        table[f"__r{name}__"] = _reflected_operator(op, f"__r{name}__")
+    for name, (op, iop, method_name) in _INPLACE_OPERATORS.items():
+        table[f"__i{name}__"] = _inplace_operator(op, iop, method_name, f"__i{name}__")
+        table[method_name] = _inplace_operator(op, iop, method_name, method_name)
+    for name, op in _COMPARISONS.items():
+        table[f"__{name}__"] = _forward_operator(op, f"__{name}__")
+    table["__neg__"] = _unary_operator(ew.NEGATIVE, "__neg__")
+    table["__pos__"] = _unary_operator(ew.POSITIVE, "__pos__")
+    table["__abs__"] = _unary_operator(ew.ABS, "__abs__")
+    table["__invert__"] = _unary_operator(ew.BITWISE_INVERT, "__invert__")
+    table["__matmul__"] = _matmul
+    table["__rmatmul__"] = _rmatmul
+    table["__getitem__"] = indexing.getitem
+    table["__setitem__"] = inplace.setitem
+    return table
+
+
+OPERATORS: dict[str, Callable] = _operators()
+
 
 # --------------------------------------------------------------------- elementwise methods
-for _name in ("exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "square", "sin", "cos",
-              "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-              "sigmoid", "relu", "floor", "ceil", "round", "trunc", "sign", "abs", "isnan",
-              "isinf", "isfinite", "logical_not"):
-    setattr(Tensor, _name, getattr(ew, _name))
-Tensor.neg = ew.negative
-Tensor.negative = ew.negative
-for _name in ("add", "subtract", "multiply", "divide", "maximum", "minimum", "pow",
-              "remainder", "atan2", "logical_and", "logical_or", "logical_xor", "equal"):
-    setattr(Tensor, _name, getattr(ew, _name))
-Tensor.sub = ew.subtract
-Tensor.mul = ew.multiply
-Tensor.div = ew.divide
-Tensor.eq = ew.equal
-Tensor.ne = ew.not_equal
-Tensor.lt = ew.less
-Tensor.le = ew.less_equal
-Tensor.gt = ew.greater
-Tensor.ge = ew.greater_equal
-
-
-def _clip(self, min=None, max=None):  # noqa: A002
+def _clip(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Clamp every element into ``[min, max]`` (either bound may be None)."""
     return ew.clip(self, min=min, max=max)
 
 
-def _where(self, condition, other):
+def _where(self: Tensor, condition: Any, other: Any) -> Tensor:
     """``ag.where(condition, self, other)``: this tensor's elements where ``condition``
     holds, ``other``'s elsewhere."""
     return ew.where(condition, self, other)
 
 
-Tensor.clip = _clip
-Tensor.clamp = _clip
-Tensor.where = _where
+_ELEMENTWISE_NAMES = (
+    "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "square", "sin", "cos", "tan",
+    "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid",
+    "relu", "floor", "ceil", "round", "trunc", "sign", "abs", "isnan", "isinf", "isfinite",
+    "logical_not", "negative", "add", "subtract", "multiply", "divide", "maximum", "minimum",
+    "pow", "remainder", "atan2", "logical_and", "logical_or", "logical_xor", "equal",
+)
+# PyTorch's short names for the same functions.
+_ELEMENTWISE_ALIASES = {
+    "neg": "negative", "sub": "subtract", "mul": "multiply", "div": "divide", "eq": "equal",
+    "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
+}
 
 
 # ------------------------------------------------------------------------------ reductions
-def _reduction(fn):
-    def method(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return fn(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+def _reduction(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    def method(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+               keepdim: bool | None = None) -> Tensor:
+        return fn(self, axis=dim_alias(axis, dim), keepdims=_keep(keepdims, keepdim))
 
     method.__name__ = fn.__name__
     method.__doc__ = fn.__doc__
     return method
-
-
-for _fn in (reductions.sum, reductions.mean, reductions.prod, reductions.max, reductions.min,
-            reductions.all, reductions.any, reductions.logsumexp, reductions.argmax,
-            reductions.argmin):
-    setattr(Tensor, _fn.__name__, _reduction(_fn))
-Tensor.amax = Tensor.max
-Tensor.amin = Tensor.min
 
 
 class MaxMin(NamedTuple):
@@ -148,9 +180,11 @@ class MaxMin(NamedTuple):
     indices: Tensor
 
 
-def _extremum_method(value_fn, index_fn, word: str):
-    def method(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        axis = _axis(axis, dim)
+def _extremum_method(value_fn: Callable[..., Tensor], index_fn: Callable[..., Tensor],
+                     word: str) -> Callable[..., Any]:
+    def method(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+               keepdim: bool | None = None) -> Any:
+        axis = dim_alias(axis, dim)
         keep = _keep(keepdims, keepdim)
         values = value_fn(self, axis=axis, keepdims=keep)
         if axis is None or isinstance(axis, tuple):
@@ -166,89 +200,74 @@ def _extremum_method(value_fn, index_fn, word: str):
     return method
 
 
-Tensor.max = _extremum_method(reductions.max, reductions.argmax, "largest")
-Tensor.min = _extremum_method(reductions.min, reductions.argmin, "smallest")
-
-
-def _var(self, axis=None, correction=None, keepdims=False, *, dim=None, keepdim=None,
-         unbiased=None):
+def _var(self: Tensor, axis: Any = None, correction: float | None = None,
+         keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None,
+         unbiased: bool | None = None) -> Tensor:
     """Variance; ``correction`` defaults to 1 in the method (PyTorch), 0 in ``ag.var``."""
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return reductions.var(self, axis=_axis(axis, dim), correction=correction,
+    return reductions.var(self, axis=dim_alias(axis, dim), correction=correction,
                           keepdims=_keep(keepdims, keepdim))
 
 
-def _std(self, axis=None, correction=None, keepdims=False, *, dim=None, keepdim=None,
-         unbiased=None):
+def _std(self: Tensor, axis: Any = None, correction: float | None = None,
+         keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None,
+         unbiased: bool | None = None) -> Tensor:
     """Standard deviation; ``correction`` defaults to 1 in the method (PyTorch)."""
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return reductions.std(self, axis=_axis(axis, dim), correction=correction,
+    return reductions.std(self, axis=dim_alias(axis, dim), correction=correction,
                           keepdims=_keep(keepdims, keepdim))
 
 
-Tensor.var = _var
-Tensor.std = _std
-def _cumsum(self, axis=None, *, dim=None):
+def _cumsum(self: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Cumulative sum along ``axis``/``dim`` (``ag.cumulative_sum``)."""
-    return reductions.cumulative_sum(self, axis=_axis(axis, dim))
+    return reductions.cumulative_sum(self, axis=dim_alias(axis, dim))
 
 
-def _softmax(self, axis=None, *, dim=None):
+def _softmax(self: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Softmax along ``axis``/``dim`` (default the last axis)."""
-    axis = _axis(axis, dim)
+    axis = dim_alias(axis, dim)
     return nn.softmax(self, axis=-1 if axis is None else axis)
 
 
-def _log_softmax(self, axis=None, *, dim=None):
+def _log_softmax(self: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Log-softmax along ``axis``/``dim`` (default the last axis)."""
-    axis = _axis(axis, dim)
+    axis = dim_alias(axis, dim)
     return nn.log_softmax(self, axis=-1 if axis is None else axis)
 
 
-Tensor.cumsum = _cumsum
-Tensor.softmax = _softmax
-Tensor.log_softmax = _log_softmax
-
-
 # ----------------------------------------------------------------------------------- shape
-def _shape_args(args: tuple) -> tuple:
-    return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
-
-
-def _reshape(self, *sizes):
+def _reshape(self: Tensor, *sizes: Any) -> Tensor:
     """The same elements in a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
     return shape.reshape(self, _shape_args(sizes))
 
 
-def _permute(self, *axes):
+def _permute(self: Tensor, *axes: Any) -> Tensor:
     """Reorder the axes: ``t.permute(1, 0)`` or ``t.permute((1, 0))``."""
     return shape.permute_dims(self, _shape_args(axes))
 
 
-def _transpose(self, dim0: int = -2, dim1: int = -1):
+def _transpose(self: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
     """Swap axes ``dim0`` and ``dim1`` (default the last two)."""
-    axes = list(range(self.ndim))
-    axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-    return shape.permute_dims(self, axes)
+    return shape.transpose(self, dim0, dim1)
 
 
-def _unsqueeze(self, dim: int):
+def _unsqueeze(self: Tensor, dim: int) -> Tensor:
     """Insert a size-1 axis at ``dim`` (PyTorch's name for ``expand_dims``)."""
     return shape.expand_dims(self, axis=dim)
 
 
-def _expand_dims(self, axis: int = 0):
+def _expand_dims(self: Tensor, axis: int = 0) -> Tensor:
     """Insert a size-1 axis at ``axis``."""
     return shape.expand_dims(self, axis=axis)
 
 
-def _squeeze(self, dim=None, *, axis=None):
+def _squeeze(self: Tensor, dim: Any = None, *, axis: Any = None) -> Tensor:
     """Remove size-1 axes: all of them, or those among ``dim``/``axis`` (as in PyTorch, a
     named axis whose size is not 1 is left alone; ``ag.squeeze`` follows the standard and
     raises)."""
-    axis = _axis(axis, dim)
+    axis = dim_alias(axis, dim)
     if axis is not None:
         axes = (axis,) if isinstance(axis, int) else tuple(axis)
         axis = tuple(a for a in axes if self.shape[a] == 1)
@@ -257,7 +276,7 @@ def _squeeze(self, dim=None, *, axis=None):
     return shape.squeeze(self, axis)
 
 
-def _flatten(self, start_dim: int = 0, end_dim: int = -1):
+def _flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes ``start_dim`` to ``end_dim`` into one (a 0-d tensor becomes shape (1,))."""
     if self.ndim == 0:
         return shape.reshape(self, (1,))
@@ -269,62 +288,56 @@ def _flatten(self, start_dim: int = 0, end_dim: int = -1):
     return shape.reshape(self, self.shape[:start] + (n,) + self.shape[end + 1:])
 
 
-def _broadcast_to(self, *shape_):
+def _broadcast_to(self: Tensor, *shape_: Any) -> Tensor:
     """Broadcast to ``shape``, given as a tuple or as separate ints (-1 keeps a size)."""
     return shape.broadcast_to(self, _shape_args(shape_))
 
 
-def _flip(self, axis=None, *, dims=None):
+def _flip(self: Tensor, axis: Any = None, *, dims: Any = None) -> Tensor:
     """Reverse the elements along ``axis``/``dims`` (every axis when None)."""
-    return shape.flip(self, axis=_axis(axis, dims))
+    return shape.flip(self, axis=dim_alias(axis, dims))
 
 
-def _roll(self, shift, axis=None, *, dims=None):
+def _roll(self: Tensor, shift: Any, axis: Any = None, *, dims: Any = None) -> Tensor:
     """Shift the elements by ``shift`` along ``axis``/``dims``, wrapping around (the
     flattened tensor when None)."""
-    return shape.roll(self, shift, axis=_axis(axis, dims))
+    return shape.roll(self, shift, axis=dim_alias(axis, dims))
 
 
-def _tril(self, k: int = 0):
+def _tril(self: Tensor, k: int = 0) -> Tensor:
     """The lower triangle of the last two axes: elements above diagonal ``k`` become 0."""
     return shape.tril(self, k=k)
 
 
-def _triu(self, k: int = 0):
+def _triu(self: Tensor, k: int = 0) -> Tensor:
     """The upper triangle of the last two axes: elements below diagonal ``k`` become 0."""
     return shape.triu(self, k=k)
 
 
-def _take(self, indices, axis=None):
+def _take(self: Tensor, indices: Any, axis: int | None = None) -> Tensor:
     """The elements at integer ``indices`` along ``axis`` (``ag.take``)."""
     return indexing.take(self, indices, axis=axis)
 
 
-Tensor.reshape = _reshape
-Tensor.view = _reshape
-Tensor.permute = _permute
-Tensor.permute_dims = _permute
-Tensor.transpose = _transpose
-Tensor.T = property(lambda self: shape.permute_dims(self, tuple(reversed(range(self.ndim)))),
-                    doc="The tensor with all axes reversed.")
-Tensor.mT = property(shape.matrix_transpose, doc="The tensor with its last two axes swapped.")
-Tensor.unsqueeze = _unsqueeze
-Tensor.expand_dims = _expand_dims
-Tensor.squeeze = _squeeze
-Tensor.flatten = _flatten
-Tensor.broadcast_to = _broadcast_to
-Tensor.expand = _broadcast_to
-Tensor.flip = _flip
-Tensor.roll = _roll
-Tensor.astype = shape.astype
-Tensor.tril = _tril
-Tensor.triu = _triu
-Tensor.matmul = linalg.matmul
-Tensor.take = _take
+def _astype(self: Tensor, dtype: Any, /, *, copy: bool = True,
+            device: str | None = None) -> Tensor:
+    """Cast to ``dtype`` (an ``ag`` dtype or name); gradients are cast back."""
+    return shape.astype(self, dtype, copy=copy, device=device)
+
+
+def _all_axes_reversed(self: Tensor) -> Tensor:
+    """The tensor with all axes reversed."""
+    return shape.permute_dims(self, tuple(reversed(range(self.ndim))))
+
+
+def _last_two_swapped(self: Tensor) -> Tensor:
+    """The tensor with its last two axes swapped."""
+    return shape.matrix_transpose(self)
 
 
 # -------------------------------------------------------------------- dtype/device/backend
-def _to(self, *args, device=None, backend=None, dtype=None, copy=False):
+def _to(self: Tensor, *args: Any, device: Any = None, backend: Any = None, dtype: Any = None,
+        copy: bool = False) -> Tensor:
     """Move and/or cast: ``t.to("cuda:0")``, ``t.to(ag.float64)``, ``t.to(backend="jax")``.
 
     Differentiable: gradients flow back to the source backend, device and dtype.
@@ -341,37 +354,93 @@ def _to(self, *args, device=None, backend=None, dtype=None, copy=False):
     return transfer.to(self, device=device, backend=backend, dtype=dtype, copy=copy)
 
 
-def _cpu(self):
+def _cpu(self: Tensor) -> Tensor:
     """This tensor on its backend's ``cpu`` device (differentiable)."""
     return transfer.to(self, device="cpu")
 
 
-def _cuda(self, device=0):
+def _cuda(self: Tensor, device: int | str = 0) -> Tensor:
     """This tensor on ``cuda:<device>`` (an index or a device string); differentiable."""
     return transfer.to(self, device=device if isinstance(device, str) else f"cuda:{device}")
 
 
-def _cast(dtype_name: str):
-    def method(self):
+def _clone(self: Tensor) -> Tensor:
+    """A copy with its own memory; gradients flow through it."""
+    return transfer.clone(self)
+
+
+def _cast(method_name: str, dtype_name: str) -> Callable[[Tensor], Tensor]:
+    def method(self: Tensor) -> Tensor:
         return shape.astype(self, dtype_name, copy=False)
 
+    method.__name__ = method_name
     method.__doc__ = f"Cast to ``{dtype_name}`` (no copy when already {dtype_name})."
     return method
 
 
-def _type(self, dtype):
+def _type(self: Tensor, dtype: Any) -> Tensor:
     """Cast to ``dtype`` (a dtype or its name, e.g. ``"float64"``)."""
     return shape.astype(self, dtype, copy=False)
 
 
-Tensor.to = _to
-Tensor.cpu = _cpu
-Tensor.cuda = _cuda
-Tensor.clone = transfer.clone
-for _method, _dtype in (("float", "float32"), ("double", "float64"), ("half", "float16"),
-                        ("long", "int64"), ("int", "int32"), ("bool", "bool")):
-    setattr(Tensor, _method, _cast(_dtype))
-Tensor.type = _type
-Tensor.zero_ = inplace.zero_
-Tensor.fill_ = inplace.fill_
-Tensor.copy_ = inplace.copy_
+def _zero_(self: Tensor) -> Tensor:
+    """Set every element to zero in place."""
+    return inplace.zero_(self)
+
+
+def _fill_(self: Tensor, value: Any) -> Tensor:
+    """Set every element to ``value`` in place."""
+    return inplace.fill_(self, value)
+
+
+def _copy_(self: Tensor, src: Any) -> Tensor:
+    """Copy ``src`` (broadcast to this tensor's shape) into this tensor in place."""
+    return inplace.copy_(self, src)
+
+
+_CASTS = (("float", "float32"), ("double", "float64"), ("half", "float16"),
+          ("long", "int64"), ("int", "int32"), ("bool", "bool"))
+
+
+def _methods() -> dict[str, Callable]:
+    table: dict[str, Callable] = {}
+    for name in _ELEMENTWISE_NAMES:
+        table[name] = getattr(ew, name)
+    for alias, name in _ELEMENTWISE_ALIASES.items():
+        table[alias] = getattr(ew, name)
+    table.update(clip=_clip, clamp=_clip, where=_where)
+    for fn in (reductions.sum, reductions.mean, reductions.prod, reductions.all,
+               reductions.any, reductions.logsumexp, reductions.argmax, reductions.argmin):
+        table[fn.__name__] = _reduction(fn)
+    table["amax"] = _reduction(reductions.max)
+    table["amin"] = _reduction(reductions.min)
+    table["max"] = _extremum_method(reductions.max, reductions.argmax, "largest")
+    table["min"] = _extremum_method(reductions.min, reductions.argmin, "smallest")
+    table.update(var=_var, std=_std, cumsum=_cumsum, softmax=_softmax, log_softmax=_log_softmax)
+    table.update(
+        reshape=_reshape, view=_reshape, permute=_permute, permute_dims=_permute,
+        transpose=_transpose, unsqueeze=_unsqueeze, expand_dims=_expand_dims, squeeze=_squeeze,
+        flatten=_flatten, broadcast_to=_broadcast_to, expand=_broadcast_to, flip=_flip,
+        roll=_roll, astype=_astype, tril=_tril, triu=_triu, matmul=linalg.matmul, take=_take,
+    )
+    table.update(to=_to, cpu=_cpu, cuda=_cuda, clone=_clone, type=_type, zero_=_zero_,
+                 fill_=_fill_, copy_=_copy_)
+    for method_name, dtype_name in _CASTS:
+        table[method_name] = _cast(method_name, dtype_name)
+    return table
+
+
+METHODS: dict[str, Callable] = _methods()
+PROPERTIES: dict[str, Callable[[Tensor], Tensor]] = {"T": _all_axes_reversed,
+                                                      "mT": _last_two_swapped}
+
+
+def install(cls: type = Tensor) -> None:
+    """Set every operator, method and property of the tables on ``cls`` (once, at import)."""
+    for name, fn in {**OPERATORS, **METHODS}.items():
+        setattr(cls, name, fn)
+    for name, getter in PROPERTIES.items():
+        setattr(cls, name, property(getter, doc=getter.__doc__))
+
+
+install()

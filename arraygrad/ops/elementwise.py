@@ -25,9 +25,11 @@ SUBTRACT = defop("subtract", lambda xp, a, b: a - b,
                  (lambda xp, g, ans, a, b: g, lambda xp, g, ans, a, b: -g),
                  checks_inputs=False)
 MULTIPLY = defop("multiply", lambda xp, a, b: a * b,
-                 (lambda xp, g, ans, a, b: g * b, lambda xp, g, ans, a, b: g * a))
+                 (lambda xp, g, ans, a, b: g * b, lambda xp, g, ans, a, b: g * a),
+                 reads=((1,), (0,)))
 DIVIDE = defop("divide", lambda xp, a, b: a / b,
-               (lambda xp, g, ans, a, b: g / b, lambda xp, g, ans, a, b: -g * a / (b * b)))
+               (lambda xp, g, ans, a, b: g / b, lambda xp, g, ans, a, b: -g * a / (b * b)),
+               reads=((1,), (0, 1)))
 
 
 def _pow_grad_b(xp, g, ans, a, b):
@@ -74,9 +76,11 @@ COPYSIGN = defop("copysign", lambda xp, a, b: xp.copysign(a, b),
 ABS = defop("abs", lambda xp, a: xp.abs(a),
             # Subgradient 0 at 0 (xp.sign(0) == 0), as PyTorch.
             (lambda xp, g, ans, a: g * xp.sign(a),))
-EXP = defop("exp", lambda xp, a: xp.exp(a), (lambda xp, g, ans, a: g * ans,), uses_ans=True)
+# Rules that read only ``ans`` declare reads=((),): the input may change afterwards.
+EXP = defop("exp", lambda xp, a: xp.exp(a), (lambda xp, g, ans, a: g * ans,), uses_ans=True,
+            reads=((),))
 EXPM1 = defop("expm1", lambda xp, a: xp.expm1(a), (lambda xp, g, ans, a: g * (ans + 1),),
-              uses_ans=True)
+              uses_ans=True, reads=((),))
 LOG = defop("log", lambda xp, a: xp.log(a), (lambda xp, g, ans, a: g / a,))
 LOG1P = defop("log1p", lambda xp, a: xp.log1p(a), (lambda xp, g, ans, a: g / (a + 1),))
 LOG2 = defop("log2", lambda xp, a: xp.log2(a),
@@ -84,12 +88,12 @@ LOG2 = defop("log2", lambda xp, a: xp.log2(a),
 LOG10 = defop("log10", lambda xp, a: xp.log10(a),
               (lambda xp, g, ans, a: g / (a * 2.302585092994046),))
 SQRT = defop("sqrt", lambda xp, a: xp.sqrt(a), (lambda xp, g, ans, a: g / (2 * ans),),
-             uses_ans=True)
+             uses_ans=True, reads=((),))
 SQUARE = defop("square", lambda xp, a: xp.square(a), (lambda xp, g, ans, a: 2 * g * a,))
 SIN = defop("sin", lambda xp, a: xp.sin(a), (lambda xp, g, ans, a: g * xp.cos(a),))
 COS = defop("cos", lambda xp, a: xp.cos(a), (lambda xp, g, ans, a: -g * xp.sin(a),))
 TAN = defop("tan", lambda xp, a: xp.tan(a), (lambda xp, g, ans, a: g * (1 + ans * ans),),
-            uses_ans=True)
+            uses_ans=True, reads=((),))
 ASIN = defop("asin", lambda xp, a: xp.asin(a),
              (lambda xp, g, ans, a: g / xp.sqrt(1 - a * a),))
 ACOS = defop("acos", lambda xp, a: xp.acos(a),
@@ -98,7 +102,7 @@ ATAN = defop("atan", lambda xp, a: xp.atan(a), (lambda xp, g, ans, a: g / (1 + a
 SINH = defop("sinh", lambda xp, a: xp.sinh(a), (lambda xp, g, ans, a: g * xp.cosh(a),))
 COSH = defop("cosh", lambda xp, a: xp.cosh(a), (lambda xp, g, ans, a: g * xp.sinh(a),))
 TANH = defop("tanh", lambda xp, a: xp.tanh(a), (lambda xp, g, ans, a: g * (1 - ans * ans),),
-             uses_ans=True)
+             uses_ans=True, reads=((),))
 ASINH = defop("asinh", lambda xp, a: xp.asinh(a),
               (lambda xp, g, ans, a: g / xp.sqrt(a * a + 1),))
 ACOSH = defop("acosh", lambda xp, a: xp.acosh(a),
@@ -106,7 +110,7 @@ ACOSH = defop("acosh", lambda xp, a: xp.acosh(a),
 ATANH = defop("atanh", lambda xp, a: xp.atanh(a), (lambda xp, g, ans, a: g / (1 - a * a),))
 # sigmoid through tanh: never overflows, unlike 1 / (1 + exp(-x)) for very negative x.
 SIGMOID = defop("sigmoid", lambda xp, a: 0.5 * xp.tanh(0.5 * a) + 0.5,
-                (lambda xp, g, ans, a: g * ans * (1 - ans),), uses_ans=True)
+                (lambda xp, g, ans, a: g * ans * (1 - ans),), uses_ans=True, reads=((),))
 # relu: subgradient 0 at 0, as PyTorch.
 RELU = defop("relu", lambda xp, a: xp.maximum(a, 0),
              (lambda xp, g, ans, a: xp.where(a > 0, g, 0.0),))  # scalar: no zeros array

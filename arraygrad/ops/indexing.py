@@ -20,8 +20,11 @@ def _getitem_vjp(xp, g, ans, x, key):
     return xp.scatter_add(xp.zeros_like(x), key, g)
 
 
+# Basic indexing (ints, slices, None, ...) makes a view, as in PyTorch; indexing with
+# arrays (boolean masks, several integer arrays) makes a copy: the ``index`` op.
 GETITEM = defop("getitem", lambda xp, x, key: x[key], (_getitem_vjp,), checks_inputs=False,
                 view=True)
+INDEX = defop("index", lambda xp, x, key: x[key], (_getitem_vjp,), checks_inputs=False)
 TAKE = defop("take", lambda xp, x, indices, axis: xp.take(x, indices, axis=axis),
              (lambda xp, g, ans, x, indices, axis: xp.scatter_add(
                  xp.zeros_like(x), (_FULL,) * axis + (indices,), g),),
@@ -141,6 +144,8 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     axis = _single_array_axis(lambda k: _is_int_array(x._backend, k), key, x.ndim)
     if axis is not None:  # lower to take: the one form every Array-API library supports
         return unary(TAKE, x, {"indices": key[axis], "axis": axis})
+    if any(hasattr(k, "shape") for k in key):
+        return unary(INDEX, x, {"key": key})
     return unary(GETITEM, x, {"key": key})
 
 

@@ -5,6 +5,12 @@ array in place and an immutable one (JAX) rebinds the tensor to a new array. Whe
 operation must be recorded, the tensor is rebound to the recorded out-of-place result.
 Either way the version counter goes up, so a backward that needs the old value raises
 instead of returning a wrong gradient.
+
+Views follow PyTorch on every backend: a write through a view rewrites its base (the
+viewed region of the base becomes the view's new value; recorded, the base's history is
+rewritten as PyTorch's CopySlices does), and every live view of a base is regenerated
+after any write to the base or to one of its views (:func:`_write`). Tensors that are not
+views and have no live views keep the fast path: one in-place kernel call.
 """
 
 from __future__ import annotations
@@ -15,17 +21,36 @@ from typing import Any
 from arraygrad.grad_mode import STATE
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops.indexing import INDEX_PUT, _is_int_array, normalize_key
-from arraygrad.ops.registry import _mixed_backends, apply, binary, defop, op_error
+from arraygrad.ops.registry import (
+    _constant,
+    _mixed_backends,
+    apply,
+    binary,
+    defop,
+    op_error,
+    record,
+    unary,
+)
+from arraygrad.ops.shape import MATRIX_TRANSPOSE, PERMUTE_DIMS, RESHAPE, _inverse_permutation
 from arraygrad.tensor import Tensor, _make
 
 
 def _check_leaf(x: Tensor, name: str) -> None:
-    if x.requires_grad and x._node is None and STATE.enabled:
-        raise RuntimeError(
-            f"{name}: a leaf tensor that requires grad (shape {x.shape}, dtype {x.dtype.name}) "
-            f"is being used in an in-place operation. Do it under ag.no_grad() (as optimizers "
-            f"do) or work on a copy (x.clone())."
-        )
+    if not STATE.enabled:
+        return
+    base = x if x._view is None or x._view[2] is None else x._view[2]
+    if x.requires_grad and x._node is None:
+        what = "a leaf tensor"
+    elif x._view is not None and x._view[2] is not None and base.requires_grad \
+            and base._node is None:
+        what = "a view of a leaf tensor"
+    else:
+        return
+    raise RuntimeError(
+        f"{name}: {what} that requires grad (shape {x.shape}, dtype {x.dtype.name}) is being "
+        f"used in an in-place operation. Do it under ag.no_grad() (as optimizers do) or work "
+        f"on a copy (x.clone())."
+    )
 
 
 def _snapshot(x: Tensor) -> Tensor:
@@ -36,15 +61,146 @@ def _snapshot(x: Tensor) -> Tensor:
     return old
 
 
-def _rebind(x: Tensor, result: Tensor, name: str) -> None:
+def _has_views(x: Tensor) -> bool:
+    views = x._views
+    if not views:
+        return False
+    views[:] = [ref for ref in views if ref() is not None]
+    return bool(views)
+
+
+def _step(op: Any, args: tuple, params: dict) -> Tensor:
+    """Apply ``op`` to Tensors, recording it when an input requires grad; never a view."""
+    tensor = next(a for a in args if isinstance(a, Tensor))
+    backend = tensor._backend
+    arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
+    out = op.forward(backend.xp, *arrays, **params)
+    if STATE.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args):
+        return record(op, backend, out, args, arrays, params)
+    return _make(out, backend, None)
+
+
+def _put_one(base: Any, op: Any, params: dict, value: Any, recorded: bool, xp: Any) -> Any:
+    """``base`` with the part that view op ``op`` selects replaced by ``value``."""
+    name = op.name
+    if name == "getitem":
+        key = params["key"] if isinstance(params["key"], tuple) else (params["key"],)
+        return _step(INDEX_PUT, (base, value), {"key": key}) if recorded \
+            else INDEX_PUT.forward(xp, base, value, key)
+    if name in ("reshape", "expand_dims", "squeeze"):
+        return _step(RESHAPE, (value,), {"shape": tuple(base.shape)}) if recorded \
+            else xp.reshape(value, tuple(base.shape))
+    if name == "permute_dims":
+        inverse = _inverse_permutation(params["axes"])
+        return _step(PERMUTE_DIMS, (value,), {"axes": inverse}) if recorded \
+            else xp.permute_dims(value, inverse)
+    if name == "matrix_transpose":
+        return _step(MATRIX_TRANSPOSE, (value,), {}) if recorded \
+            else xp.matrix_transpose(value)
+    if name == "broadcast_to":
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to "
+            "a single memory location (an in-place write into an expanded/broadcast view). "
+            "Please clone() the tensor before performing the operation.")
+    return _put_by_rule(base, op, params, value, recorded, xp)
+
+
+def _put_by_rule(base: Any, op: Any, params: dict, value: Any, recorded: bool, xp: Any) -> Any:
+    """Any other view op selects elements linearly, so its VJP scatters ``value`` into the
+    base's shape and the VJP of ones marks the selected elements."""
+    rule = op.vjps[0]
+    if recorded:
+        import arraygrad as ag_namespace
+
+        plain = _make(base._data, base._backend, None)
+        ones = _make(base._backend.xp.ones_like(value._data), base._backend, None)
+        mask = rule(ag_namespace, ones, None, plain, **params)
+        scattered = rule(ag_namespace, value, None, base, **params)
+        return ew.where(mask > 0, scattered, base)
+    mask = rule(xp, xp.ones_like(value), None, base, **params)
+    return xp.where(mask > 0, rule(xp, value, None, base, **params), base)
+
+
+def _put_through(base: Any, chain: tuple, value: Any, recorded: bool, xp: Any) -> Any:
+    """``base`` with the region that the view ``chain`` selects replaced by ``value``."""
+    if not chain:
+        return value
+    steps = [base]
+    for op, params in chain[:-1]:  # the intermediate views, base first
+        steps.append(_step(op, (steps[-1],), params) if recorded
+                     else op.forward(xp, steps[-1], **params))
+    for (op, params), inner in zip(reversed(chain), reversed(steps)):
+        value = _put_one(inner, op, params, value, recorded, xp)
+    return value
+
+
+def _replay(source: Tensor, chain: tuple, recorded: bool) -> Any:
+    """The view ``chain`` applied to ``source``: a Tensor (recorded) or a raw array."""
+    if recorded:
+        t = source
+        for op, params in chain:
+            t = _step(op, (t,), params)
+        return t
+    data = source._data
+    xp = source._backend.xp
+    for op, params in chain:
+        data = op.forward(xp, data, **params)
+    return data
+
+
+def _regenerate_views(root: Tensor, recorded: bool) -> None:
+    """Recompute every live view of ``root`` from the current data (PyTorch's views see
+    every write to their storage). Recorded, a view whose autograd base requires grad gets
+    the history "view of the new base"; otherwise only its data changes (its node still
+    leads to the same base). Aliases go first: they are the autograd bases of their views."""
+    views = root._views
+    if not views:
+        return
+    live = [(ref, view) for ref in views if (view := ref()) is not None]
+    root._views = [ref for ref, _ in live]
+    for _, view in sorted(live, key=lambda pair: pair[1]._view[2] is not None):
+        _, chain, grad_base, grad_chain = view._view
+        if recorded and grad_base is not None and grad_base.requires_grad and STATE.enabled:
+            t = _replay(grad_base, grad_chain, True)
+            view._data, view._node = t._data, t._node
+            view.requires_grad = t.requires_grad
+        else:
+            view._data = _replay(root, chain, False)
+
+
+def _write(x: Tensor, result: Tensor, name: str, recorded: bool) -> None:
+    """Make ``result`` the new value of ``x`` wherever ``x``'s data is seen.
+
+    Recorded, the history of ``x``'s autograd base is rewritten so that the viewed region
+    holds ``result`` (PyTorch's CopySlices: gradients reach the written region). The new
+    data goes to the root that owns it, and every live view of that root, ``x`` included,
+    is regenerated.
+    """
     if result.shape != x.shape:
         raise ValueError(f"{name}: the result has shape {result.shape}, which cannot be "
                          f"written into a tensor of shape {x.shape}")
     if result.dtype is not x.dtype:
         result = result.astype(x.dtype)
-    x._data = result._data
-    x._node = result._node
-    x.requires_grad = x.requires_grad or result.requires_grad
+    if x._view is None:
+        x._data = result._data
+        if recorded:
+            x._node = result._node
+            x.requires_grad = x.requires_grad or result.requires_grad
+        _regenerate_views(x, recorded)
+        return
+    root, chain, grad_base, grad_chain = x._view
+    if recorded:
+        owner = x if grad_base is None else grad_base
+        new = _put_through(_snapshot(owner), grad_chain if grad_base is not None else (),
+                           result, True, None)
+        owner._data, owner._node = new._data, new._node
+        owner.requires_grad = owner.requires_grad or new.requires_grad
+        if owner is not root:  # an alias: its data goes on to the root it shares
+            root._data = _put_through(root._data, owner._view[1], owner._data, False,
+                                      root._backend.xp)
+    else:
+        root._data = _put_through(root._data, chain, result._data, False, root._backend.xp)
+    _regenerate_views(root, recorded)
 
 
 def _writable(data: Any) -> bool:
@@ -78,27 +234,40 @@ def _check_fits(x: Tensor, other: Any, op, name: str) -> None:
                          f"{x.dtype.name}, backend {x._backend.name!r})")
 
 
-def inplace_binary(x: Tensor, other: Any, op, iop, name: str) -> Tensor:
+def _records(x: Tensor, other: Any) -> bool:
+    return STATE.enabled and (x.requires_grad
+                              or (isinstance(other, Tensor) and other.requires_grad))
+
+
+def _in_place_ok(x: Tensor) -> bool:
+    """Whether ``x``'s array may be changed in memory (no view bookkeeping needed)."""
+    data = x._data
+    return x._backend.mutable and x._view is None and not _has_views(x) and _writable(data)
+
+
+def inplace_binary(x: Tensor, other: Any, op: Any, iop: Any, name: str) -> Tensor:
     """``x <op>= other`` following the module rules."""
     _check_leaf(x, name)
-    if STATE.enabled and (x.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
-        _rebind(x, binary(op, _snapshot(x), other), name)
+    if _records(x, other):
+        _write(x, binary(op, _snapshot(x), other), name, True)
     else:
         data = x._data
         operand = _operand(x, other, op)
         shape = getattr(operand, "shape", None)
         if shape is not None and tuple(shape) != tuple(data.shape):
             _check_fits(x, other, op, name)
+        new = None
         try:
-            if x._backend.mutable and _writable(data) and getattr(data, "ndim", 0) > 0:
-                new = iop(data, operand)
+            if _in_place_ok(x):
+                x._data = iop(data, operand)
             else:
                 new = op.forward(x._backend.xp, data, operand)
                 if new.dtype != data.dtype:
                     new = x._backend.xp.astype(new, data.dtype)
         except Exception as exc:
             raise op_error(op, (x, other), {}, exc) from exc
-        x._data = new
+        if new is not None:
+            _write(x, _make(new, x._backend, None), name, False)
     x._bump_version()
     return x
 
@@ -108,20 +277,22 @@ def _has_int_array(x: Tensor, key: tuple) -> bool:
                for k in key)
 
 
-def _put(x: Tensor, key: tuple, value: Any) -> None:
-    """Unrecorded ``x[key] = value`` through the functional ``index_put``; rebinds ``x``."""
-    x._data = apply(INDEX_PUT, (_make(x._data, x._backend, None),
-                                value.detach() if isinstance(value, Tensor) else value),
-                    {"key": key})._data
+def _index_put_data(x: Tensor, key: tuple, value: Any, user_key: Any) -> Any:
+    """The array of ``x`` with ``x[key] = value``, computed functionally (``index_put``)."""
+    data = value._data if isinstance(value, Tensor) else _constant(x._backend, value)
+    try:
+        return INDEX_PUT.forward(x._backend.xp, x._data, data, key)
+    except Exception as exc:
+        raise op_error(INDEX_PUT, (x, value), {"key": user_key}, exc) from exc
 
 
 def setitem(x: Tensor, key: Any, value: Any) -> None:
     """``x[key] = value``."""
     _check_leaf(x, "setitem")
     nkey = normalize_key(x, key)
-    if STATE.enabled and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
-        _rebind(x, apply(INDEX_PUT, (_snapshot(x), value), {"key": nkey}), "setitem")
-    elif x._backend.mutable and _writable(x._data) and getattr(x._data, "ndim", 0) > 0:
+    if _records(x, value):
+        _write(x, apply(INDEX_PUT, (_snapshot(x), value), {"key": nkey}), "setitem", True)
+    elif _in_place_ok(x):
         try:
             x._data[nkey] = _operand(x, value, INDEX_PUT)
         except Exception as exc:
@@ -129,24 +300,26 @@ def setitem(x: Tensor, key: Any, value: Any) -> None:
                 raise op_error(INDEX_PUT, (x, value), {"key": key}, exc) from exc
             # The library's __setitem__ refuses integer index arrays (the standard leaves
             # them out; array-api-strict does): write through the functional index_put.
-            _put(x, nkey, value)
+            x._data = _index_put_data(x, nkey, value, key)
     else:
-        _put(x, nkey, value)
+        new = _index_put_data(x, nkey, value, key)
+        _write(x, _make(new, x._backend, None), "setitem", False)
     x._bump_version()
 
 
 def fill_(x: Tensor, value: Any) -> Tensor:
-    """Set every element to ``value`` in place."""
+    """Set every element to ``value`` in place (a 0-d Tensor ``value`` gets the gradient of
+    the written elements, as in PyTorch)."""
+    if isinstance(value, Tensor):
+        return copy_(x, value)
     _check_leaf(x, "fill_")
-    xp = x._backend.xp
-    if x.requires_grad and STATE.enabled and x._node is not None:
-        x._node = None
-        x.requires_grad = False
-    if x._backend.mutable and _writable(x._data) and getattr(x._data, "ndim", 0) > 0:
+    if _records(x, value):
+        _write(x, unary(FILL, _snapshot(x), {"value": value}), "fill_", True)
+    elif _in_place_ok(x):
         x._data[...] = value
     else:
-        x._data = xp.full(tuple(x._data.shape), value, dtype=x._data.dtype,
-                          device=x._backend.native_device(x.device))
+        _write(x, _make(FILL.forward(x._backend.xp, x._data, value), x._backend, None),
+               "fill_", False)
     x._bump_version()
     return x
 
@@ -169,6 +342,10 @@ def _copy_into(data, src):
 _COPY = defop("copy", lambda xp, x, src: xp.broadcast_to(xp.asarray(src, dtype=x.dtype),
                                                            tuple(x.shape)) + xp.zeros_like(x),
               (None, lambda xp, g, ans, x, src: g), checks_inputs=False)
+
+# The written value does not depend on the old one: its gradient is zero (as PyTorch's).
+FILL = defop("fill", lambda xp, x, value: xp.full_like(x, value),
+             (lambda xp, g, ans, x, value: xp.zeros_like(g),), checks_inputs=False)
 
 IADD = (ew.ADD, operator.iadd, "add_")
 ISUB = (ew.SUBTRACT, operator.isub, "sub_")

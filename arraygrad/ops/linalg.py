@@ -30,7 +30,8 @@ def _matmul_grad_b(xp, g, ans, a, b):
     return xp.matmul(xp.matrix_transpose(a), g)
 
 
-MATMUL = defop("matmul", lambda xp, a, b: xp.matmul(a, b), (_matmul_grad_a, _matmul_grad_b))
+MATMUL = defop("matmul", lambda xp, a, b: xp.matmul(a, b), (_matmul_grad_a, _matmul_grad_b),
+               reads=((1,), (0,)))
 
 
 def matmul(x1: Tensor, x2: Tensor, /) -> Tensor:

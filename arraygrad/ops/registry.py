@@ -20,9 +20,9 @@ from typing import Any
 from arraygrad.backend import BackendError
 from arraygrad.grad_mode import STATE
 from arraygrad.node import Node
-from arraygrad.tensor import Tensor, _make
+from arraygrad.tensor import Tensor, _make, _register_view
 
-__all__ = ["Op", "defop", "OPS", "apply", "unary", "binary", "describe", "op_error"]
+__all__ = ["Op", "defop", "OPS", "apply", "unary", "binary", "record", "describe", "op_error"]
 
 _SCALARS = (int, float, bool, complex)
 _EMPTY: dict[str, Any] = {}
@@ -39,11 +39,14 @@ class Op:
         "checks_inputs": "Whether the rules read input values (in-place writes are errors).",
         "view": "Whether the output may share memory with input 0.",
         "variadic": "Whether one rule serves every input (told which by ``argnum``).",
+        "reads": "Per rule, the inputs whose values it reads (None: all, if checks_inputs).",
         "backward_name": "PyTorch-style ``grad_fn`` name, e.g. ``MulBackward``.",
         "doc": "One line for the op list.",
     }
 
-    def __init__(self, name, forward, vjps, uses_ans, checks_inputs, view, variadic, doc):
+    def __init__(self, name: str, forward: Any, vjps: Any, uses_ans: bool, checks_inputs: bool,
+                 view: bool, variadic: bool, doc: str,
+                 reads: tuple[tuple[int, ...], ...] | None = None) -> None:
         self.name = name
         self.forward = forward
         self.vjps = vjps
@@ -51,6 +54,7 @@ class Op:
         self.checks_inputs = checks_inputs
         self.view = view
         self.variadic = variadic
+        self.reads = reads
         self.backward_name = "".join(p.capitalize() for p in name.split("_")) + "Backward"
         self.doc = doc
 
@@ -67,7 +71,8 @@ OPS: dict[str, Op] = {}
 
 
 def defop(name: str, forward: Callable[..., Any], vjps: Any = None, *, uses_ans: bool = False,
-          checks_inputs: bool = True, view: bool = False, doc: str = "") -> Op:
+          checks_inputs: bool = True, view: bool = False, doc: str = "",
+          reads: tuple[tuple[int, ...], ...] | None = None) -> Op:
     """Register an op.
 
     Parameters
@@ -86,12 +91,19 @@ def defop(name: str, forward: Callable[..., Any], vjps: Any = None, *, uses_ans:
         The rules read input values (not only shapes), so modifying an input in place
         before backward is an error.
     view : bool
-        The output may share memory with input 0, so it shares input 0's version counter.
+        The output is a view of input 0 (PyTorch's view semantics): it shares input 0's
+        version counter, and in-place writes through it reach the base and its other views.
+    reads : tuple of tuples of int, optional
+        Finer than ``checks_inputs``: for each rule, the inputs whose values it reads (``mul``
+        is ``((1,), (0,))``). Only those inputs are version-checked when the rule runs, so
+        ``y * 2`` may be followed by an in-place write to ``y`` (as in PyTorch).
     """
     if name in OPS:
         raise ValueError(f"op {name!r} is already registered")
     variadic = vjps is not None and not isinstance(vjps, tuple)
-    op = Op(name, forward, vjps, uses_ans, checks_inputs, view, variadic, doc)
+    if reads is not None:
+        checks_inputs = any(reads)
+    op = Op(name, forward, vjps, uses_ans, checks_inputs, view, variadic, doc, reads)
     OPS[name] = op
     return op
 
@@ -203,18 +215,11 @@ def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
     except Exception as exc:
         raise op_error(op, (x,), params, exc) from exc
     if x.requires_grad and STATE.enabled and op.vjps is not None:
-        if op.checks_inputs:
-            cell = x._version
-            versions = (0,) if cell is None else (cell[0],)
-        else:
-            versions = None
-        node = Node(op, backend, (data,), params, out if op.uses_ans else None, (x,),
-                    (x._node or x,), versions)
-        result = _make(out, backend, node)
+        result = record(op, backend, out, (x,), (data,), params)
     else:
         result = _make(out, backend, None)
     if op.view:
-        result._version = x._version_cell()
+        _register_view(result, x, (op, params))
     return result
 
 
@@ -249,21 +254,7 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
     a_grad = a_tensor and a.requires_grad
     b_grad = b_tensor and b.requires_grad
     if (a_grad or b_grad) and STATE.enabled and op.vjps is not None:
-        if op.checks_inputs:  # every input tensor's version (inlined _version_of)
-            va = vb = None
-            if a_tensor:
-                cell = a._version
-                va = 0 if cell is None else cell[0]
-            if b_tensor:
-                cell = b._version
-                vb = 0 if cell is None else cell[0]
-            versions = (va, vb)
-        else:
-            versions = None
-        node = Node(op, backend, (ad, bd), _EMPTY, out if op.uses_ans else None, (a, b),
-                    ((a._node or a) if a_grad else None, (b._node or b) if b_grad else None),
-                    versions)
-        return _make(out, backend, node)
+        return record(op, backend, out, (a, b), (ad, bd), _EMPTY)
     return _make(out, backend, None)
 
 
@@ -272,6 +263,32 @@ def _version_of(x: Any) -> int | None:
         cell = x._version
         return 0 if cell is None else cell[0]
     return None
+
+
+# ----------------------------------------------------------------------------- recording
+def record(op: Op, backend: Any, out: Any, args: tuple, arrays: tuple,
+           params: dict = _EMPTY) -> Tensor:
+    """Wrap ``out`` in a Tensor whose ``grad_fn`` is a new Node: ``op`` applied to ``args``.
+
+    The one place a graph node is made (ops, transfers and custom Functions all come
+    here). ``args`` are the op's positional inputs (Tensors or constants), ``arrays`` the
+    same with each Tensor replaced by the array the rules will read. Each input Tensor's
+    version is saved when any rule reads input values or the output (``create_graph``
+    recomputes the output from the inputs); a saved output gets a fresh version counter,
+    so a later in-place write to it (or to a ``detach()`` alias) is caught at backward.
+    """
+    edges = tuple((a._node or a) if isinstance(a, Tensor) and a.requires_grad else None
+                  for a in args)
+    versions = tuple(_version_of(a) for a in args) \
+        if op.checks_inputs or op.uses_ans else None
+    if op.uses_ans:
+        node = Node(op, backend, arrays, params, out, args, edges, versions)
+        result = _make(out, backend, node)
+        node.out_version = result._version = [0]
+        return result
+    return _make(out, backend, Node(op, backend, arrays, params, None, args, edges, versions))
+
+
 
 
 def apply(op: Op, args: tuple, params: dict = _EMPTY) -> Tensor:
@@ -295,21 +312,14 @@ def apply(op: Op, args: tuple, params: dict = _EMPTY) -> Tensor:
         out = op.forward(backend.xp, *arrays, **params)
     except Exception as exc:
         raise op_error(op, args, params, exc) from exc
-    record = False
+    recording = False
     if STATE.enabled and op.vjps is not None:
         for a in args:
             if isinstance(a, Tensor) and a.requires_grad:
-                record = True
+                recording = True
                 break
-    if record:
-        edges = tuple((a._node or a) if isinstance(a, Tensor) and a.requires_grad else None
-                      for a in args)
-        versions = tuple(_version_of(a) for a in args) if op.checks_inputs else None
-        node = Node(op, backend, arrays, params, out if op.uses_ans else None, args, edges,
-                    versions)
-        result = _make(out, backend, node)
-    else:
-        result = _make(out, backend, None)
+    result = record(op, backend, out, args, arrays, params) if recording else \
+        _make(out, backend, None)
     if op.view and isinstance(args[0], Tensor):
-        result._version = args[0]._version_cell()
+        _register_view(result, args[0], (op, params))
     return result

@@ -38,9 +38,9 @@ SQUEEZE = defop("squeeze", lambda xp, x, axis: xp.squeeze(x, axis=axis),
 # The engine sums a broadcast gradient back to the input's shape, so the rule is identity.
 BROADCAST_TO = defop("broadcast_to", lambda xp, x, shape: xp.broadcast_to(x, shape),
                      (lambda xp, g, ans, x, shape: g,), checks_inputs=False, view=True)
-FLIP = defop("flip", lambda xp, x, axis=None: xp.flip(x, axis=axis),
-             (lambda xp, g, ans, x, axis=None: xp.flip(g, axis=axis),),
-             checks_inputs=False, view=True)
+# flip copies, as in PyTorch (NumPy's flip is a view: copy, so writes to it stay apart).
+FLIP = defop("flip", lambda xp, x, axis=None: xp.asarray(xp.flip(x, axis=axis), copy=True),
+             (lambda xp, g, ans, x, axis=None: xp.flip(g, axis=axis),), checks_inputs=False)
 ROLL = defop("roll", lambda xp, x, shift, axis=None: xp.roll(x, shift, axis=axis),
              (lambda xp, g, ans, x, shift, axis=None: xp.roll(
                  g, _negate(shift), axis=axis),), checks_inputs=False)

@@ -6,8 +6,7 @@ from typing import Any
 
 from arraygrad.backend import Backend, BackendError, get_backend, loaded_backends, names
 from arraygrad.grad_mode import STATE
-from arraygrad.node import Node
-from arraygrad.ops.registry import defop, unary
+from arraygrad.ops.registry import defop, record, unary
 from arraygrad.tensor import Tensor, _make
 
 
@@ -120,11 +119,11 @@ def to(x: Tensor, device: str | None = None, backend: str | Backend | None = Non
     out = x
     if dst is not src or target_device != src_device:
         data = move_array(x._data, src, dst, target_device)
-        node = None
         if x.requires_grad and STATE.enabled:
             params = {"src": src, "src_device": src_device, "dst": dst, "device": target_device}
-            node = Node(TRANSFER, dst, (x._data,), params, None, (x,), (x._node or x,), None)
-        out = _make(data, dst, node)
+            out = record(TRANSFER, dst, data, (x,), (x._data,), params)
+        else:
+            out = _make(data, dst, None)
     elif copy:
         out = unary(CLONE, x)
     if dtype is not None:

@@ -510,15 +510,15 @@ _row("getitem[slices]", lambda xp, a: a[1:, ::2], [(3, 3)], op="getitem")
 _row("getitem[none]", lambda xp, a: a[None, 0, :], [M23], op="getitem")
 _row("getitem[ellipsis]", lambda xp, a: a[..., 1], [(2, 2, 3)], op="getitem")
 _row("getitem[mask]", lambda xp, a: a[xp.asarray([[True, False, True], [False, True, True]])],
-     [M23], op="getitem", needs=("bool_mask",))
+     [M23], op="index", needs=("bool_mask",))
 _row("getitem[mask_from_values]", lambda xp, a: a[a > 0.0], [(6,)], "nonzero",
-     op="getitem", needs=("bool_mask",))
+     op="index", needs=("bool_mask",))
 _row("getitem[int_array_repeated]", lambda xp, a: a[[0, 2, 0, 0]], [(3,)], op="take")
 _row("getitem[int_array_axis1]", lambda xp, a: a[:, [2, 0, 2]], [M23], op="take")
-_row("getitem[int_arrays]", lambda xp, a: a[[0, 1, 0], [2, 2, 2]], [M23], op="getitem",
+_row("getitem[int_arrays]", lambda xp, a: a[[0, 1, 0], [2, 2, 2]], [M23], op="index",
      needs=("int_array_multi",))
 _row("getitem[int_array_and_slice]", lambda xp, a: a[[1, 0, 1], 1:], [(2, 3)],
-     op="getitem", needs=("int_array_mixed",))
+     op="index", needs=("int_array_mixed",))
 _row("take", lambda xp, a: xp.take(a, xp.asarray([2, 0, 2]), axis=1), [M23])
 _row("take[flat]", lambda xp, a: xp.take(a, xp.asarray([0, 0, 1]), axis=0), [(3,)], op="take")
 
@@ -544,6 +544,35 @@ def _setitem_scalar(xp: Any, a: Any) -> Any:
 _row("index_put[slice]", _setitem_slice, [(3, 2), (2,)], op="index_put")
 _row("index_put[int_array]", _setitem_ints, [(3, 2), (2,)], op="index_put")
 _row("index_put[scalar]", _setitem_scalar, [M23], op="index_put")
+def _fill_view(xp: Any, a: Any) -> Any:
+    out = a * 2.0
+    out[1:].fill_(3.0)
+    return out
+
+
+def _write_through_view(xp: Any, a: Any, v: Any) -> Any:
+    out = a * 1.0
+    out[:, 1].mul_(v)
+    out.T[0].add_(v[0])
+    return out
+
+
+def _write_through_view_ref(np: Any, a: Any, v: Any) -> Any:
+    out = a.copy()
+    out[:, 1] *= v
+    out.T[0] += v[0]
+    return out
+
+
+def _fill_view_ref(np: Any, a: Any) -> Any:
+    out = a * 2.0
+    out[1:] = 3.0
+    return out
+
+
+_row("fill[view]", _fill_view, [(3, 2)], ref=_fill_view_ref, op="fill")
+_row("view_write", _write_through_view, [(2, 3), (2,)], ref=_write_through_view_ref,
+     op="index_put")
 _row("scatter_add", lambda xp, t, v: xp.scatter_add(t, (xp.asarray([0, 2, 0]),), v),
      [(3, 2), (3, 2)],
      ref=lambda np, t, v: _numpy_scatter(t, [0, 2, 0], v),
