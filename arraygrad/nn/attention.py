@@ -53,9 +53,8 @@ def _ndim(t: Any) -> int:
 
 def _causal(rows: int, cols: int, like: Tensor) -> Tensor:
     """Boolean ``(rows, cols)``: True on and below the diagonal."""
-    f = {"backend": like.backend, "device": like.device}
-    r = creation.arange(rows, dtype=_dtypes.int64, **f)
-    c = creation.arange(cols, dtype=_dtypes.int64, **f)
+    r = creation.arange(rows, dtype=_dtypes.int64, backend=like.backend, device=like.device)
+    c = creation.arange(cols, dtype=_dtypes.int64, backend=like.backend, device=like.device)
     return sh.reshape(r, (rows, 1)) >= sh.reshape(c, (1, cols))
 
 
@@ -455,7 +454,8 @@ class MultiheadAttention(Module):
             self.bias_k = Parameter(creation.empty((1, 1, embed_dim), **f))
             self.bias_v = Parameter(creation.empty((1, 1, embed_dim), **f))
         else:
-            self.bias_k = self.bias_v = None
+            self.register_parameter("bias_k", None)
+            self.register_parameter("bias_v", None)
         self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
@@ -468,6 +468,7 @@ class MultiheadAttention(Module):
             init.xavier_uniform_(self.v_proj_weight)
         if self.in_proj_bias is not None:
             init.constant_(self.in_proj_bias, 0.0)
+        if self.out_proj.bias is not None:
             init.constant_(self.out_proj.bias, 0.0)
         if self.bias_k is not None:
             init.xavier_normal_(self.bias_k)

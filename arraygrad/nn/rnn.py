@@ -165,7 +165,8 @@ class RNNBase(Module):
             for direction in range(directions):
                 layer_in = input_size if layer == 0 else real_hidden * directions
                 suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-                shapes = [("weight_ih", (gate_size, layer_in)),
+                shapes: list[tuple[str, tuple[int, ...]]] = [
+                    ("weight_ih", (gate_size, layer_in)),
                           ("weight_hh", (gate_size, real_hidden))]
                 if bias:
                     shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
@@ -285,7 +286,7 @@ class RNNBase(Module):
                 index = layer * directions + direction
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(index)
                 xw = F.linear(layer_in, w_ih, b_ih)
-                state0 = (h0[index], c0[index]) if is_lstm else (h0[index],)
+                state0 = (h0[index],) if c0 is None else (h0[index], c0[index])
                 out, state = _direction(self.mode, xw, sizes, offsets, state0, w_hh, b_hh,
                                         w_hr, reverse=direction == 1)
                 outs.append(out)

@@ -181,8 +181,8 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
         input = take(input, _index_tensor(order, input), axis=1)
         lens = [lens[i] for i in order]
     sizes = _batch_sizes(lens)
-    steps = split_rows(input, [(t, t + 1) for t in range(len(sizes))])
-    data = sh.concat([step[0, :b] for step, b in zip(steps, sizes, strict=True)], axis=0)
+    rows = split_rows(input, [(t, t + 1) for t in range(len(sizes))])
+    data = sh.concat([row[0, :b] for row, b in zip(rows, sizes, strict=True)], axis=0)
     if order is None:
         return PackedSequence(data, _index_tensor(sizes, input))
     return PackedSequence(data, _index_tensor(sizes, input), _index_tensor(order, input),
@@ -220,7 +220,8 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
             raise ValueError(f"{op}: expected total_length to be at least the length of the "
                              f"longest sequence ({steps}), got total_length={total_length}")
         steps = total_length
-    rows, offset, bounds = [], 0, []
+    rows: list[Tensor] = []
+    offset, bounds = 0, []
     for b in sizes:
         bounds.append((offset, offset + b))
         offset += b
@@ -228,12 +229,12 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     tail = tuple(data.shape[1:])
     for t in range(steps):
         b = sizes[t] if t < len(sizes) else 0
-        step = pieces[t] if t < len(sizes) else None
-        if b < batch:
-            pad = creation.full((batch - b,) + tail, padding_value, dtype=data.dtype,
-                                backend=data.backend, device=data.device)
-            step = sh.concat([step, pad], axis=0) if b else pad
-        rows.append(step)
+        if b == batch:
+            rows.append(pieces[t])
+            continue
+        pad = creation.full((batch - b,) + tail, padding_value, dtype=data.dtype,
+                            backend=data.backend, device=data.device)
+        rows.append(sh.concat([pieces[t], pad], axis=0) if b else pad)
     padded = sh.stack(rows, axis=0)
     lengths = [sum(1 for b in sizes if b > i) for i in range(batch)]
     if sequence.unsorted_indices is not None:
