@@ -20,6 +20,7 @@ from arraygrad import (
 )
 from arraygrad._dtypes import (
     DType,
+    bfloat16,
     bool,
     complex64,
     complex128,
@@ -74,6 +75,7 @@ from arraygrad.creation import (
     zeros,
     zeros_like,
 )
+from arraygrad.device import device
 from arraygrad.grad_mode import (
     enable_grad,
     inference_mode,
@@ -148,7 +150,7 @@ from arraygrad.ops.elementwise import (
     trunc,
     where,
 )
-from arraygrad.ops.indexing import index_put, scatter_add, take
+from arraygrad.ops.indexing import index_put, take
 from arraygrad.ops.linalg import matmul, outer, tensordot, vecdot
 from arraygrad.ops.nn import cross_entropy, log_softmax, softmax
 from arraygrad.ops.reductions import (
@@ -191,6 +193,30 @@ from arraygrad.ops.shape import (
     triu,
     unstack,
 )
+from arraygrad.ops.torch_functions import (
+    addcdiv,
+    addcmul,
+    bmm,
+    chunk,
+    diag,
+    einsum,
+    flatten,
+    gather,
+    index_add,
+    index_select,
+    lerp,
+    masked_fill,
+    mm,
+    movedim,
+    mv,
+    narrow,
+    scatter,
+    scatter_add,
+    select,
+    split,
+    unbind,
+    unflatten,
+)
 from arraygrad.ops.transfer import clone, to
 from arraygrad.random import (
     bernoulli,
@@ -203,6 +229,18 @@ from arraygrad.random import (
     uniform,
 )
 from arraygrad.tensor import Tensor
+from arraygrad.tensor_types import (
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 
 __version__ = "0.1.0"
 __array_api_version__ = "2024.12"
@@ -221,6 +259,12 @@ float = float32  # noqa: A001 - as torch.float
 double = float64
 long = int64
 half = float16
+int = int32  # noqa: A001 - as torch.int
+short = int16
+cfloat = complex64
+cdouble = complex128
+swapaxes = swapdims = transpose
+Size = tuple  # torch.Size is a tuple of ints; tensor.shape is one
 
 
 def is_tensor(obj: object) -> "builtins.bool":  # noqa: F821
@@ -234,7 +278,7 @@ def devices() -> list[str]:
     from arraygrad.backend import loaded_backends
 
     current_backend()
-    return [f"{be.name}:{device}" for be in loaded_backends() for device in be.devices]
+    return [f"{be.name}:{name}" for be in loaded_backends() for name in be.devices]
 
 
 def default_device() -> str:
@@ -244,5 +288,6 @@ def default_device() -> str:
 
 # The training stack: modules, optimizers, data loading, checkpoints (no optional imports:
 # safetensors, tqdm, matplotlib and scikit-learn load inside the functions that use them).
-from arraygrad import data, nn, optim  # noqa: E402
+# ``distributed`` imports no engine (mpi4py, CuPy, JAX) until init_process_group.
+from arraygrad import data, distributed, nn, optim  # noqa: E402
 from arraygrad.serialization import load, save  # noqa: E402

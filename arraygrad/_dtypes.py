@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "DType", "DTYPES", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
-    "uint32", "uint64", "float16", "float32", "float64", "complex64", "complex128",
+    "uint32", "uint64", "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
     "is_floating", "is_complex", "is_differentiable", "dtype_from_name", "isdtype",
 ]
 
@@ -62,6 +62,8 @@ uint16 = DType("uint16", "u", 16)
 uint32 = DType("uint32", "u", 32)
 uint64 = DType("uint64", "u", 64)
 float16 = DType("float16", "f", 16)
+# Not in the standard: PyTorch's bfloat16, on the backends whose library has it (JAX).
+bfloat16 = DType("bfloat16", "f", 16)
 float32 = DType("float32", "f", 32)
 float64 = DType("float64", "f", 64)
 complex64 = DType("complex64", "c", 64)
@@ -70,7 +72,7 @@ complex128 = DType("complex128", "c", 128)
 DTYPES: dict[str, DType] = {
     d.name: d
     for d in (bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
-              float16, float32, float64, complex64, complex128)
+              float16, bfloat16, float32, float64, complex64, complex128)
 }
 
 

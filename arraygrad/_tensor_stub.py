@@ -22,13 +22,14 @@ _HEADER = '''\
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
 from arraygrad import _dtypes
 from arraygrad._dtypes import DType
 from arraygrad.backend import Backend
+from arraygrad.device import device
 from arraygrad.node import Node
 from arraygrad.ops._methods import MaxMin
 

@@ -214,31 +214,35 @@ class BackendStatus:
         return f"{self.name}: unavailable ({self.error})"
 
 
+def _backend_entries(result: Any) -> list[tuple[Any, Any]]:
+    if isinstance(result, (str, bytes)) or not isinstance(result, (list, tuple)):
+        raise TypeError(f"returned a {type(result).__name__}, not a list of BackendSpec")
+    return [(getattr(spec, "name", None), spec) for spec in result]
+
+
+def _check_spec(name: str, spec: Any) -> None:
+    if not isinstance(spec, BackendSpec):
+        raise TypeError(f"a {type(spec).__name__}, not an arraygrad.backend.BackendSpec")
+    if not callable(spec.load):
+        raise TypeError("its load is not callable")
+
+
 class _Registry:
     def __init__(self) -> None:
+        from arraygrad.plugin_manager import PluginRegistry, on_refresh
+
         self.lock = threading.RLock()
-        self.specs: dict[str, tuple[BackendSpec, str]] | None = None
+        self.table = PluginRegistry("arraygrad_backends", kind="backend",
+                                    entries=_backend_entries, check=_check_spec)
         self.loaded: dict[str, Backend] = {}
         self.errors: dict[str, str] = {}
         self.default_name: str | None = None
         self.seed: int | None = None
+        on_refresh(lambda: refresh())
 
     def declared(self) -> dict[str, tuple[BackendSpec, str]]:
-        if self.specs is None:
-            from arraygrad.plugin_manager import get_plugin_manager
-
-            pm = get_plugin_manager()
-            specs: dict[str, tuple[BackendSpec, str]] = {}
-            for impl in reversed(pm.hook.arraygrad_backends.get_hookimpls()):
-                try:
-                    declared = impl.function()
-                except Exception as exc:
-                    self.errors[f"<{impl.plugin_name}>"] = f"{type(exc).__name__}: {exc}"
-                    continue
-                for spec in declared or ():
-                    specs.setdefault(spec.name, (spec, impl.plugin_name))
-            self.specs = specs
-        return self.specs
+        """Declared backends under the registry rule (arraygrad.plugin_manager)."""
+        return self.table.get()
 
 
 _registry = _Registry()
@@ -255,9 +259,10 @@ _local = _Local()
 
 
 def refresh() -> None:
-    """Forget declared backends so the next look-up asks the plugins again."""
+    """Forget declared backends so the next look-up asks the plugins again (called by the
+    plugin manager whenever plugins change)."""
     with _registry.lock:
-        _registry.specs = None
+        _registry.table.clear()
         _registry.errors = {k: v for k, v in _registry.errors.items() if k in _registry.loaded}
 
 
@@ -309,7 +314,10 @@ def available(load: bool = True) -> dict[str, BackendStatus]:
     """Report every declared backend: loaded with its devices, or unavailable with the error.
 
     With ``load=True`` (default) each declared backend is loaded to learn whether it works.
-    Plugins whose entry point failed to import appear too, under the entry-point name.
+    Plugins whose entry point failed to import appear too, under the entry-point name; a
+    plugin whose hook raised or returned the wrong type under ``<plugin>``, and a declaration
+    refused by the registry rule (a name already taken, see
+    :func:`arraygrad.plugin_manager.prefer`) under ``<plugin>:name``.
     """
     from arraygrad.plugin_manager import plugin_failures
 
@@ -331,10 +339,9 @@ def available(load: bool = True) -> dict[str, BackendStatus]:
             report[failure.name] = BackendStatus(
                 failure.name, False, (), f"plugin {failure.target} failed to import: "
                 f"{failure.error}", failure.target)
-    for key, error in list(_registry.errors.items()):
-        if key.startswith("<") and key not in report:  # a plugin whose hook raised
-            report[key] = BackendStatus(key, False, (), f"the arraygrad_backends hook of "
-                                        f"plugin {key[1:-1]!r} raised {error}", key[1:-1])
+    for problem in _registry.table.problems():  # broken hooks, bad specs, name clashes
+        report.setdefault(problem.key, BackendStatus(problem.key, False, (), str(problem),
+                                                     problem.plugin))
     return report
 
 

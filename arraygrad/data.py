@@ -1,24 +1,18 @@
-"""``arraygrad.data``: datasets, samplers, the DataLoader, and named data sources.
+"""``arraygrad.data`` is :mod:`arraygrad.utils.data` under a shorter name (``ag.data``).
 
-The machinery lives in the plugin :mod:`arraygrad.plugins.data`; data sources are declared
-through the ``arraygrad_datasets`` hook, so a third-party package adds one with an entry
-point, and :func:`load_dataset` finds it by name.
-
-Examples
---------
->>> import arraygrad as ag
->>> "digits" in ag.data.available_datasets()
-True
+``import arraygrad.data`` and ``from arraygrad.data import DataLoader`` give the very same
+module and objects as ``arraygrad.utils.data``: this module replaces itself with it (the
+explicit imports below are for static tools, which do not run that replacement).
 """
 
-from __future__ import annotations
+import sys
 
-from typing import Any
-
-from arraygrad.plugin_manager import NamedHookTable
-from arraygrad.plugins.data import (
+import arraygrad.utils.data as _data
+from arraygrad.utils.data import (  # noqa: F401
+    TASK_SECONDS,
     ArrayDataset,
     BatchSampler,
+    ChainDataset,
     ConcatDataset,
     DataLoader,
     Dataset,
@@ -27,45 +21,17 @@ from arraygrad.plugins.data import (
     Sampler,
     SequentialSampler,
     Subset,
+    SubsetRandomSampler,
     TensorDataset,
+    WeightedRandomSampler,
+    WorkerInfo,
+    __all__,
+    available_datasets,
     default_collate,
+    describe_datasets,
+    get_worker_info,
+    load_dataset,
     random_split,
 )
 
-__all__ = [
-    "Dataset", "IterableDataset", "ArrayDataset", "TensorDataset", "Subset", "ConcatDataset",
-    "random_split", "Sampler", "SequentialSampler", "RandomSampler", "BatchSampler",
-    "DataLoader", "default_collate", "load_dataset", "available_datasets",
-]
-
-
-_sources = NamedHookTable("arraygrad_datasets")
-
-
-def available_datasets() -> dict[str, str]:
-    """Every registered data source name, with the plugin that declares it."""
-    return {name: plugin for name, (_f, plugin) in sorted(_sources.get().items())}
-
-
-def load_dataset(name: str, **options: Any) -> Any:
-    """Load the data source ``name`` with its options.
-
-    ``load_dataset("digits", split="train")``, ``load_dataset("mnist", path="~/mnist")``,
-    ``load_dataset("npz", path="data.npz", keys=["x", "y"])``,
-    ``load_dataset("csv", path="table.csv", target="label")``.
-
-    Raises
-    ------
-    KeyError
-        If no plugin declares ``name`` (the message lists those that do).
-    """
-    table = _sources.get()
-    entry = table.get(name)
-    if entry is None:
-        raise KeyError(f"unknown dataset {name!r}; available: {', '.join(sorted(table))}. "
-                       f"Data sources register through the 'arraygrad_datasets' hook")
-    if "path" in options and isinstance(options["path"], str):
-        import os
-
-        options["path"] = os.path.expanduser(options["path"])
-    return entry[0](**options)
+sys.modules[__name__] = _data

@@ -11,6 +11,13 @@ Entry points are loaded lazily (the first time a backend, optimizer or data sour
 looked up) and one at a time: a plugin that fails to import is reported by
 ``ag.backends.available()`` and ``arraygrad backends`` with its error and never breaks
 ``import arraygrad``.
+
+Every declaring hook below is collected under one rule
+(:class:`arraygrad.plugin_manager.PluginRegistry`): built-in plugins first, the first
+declaration of a name wins, a later plugin's clashing name is reported and ignored unless
+the user calls :func:`arraygrad.plugin_manager.prefer`, and a hook that raises (even
+``SystemExit``) or returns the wrong type is reported with the plugin's name while every
+other plugin keeps working. A hook must not look up the registry it declares into.
 """
 
 from __future__ import annotations
@@ -45,9 +52,12 @@ def arraygrad_backends() -> list[BackendSpec]:
 def arraygrad_optimizers() -> dict[str, Callable[..., Any]]:
     """Declare optimizers by name.
 
-    Called once, when ``ag.optim.create`` or ``ag.optim.available`` is first used. Return a
-    mapping from a lower-case name (``"adam"``) to an optimizer class whose constructor takes
-    ``(params, **hyperparameters)`` like ``ag.optim.SGD``.
+    Called once, when ``ag.optim.create``, ``ag.optim.available`` or an attribute such as
+    ``ag.optim.Adam`` is first used (again after plugins change). Return a dict from a
+    case-insensitive name (``"adam"``) to an optimizer class, a subclass of
+    :class:`arraygrad.optim.Optimizer` whose constructor takes
+    ``(params, **hyperparameters)`` like ``ag.optim.SGD``; ``ag.optim.<ClassName>`` finds it
+    by its class name.
     """
 
 

@@ -7,12 +7,14 @@ an ``arraygrad`` function and as a Tensor method).
 
 from __future__ import annotations
 
+import builtins
 import weakref
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from arraygrad import _dtypes
+from arraygrad.device import device
 
 if TYPE_CHECKING:
     from arraygrad.backend import Backend
@@ -56,11 +58,29 @@ class Tensor:
     __array_priority__ = 1000
     __array_ufunc__ = None
 
-    def __init__(self, data: Any, *, requires_grad: bool = False, dtype: Any = None,
+    def __init__(self, *data: Any, requires_grad: bool = False, dtype: Any = None,
                  device: str | None = None, backend: Any = None) -> None:
-        from arraygrad.creation import _to_native
+        """``Tensor(data)`` or ``Tensor(*sizes)``, with PyTorch's ``torch.Tensor`` meaning:
+        data becomes a tensor of the backend's default float dtype (unless ``dtype`` is
+        given); ints alone are the sizes of an uninitialised float tensor."""
+        from arraygrad.creation import _to_native, empty
 
-        native, be = _to_native(data, dtype=dtype, device=device, backend=backend, copy=None)
+        if not data or all(isinstance(n, int) and not isinstance(n, builtins.bool)
+                           for n in data):
+            made = empty(data or (0,), dtype=dtype, device=device, backend=backend)
+            native, be = made._data, made._backend
+        elif len(data) == 1:
+            if dtype is None:
+                from arraygrad.backend import current_backend, get_backend
+
+                owner = data[0]._backend if isinstance(data[0], Tensor) and backend is None \
+                    else (get_backend(backend) if backend is not None else None)
+                dtype = (owner or current_backend()).default_float
+            native, be = _to_native(data[0], dtype=dtype, device=device, backend=backend,
+                                    copy=None)
+        else:
+            raise TypeError(f"Tensor(): expected data or int sizes, got "
+                            f"{', '.join(type(d).__name__ for d in data)}")
         _init_leaf(self, native, be)
         if requires_grad:
             self.requires_grad_(True)
@@ -89,9 +109,10 @@ class Tensor:
         return self._backend.dtype_of[self._data.dtype]
 
     @property
-    def device(self) -> str:
-        """The canonical device name (``"cpu"``, ``"cuda:0"``)."""
-        return self._backend.device_of(self._data)
+    def device(self) -> device:
+        """The device, an :class:`arraygrad.device` (a string such as ``"cpu"`` or
+        ``"cuda:0"`` with PyTorch's ``type`` and ``index``)."""
+        return device(self._backend.device_of(self._data))
 
     @property
     def backend(self) -> Backend:

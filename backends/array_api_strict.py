@@ -13,7 +13,11 @@ from arraygrad.hookspecs import hookimpl
 
 def load() -> Backend:
     """Build the array-api-strict backend."""
-    import array_api_strict as xp
+    try:
+        import array_api_strict as xp
+    except ImportError as exc:
+        raise ImportError(f"the array_api_strict backend needs array-api-strict, which does "
+                          f'not import here ({exc}): pip install "arraygrad[strict]"') from exc
     import numpy as np
 
     Array = type(xp.asarray(0))  # the public package does not export its array class

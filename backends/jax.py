@@ -35,9 +35,9 @@ _PREFIXES = {"gpu": "cuda", "cuda": "cuda", "rocm": "rocm", "tpu": "tpu"}
 def device_names(jax: Any) -> dict[Any, str]:
     """Canonical names for every JAX device: CPU devices first, then the accelerators."""
     names: dict[Any, str] = {}
-    for i, dev in enumerate(jax.devices("cpu")):
+    for i, dev in enumerate(jax.local_devices(backend="cpu")):
         names[dev] = "cpu" if i == 0 else f"cpu:{i}"
-    default = jax.devices()
+    default = jax.local_devices()
     if default and default[0].platform != "cpu":
         for i, dev in enumerate(default):
             prefix = _PREFIXES.get(dev.platform, dev.platform)
@@ -106,13 +106,17 @@ def _fix_dtypes(backend: Backend, x64: bool) -> None:
 
 def load() -> Backend:
     """Build the JAX backend."""
-    import jax
+    try:
+        import jax
+    except ImportError as exc:
+        raise ImportError(f'the jax backend needs JAX, which does not import here ({exc}): '
+                          f'pip install "arraygrad[jax]"') from exc
     import jax.numpy as jnp
     import numpy as np
 
     names = device_names(jax)
     native_devices = {name: dev for dev, name in names.items()}
-    default_device = names[jax.devices()[0]]
+    default_device = names[jax.local_devices()[0]]
     x64 = bool(jax.config.read("jax_enable_x64"))
     Array = jax.Array
 

@@ -16,13 +16,20 @@ def load() -> Backend:
     def from_object(obj, dtype=None, device=None, copy=None):
         if device not in (None, "cpu"):
             raise ValueError(f"numpy arrays live on 'cpu' only, not {device!r}")
-        if not isinstance(obj, (np.ndarray, np.generic, list, tuple, int, float, bool, complex)):
-            if hasattr(obj, "__dlpack__"):
-                try:
-                    obj = np.from_dlpack(obj)
-                except (BufferError, TypeError, RuntimeError):
-                    obj = np.asarray(obj)
-        return np.array(obj, dtype=dtype, copy=copy) if copy else np.asarray(obj, dtype=dtype)
+        foreign = not isinstance(obj, (np.ndarray, np.generic, list, tuple, int, float, bool,
+                                       complex, str, bytes))
+        if foreign and hasattr(obj, "__dlpack__"):
+            try:
+                obj = np.from_dlpack(obj)
+            except (BufferError, TypeError, RuntimeError):
+                obj = np.asarray(obj)
+        out = np.array(obj, dtype=dtype, copy=copy) if copy else np.asarray(obj, dtype=dtype)
+        if foreign and out.dtype.kind == "O":
+            # Another library's array without DLPack or __array__: refuse rather than hold
+            # it as a Python object (so a move falls back to the source's to_numpy).
+            raise TypeError(f"numpy backend: cannot import a {type(obj).__name__} as numbers: "
+                            f"it has no __dlpack__/__dlpack_device__ and no __array__")
+        return out
 
     def to_device(array, device):
         if device != "cpu":

@@ -29,13 +29,20 @@ MODULES: tuple[str, ...] = (
     "arraygrad.nn.init",
     "arraygrad.nn.utils",
     "arraygrad.nn.utils.rnn",
+    "arraygrad.nn.modules",
+    "arraygrad.nn.parallel",
     "arraygrad.optim",
     "arraygrad.optim.lr_scheduler",
-    "arraygrad.data",
+    "arraygrad.plugins.optim",
+    "arraygrad.utils.data",
+    "arraygrad.serialization",
+    "arraygrad.distributed",
+    "arraygrad.distributed.nn.functional",
     "arraygrad.testing",
     "arraygrad.backends",
     "arraygrad.extend",
     "arraygrad.hookspecs",
+    "arraygrad.plugin_manager",
 )
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")

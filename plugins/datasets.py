@@ -1,7 +1,7 @@
 """Built-in data sources (``ag.data.load_dataset(name, **options)``): ``digits``,
 ``mnist``, ``npz`` and ``csv``. Nothing is downloaded: ``digits`` ships with
 scikit-learn, the others read files the user points to. Each returns an
-:class:`~arraygrad.plugins.data.ArrayDataset` of ``(features, labels)`` NumPy arrays.
+:class:`~arraygrad.utils.data.ArrayDataset` of ``(features, labels)`` NumPy arrays.
 
 A missing or malformed file raises ``FileNotFoundError`` / ``ValueError`` naming the path.
 """
@@ -11,11 +11,14 @@ from __future__ import annotations
 import csv as _csv
 import gzip
 import os
+import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from arraygrad.plugins.data import ArrayDataset
+
+from arraygrad.utils.data import ArrayDataset
 
 __all__ = ["digits", "mnist", "npz", "csv", "SOURCES"]
 
@@ -49,18 +52,47 @@ def digits(split: str = "all", *, test_fraction: float = 0.2, seed: int = 0,
     -------
     ArrayDataset of float32 images scaled to [0, 1] and int64 labels.
     """
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as exc:
-        raise ImportError("the 'digits' dataset needs scikit-learn: pip install "
-                          "'arraygrad[train]'") from exc
-    bunch = load_digits()
-    images = (bunch.images / 16.0).astype(np.float32)
-    labels = bunch.target.astype(np.int64)
+    images, labels = _digits_arrays()
     keep = _split(len(labels), split, test_fraction, seed)
     images = images[keep]
     images = images.reshape(len(keep), 64) if flatten else images[:, None, :, :]
     return ArrayDataset(np.ascontiguousarray(images), labels[keep])
+
+
+_DIGITS_FILE = ("datasets", "data", "digits.csv.gz")
+
+
+def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """The 1797 digit images (float32 in [0, 1], (N, 8, 8)) and labels (int64).
+
+    Read straight from the ``digits.csv.gz`` file that scikit-learn ships, found without
+    importing scikit-learn (importing it costs seconds); if that file is not where it has
+    always been, ``sklearn.datasets.load_digits`` reads it.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError('the \'digits\' dataset reads the copy bundled with scikit-learn, '
+                          'which is not installed: pip install "arraygrad[train]" (or pip '
+                          'install scikit-learn)')
+    for root in spec.submodule_search_locations:
+        path = os.path.join(root, *_DIGITS_FILE)
+        if os.path.isfile(path):
+            try:
+                table = np.loadtxt(path, delimiter=",", dtype=np.float64)
+            except (OSError, ValueError, EOFError) as exc:
+                raise ValueError(f"cannot read scikit-learn's digits file {path}: {exc}; "
+                                 f"reinstall scikit-learn") from exc
+            if table.ndim != 2 or table.shape[1] != 65:
+                raise ValueError(f"scikit-learn's digits file {path} has shape "
+                                 f"{table.shape}, expected (1797, 65); reinstall scikit-learn")
+            images = (table[:, :64].reshape(-1, 8, 8) / 16.0).astype(np.float32)
+            return images, table[:, 64].astype(np.int64)
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    return (bunch.images / 16.0).astype(np.float32), bunch.target.astype(np.int64)
 
 
 # ------------------------------------------------------------------------------ MNIST IDX
@@ -151,8 +183,11 @@ def npz(path: str, keys: Sequence[str] | None = None) -> ArrayDataset:
                 raise KeyError(f"npz file {path} has no array(s) {missing}; it has "
                                f"{archive.files}")
             arrays = [archive[k] for k in names]
-    except (OSError, ValueError, EOFError) as exc:
-        raise ValueError(f"cannot read npz file {path}: {exc}") from exc
+    except KeyError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise ValueError(f"cannot read npz file {path}: {exc} (a truncated or corrupted "
+                         f"file? np.savez writes a valid one)") from exc
     if not arrays:
         raise ValueError(f"npz file {path} holds no arrays")
     try:
@@ -171,8 +206,15 @@ def csv(path: str, target: int | str | None = -1, *, delimiter: str = ",",
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"csv file not found: {path}")
-    with open(path, newline="") as f:
-        rows = [r for r in _csv.reader(f, delimiter=delimiter) if r]
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            text = f.read()
+        if "\x00" in text:
+            raise _csv.Error("it contains NUL bytes")
+        rows = [r for r in _csv.reader(text.splitlines(), delimiter=delimiter) if r]
+    except (UnicodeDecodeError, _csv.Error) as exc:
+        raise ValueError(f"csv file {path} is not a text CSV file ({exc}); is it a binary "
+                         f"file? For NumPy arrays use the 'npz' source") from exc
     if not rows:
         raise ValueError(f"csv file {path} is empty")
     if header is None:

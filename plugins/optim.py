@@ -1,17 +1,20 @@
-"""Built-in optimizers (installed as ``arraygrad.plugins.optim``): SGD, Adam, AdamW, RMSprop
-and Adagrad, registered through the ``arraygrad_optimizers`` hook like any third party's.
+"""The built-in optimizers (installed as ``arraygrad.plugins.optim``, entry point ``optim``).
+
+SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, ASGD, Rprop and LBFGS,
+with PyTorch's names, signatures, defaults and update formulas, declared through the
+``arraygrad_optimizers`` hook exactly as a third party's optimizers are: this module uses
+only public API (:class:`arraygrad.optim.Optimizer`, :mod:`arraygrad.extend`, a Tensor's
+``.array`` and ``.backend``). Blocking the plugin (``plugin_manager.block_plugin("optim")``)
+removes all of them.
 
 Functional core, stateful shell: each optimizer's arithmetic is one pure update function
 over raw backend arrays, ``update(xp, param, grad, state, **hyperparameters) -> (param,
 state)``. It uses the array in-place operators (``param -= lr * d``), which change NumPy
 (and other mutable) arrays in place and return new arrays on immutable backends (JAX); the
-shell rebinds ``param._data`` to the result either way. A backend may supply a faster
-``kernels["<name>_update"]`` with the same signature (without ``xp``).
-
-``Optimizer.step`` validates every gradient before touching anything; with
-``check_finite=True`` (at construction or per call) a NaN or infinite gradient raises
-:class:`NonFiniteGradientError` and leaves every parameter and all optimizer state as
-they were.
+shell (:class:`arraygrad.optim.Optimizer`) stores the result with
+:func:`arraygrad.extend.assign` either way. It never changes ``grad`` in place. A backend
+may supply a faster ``kernels["<name>_update"]`` with the same signature (without ``xp``).
+LBFGS needs several evaluations of the loss per step, so it overrides ``step(closure)``.
 """
 
 from __future__ import annotations
@@ -20,19 +23,16 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from arraygrad.extend import assign
 from arraygrad.grad_mode import enable_grad, no_grad
 from arraygrad.hookspecs import hookimpl
-from arraygrad.tensor import Tensor, _make
+from arraygrad.optim.optimizer import Optimizer, State
+from arraygrad.tensor import Tensor
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
-           "NonFiniteGradientError", "sgd_update", "adam_update", "rmsprop_update",
-           "adagrad_update"]
-
-State = dict[str, Any]
-
-
-class NonFiniteGradientError(FloatingPointError):
-    """A gradient held NaN or infinity and ``check_finite`` was on; nothing was changed."""
+__all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
+           "RAdam", "ASGD", "Rprop", "LBFGS", "sgd_update", "adam_update", "rmsprop_update",
+           "adagrad_update", "adadelta_update", "adamax_update", "nadam_update",
+           "radam_update", "asgd_update", "rprop_update"]
 
 
 # ------------------------------------------------------------------ pure update functions
@@ -152,274 +152,165 @@ def adagrad_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
     return param, state
 
 
-# ------------------------------------------------------------------------- the shell
-class Optimizer:
-    """Base class: parameter groups, state, ``step``, ``zero_grad`` and state dicts.
+def adadelta_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float, rho: float,
+                    eps: float, weight_decay: float, maximize: bool) -> tuple[Any, State]:
+    """One Adadelta step (PyTorch's formulation: ``lr`` scales the adaptive delta)."""
+    g = -grad if maximize else grad
+    if weight_decay:
+        g = g + weight_decay * param
+    state = dict(state)
+    state["step"] = state.get("step", 0) + 1
+    square_avg = state.get("square_avg")
+    acc_delta = state.get("acc_delta")
+    if square_avg is None:
+        square_avg, acc_delta = xp.zeros_like(param), xp.zeros_like(param)
+    square_avg *= rho
+    square_avg += (1 - rho) * (g * g)
+    delta = xp.sqrt(acc_delta + eps) / xp.sqrt(square_avg + eps) * g
+    acc_delta *= rho
+    acc_delta += (1 - rho) * (delta * delta)
+    param -= lr * delta
+    state.update(square_avg=square_avg, acc_delta=acc_delta)
+    return param, state
 
-    A subclass sets ``name`` (its registry name and kernel prefix) and implements
-    :meth:`update` (usually one call of a pure update function).
 
-    Parameters
-    ----------
-    params : iterable of Parameters, or of dicts (parameter groups)
-        Each group dict has ``"params"`` and may override any hyperparameter.
-    defaults : dict
-        Hyperparameters for groups that don't set them.
-    check_finite : bool
-        Refuse (raise :class:`NonFiniteGradientError`, change nothing) a step whose
-        gradients hold NaN or infinity.
-    """
+def adamax_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
+                  betas: tuple[float, float], eps: float, weight_decay: float,
+                  maximize: bool) -> tuple[Any, State]:
+    """One Adamax step (Adam with the infinity norm: ``u = max(beta2 * u, |g| + eps)``)."""
+    beta1, beta2 = betas
+    g = -grad if maximize else grad
+    if weight_decay:
+        g = g + weight_decay * param
+    state = dict(state)
+    step = state.get("step", 0) + 1
+    exp_avg = state.get("exp_avg")
+    exp_inf = state.get("exp_inf")
+    if exp_avg is None:
+        exp_avg, exp_inf = xp.zeros_like(param), xp.zeros_like(param)
+    exp_avg *= beta1
+    exp_avg += (1 - beta1) * g
+    exp_inf = xp.maximum(beta2 * exp_inf, xp.abs(g) + eps)
+    param -= (lr / (1 - beta1 ** step)) * (exp_avg / exp_inf)
+    state.update(step=step, exp_avg=exp_avg, exp_inf=exp_inf)
+    return param, state
 
-    name = "optimizer"
 
-    def __init__(self, params: Iterable[Any], defaults: dict[str, Any], *,
-                 check_finite: bool = False) -> None:
-        self.defaults = dict(defaults)
-        self.check_finite = check_finite
-        self.param_groups: list[dict[str, Any]] = []
-        self.state: dict[Tensor, State] = {}
-        if isinstance(params, Tensor):
-            raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors or "
-                            f"of dicts, not a single Tensor; wrap it in a list")
-        groups = list(params)
-        if not groups:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list; pass "
-                             f"model.parameters() (is the model empty, or was the iterator "
-                             f"already consumed?)")
-        if not isinstance(groups[0], dict):
-            groups = [{"params": groups}]
-        for group in groups:
-            self.add_param_group(group)
+def _adam_moments(xp: Any, param: Any, g: Any, state: State, beta1: float, beta2: float
+                  ) -> tuple[Any, Any]:
+    exp_avg = state.get("exp_avg")
+    exp_avg_sq = state.get("exp_avg_sq")
+    if exp_avg is None:
+        exp_avg, exp_avg_sq = xp.zeros_like(param), xp.zeros_like(param)
+    exp_avg *= beta1
+    exp_avg += (1 - beta1) * g
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * (g * g)
+    state.update(exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
+    return exp_avg, exp_avg_sq
 
-    def add_param_group(self, group: dict[str, Any]) -> None:
-        """Add a group of parameters with its own hyperparameters."""
-        if not isinstance(group, dict) or "params" not in group:
-            raise TypeError(f"{type(self).__name__}: a parameter group must be a dict with a "
-                            f"'params' entry, got {type(group).__name__}")
-        params = group["params"]
-        params = [params] if isinstance(params, Tensor) else list(params)
-        if not params:
-            raise ValueError(f"{type(self).__name__}: a parameter group has no parameters")
-        seen = {id(p) for g in self.param_groups for p in g["params"]}
-        for i, p in enumerate(params):
-            if not isinstance(p, Tensor):
-                raise TypeError(f"{type(self).__name__}: parameter {i} of group "
-                                f"{len(self.param_groups)} is a {type(p).__name__}, not a "
-                                f"Tensor")
-            if p.dtype.kind not in "fc":
-                raise TypeError(f"{type(self).__name__}: can only optimize floating-point "
-                                f"tensors, but parameter {i} of group {len(self.param_groups)}"
-                                f" has dtype {p.dtype.name} (shape {p.shape})")
-            if p._node is not None:
-                raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf tensor "
-                                 f"(parameter {i}, shape {p.shape}); pass leaves")
-            if id(p) in seen:
-                raise ValueError(f"{type(self).__name__}: parameter {i} (shape {p.shape}) "
-                                 f"appears in more than one parameter group")
-            seen.add(id(p))
-        full = dict(self.defaults)
-        full.update({k: v for k, v in group.items() if k != "params"})
-        full["params"] = params
-        self._validate(full)
-        self.param_groups.append(full)
 
-    def _validate(self, group: dict[str, Any]) -> None:
-        lr = group.get("lr")
-        if not isinstance(lr, (int, float)) or lr < 0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate {lr!r} (must be a "
-                             f"number >= 0)")
-        for key in ("eps", "weight_decay", "momentum", "lr_decay"):
-            if key in group and group[key] < 0:
-                raise ValueError(f"{type(self).__name__}: invalid {key} {group[key]} "
-                                 f"(must be >= 0)")
-        betas = group.get("betas")
-        if betas is not None and not all(0.0 <= b < 1.0 for b in betas):
-            raise ValueError(f"{type(self).__name__}: invalid betas {betas} (each in [0, 1))")
-
-    # ----------------------------------------------------------------- stepping
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset every parameter's gradient: to None (default), else to zeros."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    p.grad = None if set_to_none else _make(
-                        p._backend.xp.zeros_like(p.grad._data), p._backend, None)
-
-    def update(self, xp: Any, param: Any, grad: Any, state: State, group: dict[str, Any]
-               ) -> tuple[Any, State]:
-        """The arithmetic of one step for one parameter (raw arrays in and out)."""
-        raise NotImplementedError(f"{type(self).__name__} must implement update()")
-
-    def _pending(self) -> list[tuple[dict[str, Any], Tensor, Any, int, int]]:
-        """Every (group, param, raw grad), validated, before anything is changed."""
-        work = []
-        for gi, group in enumerate(self.param_groups):
-            for pi, p in enumerate(group["params"]):
-                g = p.grad
-                if g is None:
-                    continue
-                if g._backend is not p._backend or g.shape != p.shape:
-                    raise ValueError(
-                        f"{type(self).__name__}.step: the gradient of parameter {pi} in group "
-                        f"{gi} has shape {g.shape} on backend {g._backend.name!r}, but the "
-                        f"parameter has shape {p.shape} on {p._backend.name!r}")
-                data = g._data
-                if data.dtype != p._data.dtype:
-                    data = p._backend.xp.astype(data, p._data.dtype)
-                work.append((group, p, data, gi, pi))
-        return work
-
-    def _check_finite(self, work: list) -> None:
-        bad = []
-        for _group, p, g, gi, pi in work:
-            xp = p._backend.xp
-            finite = xp.isfinite(g)
-            if not bool(xp.all(finite)):
-                count = int(xp.sum(xp.astype(xp.logical_not(finite), xp.int64)))
-                bad.append(f"parameter {pi} of group {gi} (shape {p.shape}): {count} "
-                           f"non-finite value(s)")
-        if bad:
-            raise NonFiniteGradientError(
-                f"{type(self).__name__}.step: refusing a step with non-finite gradients ("
-                + "; ".join(bad) + "). No parameter or optimizer state was changed. Lower the "
-                "learning rate, clip gradients, or check the loss for overflow.")
-
-    def step(self, closure: Callable[[], Any] | None = None, *,
-             check_finite: bool | None = None) -> Any:
-        """Apply one update to every parameter that has a gradient.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss (called with grad enabled).
-        check_finite : bool, optional
-            Overrides the constructor's ``check_finite`` for this step.
-
-        Returns
-        -------
-        The closure's loss, or None.
-        """
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        work = self._pending()
-        if self.check_finite if check_finite is None else check_finite:
-            self._check_finite(work)
-        with no_grad():
-            for group, p, g, _gi, _pi in work:
-                self._apply(group, p, g)
-        return loss
-
-    def _apply(self, group: dict[str, Any], p: Tensor, g: Any) -> None:
-        be = p._backend
-        data = p._data
-        if be.mutable and not _writable(data):
-            data = be.xp.asarray(data, copy=True)
-        state = self.state.get(p, {})
-        kernel = be.kernels.get(f"{self.name}_update")
-        if kernel is not None:
-            new, new_state = kernel(data, g, state, **self.hyperparameters(group))
+def nadam_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
+                 betas: tuple[float, float], eps: float, weight_decay: float,
+                 momentum_decay: float, decoupled_weight_decay: bool, maximize: bool
+                 ) -> tuple[Any, State]:
+    """One NAdam step (Adam with Nesterov momentum and PyTorch's ``momentum_decay``
+    schedule ``mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))``)."""
+    beta1, beta2 = betas
+    g = -grad if maximize else grad
+    state = dict(state)
+    step = state.get("step", 0) + 1
+    if weight_decay:
+        if decoupled_weight_decay:
+            param *= 1 - lr * weight_decay
         else:
-            new, new_state = self.update(be.xp, data, g, state, group)
-        p._data = new
-        self.state[p] = new_state
-        p._bump_version()
-
-    def hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        """The keyword arguments of this optimizer's update function for ``group`` (its
-        defaults' keys; extra keys that schedulers add, such as ``initial_lr``, are left out)."""
-        return {k: group[k] for k in self.defaults}
-
-    # ----------------------------------------------------------------- state dicts
-    def state_dict(self) -> dict[str, Any]:
-        """``{"state": {index: {...}}, "param_groups": [...]}`` with parameters as indices
-        (in group order), state arrays as Tensors (copies), numbers as numbers."""
-        index: dict[int, int] = {}
-        groups = []
-        for group in self.param_groups:
-            entry = {k: (list(v) if isinstance(v, tuple) else v) for k, v in group.items()
-                     if k != "params"}
-            entry["params"] = []
-            for p in group["params"]:
-                index.setdefault(id(p), len(index))
-                entry["params"].append(index[id(p)])
-            groups.append(entry)
-        state = {}
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p in self.state:
-                    state[index[id(p)]] = {
-                        k: (_make(p._backend.xp.asarray(v, copy=True), p._backend, None)
-                            if hasattr(v, "shape") else v)
-                        for k, v in self.state[p].items()}
-        return {"state": state, "param_groups": groups}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore state saved by :meth:`state_dict` (for the same parameters, in order).
-
-        Everything is checked first; on error nothing changes.
-        """
-        from arraygrad.nn.module import StateDictError, _converted
-
-        groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
-        saved_state = state_dict.get("state", {}) if isinstance(state_dict, dict) else None
-        if groups is None or not isinstance(saved_state, dict):
-            raise StateDictError(f"{type(self).__name__}.load_state_dict: expected a dict with "
-                                 f"'state' and 'param_groups'")
-        if len(groups) != len(self.param_groups):
-            raise StateDictError(f"{type(self).__name__}.load_state_dict: the state dict has "
-                                 f"{len(groups)} parameter groups, the optimizer "
-                                 f"{len(self.param_groups)}")
-        by_index: dict[int, Tensor] = {}
-        for gi, (saved, group) in enumerate(zip(groups, self.param_groups)):
-            if len(saved["params"]) != len(group["params"]):
-                raise StateDictError(
-                    f"{type(self).__name__}.load_state_dict: group {gi} has "
-                    f"{len(saved['params'])} parameters in the state dict but "
-                    f"{len(group['params'])} in the optimizer")
-            for idx, p in zip(saved["params"], group["params"]):
-                by_index[int(idx)] = p
-        new_state: dict[Tensor, State] = {}
-        problems = []
-        for key, entries in saved_state.items():
-            p = by_index.get(int(key))
-            if p is None:
-                problems.append(f"state for unknown parameter index {key}")
-                continue
-            converted = {}
-            for name, value in entries.items():
-                if hasattr(value, "shape"):
-                    if tuple(value.shape) != p.shape:
-                        problems.append(f"parameter {key} {name}: shape {tuple(value.shape)} "
-                                        f"but the parameter has shape {p.shape}")
-                        continue
-                    value = _converted(value, p)._data
-                converted[name] = value
-            new_state[p] = converted
-        if problems:
-            raise StateDictError(f"{type(self).__name__}.load_state_dict: "
-                                 + "; ".join(problems) + ". Nothing was loaded.")
-        for saved, group in zip(groups, self.param_groups):
-            for k, v in saved.items():
-                if k != "params":
-                    group[k] = tuple(v) if isinstance(group.get(k), tuple) else v
-        self.state = new_state
-
-    def __repr__(self) -> str:
-        lines = [f"{type(self).__name__} ("]
-        for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            for k in sorted(group):
-                if k != "params":
-                    lines.append(f"    {k}: {group[k]}")
-        lines.append(")")
-        return "\n".join(lines)
+            g = g + weight_decay * param
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
+    mu_product = state.get("mu_product", 1.0) * mu
+    exp_avg, exp_avg_sq = _adam_moments(xp, param, g, state, beta1, beta2)
+    denom = xp.sqrt(exp_avg_sq / (1 - beta2 ** step)) + eps
+    param -= (lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
+    param -= (lr * mu_next / (1.0 - mu_product * mu_next)) * (exp_avg / denom)
+    state.update(step=step, mu_product=mu_product)
+    return param, state
 
 
-def _writable(data: Any) -> bool:
-    flags = getattr(data, "flags", None)
-    return flags is None or flags.writeable
+def radam_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
+                 betas: tuple[float, float], eps: float, weight_decay: float,
+                 decoupled_weight_decay: bool, maximize: bool) -> tuple[Any, State]:
+    """One RAdam step (the variance rectification switches on once ``rho_t > 5``)."""
+    beta1, beta2 = betas
+    g = -grad if maximize else grad
+    state = dict(state)
+    step = state.get("step", 0) + 1
+    if weight_decay:
+        if decoupled_weight_decay:
+            param *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * param
+    exp_avg, exp_avg_sq = _adam_moments(xp, param, g, state, beta1, beta2)
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+    if rho_t > 5.0:
+        rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                         / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        adaptive = math.sqrt(bias_correction2) / (xp.sqrt(exp_avg_sq) + eps)
+        param -= (exp_avg / bias_correction1) * lr * adaptive * rect
+    else:
+        param -= (exp_avg / bias_correction1) * lr
+    state["step"] = step
+    return param, state
+
+
+def asgd_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float, lambd: float,
+                alpha: float, t0: float, weight_decay: float, maximize: bool
+                ) -> tuple[Any, State]:
+    """One averaged-SGD step; ``state["ax"]`` is the running average of the parameter
+    (it starts averaging after ``t0`` steps)."""
+    g = -grad if maximize else grad
+    if weight_decay:
+        g = g + weight_decay * param
+    state = dict(state)
+    step = state.get("step", 0) + 1
+    eta = state.get("eta", lr)
+    mu = state.get("mu", 1.0)
+    ax = state.get("ax")
+    if ax is None:
+        ax = xp.zeros_like(param)
+    param *= 1 - lambd * eta
+    param -= eta * g
+    ax = ax + (param - ax) * mu if mu != 1 else xp.asarray(param, copy=True)
+    state.update(step=step, ax=ax, eta=lr / ((1 + lambd * lr * step) ** alpha),
+                 mu=1 / max(1, step - t0))
+    return param, state
+
+
+def rprop_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
+                 etas: tuple[float, float], step_sizes: tuple[float, float], maximize: bool
+                 ) -> tuple[Any, State]:
+    """One Rprop step (PyTorch's variant: after a sign change the gradient counts as 0)."""
+    etaminus, etaplus = etas
+    step_size_min, step_size_max = step_sizes
+    g = -grad if maximize else grad
+    state = dict(state)
+    state["step"] = state.get("step", 0) + 1
+    prev = state.get("prev")
+    step_size = state.get("step_size")
+    if prev is None:
+        prev = xp.zeros_like(param)
+        step_size = xp.full(tuple(param.shape), lr, dtype=param.dtype,
+                            device=getattr(param, "device", None))
+    sign = xp.sign(g * prev)
+    one = xp.ones_like(param)
+    factor = xp.where(sign > 0, etaplus * one, xp.where(sign < 0, etaminus * one, one))
+    step_size = xp.clip(step_size * factor, step_size_min, step_size_max)
+    g = xp.where(sign < 0, xp.zeros_like(param), g)
+    param -= xp.sign(g) * step_size
+    state.update(prev=g, step_size=step_size)
+    return param, state
 
 
 class SGD(Optimizer):
@@ -535,7 +426,433 @@ class Adagrad(Optimizer):
         return adagrad_update(xp, param, grad, state, **self.hyperparameters(group))
 
 
+class Adadelta(Optimizer):
+    """Adadelta (PyTorch's defaults: ``lr=1.0``, ``rho=0.9``, ``eps=1e-6``)."""
+
+    name = "adadelta"
+
+    def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9,
+                 eps: float = 1e-6, weight_decay: float = 0.0, *, maximize: bool = False,
+                 check_finite: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+                                      maximize=maximize), check_finite=check_finite)
+
+    def update(self, xp, param, grad, state, group):
+        return adadelta_update(xp, param, grad, state, **self.hyperparameters(group))
+
+
+class Adamax(Optimizer):
+    """Adamax, Adam's infinity-norm variant (default ``lr=2e-3``)."""
+
+    name = "adamax"
+
+    def __init__(self, params: Iterable[Any], lr: float = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, *, maximize: bool = False,
+                 check_finite: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, maximize=maximize),
+                         check_finite=check_finite)
+
+    def update(self, xp, param, grad, state, group):
+        return adamax_update(xp, param, grad, state, **self.hyperparameters(group))
+
+
+class NAdam(Optimizer):
+    """NAdam: Adam with Nesterov momentum (default ``lr=2e-3``, ``momentum_decay=4e-3``;
+    ``decoupled_weight_decay=True`` applies weight decay to the parameter, as AdamW)."""
+
+    name = "nadam"
+
+    def __init__(self, params: Iterable[Any], lr: float = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, maximize: bool = False,
+                 check_finite: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, momentum_decay=momentum_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize), check_finite=check_finite)
+
+    def update(self, xp, param, grad, state, group):
+        return nadam_update(xp, param, grad, state, **self.hyperparameters(group))
+
+
+class RAdam(Optimizer):
+    """RAdam: Adam with a rectified adaptive learning rate (``decoupled_weight_decay=True``
+    applies weight decay to the parameter, as AdamW)."""
+
+    name = "radam"
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,
+                 maximize: bool = False, check_finite: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize), check_finite=check_finite)
+
+    def update(self, xp, param, grad, state, group):
+        return radam_update(xp, param, grad, state, **self.hyperparameters(group))
+
+
+class ASGD(Optimizer):
+    """Averaged SGD; the average of each parameter is ``optimizer.state[p]["ax"]``
+    (averaging starts after ``t0`` steps)."""
+
+    name = "asgd"
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lambd: float = 1e-4,
+                 alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0.0, *,
+                 maximize: bool = False, check_finite: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0,
+                                      weight_decay=weight_decay, maximize=maximize),
+                         check_finite=check_finite)
+
+    def update(self, xp, param, grad, state, group):
+        return asgd_update(xp, param, grad, state, **self.hyperparameters(group))
+
+
+class Rprop(Optimizer):
+    """Resilient backpropagation: per-element step sizes grow by ``etas[1]`` while the
+    gradient keeps its sign and shrink by ``etas[0]`` when it flips, within
+    ``step_sizes``."""
+
+    name = "rprop"
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2,
+                 etas: tuple[float, float] = (0.5, 1.2),
+                 step_sizes: tuple[float, float] = (1e-6, 50.0), *, maximize: bool = False,
+                 check_finite: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes),
+                                      maximize=maximize), check_finite=check_finite)
+
+    def check_group(self, group: dict[str, Any], where: str) -> None:
+        """PyTorch's rule beside the common ones: ``0 < etas[0] < 1 < etas[1]``."""
+        super().check_group(group, where)
+        etaminus, etaplus = group["etas"]
+        if not 0.0 < etaminus < 1.0 < etaplus:
+            raise ValueError(f"Rprop: invalid etas={tuple(group['etas'])!r} (need "
+                             f"0 < etas[0] < 1 < etas[1]; {where})")
+        low, high = group["step_sizes"]
+        if not 0.0 <= low <= high:
+            raise ValueError(f"Rprop: invalid step_sizes={tuple(group['step_sizes'])!r} "
+                             f"(need 0 <= min <= max; {where})")
+
+    def update(self, xp, param, grad, state, group):
+        return rprop_update(xp, param, grad, state, **self.hyperparameters(group))
+
+
+def _cubic_interpolate(x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
+                       bounds: tuple[float, float] | None = None) -> float:
+    """The minimizer of the cubic through two points with their slopes, within bounds
+    (the bisection point when the cubic has no minimum)."""
+    if bounds is not None:
+        low, high = bounds
+    else:
+        low, high = (x1, x2) if x1 <= x2 else (x2, x1)
+    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    d2_square = d1 * d1 - g1 * g2
+    if d2_square >= 0:
+        d2 = math.sqrt(d2_square)
+        if x1 <= x2:
+            pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        else:
+            pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+        return min(max(pos, low), high)
+    return (low + high) / 2.0
+
+
+def _strong_wolfe(evaluate: Callable[[float], tuple[float, Any, float]], t: float, f: float,
+                  g: Any, gtd: float, d_norm: float, c1: float = 1e-4, c2: float = 0.9,
+                  tolerance_change: float = 1e-9, max_ls: int = 25
+                  ) -> tuple[float, Any, float, int]:
+    """A line search for a step ``t`` meeting the strong Wolfe conditions (bracketing, then
+    zooming with cubic interpolation, as PyTorch and minFunc do). ``evaluate(t)`` returns
+    the loss, flat gradient and directional derivative at ``x + t d``."""
+    f_new, g_new, gtd_new = evaluate(t)
+    evals = 1
+    t_prev, f_prev, g_prev, gtd_prev = 0.0, f, g, gtd
+    done = False
+    ls_iter = 0
+    bracket: list[float] = []
+    bracket_f: list[float] = []
+    bracket_g: list[Any] = []
+    bracket_gtd: list[float] = []
+    while ls_iter < max_ls:
+        if f_new > f + c1 * t * gtd or (ls_iter > 1 and f_new >= f_prev):
+            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
+            bracket_g, bracket_gtd = [g_prev, g_new], [gtd_prev, gtd_new]
+            break
+        if abs(gtd_new) <= -c2 * gtd:
+            bracket, bracket_f, bracket_g = [t], [f_new], [g_new]
+            done = True
+            break
+        if gtd_new >= 0:
+            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
+            bracket_g, bracket_gtd = [g_prev, g_new], [gtd_prev, gtd_new]
+            break
+        # extrapolate: the next trial lies beyond t, at most ten times as far
+        min_step, max_step = t + 0.01 * (t - t_prev), t * 10
+        t_prev, t = t, _cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new,
+                                          bounds=(min_step, max_step))
+        f_prev, g_prev, gtd_prev = f_new, g_new, gtd_new
+        f_new, g_new, gtd_new = evaluate(t)
+        evals += 1
+        ls_iter += 1
+    if ls_iter == max_ls:
+        bracket, bracket_f, bracket_g = [0.0, t], [f, f_new], [g, g_new]
+        bracket_gtd = [gtd, gtd_new]
+    insuf_progress = False
+    low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
+    while not done and ls_iter < max_ls:
+        if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
+            break
+        t = _cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0], bracket[1],
+                               bracket_f[1], bracket_gtd[1])
+        # keep the trial away from the bracket's ends unless progress stalls
+        eps = 0.1 * (max(bracket) - min(bracket))
+        if min(max(bracket) - t, t - min(bracket)) < eps:
+            if insuf_progress or t >= max(bracket) or t <= min(bracket):
+                t = max(bracket) - eps if abs(t - max(bracket)) < abs(t - min(bracket)) \
+                    else min(bracket) + eps
+                insuf_progress = False
+            else:
+                insuf_progress = True
+        else:
+            insuf_progress = False
+        f_new, g_new, gtd_new = evaluate(t)
+        evals += 1
+        ls_iter += 1
+        if f_new > f + c1 * t * gtd or f_new >= bracket_f[low_pos]:
+            bracket[high_pos], bracket_f[high_pos] = t, f_new
+            bracket_g[high_pos], bracket_gtd[high_pos] = g_new, gtd_new
+            low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
+        else:
+            if abs(gtd_new) <= -c2 * gtd:
+                done = True
+            elif gtd_new * (bracket[high_pos] - bracket[low_pos]) >= 0:
+                bracket[high_pos], bracket_f[high_pos] = bracket[low_pos], bracket_f[low_pos]
+                bracket_g[high_pos] = bracket_g[low_pos]
+                bracket_gtd[high_pos] = bracket_gtd[low_pos]
+            bracket[low_pos], bracket_f[low_pos] = t, f_new
+            bracket_g[low_pos], bracket_gtd[low_pos] = g_new, gtd_new
+    return bracket_f[low_pos], bracket_g[low_pos], bracket[low_pos], evals
+
+
+class LBFGS(Optimizer):
+    """L-BFGS (PyTorch's algorithm, from minFunc): ``step(closure)`` runs up to
+    ``max_iter`` quasi-Newton iterations, re-evaluating the loss with ``closure``;
+    ``line_search_fn="strong_wolfe"`` picks each step length by a strong-Wolfe line search.
+
+    It takes a single parameter group and keeps its state (the curvature history, as flat
+    vectors over all parameters) under the first parameter.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> w = ag.nn.Parameter(ag.tensor([3.0, -2.0], dtype=ag.float64))
+    >>> opt = ag.optim.LBFGS([w], line_search_fn="strong_wolfe")
+    >>> def closure():
+    ...     opt.zero_grad()
+    ...     loss = ((w - 1.0) ** 2).sum()
+    ...     loss.backward()
+    ...     return loss
+    >>> _ = opt.step(closure)
+    >>> [round(v, 6) for v in w.tolist()]
+    [1.0, 1.0]
+    """
+
+    name = "lbfgs"
+
+    def __init__(self, params: Iterable[Any], lr: float = 1.0, max_iter: int = 20,
+                 max_eval: int | None = None, tolerance_grad: float = 1e-7,
+                 tolerance_change: float = 1e-9, history_size: int = 100,
+                 line_search_fn: str | None = None) -> None:
+        if max_eval is None:
+            max_eval = max_iter * 5 // 4
+        super().__init__(params, dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
+                                      tolerance_grad=tolerance_grad,
+                                      tolerance_change=tolerance_change,
+                                      history_size=history_size,
+                                      line_search_fn=line_search_fn))
+        if len(self.param_groups) != 1:
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups); "
+                             "pass one list of parameters")
+        self._params: list[Tensor] = self.param_groups[0]["params"]
+
+    def check_group(self, group: dict[str, Any], where: str) -> None:
+        """Beside the common rules: positive integer ``max_iter``, ``max_eval`` and
+        ``history_size``, and ``line_search_fn`` None or ``"strong_wolfe"``."""
+        super().check_group(group, where)
+        for key in ("max_iter", "max_eval", "history_size"):
+            value = group[key]
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"LBFGS: invalid {key}={value!r} (must be an integer >= 1; "
+                                 f"{where})")
+        if group["line_search_fn"] not in (None, "strong_wolfe"):
+            raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got "
+                             f"{group['line_search_fn']!r} ({where})")
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """LBFGS takes exactly one parameter group: a second raises ``ValueError``."""
+        if self.param_groups:
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
+        super().add_param_group(param_group)
+
+    def state_shape(self, param: Tensor, key: str) -> tuple[int, ...]:
+        """Flat vectors over all parameters (the history and the last direction)."""
+        return (sum(p.numel() for p in self._params),)
+
+    def _xp(self) -> Any:
+        return self._params[0].backend.xp
+
+    def _flat_grad(self) -> Any:
+        xp = self._xp()
+        views = []
+        for p in self._params:
+            g = p.grad
+            if g is None:
+                views.append(xp.zeros((p.numel(),), dtype=p.array.dtype,
+                                      device=getattr(p.array, "device", None)))
+            else:
+                views.append(xp.reshape(g.array, (-1,)))
+        return xp.concat(views)
+
+    def _add_grad(self, t: float, d: Any) -> None:
+        xp = self._xp()
+        offset = 0
+        for p in self._params:
+            n = p.numel()
+            assign(p, p.array + t * xp.reshape(d[offset:offset + n], p.shape))
+            offset += n
+
+    def _dot(self, a: Any, b: Any) -> float:
+        return float(self._xp().sum(a * b))
+
+    def _max_abs(self, a: Any) -> float:
+        return float(self._xp().max(self._xp().abs(a)))
+
+    def step(self, closure: Callable[[], Any] | None = None, *,  # type: ignore[override]
+             check_finite: bool | None = None) -> Any:
+        """Run up to ``max_iter`` L-BFGS iterations; ``closure`` (required) zeroes the
+        gradients, computes the loss, calls ``backward()`` and returns the loss.
+
+        Returns
+        -------
+        The loss of the first evaluation.
+        """
+        if closure is None:
+            raise TypeError("LBFGS.step requires a closure that re-evaluates the model and "
+                            "returns the loss (it evaluates it several times per step)")
+        group = self.param_groups[0]
+        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
+        history_size = group["history_size"]
+        xp = self._xp()
+        state = self.state.setdefault(self._params[0], {})
+        state.setdefault("func_evals", 0)
+        state.setdefault("n_iter", 0)
+
+        def evaluate() -> tuple[Any, float, Any]:
+            with enable_grad():
+                out = closure()
+            flat = self._flat_grad()
+            if check_finite or (check_finite is None and self.check_finite):
+                if not bool(xp.all(xp.isfinite(flat))):
+                    from arraygrad.optim.optimizer import NonFiniteGradientError
+                    raise NonFiniteGradientError("LBFGS.step: the closure produced a "
+                                                 "non-finite gradient")
+            return out, float(out), flat
+
+        with no_grad():
+            orig_loss, loss, flat_grad = evaluate()
+            current_evals = 1
+            state["func_evals"] += 1
+            if self._max_abs(flat_grad) <= tolerance_grad:
+                return orig_loss
+            d, t = state.get("d"), state.get("t")
+            old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
+            h_diag = state.get("H_diag")
+            prev_flat_grad, prev_loss = state.get("prev_flat_grad"), state.get("prev_loss")
+            n_iter = 0
+            while n_iter < max_iter:
+                n_iter += 1
+                state["n_iter"] += 1
+                if state["n_iter"] == 1:
+                    d = -flat_grad
+                    old_dirs, old_stps, ro, h_diag = [], [], [], 1.0
+                else:
+                    y = flat_grad - prev_flat_grad
+                    s = d * t
+                    ys = self._dot(y, s)
+                    if ys > 1e-10:  # keep only curvature pairs that keep H positive
+                        if len(old_dirs) == history_size:
+                            old_dirs.pop(0)
+                            old_stps.pop(0)
+                            ro.pop(0)
+                        old_dirs.append(y)
+                        old_stps.append(s)
+                        ro.append(1.0 / ys)
+                        h_diag = ys / self._dot(y, y)
+                    # the two-loop recursion: d = -H grad
+                    al = [0.0] * len(old_dirs)
+                    q = -flat_grad
+                    for i in range(len(old_dirs) - 1, -1, -1):
+                        al[i] = self._dot(old_stps[i], q) * ro[i]
+                        q = q - al[i] * old_dirs[i]
+                    r = q * h_diag
+                    for i in range(len(old_dirs)):
+                        be_i = self._dot(old_dirs[i], r) * ro[i]
+                        r = r + (al[i] - be_i) * old_stps[i]
+                    d = r
+                prev_flat_grad = xp.asarray(flat_grad, copy=True)
+                prev_loss = loss
+                if state["n_iter"] == 1:
+                    t = min(1.0, 1.0 / float(xp.sum(xp.abs(flat_grad)))) * lr
+                else:
+                    t = lr
+                gtd = self._dot(flat_grad, d)
+                if gtd > -tolerance_change:  # not a descent direction
+                    break
+                ls_evals = 0
+                if group["line_search_fn"] == "strong_wolfe":
+                    x_init = [xp.asarray(p.array, copy=True) for p in self._params]
+
+                    def along(step: float, direction: Any = d, x_init: list = x_init
+                              ) -> tuple[float, Any, float]:
+                        self._add_grad(step, direction)
+                        _out, f_t, g_t = evaluate()
+                        for p, x in zip(self._params, x_init):
+                            assign(p, xp.asarray(x, copy=True))
+                        return f_t, g_t, self._dot(g_t, direction)
+
+                    loss, flat_grad, t, ls_evals = _strong_wolfe(
+                        along, t, loss, flat_grad, gtd, self._max_abs(d),
+                        max_ls=max_eval - current_evals)
+                    self._add_grad(t, d)
+                    opt_cond = self._max_abs(flat_grad) <= tolerance_grad
+                else:
+                    self._add_grad(t, d)
+                    opt_cond = False
+                    if n_iter != max_iter:
+                        _out, loss, flat_grad = evaluate()
+                        opt_cond = self._max_abs(flat_grad) <= tolerance_grad
+                        ls_evals = 1
+                current_evals += ls_evals
+                state["func_evals"] += ls_evals
+                if (n_iter == max_iter or current_evals >= max_eval or opt_cond
+                        or self._max_abs(d * t) <= tolerance_change
+                        or abs(loss - prev_loss) < tolerance_change):
+                    break
+            state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro,
+                         H_diag=h_diag, prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        return orig_loss
+
+
 @hookimpl
 def arraygrad_optimizers() -> dict[str, Callable[..., Any]]:
     """Declare the built-in optimizers."""
-    return {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+    return {cls.name: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax,
+                                      NAdam, RAdam, ASGD, Rprop, LBFGS)}

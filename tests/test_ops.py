@@ -110,14 +110,9 @@ def test_op_matches_torch(backend, case):
                                    err_msg=f"{case.name}: gradient of input {i}")
 
 
-# Second derivatives: every smooth family, through create_graph.
-SECOND_ORDER = ["multiply", "divide", "pow", "pow[rscalar]", "exp", "log", "sqrt", "sin",
-                "tanh", "sigmoid", "atan2", "logaddexp", "sum[axis=1]", "mean[axis=0]",
-                "prod[axis=1]", "var", "std", "max[axis=1]", "logsumexp", "matmul[batched]",
-                "tensordot", "concat[axis=1]", "stack", "getitem[int_array_repeated]",
-                "getitem[slices]", "where", "softmax", "log_softmax", "cross_entropy",
-                "cumulative_sum", "clip", "index_put[slice]", "scatter_add", "broadcast_to",
-                "relu", "abs"]
+# Second derivatives: the rows whose ``order`` column is 2, through create_graph.
+SECOND_ORDER = [case.name for case in CASES if case.order >= 2]
+ERROR_CASES = [(case.name, i) for case in CASES for i in range(len(case.errors))]
 
 
 @pytest.mark.parametrize("name", SECOND_ORDER)
@@ -127,6 +122,23 @@ def test_op_gradgradcheck(backend, name):
     arrays = sample_inputs(case)
     inputs = to_tensors(case, arrays, "float64", backend)
     assert ag.autograd.gradgradcheck(lambda *xs: case.fn(ag, *xs), inputs)
+
+
+@pytest.mark.parametrize(("name", "index"), ERROR_CASES,
+                         ids=[f"{n}-{by_name(n).errors[i][0]}" for n, i in ERROR_CASES])
+def test_op_bad_input_raises(backend, name, index):
+    """The op table's error column: each bad input raises the named class and message."""
+    case = by_name(name)
+    require_case(case, backend, "float64")
+    _, call, exc_type, pattern = case.errors[index]
+    inputs = to_tensors(case, sample_inputs(case), "float64", backend)
+    with ag.use_backend(backend):
+        with pytest.raises(exc_type, match=pattern):
+            call(ag, *inputs)
+
+
+def test_op_table_has_order_and_error_columns():
+    assert len(SECOND_ORDER) >= 30 and len(ERROR_CASES) >= 5
 
 
 def test_gradient_dtype_follows_the_input(backend):

@@ -1,5 +1,10 @@
 """``arraygrad.nn``: modules, layers, losses, initializers (PyTorch's ``torch.nn``).
 
+The classes live in modules split by job (``linear``, ``conv``, ``pooling``,
+``activation``, ``dropout``, ``sparse``, ``distance``, ``flatten``, ``padding``,
+``pixelshuffle``, ``upsampling``, ``normalization``, ``losses``, ``containers``); PyTorch's
+paths (``arraygrad.nn.modules.conv.Conv2d``...) are mirrored by :mod:`arraygrad.nn.modules`.
+
 Examples
 --------
 >>> import arraygrad as ag
@@ -12,40 +17,159 @@ Examples
 """
 
 from arraygrad.nn import functional, init, utils
-from arraygrad.nn.containers import ModuleList, Sequential
-from arraygrad.nn.layers import (
+from arraygrad.nn.activation import (
+    CELU,
+    ELU,
     GELU,
-    AvgPool2d,
-    Conv2d,
-    Dropout,
-    Embedding,
-    Flatten,
-    Identity,
-    Linear,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
-    MaxPool2d,
+    Mish,
+    PReLU,
     ReLU,
+    ReLU6,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softmax2d,
+    Softmin,
+    Softplus,
+    Softshrink,
+    Softsign,
     Tanh,
+    Tanhshrink,
+    Threshold,
 )
-from arraygrad.nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from arraygrad.nn.containers import (
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
+from arraygrad.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from arraygrad.nn.distance import CosineSimilarity, PairwiseDistance
+from arraygrad.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
+from arraygrad.nn.flatten import Flatten, Unflatten
+from arraygrad.nn.linear import Bilinear, Identity, Linear
+from arraygrad.nn.losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
+    CrossEntropyLoss,
+    CTCLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MarginRankingLoss,
+    MSELoss,
+    MultiLabelSoftMarginLoss,
+    NLLLoss,
+    PoissonNLLLoss,
+    SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
 from arraygrad.nn.module import IncompatibleKeys, Module, RemovableHandle, StateDictError
-from arraygrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from arraygrad.nn.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    LocalResponseNorm,
+    RMSNorm,
+)
+from arraygrad.nn.padding import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
 from arraygrad.nn.parameter import Parameter
+from arraygrad.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
+from arraygrad.nn.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
+from arraygrad.nn.sparse import Embedding, EmbeddingBag
+from arraygrad.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
-    "Module", "Parameter", "Sequential", "ModuleList", "Linear", "Conv2d", "MaxPool2d",
-    "AvgPool2d", "Flatten", "Dropout", "Embedding", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
-    "ReLU", "GELU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Identity", "MSELoss",
-    "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "functional", "init",
-    "utils", "IncompatibleKeys", "RemovableHandle", "StateDictError",
+    # base, parameters, containers
+    "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+    "ParameterDict", "IncompatibleKeys", "RemovableHandle", "StateDictError",
+    # linear, convolution, pooling, resampling
+    "Identity", "Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
+    "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+    "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle",
+    "PixelUnshuffle", "Flatten", "Unflatten",
+    "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+    "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
+    "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
+    # dropout, lookup, distances
+    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "Embedding",
+    "EmbeddingBag", "CosineSimilarity", "PairwiseDistance",
+    # normalization
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
+    "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm",
+    # activations
+    "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "SiLU", "Mish", "GELU", "Softplus",
+    "Hardtanh", "PReLU", "Tanh", "Sigmoid", "LogSigmoid", "Hardsigmoid", "Hardswish",
+    "Softsign", "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "Softmax",
+    "Softmin", "LogSoftmax", "Softmax2d",
+    # losses
+    "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
+    "KLDivLoss", "NLLLoss", "CrossEntropyLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
+    "TripletMarginLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
+    "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss",
+    # submodules
+    "functional", "init", "utils", "modules",
 ]
 
+from arraygrad.nn import (
+    modules,  # noqa: E402  (PyTorch's module paths, re-exports only)
+    parallel,  # noqa: E402  (DistributedDataParallel)
+)
+
 # --- recurrent, attention and transformer layers (branch nnrnn) ---
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+            "rnn_utils", "MultiheadAttention", "Transformer", "TransformerEncoder",
+            "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer"]
+
 import sys as _sys  # noqa: E402
 
 from arraygrad.nn import rnn_utils  # noqa: E402
+from arraygrad.nn.attention import MultiheadAttention  # noqa: E402
 from arraygrad.nn.rnn import (  # noqa: E402
     GRU,
     LSTM,
@@ -56,16 +180,6 @@ from arraygrad.nn.rnn import (  # noqa: E402
     RNNCell,
     RNNCellBase,
 )
-
-# PyTorch's path ``nn.utils.rnn`` while ``nn.utils`` is a plain module
-utils.rnn = rnn_utils  # type: ignore[attr-defined]
-_sys.modules.setdefault("arraygrad.nn.utils.rnn", rnn_utils)
-__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
-            "rnn_utils"]
-# --- end nnrnn block ---
-
-# --- attention and transformer layers (branch nnrnn) ---
-from arraygrad.nn.attention import MultiheadAttention  # noqa: E402
 from arraygrad.nn.transformer import (  # noqa: E402
     Transformer,
     TransformerDecoder,
@@ -74,6 +188,7 @@ from arraygrad.nn.transformer import (  # noqa: E402
     TransformerEncoderLayer,
 )
 
-__all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
-            "TransformerEncoderLayer", "TransformerDecoderLayer"]
-# --- end nnrnn attention block ---
+# PyTorch's path ``nn.utils.rnn`` while ``nn.utils`` is a plain module
+utils.rnn = rnn_utils  # type: ignore[attr-defined]
+_sys.modules.setdefault("arraygrad.nn.utils.rnn", rnn_utils)
+# --- end nnrnn block ---

@@ -62,6 +62,13 @@ class Module:
 
     training: bool
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Module:
+        self = super().__new__(cls)
+        # The constructor arguments (one tuple, no copy): ag.save(model) stores them as
+        # JSON so that ag.load can call the class again.
+        object.__setattr__(self, "_init_args", (args, kwargs))
+        return self
+
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())

@@ -6,11 +6,11 @@ row in the op test table (``arraygrad/testing/op_table.py``).
 
 from __future__ import annotations
 
-from arraygrad.ops import (  # layers: conv2d and erf, behind arraygrad.nn
+from arraygrad.ops import (  # conv: conv2d, conv_transpose2d and erf, behind arraygrad.nn
+    conv,
     elementwise,
     indexing,
     inplace,
-    layers,
     linalg,
     nn,
     reductions,
@@ -20,6 +20,6 @@ from arraygrad.ops import (  # layers: conv2d and erf, behind arraygrad.nn
 from arraygrad.ops.registry import OPS, Op, defop
 
 __all__ = ["OPS", "Op", "defop", "elementwise", "reductions", "shape", "linalg", "indexing",
-           "nn", "transfer", "inplace", "layers"]
+           "nn", "transfer", "inplace", "conv"]
 
 from arraygrad.ops import _methods  # noqa: E402,F401  (attaches Tensor methods)

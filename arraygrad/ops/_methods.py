@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, inplace, linalg, nn, reductions, shape, transfer
+from arraygrad.ops import torch_functions as tf
 from arraygrad.ops.registry import binary, unary
 from arraygrad.tensor import Tensor
 
@@ -276,18 +277,6 @@ def _squeeze(self: Tensor, dim: Any = None, *, axis: Any = None) -> Tensor:
     return shape.squeeze(self, axis)
 
 
-def _flatten(self: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge axes ``start_dim`` to ``end_dim`` into one (a 0-d tensor becomes shape (1,))."""
-    if self.ndim == 0:
-        return shape.reshape(self, (1,))
-    start = start_dim % self.ndim
-    end = end_dim % self.ndim
-    n = 1
-    for s in self.shape[start:end + 1]:
-        n *= s
-    return shape.reshape(self, self.shape[:start] + (n,) + self.shape[end + 1:])
-
-
 def _broadcast_to(self: Tensor, *shape_: Any) -> Tensor:
     """Broadcast to ``shape``, given as a tuple or as separate ints (-1 keeps a size)."""
     return shape.broadcast_to(self, _shape_args(shape_))
@@ -349,6 +338,8 @@ def _to(self: Tensor, *args: Any, device: Any = None, backend: Any = None, dtype
             dtype = arg
         elif isinstance(arg, str):
             device = arg
+        elif isinstance(arg, Tensor):  # t.to(other): other's dtype, device and backend
+            dtype, device, backend = arg.dtype, arg.device, arg._backend
         else:
             raise TypeError(f"Tensor.to: unexpected argument {arg!r}")
     return transfer.to(self, device=device, backend=backend, dtype=dtype, copy=copy)
@@ -378,9 +369,218 @@ def _cast(method_name: str, dtype_name: str) -> Callable[[Tensor], Tensor]:
     return method
 
 
-def _type(self: Tensor, dtype: Any) -> Tensor:
-    """Cast to ``dtype`` (a dtype or its name, e.g. ``"float64"``)."""
+def _type(self: Tensor, dtype: Any = None) -> Any:
+    """Cast to ``dtype`` (a dtype, its name, or a typed constructor such as
+    ``ag.LongTensor`` / ``"torch.LongTensor"``); without it, the type's name
+    (``"arraygrad.FloatTensor"``)."""
+    from arraygrad.tensor_types import TENSOR_TYPES
+
+    if dtype is None:
+        name = next((n for n, t in TENSOR_TYPES.items() if t.dtype == self.dtype), "Tensor")
+        return f"arraygrad.{name}"
+    if isinstance(dtype, str) and dtype.rpartition(".")[2] in TENSOR_TYPES:
+        dtype = TENSOR_TYPES[dtype.rpartition(".")[2]]
+    dtype = getattr(dtype, "dtype", dtype)
     return shape.astype(self, dtype, copy=False)
+
+
+# ---------------------------------------------------------------- PyTorch's tensor methods
+def _add(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``self + alpha * other``."""
+    return ew.add(self, other if alpha == 1 else other * alpha)
+
+
+def _sub(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``self - alpha * other``."""
+    return ew.subtract(self, other if alpha == 1 else other * alpha)
+
+
+def _add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """In place ``self += alpha * other``; bumps the version."""
+    return inplace.inplace_binary(self, other if alpha == 1 else other * alpha, ew.ADD,
+                                  operator.iadd, "add_")
+
+
+def _sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """In place ``self -= alpha * other``; bumps the version."""
+    return inplace.inplace_binary(self, other if alpha == 1 else other * alpha, ew.SUBTRACT,
+                                  operator.isub, "sub_")
+
+
+def _in_place(fn: Callable[..., Tensor], name: str) -> Callable[..., Tensor]:
+    """The in-place form of ``fn``: compute, then copy into ``self`` (recorded when needed,
+    so gradients flow through the new value; views and version counters follow)."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return inplace.copy_(self, fn(self, *args, **kwargs))
+
+    method.__name__ = name
+    method.__doc__ = f"In place ``{fn.__name__}``: the result is written into this tensor."
+    return method
+
+
+def _t(self: Tensor) -> Tensor:
+    """The transpose of a 2-D tensor (0-D and 1-D tensors unchanged), as ``torch.t``."""
+    if self.ndim > 2:
+        raise ValueError(f"t() expects a tensor with at most 2 dimensions, got shape "
+                         f"{self.shape}; use transpose(dim0, dim1) or .mT")
+    return shape.matrix_transpose(self) if self.ndim == 2 else self
+
+
+def _view_as(self: Tensor, other: Tensor) -> Tensor:
+    """This tensor in ``other``'s shape."""
+    return shape.reshape(self, other.shape)
+
+
+def _expand_as(self: Tensor, other: Tensor) -> Tensor:
+    """This tensor broadcast to ``other``'s shape."""
+    return shape.broadcast_to(self, other.shape)
+
+
+def _type_as(self: Tensor, other: Tensor) -> Tensor:
+    """This tensor cast to ``other``'s dtype."""
+    return shape.astype(self, other.dtype, copy=False)
+
+
+def _contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
+    """This tensor (arraygrad's tensors have no strides to make contiguous)."""
+    return self
+
+
+def _is_contiguous(self: Tensor, memory_format: Any = None) -> bool:
+    """True: arraygrad's tensors have no strides."""
+    return True
+
+
+def _element_size(self: Tensor) -> int:
+    """Bytes per element."""
+    return self.dtype.bits // 8
+
+
+def _masked_select(self: Tensor, mask: Any) -> Tensor:
+    """The elements where ``mask`` (broadcast to this shape) is true, as a 1-D tensor."""
+    mask = shape.broadcast_to(mask, self.shape) if isinstance(mask, Tensor) else mask
+    return self[mask]
+
+
+def _repeat(self: Tensor, *sizes: Any) -> Tensor:
+    """Tile this tensor ``sizes[i]`` times along dim ``i`` (PyTorch's ``repeat``; the
+    standard's element repetition is ``repeat_interleave``)."""
+    sizes = _shape_args(sizes)
+    if len(sizes) < self.ndim:
+        raise ValueError(f"repeat: {len(sizes)} sizes for a tensor of {self.ndim} dimensions "
+                         f"(shape {self.shape}); give at least one per dimension")
+    x = shape.reshape(self, (1,) * (len(sizes) - self.ndim) + self.shape)
+    return shape.tile(x, sizes)
+
+
+def _repeat_interleave(self: Tensor, repeats: Any, dim: int | None = None) -> Tensor:
+    """Repeat each element ``repeats`` times along ``dim`` (flattened when None)."""
+    return shape.repeat(self, repeats, axis=dim)
+
+
+def _new_like(self: Tensor, dtype: Any, device: Any) -> dict:
+    return {"dtype": self.dtype if dtype is None else dtype,
+            "device": self.device if device is None else device, "backend": self._backend}
+
+
+def _new_zeros(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """Zeros of ``size`` with this tensor's dtype, device and backend (unless given)."""
+    from arraygrad.creation import zeros
+
+    return zeros(*size, requires_grad=requires_grad, **_new_like(self, dtype, device))
+
+
+def _new_ones(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """Ones of ``size`` with this tensor's dtype, device and backend (unless given)."""
+    from arraygrad.creation import ones
+
+    return ones(*size, requires_grad=requires_grad, **_new_like(self, dtype, device))
+
+
+def _new_empty(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of ``size`` with this tensor's dtype, device and backend."""
+    from arraygrad.creation import empty
+
+    return empty(*size, requires_grad=requires_grad, **_new_like(self, dtype, device))
+
+
+def _new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None,
+              device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` in a tensor of ``size`` with this tensor's dtype, device and backend."""
+    from arraygrad.creation import full
+
+    return full(size, fill_value, requires_grad=requires_grad, **_new_like(self, dtype, device))
+
+
+def _new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
+                requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor from ``data`` with this tensor's dtype, device and backend."""
+    from arraygrad.creation import tensor
+
+    if isinstance(data, Tensor):
+        data = data.detach()
+    return tensor(data, requires_grad=requires_grad, **_new_like(self, dtype, device))
+
+
+def _sample_into(self: Tensor, draw: Callable[..., Tensor], name: str) -> Tensor:
+    if self.dtype.kind not in "fc" and name != "random_":
+        raise TypeError(f"{name}: expected a floating tensor, got dtype {self.dtype.name}")
+    return inplace.copy_(self, draw())
+
+
+def _uniform_(self: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+    """Fill with uniform samples in ``[a, b)`` from the backend's generator."""
+    from arraygrad import random
+
+    return _sample_into(self, lambda: random.uniform(a, b, self.shape, dtype=self.dtype,
+                                                     device=self.device,
+                                                     backend=self._backend), "uniform_")
+
+
+def _normal_(self: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    """Fill with normal samples of ``mean`` and ``std``."""
+    from arraygrad import random
+
+    return _sample_into(self, lambda: random.normal(mean, std, self.shape, dtype=self.dtype,
+                                                    device=self.device,
+                                                    backend=self._backend), "normal_")
+
+
+def _bernoulli_(self: Tensor, p: float = 0.5) -> Tensor:
+    """Fill with 1 (probability ``p``) or 0."""
+    from arraygrad import random
+
+    return _sample_into(self, lambda: random.bernoulli(p, self.shape, dtype=self.dtype,
+                                                       device=self.device,
+                                                       backend=self._backend), "bernoulli_")
+
+
+def _exponential_(self: Tensor, lambd: float = 1.0) -> Tensor:
+    """Fill with exponential samples of rate ``lambd``."""
+    from arraygrad import random
+
+    if lambd <= 0:
+        raise ValueError(f"exponential_: lambd must be positive, got {lambd}")
+
+    def draw() -> Tensor:
+        u = random.uniform(0.0, 1.0, self.shape, dtype=self.dtype, device=self.device,
+                           backend=self._backend)
+        return -ew.log1p(-u) / lambd
+
+    return _sample_into(self, draw, "exponential_")
+
+
+def _random_(self: Tensor, from_: int = 0, to: int | None = None) -> Tensor:
+    """Fill with integers in ``[from, to)`` (PyTorch's ``random_(from, to)``)."""
+    from arraygrad import random
+
+    if to is None:
+        from_, to = 0, from_ if from_ else 2 ** min(self.dtype.bits - 1, 53)
+    values = random.randint(from_, to, self.shape, device=self.device, backend=self._backend)
+    return _sample_into(self, lambda: shape.astype(values, self.dtype), "random_")
 
 
 def _zero_(self: Tensor) -> Tensor:
@@ -420,13 +620,37 @@ def _methods() -> dict[str, Callable]:
     table.update(
         reshape=_reshape, view=_reshape, permute=_permute, permute_dims=_permute,
         transpose=_transpose, unsqueeze=_unsqueeze, expand_dims=_expand_dims, squeeze=_squeeze,
-        flatten=_flatten, broadcast_to=_broadcast_to, expand=_broadcast_to, flip=_flip,
+        broadcast_to=_broadcast_to, expand=_broadcast_to, flip=_flip,
         roll=_roll, astype=_astype, tril=_tril, triu=_triu, matmul=linalg.matmul, take=_take,
     )
     table.update(to=_to, cpu=_cpu, cuda=_cuda, clone=_clone, type=_type, zero_=_zero_,
                  fill_=_fill_, copy_=_copy_)
     for method_name, dtype_name in _CASTS:
         table[method_name] = _cast(method_name, dtype_name)
+    table.update(
+        add=_add, sub=_sub, add_=_add_, sub_=_sub_, t=_t, view_as=_view_as,
+        reshape_as=_view_as, expand_as=_expand_as, type_as=_type_as, contiguous=_contiguous,
+        is_contiguous=_is_contiguous, element_size=_element_size, nelement=Tensor.numel,
+        masked_select=_masked_select, repeat=_repeat, repeat_interleave=_repeat_interleave,
+        new_zeros=_new_zeros, new_ones=_new_ones, new_empty=_new_empty, new_full=_new_full,
+        new_tensor=_new_tensor, uniform_=_uniform_, normal_=_normal_, bernoulli_=_bernoulli_,
+        exponential_=_exponential_, random_=_random_,
+    )
+    for fn in (tf.narrow, tf.select, tf.split, tf.chunk, tf.unbind, tf.movedim, tf.unflatten,
+               tf.masked_fill, tf.index_select, tf.gather, tf.scatter, tf.scatter_add,
+               tf.index_add, tf.mm, tf.bmm, tf.mv, linalg.outer, tf.diag, tf.lerp, tf.addcmul,
+               tf.addcdiv):
+        table[fn.__name__] = fn
+    table["flatten"] = tf.flatten
+    table["swapaxes"] = table["swapdims"] = _transpose
+    table["moveaxis"] = tf.movedim
+    for fn in (tf.masked_fill, tf.scatter, tf.scatter_add, tf.index_add, tf.lerp, tf.addcmul,
+               tf.addcdiv, _clip, ew.abs, ew.negative, ew.exp, ew.log, ew.sqrt, ew.sigmoid,
+               ew.tanh, ew.relu, ew.sin, ew.cos, ew.floor, ew.ceil, ew.round, ew.trunc,
+               ew.square, ew.reciprocal):
+        name = "clamp" if fn is _clip else ("neg" if fn is ew.negative else fn.__name__)
+        table[name + "_"] = _in_place(fn, name + "_")
+    table["clip_"] = table["clamp_"]
     return table
 
 

@@ -94,6 +94,8 @@ def normalize_key(x: Tensor, key: Any) -> tuple:
                     f"tensor is on {backend.name!r}"
                 )
             out.append(k._data)
+        elif isinstance(k, range):  # x[range(n), y], as in PyTorch
+            out.append(backend.from_object(list(k), device=x.device))
         elif isinstance(k, (list, tuple)) or hasattr(k, "shape"):
             out.append(backend.from_object(k, device=x.device))
         else:

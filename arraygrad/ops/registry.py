@@ -40,6 +40,8 @@ class Op:
         "view": "Whether the output may share memory with input 0.",
         "variadic": "Whether one rule serves every input (told which by ``argnum``).",
         "reads": "Per rule, the inputs whose values it reads (None: all, if checks_inputs).",
+        "batch": "Batching rule for ``ag.func.vmap`` (None: the documented fallback).",
+        "jvp": "Forward-mode rule for ``ag.func.jvp`` (None: the double-VJP construction).",
         "backward_name": "PyTorch-style ``grad_fn`` name, e.g. ``MulBackward``.",
         "doc": "One line for the op list.",
     }
@@ -55,6 +57,8 @@ class Op:
         self.view = view
         self.variadic = variadic
         self.reads = reads
+        self.batch: Callable[..., Any] | None = None
+        self.jvp: Callable[..., Any] | None = None
         self.backward_name = "".join(p.capitalize() for p in name.split("_")) + "Backward"
         self.doc = doc
 

@@ -3,6 +3,7 @@ matrix_transpose, transpose, astype, tril/triu, roll, moveaxis."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -79,6 +80,12 @@ def reshape(x: Tensor, /, shape: Sequence[int], *, copy: bool | None = None) -> 
     shape = tuple(int(s) for s in shape)
     if shape == x.shape:
         return x if copy is False else unary(RESHAPE, x, {"shape": shape})
+    known = math.prod(s for s in shape if s != -1)
+    size = math.prod(x.shape)
+    if shape.count(-1) > 1 or any(s < -1 for s in shape) or (
+            size != known if -1 not in shape else (known == 0 or size % known)):
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} (size {size}) "
+                         f"into shape {shape}")
     return unary(RESHAPE, x, {"shape": shape})
 
 

@@ -84,6 +84,12 @@ class OpCase:
         Value tolerances for float32 and float64 inputs.
     needs : tuple of str
         Keys of :data:`FEATURES` the row needs (``float64`` is implied for gradchecks).
+    order : int
+        The highest derivative order checked: 2 adds a second-order check (gradgradcheck
+        through ``create_graph``), as JAX's ``LAX_GRAD_OPS`` carries its order.
+    errors : tuple of (description, call, exception class, message pattern)
+        Bad input for the op: ``call(xp, *inputs)`` on the row's tensors must raise that
+        class with a message matching the pattern (which names the op and the shapes).
     """
 
     name: str
@@ -100,6 +106,8 @@ class OpCase:
     tol32: tuple[float, float] = (2e-5, 2e-6)
     tol64: tuple[float, float] = (1e-9, 1e-11)
     needs: tuple[str, ...] = ()
+    order: int = 1
+    errors: tuple[tuple[str, Callable[..., Any], type, str], ...] = ()
 
     def __repr__(self) -> str:
         return f"OpCase({self.name!r})"
@@ -251,6 +259,11 @@ def _row(name: str, fn: Callable[..., Any], shapes: Sequence[Shape],
                         domain=tuple(domain), **options))
 
 
+def _row_order2(*args: Any, **options: Any) -> None:
+    """A row whose gradients are also checked to second order (``order=2``)."""
+    _row(*args, order=2, **options)
+
+
 M23 = (2, 3)
 
 # Arithmetic, with broadcasting and Python scalars on either side.
@@ -261,16 +274,18 @@ _row("add[0d]", lambda xp, a, b: a + b, [(), M23])
 _row("subtract", lambda xp, a, b: a - b, [M23, (2, 1)])
 _row("subtract[rscalar]", lambda xp, a: 1.5 - a, [M23])
 _row("subtract[scalar]", lambda xp, a: a - 1.5, [M23])
-_row("multiply", lambda xp, a, b: a * b, [(2, 1, 3), (2, 3)])
+_row_order2("multiply", lambda xp, a, b: a * b, [(2, 1, 3), (2, 3)],
+            errors=(("shapes that do not broadcast", lambda xp, a, b: a * xp.ones((4,)),
+                     ValueError, r"multiply.*\(2, 1, 3\) and \(4,\) cannot be broadcast"),))
 _row("multiply[scalar]", lambda xp, a: 3.0 * a, [M23])
-_row("divide", lambda xp, a, b: a / b, [M23, (3,)], ("real", "nonzero"))
+_row_order2("divide", lambda xp, a, b: a / b, [M23, (3,)], ("real", "nonzero"))
 _row("divide[rscalar]", lambda xp, a: 2.0 / a, [M23], "nonzero")
 _row("divide[scalar]", lambda xp, a: a / 4.0, [M23])
 _row("reciprocal", lambda xp, a: xp.reciprocal(a), [M23], "nonzero", op="divide")
-_row("pow", lambda xp, a, b: a ** b, [M23, M23], ("positive", "real"))
+_row_order2("pow", lambda xp, a, b: a ** b, [M23, M23], ("positive", "real"))
 _row("pow[int]", lambda xp, a: a ** 3, [M23])
 _row("pow[half]", lambda xp, a: a ** 0.5, [M23], "positive")
-_row("pow[rscalar]", lambda xp, a: 2.0 ** a, [M23])
+_row_order2("pow[rscalar]", lambda xp, a: 2.0 ** a, [M23])
 _row("pow[fn]", lambda xp, a, b: xp.pow(a, b), [(3,), ()], ("positive", "real"))
 _row("negative", lambda xp, a: -a, [M23])
 _row("negative[fn]", lambda xp, a: xp.negative(a), [M23])
@@ -315,9 +330,9 @@ _row("maximum[ties]", lambda xp, a, b: xp.maximum(a, b), [M23, M23], make=_ties,
      gradcheck=False)
 _row("minimum[ties]", lambda xp, a, b: xp.minimum(a, b), [M23, M23], make=_ties,
      gradcheck=False)
-_row("atan2", lambda xp, a, b: xp.atan2(a, b), [M23, M23], "nonzero")
+_row_order2("atan2", lambda xp, a, b: xp.atan2(a, b), [M23, M23], "nonzero")
 _row("hypot", lambda xp, a, b: xp.hypot(a, b), [M23, (3,)], "nonzero")
-_row("logaddexp", lambda xp, a, b: xp.logaddexp(a, b), [M23, (2, 1)])
+_row_order2("logaddexp", lambda xp, a, b: xp.logaddexp(a, b), [M23, (2, 1)])
 _row("copysign", lambda xp, a, b: xp.copysign(a, b), [M23, M23], "nonzero")
 
 # One-input math.
@@ -330,11 +345,12 @@ for _name, _domain in [("exp", "real"), ("expm1", "real"), ("log", "positive"),
                        ("atanh", "unit"), ("abs", "nonzero"), ("sign", "nonzero"),
                        ("floor", "non_integer"), ("ceil", "non_integer"),
                        ("round", "non_integer"), ("trunc", "non_integer")]:
-    _row(_name, (lambda f: lambda xp, a: getattr(xp, f)(a))(_name), [M23], _domain)
+    _row(_name, (lambda f: lambda xp, a: getattr(xp, f)(a))(_name), [M23], _domain,
+         order=2 if _name in ("exp", "log", "sqrt", "sin", "tanh", "abs") else 1)
 _row("abs[operator]", lambda xp, a: abs(a), [M23], "nonzero")
-_row("sigmoid", lambda xp, a: xp.sigmoid(a), [M23], ref=lambda np, a: 1 / (1 + np.exp(-a)),
+_row_order2("sigmoid", lambda xp, a: xp.sigmoid(a), [M23], ref=lambda np, a: 1 / (1 + np.exp(-a)),
      torch=lambda torch, a: torch.sigmoid(a))
-_row("relu", lambda xp, a: xp.relu(a), [M23], "nonzero", ref=lambda np, a: np.maximum(a, 0),
+_row_order2("relu", lambda xp, a: xp.relu(a), [M23], "nonzero", ref=lambda np, a: np.maximum(a, 0),
      torch=lambda torch, a: torch.relu(a))
 
 
@@ -344,14 +360,14 @@ def _clip_domain(rng: np.random.Generator, shape: Shape) -> np.ndarray:
     return rng.choice([-1.0, 1.0], shape) * magnitude
 
 
-_row("clip", lambda xp, a: xp.clip(a, min=-0.5, max=0.5), [M23], _clip_domain)
+_row_order2("clip", lambda xp, a: xp.clip(a, min=-0.5, max=0.5), [M23], _clip_domain)
 _row("clip[min]", lambda xp, a: xp.clip(a, min=-0.5), [M23], _clip_domain)
 _row("clip[max]", lambda xp, a: xp.clip(a, max=0.5), [M23], _clip_domain)
 _row("clip[tensor_bounds]", lambda xp, a, lo, hi: xp.clip(a, min=lo, max=hi),
      [M23, (3,), (3,)], op="clip",
      make=lambda rng: [np.array([[0.1, 0.5, 1.4], [-0.8, 0.9, 2.2]]),
                        np.array([-0.3, 0.2, 1.0]), np.array([0.3, 0.7, 2.0])])
-_row("where", lambda xp, c, a, b: xp.where(c, a, b), [M23, M23, (3,)],
+_row_order2("where", lambda xp, c, a, b: xp.where(c, a, b), [M23, M23, (3,)],
      ("bool", "real", "real"))
 _row("where[scalar]", lambda xp, c, a: xp.where(c, a, 0.0), [M23, M23], ("bool", "real"))
 
@@ -387,27 +403,29 @@ for _name in ("isnan", "isinf", "isfinite", "signbit"):
 
 # Reductions.
 _row("sum", lambda xp, a: xp.sum(a), [M23])
-_row("sum[axis=1]", lambda xp, a: xp.sum(a, axis=1), [M23])
+_row_order2("sum[axis=1]", lambda xp, a: xp.sum(a, axis=1), [M23],
+            errors=(("axis out of range", lambda xp, a: xp.sum(a, axis=2), IndexError,
+                     r"sum.*axis 2 .*out of range.*\(2, 3\)"),))
 _row("sum[axis=(0,2),keepdims]", lambda xp, a: xp.sum(a, axis=(0, 2), keepdims=True),
      [(2, 2, 3)])
 _row("sum[axis=-1,keepdims]", lambda xp, a: xp.sum(a, axis=-1, keepdims=True), [M23])
 _row("mean", lambda xp, a: xp.mean(a), [M23])
-_row("mean[axis=0]", lambda xp, a: xp.mean(a, axis=0), [M23])
+_row_order2("mean[axis=0]", lambda xp, a: xp.mean(a, axis=0), [M23])
 _row("mean[axis=(1,2),keepdims]", lambda xp, a: xp.mean(a, axis=(1, 2), keepdims=True),
      [(2, 2, 3)])
 _row("prod", lambda xp, a: xp.prod(a), [M23], "nonzero")
-_row("prod[axis=1]", lambda xp, a: xp.prod(a, axis=1), [(3, 3)], "nonzero")
+_row_order2("prod[axis=1]", lambda xp, a: xp.prod(a, axis=1), [(3, 3)], "nonzero")
 _row("prod[zeros]", lambda xp, a: xp.prod(a, axis=1, keepdims=True), [(3, 3)],
      # Row 0: one zero (its gradient is the product of the others); row 1: two zeros.
      make=lambda rng: [np.array([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0], [0.5, -1.5, 2.0]])])
-_row("var", lambda xp, a: xp.var(a), [M23])
+_row_order2("var", lambda xp, a: xp.var(a), [M23])
 _row("var[axis=1,correction=1]", lambda xp, a: xp.var(a, axis=1, correction=1), [M23],
      op="var")
-_row("std", lambda xp, a: xp.std(a, axis=0), [(3, 2)])
+_row_order2("std", lambda xp, a: xp.std(a, axis=0), [(3, 2)])
 _row("std[correction=1,keepdims]",
      lambda xp, a: xp.std(a, axis=1, correction=1, keepdims=True), [M23], op="std")
 _row("max", lambda xp, a: xp.max(a), [M23], "distinct")
-_row("max[axis=1]", lambda xp, a: xp.max(a, axis=1), [M23], "distinct")
+_row_order2("max[axis=1]", lambda xp, a: xp.max(a, axis=1), [M23], "distinct")
 _row("max[axis=0,keepdims]", lambda xp, a: xp.max(a, axis=0, keepdims=True), [M23],
      "distinct")
 _row("min", lambda xp, a: xp.min(a), [M23], "distinct")
@@ -416,7 +434,7 @@ _row("max[ties]", lambda xp, a: xp.max(a, axis=1), [M23], gradcheck=False,
      make=lambda rng: [np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])])
 _row("min[ties]", lambda xp, a: xp.min(a), [M23], gradcheck=False,
      make=lambda rng: [np.array([[-1.0, 3.0, -1.0], [2.0, 0.0, 2.0]])])
-_row("logsumexp", lambda xp, a: xp.logsumexp(a, axis=1),
+_row_order2("logsumexp", lambda xp, a: xp.logsumexp(a, axis=1),
      [M23], ref=lambda np, a: np.log(np.sum(np.exp(a), axis=1)),
      torch=lambda torch, a: torch.logsumexp(a, dim=1))
 _row("logsumexp[all,keepdims]", lambda xp, a: xp.logsumexp(a, axis=None, keepdims=True),
@@ -428,7 +446,7 @@ _row("logsumexp[large]", lambda xp, a: xp.logsumexp(a * 1000.0, axis=-1), [M23],
      torch=lambda torch, a: torch.logsumexp(a * 1000.0, dim=-1),
      # Values near 1000: compare relatively; finite differences lose digits there.
      tol32=(1e-5, 1e-3), gradcheck=False)
-_row("cumulative_sum", lambda xp, a: xp.cumulative_sum(a, axis=1), [M23])
+_row_order2("cumulative_sum", lambda xp, a: xp.cumulative_sum(a, axis=1), [M23])
 _row("cumulative_sum[include_initial]",
      lambda xp, a: xp.cumulative_sum(a, axis=0, include_initial=True), [M23],
      torch=lambda torch, a: torch.cat([torch.zeros_like(a[:1]), torch.cumsum(a, 0)], 0))
@@ -444,14 +462,14 @@ _row("any", lambda xp, a: xp.any(a), [M23], "bool", differentiable=False)
 
 # Linear algebra.
 _row("matmul", lambda xp, a, b: a @ b, [(2, 3), (3, 2)])
-_row("matmul[batched]", lambda xp, a, b: xp.matmul(a, b), [(2, 2, 3), (3, 2)])
+_row_order2("matmul[batched]", lambda xp, a, b: xp.matmul(a, b), [(2, 2, 3), (3, 2)])
 _row("matmul[batch_broadcast]", lambda xp, a, b: a @ b, [(2, 1, 2, 2), (3, 2, 2)])
 _row("matmul[1d@2d]", lambda xp, a, b: a @ b, [(3,), (3, 2)])
 _row("matmul[2d@1d]", lambda xp, a, b: a @ b, [(2, 3), (3,)])
 _row("matmul[1d@1d]", lambda xp, a, b: a @ b, [(3,), (3,)])
 _row("matmul[1d@batched]", lambda xp, a, b: a @ b, [(2,), (2, 2, 3)])
 _row("matmul[batched@1d]", lambda xp, a, b: a @ b, [(2, 2, 3), (3,)])
-_row("tensordot", lambda xp, a, b: xp.tensordot(a, b, axes=1), [(2, 3), (3, 2)])
+_row_order2("tensordot", lambda xp, a, b: xp.tensordot(a, b, axes=1), [(2, 3), (3, 2)])
 _row("tensordot[axes=2]", lambda xp, a, b: xp.tensordot(a, b, axes=2), [(2, 2, 3), (2, 3)],
      op="tensordot")
 _row("tensordot[axes=lists]", lambda xp, a, b: xp.tensordot(a, b, axes=([1, 0], [0, 2])),
@@ -464,17 +482,21 @@ _row("matrix_transpose", lambda xp, a: xp.matrix_transpose(a), [(2, 2, 3)])
 _row("matrix_transpose[mT]", lambda xp, a: a.mT, [(2, 3)])
 
 # Shapes.
-_row("reshape", lambda xp, a: xp.reshape(a, (3, -1)), [(2, 3)])
+_row("reshape", lambda xp, a: xp.reshape(a, (3, -1)), [(2, 3)],
+     errors=(("a size that does not fit", lambda xp, a: xp.reshape(a, (4, -1)), ValueError,
+              r"reshape.*\(2, 3\)"),))
 _row("reshape[flat]", lambda xp, a: xp.reshape(a, (-1,)) * 2.0, [(2, 3)])
-_row("permute_dims", lambda xp, a: xp.permute_dims(a, (2, 0, 1)), [(2, 1, 3)])
+_row("permute_dims", lambda xp, a: xp.permute_dims(a, (2, 0, 1)), [(2, 1, 3)],
+     errors=(("not a permutation", lambda xp, a: xp.permute_dims(a, (0, 0, 1)), ValueError,
+              r"permute_dims.*\(2, 1, 3\)"),))
 _row("expand_dims", lambda xp, a: xp.expand_dims(a, axis=1), [M23])
 _row("squeeze", lambda xp, a: xp.squeeze(a, axis=1), [(2, 1, 3)])
 _row("squeeze[tuple]", lambda xp, a: xp.squeeze(a, axis=(0, 2)), [(1, 3, 1)])
-_row("broadcast_to", lambda xp, a: xp.broadcast_to(a, (2, 2, 3)), [(1, 3)])
+_row_order2("broadcast_to", lambda xp, a: xp.broadcast_to(a, (2, 2, 3)), [(1, 3)])
 _row("broadcast_arrays", lambda xp, a, b: xp.sum(xp.stack(xp.broadcast_arrays(a, b)), axis=0),
      [(2, 1), (3,)], op="broadcast_to")
 _row("concat", lambda xp, a, b: xp.concat([a, b], axis=0), [(1, 3), (2, 3)])
-_row("concat[axis=1]", lambda xp, a, b, c: xp.concat((a, b, c), axis=1),
+_row_order2("concat[axis=1]", lambda xp, a, b, c: xp.concat((a, b, c), axis=1),
      [(2, 1), (2, 2), (2, 1)])
 _row("concat[axis=None]", lambda xp, a, b: xp.concat([a, b], axis=None), [M23, (3,)])
 _row("unstack", lambda xp, a: xp.unstack(a, axis=1)[1] * 2.0, [M23], op="getitem")
@@ -487,7 +509,7 @@ _row("meshgrid[ij]", lambda xp, a, b: (lambda g: g[0] * g[1])(xp.meshgrid(a, b, 
      [(2,), (3,)], op="broadcast_to")
 _row("diff", lambda xp, a: xp.diff(a, axis=1), [(2, 4)], op="getitem")
 _row("diff[n=2]", lambda xp, a: xp.diff(a, axis=0, n=2), [(4, 2)], op="getitem")
-_row("stack", lambda xp, a, b: xp.stack([a, b]), [M23, M23])
+_row_order2("stack", lambda xp, a, b: xp.stack([a, b]), [M23, M23])
 _row("stack[axis=-1]", lambda xp, a, b, c: xp.stack((a, b, c), axis=-1), [(2,), (2,), (2,)])
 _row("flip", lambda xp, a: xp.flip(a), [M23])
 _row("flip[axis=1]", lambda xp, a: xp.flip(a, axis=1), [M23])
@@ -506,14 +528,14 @@ _row("astype[float64]", lambda xp, a: xp.astype(a, xp.float64) * 2.0, [M23], op=
 _row("getitem[int]", lambda xp, a: a[1], [M23])
 _row("getitem[negative_int]", lambda xp, a: a[-1, 0], [M23], op="getitem")
 _row("getitem[1d]", lambda xp, a: a[2], [(4,)], op="getitem")
-_row("getitem[slices]", lambda xp, a: a[1:, ::2], [(3, 3)], op="getitem")
+_row_order2("getitem[slices]", lambda xp, a: a[1:, ::2], [(3, 3)], op="getitem")
 _row("getitem[none]", lambda xp, a: a[None, 0, :], [M23], op="getitem")
 _row("getitem[ellipsis]", lambda xp, a: a[..., 1], [(2, 2, 3)], op="getitem")
 _row("getitem[mask]", lambda xp, a: a[xp.asarray([[True, False, True], [False, True, True]])],
      [M23], op="index", needs=("bool_mask",))
 _row("getitem[mask_from_values]", lambda xp, a: a[a > 0.0], [(6,)], "nonzero",
      op="index", needs=("bool_mask",))
-_row("getitem[int_array_repeated]", lambda xp, a: a[[0, 2, 0, 0]], [(3,)], op="take")
+_row_order2("getitem[int_array_repeated]", lambda xp, a: a[[0, 2, 0, 0]], [(3,)], op="take")
 _row("getitem[int_array_axis1]", lambda xp, a: a[:, [2, 0, 2]], [M23], op="take")
 _row("getitem[int_arrays]", lambda xp, a: a[[0, 1, 0], [2, 2, 2]], [M23], op="index",
      needs=("int_array_multi",))
@@ -541,7 +563,7 @@ def _setitem_scalar(xp: Any, a: Any) -> Any:
     return out
 
 
-_row("index_put[slice]", _setitem_slice, [(3, 2), (2,)], op="index_put")
+_row_order2("index_put[slice]", _setitem_slice, [(3, 2), (2,)], op="index_put")
 _row("index_put[int_array]", _setitem_ints, [(3, 2), (2,)], op="index_put")
 _row("index_put[scalar]", _setitem_scalar, [M23], op="index_put")
 def _fill_view(xp: Any, a: Any) -> Any:
@@ -573,7 +595,7 @@ def _fill_view_ref(np: Any, a: Any) -> Any:
 _row("fill[view]", _fill_view, [(3, 2)], ref=_fill_view_ref, op="fill")
 _row("view_write", _write_through_view, [(2, 3), (2,)], ref=_write_through_view_ref,
      op="index_put")
-_row("scatter_add", lambda xp, t, v: xp.scatter_add(t, (xp.asarray([0, 2, 0]),), v),
+_row_order2("scatter_add", lambda xp, t, v: xp.scatter_add(t, (xp.asarray([0, 2, 0]),), v),
      [(3, 2), (3, 2)],
      ref=lambda np, t, v: _numpy_scatter(t, [0, 2, 0], v),
      torch=lambda torch, t, v: t.index_add(0, torch.tensor([0, 2, 0]), v))
@@ -622,13 +644,13 @@ _row("to[backend_round_trip]",
      op="to", ref=lambda np, a: a * 2.0, torch=lambda torch, a: a * 2.0)
 
 # Neural-network ops: stable for large inputs.
-_row("softmax", lambda xp, a: xp.softmax(a, axis=-1), [M23],
+_row_order2("softmax", lambda xp, a: xp.softmax(a, axis=-1), [M23],
      ref=lambda np, a: np.exp(a) / np.sum(np.exp(a), axis=-1, keepdims=True),
      torch=lambda torch, a: torch.softmax(a, dim=-1))
 _row("softmax[axis=0]", lambda xp, a: xp.softmax(a, axis=0), [M23], op="softmax",
      ref=lambda np, a: np.exp(a) / np.sum(np.exp(a), axis=0, keepdims=True),
      torch=lambda torch, a: torch.softmax(a, dim=0))
-_row("log_softmax", lambda xp, a: xp.log_softmax(a, axis=1), [M23],
+_row_order2("log_softmax", lambda xp, a: xp.log_softmax(a, axis=1), [M23],
      ref=lambda np, a: a - np.log(np.sum(np.exp(a), axis=1, keepdims=True)),
      torch=lambda torch, a: torch.log_softmax(a, dim=1))
 _row("log_softmax[large]", lambda xp, a: xp.log_softmax(a * 1000.0, axis=1), [M23],
@@ -667,7 +689,8 @@ def _classes(rng: np.random.Generator, shape: Shape) -> np.ndarray:
     return rng.integers(0, 4, shape).astype(np.int64)
 
 
-def _ce_row(name: str, domain: Any = _classes, scale: float = 1.0, **kw: Any) -> None:
+def _ce_row(name: str, domain: Any = _classes, scale: float = 1.0, order: int = 1,
+            **kw: Any) -> None:
     weighted = "weight" in kw
 
     def ag_fn(xp: Any, logits: Any, target: Any, *rest: Any) -> Any:
@@ -696,11 +719,11 @@ def _ce_row(name: str, domain: Any = _classes, scale: float = 1.0, **kw: Any) ->
         shapes.append((4,))
         domains.append("positive")
     _row(name, ag_fn, shapes, tuple(domains), op="cross_entropy", ref=ref, torch=torch_fn,
-         grad_args=(0,), gradcheck=scale == 1.0,
+         grad_args=(0,), gradcheck=scale == 1.0, order=order,
          tol32=(2e-5, 2e-6) if scale == 1.0 else (1e-5, 1e-3))
 
 
-_ce_row("cross_entropy")
+_ce_row("cross_entropy", order=2)
 _ce_row("cross_entropy[sum]", reduction="sum")
 _ce_row("cross_entropy[none]", reduction="none")
 _ce_row("cross_entropy[label_smoothing]", label_smoothing=0.1)
@@ -742,6 +765,54 @@ def _conv_row(name: str, shapes: Sequence[Shape], **kw: Any) -> None:
 _conv_row("conv2d", [(1, 2, 4, 4), (2, 2, 3, 3)], padding=1)
 _conv_row("conv2d[stride,dilation]", [(2, 1, 5, 5), (2, 1, 2, 2)], stride=2, dilation=2)
 _conv_row("conv2d[groups]", [(1, 2, 3, 3), (4, 1, 2, 2)], groups=2)
+def _np_conv_transpose2d(x: np.ndarray, w: np.ndarray, stride: int = 1, padding: int = 0,
+                         output_padding: int = 0, groups: int = 1,
+                         dilation: int = 1) -> np.ndarray:
+    n, cin, h, wd = x.shape
+    _, cog, kh, kw = w.shape
+    ho = (h - 1) * stride + dilation * (kh - 1) + 1 + output_padding
+    wo = (wd - 1) * stride + dilation * (kw - 1) + 1 + output_padding
+    full = np.zeros((n, cog * groups, ho, wo))
+    cig = cin // groups
+    for ic in range(cin):
+        g = ic // cig
+        for i in range(h):
+            for j in range(wd):
+                for a in range(kh):
+                    for b in range(kw):
+                        full[:, g * cog:(g + 1) * cog, i * stride + a * dilation,
+                             j * stride + b * dilation] += x[:, ic, i, j, None] * w[ic, :, a, b]
+    return full[:, :, padding:ho - padding, padding:wo - padding]
+
+
+def _convt_row(name: str, shapes: Sequence[Shape], **kw: Any) -> None:
+    _row(name, lambda xp, x, w: xp.nn.functional.conv_transpose2d(x, w, **kw), shapes,
+         op="conv_transpose2d", ref=lambda np_, x, w: _np_conv_transpose2d(x, w, **kw),
+         torch=lambda torch, x, w: torch.nn.functional.conv_transpose2d(x, w, **kw),
+         tol32=(1e-4, 1e-5))
+
+
+_convt_row("conv_transpose2d", [(1, 2, 3, 3), (2, 3, 2, 2)], stride=2)
+_convt_row("conv_transpose2d[pad,out_pad,dilation]", [(2, 2, 3, 2), (2, 1, 3, 2)], stride=2,
+           padding=1, output_padding=1, dilation=1)
+_convt_row("conv_transpose2d[groups,dilation]", [(1, 4, 2, 3), (4, 1, 2, 2)], groups=2,
+           dilation=2)
+# conv1d is conv2d over a height-1 image: one row checks the lowering on every backend.
+_row("conv2d[conv1d]", lambda xp, x, w: xp.nn.functional.conv1d(x, w, stride=2, padding=1),
+     [(2, 2, 7), (3, 2, 3)], op="conv2d",
+     ref=lambda np_, x, w: _np_conv1d(x, w, 2, 1),
+     torch=lambda torch, x, w: torch.nn.functional.conv1d(x, w, stride=2, padding=1),
+     tol32=(1e-4, 1e-5))
+
+
+def _np_conv1d(x: np.ndarray, w: np.ndarray, stride: int, padding: int) -> np.ndarray:
+    x = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
+    k = w.shape[2]
+    lo = (x.shape[2] - k) // stride + 1
+    return np.stack([np.einsum("ncl,ocl->no", x[:, :, i * stride:i * stride + k], w)
+                     for i in range(lo)], axis=-1)
+
+
 _row("erf", lambda xp, a: xp.nn.functional.erf(a * 1.5), [(2, 4)],
      ref=lambda np_, a: np.vectorize(math.erf)(a * 1.5),
      torch=lambda torch, a: torch.erf(a * 1.5))
@@ -757,6 +828,77 @@ def _linear_row(name: str, x_shape: Shape) -> None:
 _linear_row("linear", (2, 3))
 _linear_row("linear[batched]", (2, 2, 3))
 _linear_row("linear[1d]", (3,))
+
+# ------------------------------------------------------------ PyTorch's functions (lead)
+# Compositions of registered ops (arraygrad.ops.torch_functions); the torch oracle is the
+# same-named torch function, the NumPy reference written out.
+_IDX34 = [[0, 2, 1, 0], [2, 2, 0, 1]]
+
+
+def _np_gather(a: np.ndarray, idx: list) -> np.ndarray:
+    return np.take_along_axis(a, np.asarray(idx), axis=0)
+
+
+def _np_scatter_add(t: np.ndarray, v: np.ndarray, idx: list) -> np.ndarray:
+    out = t.copy()
+    index = np.asarray(idx)
+    for i in range(index.shape[0]):
+        for j in range(index.shape[1]):
+            out[i, index[i, j]] += v[i, j]
+    return out
+
+
+_row("gather", lambda xp, a: a.gather(0, xp.asarray(_IDX34)), [(3, 4)],
+     errors=(("index out of range", lambda xp, a: a.gather(0, xp.asarray([[3, 0, 0, 0]])),
+              IndexError, r"gather: index out of range for dim 0 of size 3"),),
+     ref=lambda np_, a: _np_gather(a, _IDX34))
+_row("scatter_add[dim=1]", lambda xp, t, v: t.scatter_add(1, xp.asarray([[0, 2, 0], [1, 1, 3]]),
+                                                          v),
+     [(2, 4), (2, 3)], op="scatter_add",
+     ref=lambda np_, t, v: _np_scatter_add(t, v, [[0, 2, 0], [1, 1, 3]]))
+_row("scatter", lambda xp, t, v: t.scatter(1, xp.asarray([[3, 0], [1, 2]]), v),
+     [(2, 4), (2, 2)],
+     ref=lambda np_, t, v: np.array([[v[0, 1], t[0, 1], t[0, 2], v[0, 0]],
+                                     [t[1, 0], v[1, 0], v[1, 1], t[1, 3]]]))
+_row("index_add", lambda xp, t, v: t.index_add(0, xp.asarray([2, 0, 2]), v),
+     [(3, 2), (3, 2)],
+     ref=lambda np_, t, v: _numpy_scatter(t, [2, 0, 2], v))
+_row("index_select", lambda xp, a: a.index_select(1, xp.asarray([3, 0, 3])), [(2, 4)],
+     ref=lambda np_, a: a[:, [3, 0, 3]])
+_row("masked_fill", lambda xp, a: a.masked_fill(a > 0.0, -1.5), [(2, 3)],
+     ref=lambda np_, a: np.where(a > 0.0, -1.5, a))
+_row("narrow", lambda xp, a: a.narrow(1, 1, 2) * 2.0, [(2, 4)],
+     errors=(("past the end", lambda xp, a: a.narrow(1, 3, 2), IndexError,
+              r"narrow: start 3 and length 2 .*size 4"),),
+     ref=lambda np_, a: a[:, 1:3] * 2.0)
+_row("split", lambda xp, a: a.split([1, 3], 1)[1] * 3.0, [(2, 4)],
+     ref=lambda np_, a: a[:, 1:] * 3.0)
+_row("chunk", lambda xp, a: a.chunk(2, 0)[1] - 1.0, [(3, 2)],
+     ref=lambda np_, a: a[2:] - 1.0)
+_row("movedim", lambda xp, a: a.movedim(0, 2), [(2, 3, 4)],
+     ref=lambda np_, a: np.moveaxis(a, 0, 2))
+_row("diag[vector]", lambda xp, a: a.diag(1), [(3,)], op="diag",
+     ref=lambda np_, a: np.diag(a, 1))
+_row("diag[matrix]", lambda xp, a: a.diag(-1), [(3, 4)], op="diag",
+     ref=lambda np_, a: np.diag(a, -1))
+_row("mm", lambda xp, a, b: a.mm(b), [(2, 3), (3, 4)], ref=lambda np_, a, b: a @ b,
+     errors=(("a 1-D operand", lambda xp, a, b: a.mm(b[0]), ValueError,
+              r"mm: argument 1 must be 2-D, got shape \(4,\)"),))
+_row("bmm", lambda xp, a, b: a.bmm(b), [(2, 2, 3), (2, 3, 2)], ref=lambda np_, a, b: a @ b)
+_row("mv", lambda xp, a, b: a.mv(b), [(2, 3), (3,)], ref=lambda np_, a, b: a @ b)
+_row("lerp", lambda xp, a, b, w: a.lerp(b, w), [(2, 3), (2, 3), (3,)],
+     ref=lambda np_, a, b, w: a + w * (b - a))
+_row("addcmul", lambda xp, a, b, c: a.addcmul(b, c, value=0.5), [(2, 3)] * 3,
+     ref=lambda np_, a, b, c: a + 0.5 * b * c)
+_row("addcdiv", lambda xp, a, b, c: a.addcdiv(b, c, value=2.0), [(2, 3)] * 3,
+     ("real", "real", "nonzero"), ref=lambda np_, a, b, c: a + 2.0 * b / c)
+_EINSUMS = (("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+            ("ii->i", [(3, 3)]), ("ij->", [(2, 3)]), ("i,j->ij", [(2,), (3,)]),
+            ("...ij,...jk", [(2, 2, 3), (3, 2)]), ("ijk,ikl->jl", [(2, 3, 2), (2, 2, 2)]))
+for _spec, _shapes in _EINSUMS:
+    _row(f"einsum[{_spec}]", lambda xp, *ts, _s=_spec: xp.einsum(_s, *ts), _shapes, op="einsum",
+         ref=lambda np_, *ts, _s=_spec: np.einsum(_s, *ts),
+         torch=lambda torch, *ts, _s=_spec: torch.einsum(_s, *ts))
 
 CASES: tuple[OpCase, ...] = tuple(_ROWS)
 

@@ -4,6 +4,10 @@ Gives every test suite a ``backend`` fixture parametrized over every declared ba
 available ones run (inside ``ag.use_backend``), unavailable ones are skipped with the
 reason the backend failed to load. ``--arraygrad-backend NAME`` (repeatable, or
 comma-separated) restricts the matrix.
+
+For the conformance kit (:mod:`arraygrad.testing.conformance`): ``--arraygrad-quick`` runs
+its quick tier (every capability once), and ``--arraygrad-summary FILE`` rewrites a JSON
+summary after every check, so even a run that is killed leaves its partial result.
 """
 
 from __future__ import annotations
@@ -16,6 +20,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--arraygrad-backend", action="append", default=None, metavar="NAME",
                     help="run backend-parametrized tests only on these arraygrad backends "
                          "(repeatable or comma-separated; default: every declared backend)")
+    group.addoption("--arraygrad-quick", action="store_true", default=False,
+                    help="conformance kit: run the quick tier only (every capability "
+                         "checked once; no conformance verdict)")
+    group.addoption("--arraygrad-summary", default=None, metavar="FILE",
+                    help="conformance kit: rewrite this JSON summary after every check "
+                         "(it survives an interrupted or killed run)")
 
 
 def selected_backends(config: pytest.Config) -> list[str]:

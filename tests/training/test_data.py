@@ -170,7 +170,7 @@ def test_npz_and_csv_sources(tmp_path):
 def test_background_producer_stops_when_the_consumer_leaves_early():
     import time
 
-    from arraygrad.plugins.data import _background
+    from arraygrad.utils.data.dataloader import _background
 
     before = set(threading.enumerate())
     items = _background(iter([0, 1]), ahead=1)
@@ -184,3 +184,156 @@ def test_background_producer_stops_when_the_consumer_leaves_early():
         time.sleep(0.05)
     assert not any(t.is_alive() for t in producers), \
         "the producer thread stayed blocked after the consumer left"
+
+
+def test_torch_paths_and_the_ag_data_alias():
+    import arraygrad.data
+    import arraygrad.utils.data.sampler as sampler_module
+    from arraygrad.utils.data import DataLoader, TensorDataset
+    from arraygrad.utils.data.dataloader import DataLoader as Loader2
+    from arraygrad.utils.data.dataset import Subset
+
+    assert ag.data is ag.utils.data is arraygrad.data
+    assert DataLoader is Loader2 is ag.data.DataLoader and TensorDataset is ag.data.ArrayDataset
+    assert sampler_module.RandomSampler is data.RandomSampler and Subset is data.Subset
+    ds = TensorDataset(np.arange(6.0), np.arange(6))
+    assert ds.tensors is ds.arrays
+
+
+def test_digits_loads_without_importing_scikit_learn():
+    import subprocess
+    import sys
+
+    code = ("import sys, arraygrad as ag; ds = ag.data.load_dataset('digits'); "
+            "print(len(ds), 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.stdout.split() == ["1797", "False"], out.stderr[-2000:]
+
+
+def test_digits_match_scikit_learn():
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    x, y = data.load_dataset("digits").gather(np.arange(1797))
+    np.testing.assert_array_equal(x[:, 0], (bunch.images / 16.0).astype(np.float32))
+    np.testing.assert_array_equal(y, bunch.target)
+
+
+def test_malformed_files_are_named(tmp_path):
+    np.savez(tmp_path / "ok.npz", x=np.ones((50, 20)), y=np.arange(50))
+    raw = (tmp_path / "ok.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match="cut.npz.*truncated or corrupted"):
+        data.load_dataset("npz", path=str(tmp_path / "cut.npz"))
+    (tmp_path / "bin.csv").write_bytes(raw)
+    with pytest.raises(ValueError, match="bin.csv is not a text CSV file"):
+        data.load_dataset("csv", path=str(tmp_path / "bin.csv"))
+    (tmp_path / "nul.csv").write_bytes(b"1,2\x00,3\n")
+    with pytest.raises(ValueError, match="nul.csv is not a text CSV file"):
+        data.load_dataset("csv", path=str(tmp_path / "nul.csv"))
+    with pytest.raises(TypeError, match="dataset 'csv'.*required: path.*--data-path"):
+        data.load_dataset("csv")
+
+
+def test_extra_samplers():
+    s = data.SubsetRandomSampler([3, 5, 7], seed=0)
+    assert sorted(s) == [3, 5, 7] and len(s) == 3
+    w = data.WeightedRandomSampler([0.0, 1.0, 0.0], num_samples=5, seed=0)
+    assert list(w) == [1] * 5
+    with pytest.raises(ValueError, match="without replacement from 1"):
+        data.WeightedRandomSampler([0.0, 1.0], num_samples=2, replacement=False)
+    chained = data.ChainDataset([iter_ds(2), iter_ds(3)])
+    assert [int(v) for v in chained] == [0, 1, 0, 1, 2]
+
+
+def iter_ds(n):
+    class Stream(data.IterableDataset):
+        def __iter__(self):
+            return iter(range(n))
+
+    return Stream()
+
+
+def test_pytorch_loader_options_and_their_errors():
+    with pytest.raises(ValueError, match="timeout must be a number of seconds >= 0"):
+        data.DataLoader(make_ds(), timeout=-1)
+    with pytest.raises(ValueError, match="persistent_workers=True needs num_workers > 0"):
+        data.DataLoader(make_ds(), persistent_workers=True)
+    with pytest.raises(ValueError, match="prefetch_factor needs num_workers > 0"):
+        data.DataLoader(make_ds(), prefetch_factor=2)
+    with pytest.raises(TypeError, match="worker_init_fn must be callable"):
+        data.DataLoader(make_ds(), num_workers=1, worker_init_fn=3)
+    with pytest.raises(ValueError, match="'nope' is not a start method"):
+        data.DataLoader(make_ds(), num_workers=1, multiprocessing_context="nope")
+    loader = data.DataLoader(make_ds(), batch_size=5, pin_memory=True)  # a documented no-op
+    assert loader.pin_memory and [len(y) for _, y in loader] == [5, 5]
+
+
+def test_worker_init_fn_worker_info_and_persistent_workers():
+    seen = []
+
+    def init(worker_id):
+        info = data.get_worker_info()
+        seen.append((worker_id, info.id, info.num_workers))
+
+    loader = data.DataLoader(make_ds(20), batch_size=2, num_workers=2, worker_init_fn=init,
+                             persistent_workers=True, prefetch_factor=1)
+    first = [y.tolist() for _, y in loader]
+    second = [y.tolist() for _, y in loader]
+    assert first == second == [[i, i + 1] for i in range(0, 20, 2)]
+    # persistent: the workers started once, with ids 0..n-1 (a pool may start fewer)
+    assert 1 <= len(seen) <= 2 and all(w == i and n == 2 for w, i, n in seen)
+    assert data.get_worker_info() is None
+
+
+def test_timeout_names_the_wait():
+    import time
+
+    class Stuck(data.Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            time.sleep(0.5)
+            return np.float32(i)
+
+    with pytest.raises(RuntimeError, match="timed out after 0.05 seconds"):
+        list(data.DataLoader(Stuck(), batch_size=2, num_workers=1, timeout=0.05))
+
+
+def test_cheap_batches_are_grouped_into_bigger_worker_tasks():
+    from arraygrad.utils.data.dataloader import TASK_SECONDS, _chunk_size
+
+    assert _chunk_size(TASK_SECONDS * 2) == 1  # expensive batches: one per task
+    assert _chunk_size(TASK_SECONDS / 10) == 10
+    assert _chunk_size(1e-9) == 64 and _chunk_size(0.0) == 64
+    threads = []
+
+    class Recording(data.ArrayDataset):
+        def gather(self, idx):
+            threads.append(threading.current_thread().name)
+            return super().gather(idx)
+
+    ds = Recording(np.zeros((400, 2), np.float32), np.arange(400))
+    batches = [y.tolist() for _, y in data.DataLoader(ds, batch_size=4, num_workers=2)]
+    assert sum(batches, []) == list(range(400))
+    # after the first timed tasks, runs of consecutive batches go to the same worker
+    runs = sum(1 for a, b in zip(threads, threads[1:]) if a != b) + 1
+    assert runs < len(threads) / 4, runs
+
+
+def test_process_workers_load_in_other_processes():
+    import multiprocessing
+
+    # "spawn": forking a process that runs JAX's threads can deadlock; the dataset is
+    # arraygrad's own class, so the child can unpickle it.
+    ds = data.ArrayDataset(np.arange(12, dtype=np.float32).reshape(6, 2), np.arange(6))
+    loader = data.DataLoader(ds, batch_size=2, num_workers=1, multiprocessing_context="spawn",
+                             timeout=120)
+    batches = iter(loader)
+    x, y = next(batches)
+    assert multiprocessing.active_children(), "no worker process is running"
+    rest = list(batches)
+    assert [y.tolist()] + [b[1].tolist() for b in rest] == [[0, 1], [2, 3], [4, 5]]
+    assert isinstance(x, ag.Tensor) and x.tolist() == [[0.0, 1.0], [2.0, 3.0]]

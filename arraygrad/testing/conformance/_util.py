@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -56,3 +57,38 @@ def other_backend(backend: Any) -> Any:
         except ag.BackendError:
             continue
     pytest.skip(f"needs a second available backend besides {backend.name!r}")
+
+
+def _missing_name(exc: BaseException, backend: Any) -> str | None:
+    """The namespace function whose absence caused ``exc`` (through its cause chain)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, AttributeError) and exc.name:
+            obj = getattr(exc, "obj", None)
+            if obj is backend.xp or (obj is None and not hasattr(backend.xp, exc.name)):
+                return exc.name
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+@contextlib.contextmanager
+def diagnose(backend: Any, what: str) -> Iterator[None]:
+    """Report a function missing from the backend's namespace as a missing feature (a skip
+    the summary lists as ``missing: NAME``), not as a wrong value."""
+    try:
+        yield
+    except Exception as exc:
+        name = _missing_name(exc, backend)
+        if name is None:
+            raise
+        pytest.skip(f"missing feature: {name} (backend {backend.name!r}'s namespace has no "
+                    f"{name!r}; needed by {what})")
+
+
+def downcast_message(backend: Any, what: str, got: Any) -> str:
+    """The failure text for float64 data that came back as float32."""
+    return (f"silent float64->float32 downcast: {what} gave {got} on backend "
+            f"{backend.name!r}, which declares float64. Keep float64 (check from_object / "
+            f"asarray and the namespace's functions), or leave float64 out of the backend's "
+            f"namespace so arraygrad knows it is missing")

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 import arraygrad as ag
-from arraygrad.testing.conformance._util import host, require_case
+from arraygrad.testing.conformance._util import (
+    diagnose,
+    downcast_message,
+    host,
+    require_case,
+)
 from arraygrad.testing.op_table import (
     CASES,
     cast_inputs,
@@ -29,8 +34,9 @@ def test_op_forward(backend, case, dtype):
     """The op's value equals NumPy's; non-differentiable ops record nothing."""
     require_case(case, backend, dtype)
     arrays = cast_inputs(sample_inputs(case), dtype)
-    inputs = to_tensors(case, arrays, dtype, backend)
-    out = case.fn(ag, *inputs)
+    with diagnose(backend, case.name):
+        inputs = to_tensors(case, arrays, dtype, backend)
+        out = case.fn(ag, *inputs)
     expected = np.asarray(numpy_reference(case, arrays))
     assert isinstance(out, ag.Tensor), f"{case.name}: returned {type(out).__name__}"
     assert out.backend is backend, f"{case.name}: result on backend {out.backend.name!r}"
@@ -43,6 +49,9 @@ def test_op_forward(backend, case, dtype):
         np.testing.assert_array_equal(values, expected, err_msg=case.name)
     else:
         assert out.dtype.kind == "f", f"{case.name}: dtype {out.dtype.name}"
+        if dtype == "float64" and any(np.asarray(a).dtype.kind == "f" for a in arrays):
+            assert out.dtype.name != "float32", downcast_message(
+                backend, f"{case.name} on float64 inputs", out.dtype.name)
         rtol, atol = case.tol32 if dtype == "float32" else case.tol64
         np.testing.assert_allclose(values, expected, rtol=rtol, atol=atol, equal_nan=True,
                                    err_msg=f"{case.name} in {dtype}")
@@ -57,5 +66,6 @@ def test_op_gradcheck(backend, case):
     """Analytic gradients equal central finite differences in float64."""
     require_case(case, backend, "float64")
     arrays = sample_inputs(case)
-    inputs = to_tensors(case, arrays, "float64", backend)
-    assert ag.autograd.gradcheck(lambda *xs: case.fn(ag, *xs), inputs)
+    with diagnose(backend, case.name):
+        inputs = to_tensors(case, arrays, "float64", backend)
+        assert ag.autograd.gradcheck(lambda *xs: case.fn(ag, *xs), inputs)

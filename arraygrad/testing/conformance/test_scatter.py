@@ -50,3 +50,17 @@ def test_indexing_gradient_accumulates_repeats(backend):
     m = ag.ones(2, 3, requires_grad=True)
     (m[:, [1, 1]] * 2.0).sum().backward()
     np.testing.assert_array_equal(host(m.grad), [[0, 4, 0], [0, 4, 0]])
+
+
+def test_scatter_add_kernel_boolean_mask(backend):
+    """A boolean mask is passed as the standard specifies: the sole index, not in a tuple."""
+    xp = backend.xp
+    f32 = backend.native_dtype("float32")
+    target = xp.zeros((4,), dtype=f32)
+    mask = xp.asarray([True, False, True, True])
+    out = backend.scatter_add(target, mask, xp.asarray([1.0, 2.0, 3.0], dtype=f32))
+    np.testing.assert_array_equal(backend.to_numpy(out), [1.0, 0.0, 2.0, 3.0])
+    grid = xp.zeros((2, 3), dtype=f32)
+    mask2 = xp.asarray([[True, False, False], [False, True, True]])
+    out = backend.scatter_add(grid, mask2, xp.ones((3,), dtype=f32))
+    np.testing.assert_array_equal(backend.to_numpy(out), [[1, 0, 0], [0, 1, 1]])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arraygrad.backend import Backend, BackendSpec, make_namespace
+from arraygrad.extend import Backend, BackendSpec, make_namespace
 from arraygrad.hookspecs import hookimpl
 
 __all__ = ["arraygrad_backends", "load", "TorchRNG"]

@@ -1,12 +1,14 @@
-"""Ops behind the neural-network layers that the Array-API standard cannot express directly:
-2-D convolution and the error function (for exact GELU).
+"""Convolution and error-function kernels: the ops behind the neural-network layers that
+the Array-API standard cannot express directly (2-D convolution, its transpose, and the
+error function for exact GELU).
 
-Both are registered ops with their own VJPs. The portable implementations use only
-standard functions (convolution as im2col by strided slicing plus one matmul); a backend
-may supply faster kernels under the names documented in :mod:`arraygrad.nn.functional`
-(``"conv2d"``, ``"conv2d_vjp_input"``, ``"conv2d_vjp_weight"``, ``"erf"``). The VJP rules
-fall back to the portable code when they run on Tensors (``create_graph=True``), so
-gradients of gradients stay exact.
+All three are registered ops with their own VJPs. The 1-D and 3-D convolutions of
+:mod:`arraygrad.nn.functional` are compositions of these 2-D ones. The portable
+implementations use only standard functions (convolution as im2col by strided slicing
+plus one matmul); a backend may supply faster kernels under the names documented in
+:mod:`arraygrad.nn.functional` (``"conv2d"``, ``"conv2d_vjp_input"``,
+``"conv2d_vjp_weight"``, ``"erf"``). The VJP rules fall back to the portable code when
+they run on Tensors (``create_graph=True``), so gradients of gradients stay exact.
 """
 
 from __future__ import annotations
@@ -172,6 +174,51 @@ def conv2d(x: Tensor, weight: Tensor, *, stride: Pair = (1, 1), padding: Pair = 
                                        "dilation": dilation, "groups": groups})
 
 
+# --------------------------------------------------------------------- transposed conv
+# conv_transpose2d(x, w) is the adjoint of conv2d with the same weight: the weight of
+# shape (C_in, C_out / groups, kh, kw) is, read as a conv2d weight, a map from C_out to
+# C_in channels. So the forward is conv2d's input gradient, the input's VJP is conv2d
+# itself and the weight's VJP is conv2d's weight gradient with input and output swapped.
+def _convt_forward(xp, x, w, stride, padding, dilation, groups, out_shape):
+    n = x.shape[0]
+    shape = (n, w.shape[1] * groups) + tuple(out_shape)
+    return _conv_vjp_input(xp, x, None, _Shaped(shape), w, stride, padding, dilation, groups)
+
+
+class _Shaped:
+    """Stands in for an array of which a rule reads only the shape."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+
+def _convt_vjp_input(xp, g, ans, x, w, stride, padding, dilation, groups, out_shape):
+    return _conv_forward(xp, g, w, stride, padding, dilation, groups)
+
+
+def _convt_vjp_weight(xp, g, ans, x, w, stride, padding, dilation, groups, out_shape):
+    return _conv_vjp_weight(xp, x, None, g, w, stride, padding, dilation, groups)
+
+
+CONV_TRANSPOSE2D = defop(
+    "conv_transpose2d", _convt_forward, (_convt_vjp_input, _convt_vjp_weight),
+    doc="2-D transposed convolution (the adjoint of conv2d), NCHW input, IOHW weight.")
+
+
+def conv_transpose2d(x: Tensor, weight: Tensor, *, stride: Pair = (1, 1),
+                     padding: Pair = (0, 0), dilation: Pair = (1, 1), groups: int = 1,
+                     out_shape: Pair) -> Tensor:
+    """2-D transposed convolution without bias to spatial size ``out_shape``.
+
+    See :func:`arraygrad.nn.functional.conv_transpose2d`.
+    """
+    return apply(CONV_TRANSPOSE2D, (x, weight), {
+        "stride": stride, "padding": padding, "dilation": dilation, "groups": groups,
+        "out_shape": tuple(out_shape)})
+
+
 # ------------------------------------------------------------------------------- erf
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
@@ -228,7 +275,7 @@ def erf(x: Tensor, /) -> Tensor:
     Examples
     --------
     >>> import arraygrad as ag
-    >>> from arraygrad.ops.layers import erf
+    >>> from arraygrad.ops.conv import erf
     >>> round(erf(ag.tensor([1.0], dtype=ag.float64)).item(), 10)
     0.8427007929
     """

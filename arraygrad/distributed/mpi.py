@@ -1,0 +1,276 @@
+"""The MPI engine (mpi4py): collectives on host (NumPy) buffers.
+
+Any backend whose arrays convert to NumPy (the numpy backend without a copy; DLPack or the
+buffer protocol for the others) runs on it. Blocking collectives run under a watchdog
+thread: if one does not finish within the group's timeout, the watchdog prints which
+collective timed out and calls ``MPI.COMM_WORLD.Abort`` so every rank of the job exits
+instead of hanging. Asynchronous ones (``async_op=True``) raise
+:class:`DistributedTimeoutError` from ``wait()`` instead, and the job is aborted at exit.
+
+Deterministic mode: every reduction all-gathers (or all-to-alls) the ranks' arrays and adds
+them in rank order on each rank, ``((x0 + x1) + x2) + ...``, so results are bit-identical on
+every rank and to a single process adding the same values in the same order.
+"""
+
+from __future__ import annotations
+
+import atexit
+import sys
+from typing import Any
+
+import numpy as np
+
+from arraygrad.distributed.process_group import (
+    DistributedError,
+    ProcessGroup,
+    ReduceOp,
+    Watchdog,
+    Work,
+    _import_error,
+    _poll,
+)
+
+__all__ = ["MPIProcessGroup", "create"]
+
+
+def _mpi() -> Any:
+    try:
+        from mpi4py import MPI
+    except ImportError as exc:  # pragma: no cover - exercised by the missing-extra test
+        raise _import_error("mpi", exc) from None
+    return MPI
+
+
+_ABORT_AT_EXIT: list[bool] = [False]
+
+
+def _abort_at_exit() -> None:
+    if _ABORT_AT_EXIT[0]:
+        MPI = _mpi()  # noqa: N806
+        sys.stderr.flush()
+        sys.stdout.flush()
+        MPI.COMM_WORLD.Abort(3)
+
+
+class MPIProcessGroup(ProcessGroup):
+    """A process group over an MPI communicator (a duplicate of ``MPI.COMM_WORLD``)."""
+
+    backend = "mpi"
+
+    def __init__(self, comm: Any, timeout: float, deterministic: bool, checks: bool) -> None:
+        super().__init__(comm.Get_rank(), comm.Get_size(), timeout, deterministic, checks)
+        self.MPI = _mpi()
+        self.comm = comm
+        world = self.MPI.COMM_WORLD
+
+        def abort(message: str) -> None:
+            sys.stderr.write(message + " Aborting the job (MPI.COMM_WORLD.Abort).\n")
+            sys.stderr.flush()
+            world.Abort(3)
+
+        self._watchdog = Watchdog(timeout, abort, self.rank)
+        self._ops = {ReduceOp.SUM: self.MPI.SUM, ReduceOp.AVG: self.MPI.SUM,
+                     ReduceOp.PRODUCT: self.MPI.PROD, ReduceOp.MIN: self.MPI.MIN,
+                     ReduceOp.MAX: self.MPI.MAX}
+
+    # ------------------------------------------------------------------ plumbing
+    def _blocking(self, what: str, fn: Any, *args: Any) -> Any:
+        self._watchdog.arm(what)
+        try:
+            return fn(*args)
+        finally:
+            self._watchdog.disarm()
+
+    def _work(self, request: Any, what: str, finish: Any, keep: tuple) -> Work:
+        def on_timeout() -> None:
+            _ABORT_AT_EXIT[0] = True  # the communicator is unusable: no rank may hang at exit
+
+        def wait(timeout: float | None) -> None:
+            _poll(request.Test, self.timeout if timeout is None else timeout, what, on_timeout)
+
+        work = Work(request.Test, wait, finish, what)
+        work._keep = keep  # type: ignore[attr-defined]  # buffers MPI still reads/writes
+        return work
+
+    @staticmethod
+    def _host(arr: Any) -> np.ndarray:
+        out = np.ascontiguousarray(arr)
+        if out.dtype == np.bool_:
+            raise TypeError("MPI collectives on bool tensors are not supported; cast to "
+                            "uint8 first")
+        return out
+
+    def _ordered(self, stacked: np.ndarray, op: ReduceOp) -> np.ndarray:
+        """Reduce a (world, ...) stack in rank order."""
+        acc = stacked[0].copy()
+        for r in range(1, stacked.shape[0]):
+            if op in (ReduceOp.SUM, ReduceOp.AVG):
+                acc += stacked[r]
+            elif op is ReduceOp.PRODUCT:
+                acc *= stacked[r]
+            elif op is ReduceOp.MAX:
+                np.maximum(acc, stacked[r], out=acc)
+            else:
+                np.minimum(acc, stacked[r], out=acc)
+        return self._avg(acc, op)
+
+    def _avg(self, arr: np.ndarray, op: ReduceOp) -> np.ndarray:
+        if op is ReduceOp.AVG:
+            if arr.dtype.kind not in "fc":
+                raise TypeError(f"ReduceOp.AVG needs a floating or complex tensor, got "
+                                f"{arr.dtype}; use ReduceOp.SUM")
+            arr /= self.world_size
+        return arr
+
+    def _result(self, compute: Any, request: Any, what: str, async_op: bool,
+                *keep: Any) -> Any:
+        """Run ``compute`` once ``request`` completes; return its value or a Work that keeps
+        the send buffers ``keep`` alive until then."""
+        if async_op:
+            return self._work(request, what, compute, keep)
+        self._blocking(what, request.Wait)
+        return compute()
+
+    # ------------------------------------------------------------------ collectives
+    def allreduce(self, arr: Any, op: ReduceOp, async_op: bool = False) -> Any:
+        x = self._host(arr)
+        if op is ReduceOp.AVG and x.dtype.kind not in "fc":
+            raise TypeError(f"all_reduce: ReduceOp.AVG needs a floating or complex tensor, "
+                            f"got {x.dtype}; use ReduceOp.SUM")
+        if self.deterministic:
+            stacked = np.empty((self.world_size, *x.shape), x.dtype)
+            req = self.comm.Iallgather(x, stacked)
+            return self._result(lambda: self._ordered(stacked, op), req, "all_reduce",
+                                async_op, x)
+        out = np.empty_like(x)
+        req = self.comm.Iallreduce(x, out, op=self._ops[op])
+        return self._result(lambda: self._avg(out, op), req, "all_reduce", async_op, x)
+
+    def broadcast(self, arr: Any, src: int, async_op: bool = False) -> Any:
+        x = np.array(self._host(arr), copy=True)
+        req = self.comm.Ibcast(x, root=src)
+        return self._result(lambda: x, req, "broadcast", async_op)
+
+    def allgather(self, arr: Any, async_op: bool = False) -> Any:
+        x = self._host(arr)
+        out = np.empty((self.world_size, *x.shape), x.dtype)
+        req = self.comm.Iallgather(x, out)
+        return self._result(lambda: out, req, "all_gather", async_op, x)
+
+    def reduce_scatter(self, arr: Any, op: ReduceOp, async_op: bool = False) -> Any:
+        x = self._host(arr)
+        piece = x.shape[1:]
+        if self.deterministic:
+            got = np.empty_like(x)  # got[r] = rank r's piece for this rank
+            req = self.comm.Ialltoall(x, got)
+            return self._result(lambda: self._ordered(got, op), req, "reduce_scatter",
+                                async_op, x)
+        out = np.empty(piece, x.dtype)
+        req = self.comm.Ireduce_scatter_block(x, out, op=self._ops[op])
+        return self._result(lambda: self._avg(out, op), req, "reduce_scatter", async_op, x)
+
+    def reduce(self, arr: Any, dst: int, op: ReduceOp, async_op: bool = False) -> Any:
+        x = self._host(arr)
+        mine = self.rank == dst
+        if self.deterministic:
+            stacked = np.empty((self.world_size, *x.shape), x.dtype) if mine else None
+            req = self.comm.Igather(x, stacked, root=dst)
+            return self._result(lambda: self._ordered(stacked, op) if mine else None, req,
+                                "reduce", async_op, x)
+        out = np.empty_like(x) if mine else None
+        req = self.comm.Ireduce(x, out, op=self._ops[op], root=dst)
+        return self._result(lambda: self._avg(out, op) if mine else None, req, "reduce",
+                            async_op, x)
+
+    def gather(self, arr: Any, dst: int, async_op: bool = False) -> Any:
+        x = self._host(arr)
+        mine = self.rank == dst
+        out = np.empty((self.world_size, *x.shape), x.dtype) if mine else None
+        req = self.comm.Igather(x, out, root=dst)
+        return self._result(lambda: out, req, "gather", async_op, x)
+
+    def scatter(self, arr: Any, src: int, like: Any, async_op: bool = False) -> Any:
+        send = self._host(arr) if self.rank == src else None
+        like = np.asarray(like)
+        out = np.empty(like.shape, like.dtype)
+        req = self.comm.Iscatter(send, out, root=src)
+        return self._result(lambda: out, req, "scatter", async_op, send)
+
+    def barrier(self) -> None:
+        self._blocking("barrier", lambda: self.comm.Ibarrier().Wait())
+
+    def allgather_object(self, obj: Any, what: str = "all_gather_object") -> list:
+        return self._blocking(what, self.comm.allgather, obj)
+
+    def bcast_object(self, obj: Any, src: int = 0) -> Any:
+        """Rank ``src``'s picklable ``obj`` on every rank."""
+        return self._blocking("broadcast_object", self.comm.bcast, obj, src)
+
+    def stack(self, arrays: list) -> np.ndarray:
+        return np.stack(arrays)
+
+    def shutdown(self) -> None:
+        self._watchdog.stop()
+        try:
+            self.comm.Free()
+        except self.MPI.Exception:  # pragma: no cover - already freed by MPI at exit
+            pass
+
+    # ------------------------------------------------------------------ arrays
+    def to_engine_array(self, arr: Any, like: Any) -> np.ndarray:
+        if isinstance(arr, np.ndarray):
+            return arr
+        try:
+            return np.asarray(like.backend.to_numpy(arr))
+        except Exception as exc:
+            raise TypeError(
+                f"backend='mpi' needs arrays that convert to NumPy on the host; the "
+                f"{like.backend.name!r} tensor on {like.device!r} does not ({exc}). Use "
+                f"backend='nccl' for CuPy arrays or backend='jax' for JAX arrays") from exc
+
+    def flatten(self, arrays: list) -> np.ndarray:
+        return np.concatenate([np.ravel(a) for a in arrays])
+
+    def allreduce_host(self, arr: Any) -> np.ndarray:
+        return self.allreduce(np.asarray(arr), ReduceOp.SUM)
+
+    def from_engine(self, arr: Any, like: Any) -> Any:
+        be = like.backend
+        if be.name == "numpy":
+            return arr
+        return be.from_object(arr, None, like.device, None)
+
+
+def create(rank: int | None, world_size: int | None, timeout: float, deterministic: bool,
+           checks: bool, init_method: str | None = None, comm: Any = None) -> MPIProcessGroup:
+    """Start the MPI process group (used by ``init_process_group(backend="mpi")``)."""
+    MPI = _mpi()  # noqa: N806
+    if init_method is not None:
+        raise ValueError("init_process_group(backend='mpi'): init_method is not used by MPI "
+                         "(the MPI launcher connects the ranks); drop it")
+    world = MPI.COMM_WORLD if comm is None else comm
+    size, me = world.Get_size(), world.Get_rank()
+    if world_size is not None and world_size != size:
+        hint = (" This process was not started by mpiexec: launch with `mpiexec -n N python "
+                "script.py` or `arraygrad run -n N script.py`." if size == 1 else "")
+        raise DistributedError(f"init_process_group(backend='mpi'): world_size={world_size} "
+                               f"(argument or WORLD_SIZE) but MPI started {size} processes."
+                               + hint)
+    if rank is not None and rank != me:
+        raise DistributedError(f"init_process_group(backend='mpi'): rank={rank} (argument or "
+                               f"RANK) but MPI says this process is rank {me}")
+    pg = MPIProcessGroup(world.Dup(), timeout, deterministic, checks)
+    if size > 1 and not getattr(sys, "_arraygrad_excepthook", False):
+        previous = sys.excepthook
+
+        def hook(tp, value, tb):  # a rank that dies takes the job down instead of hanging it
+            previous(tp, value, tb)
+            sys.stderr.write(f"arraygrad.distributed: rank {me} raised {tp.__name__}; "
+                             f"aborting the MPI job (MPI.COMM_WORLD.Abort)\n")
+            sys.stderr.flush()
+            MPI.COMM_WORLD.Abort(1)
+
+        sys.excepthook = hook
+        sys._arraygrad_excepthook = True  # type: ignore[attr-defined]
+        atexit.register(_abort_at_exit)
+    return pg

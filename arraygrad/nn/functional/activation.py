@@ -1,0 +1,461 @@
+"""Activation functions (PyTorch's names, arguments and gradients at the kinks).
+
+All are compositions of arraygrad ops. Where PyTorch's derivative at a kink differs from
+what a naive composition would give, the ``where`` conditions below reproduce PyTorch's
+(noted at each function). Exponentials are fed a clamped argument in the branch that is
+not selected, so large inputs never produce ``inf * 0 = nan`` gradients.
+
+``inplace=True`` writes the result into the input (``input.copy_``) and returns it, as
+PyTorch does; the gradient still flows to the input's history.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from arraygrad.grad_mode import is_grad_enabled
+from arraygrad.nn.functional._util import check_tensor
+from arraygrad.ops import elementwise as ew
+from arraygrad.ops import shape as sh
+from arraygrad.ops.conv import erf
+from arraygrad.ops.nn import log_softmax as _log_softmax
+from arraygrad.ops.nn import softmax as _softmax
+from arraygrad.tensor import Tensor
+
+__all__ = [
+    "relu", "relu_", "relu6", "leaky_relu", "elu", "selu", "celu", "silu", "mish", "gelu",
+    "softplus", "hardtanh", "prelu", "tanh", "sigmoid", "logsigmoid", "hardsigmoid",
+    "hardswish", "softsign", "tanhshrink", "softshrink", "hardshrink", "threshold", "glu",
+    "softmax", "softmin", "log_softmax",
+]
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _activate(x: Any, fn: Callable[[Tensor], Tensor], inplace: bool, op: str) -> Tensor:
+    check_tensor(x, op)
+    if not inplace:
+        return fn(x)
+    # Compute from a copy so that the ops' saved inputs are not the tensor overwritten below.
+    source = x.clone() if x.requires_grad and is_grad_enabled() else x
+    return x.copy_(fn(source))
+
+
+def _clamped(x: Tensor, keep_below: float) -> Tensor:
+    """``x`` where ``x <= keep_below``, else ``keep_below`` (no gradient there)."""
+    return ew.where(x > keep_below, keep_below, x)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``max(x, 0)``; the gradient at 0 is 0 (as PyTorch).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.relu(ag.tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
+    return _activate(input, ew.relu, inplace, "relu")
+
+
+def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    """In-place :func:`relu`."""
+    return relu(input, inplace=True)
+
+
+def _hardtanh(x: Tensor, lo: float, hi: float) -> Tensor:
+    # PyTorch's gradient is 1 strictly inside (lo, hi) and 0 at the boundaries.
+    inside = (x > lo) & (x < hi)
+    return ew.where(inside, x, ew.clip(x, lo, hi).detach())
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
+             inplace: bool = False) -> Tensor:
+    """Clamp to ``[min_val, max_val]``; the gradient is 0 at and beyond the bounds.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.hardtanh(ag.tensor([-3.0, 0.5, 3.0])).tolist()
+    [-1.0, 0.5, 1.0]
+    """
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    return _activate(input, lambda x: _hardtanh(x, min_val, max_val), inplace, "hardtanh")
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``min(max(x, 0), 6)`` (:func:`hardtanh` on [0, 6]).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.relu6(ag.tensor([-1.0, 7.0])).tolist()
+    [0.0, 6.0]
+    """
+    return _activate(input, lambda x: _hardtanh(x, 0.0, 6.0), inplace, "relu6")
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
+               inplace: bool = False) -> Tensor:
+    """``x`` for ``x > 0`` else ``negative_slope * x`` (slope at 0: ``negative_slope``).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.leaky_relu(ag.tensor([-2.0, 2.0]), 0.5).tolist()
+    [-1.0, 2.0]
+    """
+    return _activate(input, lambda x: ew.where(x > 0, x, x * negative_slope), inplace,
+                     "leaky_relu")
+
+
+def _elu(x: Tensor, alpha: float, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
+    neg = alpha * ew.expm1(_clamped(x, 0.0) * input_scale)
+    out = ew.where(x > 0, x, neg)
+    return out * scale if scale != 1.0 else out
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x`` for ``x > 0`` else ``alpha * (exp(x) - 1)``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> round(ag.nn.functional.elu(ag.tensor([-1.0])).item(), 4)
+    -0.6321
+    """
+    return _activate(input, lambda x: _elu(x, alpha), inplace, "elu")
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``scale * elu(x, alpha)`` with the self-normalizing constants.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> round(ag.nn.functional.selu(ag.tensor([1.0])).item(), 4)
+    1.0507
+    """
+    return _activate(input, lambda x: _elu(x, SELU_ALPHA, SELU_SCALE), inplace, "selu")
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x`` for ``x > 0`` else ``alpha * (exp(x / alpha) - 1)``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.celu(ag.tensor([2.0])).tolist()
+    [2.0]
+    """
+    if alpha == 0:
+        raise ValueError("celu: alpha must be non-zero")
+    return _activate(input, lambda x: _elu(x, alpha, 1.0, 1.0 / alpha), inplace, "celu")
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x * sigmoid(x)`` (swish).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.silu(ag.tensor([0.0])).tolist()
+    [0.0]
+    """
+    return _activate(input, lambda x: x * ew.sigmoid(x), inplace, "silu")
+
+
+def _softplus(x: Tensor, beta: float, threshold: float) -> Tensor:
+    # PyTorch: linear above the threshold, log1p(exp(beta x)) / beta below it.
+    bx = x * beta if beta != 1.0 else x
+    linear = bx > threshold
+    soft = ew.log1p(ew.exp(_clamped(bx, threshold)))
+    return ew.where(linear, x, soft / beta if beta != 1.0 else soft)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """``log(1 + exp(beta * x)) / beta``, and ``x`` where ``beta * x > threshold``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> round(ag.nn.functional.softplus(ag.tensor([0.0])).item(), 4)
+    0.6931
+    """
+    check_tensor(input, "softplus")
+    return _softplus(input, beta, threshold)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x * tanh(softplus(x))``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> round(ag.nn.functional.mish(ag.tensor([1.0])).item(), 4)
+    0.8651
+    """
+    return _activate(input, lambda x: x * ew.tanh(_softplus(x, 1.0, 20.0)), inplace, "mish")
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+    """Gaussian error linear unit ``x * Phi(x)``; ``approximate="tanh"`` for the tanh form.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.gelu(ag.tensor([0.0])).tolist()
+    [0.0]
+    """
+    check_tensor(input, "gelu")
+    x = input
+    if approximate == "none":
+        return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
+    if approximate == "tanh":
+        inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
+        return 0.5 * x * (1.0 + ew.tanh(inner))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+    """``x`` for ``x > 0`` else ``weight * x``; ``weight`` has one element or one per channel
+    (axis 1).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.prelu(ag.tensor([[-2.0, 2.0]]), ag.tensor([0.25])).tolist()
+    [[-0.5, 2.0]]
+    """
+    check_tensor(input, "prelu")
+    check_tensor(weight, "prelu")
+    if input.ndim == 0:
+        raise ValueError("prelu: a 0-D input is not allowed")
+    if weight.size != 1:
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if weight.ndim != 1 or weight.shape[0] != channels:
+            raise ValueError(f"prelu: weight has {weight.size} elements (shape {weight.shape}) "
+                             f"but the input {input.shape} has {channels} channels on axis 1; "
+                             f"use 1 or {channels} parameters")
+        w = sh.reshape(weight, (1, -1) + (1,) * (input.ndim - 2))
+    else:
+        w = sh.reshape(weight, ())
+    return ew.where(input > 0, input, input * w)
+
+
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    """Hyperbolic tangent.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.tanh(ag.tensor([0.0])).tolist()
+    [0.0]
+    """
+    return ew.tanh(check_tensor(input, "tanh"))
+
+
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """Logistic sigmoid ``1 / (1 + exp(-x))``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.sigmoid(ag.tensor([0.0])).tolist()
+    [0.5]
+    """
+    return ew.sigmoid(check_tensor(input, "sigmoid"))
+
+
+def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``, stable for any ``x``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> round(ag.nn.functional.logsigmoid(ag.tensor([0.0])).item(), 4)
+    -0.6931
+    """
+    x = check_tensor(input, "logsigmoid")
+    # |x| written with where so that its slope at 0 is +1: the total slope at 0 is then 1/2.
+    magnitude = ew.where(x < 0, -x, x)
+    return ew.where(x < 0, x, 0.0) - ew.log1p(ew.exp(-magnitude))
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``relu6(x + 3) / 6`` (gradient 1/6 strictly inside (-3, 3)).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.hardsigmoid(ag.tensor([0.0, 4.0])).tolist()
+    [0.5, 1.0]
+    """
+    return _activate(input, lambda x: _hardtanh(x + 3.0, 0.0, 6.0) / 6.0, inplace,
+                     "hardsigmoid")
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x * relu6(x + 3) / 6`` (PyTorch's slopes at the kinks: 0 at -3, 1 at 3).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.hardswish(ag.tensor([-4.0, 4.0])).tolist()
+    [0.0, 4.0]
+    """
+    def fn(x: Tensor) -> Tensor:
+        return ew.where(x <= -3.0, 0.0, ew.where(x < 3.0, x * (x + 3.0) / 6.0, x))
+
+    return _activate(input, fn, inplace, "hardswish")
+
+
+def softsign(input: Tensor) -> Tensor:  # noqa: A002
+    """``x / (1 + |x|)``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.softsign(ag.tensor([1.0])).tolist()
+    [0.5]
+    """
+    x = check_tensor(input, "softsign")
+    return x / (1.0 + ew.abs(x))
+
+
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
+    """``x - tanh(x)``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.tanhshrink(ag.tensor([0.0])).tolist()
+    [0.0]
+    """
+    x = check_tensor(input, "tanhshrink")
+    return x - ew.tanh(x)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.softshrink(ag.tensor([-1.0, 0.2, 1.0])).tolist()
+    [-0.5, 0.0, 0.5]
+    """
+    x = check_tensor(input, "softshrink")
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
+    return ew.where(x > lambd, x - lambd, ew.where(x < -lambd, x + lambd, 0.0))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """``x`` where ``|x| > lambd``, else 0.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.hardshrink(ag.tensor([-1.0, 0.2])).tolist()
+    [-1.0, 0.0]
+    """
+    x = check_tensor(input, "hardshrink")
+    return ew.where((x > lambd) | (x < -lambd), x, 0.0)
+
+
+def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
+              inplace: bool = False) -> Tensor:
+    """``x`` where ``x > threshold``, else ``value``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.threshold(ag.tensor([0.5, 2.0]), 1.0, -1.0).tolist()
+    [-1.0, 2.0]
+    """
+    return _activate(input, lambda x: ew.where(x > threshold, x, value), inplace, "threshold")
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    """Gated linear unit: split ``dim`` in halves ``a, b`` and return ``a * sigmoid(b)``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.glu(ag.ones(2, 4)).shape
+    (2, 2)
+    """
+    x = check_tensor(input, "glu")
+    if x.ndim == 0 or x.shape[dim] % 2:
+        raise ValueError(f"glu: halving dimension {dim} must have an even size, got input "
+                         f"shape {x.shape}")
+    half = x.shape[dim] // 2
+    axis = dim % x.ndim
+    first = [slice(None)] * x.ndim
+    second = [slice(None)] * x.ndim
+    first[axis], second[axis] = slice(0, half), slice(half, None)
+    return x[tuple(first)] * ew.sigmoid(x[tuple(second)])
+
+
+def _softmax_dim(ndim: int, name: str, stacklevel: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  f"to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _prepare(x: Any, dim: int | None, dtype: Any, name: str, stacklevel: int
+             ) -> tuple[Tensor, int]:
+    check_tensor(x, name)
+    if dtype is not None:
+        x = x.astype(dtype)
+    if dim is None:
+        dim = _softmax_dim(x.ndim, name, stacklevel + 1)
+    return x, dim
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+            dtype: Any = None) -> Tensor:
+    """Softmax along ``dim`` (PyTorch's implicit choice, with a warning, when None).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.softmax(ag.zeros(2), dim=0).tolist()
+    [0.5, 0.5]
+    """
+    x, dim = _prepare(input, dim, dtype, "softmax", _stacklevel)
+    return _softmax(x, axis=dim)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+            dtype: Any = None) -> Tensor:
+    """``softmax(-x)`` along ``dim``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.softmin(ag.zeros(2), dim=0).tolist()
+    [0.5, 0.5]
+    """
+    x, dim = _prepare(input, dim, dtype, "softmin", _stacklevel)
+    return _softmax(-x, axis=dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+                dtype: Any = None) -> Tensor:
+    """Log-softmax along ``dim``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> round(ag.nn.functional.log_softmax(ag.zeros(2), dim=0)[0].item(), 4)
+    -0.6931
+    """
+    x, dim = _prepare(input, dim, dtype, "log_softmax", _stacklevel)
+    return _log_softmax(x, axis=dim)

@@ -1,0 +1,212 @@
+"""Lookup-table layers: ``Embedding`` and ``EmbeddingBag``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arraygrad import creation
+from arraygrad.grad_mode import no_grad
+from arraygrad.nn import functional as F
+from arraygrad.nn import init
+from arraygrad.nn._common import factory
+from arraygrad.nn.module import Module
+from arraygrad.nn.parameter import Parameter
+from arraygrad.tensor import Tensor
+
+__all__ = ["Embedding", "EmbeddingBag"]
+
+
+def _padding_idx(padding_idx: int | None, n: int, name: str) -> int | None:
+    if padding_idx is None:
+        return None
+    if not -n <= padding_idx < n:
+        raise ValueError(f"{name}: padding_idx {padding_idx} must be within num_embeddings "
+                         f"({n})")
+    return padding_idx % n
+
+
+class Embedding(Module):
+    """A lookup table: integer indices of any shape -> rows of ``weight`` (N(0, 1) init).
+
+    Parameters
+    ----------
+    num_embeddings, embedding_dim : int
+    padding_idx : int, optional
+        This row starts at zero and gets no gradient.
+    max_norm, norm_type : optional
+        Rows looked up with a larger ``norm_type``-norm are renormalized in place.
+    scale_grad_by_freq : bool
+        Divide each row's gradient by its frequency in the batch.
+    sparse : bool
+        Accepted; the gradient is dense (same values).
+    _weight : Tensor, optional
+        Use this table instead of a random one; ``_freeze`` keeps it from training.
+    device, dtype : optional
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> emb = ag.nn.Embedding(10, 3, padding_idx=0)
+    >>> emb(ag.tensor([[0, 2, 5]])).shape
+    (1, 3, 3)
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False,
+                 _weight: Tensor | None = None, _freeze: bool = False, device: Any = None,
+                 dtype: Any = None, *, backend: Any = None) -> None:
+        super().__init__()
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.padding_idx = _padding_idx(padding_idx, num_embeddings, "Embedding")
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        self.sparse = sparse
+        if _weight is None:
+            self.weight = Parameter(creation.empty((num_embeddings, embedding_dim),
+                                                   **factory(dtype, device, backend)),
+                                    requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(f"Embedding: shape of _weight {tuple(_weight.shape)} does not "
+                                 f"match num_embeddings and embedding_dim "
+                                 f"({num_embeddings}, {embedding_dim})")
+            self.weight = Parameter(_weight.detach(), requires_grad=not _freeze)
+
+    def reset_parameters(self) -> None:
+        """Re-draw the table from N(0, 1); the padding row is zero."""
+        init.normal_(self.weight)
+        self._fill_padding_idx_with_zero()
+
+    def _fill_padding_idx_with_zero(self) -> None:
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx] = 0.0
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if isinstance(input, Tensor) and input.dtype.kind not in "iu":
+            raise TypeError(f"{self!r}: indices must be an integer tensor, got dtype "
+                            f"{input.dtype.name} (shape {input.shape})")
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm,
+                           self.norm_type, self.scale_grad_by_freq, self.sparse)
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            text += ", scale_grad_by_freq=True"
+        if self.sparse:
+            text += ", sparse=True"
+        return text
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
+        """An Embedding holding the 2-D ``embeddings`` (frozen unless ``freeze=False``).
+
+        Examples
+        --------
+        >>> import arraygrad as ag
+        >>> emb = ag.nn.Embedding.from_pretrained(ag.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        >>> emb(ag.tensor([1])).tolist(), emb.weight.requires_grad
+        ([[3.0, 4.0]], False)
+        """
+        if not isinstance(embeddings, Tensor) or embeddings.ndim != 2:
+            raise ValueError("Embedding.from_pretrained: embeddings parameter is expected to "
+                             "be 2-dimensional")
+        rows, cols = embeddings.shape
+        return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                   _weight=embeddings, _freeze=freeze)
+
+
+class EmbeddingBag(Module):
+    """Sums, means or maxima of bags of embeddings (see
+    :func:`arraygrad.nn.functional.embedding_bag`).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> bag = ag.nn.EmbeddingBag(10, 3, mode="sum")
+    >>> bag(ag.tensor([1, 2, 4, 5]), ag.tensor([0, 2])).shape
+    (2, 3)
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, _weight: Tensor | None = None,
+                 include_last_offset: bool = False, padding_idx: int | None = None,
+                 device: Any = None, dtype: Any = None, *, backend: Any = None) -> None:
+        super().__init__()
+        if mode not in ("sum", "mean", "max"):
+            raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        self.mode = mode
+        self.sparse = sparse
+        self.include_last_offset = include_last_offset
+        self.padding_idx = _padding_idx(padding_idx, num_embeddings, "EmbeddingBag")
+        if _weight is None:
+            self.weight = Parameter(creation.empty((num_embeddings, embedding_dim),
+                                                   **factory(dtype, device, backend)))
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(f"EmbeddingBag: shape of _weight {tuple(_weight.shape)} does "
+                                 f"not match ({num_embeddings}, {embedding_dim})")
+            self.weight = Parameter(_weight.detach())
+
+    def reset_parameters(self) -> None:
+        """Re-draw the table from N(0, 1); the padding row is zero."""
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx] = 0.0
+
+    def forward(self, input: Tensor, offsets: Tensor | None = None,  # noqa: A002
+                per_sample_weights: Tensor | None = None) -> Tensor:
+        return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                               self.scale_grad_by_freq, self.mode, self.sparse,
+                               per_sample_weights, self.include_last_offset, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        return text
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
+                        max_norm: float | None = None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, mode: str = "mean",
+                        sparse: bool = False, include_last_offset: bool = False,
+                        padding_idx: int | None = None) -> EmbeddingBag:
+        """An EmbeddingBag holding the 2-D ``embeddings`` (frozen unless ``freeze=False``).
+
+        Examples
+        --------
+        >>> import arraygrad as ag
+        >>> bag = ag.nn.EmbeddingBag.from_pretrained(ag.tensor([[1.0], [3.0]]))
+        >>> bag(ag.tensor([[0, 1]])).tolist()
+        [[2.0]]
+        """
+        if not isinstance(embeddings, Tensor) or embeddings.ndim != 2:
+            raise ValueError("EmbeddingBag.from_pretrained: embeddings parameter is expected "
+                             "to be 2-dimensional")
+        rows, cols = embeddings.shape
+        bag = cls(rows, cols, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+                  embeddings, include_last_offset, padding_idx)
+        bag.weight.requires_grad_(not freeze)
+        return bag

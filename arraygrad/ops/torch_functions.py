@@ -1,0 +1,472 @@
+"""PyTorch's everyday functions that the Array-API standard does not name.
+
+All are compositions of registered ops (views, ``take``, ``index_put``, ``scatter_add``,
+``matmul``, arithmetic), so their gradients come free and they run on every backend.
+Indexing along one axis with an index tensor (``gather``, ``scatter``, ``index_add``) is
+lowered to a 1-D ``take``/``index_put``/``scatter_add`` on the flattened tensor: the one
+integer-indexing form every Array-API library supports.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from arraygrad.ops import elementwise as ew
+from arraygrad.ops import indexing, linalg, reductions, shape
+from arraygrad.tensor import Tensor
+
+__all__ = [
+    "narrow", "select", "split", "chunk", "unbind", "movedim", "masked_fill", "index_select",
+    "gather", "scatter", "scatter_add", "index_add", "mm", "bmm", "mv", "diag",
+    "lerp", "addcmul", "addcdiv", "einsum", "flatten", "unflatten",
+]
+
+
+def _dim(op: str, dim: int, ndim: int) -> int:
+    """``dim`` wrapped into ``[0, ndim)``, or an IndexError naming the op."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
+    bound = max(ndim, 1)
+    if not -bound <= dim < bound:
+        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of {ndim} dimensions "
+                         f"(expected in [{-bound}, {bound - 1}])")
+    return dim % bound
+
+
+# ----------------------------------------------------------------------------- views
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """Elements ``start`` to ``start + length`` along ``dim`` (a view)."""
+    d = _dim("narrow", dim, x.ndim)
+    size = x.shape[d]
+    if start < 0:
+        start += size
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise IndexError(f"narrow: start {start} and length {length} do not fit in dim {dim} "
+                         f"of size {size} (shape {x.shape})")
+    return x[(slice(None),) * d + (slice(start, start + length),)]
+
+
+def select(x: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, that dimension removed (a view)."""
+    d = _dim("select", dim, x.ndim)
+    size = x.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select: index {index} is out of range for dim {dim} of size {size} "
+                         f"(shape {x.shape})")
+    return x[(slice(None),) * d + (index,)]
+
+
+def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0
+          ) -> tuple[Tensor, ...]:
+    """Split into pieces of ``split_size`` (the last may be smaller) or of the given sizes
+    along ``dim`` (views)."""
+    d = _dim("split", dim, x.ndim)
+    size = x.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise ValueError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, size - i) for i in range(0, size, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != size:
+            raise ValueError(f"split: sections {sizes} sum to {sum(sizes)}, but dim {dim} has "
+                             f"size {size} (shape {x.shape})")
+    pieces, start = [], 0
+    for n in sizes:
+        pieces.append(x[(slice(None),) * d + (slice(start, start + n),)])
+        start += n
+    return tuple(pieces)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into ``chunks`` pieces of ``ceil(size / chunks)`` along ``dim`` (fewer when the
+    size runs out, as in PyTorch)."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    size = x.shape[_dim("chunk", dim, x.ndim)]
+    return split(x, max(math.ceil(size / chunks), 1), dim)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """Every slice along ``dim``, that dimension removed (views)."""
+    d = _dim("unbind", dim, x.ndim)
+    return tuple(x[(slice(None),) * d + (i,)] for i in range(x.shape[d]))
+
+
+def movedim(x: Tensor, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
+    """Move dims ``source`` to positions ``destination`` (a view)."""
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {src} and destination {dst} differ in length")
+    src = [_dim("movedim", s, x.ndim) for s in src]
+    dst = [_dim("movedim", s, x.ndim) for s in dst]
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"movedim: repeated dim in source {src} or destination {dst}")
+    order = [a for a in range(x.ndim) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return shape.permute_dims(x, tuple(order))
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim`` to ``end_dim`` into one (a 0-d tensor becomes shape (1,))."""
+    if x.ndim == 0:
+        return shape.reshape(x, (1,))
+    start = _dim("flatten", start_dim, x.ndim)
+    end = _dim("flatten", end_dim, x.ndim)
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    n = math.prod(x.shape[start:end + 1])
+    return shape.reshape(x, x.shape[:start] + (n,) + x.shape[end + 1:])
+
+
+def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Split dim ``dim`` into ``sizes`` (one entry may be -1)."""
+    d = _dim("unflatten", dim, x.ndim)
+    sizes = list(sizes)
+    if sizes.count(-1) == 1:
+        known = math.prod(s for s in sizes if s != -1)
+        sizes[sizes.index(-1)] = x.shape[d] // known if known else 0
+    if math.prod(sizes) != x.shape[d]:
+        raise ValueError(f"unflatten: sizes {tuple(sizes)} do not multiply to the size "
+                         f"{x.shape[d]} of dim {dim} (shape {x.shape})")
+    return shape.reshape(x, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
+
+
+# ------------------------------------------------------------------- index-tensor indexing
+def _as_index(op: str, x: Tensor, index: Any) -> Tensor:
+    from arraygrad.creation import asarray
+
+    index = index if isinstance(index, Tensor) else asarray(index, backend=x._backend)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor, got dtype {index.dtype.name}")
+    if index._backend is not x._backend:
+        raise ValueError(f"{op}: index is on backend {index._backend.name!r}, the tensor on "
+                         f"{x._backend.name!r}")
+    return index
+
+
+def _check_bounds(op: str, index: Tensor, size: int, dim: int) -> None:
+    if index.size and (int(reductions.min(index).item()) < -size
+                       or int(reductions.max(index).item()) >= size):
+        raise IndexError(f"{op}: index out of range for dim {dim} of size {size} (indices "
+                         f"from {int(reductions.min(index).item())} to "
+                         f"{int(reductions.max(index).item())})")
+
+
+def _flat_positions(op: str, x: Tensor, dim: int, index: Tensor) -> Tensor:
+    """Flat positions in ``x`` of the elements that ``index`` (a tensor of ``x``'s ndim)
+    picks along ``dim``, with the other dims' positions taken from ``index``'s own."""
+    from arraygrad.creation import arange
+
+    if index.ndim != x.ndim:
+        raise ValueError(f"{op}: index has {index.ndim} dimensions but the tensor has "
+                         f"{x.ndim} (shapes {index.shape} and {x.shape})")
+    for d, (n, m) in enumerate(zip(index.shape, x.shape)):
+        if d != dim and n > m:
+            raise ValueError(f"{op}: index shape {index.shape} is larger than the tensor "
+                             f"shape {x.shape} in dim {d}")
+    _check_bounds(op, index, x.shape[dim], dim)
+    size = x.shape[dim]
+    flat = None
+    stride = 1
+    for d in range(x.ndim - 1, -1, -1):
+        if d == dim:
+            part = ew.remainder(index, size) if size else index
+        else:
+            shape_d = [1] * x.ndim
+            shape_d[d] = index.shape[d]
+            part = shape.reshape(arange(index.shape[d], backend=x._backend, device=x.device),
+                                 tuple(shape_d))
+        term = part * stride if stride != 1 else part
+        flat = term if flat is None else flat + term
+        stride *= x.shape[d]
+    return shape.reshape(shape.broadcast_to(flat, index.shape), (-1,))
+
+
+def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
+    """The slices of ``x`` at the 1-D integer ``index`` along ``dim``."""
+    d = _dim("index_select", dim, x.ndim)
+    index = _as_index("index_select", x, index)
+    if index.ndim > 1:
+        raise ValueError(f"index_select: index must be 1-D, got shape {index.shape}")
+    _check_bounds("index_select", index, x.shape[d], d)
+    return indexing.take(x, shape.reshape(index, (-1,)), axis=d)
+
+
+def gather(x: Tensor, dim: int, index: Any) -> Tensor:
+    """``out[i][j] = x[i][index[i][j]]`` for ``dim=1`` (PyTorch's gather), any ndim."""
+    d = _dim("gather", dim, x.ndim)
+    index = _as_index("gather", x, index)
+    flat = _flat_positions("gather", x, d, index)
+    return shape.reshape(indexing.take(shape.reshape(x, (-1,)), flat, axis=0), index.shape)
+
+
+def _source_values(op: str, src: Any, index: Tensor, x: Tensor) -> Any:
+    """The part of ``src`` (a tensor at least as large as ``index``, or a scalar) that
+    lines up with ``index``, flattened."""
+    if not isinstance(src, Tensor):
+        return src
+    if src.ndim != index.ndim or any(s < n for s, n in zip(src.shape, index.shape)):
+        raise ValueError(f"{op}: src of shape {src.shape} does not cover index of shape "
+                         f"{index.shape}")
+    part = src[tuple(slice(0, n) for n in index.shape)]
+    return shape.reshape(part, (-1,))
+
+
+def scatter(x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None,
+            reduce: str | None = None) -> Tensor:
+    """A copy of ``x`` with ``x[i][index[i][j]] = src[i][j]`` (``dim=1``); ``reduce="add"``
+    or ``"multiply"`` combine instead of replacing. Repeated positions in ``index``: the
+    written values are summed (PyTorch leaves which one wins unspecified)."""
+    if src is None:
+        src = value
+    if src is None:
+        raise TypeError("scatter: give src (a tensor) or value (a scalar)")
+    d = _dim("scatter", dim, x.ndim)
+    index = _as_index("scatter", x, index)
+    flat = _flat_positions("scatter", x, d, index)
+    values = _source_values("scatter", src, index, x)
+    flat_x = shape.reshape(x, (-1,))
+    if reduce is None:
+        out = indexing.index_put(flat_x, (flat,), values)
+    elif reduce == "add":
+        if not isinstance(values, Tensor):
+            from arraygrad.creation import full
+
+            values = full(flat.shape, values, dtype=x.dtype, backend=x._backend,
+                          device=x.device)
+        out = indexing.scatter_add(flat_x, (flat,), values)
+    elif reduce == "multiply":
+        picked = indexing.take(flat_x, flat, axis=0)
+        out = indexing.index_put(flat_x, (flat,), picked * values)
+    else:
+        raise ValueError(f"scatter: reduce must be None, 'add' or 'multiply', got {reduce!r}")
+    return shape.reshape(out, x.shape)
+
+
+def scatter_add(x: Tensor, dim: Any, index: Any = None, src: Any = None) -> Tensor:
+    """PyTorch's ``scatter_add(x, dim, index, src)``: a copy of ``x`` with ``src`` added at
+    the positions ``index`` names along ``dim`` (repeats accumulate). Called as
+    ``scatter_add(target, key, values)`` it is arraygrad's key-based form."""
+    if index is None or src is None:  # (target, key, values): the original form
+        return indexing.scatter_add(x, dim, index if src is None else src)
+    d = _dim("scatter_add", dim, x.ndim)
+    index = _as_index("scatter_add", x, index)
+    flat = _flat_positions("scatter_add", x, d, index)
+    values = _source_values("scatter_add", src, index, x)
+    out = indexing.scatter_add(shape.reshape(x, (-1,)), (flat,), values)
+    return shape.reshape(out, x.shape)
+
+
+def index_add(x: Tensor, dim: int, index: Any, source: Tensor, *, alpha: float = 1) -> Tensor:
+    """A copy of ``x`` with ``alpha * source[k]`` added to slice ``index[k]`` along ``dim``."""
+    d = _dim("index_add", dim, x.ndim)
+    index = _as_index("index_add", x, index)
+    if index.ndim != 1 or source.ndim != x.ndim or source.shape[d] != index.shape[0]:
+        raise ValueError(f"index_add: index of shape {index.shape} and source of shape "
+                         f"{source.shape} do not match the tensor of shape {x.shape} in dim "
+                         f"{dim}")
+    shape_d = [1] * x.ndim
+    shape_d[d] = index.shape[0]
+    full_index = shape.broadcast_to(shape.reshape(index, tuple(shape_d)), source.shape)
+    return scatter_add(x, d, full_index, source * alpha if alpha != 1 else source)
+
+
+def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
+    """``value`` where ``mask`` is true, ``x`` elsewhere (``mask`` broadcasts to ``x``)."""
+    if isinstance(mask, Tensor) and mask.dtype.kind != "b":
+        raise TypeError(f"masked_fill: mask must be a boolean tensor, got dtype "
+                        f"{mask.dtype.name}")
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise ValueError(f"masked_fill: value must be a scalar or a 0-d tensor, got shape "
+                         f"{value.shape}")
+    if not isinstance(value, Tensor):
+        value = float(value) if x.dtype.kind in "fc" else value
+    out = ew.where(mask, value, x)
+    return out if out.dtype == x.dtype else shape.astype(out, x.dtype)
+
+
+# ------------------------------------------------------------------------ linear algebra
+def _ndim_check(op: str, expected: tuple[int, ...], *tensors: Tensor) -> None:
+    for i, (t, n) in enumerate(zip(tensors, expected)):
+        if t.ndim != n:
+            raise ValueError(f"{op}: argument {i} must be {n}-D, got shape {t.shape}")
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product of two 2-D tensors."""
+    _ndim_check("mm", (2, 2), a, b)
+    return linalg.matmul(a, b)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    """Batched matrix product of two 3-D tensors with the same batch size."""
+    _ndim_check("bmm", (3, 3), a, b)
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"bmm: batch sizes differ: shapes {a.shape} and {b.shape}")
+    return linalg.matmul(a, b)
+
+
+def mv(a: Tensor, v: Tensor) -> Tensor:
+    """Matrix-vector product of a 2-D and a 1-D tensor."""
+    _ndim_check("mv", (2, 1), a, v)
+    return linalg.matmul(a, v)
+
+
+def diag(x: Tensor, diagonal: int = 0) -> Tensor:
+    """A 1-D tensor's square matrix with it on diagonal ``diagonal``, or a 2-D tensor's
+    diagonal ``diagonal`` as a 1-D tensor."""
+    from arraygrad.creation import arange, zeros
+
+    k = diagonal
+    if x.ndim == 1:
+        n = x.shape[0] + abs(k)
+        rows = arange(x.shape[0], backend=x._backend, device=x.device) + max(-k, 0)
+        flat = rows * n + rows + k
+        out = indexing.index_put(zeros(n * n, dtype=x.dtype, backend=x._backend,
+                                       device=x.device), (flat,), x)
+        return shape.reshape(out, (n, n))
+    if x.ndim == 2:
+        rows_n, cols_n = x.shape
+        length = max(min(rows_n, cols_n - k) if k >= 0 else min(rows_n + k, cols_n), 0)
+        rows = arange(length, backend=x._backend, device=x.device) + max(-k, 0)
+        flat = rows * cols_n + rows + k
+        return indexing.take(shape.reshape(x, (-1,)), flat, axis=0)
+    raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {x.shape}")
+
+
+# ------------------------------------------------------------------------------- blends
+def lerp(start: Tensor, end: Any, weight: Any) -> Tensor:
+    """``start + weight * (end - start)``."""
+    return start + weight * (end - start)
+
+
+def addcmul(x: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+    """``x + value * tensor1 * tensor2``."""
+    return x + value * tensor1 * tensor2
+
+
+def addcdiv(x: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+    """``x + value * tensor1 / tensor2``."""
+    return x + value * tensor1 / tensor2
+
+
+# ------------------------------------------------------------------------------- einsum
+def _einsum_parse(subscripts: str, operands: Sequence[Tensor]) -> tuple[list[str], str]:
+    text = subscripts.replace(" ", "")
+    if "..." in text:
+        longest = max(t.ndim for t in operands)
+        spare = "".join(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBA" if c not in text)
+        inputs = text.split("->")[0].split(",")
+        expanded = []
+        for term, t in zip(inputs, operands):
+            n = t.ndim - (len(term) - 3) if "..." in term else 0
+            expanded.append(term.replace("...", spare[longest - n:longest]))
+        out_part = text.split("->")[1] if "->" in text else None
+        ell = spare[:longest]
+        text = ",".join(expanded) + ("->" + out_part.replace("...", ell) if out_part is not None
+                                     else "")
+    if "->" in text:
+        lhs, out = text.split("->")
+    else:
+        lhs = text
+        counts: dict[str, int] = {}
+        for c in lhs.replace(",", ""):
+            counts[c] = counts.get(c, 0) + 1
+        out = "".join(sorted(c for c, n in counts.items() if n == 1))
+    terms = lhs.split(",")
+    if len(terms) != len(operands):
+        raise ValueError(f"einsum: {subscripts!r} names {len(terms)} operands, got "
+                         f"{len(operands)}")
+    for term, t in zip(terms, operands):
+        if len(term) != t.ndim or not term.isalpha():
+            raise ValueError(f"einsum: subscript {term!r} does not match an operand of shape "
+                             f"{t.shape}")
+    return terms, out
+
+
+def _einsum_diagonal(t: Tensor, term: str) -> tuple[Tensor, str]:
+    """Take the diagonal over each letter repeated within one operand ("ii" -> "i")."""
+    while len(set(term)) != len(term):
+        c = next(c for c in term if term.count(c) > 1)
+        i, j = term.index(c), term.index(c, term.index(c) + 1)
+        if t.shape[i] != t.shape[j]:
+            raise ValueError(f"einsum: subscript {c!r} has sizes {t.shape[i]} and "
+                             f"{t.shape[j]} in one operand")
+        rest = [a for a in range(t.ndim) if a not in (i, j)]
+        moved = shape.permute_dims(t, tuple(rest + [i, j]))
+        n = t.shape[i]
+        flat = shape.reshape(moved, tuple(moved.shape[:-2]) + (n * n,))
+        t = flat[(Ellipsis, slice(0, n * n, n + 1))]
+        term = "".join(term[a] for a in rest) + c
+    return t, term
+
+
+def einsum(subscripts: str, *operands: Any) -> Tensor:
+    """Einstein summation (``"bij,bjk->bik"``, ``"ii"``, ``"...ij,...jk"``), differentiable.
+
+    Operands are contracted pairwise from the left through one batched ``matmul`` each.
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum: no operands")
+    terms, out = _einsum_parse(subscripts, operands)
+    sizes: dict[str, int] = {}
+    for term, t in zip(terms, operands):
+        for c, n in zip(term, t.shape):
+            if sizes.setdefault(c, n) != n and n != 1 and sizes[c] != 1:
+                raise ValueError(f"einsum: subscript {c!r} has sizes {sizes[c]} and {n}")
+            sizes[c] = max(sizes[c], n)
+    pairs = [_einsum_diagonal(t, term) for t, term in zip(operands, terms)]
+    acc, acc_term = pairs[0]
+    for k, (t, term) in enumerate(pairs[1:], start=1):
+        later = set(out) | {c for _, other in pairs[k + 1:] for c in other}
+        acc, acc_term = _contract(acc, acc_term, t, term, later)
+    keep = set(out)
+    drop = tuple(i for i, c in enumerate(acc_term) if c not in keep)
+    if drop:
+        acc = reductions.sum(acc, axis=drop)
+        acc_term = "".join(c for c in acc_term if c in keep)
+    if sorted(acc_term) != sorted(out):
+        raise ValueError(f"einsum: output subscripts {out!r} name letters absent from the "
+                         f"inputs")
+    if acc_term != out:
+        acc = shape.permute_dims(acc, tuple(acc_term.index(c) for c in out))
+    return acc
+
+
+def _contract(a: Tensor, ta: str, b: Tensor, tb: str, later: set[str]) -> tuple[Tensor, str]:
+    """Contract two operands: letters in both and needed later are batch dims, letters in
+    both and not needed later are summed, the rest stay."""
+    for t, term, other in ((a, ta, tb), (b, tb, ta)):
+        only = tuple(i for i, c in enumerate(term) if c not in other and c not in later)
+        if only:
+            kept = "".join(c for c in term if c in other or c in later)
+            if t is a:
+                a, ta = reductions.sum(a, axis=only), kept
+            else:
+                b, tb = reductions.sum(b, axis=only), kept
+    batch = [c for c in ta if c in tb and c in later]
+    summed = [c for c in ta if c in tb and c not in later]
+    left = [c for c in ta if c not in tb]
+    right = [c for c in tb if c not in ta]
+    a2 = shape.permute_dims(a, tuple(ta.index(c) for c in batch + left + summed))
+    b2 = shape.permute_dims(b, tuple(tb.index(c) for c in batch + summed + right))
+    bs = [max(a2.shape[i], b2.shape[i]) for i in range(len(batch))]
+    nl = math.prod(a2.shape[len(batch):len(batch) + len(left)])
+    ns = math.prod(a2.shape[len(batch) + len(left):])
+    nr = math.prod(b2.shape[len(batch) + len(summed):])
+    a3 = shape.reshape(shape.broadcast_to(a2, tuple(bs) + a2.shape[len(batch):]),
+                       tuple(bs) + (nl, ns))
+    b3 = shape.reshape(shape.broadcast_to(b2, tuple(bs) + b2.shape[len(batch):]),
+                       tuple(bs) + (ns, nr))
+    prod = linalg.matmul(a3, b3)
+    out_shape = tuple(bs) + a2.shape[len(batch):len(batch) + len(left)] \
+        + b2.shape[len(batch) + len(summed):]
+    return shape.reshape(prod, out_shape), "".join(batch + left + right)

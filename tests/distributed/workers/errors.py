@@ -1,0 +1,79 @@
+"""Bad input across ranks: every rank raises a clear error; a hung rank times out."""
+
+import sys
+import time
+
+import arraygrad as ag
+import arraygrad.distributed as dist
+
+scenario = sys.argv[1]
+
+if scenario == "mismatch":
+    dist.init_process_group("mpi")
+    rank = dist.get_rank()
+    try:
+        dist.init_process_group("mpi")
+    except RuntimeError as exc:
+        assert "already initialized" in str(exc), exc
+    else:
+        raise AssertionError("init_process_group twice must raise")
+    cases = [
+        ("shape", lambda: dist.all_reduce(ag.ones(3 + rank))),
+        ("dtype", lambda: dist.all_reduce(ag.ones(3, dtype=ag.float32 if rank else ag.float64))),
+        ("collective", lambda: dist.all_reduce(ag.ones(3)) if rank else
+         dist.broadcast(ag.ones(3))),
+        ("gather shape", lambda: dist.all_gather([ag.ones(2 + rank)] * dist.get_world_size(),
+                                                 ag.ones(2 + rank))),
+    ]
+    for what, call in cases:
+        try:
+            call()
+        except dist.CollectiveMismatchError as exc:
+            msg = str(exc)
+            assert "rank 0" in msg and "rank 1" in msg, msg
+            assert isinstance(exc, ValueError)
+            print(f"rank {rank} {what}: {msg}")
+        else:
+            raise AssertionError(f"{what} mismatch must raise on rank {rank}")
+    # a failed check left the tensor unchanged and the group usable
+    t = ag.ones(2)
+    dist.all_reduce(t)
+    assert t.tolist() == [2.0, 2.0], t
+    # local argument errors
+    try:
+        dist.all_gather([ag.ones(2)], ag.ones(2))
+    except ValueError as exc:
+        assert "world size is 2" in str(exc), exc
+    else:
+        raise AssertionError("all_gather with a short list must raise")
+    dist.destroy_process_group()
+    assert not dist.is_initialized()
+    print(f"mismatch ok rank {rank}")
+
+elif scenario == "timeout":
+    # rank 1 never joins the collective; rank 0's watchdog aborts the whole job.
+    dist.init_process_group("mpi", timeout=1.5)
+    if dist.get_rank() == 1:
+        time.sleep(60)
+    dist.all_reduce(ag.ones(3))
+    print("unreachable: the all_reduce cannot complete")
+
+elif scenario == "async-timeout":
+    import datetime
+
+    dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=1), checks=False)
+    if dist.get_rank() == 1:
+        time.sleep(60)
+    work = dist.all_reduce(ag.ones(3), async_op=True)
+    try:
+        work.wait()
+    except dist.DistributedTimeoutError as exc:
+        print(f"rank 0 caught: {exc}", flush=True)
+        raise SystemExit(0) from None  # exiting aborts the job: rank 1 must not hang
+
+elif scenario == "dies":
+    dist.init_process_group("mpi")
+    if dist.get_rank() == 1:
+        raise ValueError("rank 1 fails in its training step")
+    dist.all_reduce(ag.ones(3))
+    print("unreachable")

@@ -1,0 +1,174 @@
+"""The one registry rule (arraygrad.plugin_manager.PluginRegistry) for backends, optimizers
+and data sources: built-ins can't be replaced silently, broken plugins break only
+themselves, blocking the built-in optim plugin really removes its optimizers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import arraygrad as ag
+from arraygrad.backend import BackendSpec
+from arraygrad.hookspecs import hookimpl
+from arraygrad.plugin_manager import prefer, register_plugin, unregister_plugin
+
+
+@pytest.fixture
+def registered():
+    names = []
+
+    def register(plugin, name):
+        register_plugin(plugin, name=name)
+        names.append(name)
+
+    yield register
+    for name in names:
+        unregister_plugin(name=name)
+    prefer("sgd", None)
+    prefer("numpy", None)
+
+
+class MySGD(ag.optim.Optimizer):
+    """An impostor 'sgd' (steps by the sign of the gradient)."""
+
+    name = "sgd"
+
+    def __init__(self, params, lr=0.1):
+        super().__init__(params, {"lr": lr})
+
+    def update(self, xp, param, grad, state, group):
+        return param - group["lr"] * xp.sign(grad), state
+
+
+class ClashingOptimizers:
+    @hookimpl
+    def arraygrad_optimizers(self):
+        return {"SGD": MySGD, "mysgd": MySGD}
+
+
+def test_optimizer_name_clash_is_reported_and_the_builtin_kept(registered):
+    builtin = ag.optim.SGD
+    registered(ClashingOptimizers(), "clasher")
+    report = ag.optim.available()
+    assert report["sgd"] == "optim" and report["mysgd"] == "clasher"
+    message = report["<clasher>:sgd"]
+    assert "built-in plugin 'optim'" in message and "prefer('sgd', 'clasher')" in message
+    assert ag.optim.SGD is builtin and ag.optim.get("sgd") is builtin
+    prefer("sgd", "clasher")  # the explicit opt-in
+    assert ag.optim.get("SGD") is MySGD and ag.optim.available()["sgd"] == "clasher"
+    assert not any(k.startswith("<") for k in ag.optim.available())
+    prefer("sgd", None)
+    assert ag.optim.get("sgd") is builtin
+
+
+class BadHook:
+    def __init__(self, how):
+        self.how = how
+
+    @hookimpl
+    def arraygrad_optimizers(self):
+        if self.how == "raise":
+            raise RuntimeError("optimizer plugin misconfigured")
+        if self.how == "exit":
+            sys.exit(3)
+        if self.how == "type":
+            return ["sgd"]
+        return {"broken": 42, "fine": MySGD}
+
+
+@pytest.mark.parametrize("how,expected", [
+    ("raise", "RuntimeError: optimizer plugin misconfigured"),
+    ("exit", "SystemExit: 3"),
+    ("type", "returned a list, not a dict"),
+])
+def test_broken_optimizer_hook_breaks_only_itself(registered, how, expected):
+    registered(BadHook(how), f"bad-{how}")
+    report = ag.optim.available()
+    assert expected in report[f"<bad-{how}>"] and f"bad-{how}" in report[f"<bad-{how}>"]
+    w = ag.nn.Parameter(ag.tensor([1.0]))
+    opt = ag.optim.create("adam", [w], lr=0.1)
+    (w * w).sum().backward()
+    opt.step()
+    assert ag.optim.SGD.__name__ == "SGD"
+
+
+def test_malformed_entry_is_reported_and_the_plugins_other_entries_count(registered):
+    registered(BadHook("entry"), "half-bad")
+    report = ag.optim.available()
+    assert "not an optimizer class" in report["<half-bad>:broken"]
+    assert report["fine"] == "half-bad" and "broken" not in report
+
+
+class ClashingBackend:
+    @hookimpl
+    def arraygrad_backends(self):
+        return [BackendSpec("numpy", lambda: ag.get_backend("array_api_strict"), "impostor"),
+                "not a spec"]
+
+
+def test_backend_name_clash_is_reported_and_the_builtin_kept(registered):
+    registered(ClashingBackend(), "backend-clasher")
+    report = ag.backends.available(load=False)
+    clash = report["<backend-clasher>:numpy"]
+    assert not clash.ok and "built-in plugin 'numpy'" in clash.error
+    assert "prefer('numpy', 'backend-clasher')" in clash.error
+    assert any("not an arraygrad.backend.BackendSpec" in s.error for k, s in report.items()
+               if k.startswith("<backend-clasher>"))
+    assert report["numpy"].plugin == "numpy"
+    assert ag.ones(1, backend="numpy").backend.name == "numpy"
+    from arraygrad import cli
+
+    assert any("<backend-clasher>:numpy" in line and "prefer(" in line
+               for line in cli.backends_report(load=False))
+
+
+class BadDataHook:
+    @hookimpl
+    def arraygrad_datasets(self):
+        raise ValueError("no data here")
+
+
+def test_broken_data_source_hook_is_reported(registered):
+    registered(BadDataHook(), "bad-data")
+    report = ag.data.available_datasets()
+    assert "no data here" in report["<bad-data>"] and report["digits"] == "data"
+
+
+def test_blocking_the_optim_plugin_removes_its_optimizers():
+    code = (
+        "from arraygrad.plugin_manager import block_plugin\n"
+        "block_plugin('optim')\n"
+        "import arraygrad as ag\n"
+        "assert ag.optim.available() == {}, ag.optim.available()\n"
+        "try:\n"
+        "    ag.optim.SGD\n"
+        "except AttributeError as err:\n"
+        "    assert \"'optim' plugin, which is blocked\" in str(err), err\n"
+        "else:\n"
+        "    raise AssertionError('ag.optim.SGD survived blocking the optim plugin')\n"
+        "try:\n"
+        "    ag.optim.create('adam', [ag.nn.Parameter(ag.zeros(1))])\n"
+        "except KeyError as err:\n"
+        "    assert 'blocked' in str(err), err\n"
+        "else:\n"
+        "    raise AssertionError('create found a blocked optimizer')\n"
+        "assert ag.optim.Optimizer and ag.optim.lr_scheduler.StepLR\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+class ReentrantHook:
+    @hookimpl
+    def arraygrad_optimizers(self):
+        return {"again": ag.optim.SGD}  # looks up the registry being built
+
+
+def test_hook_that_uses_the_registry_it_declares_into_is_reported(registered):
+    registered(ReentrantHook(), "reentrant")
+    report = ag.optim.available()  # returns (no deadlock)
+    assert "look names up outside the hook" in report["<reentrant>"]
+    assert report["sgd"] == "optim"
