@@ -28,6 +28,7 @@ MODULES: tuple[str, ...] = (
     "arraygrad.nn.functional",
     "arraygrad.nn.init",
     "arraygrad.nn.utils",
+    "arraygrad.nn.utils.rnn",
     "arraygrad.nn.modules",
     "arraygrad.nn.parallel",
     "arraygrad.optim",
