@@ -296,4 +296,9 @@ from arraygrad.serialization import load, save  # noqa: E402
 # isort: split
 # Probability distributions and sparse COO tensors (pure arraygrad code, cheap to import).
 from arraygrad import distributions, sparse  # noqa: E402
+from arraygrad.ops._complex import conj, imag, real  # noqa: E402
 from arraygrad.sparse import SparseTensor, sparse_coo_tensor, spmm  # noqa: E402
+
+# isort: split
+# Last, once every op family is registered: which rules hold for complex inputs.
+from arraygrad.ops import complex_rules  # noqa: E402,F401
