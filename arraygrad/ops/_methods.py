@@ -657,8 +657,8 @@ def _methods() -> dict[str, Callable]:
         broadcast_to=_broadcast_to, expand=_broadcast_to, flip=_flip,
         roll=_roll, astype=_astype, tril=_tril, triu=_triu, matmul=linalg.matmul, take=_take,
     )
-    table.update(to=_to, to_device=_to_device, to_sparse=_to_sparse, cpu=_cpu, cuda=_cuda, clone=_clone, type=_type,
-                 zero_=_zero_, fill_=_fill_, copy_=_copy_)
+    table.update(to=_to, to_device=_to_device, to_sparse=_to_sparse, cpu=_cpu, cuda=_cuda,
+                 clone=_clone, type=_type, zero_=_zero_, fill_=_fill_, copy_=_copy_)
     for method_name, dtype_name in _CASTS:
         table[method_name] = _cast(method_name, dtype_name)
     table.update(
