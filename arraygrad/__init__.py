@@ -94,10 +94,13 @@ from arraygrad.ops.elementwise import (
     atanh,
     bitwise_and,
     bitwise_invert,
+    bitwise_left_shift,
     bitwise_or,
+    bitwise_right_shift,
     bitwise_xor,
     ceil,
     clip,
+    conj,
     copysign,
     cos,
     cosh,
@@ -110,6 +113,7 @@ from arraygrad.ops.elementwise import (
     greater,
     greater_equal,
     hypot,
+    imag,
     isfinite,
     isinf,
     isnan,
@@ -128,9 +132,11 @@ from arraygrad.ops.elementwise import (
     minimum,
     multiply,
     negative,
+    nextafter,
     not_equal,
     positive,
     pow,
+    real,
     reciprocal,
     relu,
     remainder,
@@ -148,7 +154,7 @@ from arraygrad.ops.elementwise import (
     trunc,
     where,
 )
-from arraygrad.ops.indexing import index_put, scatter_add, take
+from arraygrad.ops.indexing import index_put, scatter_add, take, take_along_axis
 from arraygrad.ops.linalg import matmul, outer, tensordot, vecdot
 from arraygrad.ops.nn import cross_entropy, log_softmax, softmax
 from arraygrad.ops.reductions import (
@@ -157,14 +163,23 @@ from arraygrad.ops.reductions import (
     argmax,
     argmin,
     argsort,
+    count_nonzero,
+    cumulative_prod,
     cumulative_sum,
     logsumexp,
     max,
     mean,
     min,
+    nonzero,
     prod,
+    searchsorted,
+    sort,
     std,
     sum,
+    unique_all,
+    unique_counts,
+    unique_inverse,
+    unique_values,
     var,
 )
 from arraygrad.ops.shape import (
