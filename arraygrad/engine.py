@@ -197,6 +197,9 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                     gi = _unbroadcast(xp, gi, tuple(inp.shape))
                 dtype = inp.dtype
                 if gi.dtype is not dtype and gi.dtype != dtype:
+                    if xp.isdtype(gi.dtype, "complex floating") and not xp.isdtype(
+                            dtype, "complex floating"):
+                        gi = xp.real(gi)  # a real input gets the real part (as PyTorch)
                     gi = xp.astype(gi, dtype)
                 if edge.__class__ is Node:
                     seq = edge.seq
