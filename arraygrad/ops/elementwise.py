@@ -24,10 +24,24 @@ ADD = defop("add", lambda xp, a, b: a + b,
 SUBTRACT = defop("subtract", lambda xp, a, b: a - b,
                  (lambda xp, g, ans, a, b: g, lambda xp, g, ans, a, b: -g),
                  checks_inputs=False)
+def _cj(xp, v):
+    # Complex gradients follow PyTorch's convention (conjugate Wirtinger): the other
+    # factor enters conjugated. Real values pass unchanged.
+    if isinstance(v, complex):
+        return v.conjugate()
+    dtype = getattr(v, "dtype", None)
+    if dtype is not None and not isinstance(v, (int, float)) and xp.isdtype(
+            dtype, "complex floating"):
+        return xp.conj(v)
+    return v
+
+
 MULTIPLY = defop("multiply", lambda xp, a, b: a * b,
-                 (lambda xp, g, ans, a, b: g * b, lambda xp, g, ans, a, b: g * a))
+                 (lambda xp, g, ans, a, b: g * _cj(xp, b),
+                  lambda xp, g, ans, a, b: g * _cj(xp, a)))
 DIVIDE = defop("divide", lambda xp, a, b: a / b,
-               (lambda xp, g, ans, a, b: g / b, lambda xp, g, ans, a, b: -g * a / (b * b)))
+               (lambda xp, g, ans, a, b: g / _cj(xp, b),
+                lambda xp, g, ans, a, b: -g * _cj(xp, a / (b * b))))
 
 
 def _pow_grad_b(xp, g, ans, a, b):

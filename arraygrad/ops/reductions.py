@@ -239,14 +239,21 @@ def _accumulator(op: str, x: Tensor, dtype: Any) -> Tensor:
     from arraygrad import _dtypes
 
     if dtype is not None:
-        return x.astype(dtype) if x.dtype != _dtypes.dtype_from_name(
-            getattr(dtype, "name", str(dtype))) else x
-    kind = x.dtype.kind
-    if kind == "b" or (kind == "i" and x.dtype.bits < 64):
-        return x.astype(_dtypes.int64)
-    if kind == "u" and x.dtype.bits < 64:
-        return x.astype(_dtypes.uint64)
-    return x
+        dtype = _dtypes.dtype_from_name(getattr(dtype, "name", str(dtype)))
+    else:
+        kind, bits = x.dtype.kind, x.dtype.bits
+        dtype = x.dtype
+        if kind == "b" or (kind == "i" and bits < 64):
+            dtype = _dtypes.int64
+        elif kind == "u" and bits < 64:
+            dtype = _dtypes.uint64
+    return x if x.dtype == dtype else x.astype(dtype)
+
+
+def _as(out: Tensor, like: Tensor) -> Tensor:
+    # Some backends widen small integers in sum/prod (NumPy); the requested dtype wins
+    # (integer results wrap around the same way).
+    return out if out.dtype == like.dtype else out.astype(like.dtype)
 
 
 def sum(x: Tensor, /, axis: Axis = None, *, dtype=None, keepdims: bool = False,  # noqa: A001
@@ -257,7 +264,8 @@ def sum(x: Tensor, /, axis: Axis = None, *, dtype=None, keepdims: bool = False, 
     (int64 or uint64) unless ``dtype`` says otherwise, as the standard requires.
     """
     axis, keepdims = axis_alias("sum", axis, dim, keepdims, keepdim)
-    return _reduce(SUM, _accumulator("sum", x, dtype), axis, keepdims)
+    x = _accumulator("sum", x, dtype)
+    return _as(_reduce(SUM, x, axis, keepdims), x)
 
 
 def mean(x: Tensor, /, axis: Axis = None, *, keepdims: bool = False,
@@ -275,7 +283,8 @@ def prod(x: Tensor, /, axis: Axis = None, *, dtype=None, keepdims: bool = False,
     unless ``dtype`` says otherwise.
     """
     axis, keepdims = axis_alias("prod", axis, dim, keepdims, keepdim)
-    return _reduce(PROD, _accumulator("prod", x, dtype), axis, keepdims)
+    x = _accumulator("prod", x, dtype)
+    return _as(_reduce(PROD, x, axis, keepdims), x)
 
 
 def max(x: Tensor, /, *, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
@@ -333,8 +342,8 @@ def cumulative_sum(x: Tensor, /, *, axis: int | None = None, dtype=None,
     Integer and boolean inputs accumulate in the default integer dtype of their
     signedness unless ``dtype`` says otherwise.
     """
-    return _cumulative(CUMULATIVE_SUM, _accumulator("cumulative_sum", x, dtype), axis,
-                       include_initial)
+    x = _accumulator("cumulative_sum", x, dtype)
+    return _as(_cumulative(CUMULATIVE_SUM, x, axis, include_initial), x)
 
 
 def cumulative_prod(x: Tensor, /, *, axis: int | None = None, dtype=None,
@@ -347,8 +356,8 @@ def cumulative_prod(x: Tensor, /, *, axis: int | None = None, dtype=None,
     >>> ag.cumulative_prod(ag.tensor([1.0, 2.0, 3.0])).tolist()
     [1.0, 2.0, 6.0]
     """
-    return _cumulative(CUMULATIVE_PROD, _accumulator("cumulative_prod", x, dtype), axis,
-                       include_initial)
+    x = _accumulator("cumulative_prod", x, dtype)
+    return _as(_cumulative(CUMULATIVE_PROD, x, axis, include_initial), x)
 
 
 def _index_reduction(op, x: Tensor, axis: int | None, keepdims: bool) -> Tensor:
@@ -433,7 +442,24 @@ SEARCHSORTED = defop(
     lambda xp, x1, x2, sorter=None, side="left": xp.searchsorted(x1, x2, side=side,
                                                                  sorter=sorter), None)
 _UNIQUE_PARTS = ("values", "indices", "inverse_indices", "counts")
-UNIQUE = defop("unique", lambda xp, x, part="values": getattr(xp.unique_all(x), part), None)
+def _unique_forward(xp, x, part="values"):
+    # From unique_inverse / unique_counts (some namespaces lack unique_all): the first
+    # index of each value is the first position of its group in a stable sort of the
+    # inverse indices.
+    if part == "values":
+        return xp.unique_values(x)
+    if part == "counts":
+        return xp.unique_counts(x).counts
+    inverse = xp.unique_inverse(x).inverse_indices
+    if part == "inverse_indices":
+        return inverse
+    counts = xp.unique_counts(x).counts
+    order = xp.argsort(xp.reshape(inverse, (-1,)), stable=True)
+    starts = xp.cumulative_sum(counts) - counts
+    return xp.take(order, xp.astype(starts, order.dtype), axis=0)
+
+
+UNIQUE = defop("unique", _unique_forward, None)
 UNIQUE_VALUES = defop("unique_values", lambda xp, x: xp.unique_values(x), None)
 
 
