@@ -161,7 +161,7 @@ def load() -> Backend:
         warnings.simplefilter("ignore", UserWarning)
         backend = Backend(
             name="jax",
-            xp=make_namespace(jnp, scatter_add=scatter_add),
+            xp=make_namespace(jnp, scatter_add=scatter_add, **_quirk_fixes(jnp)),
             devices=tuple(native_devices),
             default_device=default_device,
             mutable=False,
@@ -178,6 +178,27 @@ def load() -> Backend:
         )
     _fix_dtypes(backend, x64)
     return backend
+
+
+def _quirk_fixes(jnp: Any) -> dict[str, Any]:
+    """``jax.numpy`` functions that miss the standard's signed zeros, fixed."""
+
+    def floor_divide(x1, x2, /):
+        out = jnp.floor_divide(x1, x2)
+        if not jnp.issubdtype(out.dtype, jnp.floating):
+            return out
+        # A zero quotient takes the sign of the true quotient (JAX gives +0 for -0 / 1).
+        return jnp.where(out == 0, jnp.copysign(jnp.zeros_like(out), jnp.true_divide(x1, x2)),
+                         out)
+
+    def remainder(x1, x2, /):
+        out = jnp.remainder(x1, x2)
+        if not jnp.issubdtype(out.dtype, jnp.floating):
+            return out
+        # A zero remainder takes the divisor's sign (JAX keeps the dividend's).
+        return jnp.where(out == 0, jnp.copysign(jnp.zeros_like(out), x2), out)
+
+    return {"floor_divide": floor_divide, "remainder": remainder}
 
 
 def _kernels() -> dict[str, Any]:

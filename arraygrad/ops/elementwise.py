@@ -59,9 +59,13 @@ def _floor_divide(xp, a, b):
     if not xp.isdtype(out.dtype, "real floating"):
         return out
     # The standard's special cases that NumPy misses: an infinite dividend over a finite
-    # divisor gives the infinite true quotient (NumPy gives nan).
+    # divisor gives the infinite true quotient (NumPy gives nan), and a finite dividend
+    # over an infinite divisor gives the signed zero quotient (NumPy gives -1 for
+    # opposite signs).
     q = a / b
-    return xp.where(xp.isinf(q), q, out)
+    inf_b = xp.isinf(b) if hasattr(b, "dtype") else math.isinf(b)
+    finite_a = xp.isfinite(a) if hasattr(a, "dtype") else math.isfinite(a)
+    return xp.where(xp.isinf(q) | (inf_b & finite_a), q, out)
 
 
 FLOOR_DIVIDE = defop("floor_divide", _floor_divide, None)
@@ -106,8 +110,23 @@ ABS = defop("abs", lambda xp, a: xp.abs(a),
             # Subgradient 0 at 0 (xp.sign(0) == 0), as PyTorch.
             (lambda xp, g, ans, a: g * xp.sign(a),))
 EXP = defop("exp", lambda xp, a: xp.exp(a), (lambda xp, g, ans, a: g * ans,), uses_ans=True)
-EXPM1 = defop("expm1", lambda xp, a: xp.expm1(a), (lambda xp, g, ans, a: g * (ans + 1),),
-              uses_ans=True)
+def _expm1(xp, a):
+    if not xp.isdtype(a.dtype, "complex floating"):
+        return xp.expm1(a)
+    # Complex: NumPy's expm1 misses the standard's special cases and loses digits near 0.
+    # Finite results come from expm1(x) cos(y) - 2 sin(y/2)**2 + i e**x sin(y); the
+    # others (infinities, NaNs) from exp(z) - 1, whose special cases are the standard's.
+    x, y = xp.real(a), xp.imag(a)
+    half = xp.sin(y / 2)
+    re = xp.expm1(x) * xp.cos(y) - 2 * half * half
+    im = xp.where(y == 0, y, xp.exp(x) * xp.sin(y))
+    finite = xp.isfinite(re) & xp.isfinite(im)
+    zero = xp.zeros_like(re)
+    accurate = xp.where(finite, re, zero) + xp.where(finite, im, zero) * 1j
+    return xp.where(finite, xp.astype(accurate, a.dtype), xp.exp(a) - 1)
+
+
+EXPM1 = defop("expm1", _expm1, (lambda xp, g, ans, a: g * _cj(xp, ans + 1),), uses_ans=True)
 LOG = defop("log", lambda xp, a: xp.log(a), (lambda xp, g, ans, a: g / a,))
 LOG1P = defop("log1p", lambda xp, a: xp.log1p(a), (lambda xp, g, ans, a: g / (a + 1),))
 LOG2 = defop("log2", lambda xp, a: xp.log2(a),
@@ -332,7 +351,8 @@ BITWISE_LEFT_SHIFT = _nondiff("bitwise_left_shift", lambda xp, a, b: xp.bitwise_
     a, b))
 BITWISE_RIGHT_SHIFT = _nondiff("bitwise_right_shift",
                                lambda xp, a, b: xp.bitwise_right_shift(a, b))
-NEXTAFTER = _nondiff("nextafter", lambda xp, a, b: xp.nextafter(a, b))
+# Equal operands give x2 (IEEE 754: nextafter(-0.0, +0.0) is +0.0).
+NEXTAFTER = _nondiff("nextafter", lambda xp, a, b: xp.where(a == b, b, xp.nextafter(a, b)))
 # Gradients of the complex parts follow PyTorch: the real part passes g, the imaginary
 # part passes 1j * g, conj passes conj(g) (the engine casts them to the input's dtype).
 REAL = defop("real", lambda xp, a: xp.real(a), (lambda xp, g, ans, a: g,),

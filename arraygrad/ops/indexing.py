@@ -47,8 +47,11 @@ def _gather(xp, x, key):
 
 
 def _put_mask(xp, x, key):
-    ones = xp.ones(tuple(_gather(xp, x, key).shape), dtype=x.dtype)
-    return xp.scatter_add(xp.zeros_like(x), key, ones) > 0
+    # Counted in int32 whatever x's dtype (bool and complex have no order, and JAX's
+    # scatter-add refuses bool).
+    gathered = _gather(xp, x, key)
+    ones = xp.ones_like(gathered, dtype=xp.int32)
+    return xp.scatter_add(xp.zeros_like(x, dtype=xp.int32), key, ones) > 0
 
 
 def _index_put_forward(xp, x, values, key):
@@ -56,7 +59,11 @@ def _index_put_forward(xp, x, values, key):
     if isinstance(values, (int, float, bool, complex)):
         values = xp.full(selected, values, dtype=x.dtype)
     values = xp.broadcast_to(xp.astype(values, x.dtype), selected)
-    placed = xp.scatter_add(xp.zeros_like(x), key, values)
+    if xp.isdtype(x.dtype, "bool"):  # scatter in int8, then back to bool
+        placed = xp.scatter_add(xp.zeros_like(x, dtype=xp.int8), key,
+                                xp.astype(values, xp.int8)) != 0
+    else:
+        placed = xp.scatter_add(xp.zeros_like(x), key, values)
     return xp.where(_put_mask(xp, x, key), placed, x)
 
 
