@@ -155,6 +155,8 @@ def _initial_dropped(g, axis, include_initial):
 
 
 def _cumsum_vjp(xp, g, ans, x, axis=0, include_initial=False):
+    if x.ndim == 0:
+        return g
     g = _initial_dropped(g, axis, include_initial)
     return xp.flip(xp.cumulative_sum(xp.flip(g, axis=axis), axis=axis), axis=axis)
 
@@ -163,6 +165,8 @@ def _cumprod_vjp(xp, g, ans, x, axis=0, include_initial=False):
     # d out[j] / d x[i] = prod(x[k] for k <= j, k != i) for j >= i: one cumulative product
     # per i with x[i] replaced by 1 (quadratic in the axis length, right with zeros, and
     # differentiable again).
+    if x.ndim == 0:
+        return g
     g = _initial_dropped(g, axis, include_initial)
     n = x.shape[axis]
     xm = xp.moveaxis(x, axis, -1)
