@@ -447,11 +447,15 @@ SEARCHSORTED = defop(
                                                                  sorter=sorter), None)
 _UNIQUE_PARTS = ("values", "indices", "inverse_indices", "counts")
 def _unique_forward(xp, x, part="values"):
-    # From unique_inverse / unique_counts (some namespaces lack unique_all): the first
+    try:
+        return getattr(xp.unique_all(x), part)
+    except (NotImplementedError, AttributeError):
+        pass
+    # From unique_inverse / unique_counts (for namespaces without unique_all): the first
     # index of each value is the first position of its group in a stable sort of the
     # inverse indices.
     if part == "values":
-        return xp.unique_values(x)
+        return xp.unique_counts(x).values
     if part == "counts":
         return xp.unique_counts(x).counts
     inverse = xp.unique_inverse(x).inverse_indices
