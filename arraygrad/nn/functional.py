@@ -401,8 +401,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         input = sh.moveaxis(input, 1, -1)
     elif input.ndim > 2 and target.shape == input.shape:
         input, target = sh.moveaxis(input, 1, -1), sh.moveaxis(target, 1, -1)
-    return _cross_entropy(input, target, reduction=reduction, label_smoothing=label_smoothing,
-                          ignore_index=ignore_index, weight=weight)
+    return _cross_entropy(input, target, axis=-1, reduction=reduction,
+                          label_smoothing=label_smoothing, ignore_index=ignore_index,
+                          weight=weight)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
