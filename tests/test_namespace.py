@@ -248,7 +248,9 @@ def test_signatures_and_dtypes():
 # ------------------------------------------------------------------- cross-entropy
 @pytest.mark.parametrize("shape", [(2, 3, 3), (2, 3, 4, 3), (3, 4)])
 @pytest.mark.parametrize("probs", [False, True], ids=["indices", "probabilities"])
-def test_cross_entropy_class_axis_is_1_as_pytorch(shape, probs):
+@pytest.mark.parametrize("loss", [ag.cross_entropy, ag.nn.functional.cross_entropy],
+                         ids=["ag", "functional"])
+def test_cross_entropy_class_axis_is_1_as_pytorch(shape, probs, loss):
     rng = np.random.default_rng(0)
     logits = rng.normal(size=shape)
     if probs:
@@ -257,10 +259,10 @@ def test_cross_entropy_class_axis_is_1_as_pytorch(shape, probs):
     else:
         target = rng.integers(0, shape[1], (shape[0],) + shape[2:])
     x = ag.tensor(logits, requires_grad=True)
-    loss = ag.cross_entropy(x, ag.tensor(target))
-    loss.backward()
+    out = loss(x, ag.tensor(target))
+    out.backward()
     t = torch.tensor(logits, requires_grad=True)
     ref = torch.nn.functional.cross_entropy(t, torch.tensor(target))
     ref.backward()
-    np.testing.assert_allclose(loss.item(), ref.item(), rtol=1e-12)
+    np.testing.assert_allclose(out.item(), ref.item(), rtol=1e-12)
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-14)
