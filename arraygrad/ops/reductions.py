@@ -435,7 +435,7 @@ def any(x: Tensor, /, axis: Axis = None, *, keepdims: bool = False,  # noqa: A00
 
 def count_nonzero(x: Tensor, /, *, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Number of non-zero elements along ``axis`` (default integer dtype)."""
-    return sum(x != 0, axis=axis, keepdims=keepdims)
+    return sum(x if x.dtype.kind == "b" else x != 0, axis=axis, keepdims=keepdims)
 
 
 # ------------------------------------------------------------- searching and set functions
