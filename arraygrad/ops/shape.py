@@ -88,7 +88,10 @@ def permute_dims(x: Tensor, /, axes: Sequence[int]) -> Tensor:
     if len(given) != x.ndim:
         raise ValueError(f"permute_dims: axes {given} must name each of the {x.ndim} axes "
                          f"of a tensor of shape {x.shape} once")
-    axes = normalize_axes("permute_dims", given, x.ndim, scalar_ok=False, sort=False)
+    try:
+        axes = normalize_axes("permute_dims", given, x.ndim, scalar_ok=False, sort=False)
+    except ValueError:  # a repeated axis
+        axes = given
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute_dims: axes {axes} are not a permutation of the "
                          f"{x.ndim} axes of a tensor of shape {x.shape}")
