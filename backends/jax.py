@@ -198,7 +198,18 @@ def _quirk_fixes(jnp: Any) -> dict[str, Any]:
         # A zero remainder takes the divisor's sign (JAX keeps the dividend's).
         return jnp.where(out == 0, jnp.copysign(jnp.zeros_like(out), x2), out)
 
-    return {"floor_divide": floor_divide, "remainder": remainder}
+    def exp(x, /):
+        out = jnp.exp(x)
+        if not jnp.issubdtype(out.dtype, jnp.complexfloating):
+            return out
+        # The standard's special cases JAX misses: exp(-inf + i*(inf or nan)) is 0 + 0j,
+        # exp(+inf + i*(inf or nan)) is inf + nan j (JAX gives nan + nan j).
+        re, odd = jnp.real(x), ~jnp.isfinite(jnp.imag(x))
+        out = jnp.where((re == -jnp.inf) & odd, jnp.zeros_like(out), out)
+        return jnp.where((re == jnp.inf) & odd,
+                         jnp.asarray(complex(float("inf"), float("nan")), dtype=out.dtype), out)
+
+    return {"floor_divide": floor_divide, "remainder": remainder, "exp": exp}
 
 
 def _kernels() -> dict[str, Any]:

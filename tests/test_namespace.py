@@ -213,6 +213,11 @@ def test_backend_quirks_fixed(backend):
     if backend.name in ("numpy", "array_api_strict", "jax", "cupy"):  # built-in backends
         rem = ag.remainder(ag.tensor([-0.0, 0.0]), ag.tensor([1.0, -1.0]))
         assert [str(v) for v in rem.tolist()] == ["0.0", "-0.0"]
+    if backend.name in ("numpy", "array_api_strict", "jax", "cupy"):
+        z = ag.tensor([complex(-inf, inf), complex(inf, math.nan), complex(-0.0, 0.0)],
+                      dtype=ag.complex128)
+        assert str(ag.exp(z).tolist()[:2]) == "[0j, (inf+nanj)]"
+        assert str(ag.expm1(z).tolist()) == "[(-1+0j), (inf+nanj), 0j]"
     b = ag.zeros(3, dtype=ag.bool)
     b[1] = True
     assert b.tolist() == [False, True, False]
