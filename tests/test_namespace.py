@@ -200,8 +200,9 @@ def test_data_dependent_shapes_work_eagerly(backend):
     assert u.inverse_indices.tolist() == [2, 1, 2, 0, 1, 1]
     assert ag.repeat(ag.tensor([1.0, 2.0]), ag.tensor([2, 0])).tolist() == [1.0, 1.0]
     assert ag.count_nonzero(x, axis=0).tolist() == [1, 2]
-    assert ag.searchsorted(ag.tensor([1.0, 2.0, 2.0]), ag.tensor([2.0]),
-                           side="right").tolist() == [3]
+    found = ag.searchsorted(ag.tensor([1, 2, 2], dtype=ag.uint8),
+                            ag.tensor([2], dtype=ag.uint8), side="right")
+    assert found.tolist() == [3] and found.dtype == ag.int64
 
 
 # --------------------------------------------------------------- values and dtypes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from arraygrad import _dtypes
 from arraygrad.ops._axes import axis_alias, normalize_axes, normalize_axis
 from arraygrad.ops.registry import defop, unary
 from arraygrad.tensor import Tensor
@@ -240,8 +241,6 @@ reduce = _reduce  # the one reduction helper (Tensor methods call it too)
 def _accumulator(op: str, x: Tensor, dtype: Any) -> Tensor:
     """``x`` cast for a sum or product: ``dtype`` if given, else the standard's default
     (bool and integers of fewer bits to the default integer of their signedness)."""
-    from arraygrad import _dtypes
-
     if dtype is not None:
         dtype = _dtypes.dtype_from_name(getattr(dtype, "name", str(dtype)))
     else:
@@ -489,7 +488,9 @@ def searchsorted(x1: Tensor, x2: Tensor, /, *, side: str = "left",
         raise ValueError(f"searchsorted: side must be 'left' or 'right', not {side!r}")
     if x1.ndim != 1:
         raise ValueError(f"searchsorted: x1 must be 1-D, got shape {x1.shape}")
-    return apply(SEARCHSORTED, (x1, x2, sorter), {"side": side})
+    out = apply(SEARCHSORTED, (x1, x2, sorter), {"side": side})
+    # The standard's default index dtype (JAX returns int32 even in x64 mode).
+    return out if out.dtype == _dtypes.int64 else out.astype(_dtypes.int64, copy=False)
 
 
 def _unique_parts(x: Tensor, parts: tuple[str, ...]) -> tuple[Tensor, ...]:
