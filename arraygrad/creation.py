@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from arraygrad import _dtypes
-from arraygrad.backend import Backend, current_backend, get_backend, loaded_backends, names
+from arraygrad.backend import (
+    Backend,
+    current_backend,
+    declared_specs,
+    get_backend,
+    loaded_backends,
+)
 from arraygrad.tensor import Tensor, _make
 
 __all__ = [
@@ -54,10 +60,10 @@ def _owner(obj: Any) -> Backend | None:
         if backend.owns(obj):
             return backend
     module = type(obj).__module__.split(".")[0]
-    for name in names():
-        if name == module or (module == "jaxlib" and name == "jax"):
+    for spec in declared_specs():
+        if spec.owns_module(module):
             try:
-                backend = get_backend(name)
+                backend = get_backend(spec.name)
             except Exception:
                 return None
             if backend.owns(obj):

@@ -225,4 +225,5 @@ def _kernels() -> dict[str, Any]:
 @hookimpl
 def arraygrad_backends() -> list[BackendSpec]:
     """Declare the JAX backend (JAX is imported only when the backend is first used)."""
-    return [BackendSpec("jax", load, "JAX (jax.numpy) on CPU, GPU or TPU")]
+    return [BackendSpec("jax", load, "JAX (jax.numpy) on CPU, GPU or TPU",
+                        modules=("jax", "jaxlib"))]

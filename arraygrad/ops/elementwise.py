@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from arraygrad.ops.registry import apply, binary, defop, unary
+from arraygrad.ops.registry import apply, binary, broadcast_check, defop, unary
 from arraygrad.tensor import Tensor
 
 
@@ -384,3 +384,11 @@ def imag(x: Tensor, /) -> Tensor:
 def conj(x: Tensor, /) -> Tensor:
     """Complex conjugate (a copy of ``x`` for real dtypes); differentiable."""
     return unary(CONJ, x) if _is_complex(x) else positive(x)
+
+
+# Two-input ops report a broadcast mismatch in one wording and class on every backend.
+for _op in (ADD, SUBTRACT, MULTIPLY, DIVIDE, POW, FLOOR_DIVIDE, REMAINDER, MAXIMUM, MINIMUM,
+            ATAN2, HYPOT, LOGADDEXP, COPYSIGN, EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER,
+            GREATER_EQUAL, LOGICAL_AND, LOGICAL_OR, LOGICAL_XOR, BITWISE_AND, BITWISE_OR,
+            BITWISE_XOR, BITWISE_LEFT_SHIFT, BITWISE_RIGHT_SHIFT, NEXTAFTER):
+    _op.diagnose = broadcast_check

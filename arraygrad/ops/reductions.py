@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 from arraygrad import _dtypes
 from arraygrad.ops._axes import axis_alias, normalize_axes, normalize_axis
-from arraygrad.ops.registry import defop, unary
+from arraygrad.ops.registry import axis_check, defop, unary
 from arraygrad.tensor import Tensor
 
 Axis = Any  # int, tuple of ints, or None
@@ -539,3 +539,9 @@ def unique_inverse(x: Tensor, /) -> UniqueInverse:
 def unique_values(x: Tensor, /) -> Tensor:
     """The unique values of ``x``, sorted (NaNs all distinct). Not differentiable."""
     return unary(UNIQUE_VALUES, x)
+
+
+# Reductions report an out-of-range axis as an IndexError on every backend.
+for _op in (SUM, MEAN, PROD, MAX, MIN, VAR, STD, LOGSUMEXP, CUMULATIVE_SUM, CUMULATIVE_PROD,
+            ARGMAX, ARGMIN, ARGSORT, ALL, ANY):
+    _op.diagnose = axis_check
