@@ -8,6 +8,7 @@ array's backend. Python floats become ``float32`` (as in PyTorch), ints ``int64`
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -176,10 +177,13 @@ def _shape_of(shape: tuple) -> tuple[int, ...]:
         shape = tuple(shape[0])
     elif len(shape) > 1 and shape[0] == ():  # zeros() with more sizes is not a thing
         raise TypeError(f"shape must be ints, got {shape!r}")
-    try:
-        return tuple(int(s) for s in shape)
+    try:  # operator.index: 2.5 (or a float tensor) is not a size, as in PyTorch
+        sizes = tuple(operator.index(s) for s in shape)
     except TypeError:
         raise TypeError(f"shape must be ints, got {shape!r}") from None
+    if any(n < 0 for n in sizes):
+        raise ValueError(f"shape must not have negative sizes, got {sizes}")
+    return sizes
 
 
 def _creation_backend(backend, device) -> tuple[Backend, str]:
