@@ -143,6 +143,7 @@ def load() -> Backend:
             return place(out, device)
         if not isinstance(obj, (np.ndarray, np.generic, list, tuple, int, float, bool,
                                 complex)) and hasattr(obj, "__dlpack__"):
+            out: Array | None
             try:  # copy: the source library may change its array in place later
                 out = jnp.from_dlpack(obj, copy=True)
             except (BufferError, TypeError, ValueError, RuntimeError):

@@ -160,7 +160,7 @@ class DistributedDataParallel(Module):
         pg = self._pg
         if pg.world_size == 1:
             return
-        tensors = list(self.module.parameters()) if include_params else []
+        tensors: list[Tensor] = list(self.module.parameters()) if include_params else []
         tensors += [b for b in self.module.buffers()]
         groups: dict[tuple, list] = {}
         for t in tensors:
