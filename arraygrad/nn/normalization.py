@@ -19,9 +19,8 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "Insta
 class _NormBase(Module):
     _ndims: tuple[int, ...] = ()
     _layout = ""
-    # Buffers (registered in __init__; None without track_running_stats).
-    running_mean: Tensor | None
-    running_var: Tensor | None
+    # A buffer (registered in __init__; None without track_running_stats) that methods
+    # also reassign, so mypy needs its type spelled out.
     num_batches_tracked: Tensor | None
 
     def __init__(self, num_features: int, eps: float, momentum: float | None, affine: bool,
