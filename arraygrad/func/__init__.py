@@ -16,7 +16,7 @@ from typing import Any
 
 from arraygrad.engine import grad as _engine_grad
 from arraygrad.func import batching  # noqa: F401 - installs the batching rules
-from arraygrad.func.vmap import (
+from arraygrad.func._vmap import (
     BatchedTensor,
     active_levels,
     to_logical,
@@ -29,7 +29,7 @@ from arraygrad.grad_mode import STATE as _GRAD_STATE
 from arraygrad.grad_mode import enable_grad
 from arraygrad.tensor import Tensor
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "jacrev", "jacfwd",
+__all__ = ["grad", "value_and_grad", "grad_and_value", "vjp", "jvp", "linearize", "vmap", "jacrev", "jacfwd",
            "hessian", "functional_call", "stack_module_state", "BatchedTensor"]
 
 
@@ -170,6 +170,28 @@ def value_and_grad(fn: Callable[..., Any], argnums: int | Sequence[int] = 0,
         return ((value, traced.aux_value()), g) if has_aux else (value, g)
 
     wrapped.__name__ = f"value_and_grad_{getattr(fn, '__name__', 'fn')}"
+    return wrapped
+
+
+def grad_and_value(fn: Callable[..., Any], argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False) -> Callable[..., Any]:
+    """``torch.func.grad_and_value``: like :func:`value_and_grad`, in the order
+    ``(grad, value)`` (with ``has_aux``: ``(grad, (value, aux))``).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> g, value = ag.func.grad_and_value(lambda x: (x ** 2).sum())(ag.tensor([3.0]))
+    >>> g.tolist(), value.item()
+    ([6.0], 9.0)
+    """
+    inner = value_and_grad(fn, argnums, has_aux)
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        value, g = inner(*args, **kwargs)
+        return g, value
+
+    wrapped.__name__ = f"grad_and_value_{getattr(fn, '__name__', 'fn')}"
     return wrapped
 
 

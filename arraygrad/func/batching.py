@@ -1,4 +1,4 @@
-"""Batching rules for :func:`arraygrad.func.vmap`, one per op, grouped by family.
+"""Batching rules for :func:`arraygrad.func._vmap`, one per op, grouped by family.
 
 A rule is ``rule(op, args, bdims, params, size) -> Tensor``: ``args`` are the op's positional
 inputs with every batched one replaced by its physical value (batch axis first), ``bdims``
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arraygrad.func.vmap import STATE, BatchedTensor, unbatch
+from arraygrad.func._vmap import STATE, BatchedTensor, unbatch
 from arraygrad.ops.registry import OPS, apply
 from arraygrad.tensor import Tensor
 
@@ -212,7 +212,7 @@ def getitem_rule(op: Any, args: tuple, bdims: tuple, params: dict, size: int) ->
     arrays = [i for i, k in enumerate(key) if hasattr(k, "shape")]
     if arrays and (arrays[-1] - arrays[0] + 1 != len(arrays)):
         # Separated index arrays put their axes first: loop instead.
-        from arraygrad.func.vmap import _loop
+        from arraygrad.func._vmap import _loop
 
         return _loop(op, args, bdims, params, size)
     return apply(op, (x,), {**params, "key": (slice(None),) + key})
@@ -229,11 +229,15 @@ def batched_getitem(x: BatchedTensor, key: Any) -> Any:
     import arraygrad as ag
     from arraygrad.ops.indexing import GETITEM, INDEX, TAKE
 
-    if isinstance(key, BatchedTensor) or (isinstance(key, tuple) and any(
-            isinstance(k, BatchedTensor) for k in key)):
-        raise RuntimeError("vmap: indexing with a batched index tensor is not supported by "
-                           "ag.func.vmap; index with an unbatched tensor or use ag.where")
     keys = key if isinstance(key, tuple) else (key,)
+    if any(isinstance(k, BatchedTensor) for k in keys):
+        if any(isinstance(k, BatchedTensor) and k.level != x.level for k in keys):
+            raise RuntimeError("vmap: indexing with an index tensor batched by a different "
+                               "vmap than the indexed tensor is not supported")
+        # Batched indices: index each example with its own key (a loop over the batch).
+        rows = [x.value[b][tuple(k.value[b] if isinstance(k, BatchedTensor) else k
+                                 for k in keys)] for b in range(x.batch_size)]
+        return BatchedTensor(ag.stack(rows, axis=0), x.level, x.batch_size)
     if any(isinstance(k, Tensor) or isinstance(k, (list, range)) for k in keys):
         tensor_keys = [i for i, k in enumerate(keys) if not isinstance(k, (int, slice))
                        or isinstance(k, bool)]
@@ -244,7 +248,7 @@ def batched_getitem(x: BatchedTensor, key: Any) -> Any:
                 isinstance(keys[tensor_keys[0]], Tensor) and \
                 keys[tensor_keys[0]].dtype.kind in "iu" and keys[tensor_keys[0]].ndim == 1:
             return ag.take(x, keys[tensor_keys[0]], axis=tensor_keys[0])
-        rows = [x.value[(b,) + keys] for b in range(x.batch_size)]
+        rows = [x.value[b][key] for b in range(x.batch_size)]
         return BatchedTensor(ag.stack(rows, axis=0), x.level, x.batch_size)
     for k in keys:
         if not (k is None or k is Ellipsis or isinstance(k, (int, slice))):

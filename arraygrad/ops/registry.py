@@ -194,7 +194,7 @@ def _batched(op: Op, args: tuple, params: dict) -> Any:
     # The vmap hook: reached only from slow paths (an argument that is not a Tensor or a
     # Python scalar), so the eager hot path pays nothing. Batched tensors (not Tensors)
     # mark their class with ``_ag_batched``.
-    from arraygrad.func.vmap import dispatch
+    from arraygrad.func._vmap import dispatch
 
     return dispatch(op, args, params)
 
