@@ -191,7 +191,8 @@ def test_vmap_in_dims_out_dims_nested_and_chunks_match_torch(backend):
         return lambda a, b: xp.sum(a * b, axis=-1) + xp.max(a)
 
     z, tz = _pair((4,), 26)
-    for kw, b, tb in (({"in_dims": (1, None), "out_dims": 1}, y, ty), ({"in_dims": (2, None)}, z, tz),
+    for kw, b, tb in (({"in_dims": (1, None), "out_dims": 1}, y, ty),
+                      ({"in_dims": (2, None)}, z, tz),
                       ({"in_dims": (0, None), "chunk_size": 3}, y, ty)):
         _close(ag.func.vmap(f(ag), **kw)(x, b), tf.vmap(f(torch), **kw)(tx, tb))
     nested = ag.func.vmap(ag.func.vmap(lambda a: a @ a), in_dims=1)(x)

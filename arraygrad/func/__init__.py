@@ -29,7 +29,8 @@ from arraygrad.grad_mode import STATE as _GRAD_STATE
 from arraygrad.grad_mode import enable_grad
 from arraygrad.tensor import Tensor
 
-__all__ = ["grad", "value_and_grad", "grad_and_value", "vjp", "jvp", "linearize", "vmap", "jacrev", "jacfwd",
+__all__ = ["grad", "value_and_grad", "grad_and_value", "vjp", "jvp", "linearize", "vmap",
+           "jacrev", "jacfwd",
            "hessian", "functional_call", "stack_module_state", "BatchedTensor"]
 
 

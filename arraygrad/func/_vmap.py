@@ -43,7 +43,11 @@ class BatchedTensor:
     op registry, so Array-API code runs unchanged.
     """
 
-    __slots__ = ("value", "level", "batch_size")
+    __slots__ = {
+        "value": "The physical Tensor (or outer-level BatchedTensor), batch axis first.",
+        "level": "Which vmap this batch axis belongs to (inner vmaps have higher levels).",
+        "batch_size": "The size of the batch axis.",
+    }
     _ag_batched = True
 
     def __init__(self, value: Any, level: int, size: int) -> None:
