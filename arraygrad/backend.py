@@ -57,6 +57,9 @@ def make_namespace(raw: Any, **extras: Any) -> types.SimpleNamespace:
     look-up while letting a backend add functions the standard lacks (``scatter_add``).
     """
     names = {k: getattr(raw, k) for k in dir(raw) if not k.startswith("_")}
+    for ext in ("linalg", "fft"):  # extensions a module may serve lazily (not in dir())
+        if ext not in names and getattr(raw, ext, None) is not None:
+            names[ext] = getattr(raw, ext)
     names["__array_api_version__"] = getattr(raw, "__array_api_version__", "2023.12")
     names.update(extras)
     return types.SimpleNamespace(**names)

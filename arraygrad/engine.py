@@ -14,6 +14,7 @@ from functools import partial
 from heapq import heappop, heappush
 from typing import Any
 
+from arraygrad.backend import _local as _BACKEND_LOCAL
 from arraygrad.grad_mode import STATE
 from arraygrad.node import Node
 from arraygrad.tensor import Tensor, _check_grad, _make
@@ -194,6 +195,10 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
 
     if create_graph:
         import arraygrad as ag_namespace
+    # With create_graph the rules run on arraygrad's namespace, whose creation functions
+    # (``xp.zeros``, ``xp.ones``) use the current backend: each node's own, pushed below.
+    backend_stack = _BACKEND_LOCAL.stack
+    stack_depth = len(backend_stack)
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     try:
@@ -216,6 +221,8 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             params = node.params
             if create_graph:
                 xp = ag_namespace
+                del backend_stack[stack_depth:]
+                backend_stack.append(node.backend)
                 ins = node.inputs
                 ans = op.forward(xp, *ins, **params) if op.uses_ans else None
             else:
@@ -271,6 +278,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             _accumulate(leaf, _wrap(g, backend, create_graph))
     finally:
         STATE.enabled = prev_mode
+        del backend_stack[stack_depth:]
     return captured
 
 

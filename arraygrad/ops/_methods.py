@@ -71,6 +71,7 @@ def _unary_operator(op: Any, name: str) -> Callable[[Tensor], Tensor]:
 
 
 _INPLACE_SYMBOL = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/", "pow_": "**",
+                   "bitwise_and_": "&", "bitwise_or_": "|", "bitwise_xor_": "^",
                    "floor_divide_": "//", "remainder_": "%"}
 
 
@@ -108,6 +109,9 @@ _INPLACE_OPERATORS = {
     "pow": (ew.POW, operator.ipow, "pow_"),
     "floordiv": (ew.FLOOR_DIVIDE, operator.ifloordiv, "floor_divide_"),
     "mod": (ew.REMAINDER, operator.imod, "remainder_"),
+    "and": (ew.BITWISE_AND, operator.iand, "bitwise_and_"),
+    "or": (ew.BITWISE_OR, operator.ior, "bitwise_or_"),
+    "xor": (ew.BITWISE_XOR, operator.ixor, "bitwise_xor_"),
 }
 _COMPARISONS = {"eq": ew.EQUAL, "ne": ew.NOT_EQUAL, "lt": ew.LESS, "le": ew.LESS_EQUAL,
                 "gt": ew.GREATER, "ge": ew.GREATER_EQUAL}
@@ -343,6 +347,13 @@ def _to(self: Tensor, *args: Any, device: Any = None, backend: Any = None, dtype
         else:
             raise TypeError(f"Tensor.to: unexpected argument {arg!r}")
     return transfer.to(self, device=device, backend=backend, dtype=dtype, copy=copy)
+
+
+def _to_device(self: Tensor, device: Any, /, *, stream: Any = None) -> Tensor:
+    """This tensor on ``device`` of its backend (the standard's ``to_device``;
+    differentiable). ``stream`` is accepted for the standard's signature; arraygrad's
+    backends order work themselves."""
+    return transfer.to(self, device=str(device), backend=self._backend)
 
 
 def _cpu(self: Tensor) -> Tensor:
@@ -623,8 +634,8 @@ def _methods() -> dict[str, Callable]:
         broadcast_to=_broadcast_to, expand=_broadcast_to, flip=_flip,
         roll=_roll, astype=_astype, tril=_tril, triu=_triu, matmul=linalg.matmul, take=_take,
     )
-    table.update(to=_to, cpu=_cpu, cuda=_cuda, clone=_clone, type=_type, zero_=_zero_,
-                 fill_=_fill_, copy_=_copy_)
+    table.update(to=_to, to_device=_to_device, cpu=_cpu, cuda=_cuda, clone=_clone, type=_type,
+                 zero_=_zero_, fill_=_fill_, copy_=_copy_)
     for method_name, dtype_name in _CASTS:
         table[method_name] = _cast(method_name, dtype_name)
     table.update(
