@@ -240,6 +240,10 @@ def dispatch(op: Any, args: tuple, params: dict) -> Any:
                   for a in args)
     rule = op.batch
     if rule is None:
+        from arraygrad.func.batching import RULES
+
+        rule = op.batch = RULES.get(op.name)  # an op registered after arraygrad.func
+    if rule is None:
         out = _loop(op, phys, bdims, params, size)
     else:
         out = rule(op, phys, bdims, params, size)

@@ -89,7 +89,12 @@ ELEMENTWISE = (
     "logical_xor", "maximum", "minimum", "multiply", "negative", "not_equal", "positive",
     "pow", "relu", "remainder", "round", "sigmoid", "sign", "signbit", "sin", "sinh", "sqrt",
     "square", "subtract", "tan", "tanh", "trunc", "where", "astype", "clone", "copy",
+    "real", "imag", "conj", "complex_from_parts",
 )
+# Linear-algebra ops over the last two axes (leading axes are a stack of matrices); the
+# packed multi-output ops (slogdet, eigh, qr, svd) pack along trailing axes too.
+TRAILING = ("matrix_transpose", "tril", "triu", "inv", "det", "slogdet", "cholesky", "eigh",
+            "qr", "svd", "pinv", "diagonal", "matrix_rank")
 
 
 # ----------------------------------------------------------------------- reductions
@@ -120,7 +125,7 @@ def reduction(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> An
 
 
 REDUCTIONS = ("sum", "mean", "prod", "max", "min", "logsumexp", "all", "any", "argmax",
-              "argmin", "cumulative_sum", "argsort")
+              "argmin", "cumulative_sum", "argsort", "vector_norm")
 
 
 def axis_rule(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> Any:
@@ -332,10 +337,10 @@ def conv2d_rule(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> 
 # ----------------------------------------------------------------------- the table
 RULES: dict[str, Any] = {name: elementwise for name in ELEMENTWISE}
 RULES.update({name: reduction for name in REDUCTIONS})
+RULES.update({name: trailing_rule for name in TRAILING})
 RULES.update({
     "softmax": axis_rule, "log_softmax": axis_rule,
-    "reshape": reshape_rule, "permute_dims": permute_rule, "matrix_transpose": trailing_rule,
-    "tril": trailing_rule, "triu": trailing_rule, "expand_dims": expand_dims_rule,
+    "reshape": reshape_rule, "permute_dims": permute_rule, "expand_dims": expand_dims_rule,
     "squeeze": squeeze_rule, "broadcast_to": broadcast_to_rule, "flip": flip_rule,
     "roll": roll_rule, "concat": join_rule, "stack": join_rule, "getitem": getitem_rule,
     "index": getitem_rule, "take": take_rule, "matmul": matmul_rule, "linear": linear_rule,
@@ -351,6 +356,7 @@ def _install() -> None:
 
 def missing_rules() -> list[str]:
     """Names of registered ops without a batching rule (they take the loop fallback)."""
+    _install()
     return sorted(name for name, op in OPS.items() if op.batch is None)
 
 
