@@ -63,6 +63,10 @@ def test_grad_of_dict_argument_and_nested_grad():
     _close(g["b"], tx ** 3)
     d2 = ag.func.grad(lambda a: ag.func.grad(lambda b: (b ** 3).sum())(a).sum())(x)
     _close(d2, 6 * tx)
+    # An output that does not depend on the input: zero gradients, as torch.func.
+    _close(ag.func.grad(lambda a: ag.zeros((), dtype=F64))(x), tf.grad(
+        lambda a: torch.zeros((), dtype=torch.float64))(tx))
+    _close(ag.func.jvp(lambda a: ag.ones(2), (x,), (x,))[1], torch.zeros(2))
 
 
 def test_vjp_with_aux_matches_torch():

@@ -54,6 +54,16 @@ def _argnums(argnums: int | Sequence[int], n: int, where: str) -> tuple[int, ...
     return nums
 
 
+def _grads(outputs: Sequence[Tensor], inputs: Sequence[Tensor], grad_outputs: Sequence[Any],
+           **kwargs: Any) -> tuple:
+    """``engine.grad`` over the outputs that depend on anything (others contribute zero)."""
+    pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
+    if not pairs:
+        return (None,) * len(inputs)
+    return _engine_grad([o for o, _ in pairs], list(inputs),
+                        grad_outputs=[g for _, g in pairs], allow_unused=True, **kwargs)
+
+
 def _leaf(x: Any, levels: list) -> tuple[Tensor, bool]:
     """A tensor to differentiate with respect to, and whether an outer graph tracks it."""
     p = to_physical(x, levels)
@@ -163,8 +173,8 @@ def value_and_grad(fn: Callable[..., Any], argnums: int | Sequence[int] = 0,
 
         out = traced.out_phys[0]
         with enable_grad():
-            grads = _engine_grad(out, traced.leaves, grad_outputs=ag.ones_like(out),
-                                 create_graph=traced.tracking, allow_unused=True)
+            grads = _grads([out], traced.leaves, [ag.ones_like(out)],
+                           create_graph=traced.tracking)
         per = traced.per_arg(grads)
         g = per[0] if isinstance(argnums, int) else tuple(per)
         value = traced.value()
@@ -252,9 +262,8 @@ def vjp(fn: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple:
                                    else traced.levels))
         cts = [_match(c, p) for c, p in zip(cts, traced.out_phys)]
         with enable_grad():
-            grads = _engine_grad(traced.out_phys, traced.leaves, grad_outputs=cts,
-                                 retain_graph=True, create_graph=traced.tracking,
-                                 allow_unused=True)
+            grads = _grads(traced.out_phys, traced.leaves, cts, retain_graph=True,
+                           create_graph=traced.tracking)
         return tuple(traced.per_arg(grads))
 
     if has_aux:
@@ -277,8 +286,7 @@ def _double_vjp(traced: _Traced, keep: bool) -> tuple[list, list]:
 
     us = [ag.zeros_like(o.detach()).requires_grad_(True) for o in traced.out_phys]
     with enable_grad():
-        gs = _engine_grad(traced.out_phys, traced.leaves, grad_outputs=us, create_graph=True,
-                          retain_graph=True, allow_unused=True)
+        gs = _grads(traced.out_phys, traced.leaves, us, create_graph=True, retain_graph=True)
     return us, list(gs)
 
 
