@@ -89,7 +89,8 @@ ELEMENTWISE = (
     "logical_xor", "maximum", "minimum", "multiply", "negative", "not_equal", "positive",
     "pow", "relu", "remainder", "round", "sigmoid", "sign", "signbit", "sin", "sinh", "sqrt",
     "square", "subtract", "tan", "tanh", "trunc", "where", "astype", "clone", "copy",
-    "real", "imag", "conj", "complex_from_parts",
+    "real", "imag", "conj", "complex_from_parts", "bitwise_left_shift", "bitwise_right_shift",
+    "nextafter", "clip_tensor",
 )
 # Linear-algebra ops over the last two axes (leading axes are a stack of matrices); the
 # packed multi-output ops (slogdet, eigh, qr, svd) pack along trailing axes too.
@@ -114,10 +115,10 @@ def reduction(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> An
         if op.name in ("argmax", "argmin"):
             return apply(op, (x.reshape((x.shape[0], 1)),), {**p, "axis": 1})
         p["axis"] = ()
-        if op.name == "logsumexp":  # logsumexp over no axes is the identity
-            return x
+        if op.name in ("logsumexp", "cumulative_sum", "cumulative_prod"):
+            return x  # over no axes (of a 0-d example): the identity
         return apply(op, (x,), p)
-    if op.name in ("argmax", "argmin", "cumulative_sum", "argsort"):
+    if op.name in ("argmax", "argmin", "cumulative_sum", "cumulative_prod", "argsort"):
         p["axis"] = _axis1(p.get("axis", -1 if op.name == "argsort" else 0), nd)
     else:
         p["axis"] = _axes(p.get("axis"), nd)
@@ -125,7 +126,8 @@ def reduction(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> An
 
 
 REDUCTIONS = ("sum", "mean", "prod", "max", "min", "logsumexp", "all", "any", "argmax",
-              "argmin", "cumulative_sum", "argsort", "vector_norm")
+              "argmin", "cumulative_sum", "cumulative_prod", "argsort", "vector_norm", "var",
+              "std")
 
 
 def axis_rule(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> Any:
