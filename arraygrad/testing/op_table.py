@@ -409,7 +409,7 @@ for _name in ("isnan", "isinf", "isfinite", "signbit"):
 _row("sum", lambda xp, a: xp.sum(a), [M23])
 _row_order2("sum[axis=1]", lambda xp, a: xp.sum(a, axis=1), [M23],
             errors=(("axis out of range", lambda xp, a: xp.sum(a, axis=2), IndexError,
-                     r"sum.*axis 2 .*out of range.*\(2, 3\)"),))
+                     r"sum: axis 2 is out of range for a tensor of 2 dimensions"),))
 _row("sum[axis=(0,2),keepdims]", lambda xp, a: xp.sum(a, axis=(0, 2), keepdims=True),
      [(2, 2, 3)])
 _row("sum[axis=-1,keepdims]", lambda xp, a: xp.sum(a, axis=-1, keepdims=True), [M23])
