@@ -291,3 +291,4 @@ def default_device() -> str:
 # ``distributed`` imports no engine (mpi4py, CuPy, JAX) until init_process_group.
 from arraygrad import data, distributed, nn, optim  # noqa: E402
 from arraygrad.serialization import load, save  # noqa: E402
+from arraygrad.compile import compile  # noqa: E402

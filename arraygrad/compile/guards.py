@@ -1,0 +1,161 @@
+"""Finding a step's state (modules, optimizers) and the guard key it is replayed under."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+from arraygrad.grad_mode import is_grad_enabled
+from arraygrad.nn.module import Module
+from arraygrad.optim.optimizer import Optimizer
+from arraygrad.tensor import Tensor
+
+_SCALARS = (bool, int, float, complex, str, type(None))
+
+
+class Unsupported(Exception):
+    """An argument or a piece of state the compiler cannot guard (the message says which)."""
+
+
+def _collect(obj: Any, modules: list, opts: list, seen: set) -> None:
+    if id(obj) in seen:
+        return
+    if isinstance(obj, Module):
+        seen.add(id(obj))
+        modules.append(obj)
+    elif isinstance(obj, Optimizer):
+        seen.add(id(obj))
+        opts.append(obj)
+    elif type(obj) in (tuple, list):
+        for v in obj:
+            _collect(v, modules, opts, seen)
+    elif type(obj) is dict:
+        for v in obj.values():
+            _collect(v, modules, opts, seen)
+
+
+def _names(code: types.CodeType, out: list) -> None:
+    out.extend(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            _names(c, out)
+
+
+def discover(fn: Any, args: tuple, kwargs: dict) -> tuple[list, list]:
+    """The Modules and Optimizers a step can reach: its arguments, its bound ``self``, its
+    closure and the globals its code names (one level: attributes are not followed)."""
+    modules: list = []
+    opts: list = []
+    seen: set = set()
+    _collect(list(args), modules, opts, seen)
+    _collect(dict(kwargs), modules, opts, seen)
+    target = fn
+    if isinstance(fn, Module):
+        _collect(fn, modules, opts, seen)
+        target = type(fn).forward
+    self_ = getattr(target, "__self__", None)
+    if self_ is not None:
+        _collect(self_, modules, opts, seen)
+    func = getattr(target, "__func__", target)
+    code = getattr(func, "__code__", None)
+    if code is not None:
+        for cell in getattr(func, "__closure__", None) or ():
+            try:
+                _collect(cell.cell_contents, modules, opts, seen)
+            except ValueError:  # an empty cell
+                pass
+        names: list = []
+        _names(code, names)
+        g = getattr(func, "__globals__", {})
+        for n in names:
+            if n in g:
+                _collect(g[n], modules, opts, seen)
+    # parameters of optimizers come with their modules; submodules are walked by callers
+    return modules, opts
+
+
+def _value_key(v: Any, where: str) -> Any:
+    if isinstance(v, _SCALARS):
+        return (type(v), v)
+    if type(v) in (tuple, list):
+        return (type(v), tuple(_value_key(x, where) for x in v))
+    raise Unsupported(f"{where} is a {type(v).__name__}; compiled steps take tensors, numbers, "
+                      f"strings, None and tuples/lists of them")
+
+
+def _array_key(a: Any) -> tuple:
+    return (tuple(a.shape), str(a.dtype))
+
+
+def _tensor_key(t: Tensor) -> tuple:
+    g = t.grad
+    return (id(t), t.shape, t.dtype.name, t.requires_grad, None if g is None else g.shape)
+
+
+def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
+    """Everything a recording depends on besides tensor values, as one hashable tuple of
+    ``(what, value)`` pairs (so a miss can be explained component by component)."""
+    parts: list = [("grad mode", is_grad_enabled())]
+    backends = set()
+    for i, a in enumerate(list(args) + list(kwargs.values())):
+        where = f"argument {i}"
+        if isinstance(a, Tensor):
+            backends.add(a.backend)
+            arr = a.array
+            flags = getattr(arr, "flags", None)
+            parts.append((where, (a.backend.name, a.device, a.shape, a.dtype.name,
+                                  a.requires_grad,
+                                  None if flags is None else flags.c_contiguous)))
+        elif isinstance(a, (Module, Optimizer)):
+            parts.append((where, (type(a).__name__, id(a))))
+        else:
+            parts.append((where, _value_key(a, where)))
+    for mi, m in enumerate(modules):
+        subs = list(m.modules())
+        parts.append((f"module {mi} training flags", tuple(s.training for s in subs)))
+        params = []
+        for _n, p in m.named_parameters():
+            backends.add(p.backend)
+            params.append(_tensor_key(p))
+        parts.append((f"module {mi} parameters", (id(m), tuple(params))))
+        parts.append((f"module {mi} buffers", tuple(
+            (n, None if b is None else (b.shape, b.dtype.name)) for n, b in m.named_buffers())))
+    for oi, opt in enumerate(opts):
+        groups = []
+        for group in opt.param_groups:
+            hyper = tuple((k, _value_key(v, f"optimizer {oi} {k!r}"))
+                          for k, v in sorted(group.items()) if k != "params")
+            ps = []
+            for p in group["params"]:
+                backends.add(p.backend)
+                ps.append(_tensor_key(p))
+            groups.append((hyper, tuple(ps)))
+        parts.append((f"optimizer {oi} hyperparameters", (id(opt), tuple(groups))))
+        state = []
+        for p, st in opt.state.items():
+            entry = []
+            for k, v in sorted(st.items()):
+                if isinstance(v, Tensor):
+                    entry.append((k, _array_key(v.array)))
+                elif hasattr(v, "shape") and hasattr(v, "dtype"):
+                    entry.append((k, _array_key(v)))
+                else:
+                    entry.append((k, _value_key(v, f"optimizer {oi} state {k!r}")))
+            state.append((id(p), tuple(entry)))
+        parts.append((f"optimizer {oi} state", tuple(state)))
+    if len({id(b) for b in backends}) > 1:
+        raise ValueError(
+            "ag.compile: the step's tensors live on several backends ("
+            + ", ".join(sorted(b.name for b in backends)) + "); a compiled step runs on one "
+            "backend. Move them with .to(backend=...) first")
+    parts.append(("backend", next(iter(backends)).name if backends else None))
+    return tuple(parts)
+
+
+def describe_miss(new: tuple, old: tuple) -> str:
+    """Which guard components differ between two keys."""
+    old_d = dict(old)
+    changed = [k for k, v in new if old_d.get(k, object()) != v]
+    if len(new) != len(old):
+        changed.append("the number of arguments/modules/optimizers")
+    return ", ".join(changed) or "unknown"
