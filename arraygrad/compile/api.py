@@ -441,6 +441,7 @@ class CompiledFunction:
         for o, mut in zip(v.readers, v.mutated):
             arr = _get(_bind(o, flat))
             ext.append(np.array(arr, copy=True) if mut else arr)
+        v.program.drawn.clear()
         try:
             got = v.program.run(ext)  # a failure here has changed nothing
         except Mismatch as exc:
@@ -453,7 +454,18 @@ class CompiledFunction:
                 self._log.append(self._stopped)
                 self._fallback(self._stopped)
             self.eager_calls += 1
-            return self.fn(*args, **kwargs)
+            drawn = list(v.program.drawn)
+            v.program.drawn.clear()
+            if not drawn:
+                return self.fn(*args, **kwargs)
+            backend = next(o[1].backend for o in v.readers if o[0] in "ta")
+            real = backend.rng
+            backend.rng = trace.PredrawnRNG(real, drawn)
+            try:
+                return self.fn(*args, **kwargs)
+            finally:
+                backend.rng = real
+        v.program.drawn.clear()
         self._mismatches = 0
         commit_list, scalars, n_state = v.commits
         for o, i in commit_list:

@@ -100,6 +100,9 @@ class Program:
         self.run = ns["replay"]
         self.ns = ns
         self.rng_values = rng_values
+        self.drawn: list = []
+        for name in self.rng_slots:
+            ns[name].sink = self.drawn
         self.n_instructions = len(code)
 
     def verifier(self) -> Any:

@@ -60,9 +60,11 @@ def _caller() -> tuple[str, bool]:
         f = f.f_back
     if f is None:
         return "", False
-    where = f"{f.f_code.co_filename}:{f.f_lineno} ({f.f_code.co_name})"
     while f is not None and f.f_code.co_filename in _METHODS:
         f = f.f_back
+    if f is None:
+        return "", False
+    where = f"{f.f_code.co_filename}:{f.f_lineno} ({f.f_code.co_name})"
     library = f is not None and f.f_code.co_filename.startswith(_PACKAGE + os.sep)
     return where, library
 
@@ -390,9 +392,36 @@ class _RNGCall:
         self.backend = backend
         self.name = name
         self.__name__ = f"rng.{name}"
+        self.sink: list | None = None  # a replay collects its draws here
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return getattr(self.backend.rng, self.name)(*args, **kwargs)
+        out = getattr(self.backend.rng, self.name)(*args, **kwargs)
+        if self.sink is not None:
+            self.sink.append(out)
+        return out
+
+
+class PredrawnRNG:
+    """Hands out draws a failed replay already made, then forwards to the real RNG.
+
+    After a value check fails, the eager re-run makes the same first draws as the replay
+    (its control flow is the recorded one up to the check), so it must see the same
+    numbers, and the generator must not advance twice."""
+
+    def __init__(self, real: Any, drawn: list) -> None:
+        self._real = real
+        self._drawn = list(reversed(drawn))
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._real, name)
+        if name == "seed" or not callable(attr):
+            return attr
+
+        def draw(*args: Any, **kwargs: Any) -> Any:
+            if self._drawn:
+                return self._drawn.pop()
+            return attr(*args, **kwargs)
+        return draw
 
 
 class install:
