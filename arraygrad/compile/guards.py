@@ -17,10 +17,15 @@ class Unsupported(Exception):
     """An argument or a piece of state the compiler cannot guard (the message says which)."""
 
 
-def _collect(obj: Any, modules: list, opts: list, seen: set) -> None:
+def _collect(obj: Any, modules: list, opts: list, seen: set, loose: list | None = None
+             ) -> None:
     if id(obj) in seen:
         return
-    if isinstance(obj, Module):
+    if isinstance(obj, Tensor):
+        if loose is not None and obj.requires_grad and obj.grad_fn is None:
+            seen.add(id(obj))
+            loose.append(obj)
+    elif isinstance(obj, Module):
         seen.add(id(obj))
         modules.append(obj)
     elif isinstance(obj, Optimizer):
@@ -28,10 +33,10 @@ def _collect(obj: Any, modules: list, opts: list, seen: set) -> None:
         opts.append(obj)
     elif type(obj) in (tuple, list):
         for v in obj:
-            _collect(v, modules, opts, seen)
+            _collect(v, modules, opts, seen, loose)
     elif type(obj) is dict:
         for v in obj.values():
-            _collect(v, modules, opts, seen)
+            _collect(v, modules, opts, seen, loose)
 
 
 def _names(code: types.CodeType, out: list) -> None:
@@ -43,9 +48,12 @@ def _names(code: types.CodeType, out: list) -> None:
 
 def discover(fn: Any, args: tuple, kwargs: dict) -> tuple[list, list]:
     """The Modules and Optimizers a step can reach: its arguments, its bound ``self``, its
-    closure and the globals its code names (one level: attributes are not followed)."""
+    closure and the globals its code names (one level: attributes are not followed).
+    Leaf tensors that require grad found in the closure or globals count as a module's
+    parameters (the last entry of ``modules`` is then a list of them)."""
     modules: list = []
     opts: list = []
+    loose: list = []
     seen: set = set()
     _collect(list(args), modules, opts, seen)
     _collect(dict(kwargs), modules, opts, seen)
@@ -61,7 +69,7 @@ def discover(fn: Any, args: tuple, kwargs: dict) -> tuple[list, list]:
     if code is not None:
         for cell in getattr(func, "__closure__", None) or ():
             try:
-                _collect(cell.cell_contents, modules, opts, seen)
+                _collect(cell.cell_contents, modules, opts, seen, loose)
             except ValueError:  # an empty cell
                 pass
         names: list = []
@@ -69,8 +77,9 @@ def discover(fn: Any, args: tuple, kwargs: dict) -> tuple[list, list]:
         g = getattr(func, "__globals__", {})
         for n in names:
             if n in g:
-                _collect(g[n], modules, opts, seen)
-    # parameters of optimizers come with their modules; submodules are walked by callers
+                _collect(g[n], modules, opts, seen, loose)
+    if loose:
+        modules.append(loose)
     return modules, opts
 
 
@@ -111,6 +120,10 @@ def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
         else:
             parts.append((where, _value_key(a, where)))
     for mi, m in enumerate(modules):
+        if isinstance(m, list):
+            parts.append(("loose tensors", tuple(_tensor_key(t) for t in m)))
+            backends.update(t.backend for t in m)
+            continue
         subs = list(m.modules())
         parts.append((f"module {mi} training flags", tuple(s.training for s in subs)))
         params = []
