@@ -290,5 +290,5 @@ def default_device() -> str:
 # safetensors, tqdm, matplotlib and scikit-learn load inside the functions that use them).
 # ``distributed`` imports no engine (mpi4py, CuPy, JAX) until init_process_group.
 from arraygrad import data, distributed, nn, optim  # noqa: E402
-from arraygrad.serialization import load, save  # noqa: E402
 from arraygrad.compile import compile  # noqa: E402
+from arraygrad.serialization import load, save  # noqa: E402
