@@ -318,3 +318,25 @@ def test_jax_matches_eager():
         assert abs(float((out ** 2).mean()) - loss) < 1e-6
         g = 2 * out / out.size
         w, b = w - 0.1 * (g.T @ xs), b - 0.1 * g.sum(0)
+
+
+def test_forward_with_grad_falls_back():
+    model = _model()
+    fast = ag.compile(model)
+    x = ag.tensor(np.ones((2, 6)))
+    with pytest.warns(CompileWarning, match="rebuild the graph"):
+        out = fast(x)
+    out.sum().backward()  # eager result: the graph is there
+    assert model[0].weight.grad is not None
+
+
+def test_nested_compiled_call_is_recorded_by_the_outer_one():
+    model, opt, step = _simple()
+    inner = ag.compile(step)
+    outer = ag.compile(lambda x: inner(x))
+    eager_model, _, eager_step = _simple()
+    x = ag.tensor(np.ones((3, 4)))
+    for _ in range(4):
+        assert outer(x).item() == eager_step(x).item()
+    assert outer.replays == 2 and inner.replays == 0
+    assert np.array_equal(model.weight.array, eager_model.weight.array)

@@ -112,6 +112,24 @@ def _get(owner: tuple) -> Any:
     return v.array if isinstance(v, Tensor) else v
 
 
+def _swap(t: Tensor, value: Any) -> None:
+    """Give ``t`` another array object with the same contents, without a version bump
+    (the traced alias during a recording and back): graphs recorded meanwhile stay valid."""
+    t.data = make_tensor(value, t.backend)
+
+
+def _alias(owner: tuple, value: Any) -> None:
+    kind, h, k = owner
+    if kind == "t" or kind == "a":
+        _swap(h, value)
+    elif kind == "g":
+        _swap(h.grad, value)
+    elif kind == "b":
+        _swap(getattr(h, k), value)
+    else:
+        _set_raw(owner, value)
+
+
 def _set(owner: tuple, value: Any) -> None:
     kind, h, k = owner
     if kind == "t" or kind == "a":
@@ -238,7 +256,9 @@ class CompiledFunction:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if os.environ.get(ENV_VAR, "1") == "0" or self._stopped:
+        if os.environ.get(ENV_VAR, "1") == "0" or self._stopped or \
+                trace._ACTIVE is not None:  # inside another recording: its kernels count
+
             self.eager_calls += 1
             return self.fn(*args, **kwargs)
         modules, opts = discover(self.fn, args, kwargs)
@@ -316,12 +336,21 @@ class CompiledFunction:
         saved_state = [(opt, {p: dict(st) for p, st in opt.state.items()}) for opt in opts]
         saved_bufs = [(o[1], o[2], getattr(o[1], o[2])) for o in owners if o[0] == "b"]
         ext_values: dict[int, Any] = {}
+        for o, arr, _copy in before:
+            if not arr.flags.c_contiguous:
+                reason = (f"{_owner_name(o)} is not C-contiguous (copy it into contiguous memory, "
+                          f"e.g. p.data = p.data.clone())")
+                self._log.append(f"eager: {reason}")
+                self._remember(key, _Fallback(reason))
+                self._fallback(reason)
+                self.eager_calls += 1
+                return self.fn(*args, **kwargs)
         with trace.install(rec):
             for o, arr, copy in before:
                 n, t = rec.external(arr)
                 in_slot[_okey(o)] = n
                 ext_values[n] = copy
-                _set(o, t) if o[0] != "o" else _set_raw(o, t)
+                _alias(o, t)
             try:
                 result = self.fn(*args, **kwargs)
             finally:
@@ -332,7 +361,7 @@ class CompiledFunction:
         out_spec = _flatten_out(result, tensors)
         for t in tensors:
             if isinstance(t.array, trace._Traced):
-                assign(t, _plain(t.array))
+                _swap(t, _plain(t.array))
         problems = list(rec.problems)
         if rec.data_reads:
             problems.insert(0, "the step reads tensor values in Python ("
@@ -369,7 +398,7 @@ class CompiledFunction:
                 problems.append(f"a returned tensor (shape {t.shape}) was not produced by a "
                                 f"recorded kernel")
             out_slots.append(n)
-            if t.requires_grad and not commits and is_grad_enabled():
+            if t.requires_grad and not rec.backwards and is_grad_enabled():
                 problems.append("a returned tensor requires grad but the step ran no "
                                 "backward; a replay cannot rebuild the graph (compile the "
                                 "whole training step, or call it under ag.no_grad())")
@@ -519,10 +548,7 @@ def _plainify(args: tuple, kwargs: dict, modules: list, opts: list) -> None:
     for o in _owners(args, kwargs, modules, opts):
         arr = _get(o)
         if isinstance(arr, trace._Traced):
-            if o[0] == "o":
-                _set_raw(o, _plain(arr))
-            else:
-                _set(o, _plain(arr))
+            _alias(o, _plain(arr))
 
 
 def _rollback(before: list, saved_grads: dict, saved_state: list, saved_bufs: list,

@@ -31,6 +31,17 @@ def _collect(obj: Any, modules: list, opts: list, seen: set, loose: list | None 
     elif isinstance(obj, Optimizer):
         seen.add(id(obj))
         opts.append(obj)
+    elif type(obj).__name__ == "CompiledFunction" and callable(getattr(obj, "fn", None)):
+        seen.add(id(obj))  # a compiled step called by this one: what it reaches counts
+        inner_m, inner_o = discover(obj.fn, (), {})
+        for m in inner_m:
+            if isinstance(m, list):
+                for t in m:
+                    _collect(t, modules, opts, seen, loose)
+            else:
+                _collect(m, modules, opts, seen, loose)
+        for o in inner_o:
+            _collect(o, modules, opts, seen, loose)
     elif type(obj) in (tuple, list):
         for v in obj:
             _collect(v, modules, opts, seen, loose)
@@ -98,7 +109,9 @@ def _array_key(a: Any) -> tuple:
 
 def _tensor_key(t: Tensor) -> tuple:
     g = t.grad
-    return (id(t), t.shape, t.dtype.name, t.requires_grad, None if g is None else g.shape)
+    flags = getattr(t.array, "flags", None)
+    return (id(t), t.shape, t.dtype.name, t.requires_grad, None if g is None else g.shape,
+            None if flags is None else flags.c_contiguous)
 
 
 def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:

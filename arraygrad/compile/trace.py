@@ -189,6 +189,7 @@ class Recorder:
         self.mutated: set[int] = set()
         self.rng_values: list[Any] = []
         self.checks: list[tuple] = []        # (position, slot, value, where)
+        self.backwards = 0                   # backward passes run while recording
 
     # ---------------------------------------------------------------- slots
     def new_slot(self, *objs: Any) -> int:
@@ -233,7 +234,12 @@ class Recorder:
         n = self.slot_of.get(id(a))
         if n is not None:
             return ("s", n)
-        if isinstance(a, np.generic):  # a NumPy scalar of unknown origin: a constant
+        if isinstance(a, np.generic):
+            # A NumPy scalar of unknown origin may have come out of an array (iteration):
+            # baking it in as a constant could be stale, so the recording is not used.
+            self.problems.append(f"a NumPy scalar {a!r} of unknown origin reached a kernel "
+                                 f"(iterating over an array, or a NumPy scalar constant: use "
+                                 f"a Python number)")
             return ("c", a)
         if a.base is not None:
             n = self.alias(a)
@@ -453,12 +459,22 @@ class install:
         be.from_object = _logged(rec, self.saved["from_object"])
         be.scatter_add = _logged(rec, self.saved["scatter_add"])
         be.to_device = _logged(rec, self.saved["to_device"])
+        from arraygrad import engine
+        real_execute = self.execute = engine._execute
+
+        def execute(*args: Any, **kwargs: Any) -> Any:
+            if rec.thread == threading.get_ident():
+                rec.backwards += 1
+            return real_execute(*args, **kwargs)
+        engine._execute = execute
         _ACTIVE = rec
         return rec
 
     def __exit__(self, *exc: Any) -> None:
         global _ACTIVE
         _ACTIVE = None
+        from arraygrad import engine
+        engine._execute = self.execute
         be = self.rec.backend
         for f, v in self.saved.items():
             setattr(be, f, v)
