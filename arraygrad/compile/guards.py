@@ -109,8 +109,9 @@ def _array_key(a: Any) -> tuple:
 
 def _tensor_key(t: Tensor) -> tuple:
     g = t.grad
-    flags = getattr(t.array, "flags", None)
-    return (id(t), t.shape, t.dtype.name, t.requires_grad, None if g is None else g.shape,
+    a = t.array
+    flags = getattr(a, "flags", None)
+    return (id(t), a.shape, a.dtype, t.requires_grad, None if g is None else g.array.shape,
             None if flags is None else flags.c_contiguous)
 
 
@@ -137,25 +138,28 @@ def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
             parts.append(("loose tensors", tuple(_tensor_key(t) for t in m)))
             backends.update(t.backend for t in m)
             continue
-        subs = list(m.modules())
+        subs = list(m.modules())  # one walk: flags, parameters and buffers per submodule
         parts.append((f"module {mi} training flags", tuple(s.training for s in subs)))
         params = []
-        for _n, p in m.named_parameters():
+        bufs = []
+        for s in subs:
+            for p in s.parameters(recurse=False):
+                params.append(_tensor_key(p))
+            for n, b in s.named_buffers(recurse=False):
+                bufs.append((n, None if b is None else (b.array.shape, b.array.dtype)))
+        if params:
             backends.add(p.backend)
-            params.append(_tensor_key(p))
         parts.append((f"module {mi} parameters", (id(m), tuple(params))))
-        parts.append((f"module {mi} buffers", tuple(
-            (n, None if b is None else (b.shape, b.dtype.name)) for n, b in m.named_buffers())))
+        parts.append((f"module {mi} buffers", tuple(bufs)))
     for oi, opt in enumerate(opts):
         groups = []
         for group in opt.param_groups:
             hyper = tuple((k, _value_key(v, f"optimizer {oi} {k!r}"))
                           for k, v in sorted(group.items()) if k != "params")
-            ps = []
-            for p in group["params"]:
-                backends.add(p.backend)
-                ps.append(_tensor_key(p))
-            groups.append((hyper, tuple(ps)))
+            ps = tuple(_tensor_key(p) for p in group["params"])
+            if group["params"]:
+                backends.add(group["params"][0].backend)
+            groups.append((hyper, ps))
         parts.append((f"optimizer {oi} hyperparameters", (id(opt), tuple(groups))))
         state = []
         for p, st in opt.state.items():
