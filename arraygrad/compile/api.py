@@ -454,10 +454,13 @@ class CompiledFunction:
         ri = 0
         for o, n in zip(commits, results):
             if n >= 0:
-                commit_list.append((o, ri))
+                # Written in place by eager (same array object before and after): the
+                # replay copies its result into that object, so aliases see the update.
+                same = n in pos and mutated[pos[n]] and in_slot.get(_okey(o)) == n
+                commit_list.append((o, ri, pos[n] if same else None))
                 ri += 1
             else:
-                commit_list.append((o, None))
+                commit_list.append((o, None, None))
         scalars = [(opt, p, k, v) for opt, p, k, v in opt_scalars]
         v = _Variant(program, readers, mutated, (commit_list, scalars, ri), out_spec)
         self._remember(key, v)
@@ -471,8 +474,10 @@ class CompiledFunction:
                 ) -> Any:
         flat = list(args) + list(kwargs.values())
         ext = []
+        originals = []
         for o, mut in zip(v.readers, v.mutated):
             arr = _get(_bind(o, flat))
+            originals.append(arr)
             ext.append(np.array(arr, copy=True) if mut else arr)
         v.program.drawn.clear()
         try:
@@ -501,16 +506,23 @@ class CompiledFunction:
         v.program.drawn.clear()
         self._mismatches = 0
         commit_list, scalars, n_state = v.commits
-        for o, i in commit_list:
+        for o, i, inplace in commit_list:
             o = _bind(o, flat)
             if o[0] == "o" and o[1][1] not in o[1][0].state:
                 o[1][0].state[o[1][1]] = {}
             if i is None:
                 _set(o, None)
-            elif o[0] == "o":
-                _set_raw(o, got[i])
+                continue
+            value = got[i]
+            if inplace is not None:
+                target = originals[inplace]
+                if target.shape == value.shape and target.flags.writeable:
+                    np.copyto(target, value)
+                    value = target
+            if o[0] == "o":
+                _set_raw(o, value)
             else:
-                _set(o, got[i])
+                _set(o, value)
         for opt, p, k, val in scalars:
             opt.state.setdefault(p, {})[k] = val
         self.replays += 1
