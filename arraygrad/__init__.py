@@ -96,10 +96,13 @@ from arraygrad.ops.elementwise import (
     atanh,
     bitwise_and,
     bitwise_invert,
+    bitwise_left_shift,
     bitwise_or,
+    bitwise_right_shift,
     bitwise_xor,
     ceil,
     clip,
+    conj,
     copysign,
     cos,
     cosh,
@@ -112,6 +115,7 @@ from arraygrad.ops.elementwise import (
     greater,
     greater_equal,
     hypot,
+    imag,
     isfinite,
     isinf,
     isnan,
@@ -130,9 +134,11 @@ from arraygrad.ops.elementwise import (
     minimum,
     multiply,
     negative,
+    nextafter,
     not_equal,
     positive,
     pow,
+    real,
     reciprocal,
     relu,
     remainder,
@@ -150,7 +156,7 @@ from arraygrad.ops.elementwise import (
     trunc,
     where,
 )
-from arraygrad.ops.indexing import index_put, take
+from arraygrad.ops.indexing import index_put, take, take_along_axis
 from arraygrad.ops.linalg import matmul, outer, tensordot, vecdot
 from arraygrad.ops.nn import cross_entropy, log_softmax, softmax
 from arraygrad.ops.reductions import (
@@ -159,14 +165,23 @@ from arraygrad.ops.reductions import (
     argmax,
     argmin,
     argsort,
+    count_nonzero,
+    cumulative_prod,
     cumulative_sum,
     logsumexp,
     max,
     mean,
     min,
+    nonzero,
     prod,
+    searchsorted,
+    sort,
     std,
     sum,
+    unique_all,
+    unique_counts,
+    unique_inverse,
+    unique_values,
     var,
 )
 from arraygrad.ops.shape import (
@@ -288,7 +303,17 @@ def default_device() -> str:
 
 # The training stack: modules, optimizers, data loading, checkpoints (no optional imports:
 # safetensors, tqdm, matplotlib and scikit-learn load inside the functions that use them).
-# ``distributed`` imports no engine (mpi4py, CuPy, JAX) until init_process_group.
-from arraygrad import data, distributed, nn, optim  # noqa: E402
+# ``distributed`` imports no engine (mpi4py, CuPy, JAX) until init_process_group; fft and
+# linalg are the standard's extensions (ag.fft.fft, ag.linalg.inv).
+from arraygrad import data, distributed, fft, linalg, nn, optim  # noqa: E402
 from arraygrad.compile import compile  # noqa: E402
 from arraygrad.serialization import load, save  # noqa: E402
+
+# isort: split
+# Probability distributions and sparse COO tensors (pure arraygrad code, cheap to import).
+from arraygrad import distributions, sparse  # noqa: E402
+from arraygrad.sparse import SparseTensor, sparse_coo_tensor, spmm  # noqa: E402
+
+# isort: split
+# Last, once every op family is registered: which rules hold for complex inputs.
+from arraygrad.ops import complex_rules  # noqa: E402,F401

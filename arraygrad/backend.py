@@ -22,7 +22,7 @@ from arraygrad._dtypes import DType
 __all__ = [
     "Backend", "BackendSpec", "BackendStatus", "RNG", "make_namespace",
     "get_backend", "set_backend", "use_backend", "current_backend", "available", "names",
-    "refresh", "BackendError",
+    "refresh", "BackendError", "declared_specs",
 ]
 
 ENV_VAR = "ARRAYGRAD_BACKEND"
@@ -57,6 +57,9 @@ def make_namespace(raw: Any, **extras: Any) -> types.SimpleNamespace:
     look-up while letting a backend add functions the standard lacks (``scatter_add``).
     """
     names = {k: getattr(raw, k) for k in dir(raw) if not k.startswith("_")}
+    for ext in ("linalg", "fft"):  # extensions a module may serve lazily (not in dir())
+        if ext not in names and getattr(raw, ext, None) is not None:
+            names[ext] = getattr(raw, ext)
     names["__array_api_version__"] = getattr(raw, "__array_api_version__", "2023.12")
     names.update(extras)
     return types.SimpleNamespace(**names)
@@ -127,6 +130,7 @@ class Backend:
     native_dtypes: dict[DType, Any] = field(default_factory=dict, repr=False)
     dtype_of: dict[Any, DType] = field(default_factory=dict, repr=False)
     multi_device: bool = field(default=False, repr=False)
+    complex_natives: frozenset = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
         xp = self.xp
@@ -141,6 +145,8 @@ class Backend:
             self.native_dtypes[ag_dtype] = native
             self.dtype_of[native] = ag_dtype
         self.multi_device = len(self.devices) > 1
+        self.complex_natives = frozenset(n for d, n in self.native_dtypes.items()
+                                         if d.kind == "c")
         # Rules see only ``xp``; it points back to its backend so a rule can find the
         # optional kernels (arraygrad's own namespace, used with create_graph=True, has no
         # such attribute, so rules fall back to portable code there).
@@ -196,6 +202,13 @@ class BackendSpec:
     name: str
     load: Callable[[], Backend]
     description: str = ""
+    #: Top-level modules whose array types this backend may own (default: ``(name,)``), so
+    #: an array of a library not loaded yet finds its backend (JAX's arrays are ``jaxlib``).
+    modules: tuple[str, ...] = ()
+
+    def owns_module(self, module: str) -> bool:
+        """Whether arrays from top-level module ``module`` may be this backend's."""
+        return module == self.name or module in self.modules
 
 
 @dataclass(frozen=True)
@@ -269,6 +282,11 @@ def refresh() -> None:
 def names() -> list[str]:
     """Names of every declared backend (loaded or not)."""
     return list(_registry.declared())
+
+
+def declared_specs() -> list[BackendSpec]:
+    """The declared backends' specs (nothing is loaded)."""
+    return [spec for spec, _plugin in _registry.declared().values()]
 
 
 def get_backend(name: str | Backend) -> Backend:

@@ -19,23 +19,17 @@ from typing import Any, NamedTuple
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, inplace, linalg, nn, reductions, shape, transfer
 from arraygrad.ops import torch_functions as tf
+from arraygrad.ops._axes import axis_alias
 from arraygrad.ops.registry import binary, unary
 from arraygrad.tensor import Tensor
 
 __all__ = ["MaxMin", "OPERATORS", "METHODS", "PROPERTIES", "install", "dim_alias"]
 
 
-def dim_alias(axis: Any, dim: Any) -> Any:
-    """``axis`` (the standard's name) or ``dim`` (PyTorch's), not both; lists become tuples."""
-    if dim is not None:
-        if axis is not None:
-            raise TypeError("pass either axis= or dim=, not both")
-        axis = dim
-    return tuple(axis) if isinstance(axis, list) else axis
-
-
-def _keep(keepdims: bool, keepdim: bool | None) -> bool:
-    return keepdims if keepdim is None else keepdim
+def dim_alias(axis: Any, dim: Any, op: str = "Tensor method") -> Any:
+    """``axis`` (the standard's name) or ``dim`` (PyTorch's), not both; lists become tuples
+    (:func:`arraygrad.ops._axes.axis_alias` without the keepdims half)."""
+    return axis_alias(op, axis, dim)[0]
 
 
 def _shape_args(args: tuple) -> tuple:
@@ -43,8 +37,16 @@ def _shape_args(args: tuple) -> tuple:
 
 
 # ----------------------------------------------------------------------------- operators
+def _defers(other: Any) -> bool:
+    """Whether ``other`` handles operators with Tensors itself (it sets NumPy's opt-out
+    ``__array_ufunc__ = None`` and is not a Tensor): return NotImplemented to it."""
+    return getattr(type(other), "__array_ufunc__", 0) is None and not isinstance(other, Tensor)
+
+
 def _forward_operator(op: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
     def method(self: Tensor, other: Any) -> Tensor:
+        if other.__class__ not in _PLAIN and _defers(other):
+            return NotImplemented
         return binary(op, self, other)
 
     method.__name__ = name
@@ -54,6 +56,8 @@ def _forward_operator(op: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
 
 def _reflected_operator(op: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
     def method(self: Tensor, other: Any) -> Tensor:
+        if other.__class__ not in _PLAIN and _defers(other):
+            return NotImplemented
         return binary(op, other, self)
 
     method.__name__ = name
@@ -70,7 +74,11 @@ def _unary_operator(op: Any, name: str) -> Callable[[Tensor], Tensor]:
     return method
 
 
+_PLAIN = {Tensor, int, float, bool, complex}  # never defer: skip the check on the hot path
+
 _INPLACE_SYMBOL = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/", "pow_": "**",
+                   "bitwise_and_": "&", "bitwise_or_": "|", "bitwise_xor_": "^",
+                   "bitwise_left_shift_": "<<", "bitwise_right_shift_": ">>",
                    "floor_divide_": "//", "remainder_": "%"}
 
 
@@ -87,11 +95,15 @@ def _inplace_operator(op: Any, iop: Callable, torch_name: str,
 
 def _matmul(self: Tensor, other: Any) -> Tensor:
     """``self @ other``."""
+    if other.__class__ is not Tensor and _defers(other):
+        return NotImplemented
     return linalg.matmul(self, other)
 
 
 def _rmatmul(self: Tensor, other: Any) -> Tensor:
     """``other @ self``."""
+    if other.__class__ is not Tensor and _defers(other):
+        return NotImplemented
     return linalg.matmul(other, self)
 
 
@@ -100,14 +112,20 @@ _BINARY_OPERATORS = {
     "add": ew.ADD, "sub": ew.SUBTRACT, "mul": ew.MULTIPLY, "truediv": ew.DIVIDE,
     "pow": ew.POW, "floordiv": ew.FLOOR_DIVIDE, "mod": ew.REMAINDER,
     "and": ew.BITWISE_AND, "or": ew.BITWISE_OR, "xor": ew.BITWISE_XOR,
+    "lshift": ew.BITWISE_LEFT_SHIFT, "rshift": ew.BITWISE_RIGHT_SHIFT,
 }
 # Python operator name -> (op, in-place operator, PyTorch's in-place method name).
 _INPLACE_OPERATORS = {
     "add": (ew.ADD, operator.iadd, "add_"), "sub": (ew.SUBTRACT, operator.isub, "sub_"),
     "mul": (ew.MULTIPLY, operator.imul, "mul_"), "truediv": (ew.DIVIDE, operator.itruediv, "div_"),
     "pow": (ew.POW, operator.ipow, "pow_"),
-    "floordiv": (ew.FLOOR_DIVIDE, operator.ifloordiv, "floor_divide_"),
-    "mod": (ew.REMAINDER, operator.imod, "remainder_"),
+    "floordiv": (ew.FLOOR_DIVIDE, None, "floor_divide_"),
+    "mod": (ew.REMAINDER, None, "remainder_"),
+    "and": (ew.BITWISE_AND, operator.iand, "bitwise_and_"),
+    "or": (ew.BITWISE_OR, operator.ior, "bitwise_or_"),
+    "xor": (ew.BITWISE_XOR, operator.ixor, "bitwise_xor_"),
+    "lshift": (ew.BITWISE_LEFT_SHIFT, operator.ilshift, "bitwise_left_shift_"),
+    "rshift": (ew.BITWISE_RIGHT_SHIFT, operator.irshift, "bitwise_right_shift_"),
 }
 _COMPARISONS = {"eq": ew.EQUAL, "ne": ew.NOT_EQUAL, "lt": ew.LESS, "le": ew.LESS_EQUAL,
                 "gt": ew.GREATER, "ge": ew.GREATER_EQUAL}
@@ -167,7 +185,8 @@ _ELEMENTWISE_ALIASES = {
 def _reduction(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     def method(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                keepdim: bool | None = None) -> Tensor:
-        return fn(self, axis=dim_alias(axis, dim), keepdims=_keep(keepdims, keepdim))
+        axis, keep = axis_alias(fn.__name__, axis, dim, keepdims, keepdim)
+        return fn(self, axis=axis, keepdims=keep)
 
     method.__name__ = fn.__name__
     method.__doc__ = fn.__doc__
@@ -185,8 +204,7 @@ def _extremum_method(value_fn: Callable[..., Tensor], index_fn: Callable[..., Te
                      word: str) -> Callable[..., Any]:
     def method(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                keepdim: bool | None = None) -> Any:
-        axis = dim_alias(axis, dim)
-        keep = _keep(keepdims, keepdim)
+        axis, keep = axis_alias(value_fn.__name__, axis, dim, keepdims, keepdim)
         values = value_fn(self, axis=axis, keepdims=keep)
         if axis is None or isinstance(axis, tuple):
             return values
@@ -207,8 +225,8 @@ def _var(self: Tensor, axis: Any = None, correction: float | None = None,
     """Variance; ``correction`` defaults to 1 in the method (PyTorch), 0 in ``ag.var``."""
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return reductions.var(self, axis=dim_alias(axis, dim), correction=correction,
-                          keepdims=_keep(keepdims, keepdim))
+    axis, keep = axis_alias("var", axis, dim, keepdims, keepdim)
+    return reductions.var(self, axis=axis, correction=correction, keepdims=keep)
 
 
 def _std(self: Tensor, axis: Any = None, correction: float | None = None,
@@ -217,8 +235,8 @@ def _std(self: Tensor, axis: Any = None, correction: float | None = None,
     """Standard deviation; ``correction`` defaults to 1 in the method (PyTorch)."""
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return reductions.std(self, axis=dim_alias(axis, dim), correction=correction,
-                          keepdims=_keep(keepdims, keepdim))
+    axis, keep = axis_alias("std", axis, dim, keepdims, keepdim)
+    return reductions.std(self, axis=axis, correction=correction, keepdims=keep)
 
 
 def _cumsum(self: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
@@ -343,6 +361,20 @@ def _to(self: Tensor, *args: Any, device: Any = None, backend: Any = None, dtype
         else:
             raise TypeError(f"Tensor.to: unexpected argument {arg!r}")
     return transfer.to(self, device=device, backend=backend, dtype=dtype, copy=copy)
+
+
+def _to_device(self: Tensor, device: Any, /, *, stream: Any = None) -> Tensor:
+    """This tensor on ``device`` of its backend (the standard's ``to_device``;
+    differentiable). ``stream`` is accepted for the standard's signature; arraygrad's
+    backends order work themselves."""
+    return transfer.to(self, device=str(device), backend=self._backend)
+
+
+def _to_sparse(self: Tensor, sparse_dim: int | None = None) -> Any:
+    """This tensor as a sparse COO tensor (:func:`arraygrad.sparse.to_sparse`)."""
+    from arraygrad.sparse import to_sparse
+
+    return to_sparse(self, sparse_dim)
 
 
 def _cpu(self: Tensor) -> Tensor:
@@ -623,8 +655,8 @@ def _methods() -> dict[str, Callable]:
         broadcast_to=_broadcast_to, expand=_broadcast_to, flip=_flip,
         roll=_roll, astype=_astype, tril=_tril, triu=_triu, matmul=linalg.matmul, take=_take,
     )
-    table.update(to=_to, cpu=_cpu, cuda=_cuda, clone=_clone, type=_type, zero_=_zero_,
-                 fill_=_fill_, copy_=_copy_)
+    table.update(to=_to, to_device=_to_device, to_sparse=_to_sparse, cpu=_cpu, cuda=_cuda,
+                 clone=_clone, type=_type, zero_=_zero_, fill_=_fill_, copy_=_copy_)
     for method_name, dtype_name in _CASTS:
         table[method_name] = _cast(method_name, dtype_name)
     table.update(
