@@ -353,3 +353,17 @@ def test_in_place_updates_keep_array_identity():
     fn(x)
     assert fn.replays >= 1 and model.weight.array is alias
     assert not np.array_equal(alias, before)
+
+
+def test_step_whose_code_names_its_own_global_is_discovered():
+    # ``opt.step`` puts "step" in the code's names; a global ``step`` that is this very
+    # compiled function must not be walked forever.
+    model, opt, raw = _simple()
+    globals()["step"] = ag.compile(raw)
+    try:
+        x = ag.tensor(np.ones((3, 4)))
+        for _ in range(3):
+            globals()["step"](x)
+        assert globals()["step"].replays == 1
+    finally:
+        del globals()["step"]

@@ -33,15 +33,14 @@ def _collect(obj: Any, modules: list, opts: list, seen: set, loose: list | None 
         opts.append(obj)
     elif type(obj).__name__ == "CompiledFunction" and callable(getattr(obj, "fn", None)):
         seen.add(id(obj))  # a compiled step called by this one: what it reaches counts
-        inner_m, inner_o = discover(obj.fn, (), {})
+        inner_m, inner_o = discover(obj.fn, (), {}, seen)  # seen: no cycles, no twins
         for m in inner_m:
             if isinstance(m, list):
-                for t in m:
-                    _collect(t, modules, opts, seen, loose)
+                if loose is not None:
+                    loose.extend(m)
             else:
-                _collect(m, modules, opts, seen, loose)
-        for o in inner_o:
-            _collect(o, modules, opts, seen, loose)
+                modules.append(m)
+        opts.extend(inner_o)
     elif type(obj) in (tuple, list):
         for v in obj:
             _collect(v, modules, opts, seen, loose)
@@ -57,7 +56,8 @@ def _names(code: types.CodeType, out: list) -> None:
             _names(c, out)
 
 
-def discover(fn: Any, args: tuple, kwargs: dict) -> tuple[list, list]:
+def discover(fn: Any, args: tuple, kwargs: dict, _seen: set | None = None
+             ) -> tuple[list, list]:
     """The Modules and Optimizers a step can reach: its arguments, its bound ``self``, its
     closure and the globals its code names (one level: attributes are not followed).
     Leaf tensors that require grad found in the closure or globals count as a module's
@@ -65,7 +65,7 @@ def discover(fn: Any, args: tuple, kwargs: dict) -> tuple[list, list]:
     modules: list = []
     opts: list = []
     loose: list = []
-    seen: set = set()
+    seen: set = set() if _seen is None else _seen  # shared with nested compiled steps
     _collect(list(args), modules, opts, seen)
     _collect(dict(kwargs), modules, opts, seen)
     target = fn
