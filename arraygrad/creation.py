@@ -8,6 +8,7 @@ array's backend. Python floats become ``float32`` (as in PyTorch), ints ``int64`
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ from arraygrad.backend import (
     get_backend,
     loaded_backends,
 )
-from arraygrad.tensor import Tensor, _make
+from arraygrad.tensor import Tensor, _make, _register_view
 
 __all__ = [
     "tensor", "asarray", "as_tensor", "from_numpy", "from_dlpack", "zeros", "ones", "empty",
@@ -150,7 +151,12 @@ def asarray(obj: Any, /, *, dtype=None, device: str | None = None, copy: bool | 
             and not copy and not requires_grad:
         return obj
     arr, be = _to_native(obj, dtype=dtype, device=device, backend=backend, copy=copy)
-    return _finish(arr, be, requires_grad)
+    out = _finish(arr, be, requires_grad)
+    if isinstance(obj, Tensor) and arr is obj._data:
+        # The same storage: later writes to either must reach the other (even where the
+        # array cannot be changed in place, e.g. a 0-d NumPy scalar), as a detach() alias.
+        _register_view(out, obj, None)
+    return out
 
 
 as_tensor = asarray
@@ -176,10 +182,13 @@ def _shape_of(shape: tuple) -> tuple[int, ...]:
         shape = tuple(shape[0])
     elif len(shape) > 1 and shape[0] == ():  # zeros() with more sizes is not a thing
         raise TypeError(f"shape must be ints, got {shape!r}")
-    try:
-        return tuple(int(s) for s in shape)
+    try:  # operator.index: 2.5 (or a float tensor) is not a size, as in PyTorch
+        sizes = tuple(operator.index(s) for s in shape)
     except TypeError:
         raise TypeError(f"shape must be ints, got {shape!r}") from None
+    if any(n < 0 for n in sizes):
+        raise ValueError(f"shape must not have negative sizes, got {sizes}")
+    return sizes
 
 
 def _creation_backend(backend, device) -> tuple[Backend, str]:

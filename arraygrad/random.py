@@ -117,3 +117,30 @@ def bernoulli(p: float, size: Any = (), *, dtype=None, device: str | None = None
         raise ValueError(f"bernoulli: p must be in [0, 1], got {p}")
     be, dev, dt = _setup(backend, device, dtype)
     return _make(be.rng.bernoulli(p, _shape_of((size,)), be.native_dtype(dt), dev), be, None)
+
+
+def _vmap_aware(fn):
+    # Inside ag.func.vmap a draw follows the vmap's ``randomness`` (error, different, same);
+    # outside, one check of an empty list.
+    import functools
+
+    from arraygrad.func._vmap import STATE as _VMAP
+
+    @functools.wraps(fn)
+    def draw(*args, **kwargs):
+        if not _VMAP.levels:
+            return fn(*args, **kwargs)
+        from arraygrad.func._vmap import random_in_vmap
+
+        return random_in_vmap(fn, fn.__name__, args, kwargs)
+
+    return draw
+
+
+rand = _vmap_aware(rand)
+uniform = _vmap_aware(uniform)
+randn = _vmap_aware(randn)
+normal = _vmap_aware(normal)
+randint = _vmap_aware(randint)
+randperm = _vmap_aware(randperm)
+bernoulli = _vmap_aware(bernoulli)
