@@ -306,6 +306,7 @@ def default_device() -> str:
 # ``distributed`` imports no engine (mpi4py, CuPy, JAX) until init_process_group; fft and
 # linalg are the standard's extensions (ag.fft.fft, ag.linalg.inv).
 from arraygrad import data, distributed, fft, linalg, nn, optim  # noqa: E402
+from arraygrad.compile import compile  # noqa: E402
 from arraygrad.serialization import load, save  # noqa: E402
 
 # isort: split
