@@ -13,6 +13,8 @@ Examples
 ['0.6397', '-0.1362']
 """
 
+import builtins as _builtins  # the built-in ``bool`` (this namespace's ``bool`` is the dtype)
+
 from arraygrad import (
     autograd,
     backends,  # noqa: E402,I001  (the registry package, after the core)
@@ -291,7 +293,7 @@ swapaxes = swapdims = transpose
 Size = tuple  # torch.Size is a tuple of ints; tensor.shape is one
 
 
-def is_tensor(obj: object) -> "builtins.bool":  # noqa: F821
+def is_tensor(obj: object) -> _builtins.bool:
     """Whether ``obj`` is an arraygrad Tensor."""
     return isinstance(obj, Tensor)
 

@@ -89,12 +89,12 @@ def _to_native(data: Any, *, dtype=None, device=None, backend=None, copy=None):
     if backend is not None:
         be = get_backend(backend)
     else:
-        be = None
+        owner: Backend | None = None
         if not isinstance(data, (bool, int, float, complex, list, tuple)):
-            be = _owner(data)
-            if be is not None and device is not None and str(device) not in be.devices:
-                be = None  # the array's own library lacks that device: use the current one
-        be = be or current_backend()
+            owner = _owner(data)
+            if owner is not None and device is not None and str(device) not in owner.devices:
+                owner = None  # the array's own library lacks that device: use the current one
+        be = owner or current_backend()
     device = be.check_device(device)
     if dtype is None and isinstance(data, (bool, int, float, complex, list, tuple)):
         dtype = _python_dtype(data) or be.default_float

@@ -393,7 +393,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     grads = _root_grads(roots, grad_outputs, create_graph, "grad")
     captured = _execute(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
                         capture=targets, accumulate=False)
-    result = []
+    result: list[Tensor | None] = []
     for i, t in enumerate(targets):
         g = captured.get(id(t._node if t._node is not None else t))
         if g is None:

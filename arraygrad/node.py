@@ -31,7 +31,7 @@ class Node:
         self.arrays = arrays        # raw input arrays/constants; None once released
         self.params = params        # non-tensor keyword arguments of the op
         self.out = out              # raw output, only for ops whose rule uses it
-        self.out_version = None     # with ``out``: the output's version cell (saved at 0)
+        self.out_version: list[int] | None = None  # with ``out``: the output's version cell
         self.inputs = inputs        # input Tensors, for version checks and create_graph
         self.edges = edges          # per input: Node, leaf Tensor, or None
         self.versions = versions    # per input: version when saved (None for constants)

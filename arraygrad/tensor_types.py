@@ -28,7 +28,7 @@ class _TensorType(type):
         return f"<class 'arraygrad.{cls.__name__}'>"
 
 
-def _typed(name: str, dtype: _dtypes.DType) -> type:
+def _typed(name: str, dtype: _dtypes.DType) -> _TensorType:
     def __new__(cls: type, *data: Any, device: Any = None, backend: Any = None) -> Tensor:
         return Tensor(*data, dtype=dtype, device=device, backend=backend)
 
@@ -49,6 +49,6 @@ CharTensor = _typed("CharTensor", _dtypes.int8)
 ByteTensor = _typed("ByteTensor", _dtypes.uint8)
 BoolTensor = _typed("BoolTensor", _dtypes.bool)
 
-TENSOR_TYPES: dict[str, type] = {t.__name__: t for t in (
+TENSOR_TYPES: dict[str, _TensorType] = {t.__name__: t for t in (
     FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor, IntTensor, ShortTensor,
     CharTensor, ByteTensor, BoolTensor)}

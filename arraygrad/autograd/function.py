@@ -14,7 +14,7 @@ class FunctionCtx:
 
     def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
         self.needs_input_grad = needs_input_grad
-        self._saved: tuple[Tensor, ...] = ()
+        self._saved: tuple[Tensor | None, ...] = ()
         self._versions: tuple[int, ...] = ()
         self._cache: tuple[Any, tuple] | None = None
 
@@ -66,7 +66,7 @@ class Function:
         raise NotImplementedError("a Function subclass must define forward(ctx, *args)")
 
     @staticmethod
-    def backward(ctx: FunctionCtx, *grad_outputs: Tensor) -> Any:
+    def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
         """Return the gradient for each input of ``forward`` (None where there is none)."""
         raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
 
@@ -113,7 +113,7 @@ def _function_rule(xp, g, ans, *inputs, argnum, ctx, fn, backend):
 def _op_for(cls: type) -> Op:
     op = _FUNCTION_OPS.get(cls)
     if op is None:
-        op = Op(cls.__name__, None, _function_rule, False, False, False, True, cls.__doc__)
+        op = Op(cls.__name__, None, _function_rule, False, False, False, True, cls.__doc__ or "")
         op.backward_name = f"{cls.__name__}Backward"
         _FUNCTION_OPS[cls] = op
     return op

@@ -120,7 +120,7 @@ class Uniform(Distribution):
                              f"high: {self.high})")
 
     @property
-    def support(self) -> constraints.Constraint:  # type: ignore[override]
+    def support(self) -> constraints.Constraint:
         """``HalfOpenInterval(low, high)``."""
         return constraints.half_open_interval(self.low, self.high)
 
@@ -234,7 +234,7 @@ class MultivariateNormal(Distribution):
             self._unbroadcasted_scale_tril = cholesky(lp_inv.transpose(-1, -2) @ lp_inv)
 
     @property
-    def scale_tril(self) -> Tensor:  # type: ignore[override]
+    def scale_tril(self) -> Tensor:
         """Lower Cholesky factor of the covariance."""
         if "scale_tril" in self.__dict__:
             return self.__dict__["scale_tril"]
@@ -246,7 +246,7 @@ class MultivariateNormal(Distribution):
         self.__dict__["scale_tril"] = value
 
     @property
-    def covariance_matrix(self) -> Tensor:  # type: ignore[override]
+    def covariance_matrix(self) -> Tensor:
         """``scale_tril @ scale_tril.T``."""
         if "covariance_matrix" in self.__dict__:
             return self.__dict__["covariance_matrix"]
@@ -259,7 +259,7 @@ class MultivariateNormal(Distribution):
         self.__dict__["covariance_matrix"] = value
 
     @property
-    def precision_matrix(self) -> Tensor:  # type: ignore[override]
+    def precision_matrix(self) -> Tensor:
         """Inverse of the covariance."""
         if "precision_matrix" in self.__dict__:
             return self.__dict__["precision_matrix"]

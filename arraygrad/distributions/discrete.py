@@ -156,7 +156,7 @@ class Categorical(Distribution):
         return self.probs.shape
 
     @property
-    def support(self) -> constraints.Constraint:  # type: ignore[override]
+    def support(self) -> constraints.Constraint:
         """``IntegerInterval(0, K - 1)``."""
         return constraints.integer_interval(0, self._num_events - 1)
 

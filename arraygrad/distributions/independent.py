@@ -54,7 +54,7 @@ class Independent(Distribution):
         return self.reinterpreted_batch_ndims == 0 and self.base_dist.has_enumerate_support
 
     @property
-    def support(self) -> constraints.Constraint:  # type: ignore[override]
+    def support(self) -> constraints.Constraint:
         """The base support over the larger events."""
         return constraints.independent(self.base_dist.support, self.reinterpreted_batch_ndims)
 

@@ -80,13 +80,13 @@ class _Traced:
     def __init__(self, fn: Callable, args: tuple, nums: tuple[int, ...], has_aux: bool,
                  where: str) -> None:
         self.levels = active_levels()
-        args = list(args)
+        call_args = list(args)
         self.specs = []
         self.leaves: list[Tensor] = []
         self.tracking = False
         with enable_grad():
             for i in nums:
-                flat, spec = tree_flatten(args[i])
+                flat, spec = tree_flatten(call_args[i])
                 for x in flat:
                     if not _is_tensor(x):
                         raise TypeError(f"{where}: argument {i} holds a {type(x).__name__}; "
@@ -99,8 +99,9 @@ class _Traced:
                 self.tracking |= any(t for _, t in made)
                 self.leaves.extend(m for m, _ in made)
                 self.specs.append((len(flat), spec))
-                args[i] = tree_unflatten([to_logical(m, self.levels) for m, _ in made], spec)
-            out = fn(*args)
+                call_args[i] = tree_unflatten([to_logical(m, self.levels) for m, _ in made],
+                                              spec)
+            out = fn(*call_args)
             self.aux = None
             if has_aux:
                 if not (isinstance(out, (tuple, list)) and len(out) == 2):
@@ -387,10 +388,11 @@ def _basis(like: list) -> list:
     """The standard basis over the flattened tensors ``like``: one (M, *shape) per tensor."""
     import arraygrad as ag
 
+    if not like:
+        return []
     sizes = [max(int(_numel(x.shape)), 0) for x in like]
     total = sum(sizes)
-    eye = ag.eye(total, dtype=like[0].dtype, device=like[0].device,
-                 backend=like[0].backend) if total else None
+    eye = ag.eye(total, dtype=like[0].dtype, device=like[0].device, backend=like[0].backend)
     out = []
     pos = 0
     for x, n in zip(like, sizes):

@@ -107,9 +107,7 @@ class BatchedTensor:
     @property
     def mT(self) -> BatchedTensor:  # noqa: N802 - the standard's name
         """Per-example transpose of the last two axes."""
-        import arraygrad as ag
-
-        return ag.matrix_transpose(self)
+        return self.__array_namespace__().matrix_transpose(self)
 
     def __array_namespace__(self, api_version: str | None = None) -> Any:
         """The ``arraygrad`` namespace (its functions batch through the op registry)."""
@@ -120,6 +118,8 @@ class BatchedTensor:
     def size_at(self, dim: int | None = None) -> Any:
         """The per-example shape, or one of its sizes."""
         return self.shape if dim is None else self.shape[dim]
+
+    size = size_at  # ``x.size()`` / ``x.size(dim)``, as on a Tensor
 
     def dim(self) -> int:
         """Number of per-example dimensions."""
@@ -207,7 +207,6 @@ def _install_methods() -> None:
             setattr(BatchedTensor, name, _refuse_inplace(name))
         else:
             setattr(BatchedTensor, name, fn)
-    BatchedTensor.size = BatchedTensor.size_at  # type: ignore[assignment]
 
 
 def _refuse_inplace(name: str) -> Callable[..., Any]:
@@ -269,7 +268,7 @@ def tree_flatten(tree: Any) -> tuple[list, Any]:
     """Leaves and structure of nested tuples, lists and dicts."""
     if isinstance(tree, (tuple, list)):
         leaves: list = []
-        specs = []
+        specs: list[tuple] = []
         for t in tree:
             lv, sp = tree_flatten(t)
             leaves.extend(lv)
@@ -423,15 +422,15 @@ def vmap(fn: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
             raise ValueError(f"vmap: expected all batched inputs to have the same size along "
                              f"their batch axis; got {listing}")
         if chunk_size is not None and chunk_size < size:
-            return _chunked(leaves, dims, spec, size)
+            return _chunked(leaves, dims, spec, size, chunk_size)
         return _run(leaves, dims, spec, size)
 
-    def _chunked(leaves: list, dims: list, spec: Any, size: int) -> Any:
+    def _chunked(leaves: list, dims: list, spec: Any, size: int, chunk: int) -> Any:
         import arraygrad as ag
 
         pieces = []
-        for start in range(0, size, chunk_size):
-            stop = min(start + chunk_size, size)
+        for start in range(0, size, chunk):
+            stop = min(start + chunk, size)
             sub = []
             for x, d in zip(leaves, dims):
                 if d is None:

@@ -248,13 +248,16 @@ def batched_getitem(x: BatchedTensor, key: Any) -> Any:
     if any(isinstance(k, Tensor) or isinstance(k, (list, range)) for k in keys):
         tensor_keys = [i for i, k in enumerate(keys) if not isinstance(k, (int, slice))
                        or isinstance(k, bool)]
+        # The namespace (arraygrad) as Any: its functions take batched tensors, which their
+        # annotations (Tensor) do not spell out.
+        xp = x.__array_namespace__()
         if len(keys) == 1 and isinstance(key, Tensor) and key.dtype.kind in "iu":
-            return ag.take(x, key, axis=0)
+            return xp.take(x, key, axis=0)
         if len(tensor_keys) == 1 and all(isinstance(k, slice) and k == slice(None)
                                          for k in keys[:tensor_keys[0]]) and \
                 isinstance(keys[tensor_keys[0]], Tensor) and \
                 keys[tensor_keys[0]].dtype.kind in "iu" and keys[tensor_keys[0]].ndim == 1:
-            return ag.take(x, keys[tensor_keys[0]], axis=tensor_keys[0])
+            return xp.take(x, keys[tensor_keys[0]], axis=tensor_keys[0])
         rows = [x.value[b][key] for b in range(x.batch_size)]
         return BatchedTensor(ag.stack(rows, axis=0), x.level, x.batch_size)
     for k in keys:

@@ -82,7 +82,7 @@ _INPLACE_SYMBOL = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/", "pow_": "
                    "floor_divide_": "//", "remainder_": "%"}
 
 
-def _inplace_operator(op: Any, iop: Callable, torch_name: str,
+def _inplace_operator(op: Any, iop: Callable | None, torch_name: str,
                       name: str) -> Callable[[Tensor, Any], Tensor]:
     def method(self: Tensor, other: Any) -> Tensor:
         return inplace.inplace_binary(self, other, op, iop, torch_name)
@@ -647,9 +647,9 @@ def _methods() -> dict[str, Callable]:
     for alias, name in _ELEMENTWISE_ALIASES.items():
         table[alias] = getattr(ew, name)
     table.update(clip=_clip, clamp=_clip, where=_where)
-    for fn in (reductions.sum, reductions.mean, reductions.prod, reductions.all,
-               reductions.any, reductions.logsumexp, reductions.argmax, reductions.argmin):
-        table[fn.__name__] = _reduction(fn)
+    for reduction in (reductions.sum, reductions.mean, reductions.prod, reductions.all,
+                      reductions.any, reductions.logsumexp, reductions.argmax, reductions.argmin):
+        table[reduction.__name__] = _reduction(reduction)
     table["amax"] = _reduction(reductions.max)
     table["amin"] = _reduction(reductions.min)
     table["max"] = _extremum_method(reductions.max, reductions.argmax, "largest")
@@ -674,22 +674,23 @@ def _methods() -> dict[str, Callable]:
         new_tensor=_new_tensor, uniform_=_uniform_, normal_=_normal_, bernoulli_=_bernoulli_,
         exponential_=_exponential_, random_=_random_,
     )
-    for fn in (tf.narrow, tf.select, tf.split, tf.chunk, tf.unbind, tf.movedim, tf.unflatten,
-               tf.masked_fill, tf.index_select, tf.gather, tf.scatter, tf.scatter_add,
-               tf.index_add, tf.mm, tf.bmm, tf.mv, linalg.outer, tf.diag, tf.lerp, tf.addcmul,
-               tf.addcdiv):
-        table[fn.__name__] = fn
+    for function in (tf.narrow, tf.select, tf.split, tf.chunk, tf.unbind, tf.movedim,
+                     tf.unflatten, tf.masked_fill, tf.index_select, tf.gather, tf.scatter,
+                     tf.scatter_add, tf.index_add, tf.mm, tf.bmm, tf.mv, linalg.outer, tf.diag,
+                     tf.lerp, tf.addcmul, tf.addcdiv):
+        table[function.__name__] = function
     table["flatten"] = tf.flatten
     table.update(sort=tf.sort, topk=tf.topk, kthvalue=tf.kthvalue, norm=tf.norm, dist=tf.dist,
                  cumprod=tf.cumprod, argsort=_argsort)
     table["swapaxes"] = table["swapdims"] = _transpose
     table["moveaxis"] = tf.movedim
-    for fn in (tf.masked_fill, tf.scatter, tf.scatter_add, tf.index_add, tf.lerp, tf.addcmul,
-               tf.addcdiv, _clip, ew.abs, ew.negative, ew.exp, ew.log, ew.sqrt, ew.sigmoid,
-               ew.tanh, ew.relu, ew.sin, ew.cos, ew.floor, ew.ceil, ew.round, ew.trunc,
-               ew.square, ew.reciprocal):
-        name = "clamp" if fn is _clip else ("neg" if fn is ew.negative else fn.__name__)
-        table[name + "_"] = _in_place(fn, name + "_")
+    for out_of_place in (tf.masked_fill, tf.scatter, tf.scatter_add, tf.index_add, tf.lerp,
+                         tf.addcmul, tf.addcdiv, _clip, ew.abs, ew.negative, ew.exp, ew.log,
+                         ew.sqrt, ew.sigmoid, ew.tanh, ew.relu, ew.sin, ew.cos, ew.floor,
+                         ew.ceil, ew.round, ew.trunc, ew.square, ew.reciprocal):
+        name = ("clamp" if out_of_place is _clip
+                else "neg" if out_of_place is ew.negative else out_of_place.__name__)
+        table[name + "_"] = _in_place(out_of_place, name + "_")
     table["clip_"] = table["clamp_"]
     return table
 

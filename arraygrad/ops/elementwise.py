@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from arraygrad.ops.registry import apply, binary, broadcast_check, defop, unary
+from arraygrad.ops.registry import Op, apply, binary, broadcast_check, defop, unary
 from arraygrad.tensor import Tensor
 
 
@@ -19,15 +19,15 @@ def _zeros(xp, g, ans, *args, **params):
 
 
 # --------------------------------------------------------------------------- arithmetic
-ADD = defop("add", lambda xp, a, b: a + b,
+ADD: Op = defop("add", lambda xp, a, b: a + b,
             (lambda xp, g, ans, a, b: g, lambda xp, g, ans, a, b: g), checks_inputs=False)
-SUBTRACT = defop("subtract", lambda xp, a, b: a - b,
+SUBTRACT: Op = defop("subtract", lambda xp, a, b: a - b,
                  (lambda xp, g, ans, a, b: g, lambda xp, g, ans, a, b: -g),
                  checks_inputs=False)
-MULTIPLY = defop("multiply", lambda xp, a, b: a * b,
+MULTIPLY: Op = defop("multiply", lambda xp, a, b: a * b,
                  (lambda xp, g, ans, a, b: g * b, lambda xp, g, ans, a, b: g * a),
                  reads=((1,), (0,)))
-DIVIDE = defop("divide", lambda xp, a, b: a / b,
+DIVIDE: Op = defop("divide", lambda xp, a, b: a / b,
                (lambda xp, g, ans, a, b: g / b, lambda xp, g, ans, a, b: -g * a / (b * b)),
                reads=((1,), (0, 1)))
 
@@ -40,7 +40,7 @@ def _pow_grad_b(xp, g, ans, a, b):
         xp.where(a == 0, xp.ones_like(a), a)))
 
 
-POW = defop("pow", lambda xp, a, b: a ** b,
+POW: Op = defop("pow", lambda xp, a, b: a ** b,
             (lambda xp, g, ans, a, b: g * b * a ** (b - 1), _pow_grad_b), uses_ans=True)
 def _floor_divide(xp, a, b):
     out = xp.floor_divide(a, b)
@@ -56,20 +56,20 @@ def _floor_divide(xp, a, b):
     return xp.where(xp.isinf(q) | (inf_b & finite_a), q, out)
 
 
-FLOOR_DIVIDE = defop("floor_divide", _floor_divide, None)
-REMAINDER = defop("remainder", lambda xp, a, b: xp.remainder(a, b),
+FLOOR_DIVIDE: Op = defop("floor_divide", _floor_divide, None)
+REMAINDER: Op = defop("remainder", lambda xp, a, b: xp.remainder(a, b),
                   (lambda xp, g, ans, a, b: g,
                    lambda xp, g, ans, a, b: -g * xp.floor(a / b)))
-NEGATIVE = defop("negative", lambda xp, a: -a, (lambda xp, g, ans, a: -g,),
+NEGATIVE: Op = defop("negative", lambda xp, a: -a, (lambda xp, g, ans, a: -g,),
                  checks_inputs=False)
-POSITIVE = defop("positive", lambda xp, a: +a, (lambda xp, g, ans, a: g,),
+POSITIVE: Op = defop("positive", lambda xp, a: +a, (lambda xp, g, ans, a: g,),
                  checks_inputs=False)
-MAXIMUM = defop(
+MAXIMUM: Op = defop(
     "maximum", lambda xp, a, b: xp.maximum(a, b),
     # Ties split the gradient evenly between the two inputs (as PyTorch).
     (lambda xp, g, ans, a, b: xp.where(a > b, g, xp.where(a == b, g / 2, xp.zeros_like(g))),
      lambda xp, g, ans, a, b: xp.where(b > a, g, xp.where(a == b, g / 2, xp.zeros_like(g)))))
-MINIMUM = defop(
+MINIMUM: Op = defop(
     "minimum", lambda xp, a, b: xp.minimum(a, b),
     (lambda xp, g, ans, a, b: xp.where(a < b, g, xp.where(a == b, g / 2, xp.zeros_like(g))),
      lambda xp, g, ans, a, b: xp.where(b < a, g, xp.where(a == b, g / 2, xp.zeros_like(g)))))
@@ -82,23 +82,23 @@ def _atan2_denominator(xp, a, b):
 ATAN2 = defop("atan2", lambda xp, a, b: xp.atan2(a, b),
               (lambda xp, g, ans, a, b: g * b / _atan2_denominator(xp, a, b),
                lambda xp, g, ans, a, b: -g * a / _atan2_denominator(xp, a, b)))
-HYPOT = defop("hypot", lambda xp, a, b: xp.hypot(a, b),
+HYPOT: Op = defop("hypot", lambda xp, a, b: xp.hypot(a, b),
               (lambda xp, g, ans, a, b: g * a / ans, lambda xp, g, ans, a, b: g * b / ans),
               uses_ans=True)
-LOGADDEXP = defop("logaddexp", lambda xp, a, b: xp.logaddexp(a, b),
+LOGADDEXP: Op = defop("logaddexp", lambda xp, a, b: xp.logaddexp(a, b),
                   (lambda xp, g, ans, a, b: g * xp.exp(a - ans),
                    lambda xp, g, ans, a, b: g * xp.exp(b - ans)), uses_ans=True)
-COPYSIGN = defop("copysign", lambda xp, a, b: xp.copysign(a, b),
+COPYSIGN: Op = defop("copysign", lambda xp, a, b: xp.copysign(a, b),
                  # sign(x1) * sign(out): +-1 where x1 != 0, and 0 at x1 = +-0 (as PyTorch).
                  (lambda xp, g, ans, a, b: g * xp.sign(a) * xp.sign(ans), None),
                  uses_ans=True)
 
 # --------------------------------------------------------------------------- unary math
-ABS = defop("abs", lambda xp, a: xp.abs(a),
+ABS: Op = defop("abs", lambda xp, a: xp.abs(a),
             # Subgradient 0 at 0 (xp.sign(0) == 0), as PyTorch.
             (lambda xp, g, ans, a: g * xp.sign(a),))
 # Rules that read only ``ans`` declare reads=((),): the input may change afterwards.
-EXP = defop("exp", lambda xp, a: xp.exp(a), (lambda xp, g, ans, a: g * ans,), uses_ans=True,
+EXP: Op = defop("exp", lambda xp, a: xp.exp(a), (lambda xp, g, ans, a: g * ans,), uses_ans=True,
             reads=((),))
 
 
@@ -120,50 +120,50 @@ def _expm1(xp, a):
 
 EXPM1 = defop("expm1", _expm1, (lambda xp, g, ans, a: g * (ans + 1),), uses_ans=True,
               reads=((),))
-LOG = defop("log", lambda xp, a: xp.log(a), (lambda xp, g, ans, a: g / a,))
+LOG: Op = defop("log", lambda xp, a: xp.log(a), (lambda xp, g, ans, a: g / a,))
 LOG1P = defop("log1p", lambda xp, a: xp.log1p(a), (lambda xp, g, ans, a: g / (a + 1),))
 LOG2 = defop("log2", lambda xp, a: xp.log2(a),
              (lambda xp, g, ans, a: g / (a * 0.6931471805599453),))
 LOG10 = defop("log10", lambda xp, a: xp.log10(a),
               (lambda xp, g, ans, a: g / (a * 2.302585092994046),))
-SQRT = defop("sqrt", lambda xp, a: xp.sqrt(a), (lambda xp, g, ans, a: g / (2 * ans),),
+SQRT: Op = defop("sqrt", lambda xp, a: xp.sqrt(a), (lambda xp, g, ans, a: g / (2 * ans),),
              uses_ans=True, reads=((),))
-SQUARE = defop("square", lambda xp, a: xp.square(a), (lambda xp, g, ans, a: 2 * g * a,))
-SIN = defop("sin", lambda xp, a: xp.sin(a), (lambda xp, g, ans, a: g * xp.cos(a),))
-COS = defop("cos", lambda xp, a: xp.cos(a), (lambda xp, g, ans, a: -g * xp.sin(a),))
-TAN = defop("tan", lambda xp, a: xp.tan(a), (lambda xp, g, ans, a: g * (1 + ans * ans),),
+SQUARE: Op = defop("square", lambda xp, a: xp.square(a), (lambda xp, g, ans, a: 2 * g * a,))
+SIN: Op = defop("sin", lambda xp, a: xp.sin(a), (lambda xp, g, ans, a: g * xp.cos(a),))
+COS: Op = defop("cos", lambda xp, a: xp.cos(a), (lambda xp, g, ans, a: -g * xp.sin(a),))
+TAN: Op = defop("tan", lambda xp, a: xp.tan(a), (lambda xp, g, ans, a: g * (1 + ans * ans),),
             uses_ans=True, reads=((),))
-ASIN = defop("asin", lambda xp, a: xp.asin(a),
+ASIN: Op = defop("asin", lambda xp, a: xp.asin(a),
              (lambda xp, g, ans, a: g / xp.sqrt(1 - a * a),))
-ACOS = defop("acos", lambda xp, a: xp.acos(a),
+ACOS: Op = defop("acos", lambda xp, a: xp.acos(a),
              (lambda xp, g, ans, a: -g / xp.sqrt(1 - a * a),))
-ATAN = defop("atan", lambda xp, a: xp.atan(a), (lambda xp, g, ans, a: g / (1 + a * a),))
-SINH = defop("sinh", lambda xp, a: xp.sinh(a), (lambda xp, g, ans, a: g * xp.cosh(a),))
-COSH = defop("cosh", lambda xp, a: xp.cosh(a), (lambda xp, g, ans, a: g * xp.sinh(a),))
-TANH = defop("tanh", lambda xp, a: xp.tanh(a), (lambda xp, g, ans, a: g * (1 - ans * ans),),
+ATAN: Op = defop("atan", lambda xp, a: xp.atan(a), (lambda xp, g, ans, a: g / (1 + a * a),))
+SINH: Op = defop("sinh", lambda xp, a: xp.sinh(a), (lambda xp, g, ans, a: g * xp.cosh(a),))
+COSH: Op = defop("cosh", lambda xp, a: xp.cosh(a), (lambda xp, g, ans, a: g * xp.sinh(a),))
+TANH: Op = defop("tanh", lambda xp, a: xp.tanh(a), (lambda xp, g, ans, a: g * (1 - ans * ans),),
              uses_ans=True, reads=((),))
-ASINH = defop("asinh", lambda xp, a: xp.asinh(a),
+ASINH: Op = defop("asinh", lambda xp, a: xp.asinh(a),
               (lambda xp, g, ans, a: g / xp.sqrt(a * a + 1),))
-ACOSH = defop("acosh", lambda xp, a: xp.acosh(a),
+ACOSH: Op = defop("acosh", lambda xp, a: xp.acosh(a),
               (lambda xp, g, ans, a: g / xp.sqrt(a * a - 1),))
-ATANH = defop("atanh", lambda xp, a: xp.atanh(a), (lambda xp, g, ans, a: g / (1 - a * a),))
+ATANH: Op = defop("atanh", lambda xp, a: xp.atanh(a), (lambda xp, g, ans, a: g / (1 - a * a),))
 # sigmoid through tanh: never overflows, unlike 1 / (1 + exp(-x)) for very negative x.
-SIGMOID = defop("sigmoid", lambda xp, a: 0.5 * xp.tanh(0.5 * a) + 0.5,
+SIGMOID: Op = defop("sigmoid", lambda xp, a: 0.5 * xp.tanh(0.5 * a) + 0.5,
                 (lambda xp, g, ans, a: g * ans * (1 - ans),), uses_ans=True, reads=((),))
 # relu: subgradient 0 at 0, as PyTorch.
-RELU = defop("relu", lambda xp, a: xp.maximum(a, 0),
+RELU: Op = defop("relu", lambda xp, a: xp.maximum(a, 0),
              (lambda xp, g, ans, a: xp.where(a > 0, g, 0.0),))  # scalar: no zeros array
-FLOOR = defop("floor", lambda xp, a: xp.floor(a), (_zeros,), checks_inputs=False)
-CEIL = defop("ceil", lambda xp, a: xp.ceil(a), (_zeros,), checks_inputs=False)
-ROUND = defop("round", lambda xp, a: xp.round(a), (_zeros,), checks_inputs=False)
-TRUNC = defop("trunc", lambda xp, a: xp.trunc(a), (_zeros,), checks_inputs=False)
-SIGN = defop("sign", lambda xp, a: xp.sign(a), (_zeros,), checks_inputs=False)
-CLIP = defop(
+FLOOR: Op = defop("floor", lambda xp, a: xp.floor(a), (_zeros,), checks_inputs=False)
+CEIL: Op = defop("ceil", lambda xp, a: xp.ceil(a), (_zeros,), checks_inputs=False)
+ROUND: Op = defop("round", lambda xp, a: xp.round(a), (_zeros,), checks_inputs=False)
+TRUNC: Op = defop("trunc", lambda xp, a: xp.trunc(a), (_zeros,), checks_inputs=False)
+SIGN: Op = defop("sign", lambda xp, a: xp.sign(a), (_zeros,), checks_inputs=False)
+CLIP: Op = defop(
     "clip", lambda xp, a, min=None, max=None: xp.clip(a, min=min, max=max),
     # The gradient passes where min <= x <= max (boundaries included, as PyTorch's clamp).
     (lambda xp, g, ans, a, min=None, max=None: xp.where(
         _inside(a, min, max), g, xp.zeros_like(g)),))
-WHERE = defop("where", lambda xp, c, a, b: xp.where(c, a, b),
+WHERE: Op = defop("where", lambda xp, c, a, b: xp.where(c, a, b),
               (None,
                lambda xp, g, ans, c, a, b: xp.where(c, g, xp.zeros_like(g)),
                lambda xp, g, ans, c, a, b: xp.where(c, xp.zeros_like(g), g)),
@@ -196,7 +196,7 @@ def _clip_grad_hi(xp, g, ans, a, lo, hi):
 
 
 # clip with tensor bounds: ties go to x (PyTorch's clamp), never split.
-CLIP_TENSOR = defop("clip_tensor", _clip_forward, (_clip_grad_x, _clip_grad_lo,
+CLIP_TENSOR: Op = defop("clip_tensor", _clip_forward, (_clip_grad_x, _clip_grad_lo,
                                                    _clip_grad_hi))
 
 
@@ -209,28 +209,28 @@ def _inside(a, lo, hi):
 
 
 # --------------------------------------------------------------- comparisons and logic
-def _nondiff(name: str, fn) -> Any:
+def _nondiff(name: str, fn: Any) -> Op:
     return defop(name, fn, None)
 
 
-EQUAL = _nondiff("equal", lambda xp, a, b: a == b)
-NOT_EQUAL = _nondiff("not_equal", lambda xp, a, b: a != b)
-LESS = _nondiff("less", lambda xp, a, b: a < b)
-LESS_EQUAL = _nondiff("less_equal", lambda xp, a, b: a <= b)
-GREATER = _nondiff("greater", lambda xp, a, b: a > b)
-GREATER_EQUAL = _nondiff("greater_equal", lambda xp, a, b: a >= b)
-LOGICAL_AND = _nondiff("logical_and", lambda xp, a, b: xp.logical_and(a, b))
-LOGICAL_OR = _nondiff("logical_or", lambda xp, a, b: xp.logical_or(a, b))
-LOGICAL_XOR = _nondiff("logical_xor", lambda xp, a, b: xp.logical_xor(a, b))
-LOGICAL_NOT = _nondiff("logical_not", lambda xp, a: xp.logical_not(a))
-BITWISE_AND = _nondiff("bitwise_and", lambda xp, a, b: a & b)
-BITWISE_OR = _nondiff("bitwise_or", lambda xp, a, b: a | b)
-BITWISE_XOR = _nondiff("bitwise_xor", lambda xp, a, b: a ^ b)
-BITWISE_INVERT = _nondiff("bitwise_invert", lambda xp, a: ~a)
-ISNAN = _nondiff("isnan", lambda xp, a: xp.isnan(a))
-ISINF = _nondiff("isinf", lambda xp, a: xp.isinf(a))
-ISFINITE = _nondiff("isfinite", lambda xp, a: xp.isfinite(a))
-SIGNBIT = _nondiff("signbit", lambda xp, a: xp.signbit(a))
+EQUAL: Op = _nondiff("equal", lambda xp, a, b: a == b)
+NOT_EQUAL: Op = _nondiff("not_equal", lambda xp, a, b: a != b)
+LESS: Op = _nondiff("less", lambda xp, a, b: a < b)
+LESS_EQUAL: Op = _nondiff("less_equal", lambda xp, a, b: a <= b)
+GREATER: Op = _nondiff("greater", lambda xp, a, b: a > b)
+GREATER_EQUAL: Op = _nondiff("greater_equal", lambda xp, a, b: a >= b)
+LOGICAL_AND: Op = _nondiff("logical_and", lambda xp, a, b: xp.logical_and(a, b))
+LOGICAL_OR: Op = _nondiff("logical_or", lambda xp, a, b: xp.logical_or(a, b))
+LOGICAL_XOR: Op = _nondiff("logical_xor", lambda xp, a, b: xp.logical_xor(a, b))
+LOGICAL_NOT: Op = _nondiff("logical_not", lambda xp, a: xp.logical_not(a))
+BITWISE_AND: Op = _nondiff("bitwise_and", lambda xp, a, b: a & b)
+BITWISE_OR: Op = _nondiff("bitwise_or", lambda xp, a, b: a | b)
+BITWISE_XOR: Op = _nondiff("bitwise_xor", lambda xp, a, b: a ^ b)
+BITWISE_INVERT: Op = _nondiff("bitwise_invert", lambda xp, a: ~a)
+ISNAN: Op = _nondiff("isnan", lambda xp, a: xp.isnan(a))
+ISINF: Op = _nondiff("isinf", lambda xp, a: xp.isinf(a))
+ISFINITE: Op = _nondiff("isfinite", lambda xp, a: xp.isfinite(a))
+SIGNBIT: Op = _nondiff("signbit", lambda xp, a: xp.signbit(a))
 
 
 # --------------------------------------------------------------------------- functions
@@ -340,19 +340,19 @@ def where(condition: Tensor, x1: Any, x2: Any, /) -> Tensor:
 
 
 # ------------------------------------------------- shifts, complex parts, nextafter
-BITWISE_LEFT_SHIFT = _nondiff("bitwise_left_shift", lambda xp, a, b: xp.bitwise_left_shift(
+BITWISE_LEFT_SHIFT: Op = _nondiff("bitwise_left_shift", lambda xp, a, b: xp.bitwise_left_shift(
     a, b))
-BITWISE_RIGHT_SHIFT = _nondiff("bitwise_right_shift",
+BITWISE_RIGHT_SHIFT: Op = _nondiff("bitwise_right_shift",
                                lambda xp, a, b: xp.bitwise_right_shift(a, b))
 # Equal operands give x2 (IEEE 754: nextafter(-0.0, +0.0) is +0.0).
-NEXTAFTER = _nondiff("nextafter", lambda xp, a, b: xp.where(a == b, b, xp.nextafter(a, b)))
+NEXTAFTER: Op = _nondiff("nextafter", lambda xp, a, b: xp.where(a == b, b, xp.nextafter(a, b)))
 # Gradients of the complex parts follow PyTorch: the real part passes g, the imaginary
 # part passes 1j * g, conj passes conj(g) (the engine casts them to the input's dtype).
-REAL = defop("real", lambda xp, a: xp.real(a), (lambda xp, g, ans, a: g,),
+REAL: Op = defop("real", lambda xp, a: xp.real(a), (lambda xp, g, ans, a: g,),
              checks_inputs=False)
-IMAG = defop("imag", lambda xp, a: xp.imag(a), (lambda xp, g, ans, a: g * 1j,),
+IMAG: Op = defop("imag", lambda xp, a: xp.imag(a), (lambda xp, g, ans, a: g * 1j,),
              checks_inputs=False)
-CONJ = defop("conj", lambda xp, a: xp.conj(a), (lambda xp, g, ans, a: xp.conj(g),),
+CONJ: Op = defop("conj", lambda xp, a: xp.conj(a), (lambda xp, g, ans, a: xp.conj(g),),
              checks_inputs=False)
 
 bitwise_left_shift = _fn2(BITWISE_LEFT_SHIFT,

@@ -88,7 +88,7 @@ def normalize_key(x: Tensor, key: Any) -> tuple:
     """An indexing key with Tensors and lists replaced by native arrays of ``x``'s backend."""
     backend = x._backend
     parts = key if isinstance(key, tuple) else (key,)
-    out = []
+    out: list[Any] = []  # None, Ellipsis, ints, slices and native index arrays
     for k in parts:
         if k is None or k is Ellipsis or isinstance(k, (int, slice)):
             out.append(k)

@@ -619,13 +619,18 @@ def matrix_power(x: Tensor, n: int, /) -> Tensor:
         return broadcast_to(ident, x.shape) + x * 0
     base = inv(x) if n < 0 else x
     n = abs(n)
-    result = None
-    while n:
-        if n & 1:
-            result = base if result is None else matmul(result, base)
+    # Exponentiation by squaring (n >= 1 here): the product of base^(2^k) over the set bits
+    # k of n, lowest first.
+    while not n & 1:
+        base = matmul(base, base)
         n >>= 1
-        if n:
-            base = matmul(base, base)
+    result = base
+    n >>= 1
+    while n:
+        base = matmul(base, base)
+        if n & 1:
+            result = matmul(result, base)
+        n >>= 1
     return result
 
 

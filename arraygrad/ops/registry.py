@@ -163,7 +163,7 @@ def axis_check(args: tuple, params: dict) -> tuple[type, str] | None:
 
 def op_error(op: Op, args: tuple, params: dict, exc: Exception) -> Exception:
     """Re-state a backend's exception with the op name, arguments and backend."""
-    cls = next((c for c in _ERROR_CLASSES if isinstance(exc, c)), RuntimeError)
+    cls: type[Exception] = next((c for c in _ERROR_CLASSES if isinstance(exc, c)), RuntimeError)
     described = ", ".join(describe(a) for a in args)
     extra = (", " + ", ".join(f"{k}={v!r}" for k, v in params.items())) if params else ""
     diagnosis = op.diagnose(args, params) if op.diagnose is not None else None

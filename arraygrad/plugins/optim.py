@@ -71,9 +71,10 @@ def adam_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
         else:
             g = g + weight_decay * param
     exp_avg = state.get("exp_avg")
-    exp_avg_sq = state.get("exp_avg_sq")
     if exp_avg is None:
         exp_avg, exp_avg_sq = xp.zeros_like(param), xp.zeros_like(param)
+    else:
+        exp_avg_sq = state["exp_avg_sq"]
     exp_avg *= beta1
     exp_avg += (1 - beta1) * g
     exp_avg_sq *= beta2
@@ -161,9 +162,10 @@ def adadelta_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float, 
     state = dict(state)
     state["step"] = state.get("step", 0) + 1
     square_avg = state.get("square_avg")
-    acc_delta = state.get("acc_delta")
     if square_avg is None:
         square_avg, acc_delta = xp.zeros_like(param), xp.zeros_like(param)
+    else:
+        acc_delta = state["acc_delta"]
     square_avg *= rho
     square_avg += (1 - rho) * (g * g)
     delta = xp.sqrt(acc_delta + eps) / xp.sqrt(square_avg + eps) * g
@@ -185,9 +187,10 @@ def adamax_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
     state = dict(state)
     step = state.get("step", 0) + 1
     exp_avg = state.get("exp_avg")
-    exp_inf = state.get("exp_inf")
     if exp_avg is None:
         exp_avg, exp_inf = xp.zeros_like(param), xp.zeros_like(param)
+    else:
+        exp_inf = state["exp_inf"]
     exp_avg *= beta1
     exp_avg += (1 - beta1) * g
     exp_inf = xp.maximum(beta2 * exp_inf, xp.abs(g) + eps)
@@ -199,9 +202,10 @@ def adamax_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
 def _adam_moments(xp: Any, param: Any, g: Any, state: State, beta1: float, beta2: float
                   ) -> tuple[Any, Any]:
     exp_avg = state.get("exp_avg")
-    exp_avg_sq = state.get("exp_avg_sq")
     if exp_avg is None:
         exp_avg, exp_avg_sq = xp.zeros_like(param), xp.zeros_like(param)
+    else:
+        exp_avg_sq = state["exp_avg_sq"]
     exp_avg *= beta1
     exp_avg += (1 - beta1) * g
     exp_avg_sq *= beta2
@@ -734,7 +738,7 @@ class LBFGS(Optimizer):
     def _max_abs(self, a: Any) -> float:
         return float(self._xp().max(self._xp().abs(a)))
 
-    def step(self, closure: Callable[[], Any] | None = None, *,  # type: ignore[override]
+    def step(self, closure: Callable[[], Any] | None = None, *,
              check_finite: bool | None = None) -> Any:
         """Run up to ``max_iter`` L-BFGS iterations; ``closure`` (required) zeroes the
         gradients, computes the loss, calls ``backward()`` and returns the loss.
@@ -772,10 +776,16 @@ class LBFGS(Optimizer):
             state["func_evals"] += 1
             if self._max_abs(flat_grad) <= tolerance_grad:
                 return orig_loss
-            d, t = state.get("d"), state.get("t")
-            old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
-            h_diag = state.get("H_diag")
-            prev_flat_grad, prev_loss = state.get("prev_flat_grad"), state.get("prev_loss")
+            # The previous step's direction, step size and curvature history (the first
+            # iteration overall, n_iter == 1, starts them afresh).
+            d: Any = state.get("d")
+            t: Any = state.get("t")
+            old_dirs: list[Any] = state.get("old_dirs", [])
+            old_stps: list[Any] = state.get("old_stps", [])
+            ro: list[float] = state.get("ro", [])
+            h_diag: float = state.get("H_diag", 1.0)
+            prev_flat_grad: Any = state.get("prev_flat_grad")
+            prev_loss: Any = state.get("prev_loss")
             n_iter = 0
             while n_iter < max_iter:
                 n_iter += 1
