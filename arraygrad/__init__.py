@@ -223,8 +223,11 @@ from arraygrad.random import (
     manual_seed,
     normal,
     rand,
+    rand_like,
     randint,
+    randint_like,
     randn,
+    randn_like,
     randperm,
     uniform,
 )

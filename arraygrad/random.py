@@ -13,7 +13,7 @@ from arraygrad.creation import _shape_of
 from arraygrad.tensor import Tensor, _make
 
 __all__ = ["manual_seed", "seed", "rand", "randn", "randint", "normal", "uniform", "randperm",
-           "bernoulli"]
+           "bernoulli", "rand_like", "randn_like", "randint_like"]
 
 
 def manual_seed(seed: int) -> None:
@@ -117,3 +117,55 @@ def bernoulli(p: float, size: Any = (), *, dtype=None, device: str | None = None
         raise ValueError(f"bernoulli: p must be in [0, 1], got {p}")
     be, dev, dt = _setup(backend, device, dtype)
     return _make(be.rng.bernoulli(p, _shape_of((size,)), be.native_dtype(dt), dev), be, None)
+
+
+def _like_args(name: str, x: Tensor, dtype, device):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} expects a Tensor, got {type(x).__name__}")
+    return (dtype if dtype is not None else x.dtype,
+            device if device is not None else x.device)
+
+
+def rand_like(x: Tensor, *, dtype=None, device: str | None = None,
+              requires_grad: bool = False) -> Tensor:
+    """Uniform samples in ``[0, 1)`` with the shape, dtype, device and backend of ``x``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.rand_like(ag.zeros(2, 3, dtype=ag.float64)).dtype == ag.float64
+    True
+    """
+    dt, dev = _like_args("rand_like", x, dtype, device)
+    _float_only("rand_like", dt)
+    return rand(*x.shape, dtype=dt, device=dev, backend=x.backend, requires_grad=requires_grad)
+
+
+def randn_like(x: Tensor, *, dtype=None, device: str | None = None,
+               requires_grad: bool = False) -> Tensor:
+    """Standard normal samples with the shape, dtype, device and backend of ``x``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.randn_like(ag.zeros(2, 3)).shape
+    (2, 3)
+    """
+    dt, dev = _like_args("randn_like", x, dtype, device)
+    _float_only("randn_like", dt)
+    return randn(*x.shape, dtype=dt, device=dev, backend=x.backend, requires_grad=requires_grad)
+
+
+def randint_like(x: Tensor, low: int, high: int | None = None, *, dtype=None,
+                 device: str | None = None) -> Tensor:
+    """Integers in ``[low, high)`` (or ``[0, low)``) with the shape of ``x``; the dtype,
+    device and backend are ``x``'s unless given.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.randint_like(ag.zeros(4, dtype=ag.int64), 3).shape
+    (4,)
+    """
+    dt, dev = _like_args("randint_like", x, dtype, device)
+    return randint(low, high, tuple(x.shape), dtype=dt, device=dev, backend=x.backend)
