@@ -1,0 +1,77 @@
+"""PyTorch-style programs run unchanged on arraygrad and on PyTorch from the same initial
+weights, data and random draws (float64); losses and final parameters agree to 1e-4."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("sklearn")
+
+import _harness as H  # noqa: E402
+import prog_cnn  # noqa: E402
+import prog_dcgan  # noqa: E402
+import prog_mlp_bn  # noqa: E402
+import prog_siamese  # noqa: E402
+import prog_superres  # noqa: E402
+import prog_vae  # noqa: E402
+
+
+def _same_program(program, **kw):
+    theirs, states = H.run_torch(program, **kw)
+    ours = H.run_ag(program, states, **kw)
+    H.compare(ours, theirs)
+    return ours, theirs
+
+
+def test_cnn_digits():
+    ours, theirs = _same_program(prog_cnn)
+    assert ours["accuracy"] == pytest.approx(theirs["accuracy"])
+
+
+def test_cnn_digits_dropout_and_shuffle_trains():
+    # Dropout masks and the shuffled order come from each library's own RNG, so the two
+    # runs cannot match step for step: the program runs and its loss falls.
+    out = H.run_ag(prog_cnn, steps=15, dropout=0.25, shuffle=True)
+    assert np.mean(out["losses"][-5:]) < np.mean(out["losses"][:5])
+
+
+def test_mlp_batchnorm_adam_steplr():
+    ours, theirs = _same_program(prog_mlp_bn)
+    assert ours["lrs"] == pytest.approx(theirs["lrs"])
+    assert ours["round_trip"] and theirs["round_trip"]
+    np.testing.assert_allclose(ours["running_mean"].numpy(), theirs["running_mean"].numpy(),
+                               rtol=1e-4, atol=1e-8)
+
+
+def test_vae_reparameterisation():
+    noise = np.random.default_rng(0).normal(size=(5, 32, 4))
+    ours, theirs = _same_program(prog_vae, noise=noise)
+    np.testing.assert_allclose(ours["sample"].numpy(), theirs["sample"].numpy(), rtol=1e-4)
+
+
+def test_vae_with_randn_like():
+    out = H.run_ag(prog_vae, steps=8)
+    assert out["losses"][-1] < out["losses"][0]
+
+
+def test_dcgan_two_optimizers():
+    noise = np.random.default_rng(1).normal(size=(4, 16, 6, 1, 1))
+    _same_program(prog_dcgan, noise=noise)
+
+
+def test_dcgan_with_torch_randn_trains():
+    out = H.run_ag(prog_dcgan, steps=4)
+    assert all(np.isfinite(out["losses"]))
+
+
+def test_super_resolution_pixel_shuffle():
+    ours, theirs = _same_program(prog_superres)
+    assert ours["psnr"] == pytest.approx(theirs["psnr"], rel=1e-4)
+    assert ours["lr"] == pytest.approx(theirs["lr"])
+
+
+def test_siamese_resnet_triplet():
+    ours, theirs = _same_program(prog_siamese)
+    np.testing.assert_allclose(ours["norms"], theirs["norms"], rtol=1e-4)
+    assert ours["ranking"] == pytest.approx(theirs["ranking"])
+    np.testing.assert_allclose(ours["cos"].numpy(), theirs["cos"].numpy(), rtol=1e-4)
