@@ -8,9 +8,13 @@ pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 import _harness as H  # noqa: E402
+import prog_actor_critic  # noqa: E402
 import prog_cnn  # noqa: E402
 import prog_dcgan  # noqa: E402
+import prog_gat  # noqa: E402
+import prog_gcn  # noqa: E402
 import prog_mlp_bn  # noqa: E402
+import prog_reinforce  # noqa: E402
 import prog_siamese  # noqa: E402
 import prog_superres  # noqa: E402
 import prog_vae  # noqa: E402
@@ -75,3 +79,33 @@ def test_siamese_resnet_triplet():
     np.testing.assert_allclose(ours["norms"], theirs["norms"], rtol=1e-4)
     assert ours["ranking"] == pytest.approx(theirs["ranking"])
     np.testing.assert_allclose(ours["cos"].numpy(), theirs["cos"].numpy(), rtol=1e-4)
+
+
+def test_gcn_dense_adjacency():
+    ours, theirs = _same_program(prog_gcn)
+    assert ours["accuracy"] == pytest.approx(theirs["accuracy"])
+    assert ours["names"] == theirs["names"] and ours["buffers"] == theirs["buffers"] == ["adj"]
+
+
+def test_gat_masked_attention():
+    ours, theirs = _same_program(prog_gat)
+    assert ours["accuracy"] == pytest.approx(theirs["accuracy"])
+
+
+UNIFORMS = np.random.default_rng(2).random(200)
+
+
+def test_reinforce_corridor():
+    # Actions come from the same uniforms through each library's own probabilities, so the
+    # two runs take the same actions (unless a uniform falls within 1e-12 of a boundary).
+    ours, theirs = _same_program(prog_reinforce, uniforms=UNIFORMS)
+    assert ours["lengths"] == theirs["lengths"]
+
+
+def test_actor_critic_corridor():
+    _same_program(prog_actor_critic, uniforms=UNIFORMS)
+
+
+def test_reinforce_with_torch_rand_runs():
+    out = H.run_ag(prog_reinforce, episodes=4)
+    assert len(out["losses"]) == 4 and all(np.isfinite(out["losses"]))
