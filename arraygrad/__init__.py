@@ -291,6 +291,17 @@ def default_device() -> str:
 
 # The training stack: modules, optimizers, data loading, checkpoints (no optional imports:
 # safetensors, tqdm, matplotlib and scikit-learn load inside the functions that use them).
-# ``distributed`` imports no engine (mpi4py, CuPy, JAX) until init_process_group.
-from arraygrad import data, distributed, nn, optim  # noqa: E402
+# ``distributed`` imports no engine (mpi4py, CuPy, JAX) until init_process_group; fft and
+# linalg are the standard's extensions (ag.fft.fft, ag.linalg.inv).
+from arraygrad import data, distributed, fft, linalg, nn, optim  # noqa: E402
 from arraygrad.serialization import load, save  # noqa: E402
+
+# isort: split
+# Probability distributions and sparse COO tensors (pure arraygrad code, cheap to import).
+from arraygrad import distributions, sparse  # noqa: E402
+from arraygrad.ops._complex import conj, imag, real  # noqa: E402
+from arraygrad.sparse import SparseTensor, sparse_coo_tensor, spmm  # noqa: E402
+
+# isort: split
+# Last, once every op family is registered: which rules hold for complex inputs.
+from arraygrad.ops import complex_rules  # noqa: E402,F401

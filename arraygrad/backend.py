@@ -57,6 +57,9 @@ def make_namespace(raw: Any, **extras: Any) -> types.SimpleNamespace:
     look-up while letting a backend add functions the standard lacks (``scatter_add``).
     """
     names = {k: getattr(raw, k) for k in dir(raw) if not k.startswith("_")}
+    for ext in ("linalg", "fft"):  # extensions a module may serve lazily (not in dir())
+        if ext not in names and getattr(raw, ext, None) is not None:
+            names[ext] = getattr(raw, ext)
     names["__array_api_version__"] = getattr(raw, "__array_api_version__", "2023.12")
     names.update(extras)
     return types.SimpleNamespace(**names)
@@ -127,6 +130,7 @@ class Backend:
     native_dtypes: dict[DType, Any] = field(default_factory=dict, repr=False)
     dtype_of: dict[Any, DType] = field(default_factory=dict, repr=False)
     multi_device: bool = field(default=False, repr=False)
+    complex_natives: frozenset = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
         xp = self.xp
@@ -141,6 +145,8 @@ class Backend:
             self.native_dtypes[ag_dtype] = native
             self.dtype_of[native] = ag_dtype
         self.multi_device = len(self.devices) > 1
+        self.complex_natives = frozenset(n for d, n in self.native_dtypes.items()
+                                         if d.kind == "c")
         # Rules see only ``xp``; it points back to its backend so a rule can find the
         # optional kernels (arraygrad's own namespace, used with create_graph=True, has no
         # such attribute, so rules fall back to portable code there).

@@ -117,6 +117,25 @@ def _accumulate(t: Tensor, g: Tensor) -> None:
         t._grad = g if t._grad is None else t._grad + g
 
 
+def _complex_gradient(xp: Any, op: Any, rule: Any, g: Any, ans: Any, ins: tuple, params: dict,
+                      gi: Any, node: Node, i: int) -> Any:
+    """The gradient for a complex input, in PyTorch's convention (``conj`` of the
+    derivative times ``g``). Rules are written for real numbers: for a holomorphic op (or a
+    real-linear one) the convention's answer is ``conj(rule(conj(g)))``; ops whose rules
+    follow it already say ``native``; any other op refuses rather than answer wrongly."""
+    kind = op.complex_grad
+    if kind == "native":
+        return gi
+    if kind == "holomorphic":
+        flipped = rule(xp, xp.conj(g), ans, *ins, **params)
+        if flipped.shape != ins[i].shape:
+            flipped = _unbroadcast(xp, flipped, tuple(ins[i].shape), node, i)
+        return xp.conj(flipped)
+    raise NotImplementedError(
+        f"{node.name()}: gradients for complex inputs are not supported by '{op.name}' "
+        f"(input {i} has a complex dtype); its rule is written for real numbers")
+
+
 def _version_error(node: Node, what: str, saved: int, now: int) -> RuntimeError:
     return RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an "
@@ -229,6 +248,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 xp = node.backend.xp
                 ins = arrays
                 ans = node.out
+            complex_natives = node.backend.complex_natives
             rules = op.vjps
             if op.variadic:  # one rule for every input, told which one by ``argnum``
                 rules = [partial(rules, argnum=i) for i in range(len(ins))]
@@ -241,6 +261,8 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 if gi.shape != inp.shape:
                     gi = _unbroadcast(xp, gi, tuple(inp.shape), node, i)
                 dtype = inp.dtype
+                if dtype in complex_natives or (create_graph and dtype.kind == "c"):
+                    gi = _complex_gradient(xp, op, rule, g, ans, ins, params, gi, node, i)
                 if gi.dtype is not dtype and gi.dtype != dtype:
                     gi = xp.astype(gi, dtype)
                 if edge.__class__ is Node:

@@ -135,3 +135,26 @@ def test_write_to_read_input_still_raises(backend):
     y.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.backward()
+
+
+def test_complex_gradients_follow_pytorch():
+    """Elementwise rules ignored conjugation: multiply's gradient must be g * conj(b)."""
+    torch = pytest.importorskip("torch")
+    z = np.array([1 + 2j, -0.5 + 0.3j])
+    w = np.array([0.3 - 1j, 2 + 0.5j])
+    a = ag.tensor(z, requires_grad=True)
+    b = ag.tensor(w, requires_grad=True)
+    loss = ag.real((ag.exp(a) * b / (a + 2)).sum() * ag.conj(b).sum() + (a @ b))
+    loss.backward()
+    ta = torch.tensor(z, requires_grad=True)
+    tb = torch.tensor(w, requires_grad=True)
+    torch.real((torch.exp(ta) * tb / (ta + 2)).sum() * torch.conj(tb).sum()
+               + (ta @ tb)).backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-12)
+
+
+def test_complex_input_to_a_real_only_rule_raises():
+    z = ag.tensor(np.array([1 + 2j, -0.5 + 0.3j]), requires_grad=True)
+    with pytest.raises(NotImplementedError, match="abs"):
+        ag.real(ag.abs(z).sum()).backward()

@@ -160,3 +160,35 @@ from arraygrad.nn import (
     modules,  # noqa: E402  (PyTorch's module paths, re-exports only)
     parallel,  # noqa: E402  (DistributedDataParallel)
 )
+
+# --- recurrent, attention and transformer layers (branch nnrnn) ---
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+            "rnn_utils", "MultiheadAttention", "Transformer", "TransformerEncoder",
+            "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer"]
+
+import sys as _sys  # noqa: E402
+
+from arraygrad.nn import rnn_utils  # noqa: E402
+from arraygrad.nn.attention import MultiheadAttention  # noqa: E402
+from arraygrad.nn.rnn import (  # noqa: E402
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    RNNBase,
+    RNNCell,
+    RNNCellBase,
+)
+from arraygrad.nn.transformer import (  # noqa: E402
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+# PyTorch's path ``nn.utils.rnn`` while ``nn.utils`` is a plain module
+utils.rnn = rnn_utils  # type: ignore[attr-defined]
+_sys.modules.setdefault("arraygrad.nn.utils.rnn", rnn_utils)
+# --- end nnrnn block ---

@@ -43,8 +43,16 @@ def _shape_args(args: tuple) -> tuple:
 
 
 # ----------------------------------------------------------------------------- operators
+def _defers(other: Any) -> bool:
+    """Whether ``other`` handles operators with Tensors itself (it sets NumPy's opt-out
+    ``__array_ufunc__ = None`` and is not a Tensor): return NotImplemented to it."""
+    return getattr(type(other), "__array_ufunc__", 0) is None and not isinstance(other, Tensor)
+
+
 def _forward_operator(op: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
     def method(self: Tensor, other: Any) -> Tensor:
+        if other.__class__ not in _PLAIN and _defers(other):
+            return NotImplemented
         return binary(op, self, other)
 
     method.__name__ = name
@@ -54,6 +62,8 @@ def _forward_operator(op: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
 
 def _reflected_operator(op: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
     def method(self: Tensor, other: Any) -> Tensor:
+        if other.__class__ not in _PLAIN and _defers(other):
+            return NotImplemented
         return binary(op, other, self)
 
     method.__name__ = name
@@ -70,7 +80,10 @@ def _unary_operator(op: Any, name: str) -> Callable[[Tensor], Tensor]:
     return method
 
 
+_PLAIN = {Tensor, int, float, bool, complex}  # never defer: skip the check on the hot path
+
 _INPLACE_SYMBOL = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/", "pow_": "**",
+                   "bitwise_and_": "&", "bitwise_or_": "|", "bitwise_xor_": "^",
                    "floor_divide_": "//", "remainder_": "%"}
 
 
@@ -87,11 +100,15 @@ def _inplace_operator(op: Any, iop: Callable, torch_name: str,
 
 def _matmul(self: Tensor, other: Any) -> Tensor:
     """``self @ other``."""
+    if other.__class__ is not Tensor and _defers(other):
+        return NotImplemented
     return linalg.matmul(self, other)
 
 
 def _rmatmul(self: Tensor, other: Any) -> Tensor:
     """``other @ self``."""
+    if other.__class__ is not Tensor and _defers(other):
+        return NotImplemented
     return linalg.matmul(other, self)
 
 
@@ -108,6 +125,9 @@ _INPLACE_OPERATORS = {
     "pow": (ew.POW, operator.ipow, "pow_"),
     "floordiv": (ew.FLOOR_DIVIDE, operator.ifloordiv, "floor_divide_"),
     "mod": (ew.REMAINDER, operator.imod, "remainder_"),
+    "and": (ew.BITWISE_AND, operator.iand, "bitwise_and_"),
+    "or": (ew.BITWISE_OR, operator.ior, "bitwise_or_"),
+    "xor": (ew.BITWISE_XOR, operator.ixor, "bitwise_xor_"),
 }
 _COMPARISONS = {"eq": ew.EQUAL, "ne": ew.NOT_EQUAL, "lt": ew.LESS, "le": ew.LESS_EQUAL,
                 "gt": ew.GREATER, "ge": ew.GREATER_EQUAL}
@@ -343,6 +363,20 @@ def _to(self: Tensor, *args: Any, device: Any = None, backend: Any = None, dtype
         else:
             raise TypeError(f"Tensor.to: unexpected argument {arg!r}")
     return transfer.to(self, device=device, backend=backend, dtype=dtype, copy=copy)
+
+
+def _to_device(self: Tensor, device: Any, /, *, stream: Any = None) -> Tensor:
+    """This tensor on ``device`` of its backend (the standard's ``to_device``;
+    differentiable). ``stream`` is accepted for the standard's signature; arraygrad's
+    backends order work themselves."""
+    return transfer.to(self, device=str(device), backend=self._backend)
+
+
+def _to_sparse(self: Tensor, sparse_dim: int | None = None) -> Any:
+    """This tensor as a sparse COO tensor (:func:`arraygrad.sparse.to_sparse`)."""
+    from arraygrad.sparse import to_sparse
+
+    return to_sparse(self, sparse_dim)
 
 
 def _cpu(self: Tensor) -> Tensor:
@@ -623,8 +657,8 @@ def _methods() -> dict[str, Callable]:
         broadcast_to=_broadcast_to, expand=_broadcast_to, flip=_flip,
         roll=_roll, astype=_astype, tril=_tril, triu=_triu, matmul=linalg.matmul, take=_take,
     )
-    table.update(to=_to, cpu=_cpu, cuda=_cuda, clone=_clone, type=_type, zero_=_zero_,
-                 fill_=_fill_, copy_=_copy_)
+    table.update(to=_to, to_device=_to_device, to_sparse=_to_sparse, cpu=_cpu, cuda=_cuda,
+                 clone=_clone, type=_type, zero_=_zero_, fill_=_fill_, copy_=_copy_)
     for method_name, dtype_name in _CASTS:
         table[method_name] = _cast(method_name, dtype_name)
     table.update(

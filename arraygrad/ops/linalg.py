@@ -72,15 +72,41 @@ def tensordot(x1: Tensor, x2: Tensor, /, *,
     k = 1
     for a in a_axes:
         k *= x1.shape[a]
-    left = reshape(permute_dims(x1, free_a + a_axes), (-1, k))
-    right = reshape(permute_dims(x2, b_axes + free_b), (k, -1))
+    rows = 1
+    for i in free_a:
+        rows *= x1.shape[i]
+    cols = 1
+    for i in free_b:
+        cols *= x2.shape[i]
+    # Explicit sizes: -1 is ambiguous when a size is 0.
+    left = reshape(permute_dims(x1, free_a + a_axes), (rows, k))
+    right = reshape(permute_dims(x2, b_axes + free_b), (k, cols))
     out_shape = tuple(x1.shape[i] for i in free_a) + tuple(x2.shape[i] for i in free_b)
     return reshape(matmul(left, right), out_shape)
 
 
 def vecdot(x1: Tensor, x2: Tensor, /, *, axis: int = -1) -> Tensor:
-    """Dot product along ``axis`` with broadcasting over the others (real inputs)."""
-    return _sum(x1 * x2, axis=axis)
+    """Dot product ``sum(conj(x1) * x2)`` along ``axis``, broadcasting the other axes.
+
+    Raises a ValueError naming both shapes when the sizes along ``axis`` differ.
+    """
+    from arraygrad.ops._complex import conj
+
+    if isinstance(x1, Tensor) and isinstance(x2, Tensor):
+        low = min(x1.ndim, x2.ndim)
+        if not -low <= axis < low or low == 0:
+            raise ValueError(f"vecdot: axis {axis} is out of range for shapes {x1.shape} and "
+                             f"{x2.shape}")
+        if axis >= 0 and x1.ndim != x2.ndim:
+            raise ValueError(f"vecdot: a non-negative axis ({axis}) is ambiguous for inputs of "
+                             f"different ranks {x1.shape} and {x2.shape}; use a negative axis")
+        if x1.shape[axis] != x2.shape[axis]:
+            raise ValueError(f"vecdot: shapes {x1.shape} and {x2.shape} differ in size along "
+                             f"axis {axis} ({x1.shape[axis]} != {x2.shape[axis]})")
+        x1 = conj(x1)
+    prod = x1 * x2
+    out = _sum(prod, axis=axis)  # a non-negative axis implies equal ranks (checked above)
+    return out if out.dtype == prod.dtype else out.astype(prod.dtype)
 
 
 def outer(x1: Tensor, x2: Tensor, /) -> Tensor:

@@ -42,6 +42,9 @@ class Op:
         "reads": "Per rule, the inputs whose values it reads (None: all, if checks_inputs).",
         "batch": "Batching rule for ``ag.func.vmap`` (None: the documented fallback).",
         "jvp": "Forward-mode rule for ``ag.func.jvp`` (None: the double-VJP construction).",
+        "complex_grad": "How the rules treat complex inputs: ``native`` (they follow PyTorch's "
+                        "convention), ``holomorphic`` (the engine conjugates around them), or "
+                        "None (a complex input needing a gradient is an error).",
         "backward_name": "PyTorch-style ``grad_fn`` name, e.g. ``MulBackward``.",
         "doc": "One line for the op list.",
     }
@@ -59,6 +62,7 @@ class Op:
         self.reads = reads
         self.batch: Callable[..., Any] | None = None
         self.jvp: Callable[..., Any] | None = None
+        self.complex_grad: str | None = None
         self.backward_name = "".join(p.capitalize() for p in name.split("_")) + "Backward"
         self.doc = doc
 

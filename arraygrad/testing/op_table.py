@@ -44,6 +44,8 @@ FEATURES: dict[str, str] = {
     "int_array_mixed": "integer-array indexing mixed with slices",
     "int_array_multi": "indexing with several integer arrays",
     "bool_mask": "boolean-mask indexing",
+    "linalg": "the linalg extension",
+    "fft": "the fft extension",
 }
 
 
@@ -236,6 +238,8 @@ def backend_features(backend: Any) -> dict[str, bool]:
         "int_array_mixed": _probe(lambda: a[idx, 1:]),
         "int_array_multi": _probe(lambda: a[idx, idx]),
         "bool_mask": _probe(lambda: a[a > 2]),
+        "linalg": getattr(xp, "linalg", None) is not None,
+        "fft": getattr(xp, "fft", None) is not None,
     }
 
 
@@ -899,6 +903,160 @@ for _spec, _shapes in _EINSUMS:
     _row(f"einsum[{_spec}]", lambda xp, *ts, _s=_spec: xp.einsum(_s, *ts), _shapes, op="einsum",
          ref=lambda np_, *ts, _s=_spec: np.einsum(_s, *ts),
          torch=lambda torch, *ts, _s=_spec: torch.einsum(_s, *ts))
+
+
+# ====================================================================== linalg and fft
+# The standard's extensions (arraygrad.linalg, arraygrad.fft). Decomposition rows return
+# gauge-invariant functions (eigenvector and singular-vector signs are arbitrary), e.g.
+# the rank-one terms u_i v_i^T; complex results are returned as stacked real and
+# imaginary parts, and complex inputs are built from two real inputs.
+def _is_ag(xp: Any) -> bool:
+    return getattr(xp, "__name__", "") == "arraygrad"
+
+
+def _cx(xp: Any, re: Any, im: Any) -> Any:
+    if _is_ag(xp):
+        from arraygrad.ops._complex import complex_from_parts
+
+        return complex_from_parts(re, im)
+    return re + 1j * im
+
+
+def _parts(xp: Any, z: Any) -> Any:
+    if _is_ag(xp):
+        from arraygrad.ops._complex import imag, real
+
+        return xp.stack([real(z), imag(z)])
+    return xp.stack([xp.real(z), xp.imag(z)])
+
+
+def _wellcond(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    # Random matrices plus a multiple of the identity: far from singular.
+    return rng.uniform(-1.0, 1.0, shape) + 2.5 * np.eye(shape[-1])
+
+
+def _spread_svals(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    # U diag(s) V^T with well separated singular values (svd/pinv gradients need them).
+    m, n = shape[-2], shape[-1]
+    k = min(m, n)
+    u = np.linalg.qr(rng.standard_normal(shape[:-2] + (m, m)))[0][..., :, :k]
+    v = np.linalg.qr(rng.standard_normal(shape[:-2] + (n, n)))[0][..., :, :k]
+    s = np.linspace(2.5, 0.8, k)
+    return (u * s[None, :]) @ np.swapaxes(v, -1, -2)
+
+
+_LA = {"needs": ("linalg",), "tol32": (1e-4, 1e-5)}
+_FT = {"needs": ("fft",), "tol32": (1e-4, 1e-5)}
+
+
+def _la(name: str, fn: Callable[..., Any], shapes: Sequence[Shape],
+        domain: Sequence[Domain] | Domain = "real", **options: Any) -> None:
+    _row(name, fn, shapes, domain, **{**_LA, **options})
+
+
+def _ft(name: str, fn: Callable[..., Any], shapes: Sequence[Shape],
+        domain: Sequence[Domain] | Domain = "real", **options: Any) -> None:
+    _row(name, fn, shapes, domain, **{**_FT, **options})
+
+
+def _flat(xp: Any, *parts: Any) -> Any:
+    return xp.concat([xp.reshape(p, (-1,)) for p in parts])
+
+
+# Squares of eigen-/singular-vector entries and of Q, R entries do not depend on signs.
+def _eigh_terms(xp: Any, a: Any) -> Any:
+    w, v = xp.linalg.eigh(a + a.mT)
+    return _flat(xp, w, v * v)
+
+
+def _qr_terms(xp: Any, a: Any) -> Any:
+    q, r = xp.linalg.qr(a)
+    return _flat(xp, q * q, r * r, q[..., :, :1] * r[..., :1, :])
+
+
+def _svd_terms(xp: Any, a: Any, full_matrices: bool = False) -> Any:
+    u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
+    k = s.shape[-1]
+    u, vh = u[..., :, :k], vh[..., :k, :]
+    return _flat(xp, u * u, s, vh * vh, u[..., :, :1] * vh[..., :1, :])
+
+
+_la("inv", lambda xp, a: xp.linalg.inv(a), [(2, 3, 3)], _wellcond)
+_la("det", lambda xp, a: xp.linalg.det(a), [(2, 2, 2)])
+_la("det[singular]", lambda xp, a: xp.linalg.det(a), [(3, 3)], op="det",
+    make=lambda rng: [np.outer(rng.uniform(-1, 1, 3), [1.0, 2.0, 0.5])
+                      + np.outer(rng.uniform(-1, 1, 3), [0.3, -1.0, 1.0])])
+_la("slogdet", lambda xp, a: xp.stack(list(xp.linalg.slogdet(a))), [(2, 3, 3)])
+_la("solve[vector]", lambda xp, a, b: xp.linalg.solve(a, b), [(2, 3, 3), (3,)],
+    (_wellcond, "real"), op="solve",
+    torch=lambda torch, a, b: torch.linalg.solve(a, b.expand(2, 3)))
+_la("solve[broadcast]", lambda xp, a, b: xp.linalg.solve(a, b), [(3, 3), (2, 3, 1)],
+    (_wellcond, "real"), op="solve")
+_la("cholesky", lambda xp, a: xp.linalg.cholesky(a @ a.mT), [(3, 5)])
+_la("cholesky[upper]", lambda xp, a: xp.linalg.cholesky(a @ a.mT, upper=True), [(3, 5)],
+    op="cholesky")
+_la("eigh", _eigh_terms, [(3, 3)])
+_la("qr", _qr_terms, [(4, 3)])
+_la("qr[wide]", _qr_terms, [(2, 4)], op="qr")
+_la("svd", _svd_terms, [(4, 3)], _spread_svals)
+_la("svd[full_matrices]", lambda xp, a: _svd_terms(xp, a, True), [(3, 4)], _spread_svals,
+    op="svd")
+_la("svdvals", lambda xp, a: xp.linalg.svdvals(a), [(2, 3, 2)], _spread_svals, op="svd")
+_la("pinv", lambda xp, a: xp.linalg.pinv(a), [(4, 3)], _spread_svals)
+_la("pinv[rtol]", lambda xp, a: xp.linalg.pinv(a, rtol=0.1), [(3, 3)], _spread_svals,
+    op="pinv")
+_la("matrix_rank", lambda xp, a: xp.linalg.matrix_rank(a), [(3, 3, 2)], differentiable=False,
+    make=lambda rng: [np.stack([_spread_svals(rng, (3, 2)),
+                                np.outer([1.0, 2.0, 3.0], [1.0, -1.0]),
+                                np.zeros((3, 2))])])
+_la("diagonal[offset=1]", lambda xp, a: xp.linalg.diagonal(a, offset=1), [(3, 4)],
+    op="diagonal")
+_la("diagonal[offset=-1]", lambda xp, a: xp.linalg.diagonal(a, offset=-1), [(2, 4, 3)],
+    op="diagonal")
+_la("trace[offset]", lambda xp, a: xp.linalg.trace(a, offset=-1), [(3, 4)], op="diagonal")
+_la("cross[axis=-2]", lambda xp, a, b: xp.linalg.cross(a, b, axis=-2), [(3, 2), (3, 2)],
+    op="stack")
+_la("matrix_power[negative]", lambda xp, a: xp.linalg.matrix_power(a, -2), [(3, 3)],
+    _wellcond, op="inv")
+_la("vector_norm", lambda xp, a: xp.linalg.vector_norm(a), [(2, 3)], "nonzero")
+_la("vector_norm[ord=1]", lambda xp, a: xp.linalg.vector_norm(a, axis=1, ord=1), [(2, 3)],
+    "nonzero", op="vector_norm")
+_la("vector_norm[ord=3,keepdims]",
+    lambda xp, a: xp.linalg.vector_norm(a, axis=(0, 2), ord=3, keepdims=True), [(2, 1, 3)],
+    "nonzero", op="vector_norm")
+_la("vector_norm[ord=inf]", lambda xp, a: xp.linalg.vector_norm(a, axis=-1, ord=math.inf),
+    [(2, 3)], "distinct", op="vector_norm")
+_la("matrix_norm", lambda xp, a: xp.linalg.matrix_norm(a), [(2, 3, 3)], op="vector_norm")
+_la("matrix_norm[nuc]", lambda xp, a: xp.linalg.matrix_norm(a, ord="nuc"), [(4, 3)],
+    _spread_svals, op="svd")
+_la("matrix_norm[1]", lambda xp, a: xp.linalg.matrix_norm(a, ord=1), [(3, 3)],
+    "distinct", op="vector_norm")
+_ft("fft", lambda xp, a, b: _parts(xp, xp.fft.fft(_cx(xp, a, b))), [(2, 4), (2, 4)],
+    op="fft_c2c")
+_ft("rfft[n=5,ortho]", lambda xp, a: _parts(xp, xp.fft.rfft(a, n=5, norm="ortho")), [(2, 4)],
+    op="fft_r2c")
+_ft("irfft[forward]", lambda xp, a, b: xp.fft.irfft(_cx(xp, a, b), norm="forward"),
+    [(2, 3), (2, 3)], op="fft_c2r")
+_ft("fft[real_n_axis]", lambda xp, a: _parts(
+    xp, xp.fft.fft(_cx(xp, a, a * 0.0), n=5, axis=0)), [(3, 2)], op="fft_c2c")
+_ft("ifft", lambda xp, a, b: _parts(xp, xp.fft.ifft(_cx(xp, a, b), n=3)),
+    [(2, 4), (2, 4)], op="fft_c2c")
+_ft("fftn[s,axes]", lambda xp, a, b: _parts(xp, xp.fft.fftn(_cx(xp, a, b), s=(3, 2),
+                                                              axes=(0, 2), norm="ortho")),
+    [(2, 3, 3), (2, 3, 3)], op="fft_c2c")
+_ft("ifftn", lambda xp, a, b: _parts(xp, xp.fft.ifftn(_cx(xp, a, b), s=(4, 2), axes=(1, 0))),
+    [(3, 3), (3, 3)], op="fft_c2c")
+_ft("irfft[n=5,axis=0]", lambda xp, a, b: xp.fft.irfft(_cx(xp, a, b), n=5, axis=0),
+    [(3, 2), (3, 2)], op="fft_c2r")
+_ft("rfftn[s,axes]", lambda xp, a: _parts(xp, xp.fft.rfftn(a, s=(3, 5), axes=(0, 1))),
+    [(2, 3, 2)], op="fft_r2c")
+_ft("irfftn[s,axes]", lambda xp, a, b: xp.fft.irfftn(_cx(xp, a, b), s=(3, 5), axes=(1, 2),
+                                                       norm="ortho"),
+    [(2, 3, 3), (2, 3, 3)], op="fft_c2r")
+_ft("hfft[n=5,ortho]", lambda xp, a, b: xp.fft.hfft(_cx(xp, a, b), n=5, norm="ortho"),
+    [(2, 3), (2, 3)], op="conj")
+_ft("ihfft", lambda xp, a: _parts(xp, xp.fft.ihfft(a)), [(2, 4)], op="conj")
+_ft("fftshift", lambda xp, a: xp.fft.fftshift(a), [(3, 4)], op="roll")
 
 CASES: tuple[OpCase, ...] = tuple(_ROWS)
 

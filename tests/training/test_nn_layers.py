@@ -721,7 +721,7 @@ def test_module_paths_mirror_pytorch():
 
     for sub in ("linear", "conv", "pooling", "activation", "loss", "container", "dropout",
                 "sparse", "normalization", "batchnorm", "instancenorm", "flatten",
-                "padding", "pixelshuffle", "upsampling", "distance"):
+                "padding", "pixelshuffle", "upsampling", "distance", "rnn", "transformer"):
         mod = importlib.import_module(f"arraygrad.nn.modules.{sub}")
         for name in mod.__all__:
             assert getattr(nn, name) is getattr(mod, name)

@@ -236,3 +236,12 @@ def unflatten(input: Tensor, dim: int, sizes: tuple[int, ...]) -> Tensor:  # noq
                          f"({n}) of input shape {input.shape}")
     shape = tuple(input.shape[:axis]) + sizes + tuple(input.shape[axis + 1:])
     return _sh.reshape(input, shape)
+
+
+# ------------------------------------------- attention (branch nnrnn: arraygrad.nn.attention)
+from arraygrad.nn.attention import (  # noqa: E402
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]

@@ -24,7 +24,9 @@ from arraygrad.nn.modules import (
     padding,
     pixelshuffle,
     pooling,
+    rnn,
     sparse,
+    transformer,
     upsampling,
 )
 from arraygrad.nn.modules.activation import *  # noqa: F403
@@ -42,10 +44,12 @@ from arraygrad.nn.modules.normalization import *  # noqa: F403
 from arraygrad.nn.modules.padding import *  # noqa: F403
 from arraygrad.nn.modules.pixelshuffle import *  # noqa: F403
 from arraygrad.nn.modules.pooling import *  # noqa: F403
+from arraygrad.nn.modules.rnn import *  # noqa: F403
 from arraygrad.nn.modules.sparse import *  # noqa: F403
+from arraygrad.nn.modules.transformer import *  # noqa: F403
 from arraygrad.nn.modules.upsampling import *  # noqa: F403
 
 _SUBMODULES = (activation, batchnorm, container, conv, distance, dropout, flatten, instancenorm,
-               linear, loss, module, normalization, padding, pixelshuffle, pooling, sparse,
-               upsampling)
+               linear, loss, module, normalization, padding, pixelshuffle, pooling, rnn, sparse,
+               transformer, upsampling)
 __all__ = ["Module"] + [name for m in _SUBMODULES if m is not module for name in m.__all__]

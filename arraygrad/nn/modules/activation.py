@@ -2,8 +2,11 @@
 :mod:`arraygrad.nn.activation`.
 
 ``MultiheadAttention`` (also in PyTorch's ``activation`` module) belongs here too: the
-recurrent/attention developer re-exports it below from :mod:`arraygrad.nn.transformer`.
+(``MultiheadAttention`` lives in :mod:`arraygrad.nn.attention`.)
 """
 
 from arraygrad.nn.activation import *  # noqa: F403
 from arraygrad.nn.activation import __all__  # noqa: F401
+from arraygrad.nn.attention import MultiheadAttention  # noqa: E402
+
+__all__ = [*__all__, "MultiheadAttention"]
