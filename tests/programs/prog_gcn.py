@@ -1,12 +1,14 @@
 """A two-layer GCN (Kipf & Welling) on a small graph: A_hat @ X @ W with a dense
-normalised adjacency kept as a buffer; train/test nodes picked with Python lists."""
+normalised adjacency kept as a buffer (or, with ``sparse=True``, a sparse COO adjacency
+multiplied with torch.sparse.mm); train/test nodes picked with Python lists."""
 
 import math
 
+import numpy as np
 from _graph import two_communities
 
 
-def main(torch, nn, F, optim, data, *, init=None, steps=10):
+def main(torch, nn, F, optim, data, *, init=None, steps=10, sparse=False):
     torch.manual_seed(0)
     dtype = torch.zeros(()).dtype
     adj_np, feats_np, labels_np, train_idx, test_idx = two_communities()
@@ -31,7 +33,10 @@ def main(torch, nn, F, optim, data, *, init=None, steps=10):
             self.bias.data.uniform_(-stdv, stdv)
 
         def forward(self, x, adj):
-            return adj @ (x @ self.weight) + self.bias
+            support = x @ self.weight
+            if sparse:
+                return torch.sparse.mm(adj, support) + self.bias
+            return adj @ support + self.bias
 
     class GCN(nn.Module):
         def __init__(self, nfeat, nhid, nclass, adj):
@@ -39,11 +44,20 @@ def main(torch, nn, F, optim, data, *, init=None, steps=10):
             self.gc1 = GraphConvolution(nfeat, nhid)
             self.gc2 = GraphConvolution(nhid, nclass)
             self.register_buffer("adj", adj)
+            self.adj_sparse = None
+            if sparse:
+                # adj.nonzero() is what a PyTorch script would write; arraygrad lacks it.
+                idx = torch.tensor(np.stack(np.nonzero(adj_np + np.eye(len(adj_np)))))
+                self.adj_sparse = torch.sparse_coo_tensor(idx, adj[idx[0], idx[1]],
+                                                          adj.shape, check_invariants=True)
+
+        def graph(self):
+            return self.adj_sparse if sparse else self.adj
 
         def forward(self, x):
-            h = F.relu(self.gc1(x, self.adj))
+            h = F.relu(self.gc1(x, self.graph()))
             h = F.dropout(h, 0.5, training=False)
-            return F.log_softmax(self.gc2(h, self.adj), dim=1)
+            return F.log_softmax(self.gc2(h, self.graph()), dim=1)
 
     model = GCN(x.size(1), 16, 2, a_hat)
     if init:

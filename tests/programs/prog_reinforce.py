@@ -1,11 +1,13 @@
 """REINFORCE (PyTorch's reinforcement_learning example) on a 1-D corridor: a policy MLP on
-one-hot states, actions drawn by inverse-CDF from uniforms (torch.rand, or ones given),
-log-probabilities with gather, normalised discounted returns."""
+one-hot states, normalised discounted returns. Actions: ``Categorical(probs).sample()``;
+or, given ``uniforms``, by inverse CDF from them (the same actions on every library);
+log-probabilities with ``Categorical.log_prob`` (or, ``gather=True``, with gather)."""
 
 from _corridor import Corridor
 
 
-def main(torch, nn, F, optim, data, *, init=None, episodes=6, uniforms=None, gamma=0.9):
+def main(torch, nn, F, optim, data, *, init=None, episodes=6, uniforms=None, gamma=0.9,
+         gather=False):
     torch.manual_seed(0)
     dtype = torch.zeros(()).dtype
     env = Corridor()
@@ -29,11 +31,18 @@ def main(torch, nn, F, optim, data, *, init=None, episodes=6, uniforms=None, gam
         state, log_probs, rewards, done = env.reset(), [], [], False
         while not done:
             probs = policy(eye[state].unsqueeze(0))
-            u = torch.rand(1).item() if uniforms is None else float(uniforms[draw])
+            m = torch.distributions.Categorical(probs.squeeze(0))
+            if uniforms is None:
+                action = m.sample().item()
+            else:
+                u = float(uniforms[draw])
+                action = int((probs.detach().cumsum(dim=1) < u).sum().item())
+                action = min(action, probs.size(1) - 1)
             draw += 1
-            action = int((probs.detach().cumsum(dim=1) < u).sum().item())
-            action = min(action, probs.size(1) - 1)
-            log_probs.append(torch.log(probs.gather(1, torch.tensor([[action]]))).squeeze())
+            if gather:
+                log_probs.append(torch.log(probs.gather(1, torch.tensor([[action]]))).squeeze())
+            else:
+                log_probs.append(m.log_prob(torch.tensor(action)))
             state, reward, done = env.step(action)
             rewards.append(reward)
         returns, R = [], 0.0
