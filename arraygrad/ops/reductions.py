@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
+from arraygrad import _dtypes
 from arraygrad.ops.elementwise import sqrt
 from arraygrad.ops.registry import defop, unary
 from arraygrad.tensor import Tensor
@@ -147,8 +148,15 @@ def _reduce(op, x: Tensor, axis: Axis, keepdims: bool) -> Tensor:
 
 def sum(x: Tensor, /, axis: Axis = None, *, dtype=None, keepdims: bool = False,  # noqa: A001
         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-    """Sum over ``axis`` (all axes by default); ``dim``/``keepdim`` as in PyTorch."""
+    """Sum over ``axis`` (all axes by default); ``dim``/``keepdim`` as in PyTorch.
+
+    A boolean input counts its ``True`` values in int64, as PyTorch does (``(pred ==
+    y).sum()``); the Array-API standard leaves ``sum`` of booleans undefined, and
+    array_api_strict refuses it.
+    """
     axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
+    if dtype is None and x.dtype == _dtypes.bool:
+        dtype = _dtypes.int64
     if dtype is not None:
         x = x.astype(dtype)
     return _reduce(SUM, x, axis, keepdims)
