@@ -16,10 +16,10 @@ def main(torch, nn, F, optim, data, *, init=None, steps=8, shuffle=False):
     y = torch.tensor(labels)
 
     model = nn.Sequential(
-        nn.Linear(6, 24),
+        nn.Linear(6, 24, bias=False),   # BatchNorm follows: a bias would be dead weight
         nn.BatchNorm1d(24),
         nn.ReLU(inplace=True),
-        nn.Linear(24, 24),
+        nn.Linear(24, 24, bias=False),
         nn.BatchNorm1d(24),
         nn.ReLU(),
         nn.Linear(24, 3),
@@ -47,7 +47,8 @@ def main(torch, nn, F, optim, data, *, init=None, steps=8, shuffle=False):
     buf = io.BytesIO()
     torch.save(model.state_dict(), buf)
     buf.seek(0)
-    clone = nn.Sequential(nn.Linear(6, 24), nn.BatchNorm1d(24), nn.ReLU(), nn.Linear(24, 24),
+    clone = nn.Sequential(nn.Linear(6, 24, bias=False), nn.BatchNorm1d(24), nn.ReLU(),
+                          nn.Linear(24, 24, bias=False),
                           nn.BatchNorm1d(24), nn.ReLU(), nn.Linear(24, 3))
     clone.load_state_dict(torch.load(buf))
     model.eval()

@@ -35,7 +35,8 @@ def main(torch, nn, F, optim, data, *, init=None, steps=4):
     class EmbeddingNet(nn.Module):
         def __init__(self):
             super().__init__()
-            self.stem = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8),
+            self.stem = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1, bias=False),
+                                      nn.BatchNorm2d(8),
                                       nn.ReLU(inplace=True))
             self.layer = BasicBlock(8)
             self.pool = nn.AdaptiveAvgPool2d((1, 1))
@@ -72,6 +73,6 @@ def main(torch, nn, F, optim, data, *, init=None, steps=4):
         d_pos = nn.PairwiseDistance()(ea, ep)
         d_neg = F.pairwise_distance(ea, en)
         cos = nn.CosineSimilarity(dim=1)(ea, ep)
-        ranking = (d_pos < d_neg).double().mean().item()
+        ranking = (d_pos < d_neg).float().mean().item()
     return {"losses": losses, "models": {"net": net}, "norms": norms, "ranking": ranking,
             "cos": cos}

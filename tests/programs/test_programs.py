@@ -159,3 +159,70 @@ def test_lstmcell_lbfgs_time_series():
     ours, theirs = _same_program(prog_lstmcell_lbfgs)
     np.testing.assert_allclose(ours["pred"].numpy(), theirs["pred"].numpy(), rtol=1e-4,
                                atol=1e-6)
+
+
+# --- Other backends ------------------------------------------------------------------------
+# The programs build their data with torch.tensor(numpy_array). arraygrad keeps a NumPy array
+# on the NumPy backend whatever backend is current (creation.py's ownership rule), so on
+# another backend the data and the model would sit on different backends (BackendError).
+# Until that rule is settled, these runs route host NumPy arrays given to ag.tensor to the
+# current backend; test_numpy_data_follows_current_backend records the gap.
+
+
+@pytest.mark.xfail(strict=True, reason="ag.tensor(numpy_array) stays on the NumPy backend "
+                   "under use_backend('array_api_strict'); torch.tensor(np) has no backend "
+                   "to choose, so ported programs mix backends")
+def test_numpy_data_follows_current_backend():
+    import arraygrad as ag
+    with ag.use_backend("array_api_strict"):
+        assert ag.tensor(np.ones(2)).backend.name == "array_api_strict"
+
+
+@pytest.fixture
+def host_arrays_follow_backend(monkeypatch):
+    import arraygrad as ag
+    from arraygrad.backend import current_backend
+    original = ag.tensor
+
+    def tensor(data, *args, **kw):
+        if isinstance(data, np.ndarray) and "backend" not in kw:
+            kw["backend"] = current_backend()
+        return original(data, *args, **kw)
+
+    monkeypatch.setattr(ag, "tensor", tensor)
+
+
+STRICT_PROGRAMS = {
+    "mlp_bn": (prog_mlp_bn, {}),
+    "vae": (prog_vae, {"noise": np.random.default_rng(0).normal(size=(5, 32, 4))}),
+    "gcn": (prog_gcn, {}),
+    "gat": (prog_gat, {}),
+    "reinforce": (prog_reinforce, {"uniforms": UNIFORMS}),
+    "actor_critic": (prog_actor_critic, {"uniforms": UNIFORMS}),
+    "lstm_lm": (prog_lstm_lm, {}),
+    "transformer": (prog_transformer, {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STRICT_PROGRAMS))
+def test_program_on_array_api_strict(name, host_arrays_follow_backend):
+    pytest.importorskip("array_api_strict")
+    program, kw = STRICT_PROGRAMS[name]
+    theirs, states = H.run_torch(program, **kw)
+    ours = H.run_ag(program, states, backend="array_api_strict", **kw)
+    H.compare(ours, theirs)
+    assert next(ours["models"][next(iter(ours["models"]))].parameters()).backend.name == \
+        "array_api_strict"
+
+
+def test_gcn_on_jax_float32(host_arrays_follow_backend):
+    # JAX computes in float32 unless x64 mode is on at start-up (a process-wide switch the
+    # rest of the suite must not see), so this run compares float32 against PyTorch's
+    # float64 at 1e-3. JAX's eager dispatch is slow (about 20 s a program on the shared
+    # 2-core machine), so only the cheapest program runs here; the CNN, DCGAN, VAE,
+    # super-resolution and BatchNorm MLP programs were also checked on JAX by hand.
+    pytest.importorskip("jax")
+    import arraygrad as ag
+    theirs, states = H.run_torch(prog_gcn, steps=3)
+    ours = H.run_ag(prog_gcn, states, backend="jax", dtype=ag.float32, steps=3)
+    H.compare(ours, theirs, rtol=1e-3, atol=1e-5)
