@@ -96,10 +96,13 @@ from arraygrad.ops.elementwise import (
     atanh,
     bitwise_and,
     bitwise_invert,
+    bitwise_left_shift,
     bitwise_or,
+    bitwise_right_shift,
     bitwise_xor,
     ceil,
     clip,
+    conj,
     copysign,
     cos,
     cosh,
@@ -112,6 +115,7 @@ from arraygrad.ops.elementwise import (
     greater,
     greater_equal,
     hypot,
+    imag,
     isfinite,
     isinf,
     isnan,
@@ -130,9 +134,11 @@ from arraygrad.ops.elementwise import (
     minimum,
     multiply,
     negative,
+    nextafter,
     not_equal,
     positive,
     pow,
+    real,
     reciprocal,
     relu,
     remainder,
@@ -150,7 +156,7 @@ from arraygrad.ops.elementwise import (
     trunc,
     where,
 )
-from arraygrad.ops.indexing import index_put, take
+from arraygrad.ops.indexing import index_put, take, take_along_axis
 from arraygrad.ops.linalg import matmul, outer, tensordot, vecdot
 from arraygrad.ops.nn import cross_entropy, log_softmax, softmax
 from arraygrad.ops.reductions import (
@@ -159,14 +165,23 @@ from arraygrad.ops.reductions import (
     argmax,
     argmin,
     argsort,
+    count_nonzero,
+    cumulative_prod,
     cumulative_sum,
     logsumexp,
     max,
     mean,
     min,
+    nonzero,
     prod,
+    searchsorted,
+    sort,
     std,
     sum,
+    unique_all,
+    unique_counts,
+    unique_inverse,
+    unique_values,
     var,
 )
 from arraygrad.ops.shape import (
@@ -299,7 +314,6 @@ from arraygrad.serialization import load, save  # noqa: E402
 # isort: split
 # Probability distributions and sparse COO tensors (pure arraygrad code, cheap to import).
 from arraygrad import distributions, sparse  # noqa: E402
-from arraygrad.ops._complex import conj, imag, real  # noqa: E402
 from arraygrad.sparse import SparseTensor, sparse_coo_tensor, spmm  # noqa: E402
 
 # isort: split

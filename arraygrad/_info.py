@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 from arraygrad import _dtypes
 from arraygrad.backend import current_backend
@@ -28,16 +28,60 @@ def _dtype_of(x: Any) -> _dtypes.DType:
     return _dtypes.dtype_from_name(getattr(x, "name", str(x)))
 
 
-def finfo(dtype: Any):
-    """Machine limits of a floating dtype (the backend's ``finfo``)."""
-    be = current_backend()
-    return be.xp.finfo(be.native_dtype(_dtype_of(dtype)))
+class finfo_object(NamedTuple):
+    """Machine limits of a floating dtype (what :func:`finfo` returns)."""
+
+    bits: int
+    eps: float
+    max: float
+    min: float
+    smallest_normal: float
+    dtype: _dtypes.DType
 
 
-def iinfo(dtype: Any):
-    """Machine limits of an integer dtype (the backend's ``iinfo``)."""
+class iinfo_object(NamedTuple):
+    """Machine limits of an integer dtype (what :func:`iinfo` returns)."""
+
+    bits: int
+    max: int
+    min: int
+    dtype: _dtypes.DType
+
+
+def _native_of(be: Any, x: Any) -> Any:
+    if hasattr(x, "_data") and hasattr(x, "_backend"):
+        return x._data.dtype
+    return be.native_dtype(_dtype_of(x))
+
+
+def finfo(type: Any, /) -> finfo_object:  # noqa: A002 - the standard's name
+    """Machine limits of a floating dtype (or tensor): Python floats and an ``ag`` dtype.
+
+    For a complex dtype the limits are those of its real components (as the standard).
+    """
     be = current_backend()
-    return be.xp.iinfo(be.native_dtype(_dtype_of(dtype)))
+    native = _native_of(be, type)
+    dtype = be.dtype_of[native]
+    if dtype.kind != "f" and dtype.kind != "c":
+        raise TypeError(f"finfo: {dtype.name} is not a floating dtype; use iinfo for "
+                        f"integers")
+    info = be.xp.finfo(native)
+    # A complex dtype's limits (and dtype) are those of its real components.
+    dtype = be.dtype_of.get(getattr(info, "dtype", None), dtype)
+    return finfo_object(int(info.bits), float(info.eps), float(info.max), float(info.min),
+                        float(info.smallest_normal), dtype)
+
+
+def iinfo(type: Any, /) -> iinfo_object:  # noqa: A002 - the standard's name
+    """Machine limits of an integer dtype (or tensor): Python ints and an ``ag`` dtype."""
+    be = current_backend()
+    native = _native_of(be, type)
+    dtype = be.dtype_of[native]
+    if dtype.kind not in "iu":
+        raise TypeError(f"iinfo: {dtype.name} is not an integer dtype; use finfo for "
+                        f"floating dtypes")
+    info = be.xp.iinfo(native)
+    return iinfo_object(int(info.bits), int(info.max), int(info.min), dtype)
 
 
 def result_type(*arrays_and_dtypes: Any) -> _dtypes.DType:
@@ -57,6 +101,11 @@ def can_cast(from_: Any, to: Any, /) -> bool:
     be = current_backend()
     src = from_._data.dtype if hasattr(from_, "_data") else be.native_dtype(_dtype_of(from_))
     return bool(be.xp.can_cast(src, be.native_dtype(_dtype_of(to))))
+
+
+# The standard's dtypes (float16, which some backends have, is not one).
+_STANDARD_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                    "uint64", "float32", "float64", "complex64", "complex128")
 
 
 class _NamespaceInfo:
@@ -82,7 +131,7 @@ class _NamespaceInfo:
     def dtypes(self, *, device: Any = None, kind: Any = None) -> dict[str, _dtypes.DType]:
         be = current_backend()
         return {d.name: d for d in be.native_dtypes
-                if kind is None or _dtypes.isdtype(d, kind)}
+                if d.name in _STANDARD_DTYPES and (kind is None or _dtypes.isdtype(d, kind))}
 
 
 def __array_namespace_info__() -> _NamespaceInfo:

@@ -22,7 +22,7 @@ from arraygrad._dtypes import DType
 __all__ = [
     "Backend", "BackendSpec", "BackendStatus", "RNG", "make_namespace",
     "get_backend", "set_backend", "use_backend", "current_backend", "available", "names",
-    "refresh", "BackendError",
+    "refresh", "BackendError", "declared_specs",
 ]
 
 ENV_VAR = "ARRAYGRAD_BACKEND"
@@ -202,6 +202,13 @@ class BackendSpec:
     name: str
     load: Callable[[], Backend]
     description: str = ""
+    #: Top-level modules whose array types this backend may own (default: ``(name,)``), so
+    #: an array of a library not loaded yet finds its backend (JAX's arrays are ``jaxlib``).
+    modules: tuple[str, ...] = ()
+
+    def owns_module(self, module: str) -> bool:
+        """Whether arrays from top-level module ``module`` may be this backend's."""
+        return module == self.name or module in self.modules
 
 
 @dataclass(frozen=True)
@@ -275,6 +282,11 @@ def refresh() -> None:
 def names() -> list[str]:
     """Names of every declared backend (loaded or not)."""
     return list(_registry.declared())
+
+
+def declared_specs() -> list[BackendSpec]:
+    """The declared backends' specs (nothing is loaded)."""
+    return [spec for spec, _plugin in _registry.declared().values()]
 
 
 def get_backend(name: str | Backend) -> Backend:

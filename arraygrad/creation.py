@@ -8,11 +8,18 @@ array's backend. Python floats become ``float32`` (as in PyTorch), ints ``int64`
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
 from arraygrad import _dtypes
-from arraygrad.backend import Backend, current_backend, get_backend, loaded_backends, names
+from arraygrad.backend import (
+    Backend,
+    current_backend,
+    declared_specs,
+    get_backend,
+    loaded_backends,
+)
 from arraygrad.tensor import Tensor, _make
 
 __all__ = [
@@ -54,10 +61,10 @@ def _owner(obj: Any) -> Backend | None:
         if backend.owns(obj):
             return backend
     module = type(obj).__module__.split(".")[0]
-    for name in names():
-        if name == module or (module == "jaxlib" and name == "jax"):
+    for spec in declared_specs():
+        if spec.owns_module(module):
             try:
-                backend = get_backend(name)
+                backend = get_backend(spec.name)
             except Exception:
                 return None
             if backend.owns(obj):
@@ -155,18 +162,28 @@ def from_numpy(array: Any, *, backend=None, device: str | None = None) -> Tensor
     return asarray(array, backend=backend or "numpy", device=device)
 
 
-def from_dlpack(x: Any, /, *, backend=None, device: str | None = None) -> Tensor:
-    """A tensor from any DLPack-capable array."""
-    return asarray(x, backend=backend, device=device)
+def from_dlpack(x: Any, /, *, device: str | None = None, copy: bool | None = None,
+                backend=None) -> Tensor:
+    """A tensor from any DLPack-capable array.
+
+    ``copy=True`` always copies, ``copy=False`` never does (a ValueError where sharing is
+    impossible, e.g. across backends or devices), None shares where it can.
+    """
+    return asarray(x, backend=backend, device=device, copy=copy)
 
 
 def _shape_of(shape: tuple) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    try:
-        return tuple(int(s) for s in shape)
+    elif len(shape) > 1 and shape[0] == ():  # zeros() with more sizes is not a thing
+        raise TypeError(f"shape must be ints, got {shape!r}")
+    try:  # operator.index: 2.5 (or a float tensor) is not a size, as in PyTorch
+        sizes = tuple(operator.index(s) for s in shape)
     except TypeError:
         raise TypeError(f"shape must be ints, got {shape!r}") from None
+    if any(n < 0 for n in sizes):
+        raise ValueError(f"shape must not have negative sizes, got {sizes}")
+    return sizes
 
 
 def _creation_backend(backend, device) -> tuple[Backend, str]:
@@ -191,22 +208,26 @@ def _native_device(be: Backend, device: str) -> Any:
     return be.native_device(device)
 
 
-def zeros(*shape, dtype=None, device: str | None = None, backend=None,
-          requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros; ``zeros(2, 3)`` and ``zeros((2, 3))`` both work."""
-    return _filled("zeros", _shape_of(shape), dtype, device, backend, requires_grad)
+def zeros(shape: Any = (), *more: int, dtype=None, device: str | None = None,
+          backend=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros; ``zeros(2, 3)``, ``zeros((2, 3))`` and ``zeros(shape=(2, 3))``
+    all work."""
+    return _filled("zeros", _shape_of((shape,) + more), dtype, device, backend,
+                   requires_grad)
 
 
-def ones(*shape, dtype=None, device: str | None = None, backend=None,
-         requires_grad: bool = False) -> Tensor:
-    """A tensor of ones."""
-    return _filled("ones", _shape_of(shape), dtype, device, backend, requires_grad)
+def ones(shape: Any = (), *more: int, dtype=None, device: str | None = None,
+         backend=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones (``ones(2, 3)`` or ``ones(shape=(2, 3))``)."""
+    return _filled("ones", _shape_of((shape,) + more), dtype, device, backend,
+                   requires_grad)
 
 
-def empty(*shape, dtype=None, device: str | None = None, backend=None,
-          requires_grad: bool = False) -> Tensor:
-    """An uninitialized tensor."""
-    return _filled("empty", _shape_of(shape), dtype, device, backend, requires_grad)
+def empty(shape: Any = (), *more: int, dtype=None, device: str | None = None,
+          backend=None, requires_grad: bool = False) -> Tensor:
+    """An uninitialized tensor (``empty(2, 3)`` or ``empty(shape=(2, 3))``)."""
+    return _filled("empty", _shape_of((shape,) + more), dtype, device, backend,
+                   requires_grad)
 
 
 def full(shape, fill_value: Any, *, dtype=None, device: str | None = None, backend=None,

@@ -264,6 +264,9 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 if dtype in complex_natives or (create_graph and dtype.kind == "c"):
                     gi = _complex_gradient(xp, op, rule, g, ans, ins, params, gi, node, i)
                 if gi.dtype is not dtype and gi.dtype != dtype:
+                    if xp.isdtype(gi.dtype, "complex floating") and not xp.isdtype(
+                            dtype, "complex floating"):
+                        gi = xp.real(gi)  # a real input gets the real part (as PyTorch)
                     gi = xp.astype(gi, dtype)
                 if edge.__class__ is Node:
                     seq = edge.seq

@@ -165,7 +165,7 @@ def load() -> Backend:
         warnings.simplefilter("ignore", UserWarning)
         backend = Backend(
             name="jax",
-            xp=make_namespace(jnp, scatter_add=scatter_add),
+            xp=make_namespace(jnp, scatter_add=scatter_add, **_quirk_fixes(jnp)),
             devices=tuple(native_devices),
             default_device=default_device,
             mutable=False,
@@ -184,6 +184,38 @@ def load() -> Backend:
     return backend
 
 
+def _quirk_fixes(jnp: Any) -> dict[str, Any]:
+    """``jax.numpy`` functions that miss the standard's signed zeros, fixed."""
+
+    def floor_divide(x1, x2, /):
+        out = jnp.floor_divide(x1, x2)
+        if not jnp.issubdtype(out.dtype, jnp.floating):
+            return out
+        # A zero quotient takes the sign of the true quotient (JAX gives +0 for -0 / 1).
+        return jnp.where(out == 0, jnp.copysign(jnp.zeros_like(out), jnp.true_divide(x1, x2)),
+                         out)
+
+    def remainder(x1, x2, /):
+        out = jnp.remainder(x1, x2)
+        if not jnp.issubdtype(out.dtype, jnp.floating):
+            return out
+        # A zero remainder takes the divisor's sign (JAX keeps the dividend's).
+        return jnp.where(out == 0, jnp.copysign(jnp.zeros_like(out), x2), out)
+
+    def exp(x, /):
+        out = jnp.exp(x)
+        if not jnp.issubdtype(out.dtype, jnp.complexfloating):
+            return out
+        # The standard's special cases JAX misses: exp(-inf + i*(inf or nan)) is 0 + 0j,
+        # exp(+inf + i*(inf or nan)) is inf + nan j (JAX gives nan + nan j).
+        re, odd = jnp.real(x), ~jnp.isfinite(jnp.imag(x))
+        out = jnp.where((re == -jnp.inf) & odd, jnp.zeros_like(out), out)
+        return jnp.where((re == jnp.inf) & odd,
+                         jnp.asarray(complex(float("inf"), float("nan")), dtype=out.dtype), out)
+
+    return {"floor_divide": floor_divide, "remainder": remainder, "exp": exp}
+
+
 def _kernels() -> dict[str, Any]:
     from arraygrad.backends import _jax_kernels
 
@@ -193,4 +225,5 @@ def _kernels() -> dict[str, Any]:
 @hookimpl
 def arraygrad_backends() -> list[BackendSpec]:
     """Declare the JAX backend (JAX is imported only when the backend is first used)."""
-    return [BackendSpec("jax", load, "JAX (jax.numpy) on CPU, GPU or TPU")]
+    return [BackendSpec("jax", load, "JAX (jax.numpy) on CPU, GPU or TPU",
+                        modules=("jax", "jaxlib"))]

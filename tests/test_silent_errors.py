@@ -158,3 +158,10 @@ def test_complex_input_to_a_real_only_rule_raises():
     z = ag.tensor(np.array([1 + 2j, -0.5 + 0.3j]), requires_grad=True)
     with pytest.raises(NotImplementedError, match="abs"):
         ag.real(ag.abs(z).sum()).backward()
+
+
+@pytest.mark.parametrize("shape", [2.5, (2, 2.0), (3, -1)])
+def test_creation_rejects_non_integer_or_negative_sizes(shape):
+    """``ag.zeros(2.5)`` made shape (2,); PyTorch raises."""
+    with pytest.raises((TypeError, ValueError), match="shape"):
+        ag.zeros(shape)

@@ -19,23 +19,17 @@ from typing import Any, NamedTuple
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, inplace, linalg, nn, reductions, shape, transfer
 from arraygrad.ops import torch_functions as tf
+from arraygrad.ops._axes import axis_alias
 from arraygrad.ops.registry import binary, unary
 from arraygrad.tensor import Tensor
 
 __all__ = ["MaxMin", "OPERATORS", "METHODS", "PROPERTIES", "install", "dim_alias"]
 
 
-def dim_alias(axis: Any, dim: Any) -> Any:
-    """``axis`` (the standard's name) or ``dim`` (PyTorch's), not both; lists become tuples."""
-    if dim is not None:
-        if axis is not None:
-            raise TypeError("pass either axis= or dim=, not both")
-        axis = dim
-    return tuple(axis) if isinstance(axis, list) else axis
-
-
-def _keep(keepdims: bool, keepdim: bool | None) -> bool:
-    return keepdims if keepdim is None else keepdim
+def dim_alias(axis: Any, dim: Any, op: str = "Tensor method") -> Any:
+    """``axis`` (the standard's name) or ``dim`` (PyTorch's), not both; lists become tuples
+    (:func:`arraygrad.ops._axes.axis_alias` without the keepdims half)."""
+    return axis_alias(op, axis, dim)[0]
 
 
 def _shape_args(args: tuple) -> tuple:
@@ -84,6 +78,7 @@ _PLAIN = {Tensor, int, float, bool, complex}  # never defer: skip the check on t
 
 _INPLACE_SYMBOL = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/", "pow_": "**",
                    "bitwise_and_": "&", "bitwise_or_": "|", "bitwise_xor_": "^",
+                   "bitwise_left_shift_": "<<", "bitwise_right_shift_": ">>",
                    "floor_divide_": "//", "remainder_": "%"}
 
 
@@ -117,17 +112,20 @@ _BINARY_OPERATORS = {
     "add": ew.ADD, "sub": ew.SUBTRACT, "mul": ew.MULTIPLY, "truediv": ew.DIVIDE,
     "pow": ew.POW, "floordiv": ew.FLOOR_DIVIDE, "mod": ew.REMAINDER,
     "and": ew.BITWISE_AND, "or": ew.BITWISE_OR, "xor": ew.BITWISE_XOR,
+    "lshift": ew.BITWISE_LEFT_SHIFT, "rshift": ew.BITWISE_RIGHT_SHIFT,
 }
 # Python operator name -> (op, in-place operator, PyTorch's in-place method name).
 _INPLACE_OPERATORS = {
     "add": (ew.ADD, operator.iadd, "add_"), "sub": (ew.SUBTRACT, operator.isub, "sub_"),
     "mul": (ew.MULTIPLY, operator.imul, "mul_"), "truediv": (ew.DIVIDE, operator.itruediv, "div_"),
     "pow": (ew.POW, operator.ipow, "pow_"),
-    "floordiv": (ew.FLOOR_DIVIDE, operator.ifloordiv, "floor_divide_"),
-    "mod": (ew.REMAINDER, operator.imod, "remainder_"),
+    "floordiv": (ew.FLOOR_DIVIDE, None, "floor_divide_"),
+    "mod": (ew.REMAINDER, None, "remainder_"),
     "and": (ew.BITWISE_AND, operator.iand, "bitwise_and_"),
     "or": (ew.BITWISE_OR, operator.ior, "bitwise_or_"),
     "xor": (ew.BITWISE_XOR, operator.ixor, "bitwise_xor_"),
+    "lshift": (ew.BITWISE_LEFT_SHIFT, operator.ilshift, "bitwise_left_shift_"),
+    "rshift": (ew.BITWISE_RIGHT_SHIFT, operator.irshift, "bitwise_right_shift_"),
 }
 _COMPARISONS = {"eq": ew.EQUAL, "ne": ew.NOT_EQUAL, "lt": ew.LESS, "le": ew.LESS_EQUAL,
                 "gt": ew.GREATER, "ge": ew.GREATER_EQUAL}
@@ -187,7 +185,8 @@ _ELEMENTWISE_ALIASES = {
 def _reduction(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     def method(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                keepdim: bool | None = None) -> Tensor:
-        return fn(self, axis=dim_alias(axis, dim), keepdims=_keep(keepdims, keepdim))
+        axis, keep = axis_alias(fn.__name__, axis, dim, keepdims, keepdim)
+        return fn(self, axis=axis, keepdims=keep)
 
     method.__name__ = fn.__name__
     method.__doc__ = fn.__doc__
@@ -205,8 +204,7 @@ def _extremum_method(value_fn: Callable[..., Tensor], index_fn: Callable[..., Te
                      word: str) -> Callable[..., Any]:
     def method(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                keepdim: bool | None = None) -> Any:
-        axis = dim_alias(axis, dim)
-        keep = _keep(keepdims, keepdim)
+        axis, keep = axis_alias(value_fn.__name__, axis, dim, keepdims, keepdim)
         values = value_fn(self, axis=axis, keepdims=keep)
         if axis is None or isinstance(axis, tuple):
             return values
@@ -227,8 +225,8 @@ def _var(self: Tensor, axis: Any = None, correction: float | None = None,
     """Variance; ``correction`` defaults to 1 in the method (PyTorch), 0 in ``ag.var``."""
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return reductions.var(self, axis=dim_alias(axis, dim), correction=correction,
-                          keepdims=_keep(keepdims, keepdim))
+    axis, keep = axis_alias("var", axis, dim, keepdims, keepdim)
+    return reductions.var(self, axis=axis, correction=correction, keepdims=keep)
 
 
 def _std(self: Tensor, axis: Any = None, correction: float | None = None,
@@ -237,8 +235,8 @@ def _std(self: Tensor, axis: Any = None, correction: float | None = None,
     """Standard deviation; ``correction`` defaults to 1 in the method (PyTorch)."""
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return reductions.std(self, axis=dim_alias(axis, dim), correction=correction,
-                          keepdims=_keep(keepdims, keepdim))
+    axis, keep = axis_alias("std", axis, dim, keepdims, keepdim)
+    return reductions.std(self, axis=axis, correction=correction, keepdims=keep)
 
 
 def _cumsum(self: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:

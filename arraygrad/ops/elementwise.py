@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from arraygrad.ops.registry import apply, binary, defop, unary
+from arraygrad.ops.registry import apply, binary, broadcast_check, defop, unary
 from arraygrad.tensor import Tensor
 
 
@@ -42,8 +42,22 @@ def _pow_grad_b(xp, g, ans, a, b):
 
 POW = defop("pow", lambda xp, a, b: a ** b,
             (lambda xp, g, ans, a, b: g * b * a ** (b - 1), _pow_grad_b), uses_ans=True)
-FLOOR_DIVIDE = defop("floor_divide", lambda xp, a, b: a // b, None)
-REMAINDER = defop("remainder", lambda xp, a, b: a % b,
+def _floor_divide(xp, a, b):
+    out = xp.floor_divide(a, b)
+    if not xp.isdtype(out.dtype, "real floating"):
+        return out
+    # The standard's special cases that NumPy misses: an infinite dividend over a finite
+    # divisor gives the infinite true quotient (NumPy gives nan), and a finite dividend
+    # over an infinite divisor gives the signed zero quotient (NumPy gives -1 for
+    # opposite signs).
+    q = a / b
+    inf_b = xp.isinf(b) if hasattr(b, "dtype") else math.isinf(b)
+    finite_a = xp.isfinite(a) if hasattr(a, "dtype") else math.isfinite(a)
+    return xp.where(xp.isinf(q) | (inf_b & finite_a), q, out)
+
+
+FLOOR_DIVIDE = defop("floor_divide", _floor_divide, None)
+REMAINDER = defop("remainder", lambda xp, a, b: xp.remainder(a, b),
                   (lambda xp, g, ans, a, b: g,
                    lambda xp, g, ans, a, b: -g * xp.floor(a / b)))
 NEGATIVE = defop("negative", lambda xp, a: -a, (lambda xp, g, ans, a: -g,),
@@ -59,9 +73,15 @@ MINIMUM = defop(
     "minimum", lambda xp, a, b: xp.minimum(a, b),
     (lambda xp, g, ans, a, b: xp.where(a < b, g, xp.where(a == b, g / 2, xp.zeros_like(g))),
      lambda xp, g, ans, a, b: xp.where(b < a, g, xp.where(a == b, g / 2, xp.zeros_like(g)))))
+def _atan2_denominator(xp, a, b):
+    # a**2 + b**2, with 1 where both are 0: the gradient at the origin is 0 (as PyTorch).
+    d = a * a + b * b
+    return xp.where(d == 0, xp.ones_like(d), d)
+
+
 ATAN2 = defop("atan2", lambda xp, a, b: xp.atan2(a, b),
-              (lambda xp, g, ans, a, b: g * b / (a * a + b * b),
-               lambda xp, g, ans, a, b: -g * a / (a * a + b * b)))
+              (lambda xp, g, ans, a, b: g * b / _atan2_denominator(xp, a, b),
+               lambda xp, g, ans, a, b: -g * a / _atan2_denominator(xp, a, b)))
 HYPOT = defop("hypot", lambda xp, a, b: xp.hypot(a, b),
               (lambda xp, g, ans, a, b: g * a / ans, lambda xp, g, ans, a, b: g * b / ans),
               uses_ans=True)
@@ -69,7 +89,8 @@ LOGADDEXP = defop("logaddexp", lambda xp, a, b: xp.logaddexp(a, b),
                   (lambda xp, g, ans, a, b: g * xp.exp(a - ans),
                    lambda xp, g, ans, a, b: g * xp.exp(b - ans)), uses_ans=True)
 COPYSIGN = defop("copysign", lambda xp, a, b: xp.copysign(a, b),
-                 (lambda xp, g, ans, a, b: xp.where(a * ans >= 0, g, -g), None),
+                 # sign(x1) * sign(out): +-1 where x1 != 0, and 0 at x1 = +-0 (as PyTorch).
+                 (lambda xp, g, ans, a, b: g * xp.sign(a) * xp.sign(ans), None),
                  uses_ans=True)
 
 # --------------------------------------------------------------------------- unary math
@@ -79,8 +100,26 @@ ABS = defop("abs", lambda xp, a: xp.abs(a),
 # Rules that read only ``ans`` declare reads=((),): the input may change afterwards.
 EXP = defop("exp", lambda xp, a: xp.exp(a), (lambda xp, g, ans, a: g * ans,), uses_ans=True,
             reads=((),))
-EXPM1 = defop("expm1", lambda xp, a: xp.expm1(a), (lambda xp, g, ans, a: g * (ans + 1),),
-              uses_ans=True, reads=((),))
+
+
+def _expm1(xp, a):
+    if not xp.isdtype(a.dtype, "complex floating"):
+        return xp.expm1(a)
+    # Complex: NumPy's expm1 misses the standard's special cases and loses digits near 0.
+    # Finite results come from expm1(x) cos(y) - 2 sin(y/2)**2 + i e**x sin(y); the
+    # others (infinities, NaNs) from exp(z) - 1, whose special cases are the standard's.
+    x, y = xp.real(a), xp.imag(a)
+    half = xp.sin(y / 2)
+    re = xp.expm1(x) * xp.cos(y) - 2 * half * half
+    im = xp.where(y == 0, y, xp.exp(x) * xp.sin(y))
+    finite = xp.isfinite(re) & xp.isfinite(im)
+    zero = xp.zeros_like(re)
+    accurate = xp.where(finite, re, zero) + xp.where(finite, im, zero) * 1j
+    return xp.where(finite, xp.astype(accurate, a.dtype), xp.exp(a) - 1)
+
+
+EXPM1 = defop("expm1", _expm1, (lambda xp, g, ans, a: g * (ans + 1),), uses_ans=True,
+              reads=((),))
 LOG = defop("log", lambda xp, a: xp.log(a), (lambda xp, g, ans, a: g / a,))
 LOG1P = defop("log1p", lambda xp, a: xp.log1p(a), (lambda xp, g, ans, a: g / (a + 1),))
 LOG2 = defop("log2", lambda xp, a: xp.log2(a),
@@ -129,6 +168,36 @@ WHERE = defop("where", lambda xp, c, a, b: xp.where(c, a, b),
                lambda xp, g, ans, c, a, b: xp.where(c, g, xp.zeros_like(g)),
                lambda xp, g, ans, c, a, b: xp.where(c, xp.zeros_like(g), g)),
               checks_inputs=False)
+
+
+def _clip_forward(xp, a, lo, hi):
+    out = a
+    if lo is not None:
+        out = xp.maximum(out, lo)
+    if hi is not None:
+        out = xp.minimum(out, hi)
+    return out
+
+
+def _clip_grad_x(xp, g, ans, a, lo, hi):
+    return xp.where(_inside(a, lo, hi), g, xp.zeros_like(g))
+
+
+def _clip_grad_lo(xp, g, ans, a, lo, hi):
+    # PyTorch's clamp: the lower bound gets the gradient where x < lo < hi.
+    below = a < lo if hi is None else (a < lo) & (lo < hi)
+    return xp.where(below, g, xp.zeros_like(g))
+
+
+def _clip_grad_hi(xp, g, ans, a, lo, hi):
+    # ... and the upper bound where x > hi or lo > hi (the result is hi).
+    above = a > hi if lo is None else (a > hi) | (lo > hi)
+    return xp.where(above, g, xp.zeros_like(g))
+
+
+# clip with tensor bounds: ties go to x (PyTorch's clamp), never split.
+CLIP_TENSOR = defop("clip_tensor", _clip_forward, (_clip_grad_x, _clip_grad_lo,
+                                                   _clip_grad_hi))
 
 
 def _inside(a, lo, hi):
@@ -250,11 +319,11 @@ def clip(x: Tensor, /, min: Any = None, max: Any = None) -> Tensor:  # noqa: A00
     """Clamp ``x`` to ``[min, max]``; the gradient flows where ``min <= x <= max``.
 
     ``min`` and ``max`` may be Python scalars, None, or Tensors (then they get gradients
-    too, as in ``minimum(maximum(x, min), max)``).
+    too, by PyTorch's rule: ``min`` where ``x < min < max``, ``max`` where ``x > max`` or
+    ``min > max``; ties go to ``x``).
     """
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x if min is None else maximum(x, min)
-        return out if max is None else minimum(out, max)
+        return apply(CLIP_TENSOR, (x, min, max))
     if min is None and max is None:
         return positive(x)
     return unary(CLIP, x, {"min": min, "max": max})
@@ -268,3 +337,58 @@ def reciprocal(x: Tensor, /) -> Tensor:
 def where(condition: Tensor, x1: Any, x2: Any, /) -> Tensor:
     """Elementwise ``x1 if condition else x2`` with broadcasting."""
     return apply(WHERE, (condition, x1, x2))
+
+
+# ------------------------------------------------- shifts, complex parts, nextafter
+BITWISE_LEFT_SHIFT = _nondiff("bitwise_left_shift", lambda xp, a, b: xp.bitwise_left_shift(
+    a, b))
+BITWISE_RIGHT_SHIFT = _nondiff("bitwise_right_shift",
+                               lambda xp, a, b: xp.bitwise_right_shift(a, b))
+# Equal operands give x2 (IEEE 754: nextafter(-0.0, +0.0) is +0.0).
+NEXTAFTER = _nondiff("nextafter", lambda xp, a, b: xp.where(a == b, b, xp.nextafter(a, b)))
+# Gradients of the complex parts follow PyTorch: the real part passes g, the imaginary
+# part passes 1j * g, conj passes conj(g) (the engine casts them to the input's dtype).
+REAL = defop("real", lambda xp, a: xp.real(a), (lambda xp, g, ans, a: g,),
+             checks_inputs=False)
+IMAG = defop("imag", lambda xp, a: xp.imag(a), (lambda xp, g, ans, a: g * 1j,),
+             checks_inputs=False)
+CONJ = defop("conj", lambda xp, a: xp.conj(a), (lambda xp, g, ans, a: xp.conj(g),),
+             checks_inputs=False)
+
+bitwise_left_shift = _fn2(BITWISE_LEFT_SHIFT,
+                          "Elementwise ``x1 << x2`` for integer tensors (``x2 >= 0``).")
+bitwise_right_shift = _fn2(BITWISE_RIGHT_SHIFT,
+                           "Elementwise ``x1 >> x2`` (arithmetic) for integer tensors.")
+nextafter = _fn2(NEXTAFTER, "The next representable float after ``x1`` toward ``x2`` "
+                            "(not differentiable).")
+
+
+def _is_complex(x: Any) -> bool:
+    return isinstance(x, Tensor) and x.dtype.kind == "c"
+
+
+def real(x: Tensor, /) -> Tensor:
+    """Real part (a copy of ``x`` for real dtypes); differentiable."""
+    return unary(REAL, x) if _is_complex(x) else positive(x)
+
+
+def imag(x: Tensor, /) -> Tensor:
+    """Imaginary part (zeros for real dtypes); differentiable."""
+    if _is_complex(x):
+        return unary(IMAG, x)
+    from arraygrad.creation import zeros_like
+
+    return zeros_like(x)
+
+
+def conj(x: Tensor, /) -> Tensor:
+    """Complex conjugate (a copy of ``x`` for real dtypes); differentiable."""
+    return unary(CONJ, x) if _is_complex(x) else positive(x)
+
+
+# Two-input ops report a broadcast mismatch in one wording and class on every backend.
+for _op in (ADD, SUBTRACT, MULTIPLY, DIVIDE, POW, FLOOR_DIVIDE, REMAINDER, MAXIMUM, MINIMUM,
+            ATAN2, HYPOT, LOGADDEXP, COPYSIGN, EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER,
+            GREATER_EQUAL, LOGICAL_AND, LOGICAL_OR, LOGICAL_XOR, BITWISE_AND, BITWISE_OR,
+            BITWISE_XOR, BITWISE_LEFT_SHIFT, BITWISE_RIGHT_SHIFT, NEXTAFTER):
+    _op.diagnose = broadcast_check

@@ -10,6 +10,7 @@ from typing import Any
 
 from arraygrad import _dtypes
 from arraygrad.backend import BackendError
+from arraygrad.ops._axes import normalize_axis
 from arraygrad.ops.registry import apply, defop, unary
 from arraygrad.tensor import Tensor
 
@@ -49,8 +50,11 @@ def _gather(xp, x, key):
 
 
 def _put_mask(xp, x, key):
-    ones = xp.ones(tuple(_gather(xp, x, key).shape), dtype=x.dtype)
-    return xp.scatter_add(xp.zeros_like(x), key, ones) > 0
+    # Counted in int32 whatever x's dtype (bool and complex have no order, and JAX's
+    # scatter-add refuses bool).
+    gathered = _gather(xp, x, key)
+    ones = xp.ones_like(gathered, dtype=xp.int32)
+    return xp.scatter_add(xp.zeros_like(x, dtype=xp.int32), key, ones) > 0
 
 
 def _index_put_forward(xp, x, values, key):
@@ -58,7 +62,11 @@ def _index_put_forward(xp, x, values, key):
     if isinstance(values, (int, float, bool, complex)):
         values = xp.full(selected, values, dtype=x.dtype)
     values = xp.broadcast_to(xp.astype(values, x.dtype), selected)
-    placed = xp.scatter_add(xp.zeros_like(x), key, values)
+    if xp.isdtype(x.dtype, "bool"):  # scatter in int8, then back to bool
+        placed = xp.scatter_add(xp.zeros_like(x, dtype=xp.int8), key,
+                                xp.astype(values, xp.int8)) != 0
+    else:
+        placed = xp.scatter_add(xp.zeros_like(x), key, values)
     return xp.where(_put_mask(xp, x, key), placed, x)
 
 
@@ -138,11 +146,64 @@ def _single_array_axis(is_int_array, key: tuple, ndim: int) -> int | None:
     return axis
 
 
+def _out_of_bounds(index: Any, axis: int, size: int) -> IndexError:
+    return IndexError(f"getitem: index {index} is out of bounds for axis {axis} with size "
+                      f"{size} (valid: {-size} to {size - 1})")
+
+
+def check_bounds(x: Tensor, key: tuple) -> None:
+    """Raise IndexError for an int or integer-array entry of ``key`` outside its axis.
+
+    Every backend gets the same check: JAX would clamp (or fill with NaN) silently.
+    """
+    backend = x._backend
+    shape = x.shape
+    ndim = len(shape)
+    consumed = 0
+    for k in key:
+        if k is None or k is Ellipsis:
+            continue
+        dtype = backend.dtype_of.get(getattr(k, "dtype", None))
+        consumed += k.ndim if dtype is _dtypes.bool else 1
+    axis = 0
+    for k in key:
+        if k is None:
+            continue
+        if k is Ellipsis:
+            axis += ndim - consumed
+            continue
+        if isinstance(k, slice):
+            axis += 1
+            continue
+        if isinstance(k, int):
+            if axis < ndim and not -shape[axis] <= k < shape[axis]:
+                raise _out_of_bounds(k, axis, shape[axis])
+            axis += 1
+            continue
+        dtype = backend.dtype_of.get(getattr(k, "dtype", None))
+        if dtype is _dtypes.bool:
+            axis += k.ndim
+            continue
+        if dtype is not None and dtype.kind in "iu" and axis < ndim and 0 not in k.shape:
+            xp = backend.xp
+            lo, hi = int(xp.min(k)), int(xp.max(k))
+            n = shape[axis]
+            if lo < -n or hi >= n:
+                raise _out_of_bounds(lo if lo < -n else hi, axis, n)
+        axis += 1
+
+
 def getitem(x: Tensor, key: Any) -> Tensor:
-    """``x[key]`` with ints, slices, None, ``...``, boolean masks and integer arrays."""
+    """``x[key]`` with ints, slices, None, ``...``, boolean masks and integer arrays.
+
+    Out-of-range ints and integer-array entries raise IndexError on every backend.
+    """
     if isinstance(key, (int, slice)) and not isinstance(key, bool) and x.ndim == 1:
+        if isinstance(key, int) and not -x.shape[0] <= key < x.shape[0]:
+            raise _out_of_bounds(key, 0, x.shape[0])
         return unary(GETITEM, x, {"key": key})
     key = normalize_key(x, key)
+    check_bounds(x, key)
     axis = _single_array_axis(lambda k: _is_int_array(x._backend, k), key, x.ndim)
     if axis is not None:  # lower to take: the one form every Array-API library supports
         return unary(TAKE, x, {"indices": key[axis], "axis": axis})
@@ -157,8 +218,77 @@ def take(x: Tensor, indices: Any, /, *, axis: int | None = None) -> Tensor:
         if x.ndim != 1:
             x = x.reshape((-1,))
         axis = 0
+    axis = normalize_axis("take", axis, x.ndim)
     idx = normalize_key(x, indices)[0]
-    return unary(TAKE, x, {"indices": idx, "axis": axis % x.ndim})
+    check_bounds(x, (slice(None),) * axis + (idx,))
+    return unary(TAKE, x, {"indices": idx, "axis": axis})
+
+
+def _flat_positions(xp, shape, indices, axis):
+    """Flat positions in an array of ``shape`` of ``take_along_axis`` ``indices``."""
+    n = shape[axis]
+    indices = xp.where(indices < 0, indices + n, indices)
+    strides = [1] * len(shape)
+    for i in range(len(shape) - 2, -1, -1):
+        strides[i] = strides[i + 1] * shape[i + 1]
+    flat = indices * strides[axis]
+    for d in range(len(shape)):
+        if d == axis:
+            continue
+        ar = xp.arange(indices.shape[d], dtype=indices.dtype)
+        view = [1] * len(shape)
+        view[d] = indices.shape[d]
+        flat = flat + xp.reshape(ar, tuple(view)) * strides[d]
+    return xp.reshape(flat, (-1,))
+
+
+def _take_along_vjp(xp, g, ans, x, indices, axis=-1):
+    # Scatter-add the gradient back through flat positions (one 1-D integer index: the
+    # form every backend's scatter_add supports); repeated indices accumulate.
+    shape = tuple(g.shape[:axis]) + (x.shape[axis],) + tuple(g.shape[axis + 1:])
+    size = 1
+    for n in shape:
+        size *= n
+    flat = _flat_positions(xp, shape, xp.broadcast_to(indices, tuple(g.shape)), axis)
+    zeros = xp.zeros_like(xp.reshape(xp.broadcast_to(x, shape), (size,)))
+    return xp.reshape(xp.scatter_add(zeros, (flat,), xp.reshape(g, (-1,))), shape)
+
+
+TAKE_ALONG_AXIS = defop("take_along_axis",
+                        lambda xp, x, indices, axis=-1: xp.take_along_axis(x, indices,
+                                                                           axis=axis),
+                        (_take_along_vjp, None), checks_inputs=False)
+
+
+def take_along_axis(x: Tensor, indices: Tensor, /, *, axis: int = -1) -> Tensor:
+    """Elements of ``x`` at ``indices`` along ``axis`` (indices of the same rank as ``x``,
+    broadcast against it on the other axes); differentiable in ``x``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> x = ag.tensor([[3.0, 1.0], [2.0, 5.0]])
+    >>> ag.take_along_axis(x, ag.argsort(x, axis=1), axis=1).tolist()
+    [[1.0, 3.0], [2.0, 5.0]]
+    """
+    if not isinstance(indices, Tensor):
+        from arraygrad.creation import asarray
+
+        indices = asarray(indices, backend=x.backend, device=x.device)
+    if indices.ndim != x.ndim:
+        raise ValueError(f"take_along_axis: indices must have the rank of x ({x.ndim}); got "
+                         f"shape {indices.shape} for x of shape {x.shape}")
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"take_along_axis: indices must be integers, got "
+                        f"{indices.dtype.name}")
+    axis = normalize_axis("take_along_axis", axis, x.ndim)
+    if indices.size:
+        xp = x._backend.xp
+        lo, hi = int(xp.min(indices._data)), int(xp.max(indices._data))
+        n = x.shape[axis]
+        if lo < -n or hi >= n:
+            raise _out_of_bounds(lo if lo < -n else hi, axis, n)
+    return apply(TAKE_ALONG_AXIS, (x, indices), {"axis": axis})
 
 
 def scatter_add(target: Tensor, key: Any, values: Tensor | float) -> Tensor:

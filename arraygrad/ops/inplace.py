@@ -15,7 +15,6 @@ views and have no live views keep the fast path: one in-place kernel call.
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 from arraygrad.grad_mode import STATE
@@ -257,13 +256,17 @@ def inplace_binary(x: Tensor, other: Any, op: Any, iop: Any, name: str) -> Tenso
         if shape is not None and tuple(shape) != tuple(data.shape):
             _check_fits(x, other, op, name)
         new = None
+        in_place = _in_place_ok(x)
         try:
-            if _in_place_ok(x):
+            if in_place and iop is not None:
                 x._data = iop(data, operand)
-            else:
+            else:  # iop None: the op's forward carries special cases the operator lacks
                 new = op.forward(x._backend.xp, data, operand)
                 if new.dtype != data.dtype:
                     new = x._backend.xp.astype(new, data.dtype)
+                if in_place:
+                    data[...] = new
+                    new = None
         except Exception as exc:
             raise op_error(op, (x, other), {}, exc) from exc
         if new is not None:
@@ -347,10 +350,3 @@ _COPY = defop("copy", lambda xp, x, src: xp.broadcast_to(xp.asarray(src, dtype=x
 FILL = defop("fill", lambda xp, x, value: xp.full_like(x, value),
              (lambda xp, g, ans, x, value: xp.zeros_like(g),), checks_inputs=False)
 
-IADD = (ew.ADD, operator.iadd, "add_")
-ISUB = (ew.SUBTRACT, operator.isub, "sub_")
-IMUL = (ew.MULTIPLY, operator.imul, "mul_")
-IDIV = (ew.DIVIDE, operator.itruediv, "div_")
-IPOW = (ew.POW, operator.ipow, "pow_")
-IFLOORDIV = (ew.FLOOR_DIVIDE, operator.ifloordiv, "floor_divide_")
-IMOD = (ew.REMAINDER, operator.imod, "remainder_")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from arraygrad.ops._axes import normalize_axes, normalize_axis
 from arraygrad.ops.reductions import sum as _sum
 from arraygrad.ops.registry import binary, defop
 from arraygrad.ops.shape import permute_dims, reshape
@@ -58,29 +59,35 @@ def tensordot(x1: Tensor, x2: Tensor, /, *,
               axes: int | tuple[Sequence[int], Sequence[int]] = 2) -> Tensor:
     """Sum products over the given axes (built from permute, reshape and matmul)."""
     if isinstance(axes, int):
+        if not 0 <= axes <= min(x1.ndim, x2.ndim):
+            raise ValueError(f"tensordot: axes={axes} must be in [0, {min(x1.ndim, x2.ndim)}] "
+                             f"for shapes {x1.shape} and {x2.shape}")
         a_axes = list(range(x1.ndim - axes, x1.ndim))
         b_axes = list(range(axes))
     else:
-        a_axes = [a % x1.ndim for a in axes[0]]
-        b_axes = [b % x2.ndim for b in axes[1]]
+        a_axes = list(normalize_axes("tensordot", tuple(axes[0]), x1.ndim, scalar_ok=False,
+                                     sort=False))
+        b_axes = list(normalize_axes("tensordot", tuple(axes[1]), x2.ndim, scalar_ok=False,
+                                     sort=False))
+        if len(a_axes) != len(b_axes):
+            raise ValueError(f"tensordot: axes {axes!r} must name as many axes of each "
+                             f"operand")
     for a, b in zip(a_axes, b_axes):
         if x1.shape[a] != x2.shape[b]:
             raise ValueError(f"tensordot: axis {a} of shape {x1.shape} and axis {b} of shape "
                              f"{x2.shape} differ in size")
     free_a = [i for i in range(x1.ndim) if i not in a_axes]
     free_b = [i for i in range(x2.ndim) if i not in b_axes]
-    k = 1
+    k = m = n = 1
     for a in a_axes:
         k *= x1.shape[a]
-    rows = 1
     for i in free_a:
-        rows *= x1.shape[i]
-    cols = 1
+        m *= x1.shape[i]
     for i in free_b:
-        cols *= x2.shape[i]
-    # Explicit sizes: -1 is ambiguous when a size is 0.
-    left = reshape(permute_dims(x1, free_a + a_axes), (rows, k))
-    right = reshape(permute_dims(x2, b_axes + free_b), (k, cols))
+        n *= x2.shape[i]
+    # Explicit sizes (not -1): right when an axis has size 0.
+    left = reshape(permute_dims(x1, free_a + a_axes), (m, k))
+    right = reshape(permute_dims(x2, b_axes + free_b), (k, n))
     out_shape = tuple(x1.shape[i] for i in free_a) + tuple(x2.shape[i] for i in free_b)
     return reshape(matmul(left, right), out_shape)
 
@@ -88,25 +95,20 @@ def tensordot(x1: Tensor, x2: Tensor, /, *,
 def vecdot(x1: Tensor, x2: Tensor, /, *, axis: int = -1) -> Tensor:
     """Dot product ``sum(conj(x1) * x2)`` along ``axis``, broadcasting the other axes.
 
-    Raises a ValueError naming both shapes when the sizes along ``axis`` differ.
+    The result keeps the operands' promoted dtype (small integers are not widened).
     """
-    from arraygrad.ops._complex import conj
+    from arraygrad.ops.elementwise import conj
+    from arraygrad.ops.shape import broadcast_shapes
 
-    if isinstance(x1, Tensor) and isinstance(x2, Tensor):
-        low = min(x1.ndim, x2.ndim)
-        if not -low <= axis < low or low == 0:
-            raise ValueError(f"vecdot: axis {axis} is out of range for shapes {x1.shape} and "
-                             f"{x2.shape}")
-        if axis >= 0 and x1.ndim != x2.ndim:
-            raise ValueError(f"vecdot: a non-negative axis ({axis}) is ambiguous for inputs of "
-                             f"different ranks {x1.shape} and {x2.shape}; use a negative axis")
-        if x1.shape[axis] != x2.shape[axis]:
-            raise ValueError(f"vecdot: shapes {x1.shape} and {x2.shape} differ in size along "
-                             f"axis {axis} ({x1.shape[axis]} != {x2.shape[axis]})")
-        x1 = conj(x1)
-    prod = x1 * x2
-    out = _sum(prod, axis=axis)  # a non-negative axis implies equal ranks (checked above)
-    return out if out.dtype == prod.dtype else out.astype(prod.dtype)
+    shape = broadcast_shapes(x1.shape, x2.shape)
+    ax = normalize_axis("vecdot", axis, len(shape))
+    n1 = x1.shape[ax - len(shape) + x1.ndim] if ax - len(shape) + x1.ndim >= 0 else 1
+    n2 = x2.shape[ax - len(shape) + x2.ndim] if ax - len(shape) + x2.ndim >= 0 else 1
+    if n1 != n2:
+        raise ValueError(f"vecdot: the contracted axis {axis} has size {n1} in shape "
+                         f"{x1.shape} and {n2} in shape {x2.shape}")
+    prod = conj(x1) * x2
+    return _sum(prod, axis=ax - len(shape), dtype=prod.dtype)
 
 
 def outer(x1: Tensor, x2: Tensor, /) -> Tensor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from arraygrad.ops._axes import normalize_axis
 from arraygrad.ops.elementwise import where
 from arraygrad.ops.fused import one_hot_array, softmax_cross_entropy
 from arraygrad.ops.reductions import mean
@@ -13,11 +14,15 @@ from arraygrad.tensor import Tensor, _make
 
 
 def _softmax_forward(xp, x, axis=-1):
+    if x.size == 0:  # nothing to normalize (PyTorch returns the empty tensor)
+        return xp.asarray(x, copy=True)
     e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
     return e / xp.sum(e, axis=axis, keepdims=True)
 
 
 def _log_softmax_forward(xp, x, axis=-1):
+    if x.size == 0:
+        return xp.asarray(x, copy=True)
     shifted = x - xp.max(x, axis=axis, keepdims=True)
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
@@ -34,12 +39,14 @@ LOG_SOFTMAX = defop("log_softmax", _log_softmax_forward,
 
 def softmax(x: Tensor, /, axis: int = -1) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``axis``, stable for large inputs."""
-    return unary(SOFTMAX, x, {"axis": axis})
+    axis = normalize_axis("softmax", axis, x.ndim, scalar_ok=True)
+    return unary(SOFTMAX, x, {"axis": axis if x.ndim else None})
 
 
 def log_softmax(x: Tensor, /, axis: int = -1) -> Tensor:
     """``x - logsumexp(x)`` along ``axis``, stable for large inputs."""
-    return unary(LOG_SOFTMAX, x, {"axis": axis})
+    axis = normalize_axis("log_softmax", axis, x.ndim, scalar_ok=True)
+    return unary(LOG_SOFTMAX, x, {"axis": axis if x.ndim else None})
 
 
 def _one_hot(target: Tensor, num_classes: int, dtype) -> Tensor:
@@ -47,10 +54,13 @@ def _one_hot(target: Tensor, num_classes: int, dtype) -> Tensor:
                  target._backend, None)
 
 
-def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int = -1,
+def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int | None = None,
                   reduction: str = "mean", label_smoothing: float = 0.0,
                   ignore_index: int | None = -100, weight: Tensor | None = None) -> Tensor:
     """Cross-entropy between ``logits`` (N, C) or (N, C, ...) and ``target``.
+
+    The class axis is ``axis``; by default axis 1 (PyTorch's layout: (N, C, d1, ...)), or
+    0 for 1-D logits. Pass ``axis=-1`` for class-last layouts such as (N, T, C).
 
     ``target`` is either class indices (integer tensor of shape ``logits.shape`` without the
     class axis) or class probabilities (float tensor of ``logits``' shape). Stable for large
@@ -75,15 +85,15 @@ def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int = -1,
                          f"{label_smoothing}")
     if logits.ndim < 1:
         raise ValueError("cross_entropy: logits must have a class axis; got a 0-d tensor")
-    if weight is None and not label_smoothing and reduction != "none" and axis in (-1, 1):
+    if axis is None:
+        axis = 1 if logits.ndim >= 2 else 0
+    axis = normalize_axis("cross_entropy", axis, logits.ndim)
+    if weight is None and not label_smoothing and reduction != "none" and logits.ndim == 2 \
+            and axis == 1:
         fused = softmax_cross_entropy(logits, target, reduction=reduction,
                                       ignore_index=ignore_index)
         if fused is not None:  # one node instead of eight (see arraygrad/ops/fused.py)
             return fused
-    if logits.ndim >= 2 and axis == -1 and target.ndim == logits.ndim - 1 and \
-            target.shape == logits.shape[:1] + logits.shape[2:] and logits.ndim > 2:
-        axis = 1  # PyTorch layout (N, C, d1, ...)
-    axis = axis % logits.ndim
     num_classes = logits.shape[axis]
     if axis != logits.ndim - 1:
         from arraygrad.ops.shape import moveaxis
@@ -91,6 +101,11 @@ def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int = -1,
         logits = moveaxis(logits, axis, -1)
     logp = log_softmax(logits, axis=-1)
     if target.dtype.kind in "fc":  # class probabilities
+        if axis != logits.ndim - 1 and target.shape == tuple(logits.shape[:axis]) + (
+                num_classes,) + tuple(logits.shape[axis:-1]):
+            from arraygrad.ops.shape import moveaxis
+
+            target = moveaxis(target, axis, -1)
         if target.shape != logp.shape:
             raise ValueError(f"cross_entropy: probability targets must match the logits' "
                              f"shape {tuple(logp.shape)}; got {target.shape}")

@@ -42,6 +42,8 @@ class Op:
         "reads": "Per rule, the inputs whose values it reads (None: all, if checks_inputs).",
         "batch": "Batching rule for ``ag.func.vmap`` (None: the documented fallback).",
         "jvp": "Forward-mode rule for ``ag.func.jvp`` (None: the double-VJP construction).",
+        "diagnose": "The op's error check, run once the backend has failed: "
+                    "``(args, params) -> (exception class, cause) | None``.",
         "complex_grad": "How the rules treat complex inputs: ``native`` (they follow PyTorch's "
                         "convention), ``holomorphic`` (the engine conjugates around them), or "
                         "None (a complex input needing a gradient is an error).",
@@ -63,6 +65,7 @@ class Op:
         self.batch: Callable[..., Any] | None = None
         self.jvp: Callable[..., Any] | None = None
         self.complex_grad: str | None = None
+        self.diagnose: Callable[[tuple, dict], tuple[type, str] | None] | None = None
         self.backward_name = "".join(p.capitalize() for p in name.split("_")) + "Backward"
         self.doc = doc
 
@@ -129,27 +132,32 @@ def describe(x: Any) -> str:
 _ERROR_CLASSES = (IndexError, ZeroDivisionError, TypeError, ValueError, RuntimeError)
 
 
-def _diagnose(op: Op, args: tuple, params: dict) -> tuple[type, str] | None:
-    """Class and cause of a common user error, whatever words the backend used for it.
+def broadcast_check(args: tuple, params: dict) -> tuple[type, str] | None:
+    """An op's error check (``Op.diagnose``): inputs whose shapes do not broadcast.
 
-    Backends word (and classify) the same mistake differently: PyTorch raises
-    RuntimeError for a broadcast mismatch where NumPy raises ValueError. Only runs once
-    the backend has already failed (the slow path).
+    Backends word (and classify) the same mistake differently (PyTorch raises
+    RuntimeError for a broadcast mismatch where NumPy raises ValueError); ops that declare
+    this check report it one way everywhere. Runs only once the backend has failed.
     """
-    module = getattr(op.forward, "__module__", "")
+    shapes = [tuple(a.shape) for a in args if hasattr(a, "shape")]
+    if len(shapes) >= 2:
+        for pair in zip(*(s[::-1] for s in shapes)):
+            if len(set(pair) - {1}) > 1:
+                return ValueError, (f"shapes {' and '.join(map(str, shapes))} cannot be "
+                                    f"broadcast together")
+    return None
+
+
+def axis_check(args: tuple, params: dict) -> tuple[type, str] | None:
+    """An op's error check (``Op.diagnose``): an ``axis`` parameter out of range."""
     shapes = [tuple(a.shape) for a in args if hasattr(a, "shape")]
     axis = params.get("axis")
-    if module == "arraygrad.ops.reductions" and shapes and axis is not None:
+    if shapes and axis is not None:
         ndim = len(shapes[0])
         for a in axis if isinstance(axis, tuple) else (axis,):
             if isinstance(a, int) and not -max(ndim, 1) <= a < max(ndim, 1):
                 return IndexError, (f"axis {a} is out of range for a tensor of {ndim} "
                                     f"dimensions (shape {shapes[0]})")
-    if module == "arraygrad.ops.elementwise" and len(shapes) >= 2:
-        for pair in zip(*(s[::-1] for s in shapes)):
-            if len(set(pair) - {1}) > 1:
-                return ValueError, (f"shapes {' and '.join(map(str, shapes))} cannot be "
-                                    f"broadcast together")
     return None
 
 
@@ -158,7 +166,7 @@ def op_error(op: Op, args: tuple, params: dict, exc: Exception) -> Exception:
     cls = next((c for c in _ERROR_CLASSES if isinstance(exc, c)), RuntimeError)
     described = ", ".join(describe(a) for a in args)
     extra = (", " + ", ".join(f"{k}={v!r}" for k, v in params.items())) if params else ""
-    diagnosis = _diagnose(op, args, params)
+    diagnosis = op.diagnose(args, params) if op.diagnose is not None else None
     if diagnosis is not None:
         cls, cause = diagnosis
         return cls(f"{op.name}: {cause} ({exc}; arguments: {described}{extra})")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from arraygrad import _dtypes
-from arraygrad.ops.reductions import normalize_axis
+from arraygrad.ops._axes import axis_alias, normalize_axes, normalize_axis
 from arraygrad.ops.registry import apply, defop, unary
 from arraygrad.tensor import Tensor
 
@@ -91,7 +91,14 @@ def reshape(x: Tensor, /, shape: Sequence[int], *, copy: bool | None = None) -> 
 
 def permute_dims(x: Tensor, /, axes: Sequence[int]) -> Tensor:
     """Reorder the axes of ``x``."""
-    axes = tuple(int(a) % max(x.ndim, 1) for a in axes)
+    given = tuple(axes)
+    if len(given) != x.ndim:
+        raise ValueError(f"permute_dims: axes {given} must name each of the {x.ndim} axes "
+                         f"of a tensor of shape {x.shape} once")
+    try:
+        axes = normalize_axes("permute_dims", given, x.ndim, scalar_ok=False, sort=False)
+    except ValueError:  # a repeated axis
+        axes = given
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute_dims: axes {axes} are not a permutation of the "
                          f"{x.ndim} axes of a tensor of shape {x.shape}")
@@ -117,13 +124,17 @@ def transpose(x: Tensor, dim0: int = -2, dim1: int = -1, /) -> Tensor:
     if x.ndim < 2 and (dim0, dim1) == (-2, -1):
         raise ValueError(f"transpose needs at least 2 dimensions, got shape {x.shape}")
     axes = list(range(x.ndim))
-    d0, d1 = normalize_axis(dim0, x.ndim)[0], normalize_axis(dim1, x.ndim)[0]
+    d0 = normalize_axis("transpose", dim0, x.ndim, scalar_ok=True)
+    d1 = normalize_axis("transpose", dim1, x.ndim, scalar_ok=True)
+    if x.ndim == 0:
+        return x
     axes[d0], axes[d1] = axes[d1], axes[d0]
     return permute_dims(x, axes)
 
 
-def expand_dims(x: Tensor, /, *, axis: int = 0) -> Tensor:
-    """Insert a size-1 axis at ``axis``."""
+def expand_dims(x: Tensor, /, axis: int = 0) -> Tensor:
+    """Insert a size-1 axis at ``axis`` (``-x.ndim - 1 <= axis <= x.ndim``)."""
+    axis = normalize_axis("expand_dims", axis, x.ndim + 1)
     return unary(EXPAND_DIMS, x, {"axis": axis})
 
 
@@ -131,7 +142,7 @@ def squeeze(x: Tensor, /, axis: int | tuple[int, ...] | None = None) -> Tensor:
     """Remove size-1 axes (``axis`` required by the standard; None removes all, as PyTorch)."""
     if axis is None:
         axis = tuple(i for i, n in enumerate(x.shape) if n == 1)
-    axes = normalize_axis(axis, x.ndim)
+    axes = normalize_axes("squeeze", axis, x.ndim)
     for a in axes:
         if x.shape[a] != 1:
             raise ValueError(f"squeeze: axis {a} of a tensor of shape {x.shape} has size "
@@ -173,29 +184,43 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
 
 def flip(x: Tensor, /, *, axis: int | tuple[int, ...] | None = None) -> Tensor:
     """Reverse the order of elements along ``axis`` (all axes by default)."""
+    if axis is not None:
+        axes = normalize_axes("flip", axis, x.ndim, sort=False)
+        axis = axes if isinstance(axis, (tuple, list)) else (axes[0] if axes else None)
+        if x.ndim == 0:
+            axis = None
     return unary(FLIP, x, {"axis": axis})
 
 
 def roll(x: Tensor, /, shift: int | tuple[int, ...], *,
          axis: int | tuple[int, ...] | None = None) -> Tensor:
     """Roll elements along ``axis`` by ``shift`` positions."""
+    if isinstance(shift, list):
+        shift = tuple(shift)
+    if axis is not None:
+        axes = normalize_axes("roll", axis, x.ndim, sort=False)
+        if isinstance(axis, (tuple, list)):
+            if not isinstance(shift, tuple) or len(shift) != len(axes):
+                raise ValueError(f"roll: shift {shift!r} must be a tuple with one entry per "
+                                 f"axis in {axis!r}")
+            axis = axes
+        else:
+            axis = axes[0] if axes else None
     return unary(ROLL, x, {"shift": shift, "axis": axis})
 
 
-def moveaxis(x: Tensor, source: int, destination: int, /) -> Tensor:
-    """Move axis ``source`` to position ``destination``."""
-    order = [i for i in range(x.ndim) if i != source % x.ndim]
-    order.insert(destination % x.ndim, source % x.ndim)
+def moveaxis(x: Tensor, source: int | tuple[int, ...], destination: int | tuple[int, ...],
+             /) -> Tensor:
+    """Move axes ``source`` to positions ``destination`` (ints or tuples of equal length)."""
+    src = normalize_axes("moveaxis", source, x.ndim, scalar_ok=False, sort=False)
+    dst = normalize_axes("moveaxis", destination, x.ndim, scalar_ok=False, sort=False)
+    if len(src) != len(dst):
+        raise ValueError(f"moveaxis: source {source!r} and destination {destination!r} must "
+                         f"name the same number of axes")
+    order = [i for i in range(x.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
     return permute_dims(x, order)
-
-
-def _dim_alias(op: str, axis: Any, dim: Any, default: Any) -> Any:
-    """``axis`` (the standard's name) or ``dim`` (PyTorch's), not both."""
-    if dim is None:
-        return default if axis is None else axis
-    if axis is not None:
-        raise TypeError(f"{op}: pass either axis= or dim=, not both")
-    return dim
 
 
 def concat(arrays: Sequence[Tensor], /, axis: int | None = 0, *,
@@ -205,24 +230,34 @@ def concat(arrays: Sequence[Tensor], /, axis: int | None = 0, *,
     ``dim`` is PyTorch's name for ``axis``, so ``ag.cat([a, b], dim=1)`` and
     ``ag.cat([a, b], 1)`` work as ``torch.cat`` does.
     """
-    axis = _dim_alias("concat", None if axis == 0 else axis, dim, axis)
+    if dim is not None:
+        axis, _ = axis_alias("concat", None if axis == 0 else axis, dim)
     arrays = tuple(arrays)
     if not arrays:
         raise ValueError("concat: expected at least one tensor")
     if axis is None:
         arrays = tuple(reshape(a, (-1,)) for a in arrays)
         axis = 0
-    axis = axis % arrays[0].ndim
+    ndims = {a.ndim for a in arrays}
+    if len(ndims) > 1:
+        raise ValueError(f"concat: tensors must have the same number of dimensions; got "
+                         f"shapes {', '.join(str(a.shape) for a in arrays)}")
+    axis = normalize_axis("concat", axis, arrays[0].ndim)
     return apply(CONCAT, arrays, {"axis": axis})
 
 
 def stack(arrays: Sequence[Tensor], /, axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along a new axis (``dim`` is PyTorch's name for ``axis``)."""
-    axis = _dim_alias("stack", None if axis == 0 else axis, dim, 0 if axis is None else axis)
+    if dim is not None:
+        axis, _ = axis_alias("stack", None if axis == 0 else axis, dim)
     arrays = tuple(arrays)
     if not arrays:
         raise ValueError("stack: expected at least one tensor")
-    axis = axis % (arrays[0].ndim + 1)
+    shapes = {a.shape for a in arrays}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: tensors must have the same shape; got "
+                         f"{', '.join(str(a.shape) for a in arrays)}")
+    axis = normalize_axis("stack", axis, arrays[0].ndim + 1)
     return apply(STACK, arrays, {"axis": axis})
 
 
@@ -250,7 +285,7 @@ def triu(x: Tensor, /, *, k: int = 0) -> Tensor:
 
 def unstack(x: Tensor, /, *, axis: int = 0) -> tuple[Tensor, ...]:
     """Split ``x`` along ``axis`` into a tuple of tensors (each a differentiable view)."""
-    axis = axis % x.ndim
+    axis = normalize_axis("unstack", axis, x.ndim)
     lead = (slice(None),) * axis
     return tuple(x[lead + (i, ...)] for i in range(x.shape[axis]))
 
@@ -268,18 +303,42 @@ def tile(x: Tensor, repetitions: Sequence[int], /) -> Tensor:
     return reshape(expanded, tuple(r * n for r, n in zip(reps, shape_)))
 
 
-def repeat(x: Tensor, repeats: int, /, *, axis: int | None = None) -> Tensor:
+REPEAT_INDICES = defop("repeat_indices", lambda xp, repeats: xp.repeat(
+    xp.arange(repeats.shape[0], dtype=repeats.dtype), repeats), None)
+
+
+def repeat(x: Tensor, repeats: int | Tensor, /, *, axis: int | None = None) -> Tensor:
     """Repeat each element ``repeats`` times along ``axis`` (the flattened tensor when None).
 
-    Only an int ``repeats`` is supported (a per-element array of repeats gives a
-    data-dependent shape).
+    ``repeats`` is an int or a 1-D integer tensor with one count per element along
+    ``axis`` (a data-dependent shape, computed eagerly on every backend). Differentiable
+    in ``x``.
     """
-    if not isinstance(repeats, int):
-        raise TypeError(f"repeat: repeats must be an int, got {type(repeats).__name__}")
     if axis is None:
         x = reshape(x, (-1,))
         axis = 0
-    axis = axis % x.ndim
+    axis = normalize_axis("repeat", axis, x.ndim)
+    if isinstance(repeats, Tensor):
+        if repeats.dtype.kind not in "iu" or repeats.ndim > 1:
+            raise TypeError(f"repeat: repeats must be an int or a 1-D integer tensor, got "
+                            f"{repeats.dtype.name} of shape {repeats.shape}")
+        n = x.shape[axis]
+        if repeats.ndim == 0 or repeats.shape[0] == 1:
+            repeats = int(repeats.reshape(()).item())
+        else:
+            if repeats.shape[0] != n:
+                raise ValueError(f"repeat: repeats has {repeats.shape[0]} entries but axis "
+                                 f"{axis} of the tensor of shape {x.shape} has {n}")
+            if bool((repeats < 0).any()):
+                raise ValueError("repeat: repeats must be non-negative")
+            from arraygrad.ops.indexing import take
+
+            return take(x, unary(REPEAT_INDICES, repeats), axis=axis)
+    if isinstance(repeats, bool) or not isinstance(repeats, int):
+        raise TypeError(f"repeat: repeats must be an int or a 1-D integer tensor, got "
+                        f"{type(repeats).__name__}")
+    if repeats < 0:
+        raise ValueError(f"repeat: repeats must be non-negative, got {repeats}")
     expanded = broadcast_to(expand_dims(x, axis=axis + 1),
                             x.shape[:axis + 1] + (repeats,) + x.shape[axis + 1:])
     return reshape(expanded, x.shape[:axis] + (x.shape[axis] * repeats,) + x.shape[axis + 1:])
@@ -303,11 +362,18 @@ def meshgrid(*arrays: Tensor, indexing: str = "xy") -> list[Tensor]:
     return out
 
 
-def diff(x: Tensor, /, *, axis: int = -1, n: int = 1) -> Tensor:
-    """The ``n``-th discrete difference along ``axis``: ``x[1:] - x[:-1]``, ``n`` times."""
+def diff(x: Tensor, /, *, axis: int = -1, n: int = 1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    """The ``n``-th discrete difference along ``axis``: ``x[1:] - x[:-1]``, ``n`` times.
+
+    ``prepend`` and ``append`` are joined to ``x`` along ``axis`` first (as NumPy).
+    """
     if n < 0:
         raise ValueError(f"diff: n must be non-negative, got {n}")
-    axis = axis % x.ndim
+    axis = normalize_axis("diff", axis, x.ndim)
+    if prepend is not None or append is not None:
+        parts = [p for p in (prepend, x, append) if p is not None]
+        x = concat(parts, axis=axis)
     lead = (slice(None),) * axis
     for _ in range(n):
         x = x[lead + (slice(1, None), ...)] - x[lead + (slice(None, -1), ...)]

@@ -348,8 +348,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         input = sh.moveaxis(input, 1, -1)
     elif input.ndim > 2 and target.shape == input.shape:
         input, target = sh.moveaxis(input, 1, -1), sh.moveaxis(target, 1, -1)
-    out = _cross_entropy(input, target, reduction=reduction, label_smoothing=label_smoothing,
-                         ignore_index=ignore_index, weight=weight)
+    out = _cross_entropy(input, target, axis=-1, reduction=reduction,
+                         label_smoothing=label_smoothing, ignore_index=ignore_index,
+                         weight=weight)
     return out[0] if reduction == "none" and unbatched else out
 
 
