@@ -51,7 +51,7 @@ def main(torch, nn, F, optim, data, *, init=None, steps=2, future=3):
             loss = criterion(seq(inputs), targets)
             loss.backward()
             return loss
-        losses.append(float(optimizer.step(closure)))
+        losses.append(optimizer.step(closure).item())
     with torch.no_grad():
         pred = seq(inputs, future=future)
         final = criterion(pred[:, :-future], targets).item()
