@@ -20,7 +20,7 @@ from arraygrad.backend import (
     get_backend,
     loaded_backends,
 )
-from arraygrad.tensor import Tensor, _make
+from arraygrad.tensor import Tensor, _make, _register_view
 
 __all__ = [
     "tensor", "asarray", "as_tensor", "from_numpy", "from_dlpack", "zeros", "ones", "empty",
@@ -151,7 +151,12 @@ def asarray(obj: Any, /, *, dtype=None, device: str | None = None, copy: bool | 
             and not copy and not requires_grad:
         return obj
     arr, be = _to_native(obj, dtype=dtype, device=device, backend=backend, copy=copy)
-    return _finish(arr, be, requires_grad)
+    out = _finish(arr, be, requires_grad)
+    if isinstance(obj, Tensor) and arr is obj._data:
+        # The same storage: later writes to either must reach the other (even where the
+        # array cannot be changed in place, e.g. a 0-d NumPy scalar), as a detach() alias.
+        _register_view(out, obj, None)
+    return out
 
 
 as_tensor = asarray
