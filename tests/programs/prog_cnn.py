@@ -49,6 +49,9 @@ def main(torch, nn, F, optim, data, *, init=None, steps=6, dropout=0.0, shuffle=
                 break
     model.eval()
     with torch.no_grad():
-        pred = model(x_test.to(device)).argmax(dim=1)
+        out = model(x_test.to(device))
+        pred = out.argmax(dim=1)
         correct = (pred == y_test).sum().item()
-    return {"losses": losses, "models": {"model": model}, "accuracy": correct / len(y_test)}
+        test_nll = -out[range(len(y_test)), y_test].mean().item()
+    return {"losses": losses, "models": {"model": model}, "accuracy": correct / len(y_test),
+            "test_nll": test_nll}

@@ -34,6 +34,7 @@ def _same_program(program, **kw):
 def test_cnn_digits():
     ours, theirs = _same_program(prog_cnn)
     assert ours["accuracy"] == pytest.approx(theirs["accuracy"])
+    assert ours["test_nll"] == pytest.approx(theirs["test_nll"], rel=1e-4)
 
 
 def test_cnn_digits_dropout_and_shuffle_trains():
