@@ -43,7 +43,7 @@ _SLOT_TYPES = {
     "_backend": "Backend",
     "_node": "Node | None",
     "requires_grad": "bool",
-    "grad": "Tensor | None",
+    "_grad": "Tensor | None",
     "_version": "list[int] | None",
     "_hooks": "list[Callable[[Tensor], Tensor | None]] | None",
     "_retains_grad": "bool",
@@ -57,12 +57,20 @@ _DEFAULT_RETURN = "Tensor"
 # Inside the class body the methods ``float``, ``int``, ``bool`` and ``complex`` shadow the
 # builtins, so the stub spells the types ``builtins.float`` and so on.
 _BUILTIN_NAME = re.compile(r"(?<![\w.])(float|int|bool|complex)(?![\w])")
+# A bare generic in an implementation's annotation (``hooks: list``) means "any items"; the
+# stub spells the parameters out, so that ``mypy --strict`` (disallow_any_generics) accepts it.
+_BARE_GENERIC = {
+    "list": "list[Any]", "dict": "dict[Any, Any]", "set": "set[Any]",
+    "tuple": "tuple[Any, ...]", "Callable": "Callable[..., Any]",
+}
+_BARE_GENERIC_NAME = re.compile(r"(?<![\w.])(list|dict|set|tuple|Callable)(?![\w\[])")
 
 
 def _annotation(value: Any) -> str:
     if value is inspect.Parameter.empty:
         return ""
     text = value if isinstance(value, str) else inspect.formatannotation(value)
+    text = _BARE_GENERIC_NAME.sub(lambda m: _BARE_GENERIC[m.group(1)], text)
     return _BUILTIN_NAME.sub(r"builtins.\1", text)
 
 
@@ -103,6 +111,7 @@ def _method_lines(name: str, fn: Any, owner: type) -> list[str]:
         return [f"    def __new__{_signature(fn, 'cls')}: ..."]
     if isinstance(fn, property):
         getter = fn.fget
+        assert getter is not None, f"Tensor.{name} is a property without a getter"
         returns = _annotation(inspect.signature(getter).return_annotation) or _DEFAULT_RETURN
         lines = ["    @property", f"    def {name}(self) -> {returns}: ..."]
         if fn.fset is not None:
@@ -126,7 +135,8 @@ def _class_lines(cls: type, attributes: dict[str, str] | None = None) -> list[st
         if slot != "__weakref__":
             lines.append(f"    {slot}: {_annotation(attributes.get(slot, 'Any'))}")
     for name, annotation in attributes.items():
-        if name not in getattr(cls, "__slots__", ()):
+        # A property of the same name (``grad``) declares the attribute itself.
+        if name not in getattr(cls, "__slots__", ()) and name not in vars(cls):
             lines.append(f"    {name}: {_annotation(annotation)}")
     for name in sorted(vars(cls)):
         value = vars(cls)[name]
@@ -156,9 +166,11 @@ def render() -> str:
               _class_lines(tensor._Size, {"_shape": "tuple[int, ...]"}),
               _class_lines(tensor._HookHandle)]
     functions = []
-    for name in ("_make", "_rebuild"):
-        fn = getattr(tensor, name)
-        functions.append(f"def {name}{_signature(fn, None)}: ...")
+    # Every function of the module: the core imports the private ones (``_make``,
+    # ``_check_grad``, ``_register_view``, ``_init_leaf``) and a stub hides what it omits.
+    for name, fn in sorted(vars(tensor).items()):
+        if inspect.isfunction(fn) and fn.__module__ == tensor.__name__:
+            functions.append(f"def {name}{_signature(fn, None)}: ...")
     body = "\n\n".join("\n".join(block) for block in blocks)
     return _HEADER + "\n" + body + "\n\n\n" + "\n\n".join(functions) + "\n"
 

@@ -602,7 +602,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                      f"{config['optimizer']}, lr {config['lr']:g})")
             bar_maker: Any = None
             if _show_progress(args):
-                from tqdm import tqdm as bar_maker
+                from tqdm import tqdm
+
+                bar_maker = tqdm
             for epoch in range(start, config["epochs"]):
                 began = time.perf_counter()
                 ag.manual_seed(_epoch_seed(config["seed"], epoch))

@@ -49,8 +49,10 @@ class device(str):  # noqa: N801 - PyTorch's name
         """The device type: ``"cpu"``, ``"cuda"``, ``"gpu"``, ..."""
         return str.__str__(self).partition(":")[0]
 
+    # torch.device.index is a property; on this str subclass it shadows the str.index method
+    # on purpose, which no override that mypy accepts can express.
     @property
-    def index(self) -> int | None:
+    def index(self) -> int | None:  # type: ignore[override]
         """The device number, or None when the string names none."""
         number = str.__str__(self).partition(":")[2]
         return int(number) if number else None

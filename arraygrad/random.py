@@ -169,3 +169,30 @@ def randint_like(x: Tensor, low: int, high: int | None = None, *, dtype=None,
     """
     dt, dev = _like_args("randint_like", x, dtype, device)
     return randint(low, high, tuple(x.shape), dtype=dt, device=dev, backend=x.backend)
+
+
+def _vmap_aware(fn):
+    # Inside ag.func.vmap a draw follows the vmap's ``randomness`` (error, different, same);
+    # outside, one check of an empty list.
+    import functools
+
+    from arraygrad.func._vmap import STATE as _VMAP
+
+    @functools.wraps(fn)
+    def draw(*args, **kwargs):
+        if not _VMAP.levels:
+            return fn(*args, **kwargs)
+        from arraygrad.func._vmap import random_in_vmap
+
+        return random_in_vmap(fn, fn.__name__, args, kwargs)
+
+    return draw
+
+
+rand = _vmap_aware(rand)
+uniform = _vmap_aware(uniform)
+randn = _vmap_aware(randn)
+normal = _vmap_aware(normal)
+randint = _vmap_aware(randint)
+randperm = _vmap_aware(randperm)
+bernoulli = _vmap_aware(bernoulli)

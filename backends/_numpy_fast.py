@@ -9,6 +9,7 @@ wrappers end up calling; anything else (NumPy scalars, subclasses) takes the wra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,9 +17,11 @@ import numpy as np
 __all__ = ["FAST_FUNCTIONS"]
 
 _ndarray = np.ndarray
-_add_reduce = np.add.reduce
-_max_reduce = np.maximum.reduce
-_min_reduce = np.minimum.reduce
+# Called with ``axis=None | int | tuple`` and ``dtype=None``, which NumPy's overloads of
+# ``ufunc.reduce`` do not cover all at once.
+_add_reduce: Callable[..., Any] = np.add.reduce
+_max_reduce: Callable[..., Any] = np.maximum.reduce
+_min_reduce: Callable[..., Any] = np.minimum.reduce
 
 
 def sum(x: Any, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:  # noqa: A001

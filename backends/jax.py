@@ -144,13 +144,13 @@ def load() -> Backend:
         if not isinstance(obj, (np.ndarray, np.generic, list, tuple, int, float, bool,
                                 complex)) and hasattr(obj, "__dlpack__"):
             try:  # copy: the source library may change its array in place later
-                out = jnp.from_dlpack(obj, copy=True)
+                imported = jnp.from_dlpack(obj, copy=True)
             except (BufferError, TypeError, ValueError, RuntimeError):
-                out = None
-            if out is not None:
-                if dtype is not None and out.dtype != dtype:
-                    out = out.astype(dtype)
-                return place(out, device)
+                pass  # not importable through DLPack: through host memory below
+            else:
+                if dtype is not None and imported.dtype != dtype:
+                    imported = imported.astype(dtype)
+                return place(imported, device)
             obj = np.asarray(obj)
         # jnp.asarray copies host memory, so a NumPy array changed later never leaks in.
         return jnp.asarray(obj, dtype=dtype, device=dev)

@@ -96,8 +96,9 @@ def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
 
 
 # ------------------------------------------------------------------------------ MNIST IDX
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
-              0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_IDX_TYPES: dict[int, Any] = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"),
+                              0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"),
+                              0x0E: np.dtype(">f8")}
 
 
 def read_idx(path: str) -> np.ndarray:

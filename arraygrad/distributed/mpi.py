@@ -175,12 +175,13 @@ class MPIProcessGroup(ProcessGroup):
         if self.deterministic:
             stacked = np.empty((self.world_size, *x.shape), x.dtype) if mine else None
             req = self.comm.Igather(x, stacked, root=dst)
-            return self._result(lambda: self._ordered(stacked, op) if mine else None, req,
-                                "reduce", async_op, x)
+            return self._result(
+                lambda: self._ordered(stacked, op) if stacked is not None else None, req,
+                "reduce", async_op, x)
         out = np.empty_like(x) if mine else None
         req = self.comm.Ireduce(x, out, op=self._ops[op], root=dst)
-        return self._result(lambda: self._avg(out, op) if mine else None, req, "reduce",
-                            async_op, x)
+        return self._result(lambda: self._avg(out, op) if out is not None else None, req,
+                            "reduce", async_op, x)
 
     def gather(self, arr: Any, dst: int, async_op: bool = False) -> Any:
         x = self._host(arr)

@@ -239,14 +239,16 @@ def _exchange_id(nccl: Any, rank: int, world_size: int, init_method: str | None,
         try:
             from mpi4py import MPI
         except ImportError:
-            MPI = None  # noqa: N806
-        if MPI is None or MPI.COMM_WORLD.Get_size() != world_size:
+            comm = None
+        else:
+            comm = MPI.COMM_WORLD
+        if comm is None or comm.Get_size() != world_size:
             raise DistributedError(
                 "init_process_group(backend='nccl'): no way to share NCCL's unique id: start "
                 "the job with mpiexec (and mpi4py installed: pip install \"arraygrad[mpi]\") "
                 "or pass init_method='file:///shared/path'")
         uid = nccl.get_unique_id() if rank == 0 else None
-        return MPI.COMM_WORLD.bcast(uid, root=0)
+        return comm.bcast(uid, root=0)
     if not init_method.startswith("file://"):
         raise ValueError(f"init_process_group(backend='nccl'): init_method must be "
                          f"'file:///path' (or omitted under mpiexec), got {init_method!r}")

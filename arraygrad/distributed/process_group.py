@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import importlib
 import os
 import threading
 import time
@@ -99,9 +100,7 @@ class Work:
         return None
 
 
-def _seconds(timeout: datetime.timedelta | float | None) -> float | None:
-    if timeout is None:
-        return None
+def _seconds(timeout: datetime.timedelta | float) -> float:
     if isinstance(timeout, datetime.timedelta):
         return timeout.total_seconds()
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
@@ -356,12 +355,8 @@ def init_process_group(backend: str = "mpi", *, rank: int | None = None,
             raise ValueError(f"init_process_group: world_size must be >= 1, got {world_size}")
         if rank is not None and world_size is not None and not 0 <= rank < world_size:
             raise ValueError(f"init_process_group: rank {rank} is outside 0..{world_size - 1}")
-        if backend == "mpi":
-            from arraygrad.distributed import mpi as engine
-        elif backend == "nccl":
-            from arraygrad.distributed import nccl as engine
-        else:
-            from arraygrad.distributed import jax_backend as engine
+        module = {"mpi": "mpi", "nccl": "nccl"}.get(backend, "jax_backend")
+        engine = importlib.import_module(f"arraygrad.distributed.{module}")
         pg = engine.create(rank=rank, world_size=world_size, timeout=seconds,
                            deterministic=bool(deterministic), checks=bool(checks),
                            init_method=init_method, **engine_options)

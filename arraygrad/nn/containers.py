@@ -247,7 +247,8 @@ class ModuleDict(Module):
 
     def update(self, modules: Mapping[str, Module] | Iterable) -> None:
         """Add or replace modules from a mapping or an iterable of (name, module) pairs."""
-        pairs = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
+        pairs: Iterable[Any] = (modules.items() if isinstance(modules, (Mapping, ModuleDict))
+                                else modules)
         for entry in pairs:
             try:
                 key, module = entry
@@ -409,8 +410,9 @@ class ParameterDict(Module):
 
     def update(self, parameters: Mapping[str, Any] | Iterable) -> None:
         """Add or replace entries from a mapping or an iterable of (key, value) pairs."""
-        pairs = parameters.items() if isinstance(parameters, (Mapping, ParameterDict)) \
-            else parameters
+        pairs: Iterable[Any] = (parameters.items()
+                                if isinstance(parameters, (Mapping, ParameterDict))
+                                else parameters)
         for key, value in pairs:
             self[key] = value
 

@@ -74,7 +74,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        if not isinstance(input, Tensor) or input.ndim < 1 or \
+        if not (isinstance(input, Tensor) or getattr(type(input), "_ag_batched", False)) or \
+                input.ndim < 1 or \
                 input.shape[-1] != self.in_features:
             raise shape_error(self, f"(..., {self.in_features})", input)
         return F.linear(input, self.weight, self.bias)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from arraygrad import _dtypes
@@ -340,9 +340,9 @@ class Module:
         return self.to(dtype=_dtypes.float64)
 
     # ------------------------------------------------------------------ state
-    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
+    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
         """Parameters and persistent buffers by dotted name (detached tensors sharing data)."""
-        out: OrderedDict = OrderedDict()
+        out: OrderedDict[str, Tensor] = OrderedDict()
         for mod_name, module in self.named_modules():
             head = f"{prefix}{mod_name}." if mod_name else prefix
             for name, p in module._parameters.items():
@@ -353,7 +353,7 @@ class Module:
                     out[head + name] = b if keep_vars else b.detach()
         return out
 
-    def load_state_dict(self, state_dict: dict, strict: bool = True,
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
                         assign: bool = False) -> IncompatibleKeys:
         """Copy values from ``state_dict`` into this module's parameters and buffers.
 

@@ -19,6 +19,9 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "Insta
 class _NormBase(Module):
     _ndims: tuple[int, ...] = ()
     _layout = ""
+    # A buffer (registered in __init__; None without track_running_stats) that methods
+    # also reassign, so mypy needs its type spelled out.
+    num_batches_tracked: Tensor | None
 
     def __init__(self, num_features: int, eps: float, momentum: float | None, affine: bool,
                  track_running_stats: bool, device: Any, dtype: Any, backend: Any) -> None:
@@ -52,7 +55,8 @@ class _NormBase(Module):
 
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
-            self.num_batches_tracked = self.num_batches_tracked.detach() * 0
+            if self.num_batches_tracked is not None:
+                self.num_batches_tracked = self.num_batches_tracked.detach() * 0
 
     def reset_parameters(self) -> None:
         """Reset the running statistics and the affine parameters (weight 1, bias 0)."""

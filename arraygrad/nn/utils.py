@@ -82,16 +82,16 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     >>> [round(v, 4) for v in p.grad.tolist()]
     [0.6, 0.8]
     """
-    params = [p for p in _params(parameters) if p.grad is not None]
-    total = get_total_norm([p.grad for p in params], norm_type, error_if_nonfinite)
-    if not params:
+    grads = [(p, g) for p in _params(parameters) if (g := p.grad) is not None]
+    total = get_total_norm([g for _, g in grads], norm_type, error_if_nonfinite)
+    if not grads:
         return total
     value = float(total.item())
     coef = float(max_norm) / (value + 1e-6)
     if coef < 1.0 or coef != coef:  # NaN propagates into the gradients, as PyTorch
         with no_grad():
-            for p in params:
-                p.grad = p.grad.detach() * coef
+            for p, g in grads:
+                p.grad = g.detach() * coef
     return total
 
 

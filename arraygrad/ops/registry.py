@@ -194,6 +194,23 @@ def _mixed_devices(op: Op, args: tuple) -> BackendError:
 
 
 # ----------------------------------------------------------------------------- dispatch
+class BatchedArgument(TypeError):
+    """A batched tensor (inside ``ag.func.vmap``) reached a place that cannot take one."""
+
+
+def _is_batched(x: Any) -> bool:
+    return getattr(x.__class__, "_ag_batched", False)
+
+
+def _batched(op: Op, args: tuple, params: dict) -> Any:
+    # The vmap hook: reached only from slow paths (an argument that is not a Tensor or a
+    # Python scalar), so the eager hot path pays nothing. Batched tensors (not Tensors)
+    # mark their class with ``_ag_batched``.
+    from arraygrad.func._vmap import dispatch
+
+    return dispatch(op, args, params)
+
+
 def _not_a_tensor(op: Op, args: tuple) -> TypeError:
     return TypeError(
         f"{op.name}: expected a Tensor argument, got "
@@ -216,6 +233,11 @@ def _constant(backend: Any, value: Any) -> Any:
         return value.item()
     if isinstance(value, _SCALARS):
         return value
+    if _is_batched(value):
+        raise BatchedArgument(
+            "a batched tensor (inside ag.func.vmap) was combined with an unbatched tensor in "
+            "a way vmap cannot batch (for example an in-place write of a batched value into "
+            "an unbatched tensor); make the target batched too, or use an out-of-place op")
     return backend.from_object(value)
 
 
@@ -224,6 +246,8 @@ def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
     try:
         backend = x._backend
     except AttributeError:
+        if _is_batched(x):
+            return _batched(op, (x,), params)
         raise _not_a_tensor(op, (x,)) from None
     data = x._data
     try:
@@ -253,11 +277,17 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
                 raise _mixed_devices(op, (a, b))
             b_tensor = True
         else:
+            if b.__class__ is not float and b.__class__ is not int and _is_batched(b):
+                return _batched(op, (a, b), _EMPTY)
             bd = b = _constant(backend, b)
             b_tensor = False
     else:
         if not isinstance(b, Tensor):
+            if _is_batched(a) or _is_batched(b):
+                return _batched(op, (a, b), _EMPTY)
             raise _not_a_tensor(op, (a, b))
+        if _is_batched(a):
+            return _batched(op, (a, b), _EMPTY)
         backend = b._backend
         bd = b._data
         ad = a = _constant(backend, a)
@@ -316,6 +346,8 @@ def apply(op: Op, args: tuple, params: dict = _EMPTY) -> Tensor:
                 backend = a._backend
             elif a._backend is not backend:
                 raise _mixed_backends(op, args)
+        elif _is_batched(a):
+            return _batched(op, args, params)
     if backend is None:
         raise TypeError(f"{op.name}: expected at least one Tensor argument, got "
                         f"{', '.join(describe(a) for a in args)}")

@@ -172,7 +172,7 @@ def _flat_positions(op: str, x: Tensor, dim: int, index: Tensor) -> Tensor:
                              f"shape {x.shape} in dim {d}")
     _check_bounds(op, index, x.shape[dim], dim)
     size = x.shape[dim]
-    flat = None
+    flat: Tensor | None = None
     stride = 1
     for d in range(x.ndim - 1, -1, -1):
         if d == dim:
@@ -185,6 +185,7 @@ def _flat_positions(op: str, x: Tensor, dim: int, index: Tensor) -> Tensor:
         term = part * stride if stride != 1 else part
         flat = term if flat is None else flat + term
         stride *= x.shape[d]
+    assert flat is not None  # x has a dim ``dim``, so the loop ran at least once
     return shape.reshape(shape.broadcast_to(flat, index.shape), (-1,))
 
 

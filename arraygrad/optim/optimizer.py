@@ -18,7 +18,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 from arraygrad.extend import assign, make_tensor
 from arraygrad.grad_mode import enable_grad, no_grad
@@ -46,7 +46,7 @@ class NonFiniteGradientError(FloatingPointError):
     """A gradient held NaN or infinity and ``check_finite`` was on; nothing was changed."""
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

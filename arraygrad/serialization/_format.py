@@ -85,7 +85,7 @@ def write_chunk(fh: BinaryIO, data: Any) -> None:
 
 
 def _raw(array: np.ndarray) -> memoryview:
-    return memoryview(array.reshape(-1).view(np.uint8))
+    return array.reshape(-1).view(np.uint8).data
 
 
 def read(raw: bytes, where: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

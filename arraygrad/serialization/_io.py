@@ -121,7 +121,7 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     if hasattr(f, "write") and not isinstance(f, (str, bytes, os.PathLike)):
         if isinstance(f, io.TextIOBase):
             raise TypeError(f"ag.save: {where} is open in text mode; open it with 'wb'")
-        _format.write(f, encoder.arrays, doc)  # type: ignore[arg-type]
+        _format.write(f, encoder.arrays, doc)
         return
     if not isinstance(f, (str, os.PathLike)):
         raise TypeError(f"ag.save: f must be a path or a binary file object, got "
@@ -219,7 +219,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *,
     del weights_only  # never unpickles: nothing to restrict
     where = _describe(f)
     if hasattr(f, "read") and not isinstance(f, (str, bytes, os.PathLike)):
-        raw = b"" if isinstance(f, io.TextIOBase) else f.read()  # type: ignore[union-attr]
+        raw = b"" if isinstance(f, io.TextIOBase) else f.read()
         if isinstance(raw, (bytearray, memoryview)):
             raw = bytes(raw)
         if not isinstance(raw, bytes) or isinstance(f, io.TextIOBase):
@@ -275,7 +275,7 @@ def _modules_in(obj: Any) -> list[Any]:
 
 def _describe(f: Any) -> str:
     if isinstance(f, (str, os.PathLike)):
-        return os.fspath(f)  # type: ignore[return-value]
+        return os.fspath(f)
     name = getattr(f, "name", None)
     if isinstance(name, str):
         return name

@@ -37,8 +37,9 @@ def pair(value: IntPair, name: str, op: str) -> tuple[int, int]:
 
 
 def check_tensor(x: Any, op: str) -> Tensor:
-    """Raise ``TypeError`` naming ``op`` unless ``x`` is a Tensor."""
-    if not isinstance(x, Tensor):
+    """Raise ``TypeError`` naming ``op`` unless ``x`` is a Tensor (or, inside
+    ``ag.func.vmap``, a batched tensor)."""
+    if not isinstance(x, Tensor) and not getattr(type(x), "_ag_batched", False):
         raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
     return x
 

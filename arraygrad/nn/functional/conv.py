@@ -98,13 +98,19 @@ def _convnd(x: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding
                          dilation=(1, dilation_[0]), groups=groups)
         out = out[:, :, 0]
     elif n == 2:
-        out = _conv2d_op(x, weight, stride=stride_, padding=sym, dilation=dilation_,
-                         groups=groups)
+        out = _conv2d_op(x, weight, stride=_pair(stride_), padding=_pair(sym),
+                         dilation=_pair(dilation_), groups=groups)
     else:
         out = _conv3d(x, weight, stride_, sym, dilation_, groups)
     if bias is not None:
         out = out + sh.reshape(bias, (1, -1) + (1,) * n)
     return out[0] if unbatched else out
+
+
+def _pair(values: tuple[int, ...]) -> tuple[int, int]:
+    """The two spatial entries of a 2-D convolution's stride/padding/dilation/size."""
+    first, second = values
+    return first, second
 
 
 def _conv3d(x: Tensor, w: Tensor, stride: tuple[int, ...], padding: tuple[int, ...],
@@ -121,8 +127,8 @@ def _conv3d(x: Tensor, w: Tensor, stride: tuple[int, ...], padding: tuple[int, .
         start = i * dilation[0]
         piece = xm[:, start:start + stride[0] * (do - 1) + 1:stride[0]]
         piece = sh.reshape(piece, (nb * do, c) + tuple(x.shape[3:]))
-        y = _conv2d_op(piece, w[:, :, i], stride=stride[1:], padding=padding[1:],
-                       dilation=dilation[1:], groups=groups)
+        y = _conv2d_op(piece, w[:, :, i], stride=_pair(stride[1:]), padding=_pair(padding[1:]),
+                       dilation=_pair(dilation[1:]), groups=groups)
         out = y if out is None else out + y
     assert out is not None  # kd >= 1 (checked by the weight's shape)
     out = sh.reshape(out, (nb, do) + tuple(out.shape[1:]))
@@ -219,8 +225,8 @@ def _conv_transposend(x: Tensor, weight: Tensor, bias: Tensor | None, stride: An
                           groups=groups, out_shape=(1, size[0]))
         out = out[:, :, 0]
     else:
-        out = _convt2d_op(x, weight, stride=s, padding=p, dilation=d, groups=groups,
-                          out_shape=size)
+        out = _convt2d_op(x, weight, stride=_pair(s), padding=_pair(p), dilation=_pair(d),
+                          groups=groups, out_shape=_pair(size))
     if bias is not None:
         out = out + sh.reshape(bias, (1, -1) + (1,) * n)
     return out[0] if unbatched else out

@@ -223,9 +223,11 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
     sq = sh.moveaxis(x * x, 1, -1)
     sq = pad(sq, (size // 2, (size - 1) // 2))
     c = x.shape[1]
-    total = None
+    total: Tensor | None = None
     for i in range(size):
         part = sq[..., i:i + c]
         total = part if total is None else total + part
-    div = sh.moveaxis(total, -1, 1) * (alpha / size) + k  # type: ignore[operator]
+    if total is None:
+        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+    div = sh.moveaxis(total, -1, 1) * (alpha / size) + k
     return x / div ** beta

@@ -207,7 +207,7 @@ def _adaptive_sizes(x: Tensor, output_size: Any, n: int, op: str) -> tuple[int, 
             raise ValueError(f"{op}: output_size must be an int or a tuple of {n}, got "
                              f"{output_size!r}")
     spatial = tuple(x.shape[2:])
-    out = tuple(spatial[i] if sizes[i] is None else int(sizes[i]) for i in range(n))
+    out = tuple(spatial[i] if size is None else int(size) for i, size in enumerate(sizes))
     if min(out) < 0:
         raise ValueError(f"{op}: output_size must be non-negative, got {output_size!r}")
     if min(spatial) < 1:
@@ -242,7 +242,7 @@ def _adaptive_avg(x: Any, output_size: Any, n: int, op: str) -> Tensor:
     return x[0] if unbatched else x
 
 
-def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:  # noqa: A002
+def adaptive_avg_pool1d(input: Tensor, output_size: int | tuple[int, ...]) -> Tensor:  # noqa: A002
     """Average pooling of (N, C, L) ``input`` to length ``output_size`` (PyTorch's windows).
 
     Examples

@@ -172,12 +172,12 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     members = [[j for j in range(s, e) if values[j] != padding_idx] for s, e in
                zip(starts, ends)]
     if mode == "max":
-        out = []
+        blocks: list[Tensor] = []
         zero = creation.zeros((1, weight.shape[1]), dtype=rows.dtype, backend=rows.backend,
                               device=rows.device)
         for m in members:
             if not m:
-                out.append(zero)
+                blocks.append(zero)
                 continue
             block = take(rows, index_tensor(m, rows), axis=0)
             with no_grad():  # gradient to the first maximum, per column
@@ -185,11 +185,11 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
                 pos = sh.reshape(creation.arange(len(m), backend=rows.backend,
                                                  device=rows.device), (-1, 1))
                 mask = pos == first
-            out.append(red.sum(ew.where(mask, block, 0.0), axis=0, keepdims=True))
-        if not out:
+            blocks.append(red.sum(ew.where(mask, block, 0.0), axis=0, keepdims=True))
+        if not blocks:
             return creation.zeros((0, weight.shape[1]), dtype=rows.dtype, backend=rows.backend,
                                   device=rows.device)
-        return sh.concat(out, axis=0)
+        return sh.concat(blocks, axis=0)
     out = creation.zeros((len(members), weight.shape[1]), dtype=rows.dtype,
                          backend=rows.backend, device=rows.device)
     positions = [j for m in members for j in m]

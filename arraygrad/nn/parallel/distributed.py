@@ -25,7 +25,7 @@ overlap needs a hook that fires as soon as one leaf's gradient is final).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -160,7 +160,7 @@ class DistributedDataParallel(Module):
         pg = self._pg
         if pg.world_size == 1:
             return
-        tensors = list(self.module.parameters()) if include_params else []
+        tensors: list[Tensor] = list(self.module.parameters()) if include_params else []
         tensors += [b for b in self.module.buffers()]
         groups: dict[tuple, list] = {}
         for t in tensors:
@@ -328,7 +328,7 @@ class DistributedDataParallel(Module):
         """The wrapped module's state dict (no ``module.`` prefix; PyTorch adds one)."""
         return self.module.state_dict(prefix=prefix, keep_vars=keep_vars)
 
-    def load_state_dict(self, state_dict: dict, strict: bool = True,
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
                         assign: bool = False) -> Any:
         """Load into the wrapped module (keys without the ``module.`` prefix)."""
         return self.module.load_state_dict(state_dict, strict=strict, assign=assign)

@@ -61,14 +61,15 @@ def other_backend(backend: Any) -> Any:
 
 def _missing_name(exc: BaseException, backend: Any) -> str | None:
     """The namespace function whose absence caused ``exc`` (through its cause chain)."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, AttributeError) and exc.name:
-            obj = getattr(exc, "obj", None)
-            if obj is backend.xp or (obj is None and not hasattr(backend.xp, exc.name)):
-                return exc.name
-        exc = exc.__cause__ or exc.__context__
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, AttributeError) and link.name:
+            obj = getattr(link, "obj", None)
+            if obj is backend.xp or (obj is None and not hasattr(backend.xp, link.name)):
+                return link.name
+        link = link.__cause__ or link.__context__
     return None
 
 

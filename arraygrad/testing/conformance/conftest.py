@@ -54,7 +54,8 @@ def _category(item: pytest.Item) -> str:
     name = getattr(item, "originalname", item.name)
     if name in _FUNCTION_CATEGORIES:
         return _FUNCTION_CATEGORIES[name]
-    module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+    module_obj = getattr(item, "module", None)  # pytest.Function has one; other items not
+    module = module_obj.__name__.rsplit(".", 1)[-1] if module_obj else ""
     return _MODULE_CATEGORIES.get(module, module)
 
 
@@ -114,7 +115,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             first = next((c.name for c in CASES if c.op == stem), None)
             if first is not None:
                 op_names.add(first)
-        keep, drop = [], []
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
         for item in items:
             (keep if not _is_kit(item) or _quick(item, op_names) else drop).append(item)
         if drop:
@@ -129,7 +131,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def _info(report: pytest.TestReport) -> dict | None:
     for key, value in report.user_properties:
-        if key == _KEY:
+        if key == _KEY and isinstance(value, dict):
             return value
     return None
 

@@ -70,6 +70,7 @@ def test_inplace_leaves_copies_alone(backend):
 def test_inplace_under_no_grad_on_a_parameter(backend):
     w = ag.tensor([1.0, 2.0], requires_grad=True)
     (w * w).sum().backward()
+    assert w.grad is not None
     with ag.no_grad():
         w -= 0.5 * w.grad
         w.grad.zero_()

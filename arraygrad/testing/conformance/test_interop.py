@@ -14,7 +14,7 @@ from arraygrad.testing.conformance._util import (
 )
 from arraygrad.testing.op_table import has_dtype
 
-VALUES = {
+VALUES: dict[str, np.ndarray] = {
     "float32": np.array([[1.5, -2.0, 0.25], [3.0, 0.0, -0.5]], dtype=np.float32),
     "int64": np.array([[1, -2, 3], [0, 7, -9]], dtype=np.int64),
     "bool": np.array([[True, False, True], [False, False, True]]),
@@ -124,6 +124,7 @@ def test_interop_to_numpy_backend_and_back_keeps_gradients(backend):
     back = (on_numpy * on_numpy).to(backend=backend)
     assert back.backend is backend
     (back * 3.0).sum().backward()
+    assert x.grad is not None
     assert x.grad.backend is backend
     np.testing.assert_allclose(host(x.grad), [3.0, -6.0, 12.0])
 

@@ -118,7 +118,7 @@ TensorDataset = ArrayDataset
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices`` (gathers in one take when it can)."""
 
-    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+    def __init__(self, dataset: Any, indices: Sequence[int] | np.ndarray) -> None:
         self.dataset = dataset
         self.indices = np.asarray(indices, dtype=np.int64)
 

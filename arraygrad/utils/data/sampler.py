@@ -9,7 +9,7 @@ indices. Shuffling uses a ``numpy.random.Generator`` created once per sampler (f
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -32,14 +32,18 @@ def _generator(seed: int | None, generator: Any) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-class Sampler:
-    """Yields dataset indices."""
+_T_co = TypeVar("_T_co", covariant=True)
 
-    def __iter__(self) -> Iterator[int]:
+
+class Sampler(Generic[_T_co]):
+    """Yields dataset indices (``Sampler[int]``), or batches of them (``Sampler[list[int]]``:
+    :class:`BatchSampler`)."""
+
+    def __iter__(self) -> Iterator[_T_co]:
         raise NotImplementedError(f"{type(self).__name__} must define __iter__")
 
 
-class SequentialSampler(Sampler):
+class SequentialSampler(Sampler[int]):
     """``0, 1, ..., len(data_source) - 1``."""
 
     def __init__(self, data_source: Any) -> None:
@@ -56,7 +60,7 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
-class RandomSampler(Sampler):
+class RandomSampler(Sampler[int]):
     """A new random order every epoch (or ``num_samples`` draws with replacement).
 
     The generator is created once (from ``seed``, ``generator``, or arraygrad's RNG), so a
@@ -98,7 +102,7 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
-class SubsetRandomSampler(Sampler):
+class SubsetRandomSampler(Sampler[int]):
     """The given ``indices`` in a new random order every epoch."""
 
     def __init__(self, indices: Sequence[int], *, seed: int | None = None,
@@ -117,7 +121,7 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
-class WeightedRandomSampler(Sampler):
+class WeightedRandomSampler(Sampler[int]):
     """``num_samples`` indices drawn with probabilities proportional to ``weights``."""
 
     def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
@@ -154,7 +158,7 @@ class WeightedRandomSampler(Sampler):
         return self.num_samples
 
 
-class BatchSampler(Sampler):
+class BatchSampler(Sampler[list[int]]):
     """Groups the indices of ``sampler`` into lists of ``batch_size``."""
 
     def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool) -> None:
