@@ -213,22 +213,27 @@ from arraygrad.ops.torch_functions import (
     addcmul,
     bmm,
     chunk,
+    cumprod,
     diag,
+    dist,
     einsum,
     flatten,
     gather,
     index_add,
     index_select,
+    kthvalue,
     lerp,
     masked_fill,
     mm,
     movedim,
     mv,
     narrow,
+    norm,
     scatter,
     scatter_add,
     select,
     split,
+    topk,
     unbind,
     unflatten,
 )
@@ -236,6 +241,7 @@ from arraygrad.ops.transfer import clone, to
 from arraygrad.random import (
     bernoulli,
     manual_seed,
+    multinomial,
     normal,
     rand,
     rand_like,
@@ -309,6 +315,7 @@ def default_device() -> str:
 # ``distributed`` imports no engine (mpi4py, CuPy, JAX) until init_process_group; fft and
 # linalg are the standard's extensions (ag.fft.fft, ag.linalg.inv).
 from arraygrad import data, distributed, fft, linalg, nn, optim  # noqa: E402
+from arraygrad.compile import compile  # noqa: E402
 from arraygrad.serialization import load, save  # noqa: E402
 
 # isort: split

@@ -32,6 +32,7 @@ from arraygrad.backend import Backend
 from arraygrad.device import device
 from arraygrad.node import Node
 from arraygrad.ops._methods import MaxMin
+from arraygrad.ops.torch_functions import SortResult
 
 __all__ = ["Tensor"]
 

@@ -191,6 +191,15 @@ def _shape_of(shape: tuple) -> tuple[int, ...]:
     return sizes
 
 
+def _sized(op: str, shape: tuple, size: Any) -> tuple:
+    """The shape, given positionally or as PyTorch's ``size=`` keyword (not both)."""
+    if size is None:
+        return shape
+    if shape != ((),):
+        raise TypeError(f"{op}: give the shape positionally or as size=, not both")
+    return (size,)
+
+
 def _creation_backend(backend, device) -> tuple[Backend, str]:
     be = get_backend(backend) if backend is not None else current_backend()
     return be, be.check_device(device)
@@ -214,30 +223,37 @@ def _native_device(be: Backend, device: str) -> Any:
 
 
 def zeros(shape: Any = (), *more: int, dtype=None, device: str | None = None,
-          backend=None, requires_grad: bool = False) -> Tensor:
+          backend=None, requires_grad: bool = False, size: Any = None) -> Tensor:
     """A tensor of zeros; ``zeros(2, 3)``, ``zeros((2, 3))`` and ``zeros(shape=(2, 3))``
     all work."""
-    return _filled("zeros", _shape_of((shape,) + more), dtype, device, backend,
-                   requires_grad)
+    return _filled("zeros", _shape_of(_sized("zeros", (shape,) + more, size)), dtype,
+                   device, backend, requires_grad)
 
 
 def ones(shape: Any = (), *more: int, dtype=None, device: str | None = None,
-         backend=None, requires_grad: bool = False) -> Tensor:
+         backend=None, requires_grad: bool = False, size: Any = None) -> Tensor:
     """A tensor of ones (``ones(2, 3)`` or ``ones(shape=(2, 3))``)."""
-    return _filled("ones", _shape_of((shape,) + more), dtype, device, backend,
-                   requires_grad)
+    return _filled("ones", _shape_of(_sized("ones", (shape,) + more, size)), dtype,
+                   device, backend, requires_grad)
 
 
 def empty(shape: Any = (), *more: int, dtype=None, device: str | None = None,
-          backend=None, requires_grad: bool = False) -> Tensor:
+          backend=None, requires_grad: bool = False, size: Any = None) -> Tensor:
     """An uninitialized tensor (``empty(2, 3)`` or ``empty(shape=(2, 3))``)."""
-    return _filled("empty", _shape_of((shape,) + more), dtype, device, backend,
-                   requires_grad)
+    return _filled("empty", _shape_of(_sized("empty", (shape,) + more, size)), dtype,
+                   device, backend, requires_grad)
 
 
-def full(shape, fill_value: Any, *, dtype=None, device: str | None = None, backend=None,
-         requires_grad: bool = False) -> Tensor:
-    """A tensor filled with ``fill_value`` (dtype inferred from it when not given)."""
+def full(shape: Any = None, fill_value: Any = None, *, dtype=None, device: str | None = None,
+         backend=None, requires_grad: bool = False, size: Any = None) -> Tensor:
+    """A tensor filled with ``fill_value`` (dtype inferred from it when not given);
+    ``size=`` is PyTorch's name for ``shape``."""
+    if size is not None:
+        if shape is not None:
+            raise TypeError("full: give the shape positionally or as size=, not both")
+        shape = size
+    if shape is None or fill_value is None:
+        raise TypeError("full: shape (or size=) and fill_value are required")
     if dtype is None:
         dtype = _python_dtype(fill_value)
     shape = (shape,) if isinstance(shape, int) else tuple(shape)

@@ -249,6 +249,9 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 ins = arrays
                 ans = node.out
             complex_natives = node.backend.complex_natives
+            # A complex gradient (a complex-valued op, even of real inputs) or a complex
+            # input needs PyTorch's conjugate convention (_complex_gradient).
+            g_complex = g.dtype.kind == "c" if create_graph else g.dtype in complex_natives
             rules = op.vjps
             if op.variadic:  # one rule for every input, told which one by ``argnum``
                 rules = [partial(rules, argnum=i) for i in range(len(ins))]
@@ -261,7 +264,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 if gi.shape != inp.shape:
                     gi = _unbroadcast(xp, gi, tuple(inp.shape), node, i)
                 dtype = inp.dtype
-                if dtype in complex_natives or (create_graph and dtype.kind == "c"):
+                if g_complex or dtype in complex_natives or (create_graph and dtype.kind == "c"):
                     gi = _complex_gradient(xp, op, rule, g, ans, ins, params, gi, node, i)
                 if gi.dtype is not dtype and gi.dtype != dtype:
                     if xp.isdtype(gi.dtype, "complex floating") and not xp.isdtype(

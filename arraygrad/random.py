@@ -13,7 +13,7 @@ from arraygrad.creation import _shape_of
 from arraygrad.tensor import Tensor, _make
 
 __all__ = ["manual_seed", "seed", "rand", "randn", "randint", "normal", "uniform", "randperm",
-           "bernoulli", "rand_like", "randn_like", "randint_like"]
+           "bernoulli", "rand_like", "randn_like", "randint_like", "multinomial"]
 
 
 def manual_seed(seed: int) -> None:
@@ -55,8 +55,9 @@ def _float_only(name: str, dtype) -> None:
 
 
 def rand(*shape, dtype=None, device: str | None = None, backend=None,
-         requires_grad: bool = False) -> Tensor:
-    """Uniform samples in ``[0, 1)``."""
+         requires_grad: bool = False, size: Any = None) -> Tensor:
+    """Uniform samples in ``[0, 1)`` (``size=`` is PyTorch's keyword for the shape)."""
+    shape = shape if size is None else (size,)
     be, dev, dt = _setup(backend, device, dtype)
     _float_only("rand", dt)
     return _result(be.rng.uniform(_shape_of(shape), be.native_dtype(dt), dev, 0.0, 1.0), be,
@@ -73,8 +74,9 @@ def uniform(low: float = 0.0, high: float = 1.0, size: Any = (), *, dtype=None,
 
 
 def randn(*shape, dtype=None, device: str | None = None, backend=None,
-          requires_grad: bool = False) -> Tensor:
-    """Standard normal samples."""
+          requires_grad: bool = False, size: Any = None) -> Tensor:
+    """Standard normal samples (``size=`` is PyTorch's keyword for the shape)."""
+    shape = shape if size is None else (size,)
     be, dev, dt = _setup(backend, device, dtype)
     _float_only("randn", dt)
     return _result(be.rng.normal(_shape_of(shape), be.native_dtype(dt), dev, 0.0, 1.0), be,
@@ -119,58 +121,6 @@ def bernoulli(p: float, size: Any = (), *, dtype=None, device: str | None = None
     return _make(be.rng.bernoulli(p, _shape_of((size,)), be.native_dtype(dt), dev), be, None)
 
 
-def _like_args(name: str, x: Tensor, dtype, device):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name} expects a Tensor, got {type(x).__name__}")
-    return (dtype if dtype is not None else x.dtype,
-            device if device is not None else x.device)
-
-
-def rand_like(x: Tensor, *, dtype=None, device: str | None = None,
-              requires_grad: bool = False) -> Tensor:
-    """Uniform samples in ``[0, 1)`` with the shape, dtype, device and backend of ``x``.
-
-    Examples
-    --------
-    >>> import arraygrad as ag
-    >>> ag.rand_like(ag.zeros(2, 3, dtype=ag.float64)).dtype == ag.float64
-    True
-    """
-    dt, dev = _like_args("rand_like", x, dtype, device)
-    _float_only("rand_like", dt)
-    return rand(*x.shape, dtype=dt, device=dev, backend=x.backend, requires_grad=requires_grad)
-
-
-def randn_like(x: Tensor, *, dtype=None, device: str | None = None,
-               requires_grad: bool = False) -> Tensor:
-    """Standard normal samples with the shape, dtype, device and backend of ``x``.
-
-    Examples
-    --------
-    >>> import arraygrad as ag
-    >>> ag.randn_like(ag.zeros(2, 3)).shape
-    (2, 3)
-    """
-    dt, dev = _like_args("randn_like", x, dtype, device)
-    _float_only("randn_like", dt)
-    return randn(*x.shape, dtype=dt, device=dev, backend=x.backend, requires_grad=requires_grad)
-
-
-def randint_like(x: Tensor, low: int, high: int | None = None, *, dtype=None,
-                 device: str | None = None) -> Tensor:
-    """Integers in ``[low, high)`` (or ``[0, low)``) with the shape of ``x``; the dtype,
-    device and backend are ``x``'s unless given.
-
-    Examples
-    --------
-    >>> import arraygrad as ag
-    >>> ag.randint_like(ag.zeros(4, dtype=ag.int64), 3).shape
-    (4,)
-    """
-    dt, dev = _like_args("randint_like", x, dtype, device)
-    return randint(low, high, tuple(x.shape), dtype=dt, device=dev, backend=x.backend)
-
-
 def _vmap_aware(fn):
     # Inside ag.func.vmap a draw follows the vmap's ``randomness`` (error, different, same);
     # outside, one check of an empty list.
@@ -196,3 +146,69 @@ normal = _vmap_aware(normal)
 randint = _vmap_aware(randint)
 randperm = _vmap_aware(randperm)
 bernoulli = _vmap_aware(bernoulli)
+
+
+def _like(x: Tensor, dtype: Any, device: Any) -> dict:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"rand_like/randn_like/randint_like expect a Tensor to take the shape, "
+                        f"dtype and device from, got {type(x).__name__}; wrap it with "
+                        f"ag.tensor(...) first")
+    return {"dtype": x.dtype if dtype is None else dtype,
+            "device": x.device if device is None else device, "backend": x._backend}
+
+
+def rand_like(x: Tensor, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """Uniform samples in ``[0, 1)`` with ``x``'s shape, dtype, device and backend."""
+    like = _like(x, dtype, device)
+    return rand(x.shape, requires_grad=requires_grad, **like)
+
+
+def randn_like(x: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """Standard normal samples with ``x``'s shape, dtype, device and backend."""
+    like = _like(x, dtype, device)
+    return randn(x.shape, requires_grad=requires_grad, **like)
+
+
+def randint_like(x: Tensor, low: int, high: int | None = None, *, dtype: Any = None,
+                 device: Any = None) -> Tensor:
+    """Integers in ``[low, high)`` (``randint_like(x, high)``: ``[0, high)``) with ``x``'s
+    shape, and by default its dtype, device and backend."""
+    like = _like(x, dtype, device)
+    wanted = like.pop("dtype")
+    drawn = randint(low, high, x.shape, **like)  # integers first: some backends draw no floats
+    return drawn if drawn.dtype == wanted else drawn.astype(wanted)
+
+
+def multinomial(probs: Tensor, num_samples: int, replacement: bool = False) -> Tensor:
+    """Indices drawn from the categorical distributions in the rows of ``probs`` (weights,
+    need not sum to 1): ``num_samples`` per row, with or without replacement (int64)."""
+    from arraygrad.ops import elementwise as ew
+    from arraygrad.ops import reductions as rd
+    from arraygrad.ops import shape as sh
+
+    if probs.ndim not in (1, 2):
+        raise ValueError(f"multinomial: probs must be 1-D or 2-D, got shape {probs.shape}")
+    p = probs.detach() if probs.ndim == 2 else sh.reshape(probs.detach(), (1, -1))
+    n = p.shape[-1]
+    if bool(rd.any(p < 0).item()) or not bool(rd.all(ew.isfinite(p)).item()):
+        raise ValueError("multinomial: probabilities must be finite and non-negative")
+    if bool(rd.any(rd.sum(p, axis=-1) <= 0).item()):
+        raise ValueError("multinomial: every row of probs must have a positive sum")
+    if not replacement and num_samples > n:
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without "
+                         f"replacement from {n} categories")
+    be, dev = p._backend, p.device
+    if replacement:  # inverse CDF: count the bins below each uniform draw
+        cdf = rd.cumulative_sum(p / rd.sum(p, axis=-1, keepdims=True), axis=-1)
+        u = uniform(0.0, 1.0, (p.shape[0], num_samples), dtype=p.dtype, device=dev,
+                    backend=be)
+        below = sh.expand_dims(u, axis=-1) >= sh.expand_dims(cdf, axis=-2)
+        out = sh.astype(rd.sum(sh.astype(below, _dtypes.int64), axis=-1), _dtypes.int64)
+        out = ew.minimum(out, n - 1)
+    else:  # Gumbel top-k: keys log(p) + Gumbel noise, the k largest
+        u = uniform(1e-12, 1.0, p.shape, dtype=p.dtype, device=dev, backend=be)
+        keys = ew.log(p) - ew.log(-ew.log(u))
+        out = rd.argsort(keys, axis=-1, descending=True)[:, :num_samples]
+    return out if probs.ndim == 2 else out[0]

@@ -24,6 +24,7 @@ MODULES: tuple[str, ...] = (
     "arraygrad",
     "arraygrad.autograd",
     "arraygrad.func",
+    "arraygrad.compile",
     "arraygrad.nn",
     "arraygrad.nn.functional",
     "arraygrad.nn.init",

@@ -105,8 +105,8 @@ def test_main_entry_points_have_an_example(qualname):
 def _arraygrad_modules() -> list[str]:
     """Every importable module of the arraygrad package (backends and plugins included),
     without the conformance kit's pytest files."""
-    # backends/ and plugins/ install inside the namespace from their own folders, so the
-    # walk over arraygrad/ does not reach them: walk each package's own path.
+    # The built-in plugins are packages like any other; walking their own paths as well
+    # keeps the walk right even for an install that maps them elsewhere.
     names = ["arraygrad", "arraygrad.backends", "arraygrad.plugins"]
     for package in (ag, importlib.import_module("arraygrad.backends"),
                     importlib.import_module("arraygrad.plugins")):

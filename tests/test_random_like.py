@@ -31,9 +31,9 @@ def test_randint_like_range_and_dtype(backend):
 
 
 def test_like_errors():
-    with pytest.raises(TypeError, match="randn_like expects a Tensor"):
+    with pytest.raises(TypeError, match="expect a Tensor"):
         ag.randn_like([1.0, 2.0])
-    with pytest.raises(TypeError, match="rand_like: dtype must be floating"):
+    with pytest.raises(TypeError, match="dtype must be floating"):
         ag.rand_like(ag.zeros(2, dtype=ag.int64))
     with pytest.raises(ValueError, match="randint"):
         ag.randint_like(ag.zeros(2), 5, 5)

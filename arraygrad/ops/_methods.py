@@ -370,6 +370,12 @@ def _to_device(self: Tensor, device: Any, /, *, stream: Any = None) -> Tensor:
     return transfer.to(self, device=str(device), backend=self._backend)
 
 
+def _argsort(self: Tensor, dim: int = -1, descending: bool = False, stable: bool = False
+             ) -> Tensor:
+    """Indices that sort this tensor along ``dim`` (PyTorch's ``Tensor.argsort``)."""
+    return reductions.argsort(self, axis=dim, descending=descending, stable=stable)
+
+
 def _to_sparse(self: Tensor, sparse_dim: int | None = None) -> Any:
     """This tensor as a sparse COO tensor (:func:`arraygrad.sparse.to_sparse`)."""
     from arraygrad.sparse import to_sparse
@@ -674,6 +680,8 @@ def _methods() -> dict[str, Callable]:
                tf.addcdiv):
         table[fn.__name__] = fn
     table["flatten"] = tf.flatten
+    table.update(sort=tf.sort, topk=tf.topk, kthvalue=tf.kthvalue, norm=tf.norm, dist=tf.dist,
+                 cumprod=tf.cumprod, argsort=_argsort)
     table["swapaxes"] = table["swapdims"] = _transpose
     table["moveaxis"] = tf.movedim
     for fn in (tf.masked_fill, tf.scatter, tf.scatter_add, tf.index_add, tf.lerp, tf.addcmul,

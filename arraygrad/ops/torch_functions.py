@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, linalg, reductions, shape
@@ -20,7 +20,8 @@ from arraygrad.tensor import Tensor
 __all__ = [
     "narrow", "select", "split", "chunk", "unbind", "movedim", "masked_fill", "index_select",
     "gather", "scatter", "scatter_add", "index_add", "mm", "bmm", "mv", "diag",
-    "lerp", "addcmul", "addcdiv", "einsum", "flatten", "unflatten",
+    "lerp", "addcmul", "addcdiv", "einsum", "flatten", "unflatten", "sort", "topk",
+    "kthvalue", "norm", "dist", "cumprod", "SortResult",
 ]
 
 
@@ -471,3 +472,75 @@ def _contract(a: Tensor, ta: str, b: Tensor, tb: str, later: set[str]) -> tuple[
     out_shape = tuple(bs) + a2.shape[len(batch):len(batch) + len(left)] \
         + b2.shape[len(batch) + len(summed):]
     return shape.reshape(prod, out_shape), "".join(batch + left + right)
+
+
+# ------------------------------------------------------------------ sorting and norms
+class SortResult(NamedTuple):
+    """What ``sort``, ``topk`` and ``kthvalue`` return, as in PyTorch."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False
+         ) -> SortResult:
+    """Sorted values along ``dim`` and their indices (PyTorch's ``torch.sort``; the
+    standard's ``ag.sort`` returns the values only). The values are differentiable."""
+    d = _dim("sort", dim, x.ndim)
+    if x.ndim == 0:
+        from arraygrad.creation import zeros
+
+        return SortResult(x * 1, zeros((), dtype="int64", backend=x._backend,
+                                       device=x.device))
+    indices = reductions.argsort(x, axis=d, descending=descending, stable=True)
+    return SortResult(indexing.take_along_axis(x, indices, axis=d), indices)
+
+
+def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True  # noqa: A002
+         ) -> SortResult:
+    """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+    d = _dim("topk", dim, x.ndim)
+    size = x.shape[d] if x.ndim else 1
+    if not 0 <= k <= size:
+        raise IndexError(f"topk: k ({k}) is out of range for dim {dim} of size {size} "
+                         f"(shape {x.shape})")
+    values, indices = sort(x, d, descending=largest)
+    key = (slice(None),) * d + (slice(0, k),)
+    return SortResult(values[key], indices[key])
+
+
+def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> SortResult:
+    """The ``k``-th smallest value along ``dim`` (1-based, as in PyTorch) and its index."""
+    d = _dim("kthvalue", dim, x.ndim)
+    size = x.shape[d] if x.ndim else 1
+    if not 1 <= k <= size:
+        raise IndexError(f"kthvalue: k ({k}) is out of range for dim {dim} of size {size} "
+                         f"(shape {x.shape})")
+    values, indices = sort(x, d)
+    key = (slice(None),) * d + ((slice(k - 1, k),) if keepdim else (k - 1,))
+    return SortResult(values[key], indices[key])
+
+
+def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
+         dtype: Any = None) -> Tensor:
+    """PyTorch's ``torch.norm``: the vector ``p``-norm over ``dim`` (all elements when
+    None; ``"fro"`` is the 2-norm), or the nuclear norm for ``p="nuc"`` over two dims."""
+    from arraygrad import linalg as la
+
+    if p == "nuc":
+        return la.matrix_norm(x, ord="nuc", keepdims=keepdim)
+    ord_ = 2 if p in ("fro", None) else p
+    axis = tuple(dim) if isinstance(dim, list) else dim
+    return la.vector_norm(x, axis=axis, keepdims=keepdim, ord=ord_, **(
+        {"dtype": dtype} if dtype is not None else {}))
+
+
+def dist(a: Tensor, b: Any, p: float = 2) -> Tensor:
+    """The ``p``-norm of ``a - b`` over all elements."""
+    return norm(a - b, p=p)
+
+
+def cumprod(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Cumulative product along ``dim`` (differentiable, zeros included)."""
+    return reductions.cumulative_prod(x, axis=_dim("cumprod", dim, x.ndim),
+                                      **({"dtype": dtype} if dtype is not None else {}))

@@ -9,8 +9,8 @@ from arraygrad.hookspecs import hookimpl
 def load() -> Backend:
     """Build the NumPy backend."""
     import numpy as np
-    from arraygrad.backends._numpy_fast import FAST_FUNCTIONS
 
+    from arraygrad.backends._numpy_fast import FAST_FUNCTIONS
     from arraygrad.extend import HostRNG, numpy_scatter_add
 
     def from_object(obj, dtype=None, device=None, copy=None):

@@ -1,0 +1,641 @@
+"""``ag.compile``: record a step once, replay it while its guards hold."""
+
+from __future__ import annotations
+
+import functools
+import os
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from arraygrad.compile import trace
+from arraygrad.compile.guards import Unsupported, describe_miss, discover, guard_key
+from arraygrad.compile.replay_numpy import Mismatch, Program
+from arraygrad.extend import assign, make_tensor
+from arraygrad.grad_mode import is_grad_enabled
+from arraygrad.tensor import Tensor
+
+__all__ = ["compile", "CompiledFunction", "CompileError", "CompileWarning"]
+
+ENV_VAR = "ARRAYGRAD_COMPILE"
+MAX_VARIANTS = 8
+MAX_CONSECUTIVE_MISSES = 4
+
+
+class CompileError(RuntimeError):
+    """``fullgraph=True`` and the step cannot be replayed (the message says why)."""
+
+
+class CompileWarning(UserWarning):
+    """A compiled step runs eagerly (said once per reason)."""
+
+
+class _Fallback:
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+class _Variant:
+    """One recorded program plus how to read its inputs and commit its results."""
+
+    __slots__ = ("program", "readers", "mutated", "commits", "out_spec", "calls")
+
+    def __init__(self, program: Program, readers: list, mutated: list[bool], commits: list,
+                 out_spec: Any) -> None:
+        self.program = program
+        self.readers = readers
+        self.mutated = mutated
+        self.commits = commits
+        self.out_spec = out_spec
+        self.calls = 0
+
+
+# ----------------------------------------------------------------------------- owners
+def _owners(args: tuple, kwargs: dict, modules: list, opts: list) -> list[tuple]:
+    """Every place a step's arrays live: (kind, holder, key)."""
+    out: list[tuple] = []
+    seen: set = set()
+
+    def tensor(t: Tensor) -> None:
+        if id(t) not in seen:
+            seen.add(id(t))
+            out.append(("t", t, None))
+            if t.grad is not None:
+                out.append(("g", t, None))
+
+    for i, a in enumerate(list(args) + list(kwargs.values())):
+        if isinstance(a, Tensor) and id(a) not in seen:
+            seen.add(id(a))
+            out.append(("a", a, i))
+    for m in modules:
+        if isinstance(m, list):  # leaf tensors from the closure/globals
+            for t in m:
+                tensor(t)
+            continue
+        for _n, p in m.named_parameters():
+            tensor(p)
+        for sub in m.modules():
+            for name, b in sub.named_buffers(recurse=False):
+                if b is not None:
+                    out.append(("b", sub, name))
+    for opt in opts:
+        for group in opt.param_groups:
+            for p in group["params"]:
+                tensor(p)
+        for p, st in opt.state.items():
+            for k, v in st.items():
+                if isinstance(v, Tensor) or hasattr(v, "__array_namespace__") \
+                        or isinstance(v, np.ndarray):
+                    out.append(("o", (opt, p), k))
+    return out
+
+
+def _bind(owner: tuple, flat: list) -> tuple:
+    """A recorded owner as it is in this call (arguments are taken by position)."""
+    return ("a", flat[owner[2]], owner[2]) if owner[0] == "a" else owner
+
+
+def _get(owner: tuple) -> Any:
+    kind, h, k = owner
+    if kind == "t" or kind == "a":
+        return h.array
+    if kind == "g":
+        return h.grad.array
+    if kind == "b":
+        return getattr(h, k).array
+    v = h[0].state[h[1]][k]
+    return v.array if isinstance(v, Tensor) else v
+
+
+def _swap(t: Tensor, value: Any) -> None:
+    """Give ``t`` another array object with the same contents, without a version bump
+    (the traced alias during a recording and back): graphs recorded meanwhile stay valid."""
+    t.data = make_tensor(value, t.backend)
+
+
+def _alias(owner: tuple, value: Any) -> None:
+    kind, h, k = owner
+    if kind == "t" or kind == "a":
+        _swap(h, value)
+    elif kind == "g":
+        _swap(h.grad, value)
+    elif kind == "b":
+        _swap(getattr(h, k), value)
+    else:
+        _set_raw(owner, value)
+
+
+def _set(owner: tuple, value: Any) -> None:
+    kind, h, k = owner
+    if kind == "t" or kind == "a":
+        assign(h, value)
+    elif kind == "g":
+        if value is None:
+            h.grad = None
+        elif h.grad is None:
+            h.grad = make_tensor(value, h.backend)
+        else:
+            assign(h.grad, value)
+    elif kind == "b":
+        assign(getattr(h, k), value)
+    else:
+        st = h[0].state[h[1]]
+        if isinstance(st[k], Tensor):
+            assign(st[k], value)
+        else:
+            st[k] = value
+
+
+def _slot(rec: trace.Recorder, arr: Any) -> int | None:
+    """The slot of ``arr``, or of the traced array it is a plain alias of (see _plainify)."""
+    n = rec.slot_of.get(id(arr))
+    if n is None and isinstance(arr, np.ndarray) and arr.base is not None:
+        n = rec.alias(arr)
+    return n
+
+
+def _plain(a: Any) -> Any:
+    return a.view(np.ndarray) if isinstance(a, trace._Traced) else a
+
+
+# ----------------------------------------------------------------------------- outputs
+def _flatten_out(obj: Any, tensors: list) -> Any:
+    if isinstance(obj, Tensor):
+        tensors.append(obj)
+        return ("T", len(tensors) - 1)
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return ("c", obj)
+    if type(obj) in (tuple, list):
+        return (type(obj), tuple(_flatten_out(v, tensors) for v in obj))
+    if type(obj) is dict:
+        return (dict, tuple((k, _flatten_out(v, tensors)) for k, v in obj.items()))
+    raise TypeError(
+        f"ag.compile: the step returned a {type(obj).__name__}; a compiled step returns "
+        f"Tensors, numbers, strings, None, or tuples/lists/dicts of them")
+
+
+def _build_out(spec: Any, arrays: list, backend: Any) -> Any:
+    tag, v = spec
+    if tag == "T":
+        return make_tensor(arrays[v], backend)
+    if tag == "c":
+        return v
+    if tag is dict:
+        return {k: _build_out(s, arrays, backend) for k, s in v}
+    return tag(_build_out(s, arrays, backend) for s in v)
+
+
+# ----------------------------------------------------------------------------- compiled
+class CompiledFunction:
+    """A step compiled by :func:`compile`: call it like the original function.
+
+    Attributes
+    ----------
+    fn : callable
+        The original function (``__wrapped__`` too).
+    fullgraph : bool
+        Whether a step that cannot be replayed raises :class:`CompileError`.
+    """
+
+    def __init__(self, fn: Callable[..., Any], fullgraph: bool = False,
+                 max_variants: int = MAX_VARIANTS) -> None:
+        self.fn = fn
+        self.__wrapped__ = fn
+        self.fullgraph = fullgraph
+        self.max_variants = max_variants
+        self._variants: OrderedDict[tuple, Any] = OrderedDict()
+        self._log: list[str] = []
+        self._warned: set[str] = set()
+        self._misses = 0
+        self._mismatches = 0
+        self._stopped: str | None = None
+        self._last_key: tuple | None = None
+        self.replays = 0
+        self.eager_calls = 0
+        functools.update_wrapper(self, fn, updated=())  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ reporting
+    def explain(self) -> str:
+        """What happened so far: variants (guards and program size), guard misses,
+        fallbacks to eager and why.
+
+        Returns
+        -------
+        str
+            A multi-line report (also useful to print in a bug report).
+        """
+        lines = [f"ag.compile({getattr(self.fn, '__qualname__', self.fn)!r}): "
+                 f"{len(self._variants)} variant(s), {self.replays} replay(s), "
+                 f"{self.eager_calls} eager call(s)"]
+        if os.environ.get(ENV_VAR, "1") == "0":
+            lines.append(f"  disabled: {ENV_VAR}=0")
+        if self._stopped:
+            lines.append(f"  stopped compiling: {self._stopped}")
+        for i, (key, v) in enumerate(self._variants.items()):
+            if isinstance(v, _Fallback):
+                lines.append(f"  variant {i}: eager ({v.reason})")
+            else:
+                lines.append(f"  variant {i}: {v.program.n_instructions} kernel calls, "
+                             f"{v.calls} replay(s); guards: "
+                             + "; ".join(f"{k}={val!r}" for k, val in key)[:400])
+        lines.extend("  " + e for e in self._log[-50:])
+        return "\n".join(lines)
+
+    def _fallback(self, reason: str) -> None:
+        if self.fullgraph:
+            raise CompileError(f"ag.compile(fullgraph=True): {reason}")
+        if reason not in self._warned:
+            self._warned.add(reason)
+            warnings.warn(f"ag.compile: running {getattr(self.fn, '__qualname__', 'the step')}"
+                          f" eagerly: {reason}", CompileWarning, stacklevel=3)
+
+    # ------------------------------------------------------------------ calling
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if os.environ.get(ENV_VAR, "1") == "0" or self._stopped or \
+                trace._ACTIVE is not None:  # inside another recording: its kernels count
+
+            self.eager_calls += 1
+            return self.fn(*args, **kwargs)
+        modules, opts = discover(self.fn, args, kwargs)
+        try:
+            key = guard_key(args, kwargs, modules, opts)
+        except Unsupported as exc:
+            self._log.append(f"eager: {exc}")
+            self._fallback(str(exc))
+            self.eager_calls += 1
+            return self.fn(*args, **kwargs)
+        v = self._variants.get(key)
+        if v is not None:
+            self._misses = 0
+            if isinstance(v, _Fallback):
+                self.eager_calls += 1
+                return self.fn(*args, **kwargs)
+            self._variants.move_to_end(key)
+            return self._replay(v, args, kwargs, modules, opts)
+        if self._last_key is not None:
+            self._log.append(f"guard miss ({describe_miss(key, self._last_key)}): recording")
+            self._misses += 1
+            if self._misses >= MAX_CONSECUTIVE_MISSES:
+                self._stopped = (f"{self._misses} guard misses in a row (last: "
+                                 f"{describe_miss(key, self._last_key)}); a value the guards "
+                                 f"check changes on every call, e.g. an optimizer's step "
+                                 f"counter (Adam) or a per-step learning rate")
+                self._log.append(self._stopped)
+                self._fallback(self._stopped)
+                self.eager_calls += 1
+                return self.fn(*args, **kwargs)
+        self._last_key = key
+        return self._record(key, args, kwargs, modules, opts)
+
+    def _remember(self, key: tuple, v: Any) -> None:
+        self._variants[key] = v
+        while len(self._variants) > self.max_variants:
+            self._variants.popitem(last=False)
+            self._log.append(f"evicted the oldest variant (cache of {self.max_variants})")
+
+    # ------------------------------------------------------------------ recording
+    def _record(self, key: tuple, args: tuple, kwargs: dict, modules: list, opts: list
+                ) -> Any:
+        backend_name = dict(key).get("backend")
+        reason = None
+        if backend_name != "numpy":
+            reason = (f"record/replay is implemented for the numpy backend only (this step "
+                      f"runs on {backend_name!r})")
+        elif any(isinstance(a, Tensor) and a.requires_grad
+                 for a in list(args) + list(kwargs.values())):
+            reason = "an argument requires grad (its gradient would not be replayed)"
+        if reason is not None:
+            self._log.append(f"eager: {reason}")
+            self._remember(key, _Fallback(reason))
+            self._fallback(reason)
+            self.eager_calls += 1
+            return self.fn(*args, **kwargs)
+        owners = _owners(args, kwargs, modules, opts)
+        backend = next((o[1].backend for o in owners if o[0] in "ta"), None)
+        if backend is None:
+            reason = "the step has no tensors (nothing to compile)"
+            self._remember(key, _Fallback(reason))
+            self._fallback(reason)
+            self.eager_calls += 1
+            return self.fn(*args, **kwargs)
+        rec = trace.Recorder(backend)
+        # Snapshot (for the verification replay and for a fullgraph=True roll-back).
+        before = []
+        in_slot: dict[tuple, int] = {}
+        for o in owners:
+            arr = _get(o)
+            if not isinstance(arr, np.ndarray):
+                continue
+            before.append((o, arr, np.array(arr, copy=True)))
+        saved_grads = {id(o[1]): o[1].grad for o in owners if o[0] == "t"}
+        saved_state = [(opt, {p: dict(st) for p, st in opt.state.items()}) for opt in opts]
+        saved_bufs = [(o[1], o[2], getattr(o[1], o[2])) for o in owners if o[0] == "b"]
+        ext_values: dict[int, Any] = {}
+        for o, arr, _copy in before:
+            if not arr.flags.c_contiguous:
+                reason = (f"{_owner_name(o)} is not C-contiguous (copy it into contiguous memory, "
+                          f"e.g. p.data = p.data.clone())")
+                self._log.append(f"eager: {reason}")
+                self._remember(key, _Fallback(reason))
+                self._fallback(reason)
+                self.eager_calls += 1
+                return self.fn(*args, **kwargs)
+        with trace.install(rec):
+            for o, arr, copy in before:
+                n, t = rec.external(arr)
+                in_slot[_okey(o)] = n
+                ext_values[n] = copy
+                _alias(o, t)
+            try:
+                result = self.fn(*args, **kwargs)
+            finally:
+                trace._ACTIVE = None
+                _plainify(args, kwargs, modules, opts)
+        # Analyse.
+        tensors: list = []
+        out_spec = _flatten_out(result, tensors)
+        for t in tensors:
+            if isinstance(t.array, trace._Traced):
+                _swap(t, _plain(t.array))
+        problems = list(rec.problems)
+        if rec.data_reads:
+            problems.insert(0, "the step reads tensor values in Python ("
+                            + ", ".join(rec.data_reads) + "), so its control flow may depend "
+                            "on data")
+        post = _owners(args, kwargs, modules, opts)
+        results: list[int] = []
+        commits: list = []
+        for o in post:
+            arr = _get(o)
+            n = _slot(rec, arr)
+            if n is None:
+                problems.append(f"the final value of {_owner_name(o)} was not produced by a "
+                                f"recorded kernel")
+                continue
+            if in_slot.get(_okey(o)) == n and n not in rec.mutated:
+                continue  # unchanged: nothing to write back
+            results.append(n)
+            commits.append(o)
+        for o in owners:  # gradients that were set before and are None now
+            if o[0] == "g" and o[1].grad is None:
+                commits.append(("g", o[1], None))
+                results.append(-1)
+        opt_scalars = []
+        for opt in opts:
+            for p, st in opt.state.items():
+                for k, v in st.items():
+                    if not (isinstance(v, (Tensor, np.ndarray))):
+                        opt_scalars.append((opt, p, k, v))
+        out_slots = []
+        for t in tensors:
+            n = _slot(rec, t.array)
+            if n is None:
+                problems.append(f"a returned tensor (shape {t.shape}) was not produced by a "
+                                f"recorded kernel")
+            out_slots.append(n)
+            if t.requires_grad and not rec.backwards and is_grad_enabled():
+                problems.append("a returned tensor requires grad but the step ran no "
+                                "backward; a replay cannot rebuild the graph (compile the "
+                                "whole training step, or call it under ag.no_grad())")
+        for n in rec.mutated:
+            if n in rec.consts:
+                problems.append("the step writes in place to an array that belongs to no "
+                                "parameter, buffer, gradient or optimizer state the compiler "
+                                "can see (make the model/optimizer reachable from the "
+                                "function: an argument, its closure or a global)")
+                break
+        if problems:
+            reason = problems[0]
+            self._log.append(f"eager: {reason}")
+            self._remember(key, _Fallback(reason))
+            if self.fullgraph:
+                _rollback(before, saved_grads, saved_state, saved_bufs, owners)
+            self._fallback(reason)
+            self.eager_calls += 1
+            return result
+        ext_order = list(rec.externals)
+        all_results = [n for n in results if n >= 0] + [n for n in out_slots if n is not None]
+        program = Program(rec.code, ext_order, rec.consts, all_results, rec.rng_values,
+                          rec.checks)
+        # Verify: replay from the snapshot (random draws as drawn) and compare bit for bit.
+        try:
+            got = program.verifier()([ext_values[n] for n in ext_order])
+        except Exception as exc:  # a replay that cannot even run must not be used
+            got = None
+            bad = f"the verification replay raised {type(exc).__name__}: {exc}"
+        else:
+            bad = None
+            want = [_get(o) for o, n in zip(commits, results) if n >= 0] \
+                + [t.array for t in tensors]
+            for i, (g, w) in enumerate(zip(got, want)):
+                if g.shape != w.shape or g.dtype != w.dtype or not np.array_equal(
+                        g, w, equal_nan=g.dtype.kind in "fc"):
+                    bad = f"the verification replay differs from eager (result {i})"
+                    break
+        if bad is not None:
+            self._log.append(f"eager: {bad}")
+            self._remember(key, _Fallback(bad))
+            self._fallback(bad)
+            self.eager_calls += 1
+            return result
+        readers = [None] * len(ext_order)
+        pos = {n: i for i, n in enumerate(ext_order)}
+        for o, _arr, _copy in before:
+            n = in_slot[_okey(o)]
+            if readers[pos[n]] is None:
+                readers[pos[n]] = o
+        mutated = [n in rec.mutated for n in ext_order]
+        commit_list = []
+        ri = 0
+        for o, n in zip(commits, results):
+            if n >= 0:
+                # Written in place by eager (same array object before and after): the
+                # replay copies its result into that object, so aliases see the update.
+                same = n in pos and mutated[pos[n]] and in_slot.get(_okey(o)) == n
+                commit_list.append((o, ri, pos[n] if same else None))
+                ri += 1
+            else:
+                commit_list.append((o, None, None))
+        scalars = [(opt, p, k, v) for opt, p, k, v in opt_scalars]
+        v = _Variant(program, readers, mutated, (commit_list, scalars, ri), out_spec)
+        self._remember(key, v)
+        self._log.append(f"recorded variant {len(self._variants) - 1}: "
+                         f"{program.n_instructions} kernel calls, {len(ext_order)} inputs")
+        self.eager_calls += 1
+        return result
+
+    # ------------------------------------------------------------------ replaying
+    def _replay(self, v: _Variant, args: tuple, kwargs: dict, modules: list, opts: list
+                ) -> Any:
+        flat = list(args) + list(kwargs.values())
+        ext = []
+        originals = []
+        for o, mut in zip(v.readers, v.mutated):
+            arr = _get(_bind(o, flat))
+            originals.append(arr)
+            ext.append(np.array(arr, copy=True) if mut else arr)
+        v.program.drawn.clear()
+        try:
+            got = v.program.run(ext)  # a failure here has changed nothing
+        except Mismatch as exc:
+            where = v.program.checks[exc.args[0]][3]
+            self._mismatches += 1
+            self._log.append(f"value check failed ({where}): this call runs eagerly")
+            if self._mismatches >= MAX_CONSECUTIVE_MISSES:
+                self._stopped = (f"a value read in Python changes on every call ({where}); "
+                                 f"the recorded control flow cannot be reused")
+                self._log.append(self._stopped)
+                self._fallback(self._stopped)
+            self.eager_calls += 1
+            drawn = list(v.program.drawn)
+            v.program.drawn.clear()
+            if not drawn:
+                return self.fn(*args, **kwargs)
+            backend = next(o[1].backend for o in v.readers if o[0] in "ta")
+            real = backend.rng
+            backend.rng = trace.PredrawnRNG(real, drawn)
+            try:
+                return self.fn(*args, **kwargs)
+            finally:
+                backend.rng = real
+        v.program.drawn.clear()
+        self._mismatches = 0
+        commit_list, scalars, n_state = v.commits
+        for o, i, inplace in commit_list:
+            o = _bind(o, flat)
+            if o[0] == "o" and o[1][1] not in o[1][0].state:
+                o[1][0].state[o[1][1]] = {}
+            if i is None:
+                _set(o, None)
+                continue
+            value = got[i]
+            if inplace is not None:
+                target = originals[inplace]
+                if target.shape == value.shape and target.flags.writeable:
+                    np.copyto(target, value)
+                    value = target
+            if o[0] == "o":
+                _set_raw(o, value)
+            else:
+                _set(o, value)
+        for opt, p, k, val in scalars:
+            opt.state.setdefault(p, {})[k] = val
+        self.replays += 1
+        v.calls += 1
+        backend = next(o[1].backend for o in v.readers if o[0] in "ta")
+        return _build_out(v.out_spec, list(got[n_state:]), backend)
+
+
+def _okey(o: tuple) -> tuple:
+    return (id(o[1][1]) if o[0] == "o" else id(o[1]), o[0], o[2])
+
+
+def _owner_name(o: tuple) -> str:
+    kind, h, k = o
+    if kind == "t" or kind == "a":
+        return f"tensor of shape {h.shape}"
+    if kind == "g":
+        return f"the gradient of a parameter of shape {h.shape}"
+    if kind == "b":
+        return f"buffer {k!r} of {type(h).__name__}"
+    return f"optimizer state {k!r}"
+
+
+def _set_raw(owner: tuple, value: Any) -> None:
+    opt, p = owner[1]
+    st = opt.state.setdefault(p, {})
+    if isinstance(st.get(owner[2]), Tensor):
+        assign(st[owner[2]], value)
+    else:
+        st[owner[2]] = value
+
+
+def _plainify(args: tuple, kwargs: dict, modules: list, opts: list) -> None:
+    """Turn every traced array left in the step's state back into a plain ndarray."""
+    for o in _owners(args, kwargs, modules, opts):
+        arr = _get(o)
+        if isinstance(arr, trace._Traced):
+            _alias(o, _plain(arr))
+
+
+def _rollback(before: list, saved_grads: dict, saved_state: list, saved_bufs: list,
+              owners: list) -> None:
+    """Put the state back as it was before a recording (fullgraph=True failures)."""
+    for _o, arr, copy in before:
+        arr[...] = copy
+    for o in owners:
+        if o[0] in ("t", "a"):
+            t = o[1]
+            orig = next(a for oo, a, _c in before if oo is o)
+            assign(t, orig)
+            t.grad = saved_grads.get(id(t))
+    for opt, st in saved_state:
+        opt.state.clear()
+        opt.state.update(st)
+    for m, name, b in saved_bufs:
+        setattr(m, name, b)
+    for o, arr, _copy in before:
+        if o[0] in ("g", "o"):
+            if o[0] == "o":
+                _set_raw(o, arr)
+            elif o[1].grad is not None:
+                assign(o[1].grad, arr)
+        elif o[0] == "b":
+            assign(getattr(o[1], o[2]), arr)
+
+
+def compile(fn: Callable[..., Any] | None = None, *, fullgraph: bool = False,
+            max_variants: int = MAX_VARIANTS) -> Any:
+    """Record a step once and replay its kernel calls while its guards hold.
+
+    The first call (and every call whose guards do not match a recorded variant) runs
+    ``fn`` eagerly while recording the backend kernels it calls: forward ops, the backward
+    rules, optimizer updates. Later calls with matching guards replay that program and
+    write the results back to the parameters, gradients, buffers and optimizer state.
+    A step that cannot be replayed faithfully runs eagerly, with one
+    :class:`CompileWarning` saying why. See docs/compile.md.
+
+    Parameters
+    ----------
+    fn : callable
+        The step (or a Module). Usable as ``@ag.compile`` and ``@ag.compile(...)``.
+    fullgraph : bool
+        Raise :class:`CompileError` instead of falling back to eager (the state is put back
+        as it was before the failed recording).
+    max_variants : int
+        How many guard variants to keep (least recently used are dropped).
+
+    Returns
+    -------
+    CompiledFunction
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> w = ag.tensor([1.0, 2.0], requires_grad=True)
+    >>> opt = ag.optim.SGD([w], lr=0.1)
+    >>> def step(x):
+    ...     loss = (w * x).sum()
+    ...     loss.backward()
+    ...     opt.step()
+    ...     opt.zero_grad()
+    ...     return loss
+    >>> fast = ag.compile(step)
+    >>> x = ag.tensor([1.0, 1.0])
+    >>> [round(fast(x).item(), 4) for _ in range(3)]
+    [3.0, 2.8, 2.6]
+    """
+    if fn is None:
+        return lambda f: compile(f, fullgraph=fullgraph, max_variants=max_variants)
+    if not callable(fn):
+        raise TypeError(f"ag.compile: expected a callable (a function, method or Module), "
+                        f"got {type(fn).__name__}")
+    if not isinstance(max_variants, int) or max_variants < 1:
+        raise ValueError(f"ag.compile: max_variants must be a positive int, got "
+                         f"{max_variants!r}")
+    return CompiledFunction(fn, fullgraph=fullgraph, max_variants=max_variants)

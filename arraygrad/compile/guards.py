@@ -1,0 +1,191 @@
+"""Finding a step's state (modules, optimizers) and the guard key it is replayed under."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+from arraygrad.grad_mode import is_grad_enabled
+from arraygrad.nn.module import Module
+from arraygrad.optim.optimizer import Optimizer
+from arraygrad.tensor import Tensor
+
+_SCALARS = (bool, int, float, complex, str, type(None))
+
+
+class Unsupported(Exception):
+    """An argument or a piece of state the compiler cannot guard (the message says which)."""
+
+
+def _collect(obj: Any, modules: list, opts: list, seen: set, loose: list | None = None
+             ) -> None:
+    if id(obj) in seen:
+        return
+    if isinstance(obj, Tensor):
+        if loose is not None and obj.requires_grad and obj.grad_fn is None:
+            seen.add(id(obj))
+            loose.append(obj)
+    elif isinstance(obj, Module):
+        seen.add(id(obj))
+        modules.append(obj)
+    elif isinstance(obj, Optimizer):
+        seen.add(id(obj))
+        opts.append(obj)
+    elif type(obj).__name__ == "CompiledFunction" and callable(getattr(obj, "fn", None)):
+        seen.add(id(obj))  # a compiled step called by this one: what it reaches counts
+        inner_m, inner_o = discover(obj.fn, (), {}, seen)  # seen: no cycles, no twins
+        for m in inner_m:
+            if isinstance(m, list):
+                if loose is not None:
+                    loose.extend(m)
+            else:
+                modules.append(m)
+        opts.extend(inner_o)
+    elif type(obj) in (tuple, list):
+        for v in obj:
+            _collect(v, modules, opts, seen, loose)
+    elif type(obj) is dict:
+        for v in obj.values():
+            _collect(v, modules, opts, seen, loose)
+
+
+def _names(code: types.CodeType, out: list) -> None:
+    out.extend(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            _names(c, out)
+
+
+def discover(fn: Any, args: tuple, kwargs: dict, _seen: set | None = None
+             ) -> tuple[list, list]:
+    """The Modules and Optimizers a step can reach: its arguments, its bound ``self``, its
+    closure and the globals its code names (one level: attributes are not followed).
+    Leaf tensors that require grad found in the closure or globals count as a module's
+    parameters (the last entry of ``modules`` is then a list of them)."""
+    modules: list = []
+    opts: list = []
+    loose: list = []
+    seen: set = set() if _seen is None else _seen  # shared with nested compiled steps
+    _collect(list(args), modules, opts, seen)
+    _collect(dict(kwargs), modules, opts, seen)
+    target = fn
+    if isinstance(fn, Module):
+        _collect(fn, modules, opts, seen)
+        target = type(fn).forward
+    self_ = getattr(target, "__self__", None)
+    if self_ is not None:
+        _collect(self_, modules, opts, seen)
+    func = getattr(target, "__func__", target)
+    code = getattr(func, "__code__", None)
+    if code is not None:
+        for cell in getattr(func, "__closure__", None) or ():
+            try:
+                _collect(cell.cell_contents, modules, opts, seen, loose)
+            except ValueError:  # an empty cell
+                pass
+        names: list = []
+        _names(code, names)
+        g = getattr(func, "__globals__", {})
+        for n in names:
+            if n in g:
+                _collect(g[n], modules, opts, seen, loose)
+    if loose:
+        modules.append(loose)
+    return modules, opts
+
+
+def _value_key(v: Any, where: str) -> Any:
+    if isinstance(v, _SCALARS):
+        return (type(v), v)
+    if type(v) in (tuple, list):
+        return (type(v), tuple(_value_key(x, where) for x in v))
+    raise Unsupported(f"{where} is a {type(v).__name__}; compiled steps take tensors, numbers, "
+                      f"strings, None and tuples/lists of them")
+
+
+def _array_key(a: Any) -> tuple:
+    return (tuple(a.shape), str(a.dtype))
+
+
+def _tensor_key(t: Tensor) -> tuple:
+    g = t.grad
+    a = t.array
+    flags = getattr(a, "flags", None)
+    return (id(t), a.shape, a.dtype, t.requires_grad, None if g is None else g.array.shape,
+            None if flags is None else flags.c_contiguous)
+
+
+def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
+    """Everything a recording depends on besides tensor values, as one hashable tuple of
+    ``(what, value)`` pairs (so a miss can be explained component by component)."""
+    parts: list = [("grad mode", is_grad_enabled())]
+    backends = set()
+    for i, a in enumerate(list(args) + list(kwargs.values())):
+        where = f"argument {i}"
+        if isinstance(a, Tensor):
+            backends.add(a.backend)
+            arr = a.array
+            flags = getattr(arr, "flags", None)
+            parts.append((where, (a.backend.name, a.device, a.shape, a.dtype.name,
+                                  a.requires_grad,
+                                  None if flags is None else flags.c_contiguous)))
+        elif isinstance(a, (Module, Optimizer)):
+            parts.append((where, (type(a).__name__, id(a))))
+        else:
+            parts.append((where, _value_key(a, where)))
+    for mi, m in enumerate(modules):
+        if isinstance(m, list):
+            parts.append(("loose tensors", tuple(_tensor_key(t) for t in m)))
+            backends.update(t.backend for t in m)
+            continue
+        subs = list(m.modules())  # one walk: flags, parameters and buffers per submodule
+        parts.append((f"module {mi} training flags", tuple(s.training for s in subs)))
+        params = []
+        bufs = []
+        for s in subs:
+            for p in s.parameters(recurse=False):
+                params.append(_tensor_key(p))
+            for n, b in s.named_buffers(recurse=False):
+                bufs.append((n, None if b is None else (b.array.shape, b.array.dtype)))
+        if params:
+            backends.add(p.backend)
+        parts.append((f"module {mi} parameters", (id(m), tuple(params))))
+        parts.append((f"module {mi} buffers", tuple(bufs)))
+    for oi, opt in enumerate(opts):
+        groups = []
+        for group in opt.param_groups:
+            hyper = tuple((k, _value_key(v, f"optimizer {oi} {k!r}"))
+                          for k, v in sorted(group.items()) if k != "params")
+            ps = tuple(_tensor_key(p) for p in group["params"])
+            if group["params"]:
+                backends.add(group["params"][0].backend)
+            groups.append((hyper, ps))
+        parts.append((f"optimizer {oi} hyperparameters", (id(opt), tuple(groups))))
+        state = []
+        for p, st in opt.state.items():
+            entry = []
+            for k, v in sorted(st.items()):
+                if isinstance(v, Tensor):
+                    entry.append((k, _array_key(v.array)))
+                elif hasattr(v, "shape") and hasattr(v, "dtype"):
+                    entry.append((k, _array_key(v)))
+                else:
+                    entry.append((k, _value_key(v, f"optimizer {oi} state {k!r}")))
+            state.append((id(p), tuple(entry)))
+        parts.append((f"optimizer {oi} state", tuple(state)))
+    if len({id(b) for b in backends}) > 1:
+        raise ValueError(
+            "ag.compile: the step's tensors live on several backends ("
+            + ", ".join(sorted(b.name for b in backends)) + "); a compiled step runs on one "
+            "backend. Move them with .to(backend=...) first")
+    parts.append(("backend", next(iter(backends)).name if backends else None))
+    return tuple(parts)
+
+
+def describe_miss(new: tuple, old: tuple) -> str:
+    """Which guard components differ between two keys."""
+    old_d = dict(old)
+    changed = [k for k, v in new if old_d.get(k, object()) != v]
+    if len(new) != len(old):
+        changed.append("the number of arguments/modules/optimizers")
+    return ", ".join(changed) or "unknown"

@@ -1,0 +1,480 @@
+"""Recording the backend kernel calls of one eager run (NumPy backend).
+
+While a recording is active, every array the step touches is a :class:`_Traced` view (an
+``ndarray`` subclass): NumPy routes ufuncs (operators, in-place operators, ``out=``,
+reductions), array functions and the overridden methods through it, and each call is
+logged as ``(function, encoded arguments, result slots)``. The backend's ``xp`` namespace,
+``rng``, ``to_numpy``, ``from_object`` and ``scatter_add`` are swapped for logging
+proxies on the :class:`Backend` object for the duration of the call, so creation functions
+and random draws are recorded too. Anything that turns array data into Python values
+(``item``, ``bool``, ``float``, ``tolist``, ``to_numpy``) marks the recording
+data-dependent; an array whose origin was not logged makes it unreplayable.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import sys
+import threading
+import types
+from typing import Any
+
+import numpy as np
+
+_ACTIVE: Recorder | None = None
+
+
+class RecordError(Exception):
+    """The recording cannot be replayed faithfully (the message says why)."""
+
+
+def _plain(x: Any) -> Any:
+    """``x`` with every traced array replaced by a plain ndarray view (recursively)."""
+    if isinstance(x, _Traced):
+        return x.view(np.ndarray)
+    if type(x) is tuple:
+        return tuple(_plain(v) for v in x)
+    if type(x) is list:
+        return [_plain(v) for v in x]
+    if type(x) is dict:
+        return {k: _plain(v) for k, v in x.items()}
+    if type(x) is slice:
+        return slice(_plain(x.start), _plain(x.stop), _plain(x.step))
+    return x
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = os.path.dirname(_HERE)
+_METHODS = (os.path.join(_PACKAGE, "tensor.py"), os.path.join(_PACKAGE, "ops", "_methods.py"))
+
+
+def _caller() -> tuple[str, bool]:
+    """Where a value was read (``file:line (function)``) and whether arraygrad's own code
+    (not the user's, and not a Tensor conversion method the user called) read it."""
+    f = sys._getframe(1)
+    while f is not None:
+        fname = f.f_code.co_filename
+        if not fname.startswith(_HERE) and f"{os.sep}numpy{os.sep}" not in fname:
+            break
+        f = f.f_back
+    if f is None:
+        return "", False
+    while f is not None and f.f_code.co_filename in _METHODS:
+        f = f.f_back
+    if f is None:
+        return "", False
+    where = f"{f.f_code.co_filename}:{f.f_lineno} ({f.f_code.co_name})"
+    library = f is not None and f.f_code.co_filename.startswith(_PACKAGE + os.sep)
+    return where, library
+
+
+def _rec() -> Recorder | None:
+    rec = _ACTIVE
+    if rec is not None and rec.depth == 0 and rec.thread == threading.get_ident():
+        return rec
+    return None
+
+
+class _Traced(np.ndarray):
+    """An ndarray whose operations are logged while a recording is active."""
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        rec = _rec()
+        fn = ufunc if method == "__call__" else getattr(ufunc, method)
+        if rec is None:
+            return fn(*_plain(inputs), **_plain(kwargs))
+        return rec.call(fn, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types_: Any, args: Any, kwargs: Any) -> Any:
+        rec = _rec()
+        if rec is None:
+            return func(*_plain(args), **_plain(kwargs))
+        return rec.call(func, args, kwargs)
+
+    def __getitem__(self, key: Any) -> Any:
+        rec = _rec()
+        if rec is None:
+            return np.ndarray.__getitem__(self.view(np.ndarray), _plain(key))
+        return rec.call(operator.getitem, (self, key), {})
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        rec = _rec()
+        if rec is None:
+            np.ndarray.__setitem__(self.view(np.ndarray), _plain(key), _plain(value))
+            return
+        rec.call(operator.setitem, (self, key, value), {}, mutates=True)
+
+    def _data_dependent(self, what: str) -> None:
+        rec = _ACTIVE
+        if rec is not None and rec.thread == threading.get_ident():
+            rec.data_dependent(what, self)
+
+    def item(self, *args: Any) -> Any:  # noqa: D102
+        self._data_dependent("item()")
+        return self.view(np.ndarray).item(*args)
+
+    def tolist(self) -> Any:  # noqa: D102
+        self._data_dependent("tolist()")
+        return self.view(np.ndarray).tolist()
+
+    def __bool__(self) -> bool:
+        self._data_dependent("bool()")
+        return bool(self.view(np.ndarray))
+
+    def __float__(self) -> float:
+        self._data_dependent("float()")
+        return float(self.view(np.ndarray))
+
+    def __int__(self) -> int:
+        self._data_dependent("int()")
+        return int(self.view(np.ndarray))
+
+    def __index__(self) -> int:
+        self._data_dependent("index()")
+        return self.view(np.ndarray).__index__()
+
+    def __complex__(self) -> complex:
+        self._data_dependent("complex()")
+        return complex(self.view(np.ndarray))
+
+
+def _method(name: str) -> Any:
+    real = getattr(np.ndarray, name)
+
+    def method(self: _Traced, *args: Any, **kwargs: Any) -> Any:
+        rec = _rec()
+        if rec is None:
+            return real(self.view(np.ndarray), *_plain(args), **_plain(kwargs))
+        return rec.call(real, (self, *args), kwargs,
+                        mutates=name in ("fill", "sort", "resize", "put", "itemset"))
+    method.__name__ = name
+    return method
+
+
+for _name in ("astype", "copy", "flatten", "ravel", "reshape", "transpose", "squeeze",
+              "swapaxes", "fill", "sort", "argsort", "__copy__", "__deepcopy__",
+              "take", "repeat", "diagonal", "nonzero", "put", "cumsum", "cumprod",
+              "argmax", "argmin", "searchsorted", "tobytes", "byteswap", "resize",
+              "partition", "compress", "choose", "round", "conj", "dot", "trace"):
+    if hasattr(np.ndarray, _name):
+        setattr(_Traced, _name, _method(_name))
+
+
+def _descr(a: Any) -> tuple:
+    return (a.__array_interface__["data"][0], a.shape, a.strides, a.dtype.str)
+
+
+def traced(a: Any) -> Any:
+    """A traced view of ndarray ``a`` (``a`` itself when already traced)."""
+    return a if isinstance(a, _Traced) else a.view(_Traced)
+
+
+# ----------------------------------------------------------------------------- recorder
+class Recorder:
+    """The log of one recording: slots, instructions and why it may not replay."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+        self.thread = threading.get_ident()
+        self.depth = 0
+        self.slot_of: dict[int, int] = {}   # id(array object) -> slot
+        self.alive: list[Any] = []          # keeps every identified object alive
+        self.nslots = 0
+        self.externals: list[int] = []      # slots read from state / inputs at call time
+        self.consts: dict[int, Any] = {}    # slot -> array captured by reference
+        self.code: list[tuple] = []         # (kind, fn, args, kwargs, result pattern)
+        self.problems: list[str] = []
+        self.data_reads: list[str] = []
+        self.mutated: set[int] = set()
+        self.rng_values: list[Any] = []
+        self.checks: list[tuple] = []        # (position, slot, value, where)
+        self.backwards = 0                   # backward passes run while recording
+
+    # ---------------------------------------------------------------- slots
+    def new_slot(self, *objs: Any) -> int:
+        n = self.nslots
+        self.nslots += 1
+        for o in objs:
+            self.slot_of[id(o)] = n
+            self.alive.append(o)
+        return n
+
+    def external(self, array: Any) -> tuple[int, Any]:
+        """Register a state/input array; returns (slot, traced view to hand out)."""
+        if id(array) in self.slot_of:
+            n = self.slot_of[id(array)]
+            return n, traced(array)
+        t = traced(array)
+        n = self.new_slot(array, t)
+        self.externals.append(n)
+        return n, t
+
+    def data_dependent(self, what: str, array: Any = None) -> None:
+        where, library = _caller()
+        entry = f"{what} at {where}" if where else what
+        n = None if array is None else self.slot_of.get(id(array))
+        if library and n is not None:
+            # arraygrad's own code read a value (label range checks...): the replay checks
+            # that the value is the same, else the call runs eagerly.
+            self.checks.append((len(self.code), n, np.array(_plain(array), copy=True), entry))
+            return
+        if entry not in self.data_reads:
+            self.data_reads.append(entry)
+
+    def alias(self, a: Any) -> int | None:
+        """The latest slot whose array has exactly ``a``'s memory, shape and strides."""
+        d = _descr(a)
+        for o in reversed(self.alive):
+            if isinstance(o, np.ndarray) and _descr(o) == d:
+                return self.slot_of.get(id(o))
+        return None
+
+    def _resolve(self, a: Any) -> tuple:
+        n = self.slot_of.get(id(a))
+        if n is not None:
+            return ("s", n)
+        if isinstance(a, np.generic):
+            # A NumPy scalar of unknown origin may have come out of an array (iteration):
+            # baking it in as a constant could be stale, so the recording is not used.
+            self.problems.append(f"a NumPy scalar {a!r} of unknown origin reached a kernel "
+                                 f"(iterating over an array, or a NumPy scalar constant: use "
+                                 f"a Python number)")
+            return ("c", a)
+        if a.base is not None:
+            n = self.alias(a)
+            if n is not None:
+                self.slot_of[id(a)] = n
+                self.alive.append(a)
+                return ("s", n)
+        base = a.base
+        while base is not None:
+            m = self.slot_of.get(id(base))
+            if m is not None:
+                root = next(o for o in self.alive if id(o) == id(base))
+                if not isinstance(root, np.ndarray) or root.dtype != a.dtype \
+                        or not root.flags.c_contiguous:
+                    self.problems.append(f"an unrecorded view (shape {a.shape}, dtype "
+                                         f"{a.dtype}) of a non-contiguous array")
+                    return ("c", a)
+                off = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+                n = self.new_slot(a)
+                self.code.append(("view", None, (m, off, a.shape, a.strides, a.dtype), {},
+                                  ("s", n)))
+                return ("s", n)
+            base = base.base
+        if isinstance(a, _Traced):
+            self.problems.append(f"an array (shape {a.shape}, dtype {a.dtype}) produced by "
+                                 f"an operation the recorder did not see")
+            return ("c", a)
+        # An array from outside the step, captured by reference.
+        n = self.new_slot(a)
+        self.consts[n] = a
+        return ("s", n)
+
+    def enc(self, x: Any) -> Any:
+        if isinstance(x, (np.ndarray, np.generic)) and not (
+                isinstance(x, np.generic) and id(x) not in self.slot_of):
+            return self._resolve(x)
+        t = type(x)
+        if t is tuple or t is list:
+            return ("t" if t is tuple else "l", tuple(self.enc(v) for v in x))
+        if t is dict:
+            return ("d", tuple((k, self.enc(v)) for k, v in x.items()))
+        if t is slice:
+            return ("sl", (self.enc(x.start), self.enc(x.stop), self.enc(x.step)))
+        return ("c", x)
+
+    def _result(self, res: Any, out_slots: set[int]) -> tuple[Any, Any]:
+        if isinstance(res, np.generic):
+            res = np.asarray(res)
+        if isinstance(res, np.ndarray):
+            n = self.slot_of.get(id(res))
+            if n is not None:
+                return traced(res), ("s", n)
+            t = traced(res)
+            return t, ("s", self.new_slot(res, t))
+        if type(res) is tuple or type(res) is list:
+            pairs = [self._result(r, out_slots) for r in res]
+            wrapped = type(res)(p[0] for p in pairs)
+            return wrapped, ("t", tuple(p[1] for p in pairs))
+        if isinstance(res, tuple) and hasattr(res, "_fields"):  # namedtuple results
+            pairs = [self._result(r, out_slots) for r in res]
+            return type(res)(*(p[0] for p in pairs)), ("nt", tuple(p[1] for p in pairs))
+        if res is None or isinstance(res, (bool, int, float, complex, str)):
+            return res, ("c", res)
+        self.problems.append(f"a kernel returned an unsupported {type(res).__name__}")
+        return res, ("c", res)
+
+    def call(self, fn: Any, args: Any, kwargs: dict, *, mutates: bool = False,
+             kind: str = "call") -> Any:
+        """Run ``fn`` for real on plain arrays and log it."""
+        eargs = self.enc(tuple(args))
+        ekw = self.enc(dict(kwargs))
+        self.depth += 1
+        try:
+            out_objs = kwargs.get("out")
+            res = fn(*_plain(tuple(args)), **_plain(dict(kwargs)))
+        finally:
+            self.depth -= 1
+        if mutates:
+            first = eargs[1][0] if eargs[1] else None
+            if first is not None and first[0] == "s":
+                self.mutated.add(first[1])
+        if out_objs is not None:
+            outs = out_objs if isinstance(out_objs, tuple) else (out_objs,)
+            for o in outs:
+                if isinstance(o, np.ndarray):
+                    r = self._resolve(o)
+                    if r[0] == "s":
+                        self.mutated.add(r[1])
+            if fn is not operator.setitem and not isinstance(res, tuple):
+                res = outs[0] if len(outs) == 1 else res
+            elif isinstance(res, tuple) and len(outs) == len(res):
+                res = outs
+        if getattr(fn, "__name__", "") == "at" or fn is getattr(np.add, "at", None):
+            first = eargs[1][0]
+            if first[0] == "s":
+                self.mutated.add(first[1])
+        wrapped, pattern = self._result(res, set())
+        self.code.append((kind, fn, eargs, ekw, pattern))
+        return wrapped
+
+
+# ----------------------------------------------------------------------------- proxies
+def _logged(rec: Recorder, fn: Any, kind: str = "call") -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if rec.depth or rec.thread != threading.get_ident():
+            return fn(*args, **kwargs)
+        return rec.call(fn, args, kwargs, kind=kind)
+    wrapper.__name__ = getattr(fn, "__name__", "fn")
+    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
+    return wrapper
+
+
+def proxy_namespace(rec: Recorder, xp: types.SimpleNamespace) -> types.SimpleNamespace:
+    """A copy of ``xp`` whose functions are logged."""
+    names = {}
+    for k, v in vars(xp).items():
+        if callable(v) and not isinstance(v, type) and not isinstance(v, types.ModuleType) \
+                and not isinstance(v, np.dtype):
+            names[k] = _logged(rec, v)
+        else:
+            names[k] = v
+    return types.SimpleNamespace(**names)
+
+
+class _RNGProxy:
+    """Forwards to the backend's RNG; each draw is logged as a replayed random slot."""
+
+    def __init__(self, rec: Recorder, real: Any) -> None:
+        self._rec = rec
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._real, name)
+        if name == "seed" or not callable(attr):
+            if name == "seed":
+                self._rec.problems.append("the random generator was re-seeded inside the "
+                                          "step")
+            return attr
+        rec = self._rec
+        backend = rec.backend
+
+        def draw(*args: Any, **kwargs: Any) -> Any:
+            if rec.depth or rec.thread != threading.get_ident():
+                return attr(*args, **kwargs)
+            fn = _RNGCall(backend, name)
+            out = rec.call(fn, args, kwargs, kind="rng")
+            rec.rng_values.append(np.array(out.view(np.ndarray), copy=True))
+            return out
+        return draw
+
+
+class _RNGCall:
+    """Calls ``backend.rng.<name>`` as found at call time (reseeding replaces nothing)."""
+
+    def __init__(self, backend: Any, name: str) -> None:
+        self.backend = backend
+        self.name = name
+        self.__name__ = f"rng.{name}"
+        self.sink: list | None = None  # a replay collects its draws here
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        out = getattr(self.backend.rng, self.name)(*args, **kwargs)
+        if self.sink is not None:
+            self.sink.append(out)
+        return out
+
+
+class PredrawnRNG:
+    """Hands out draws a failed replay already made, then forwards to the real RNG.
+
+    After a value check fails, the eager re-run makes the same first draws as the replay
+    (its control flow is the recorded one up to the check), so it must see the same
+    numbers, and the generator must not advance twice."""
+
+    def __init__(self, real: Any, drawn: list) -> None:
+        self._real = real
+        self._drawn = list(reversed(drawn))
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._real, name)
+        if name == "seed" or not callable(attr):
+            return attr
+
+        def draw(*args: Any, **kwargs: Any) -> Any:
+            if self._drawn:
+                return self._drawn.pop()
+            return attr(*args, **kwargs)
+        return draw
+
+
+class install:
+    """Context manager: make ``rec`` active and swap the backend's functions for proxies."""
+
+    FIELDS = ("xp", "rng", "to_numpy", "from_object", "scatter_add", "to_device")
+
+    def __init__(self, rec: Recorder) -> None:
+        self.rec = rec
+        self.saved: dict[str, Any] = {}
+
+    def __enter__(self) -> Recorder:
+        global _ACTIVE
+        if _ACTIVE is not None:
+            raise RecordError("another compiled function is recording (nested or concurrent "
+                              "recordings are not supported)")
+        be = self.rec.backend
+        rec = self.rec
+        self.saved = {f: getattr(be, f) for f in self.FIELDS}
+        be.xp = proxy_namespace(rec, be.xp)
+        be.rng = _RNGProxy(rec, self.saved["rng"])
+        real_to_numpy = self.saved["to_numpy"]
+
+        def to_numpy(a: Any) -> Any:
+            if rec.thread == threading.get_ident() and isinstance(a, _Traced):
+                rec.data_dependent("a conversion to NumPy/Python (item, tolist, numpy)", a)
+            return real_to_numpy(_plain(a))
+        be.to_numpy = to_numpy
+        be.from_object = _logged(rec, self.saved["from_object"])
+        be.scatter_add = _logged(rec, self.saved["scatter_add"])
+        be.to_device = _logged(rec, self.saved["to_device"])
+        from arraygrad import engine
+        real_execute = self.execute = engine._execute
+
+        def execute(*args: Any, **kwargs: Any) -> Any:
+            if rec.thread == threading.get_ident():
+                rec.backwards += 1
+            return real_execute(*args, **kwargs)
+        engine._execute = execute
+        _ACTIVE = rec
+        return rec
+
+    def __exit__(self, *exc: Any) -> None:
+        global _ACTIVE
+        _ACTIVE = None
+        from arraygrad import engine
+        engine._execute = self.execute
+        be = self.rec.backend
+        for f, v in self.saved.items():
+            setattr(be, f, v)

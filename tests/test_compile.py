@@ -1,0 +1,369 @@
+"""ag.compile: compiled steps give exactly what eager gives (numpy float64, bit for bit)."""
+
+from __future__ import annotations
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+import arraygrad as ag
+from arraygrad.compile import CompileError, CompileWarning
+
+F = ag.nn.functional
+
+
+def _model(seed: int = 0, bn: bool = False, dropout: float = 0.0) -> ag.nn.Module:
+    ag.manual_seed(seed)
+    layers = [ag.nn.Linear(6, 12)]
+    if bn:
+        layers.append(ag.nn.BatchNorm1d(12))
+    layers.append(ag.nn.ReLU())
+    if dropout:
+        layers.append(ag.nn.Dropout(dropout))
+    layers.append(ag.nn.Linear(12, 3))
+    return ag.nn.Sequential(*layers).to(dtype=ag.float64)
+
+
+def _data(n: int, batch: int = 8, seed: int = 1) -> list:
+    rng = np.random.default_rng(seed)
+    return [(ag.tensor(rng.standard_normal((batch, 6))), ag.tensor(rng.integers(0, 3, batch)))
+            for _ in range(n)]
+
+
+def _train(compiled: bool, opt_fn, steps: int, *, bn=False, dropout=0.0, clip=None,
+           sched=False, batches=None):
+    model = _model(bn=bn, dropout=dropout)
+    opt = opt_fn(model.parameters())
+    scheduler = ag.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5) if sched else None
+
+    def step(x, y):
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        if clip == "value":
+            ag.nn.utils.clip_grad_value_(model.parameters(), 0.05)
+        elif clip == "norm":
+            ag.nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+        opt.step()
+        opt.zero_grad()
+        return loss
+
+    fn = ag.compile(step) if compiled else step
+    ag.manual_seed(123)
+    losses = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CompileWarning)
+        for i, (x, y) in enumerate(batches or _data(steps)):
+            losses.append(fn(x, y).item())
+            if scheduler is not None and i % 5 == 4:
+                scheduler.step()
+    state = [p.array.copy() for p in model.parameters()]
+    state += [b.array.copy() for _n, b in model.named_buffers()]
+    return losses, state, fn, opt
+
+
+def _same(a, b):
+    assert a[0] == b[0]
+    assert len(a[1]) == len(b[1])
+    for u, v in zip(a[1], b[1]):
+        assert u.dtype == v.dtype and np.array_equal(u, v)
+
+
+def test_sgd_momentum_bit_identical_and_replayed():
+    opt = lambda ps: ag.optim.SGD(ps, lr=0.1, momentum=0.9)  # noqa: E731
+    eager, comp = _train(False, opt, 100), _train(True, opt, 100)
+    _same(eager, comp)
+    fn = comp[2]
+    assert fn.replays >= 80, fn.explain()  # a few batches miss a label: eager
+    for p in comp[3].param_groups[0]["params"]:  # momentum buffers written back
+        assert "momentum_buffer" in comp[3].state[p]
+
+
+def test_adam_bit_identical():
+    opt = lambda ps: ag.optim.Adam(ps, lr=0.01)  # noqa: E731
+    _same(_train(False, opt, 100), _train(True, opt, 100))
+
+
+def test_scheduler_changes_lr_each_epoch():
+    opt = lambda ps: ag.optim.SGD(ps, lr=0.2, momentum=0.5)  # noqa: E731
+    eager, comp = _train(False, opt, 30, sched=True), _train(True, opt, 30, sched=True)
+    _same(eager, comp)
+    assert comp[2].replays > 0 and "hyperparameters" in comp[2].explain()
+
+
+@pytest.mark.parametrize("clip", ["value", "norm"])
+def test_gradient_clipping(clip):
+    opt = lambda ps: ag.optim.SGD(ps, lr=0.1)  # noqa: E731
+    _same(_train(False, opt, 20, clip=clip), _train(True, opt, 20, clip=clip))
+
+
+def test_dropout_same_numbers_as_eager():
+    opt = lambda ps: ag.optim.SGD(ps, lr=0.1)  # noqa: E731
+    eager = _train(False, opt, 20, dropout=0.5)
+    comp = _train(True, opt, 20, dropout=0.5)
+    _same(eager, comp)
+    assert comp[2].replays >= 12, comp[2].explain()
+
+
+def test_batchnorm_train_mode_running_stats():
+    opt = lambda ps: ag.optim.SGD(ps, lr=0.1, momentum=0.9)  # noqa: E731
+    eager, comp = _train(False, opt, 20, bn=True), _train(True, opt, 20, bn=True)
+    _same(eager, comp)  # includes running_mean, running_var, num_batches_tracked
+    assert comp[2].replays >= 12, comp[2].explain()
+
+
+# ----------------------------------------------------------------------------- guards
+def _simple():
+    ag.manual_seed(0)
+    model = ag.nn.Linear(4, 2).to(dtype=ag.float64)
+    opt = ag.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x):
+        loss = (model(x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return model, opt, step
+
+
+def _twins():
+    """The same step twice: eager and compiled, on equal models."""
+    return _simple(), _simple()
+
+
+def _check(eager, comp, x):
+    a = eager[2](x).item()
+    b = comp[2](x).item()
+    assert a == b
+    for p, q in zip(eager[0].parameters(), comp[0].parameters()):
+        assert np.array_equal(p.array, q.array)
+
+
+@pytest.mark.parametrize("change", ["shape", "dtype", "requires_grad", "eval", "lr",
+                                    "new_parameter"])
+def test_each_guard_re_records(change):
+    eager, comp = _twins()
+    comp = (comp[0], comp[1], ag.compile(comp[2]))
+    x = ag.tensor(np.linspace(-1, 1, 12).reshape(3, 4))
+    for _ in range(4):  # call 1 records, call 2 records (optimizer state now exists)
+        _check(eager, comp, x)
+    assert comp[2].replays == 2
+    before = len(comp[2]._variants)
+    for e in (eager, comp):
+        model, opt = e[0], e[1]
+        if change == "shape":
+            pass
+        elif change == "dtype":
+            model.to(dtype=ag.float32)
+        elif change == "requires_grad":
+            model.bias.requires_grad_(False)
+        elif change == "eval":
+            model.eval()
+        elif change == "lr":
+            opt.param_groups[0]["lr"] = 0.05
+        elif change == "new_parameter":
+            model.weight = ag.nn.Parameter(ag.ones((2, 4), dtype=ag.float64))
+            opt.param_groups[0]["params"][0] = model.weight
+    if change == "shape":
+        x = ag.tensor(np.linspace(-1, 1, 20).reshape(5, 4))
+    elif change == "dtype":
+        x = x.to(dtype=ag.float32)
+    for _ in range(3):
+        _check(eager, comp, x)
+    assert len(comp[2]._variants) >= before + 1, comp[2].explain()
+    assert "guard miss" in comp[2].explain()
+
+
+def test_data_dependent_branch_falls_back_and_fullgraph_raises():
+    model, opt, _ = _simple()
+
+    def step(x):
+        loss = (model(x) ** 2).mean()
+        if loss.item() > 1:
+            loss = loss * 0.5
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+
+    x = ag.tensor(np.ones((3, 4)))
+    fn = ag.compile(step)
+    with pytest.warns(CompileWarning, match="reads tensor values in Python"):
+        fn(x)
+    fn(x)
+    assert fn.replays == 0 and "item" in fn.explain() and "test_compile.py" in fn.explain()
+    strict = ag.compile(step, fullgraph=True)
+    w = model.weight.array.copy()
+    with pytest.raises(CompileError, match="fullgraph=True.*item"):
+        strict(x)
+    assert np.array_equal(model.weight.array, w)  # rolled back
+
+
+def test_memory_flat_over_1000_steps():
+    model, opt, step = _simple()
+    fn = ag.compile(step)
+    x = ag.tensor(np.ones((3, 4)))
+    for _ in range(20):
+        fn(x)
+    # Array data buffers only (NumPy's tracemalloc domain): Python's free lists keep
+    # small objects around and would blur the count.
+    arrays = [tracemalloc.DomainFilter(True, np.lib.tracemalloc_domain)]
+    tracemalloc.start()
+    for _ in range(100):
+        fn(x)
+    first = sum(s.size for s in tracemalloc.take_snapshot().filter_traces(arrays).traces)
+    for _ in range(900):
+        fn(x)
+    last = sum(s.size for s in tracemalloc.take_snapshot().filter_traces(arrays).traces)
+    tracemalloc.stop()
+    assert fn.replays >= 1000
+    assert last - first <= 1024, (first, last)
+
+
+def test_failure_inside_replay_leaves_parameters():
+    model, opt, step = _simple()
+    fn = ag.compile(step)
+    x = ag.tensor(np.ones((3, 4)))
+    fn(x)
+    fn(x)
+    fn(x)
+    assert fn.replays == 1
+    variant = list(fn._variants.values())[-1]
+    name = [k for k in variant.program.ns if k.startswith("F")][-1]
+
+    def boom(*a, **k):
+        raise FloatingPointError("injected")
+    variant.program.ns[name] = boom
+    w, b = model.weight.array.copy(), model.bias.array.copy()
+    with pytest.raises(FloatingPointError):
+        fn(x)
+    assert np.array_equal(model.weight.array, w) and np.array_equal(model.bias.array, b)
+
+
+def test_env_var_disables(monkeypatch):
+    _, _, step = _simple()
+    fn = ag.compile(step)
+    monkeypatch.setenv("ARRAYGRAD_COMPILE", "0")
+    x = ag.tensor(np.ones((3, 4)))
+    for _ in range(3):
+        fn(x)
+    assert fn.replays == 0 and fn.eager_calls == 3 and "disabled" in fn.explain()
+
+
+def test_compiled_module_forward_under_no_grad():
+    model = _model()
+    fast = ag.compile(model)
+    x = ag.tensor(np.ones((2, 6)))
+    with ag.no_grad():
+        outs = [fast(x) for _ in range(3)]
+        want = model(x)
+    assert fast.replays == 2
+    for o in outs:
+        assert np.array_equal(o.array, want.array)
+    assert outs[1].array is not outs[2].array  # fresh outputs
+
+
+def test_decorator_forms():
+    @ag.compile
+    def f(x):
+        return x * 2
+
+    @ag.compile(fullgraph=True)
+    def g(x):
+        return x + 1
+
+    x = ag.tensor([1.0, 2.0])
+    assert f(x).tolist() == [2.0, 4.0] and g(x).tolist() == [2.0, 3.0]
+    assert f(x).tolist() == [2.0, 4.0] and f.replays == 1
+
+
+def test_bad_input():
+    with pytest.raises(TypeError, match="expected a callable"):
+        ag.compile(3)
+    with pytest.raises(TypeError, match="returned a object"):
+        ag.compile(lambda x: object())(ag.tensor([1.0]))
+    strict = pytest.importorskip("array_api_strict")
+    assert strict
+    a = ag.tensor([1.0])
+    b = ag.tensor([1.0]).to(backend="array_api_strict")
+    with pytest.raises(ValueError, match="several backends"):
+        ag.compile(lambda x, y: x)(a, b)
+
+
+def test_jax_matches_eager():
+    pytest.importorskip("jax")
+    with ag.use_backend("jax"):
+        ag.manual_seed(0)
+        model = ag.nn.Linear(4, 2)
+        opt = ag.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x):
+            loss = (model(x) ** 2).mean()
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            return loss
+        ref = [p.numpy(force=True).copy() for p in model.parameters()]
+        fn = ag.compile(step)
+        x = ag.ones((3, 4))
+        with pytest.warns(CompileWarning, match="numpy backend only"):
+            losses = [fn(x).item() for _ in range(5)]
+    # eager reference computed with NumPy from the same start
+    w, b = ref
+    xs = np.ones((3, 4), dtype=np.float32)
+    for loss in losses:
+        out = xs @ w.T + b
+        assert abs(float((out ** 2).mean()) - loss) < 1e-6
+        g = 2 * out / out.size
+        w, b = w - 0.1 * (g.T @ xs), b - 0.1 * g.sum(0)
+
+
+def test_forward_with_grad_falls_back():
+    model = _model()
+    fast = ag.compile(model)
+    x = ag.tensor(np.ones((2, 6)))
+    with pytest.warns(CompileWarning, match="rebuild the graph"):
+        out = fast(x)
+    out.sum().backward()  # eager result: the graph is there
+    assert model[0].weight.grad is not None
+
+
+def test_nested_compiled_call_is_recorded_by_the_outer_one():
+    model, opt, step = _simple()
+    inner = ag.compile(step)
+    outer = ag.compile(lambda x: inner(x))
+    eager_model, _, eager_step = _simple()
+    x = ag.tensor(np.ones((3, 4)))
+    for _ in range(4):
+        assert outer(x).item() == eager_step(x).item()
+    assert outer.replays == 2 and inner.replays == 0
+    assert np.array_equal(model.weight.array, eager_model.weight.array)
+
+
+def test_in_place_updates_keep_array_identity():
+    model, opt, step = _simple()
+    fn = ag.compile(step)
+    x = ag.tensor(np.ones((3, 4)))
+    for _ in range(3):
+        fn(x)
+    alias = model.weight.array  # eager SGD updates this very array in place
+    before = alias.copy()
+    fn(x)
+    assert fn.replays >= 1 and model.weight.array is alias
+    assert not np.array_equal(alias, before)
+
+
+def test_step_whose_code_names_its_own_global_is_discovered():
+    # ``opt.step`` puts "step" in the code's names; a global ``step`` that is this very
+    # compiled function must not be walked forever.
+    model, opt, raw = _simple()
+    globals()["step"] = ag.compile(raw)
+    try:
+        x = ag.tensor(np.ones((3, 4)))
+        for _ in range(3):
+            globals()["step"](x)
+        assert globals()["step"].replays == 1
+    finally:
+        del globals()["step"]

@@ -1,0 +1,42 @@
+"""PyTorch's creation and sampling habits: size= keywords, *_like samplers, multinomial."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import arraygrad as ag
+
+
+def test_size_keywords(backend):
+    assert ag.zeros(size=(2, 3), backend=backend).shape == (2, 3)
+    assert ag.ones(size=(4,), backend=backend).shape == (4,)
+    assert ag.empty(size=(1, 2), backend=backend).shape == (1, 2)
+    assert ag.full(size=(2,), fill_value=3.0, backend=backend).tolist() == [3.0, 3.0]
+    assert ag.randn(size=(3, 2), backend=backend).shape == (3, 2)
+    assert ag.rand(size=(5,), backend=backend).shape == (5,)
+    with pytest.raises(TypeError, match="not both"):
+        ag.zeros((2,), size=(2,))
+
+
+def test_like_samplers_follow_the_tensor(backend):
+    x = ag.zeros((3, 4), backend=backend)
+    for t in (ag.rand_like(x), ag.randn_like(x)):
+        assert t.shape == x.shape and t.dtype == x.dtype and t.backend is x.backend
+    r = ag.randint_like(x, 2, 5)
+    values = set(np.unique(r.numpy()).tolist())
+    assert r.shape == x.shape and values <= {2.0, 3.0, 4.0}
+
+
+def test_multinomial_frequencies_and_rules():
+    ag.manual_seed(0)
+    probs = ag.tensor([0.1, 0.2, 0.7], backend="numpy")
+    draws = ag.multinomial(probs, 20000, replacement=True).numpy()
+    freq = np.bincount(draws, minlength=3) / draws.size
+    np.testing.assert_allclose(freq, [0.1, 0.2, 0.7], atol=0.02)
+    rows = ag.multinomial(ag.tensor([[1.0, 1.0, 1.0, 1.0]] * 3), 4).numpy()
+    assert all(sorted(r) == [0, 1, 2, 3] for r in rows)  # without replacement: a permutation
+    with pytest.raises(ValueError, match="without replacement"):
+        ag.multinomial(probs, 4)
+    with pytest.raises(ValueError, match="non-negative"):
+        ag.multinomial(ag.tensor([0.5, -0.1]), 1)
