@@ -149,6 +149,10 @@ bernoulli = _vmap_aware(bernoulli)
 
 
 def _like(x: Tensor, dtype: Any, device: Any) -> dict:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"rand_like/randn_like/randint_like expect a Tensor to take the shape, "
+                        f"dtype and device from, got {type(x).__name__}; wrap it with "
+                        f"ag.tensor(...) first")
     return {"dtype": x.dtype if dtype is None else dtype,
             "device": x.device if device is None else device, "backend": x._backend}
 
@@ -156,13 +160,15 @@ def _like(x: Tensor, dtype: Any, device: Any) -> dict:
 def rand_like(x: Tensor, *, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """Uniform samples in ``[0, 1)`` with ``x``'s shape, dtype, device and backend."""
-    return rand(x.shape, requires_grad=requires_grad, **_like(x, dtype, device))
+    like = _like(x, dtype, device)
+    return rand(x.shape, requires_grad=requires_grad, **like)
 
 
 def randn_like(x: Tensor, *, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
     """Standard normal samples with ``x``'s shape, dtype, device and backend."""
-    return randn(x.shape, requires_grad=requires_grad, **_like(x, dtype, device))
+    like = _like(x, dtype, device)
+    return randn(x.shape, requires_grad=requires_grad, **like)
 
 
 def randint_like(x: Tensor, low: int, high: int | None = None, *, dtype: Any = None,

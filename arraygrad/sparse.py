@@ -288,8 +288,8 @@ def _as_indices(indices: Any, like: Tensor | None) -> Tensor:
 
 def sparse_coo_tensor(indices: Any, values: Any, size: Any = None, *, dtype: Any = None,
                       device: str | None = None, backend: Any = None,
-                      requires_grad: bool = False, is_coalesced: bool | None = None
-                      ) -> SparseTensor:
+                      requires_grad: bool = False, is_coalesced: bool | None = None,
+                      check_invariants: bool | None = None) -> SparseTensor:
     """A sparse COO tensor with entries ``values`` at ``indices`` (PyTorch's signature).
 
     Parameters
@@ -302,6 +302,10 @@ def sparse_coo_tensor(indices: Any, values: Any, size: Any = None, *, dtype: Any
         The dense shape (default: one past the largest index in each dim).
     requires_grad : bool
         Make the values a new leaf that requires grad.
+    check_invariants : bool, optional
+        Accepted for PyTorch's signature. The indices are always checked (an index out of
+        range raises ``IndexError``), whatever the value: unchecked indices would let a later
+        op read or write the wrong element silently.
 
     Raises
     ------

@@ -153,3 +153,11 @@ def test_errors_name_the_problem(backend):
         ag.sparse.mm(ag.ones((2, 2)), ag.ones((2, 2)))
     with pytest.raises(ValueError, match="2-D sparse tensor"):
         ag.sparse_coo_tensor([[0, 1]], [1.0, 2.0], (2,)).t()
+
+
+@pytest.mark.parametrize("check", [None, True, False])
+def test_check_invariants_accepted_and_indices_always_checked(check):
+    s = ag.sparse_coo_tensor([[0, 1], [1, 0]], [1.0, 2.0], (2, 2), check_invariants=check)
+    assert s.to_dense().tolist() == [[0.0, 1.0], [2.0, 0.0]]
+    with pytest.raises(IndexError):
+        ag.sparse_coo_tensor([[0, 2], [1, 0]], [1.0, 2.0], (2, 2), check_invariants=check)

@@ -1,0 +1,229 @@
+"""PyTorch-style programs run unchanged on arraygrad and on PyTorch from the same initial
+weights, data and random draws (float64); losses and final parameters agree to 1e-4."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("sklearn")
+
+import _harness as H  # noqa: E402
+import prog_actor_critic  # noqa: E402
+import prog_cnn  # noqa: E402
+import prog_dcgan  # noqa: E402
+import prog_gat  # noqa: E402
+import prog_gcn  # noqa: E402
+import prog_lstm_classifier  # noqa: E402
+import prog_lstm_lm  # noqa: E402
+import prog_lstmcell_lbfgs  # noqa: E402
+import prog_mlp_bn  # noqa: E402
+import prog_reinforce  # noqa: E402
+import prog_siamese  # noqa: E402
+import prog_superres  # noqa: E402
+import prog_transformer  # noqa: E402
+import prog_vae  # noqa: E402
+
+
+def _same_program(program, **kw):
+    theirs, states = H.run_torch(program, **kw)
+    ours = H.run_ag(program, states, **kw)
+    H.compare(ours, theirs)
+    return ours, theirs
+
+
+def test_cnn_digits():
+    ours, theirs = _same_program(prog_cnn)
+    assert ours["accuracy"] == pytest.approx(theirs["accuracy"])
+    assert ours["test_nll"] == pytest.approx(theirs["test_nll"], rel=1e-4)
+
+
+def test_cnn_digits_dropout_and_shuffle_trains():
+    # Dropout masks and the shuffled order come from each library's own RNG, so the two
+    # runs cannot match step for step: the program runs and its loss falls.
+    out = H.run_ag(prog_cnn, steps=15, dropout=0.25, shuffle=True)
+    assert np.mean(out["losses"][-5:]) < np.mean(out["losses"][:5])
+
+
+def test_mlp_batchnorm_adam_steplr():
+    ours, theirs = _same_program(prog_mlp_bn)
+    assert ours["lrs"] == pytest.approx(theirs["lrs"])
+    assert ours["round_trip"] and theirs["round_trip"]
+    np.testing.assert_allclose(ours["running_mean"].numpy(), theirs["running_mean"].numpy(),
+                               rtol=1e-4, atol=1e-8)
+
+
+def test_vae_reparameterisation():
+    noise = np.random.default_rng(0).normal(size=(5, 32, 4))
+    ours, theirs = _same_program(prog_vae, noise=noise)
+    np.testing.assert_allclose(ours["sample"].numpy(), theirs["sample"].numpy(), rtol=1e-4)
+
+
+def test_vae_with_randn_like():
+    out = H.run_ag(prog_vae, steps=8)
+    assert out["losses"][-1] < out["losses"][0]
+
+
+def test_dcgan_two_optimizers():
+    noise = np.random.default_rng(1).normal(size=(4, 16, 6, 1, 1))
+    _same_program(prog_dcgan, noise=noise)
+
+
+def test_dcgan_with_torch_randn_trains():
+    out = H.run_ag(prog_dcgan, steps=4)
+    assert all(np.isfinite(out["losses"]))
+
+
+def test_super_resolution_pixel_shuffle():
+    ours, theirs = _same_program(prog_superres)
+    assert ours["psnr"] == pytest.approx(theirs["psnr"], rel=1e-4)
+    assert ours["lr"] == pytest.approx(theirs["lr"])
+
+
+def test_siamese_resnet_triplet():
+    ours, theirs = _same_program(prog_siamese)
+    np.testing.assert_allclose(ours["norms"], theirs["norms"], rtol=1e-4)
+    assert ours["ranking"] == pytest.approx(theirs["ranking"])
+    np.testing.assert_allclose(ours["cos"].numpy(), theirs["cos"].numpy(), rtol=1e-4)
+
+
+def test_gcn_dense_adjacency():
+    ours, theirs = _same_program(prog_gcn)
+    assert ours["accuracy"] == pytest.approx(theirs["accuracy"])
+    assert ours["names"] == theirs["names"] and ours["buffers"] == theirs["buffers"] == ["adj"]
+
+
+def test_gat_masked_attention():
+    ours, theirs = _same_program(prog_gat)
+    assert ours["accuracy"] == pytest.approx(theirs["accuracy"])
+
+
+UNIFORMS = np.random.default_rng(2).random(200)
+
+
+def test_reinforce_corridor():
+    # Actions come from the same uniforms through each library's own probabilities, so the
+    # two runs take the same actions (unless a uniform falls within 1e-12 of a boundary).
+    ours, theirs = _same_program(prog_reinforce, uniforms=UNIFORMS)
+    assert ours["lengths"] == theirs["lengths"]
+
+
+def test_actor_critic_corridor():
+    _same_program(prog_actor_critic, uniforms=UNIFORMS)
+
+
+def test_reinforce_with_torch_rand_runs():
+    out = H.run_ag(prog_reinforce, episodes=4)
+    assert len(out["losses"]) == 4 and all(np.isfinite(out["losses"]))
+
+
+def test_gcn_sparse_adjacency():
+    ours, theirs = _same_program(prog_gcn, sparse=True)
+    dense = H.run_ag(prog_gcn, H.run_torch(prog_gcn)[1])
+    np.testing.assert_allclose(ours["losses"], dense["losses"], rtol=1e-10)
+
+
+@pytest.mark.xfail(strict=True, reason="arraygrad has no nonzero (torch.nonzero / "
+                   "Tensor.nonzero, the Array-API's nonzero): a core/namespace gap")
+def test_nonzero_exists():
+    import arraygrad as ag
+    adj = ag.tensor([[0.0, 1.0], [1.0, 0.0]])
+    assert adj.nonzero().tolist() == [[0, 1], [1, 0]]
+
+
+def test_reinforce_gather_log_probs():
+    _same_program(prog_reinforce, uniforms=UNIFORMS, gather=True)
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_recurrent_sequence_classifier(cell):
+    ours, theirs = _same_program(prog_lstm_classifier, cell=cell)
+    assert ours["out_shape"] == theirs["out_shape"] == (64, 12, 8)
+    assert ours["correct"] == theirs["correct"]
+
+
+def test_lstm_language_model():
+    ours, theirs = _same_program(prog_lstm_lm)
+    assert ours["tied"] and theirs["tied"]
+
+
+def test_transformer_encoder_classifier():
+    ours, theirs = _same_program(prog_transformer)
+    assert ours["correct"] == theirs["correct"]
+
+
+def test_transformer_with_dropout_trains():
+    out = H.run_ag(prog_transformer, steps=9, dropout=0.1)
+    assert np.mean(out["losses"][-3:]) < np.mean(out["losses"][:3])
+
+
+def test_lstmcell_lbfgs_time_series():
+    ours, theirs = _same_program(prog_lstmcell_lbfgs)
+    np.testing.assert_allclose(ours["pred"].numpy(), theirs["pred"].numpy(), rtol=1e-4,
+                               atol=1e-6)
+
+
+# --- Other backends ------------------------------------------------------------------------
+# The programs build their data with torch.tensor(numpy_array). arraygrad keeps a NumPy array
+# on the NumPy backend whatever backend is current (creation.py's ownership rule), so on
+# another backend the data and the model would sit on different backends (BackendError).
+# Until that rule is settled, these runs route host NumPy arrays given to ag.tensor to the
+# current backend; test_numpy_data_follows_current_backend records the gap.
+
+
+@pytest.mark.xfail(strict=True, reason="ag.tensor(numpy_array) stays on the NumPy backend "
+                   "under use_backend('array_api_strict'); torch.tensor(np) has no backend "
+                   "to choose, so ported programs mix backends")
+def test_numpy_data_follows_current_backend():
+    import arraygrad as ag
+    with ag.use_backend("array_api_strict"):
+        assert ag.tensor(np.ones(2)).backend.name == "array_api_strict"
+
+
+@pytest.fixture
+def host_arrays_follow_backend(monkeypatch):
+    import arraygrad as ag
+    from arraygrad.backend import current_backend
+    original = ag.tensor
+
+    def tensor(data, *args, **kw):
+        if isinstance(data, np.ndarray) and "backend" not in kw:
+            kw["backend"] = current_backend()
+        return original(data, *args, **kw)
+
+    monkeypatch.setattr(ag, "tensor", tensor)
+
+
+STRICT_PROGRAMS = {
+    "mlp_bn": (prog_mlp_bn, {}),
+    "vae": (prog_vae, {"noise": np.random.default_rng(0).normal(size=(5, 32, 4))}),
+    "gcn": (prog_gcn, {}),
+    "gat": (prog_gat, {}),
+    "reinforce": (prog_reinforce, {"uniforms": UNIFORMS}),
+    "actor_critic": (prog_actor_critic, {"uniforms": UNIFORMS}),
+    "lstm_lm": (prog_lstm_lm, {}),
+    "transformer": (prog_transformer, {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STRICT_PROGRAMS))
+def test_program_on_array_api_strict(name, host_arrays_follow_backend):
+    pytest.importorskip("array_api_strict")
+    program, kw = STRICT_PROGRAMS[name]
+    theirs, states = H.run_torch(program, **kw)
+    ours = H.run_ag(program, states, backend="array_api_strict", **kw)
+    H.compare(ours, theirs)
+    assert next(ours["models"][next(iter(ours["models"]))].parameters()).backend.name == \
+        "array_api_strict"
+
+
+def test_gcn_on_jax_float32(host_arrays_follow_backend):
+    # JAX computes in float32 unless x64 mode is on at start-up (a process-wide switch the
+    # rest of the suite must not see), so this run compares float32 against PyTorch's
+    # float64 at 1e-3. JAX's eager dispatch is slow (about 20 s a program on the shared
+    # 2-core machine), so only the cheapest program runs here; the CNN, DCGAN, VAE,
+    # super-resolution and BatchNorm MLP programs were also checked on JAX by hand.
+    pytest.importorskip("jax")
+    import arraygrad as ag
+    theirs, states = H.run_torch(prog_gcn, steps=3)
+    ours = H.run_ag(prog_gcn, states, backend="jax", dtype=ag.float32, steps=3)
+    H.compare(ours, theirs, rtol=1e-3, atol=1e-5)
