@@ -45,7 +45,7 @@ class _Variant:
 
     __slots__ = ("program", "readers", "mutated", "commits", "out_spec", "calls")
 
-    def __init__(self, program: Program, readers: list, mutated: list[bool], commits: list,
+    def __init__(self, program: Program, readers: list, mutated: list[bool], commits: Any,
                  out_spec: Any) -> None:
         self.program = program
         self.readers = readers
@@ -217,7 +217,7 @@ class CompiledFunction:
         self._last_key: tuple | None = None
         self.replays = 0
         self.eager_calls = 0
-        functools.update_wrapper(self, fn, updated=())  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn, updated=())
 
     # ------------------------------------------------------------------ reporting
     def explain(self) -> str:
@@ -371,15 +371,14 @@ class CompiledFunction:
         results: list[int] = []
         commits: list = []
         for o in post:
-            arr = _get(o)
-            n = _slot(rec, arr)
-            if n is None:
+            final = _slot(rec, _get(o))
+            if final is None:
                 problems.append(f"the final value of {_owner_name(o)} was not produced by a "
                                 f"recorded kernel")
                 continue
-            if in_slot.get(_okey(o)) == n and n not in rec.mutated:
+            if in_slot.get(_okey(o)) == final and final not in rec.mutated:
                 continue  # unchanged: nothing to write back
-            results.append(n)
+            results.append(final)
             commits.append(o)
         for o in owners:  # gradients that were set before and are None now
             if o[0] == "g" and o[1].grad is None:
@@ -391,13 +390,13 @@ class CompiledFunction:
                 for k, v in st.items():
                     if not (isinstance(v, (Tensor, np.ndarray))):
                         opt_scalars.append((opt, p, k, v))
-        out_slots = []
+        out_slots: list[int | None] = []
         for t in tensors:
-            n = _slot(rec, t.array)
-            if n is None:
+            returned = _slot(rec, t.array)
+            if returned is None:
                 problems.append(f"a returned tensor (shape {t.shape}) was not produced by a "
                                 f"recorded kernel")
-            out_slots.append(n)
+            out_slots.append(returned)
             if t.requires_grad and not rec.backwards and is_grad_enabled():
                 problems.append("a returned tensor requires grad but the step ran no "
                                 "backward; a replay cannot rebuild the graph (compile the "
@@ -427,7 +426,7 @@ class CompiledFunction:
             got = program.verifier()([ext_values[n] for n in ext_order])
         except Exception as exc:  # a replay that cannot even run must not be used
             got = None
-            bad = f"the verification replay raised {type(exc).__name__}: {exc}"
+            bad: str | None = f"the verification replay raised {type(exc).__name__}: {exc}"
         else:
             bad = None
             want = [_get(o) for o, n in zip(commits, results) if n >= 0] \
@@ -443,14 +442,14 @@ class CompiledFunction:
             self._fallback(bad)
             self.eager_calls += 1
             return result
-        readers = [None] * len(ext_order)
+        readers: list[Any] = [None] * len(ext_order)
         pos = {n: i for i, n in enumerate(ext_order)}
         for o, _arr, _copy in before:
             n = in_slot[_okey(o)]
             if readers[pos[n]] is None:
                 readers[pos[n]] = o
         mutated = [n in rec.mutated for n in ext_order]
-        commit_list = []
+        commit_list: list[tuple[Any, int | None, int | None]] = []
         ri = 0
         for o, n in zip(commits, results):
             if n >= 0:

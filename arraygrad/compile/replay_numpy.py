@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ class Program:
     """A compiled replay: ``run(externals)`` -> values of ``self.results`` slots."""
 
     def __init__(self, code: list, externals: list[int], consts: dict[int, Any],
-                 results: list[int], rng_values: list[Any], checks: list[tuple] = ()
+                 results: list[int], rng_values: list[Any], checks: Sequence[tuple] = ()
                  ) -> None:
         ns: dict[str, Any] = {"_view": _view, "_same": _same, "_Mismatch": Mismatch}
         self.checks = list(checks)

@@ -52,7 +52,7 @@ _METHODS = (os.path.join(_PACKAGE, "tensor.py"), os.path.join(_PACKAGE, "ops", "
 def _caller() -> tuple[str, bool]:
     """Where a value was read (``file:line (function)``) and whether arraygrad's own code
     (not the user's, and not a Tensor conversion method the user called) read it."""
-    f = sys._getframe(1)
+    f: types.FrameType | None = sys._getframe(1)
     while f is not None:
         fname = f.f_code.co_filename
         if not fname.startswith(_HERE) and f"{os.sep}numpy{os.sep}" not in fname:
