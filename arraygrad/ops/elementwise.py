@@ -140,7 +140,19 @@ ACOS: Op = defop("acos", lambda xp, a: xp.acos(a),
 ATAN: Op = defop("atan", lambda xp, a: xp.atan(a), (lambda xp, g, ans, a: g / (1 + a * a),))
 SINH: Op = defop("sinh", lambda xp, a: xp.sinh(a), (lambda xp, g, ans, a: g * xp.cosh(a),))
 COSH: Op = defop("cosh", lambda xp, a: xp.cosh(a), (lambda xp, g, ans, a: g * xp.sinh(a),))
-TANH: Op = defop("tanh", lambda xp, a: xp.tanh(a), (lambda xp, g, ans, a: g * (1 - ans * ans),),
+def _tanh(xp: Any, a: Any) -> Any:
+    out = xp.tanh(a)
+    if not xp.isdtype(a.dtype, "complex floating"):
+        return out
+    # The standard: tanh(±inf + yj) is ±1 with a zero imaginary part of y's sign for finite
+    # y (NumPy gives the sign of sin(2y)). conj() flips only the zero's sign.
+    re, im = xp.real(a), xp.imag(a)
+    base = xp.astype(xp.sign(re), a.dtype)
+    limit = xp.where(im < 0, xp.conj(base), base)
+    return xp.where(xp.isinf(re) & xp.isfinite(im), limit, out)
+
+
+TANH: Op = defop("tanh", _tanh, (lambda xp, g, ans, a: g * (1 - ans * ans),),
              uses_ans=True, reads=((),))
 ASINH: Op = defop("asinh", lambda xp, a: xp.asinh(a),
               (lambda xp, g, ans, a: g / xp.sqrt(a * a + 1),))
