@@ -62,23 +62,11 @@ def adam_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
                 maximize: bool, decoupled: bool = False) -> tuple[Any, State]:
     """One Adam step; ``decoupled=True`` is AdamW (weight decay applied to the parameter)."""
     beta1, beta2 = betas
-    g = -grad if maximize else grad
     state = dict(state)
     step = state.get("step", 0) + 1
-    if weight_decay:
-        if decoupled:
-            param *= 1 - lr * weight_decay
-        else:
-            g = g + weight_decay * param
-    exp_avg = state.get("exp_avg")
-    if exp_avg is None:
-        exp_avg, exp_avg_sq = xp.zeros_like(param), xp.zeros_like(param)
-    else:
-        exp_avg_sq = state["exp_avg_sq"]
-    exp_avg *= beta1
-    exp_avg += (1 - beta1) * g
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * (g * g)
+    param, g = _decayed_gradient(param, grad, lr=lr, weight_decay=weight_decay, decoupled=decoupled,
+                          maximize=maximize)
+    exp_avg, exp_avg_sq = _adam_moments(xp, param, g, state, beta1, beta2)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
     if amsgrad:
@@ -199,6 +187,20 @@ def adamax_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
     return param, state
 
 
+def _decayed_gradient(param: Any, grad: Any, *, lr: float, weight_decay: float,
+                      decoupled: bool, maximize: bool) -> tuple[Any, Any]:
+    """``(param, gradient)`` for an Adam-family step: the gradient negated for ``maximize``,
+    plus L2 weight decay, or (``decoupled``, AdamW-style) the decay applied to ``param``
+    (in place on mutable arrays; a new array on JAX, hence returned)."""
+    g = -grad if maximize else grad
+    if weight_decay:
+        if decoupled:
+            param *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * param
+    return param, g
+
+
 def _adam_moments(xp: Any, param: Any, g: Any, state: State, beta1: float, beta2: float
                   ) -> tuple[Any, Any]:
     exp_avg = state.get("exp_avg")
@@ -221,14 +223,10 @@ def nadam_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
     """One NAdam step (Adam with Nesterov momentum and PyTorch's ``momentum_decay``
     schedule ``mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))``)."""
     beta1, beta2 = betas
-    g = -grad if maximize else grad
     state = dict(state)
     step = state.get("step", 0) + 1
-    if weight_decay:
-        if decoupled_weight_decay:
-            param *= 1 - lr * weight_decay
-        else:
-            g = g + weight_decay * param
+    param, g = _decayed_gradient(param, grad, lr=lr, weight_decay=weight_decay,
+                          decoupled=decoupled_weight_decay, maximize=maximize)
     mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
     mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
     mu_product = state.get("mu_product", 1.0) * mu
@@ -245,14 +243,10 @@ def radam_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
                  decoupled_weight_decay: bool, maximize: bool) -> tuple[Any, State]:
     """One RAdam step (the variance rectification switches on once ``rho_t > 5``)."""
     beta1, beta2 = betas
-    g = -grad if maximize else grad
     state = dict(state)
     step = state.get("step", 0) + 1
-    if weight_decay:
-        if decoupled_weight_decay:
-            param *= 1 - lr * weight_decay
-        else:
-            g = g + weight_decay * param
+    param, g = _decayed_gradient(param, grad, lr=lr, weight_decay=weight_decay,
+                          decoupled=decoupled_weight_decay, maximize=maximize)
     exp_avg, exp_avg_sq = _adam_moments(xp, param, g, state, beta1, beta2)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
