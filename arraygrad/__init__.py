@@ -14,9 +14,11 @@ Examples
 """
 
 import builtins as _builtins  # the built-in ``bool`` (this namespace's ``bool`` is the dtype)
+import sys as _sys
 
 from arraygrad import (
     autograd,
+    backend,  # noqa: F401  (the old name of backend_registry, kept as an alias)
     backends,  # noqa: E402,I001  (the registry package, after the core)
     func,
 )
@@ -51,14 +53,17 @@ from arraygrad._info import (
     pi,
     result_type,
 )
-from arraygrad.backend import (
+from arraygrad.backend_registry import (
     Backend,
     BackendError,
     current_backend,
     get_backend,
+    get_default_dtype,
     set_backend,
+    set_default_dtype,
     use_backend,
 )
+from arraygrad.backend_registry import loaded_backends as _loaded_backends
 from arraygrad.creation import (
     arange,
     as_tensor,
@@ -213,6 +218,7 @@ from arraygrad.ops.shape import (
 from arraygrad.ops.torch_functions import (
     addcdiv,
     addcmul,
+    argwhere,
     bmm,
     chunk,
     cumprod,
@@ -301,10 +307,8 @@ def is_tensor(obj: object) -> _builtins.bool:
 def devices() -> list[str]:
     """Every device of every loaded backend (the current one included), as
     ``"backend:device"`` strings. Backends not loaded yet are not imported."""
-    from arraygrad.backend import loaded_backends
-
     current_backend()
-    return [f"{be.name}:{name}" for be in loaded_backends() for name in be.devices]
+    return [f"{be.name}:{name}" for be in _loaded_backends() for name in be.devices]
 
 
 def default_device() -> str:
@@ -327,4 +331,8 @@ from arraygrad.sparse import SparseTensor, sparse_coo_tensor, spmm  # noqa: E402
 
 # isort: split
 # Last, once every op family is registered: which rules hold for complex inputs.
+# The assembled module is the namespace create_graph rules and ``__array_namespace__`` use.
+from arraygrad import engine as _engine  # noqa: E402
 from arraygrad.ops import complex_rules  # noqa: E402,F401
+
+_engine.set_namespace(_sys.modules[__name__])

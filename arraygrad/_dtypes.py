@@ -2,7 +2,7 @@
 
 ``ag.float32`` is one object shared by every backend; ``tensor.dtype`` returns it, so
 ``tensor.dtype == ag.float32`` holds whatever library stores the data. Each backend maps
-these objects to its native dtypes (see :mod:`arraygrad.backend`).
+these objects to its native dtypes (see :mod:`arraygrad.backend_registry`).
 """
 
 from __future__ import annotations

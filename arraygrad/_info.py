@@ -7,7 +7,8 @@ import math
 from typing import Any, NamedTuple
 
 from arraygrad import _dtypes
-from arraygrad.backend import current_backend
+from arraygrad.backend_registry import current_backend, default_complex, default_float
+from arraygrad.tensor import Tensor
 
 e = math.e
 pi = math.pi
@@ -17,8 +18,6 @@ newaxis = None
 
 
 def _dtype_of(x: Any) -> _dtypes.DType:
-    from arraygrad.tensor import Tensor
-
     if isinstance(x, Tensor):
         return x.dtype
     if isinstance(x, _dtypes.DType):
@@ -86,8 +85,6 @@ def iinfo(type: Any, /) -> iinfo_object:  # noqa: A002 - the standard's name
 
 def result_type(*arrays_and_dtypes: Any) -> _dtypes.DType:
     """The dtype that the standard's promotion rules give for the arguments."""
-    from arraygrad.tensor import Tensor
-
     be = next((a._backend for a in arrays_and_dtypes if isinstance(a, Tensor)),
               current_backend())
     natives = [a._data if isinstance(a, Tensor) else
@@ -123,9 +120,7 @@ class _NamespaceInfo:
 
     def default_dtypes(self, *, device: Any = None) -> dict[str, _dtypes.DType]:
         be = current_backend()
-        return {"real floating": be.default_float,
-                "complex floating": _dtypes.complex64 if be.default_float.bits == 32
-                else _dtypes.complex128,
+        return {"real floating": default_float(be), "complex floating": default_complex(be),
                 "integral": _dtypes.int64, "indexing": _dtypes.int64}
 
     def dtypes(self, *, device: Any = None, kind: Any = None) -> dict[str, _dtypes.DType]:

@@ -28,7 +28,7 @@ from typing import Any
 
 from arraygrad import _dtypes
 from arraygrad._dtypes import DType
-from arraygrad.backend import Backend
+from arraygrad.backend_registry import Backend
 from arraygrad.device import device
 from arraygrad.node import Node
 from arraygrad.ops._methods import MaxMin

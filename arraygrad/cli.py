@@ -72,7 +72,7 @@ def _describe_choices() -> str:
     """The epilog of ``arraygrad train --help``: every model, data source, optimizer and
     backend by name (backends: whether they are loaded; ``arraygrad backends`` loads each)."""
     import arraygrad as ag
-    from arraygrad.backend import available
+    from arraygrad.backend_registry import available
 
     lines = ["models:"]
     lines += [f"  {name:<18} {text}" for name, text in MODELS.items()]
@@ -710,7 +710,7 @@ def backends_report(load: bool = True) -> list[str]:
     >>> any(line.startswith("numpy") for line in backends_report(load=False))
     True
     """
-    from arraygrad.backend import available
+    from arraygrad.backend_registry import available
 
     lines = [f"{'backend':<18} {'declared by':<18} loads here"]
     for name, status in sorted(available(load=load).items()):

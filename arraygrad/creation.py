@@ -13,12 +13,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from arraygrad import _dtypes
-from arraygrad.backend import (
+from arraygrad.backend_registry import (
     Backend,
     current_backend,
     declared_specs,
+    default_complex,
+    default_float,
     get_backend,
     loaded_backends,
+    move_array,
 )
 from arraygrad.tensor import Tensor, _make, _register_view
 
@@ -28,8 +31,9 @@ __all__ = [
 ]
 
 
-def _python_dtype(obj: Any) -> _dtypes.DType | None:
-    """The arraygrad dtype of a Python scalar or nested list (None if not pure Python)."""
+def _python_dtype(obj: Any, backend: Backend) -> _dtypes.DType | None:
+    """The arraygrad dtype of a Python scalar or nested list on ``backend`` (None if not
+    pure Python, or floats: the default float)."""
     kinds = set()
     stack = [obj]
     while stack:
@@ -47,7 +51,7 @@ def _python_dtype(obj: Any) -> _dtypes.DType | None:
         else:
             return None
     if "c" in kinds:
-        return _dtypes.complex64
+        return default_complex(backend)
     if "f" in kinds or not kinds:
         return None  # the backend's default float
     if "i" in kinds:
@@ -78,8 +82,6 @@ def _to_native(data: Any, *, dtype=None, device=None, backend=None, copy=None):
         be = data._backend if backend is None else get_backend(backend)
         arr = data._data
         if be is not data._backend or (device is not None and str(device) != data.device):
-            from arraygrad.ops.transfer import move_array
-
             arr = move_array(arr, data._backend, be, be.check_device(device))
         if dtype is not None:
             arr = be.xp.astype(arr, be.native_dtype(dtype), copy=bool(copy))
@@ -97,7 +99,7 @@ def _to_native(data: Any, *, dtype=None, device=None, backend=None, copy=None):
         be = owner or current_backend()
     device = be.check_device(device)
     if dtype is None and isinstance(data, (bool, int, float, complex, list, tuple)):
-        dtype = _python_dtype(data) or be.default_float
+        dtype = _python_dtype(data, be) or default_float(be)
     native = None if dtype is None else be.native_dtype(dtype)
     try:
         arr = be.from_object(data, dtype=native, device=device, copy=copy)
@@ -122,6 +124,11 @@ def tensor(data: Any, *, dtype=None, device: str | None = None, backend=None,
            requires_grad: bool = False) -> Tensor:
     """Make a new leaf tensor (always a copy) from a scalar, list, NumPy or backend array.
 
+    Like ``torch.tensor``, host data goes to the current backend: Python numbers and lists,
+    and NumPy arrays too (a copy is made anyway). Another library's array (CuPy, JAX, a
+    Tensor) stays on its own backend unless ``backend=`` says otherwise; ``ag.asarray`` and
+    ``ag.from_numpy`` keep a NumPy array on the NumPy backend, sharing its memory.
+
     Examples
     --------
     >>> import arraygrad as ag
@@ -130,6 +137,8 @@ def tensor(data: Any, *, dtype=None, device: str | None = None, backend=None,
     >>> ag.tensor([1.5]).dtype
     arraygrad.float32
     """
+    if backend is None and type(data).__module__ == "numpy":
+        backend = current_backend()
     arr, be = _to_native(data, dtype=dtype, device=device, backend=backend, copy=True)
     return _finish(arr, be, requires_grad)
 
@@ -208,7 +217,7 @@ def _creation_backend(backend, device) -> tuple[Backend, str]:
 def _filled(kind: str, shape: Sequence[int], dtype, device, backend, requires_grad,
             fill: Any = None) -> Tensor:
     be, dev = _creation_backend(backend, device)
-    native = be.native_dtype(dtype if dtype is not None else be.default_float)
+    native = be.native_dtype(dtype if dtype is not None else default_float(be))
     xp = be.xp
     if kind == "full":
         arr = xp.full(shape, fill, dtype=native, device=_native_device(be, dev))
@@ -255,7 +264,8 @@ def full(shape: Any = None, fill_value: Any = None, *, dtype=None, device: str |
     if shape is None or fill_value is None:
         raise TypeError("full: shape (or size=) and fill_value are required")
     if dtype is None:
-        dtype = _python_dtype(fill_value)
+        dtype = _python_dtype(fill_value, get_backend(backend) if backend is not None
+                              else current_backend())
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     return _filled("full", shape, dtype, device, backend, requires_grad, fill_value)
 
@@ -295,7 +305,7 @@ def arange(start: float, /, stop: float | None = None, step: float = 1, *, dtype
     be, dev = _creation_backend(backend, device)
     if dtype is None:
         ints = all(isinstance(v, int) for v in (start, stop, step) if v is not None)
-        dtype = _dtypes.int64 if ints else be.default_float
+        dtype = _dtypes.int64 if ints else default_float(be)
     arr = be.xp.arange(start, stop, step, dtype=be.native_dtype(dtype),
                        device=be.native_device(dev))
     return _finish(arr, be, requires_grad)
@@ -305,7 +315,7 @@ def linspace(start: float, stop: float, /, num: int, *, dtype=None, device: str 
              endpoint: bool = True, backend=None, requires_grad: bool = False) -> Tensor:
     """``num`` evenly spaced values from ``start`` to ``stop``."""
     be, dev = _creation_backend(backend, device)
-    native = be.native_dtype(dtype if dtype is not None else be.default_float)
+    native = be.native_dtype(dtype if dtype is not None else default_float(be))
     arr = be.xp.linspace(start, stop, num, dtype=native, device=be.native_device(dev),
                          endpoint=endpoint)
     return _finish(arr, be, requires_grad)
@@ -315,6 +325,6 @@ def eye(n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype=None,
         device: str | None = None, backend=None, requires_grad: bool = False) -> Tensor:
     """A 2-D tensor with ones on diagonal ``k``."""
     be, dev = _creation_backend(backend, device)
-    native = be.native_dtype(dtype if dtype is not None else be.default_float)
+    native = be.native_dtype(dtype if dtype is not None else default_float(be))
     arr = be.xp.eye(n_rows, n_cols, k=k, dtype=native, device=be.native_device(dev))
     return _finish(arr, be, requires_grad)

@@ -12,14 +12,33 @@ import threading
 from collections.abc import Sequence
 from functools import partial
 from heapq import heappop, heappush
+from types import ModuleType
 from typing import Any
 
-from arraygrad.backend import _local as _BACKEND_LOCAL
+from arraygrad.backend_registry import _local as _BACKEND_LOCAL
 from arraygrad.grad_mode import STATE
 from arraygrad.node import Node
 from arraygrad.tensor import Tensor, _check_grad, _make
 
-__all__ = ["backward", "grad"]
+__all__ = ["backward", "grad", "namespace", "set_namespace"]
+
+# The namespace that create_graph rules run on (Tensors in, Tensors out): the ``arraygrad``
+# module itself, handed down by ``arraygrad/__init__.py`` once it is assembled, so that the
+# engine imports nothing above the Tensor and the op registry.
+_NAMESPACE: list[ModuleType] = []
+
+
+def set_namespace(module: ModuleType) -> None:
+    """Make ``module`` the namespace create_graph rules and ``Tensor.__array_namespace__``
+    use (``arraygrad/__init__.py`` sets the ``arraygrad`` module at import)."""
+    _NAMESPACE[:] = [module]
+
+
+def namespace() -> ModuleType:
+    """The differentiable namespace set by :func:`set_namespace` (the ``arraygrad`` module)."""
+    if not _NAMESPACE:
+        raise RuntimeError("arraygrad.engine.namespace(): arraygrad is not fully imported")
+    return _NAMESPACE[0]
 
 
 def _as_tuple(x: Any) -> tuple:
@@ -213,7 +232,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 entry[1] = entry[1] + g
 
     if create_graph:
-        import arraygrad as ag_namespace
+        ag_namespace = namespace()
     # With create_graph the rules run on arraygrad's namespace, whose creation functions
     # (``xp.zeros``, ``xp.ones``) use the current backend: each node's own, pushed below.
     backend_stack = _BACKEND_LOCAL.stack

@@ -22,13 +22,14 @@ from __future__ import annotations
 from typing import Any
 
 from arraygrad._host import HostRNG, has_array_index, numpy_scatter_add
-from arraygrad.backend import (
+from arraygrad.backend_registry import (
     Backend,
     BackendError,
     BackendSpec,
     get_backend,
     make_namespace,
 )
+from arraygrad.creation import _owner
 from arraygrad.ops.registry import OPS, Op, apply, binary, defop, unary
 from arraygrad.tensor import Tensor, _make
 
@@ -53,8 +54,6 @@ def make_tensor(array: Any, backend: Backend | str | None = None) -> Tensor:
     [1.0, 1.0]
     """
     if backend is None:
-        from arraygrad.creation import _owner
-
         backend = _owner(array)
         if backend is None:
             raise BackendError(f"make_tensor: no loaded backend owns a {type(array).__name__}; "

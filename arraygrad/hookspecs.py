@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from arraygrad.backend import BackendSpec
+    from arraygrad.backend_registry import BackendSpec
 
 PROJECT = "arraygrad"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -40,8 +40,9 @@ def arraygrad_backends() -> list[BackendSpec]:
     """Declare array backends.
 
     Called once, when the backend registry is first used. Return a list of
-    :class:`arraygrad.backend.BackendSpec`, each a name and a zero-argument ``load``
-    function that imports the array library and returns a :class:`arraygrad.backend.Backend`.
+    :class:`arraygrad.backend_registry.BackendSpec`, each a name and a zero-argument
+    ``load`` function that imports the array library and returns a
+    :class:`arraygrad.backend_registry.Backend`.
     ``load`` runs only when that backend is first requested (or when ``available()`` is
     asked for the full report), so declaring a backend never imports its library.
     An exception raised by ``load`` marks the backend unavailable, with that error as reason.

@@ -5,11 +5,17 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from arraygrad import _dtypes
-from arraygrad.backend import current_backend, get_backend, seed_all
+from arraygrad._vmap_state import HOOKS as _VMAP_HOOKS
+from arraygrad._vmap_state import STATE as _VMAP
+from arraygrad.backend_registry import current_backend, default_float, get_backend, seed_all
 from arraygrad.creation import _shape_of
+from arraygrad.ops import elementwise as ew
+from arraygrad.ops import reductions as rd
+from arraygrad.ops import shape as sh
 from arraygrad.tensor import Tensor, _make
 
 __all__ = ["manual_seed", "seed", "rand", "randn", "randint", "normal", "uniform", "randperm",
@@ -38,7 +44,7 @@ seed = manual_seed
 def _setup(backend, device, dtype, default=None):
     be = get_backend(backend) if backend is not None else current_backend()
     dev = be.check_device(device)
-    dt = dtype if dtype is not None else (default or be.default_float)
+    dt = dtype if dtype is not None else (default or default_float(be))
     return be, dev, dt
 
 
@@ -123,18 +129,15 @@ def bernoulli(p: float, size: Any = (), *, dtype=None, device: str | None = None
 
 def _vmap_aware(fn):
     # Inside ag.func.vmap a draw follows the vmap's ``randomness`` (error, different, same);
-    # outside, one check of an empty list.
-    import functools
-
-    from arraygrad.func._vmap import STATE as _VMAP
-
+    # outside, one check of an empty list. Levels exist only once arraygrad.func has set
+    # the hook, so the hook is there whenever it is needed.
     @functools.wraps(fn)
     def draw(*args, **kwargs):
         if not _VMAP.levels:
             return fn(*args, **kwargs)
-        from arraygrad.func._vmap import random_in_vmap
-
-        return random_in_vmap(fn, fn.__name__, args, kwargs)
+        hook = _VMAP_HOOKS.random_draw
+        assert hook is not None  # levels are pushed only by arraygrad.func, which sets it
+        return hook(fn, fn.__name__, args, kwargs)
 
     return draw
 
@@ -184,10 +187,6 @@ def randint_like(x: Tensor, low: int, high: int | None = None, *, dtype: Any = N
 def multinomial(probs: Tensor, num_samples: int, replacement: bool = False) -> Tensor:
     """Indices drawn from the categorical distributions in the rows of ``probs`` (weights,
     need not sum to 1): ``num_samples`` per row, with or without replacement (int64)."""
-    from arraygrad.ops import elementwise as ew
-    from arraygrad.ops import reductions as rd
-    from arraygrad.ops import shape as sh
-
     if probs.ndim not in (1, 2):
         raise ValueError(f"multinomial: probs must be 1-D or 2-D, got shape {probs.shape}")
     p = probs.detach() if probs.ndim == 2 else sh.reshape(probs.detach(), (1, -1))

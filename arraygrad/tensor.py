@@ -7,17 +7,15 @@ an ``arraygrad`` function and as a Tensor method).
 
 from __future__ import annotations
 
-import builtins
 import weakref
 from collections.abc import Callable, Iterator
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from arraygrad import _dtypes
+from arraygrad.backend_registry import Backend, default_float, get_backend
 from arraygrad.device import device
 
 if TYPE_CHECKING:
-    from arraygrad.backend import Backend
     from arraygrad.node import Node
 
 __all__ = ["Tensor"]
@@ -58,33 +56,6 @@ class Tensor:
     __array_priority__ = 1000
     __array_ufunc__ = None
 
-    def __init__(self, *data: Any, requires_grad: bool = False, dtype: Any = None,
-                 device: str | None = None, backend: Any = None) -> None:
-        """``Tensor(data)`` or ``Tensor(*sizes)``, with PyTorch's ``torch.Tensor`` meaning:
-        data becomes a tensor of the backend's default float dtype (unless ``dtype`` is
-        given); ints alone are the sizes of an uninitialised float tensor."""
-        from arraygrad.creation import _to_native, empty
-
-        if not data or all(isinstance(n, int) and not isinstance(n, builtins.bool)
-                           for n in data):
-            made = empty(data or (0,), dtype=dtype, device=device, backend=backend)
-            native, be = made._data, made._backend
-        elif len(data) == 1:
-            if dtype is None:
-                from arraygrad.backend import current_backend, get_backend
-
-                owner = data[0]._backend if isinstance(data[0], Tensor) and backend is None \
-                    else (get_backend(backend) if backend is not None else None)
-                dtype = (owner or current_backend()).default_float
-            native, be = _to_native(data[0], dtype=dtype, device=device, backend=backend,
-                                    copy=None)
-        else:
-            raise TypeError(f"Tensor(): expected data or int sizes, got "
-                            f"{', '.join(type(d).__name__ for d in data)}")
-        _init_leaf(self, native, be)
-        if requires_grad:
-            self.requires_grad_(True)
-
     # ----------------------------------------------------------------- attributes
     @property
     def data(self) -> Tensor:
@@ -116,7 +87,7 @@ class Tensor:
 
     @property
     def backend(self) -> Backend:
-        """The :class:`arraygrad.backend.Backend` holding the data."""
+        """The :class:`arraygrad.backend_registry.Backend` holding the data."""
         return self._backend
 
     @property
@@ -215,18 +186,6 @@ class Tensor:
         else:
             self._version[0] += 1
 
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs: Any = None) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
-
-        ``gradient`` is required when self is not a scalar. See
-        :func:`arraygrad.autograd.backward`.
-        """
-        from arraygrad.engine import backward
-
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
-                 inputs=inputs)
-
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed.
 
@@ -305,11 +264,6 @@ class Tensor:
     def __dlpack_device__(self) -> tuple[int, int]:
         return self._data.__dlpack_device__()
 
-    def __array_namespace__(self, api_version: str | None = None) -> ModuleType:
-        import arraygrad
-
-        return arraygrad
-
     def __float__(self) -> float:
         return float(self.item())
 
@@ -357,7 +311,7 @@ class Tensor:
         extras = []
         if self.size == 0:
             extras.append(f"size={self.shape}")
-        if self.dtype not in (self._backend.default_float, _dtypes.int64, _dtypes.bool):
+        if self.dtype not in (default_float(self._backend), _dtypes.int64, _dtypes.bool):
             extras.append(f"dtype={self.dtype.name}")
         if self._backend.name != "numpy":
             extras.append(f"backend={self._backend.name!r}")
@@ -389,8 +343,6 @@ class Tensor:
 
 
 def _rebuild(values, backend_name: str, requires_grad: bool) -> Tensor:
-    from arraygrad.backend import get_backend
-
     backend = get_backend(backend_name)
     out = _make(backend.from_object(values), backend, None)
     out.requires_grad = requires_grad

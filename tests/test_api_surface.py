@@ -152,7 +152,7 @@ def test_docstring_examples_pass(module_name, monkeypatch):
     the backends and plugins that install inside the arraygrad namespace)."""
     tests = _doctests(module_name)
     # Examples may switch the backend or seed the RNG: restore the process default after.
-    monkeypatch.setattr(ag.backend._registry, "default_name", "numpy")
+    monkeypatch.setattr(ag.backend_registry._registry, "default_name", "numpy")
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     out = io.StringIO()
     with ag.use_backend("numpy"):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import arraygrad as ag
-from arraygrad.backend import BackendError
+from arraygrad.backend_registry import BackendError
 
 STRICT = "array_api_strict"
 
@@ -96,7 +96,7 @@ def test_unknown_device_error_lists_every_backend():
 
 
 def test_device_alias_finds_the_backend_that_accepts_it():
-    from arraygrad.backend import Backend, BackendSpec, make_namespace
+    from arraygrad.backend_registry import Backend, BackendSpec, make_namespace
     from arraygrad.extend import HostRNG, numpy_scatter_add
     from arraygrad.hookspecs import hookimpl
     from arraygrad.plugin_manager import register_plugin, unregister_plugin

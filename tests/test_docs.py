@@ -26,7 +26,7 @@ def test_doc_examples_run(page, blocks, tmp_path, monkeypatch):
     """A page's blocks run in order in one namespace, as a reader would run them."""
     monkeypatch.chdir(tmp_path)  # examples that write files write here
     # Examples may call ag.set_backend: restore the process default afterwards.
-    monkeypatch.setattr(ag.backend._registry, "default_name", "numpy")
+    monkeypatch.setattr(ag.backend_registry._registry, "default_name", "numpy")
     namespace = {"__name__": "__doc_example__"}
     with ag.use_backend("numpy"):
         for i, code in enumerate(blocks):

@@ -18,7 +18,7 @@ import pytest
 
 import arraygrad as ag
 import arraygrad.nn.functional as F
-from arraygrad.backend import BackendError
+from arraygrad.backend_registry import BackendError
 
 jax = pytest.importorskip("jax")
 

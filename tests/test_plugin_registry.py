@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import arraygrad as ag
-from arraygrad.backend import BackendSpec
+from arraygrad.backend_registry import BackendSpec
 from arraygrad.hookspecs import hookimpl
 from arraygrad.plugin_manager import prefer, register_plugin, unregister_plugin
 
@@ -114,7 +114,7 @@ def test_backend_name_clash_is_reported_and_the_builtin_kept(registered):
     clash = report["<backend-clasher>:numpy"]
     assert not clash.ok and "built-in plugin 'numpy'" in clash.error
     assert "prefer('numpy', 'backend-clasher')" in clash.error
-    assert any("not an arraygrad.backend.BackendSpec" in s.error for k, s in report.items()
+    assert any("not an arraygrad.backend_registry.BackendSpec" in s.error for k, s in report.items()
                if k.startswith("<backend-clasher>"))
     assert report["numpy"].plugin == "numpy"
     assert ag.ones(1, backend="numpy").backend.name == "numpy"

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 import arraygrad as ag
-from arraygrad.backend import BackendSpec
+from arraygrad.backend_registry import BackendSpec
 from arraygrad.hookspecs import hookimpl
 from arraygrad.plugin_manager import register_plugin, unregister_plugin
 

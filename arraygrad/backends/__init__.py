@@ -4,7 +4,7 @@ The submodules (``arraygrad.backends.numpy``, ...) are plugins registered throug
 ``arraygrad`` entry-point group; this package re-exports the registry functions.
 """
 
-from arraygrad.backend import (
+from arraygrad.backend_registry import (
     Backend,
     BackendError,
     BackendSpec,

@@ -7,7 +7,7 @@ mixing devices in one op raises a clear error.
 
 from __future__ import annotations
 
-from arraygrad.backend import Backend, BackendSpec, make_namespace
+from arraygrad.backend_registry import Backend, BackendSpec, make_namespace
 from arraygrad.hookspecs import hookimpl
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from arraygrad.backend import Backend, BackendSpec, make_namespace
+from arraygrad.backend_registry import Backend, BackendSpec, make_namespace
 from arraygrad.hookspecs import hookimpl
 
 _SCALARS = (list, tuple, int, float, bool, complex)

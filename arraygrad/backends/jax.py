@@ -22,7 +22,7 @@ import warnings
 from typing import Any
 
 from arraygrad import _dtypes
-from arraygrad.backend import Backend, BackendSpec, make_namespace
+from arraygrad.backend_registry import Backend, BackendSpec, make_namespace
 from arraygrad.hookspecs import hookimpl
 
 _X64_NOTE = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from arraygrad.backend import Backend, BackendSpec, make_namespace
+from arraygrad.backend_registry import Backend, BackendSpec, make_namespace
 from arraygrad.hookspecs import hookimpl
 
 

@@ -15,23 +15,16 @@ rule falls back to a Python loop over the batch (one warning per op).
 
 from __future__ import annotations
 
-import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
 
+from arraygrad._vmap_state import HOOKS, STATE
 from arraygrad.tensor import Tensor
 
 __all__ = ["BatchedTensor", "vmap", "dispatch", "is_batched"]
 
 
-class _State(threading.local):
-    def __init__(self) -> None:
-        self.levels: list[tuple[int, int, str]] = []  # (level, batch size, randomness)
-        self.counter = 0
-
-
-STATE = _State()
 _WARNED: set[str] = set()
 
 
@@ -49,6 +42,7 @@ class BatchedTensor:
         "batch_size": "The size of the batch axis.",
     }
     _ag_batched = True
+    _ag_dispatch: Callable[[Any, tuple, dict], Any]  # set below: dispatch
 
     def __init__(self, value: Any, level: int, size: int) -> None:
         self.value = value
@@ -541,3 +535,5 @@ def random_in_vmap(fn: Callable[..., Any], name: str, args: tuple, kwargs: dict)
 
 
 _install_methods()
+BatchedTensor._ag_dispatch = staticmethod(dispatch)
+HOOKS.random_draw = random_in_vmap

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arraygrad.ops.registry import OPS, defop, unary
+from arraygrad.ops.registry import OPS, apply, defop, unary
 from arraygrad.tensor import Tensor
 
 
@@ -68,8 +68,6 @@ COMPLEX = OPS["complex_from_parts"] if "complex_from_parts" in OPS else defop(
 
 
 def _make_complex(re: Tensor, im: Tensor) -> Tensor:
-    from arraygrad.ops.registry import apply
-
     return apply(COMPLEX, (re, im))
 
 

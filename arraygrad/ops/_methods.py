@@ -1,10 +1,12 @@
 """Tensor operators and methods: each a thin call into an op function, installed by one loop.
 
-The functions below are collected into tables (:data:`OPERATORS`, :data:`METHODS`,
-:data:`PROPERTIES`) and set on :class:`~arraygrad.tensor.Tensor` by :func:`install`. Type
-checkers and IDEs read the generated stub ``arraygrad/tensor.pyi`` (``python -m
-arraygrad._tensor_stub`` rewrites it; a test keeps it current), so every method is
-declared where tools look for it.
+The functions below are collected into tables (:data:`CORE`, :data:`OPERATORS`,
+:data:`METHODS`, :data:`PROPERTIES`) and set on :class:`~arraygrad.tensor.Tensor` by
+:func:`install`. Type checkers and IDEs read the generated stub ``arraygrad/tensor.pyi``
+(``python -m arraygrad._tensor_stub`` rewrites it; a test keeps it current), so every
+method is declared where tools look for it. This module sits above the op families and
+:mod:`arraygrad.creation`, which is why the constructor, ``backward`` and
+``__array_namespace__`` are installed from here too: ``tensor.py`` imports nothing above it.
 
 Methods accept both the standard's argument names (``axis``, ``keepdims``) and PyTorch's
 (``dim``, ``keepdim``), so PyTorch habits carry over.
@@ -14,16 +16,22 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any, NamedTuple
 
+from arraygrad import engine, random
+from arraygrad._dtypes import DType
+from arraygrad.backend_registry import current_backend, default_float, get_backend
+from arraygrad.creation import _to_native, empty, full, ones, tensor, zeros
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, inplace, linalg, nn, reductions, shape, transfer
 from arraygrad.ops import torch_functions as tf
 from arraygrad.ops._axes import axis_alias
 from arraygrad.ops.registry import binary, unary
-from arraygrad.tensor import Tensor
+from arraygrad.tensor import Tensor, _init_leaf
+from arraygrad.tensor_types import TENSOR_TYPES
 
-__all__ = ["MaxMin", "OPERATORS", "METHODS", "PROPERTIES", "install", "dim_alias"]
+__all__ = ["MaxMin", "CORE", "OPERATORS", "METHODS", "PROPERTIES", "install", "dim_alias"]
 
 
 def dim_alias(axis: Any, dim: Any, op: str = "Tensor method") -> Any:
@@ -34,6 +42,52 @@ def dim_alias(axis: Any, dim: Any, op: str = "Tensor method") -> Any:
 
 def _shape_args(args: tuple) -> tuple:
     return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+
+
+# --------------------------------------------------- construction, backward, the namespace
+# These need the layers above tensor.py (creation, the engine, the assembled namespace), so
+# they are installed with the other methods instead of being written in the class body.
+def _construct(self: Tensor, *data: Any, requires_grad: bool = False, dtype: Any = None,
+               device: str | None = None, backend: Any = None) -> None:
+    """``Tensor(data)`` or ``Tensor(*sizes)``, with PyTorch's ``torch.Tensor`` meaning:
+    data becomes a tensor of the backend's default float dtype (unless ``dtype`` is
+    given); ints alone are the sizes of an uninitialised float tensor."""
+    if not data or all(isinstance(n, int) and not isinstance(n, bool) for n in data):
+        made = empty(data or (0,), dtype=dtype, device=device, backend=backend)
+        native, be = made._data, made._backend
+    elif len(data) == 1:
+        if dtype is None:
+            owner = data[0]._backend if isinstance(data[0], Tensor) and backend is None \
+                else (get_backend(backend) if backend is not None else None)
+            dtype = default_float(owner or current_backend())
+        native, be = _to_native(data[0], dtype=dtype, device=device, backend=backend,
+                                copy=None)
+    else:
+        raise TypeError(f"Tensor(): expected data or int sizes, got "
+                        f"{', '.join(type(d).__name__ for d in data)}")
+    _init_leaf(self, native, be)
+    if requires_grad:
+        self.requires_grad_(True)
+
+
+def _backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None,
+              create_graph: bool = False, inputs: Any = None) -> None:
+    """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+    ``gradient`` is required when self is not a scalar. See
+    :func:`arraygrad.autograd.backward`.
+    """
+    engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
+                    inputs=inputs)
+
+
+def _array_namespace(self: Tensor, api_version: str | None = None) -> ModuleType:
+    """The ``arraygrad`` module: the Array-API namespace of Tensors."""
+    return engine.namespace()
+
+
+CORE: dict[str, Callable] = {"__init__": _construct, "backward": _backward,
+                             "__array_namespace__": _array_namespace}
 
 
 # ----------------------------------------------------------------------------- operators
@@ -349,8 +403,6 @@ def _to(self: Tensor, *args: Any, device: Any = None, backend: Any = None, dtype
 
     Differentiable: gradients flow back to the source backend, device and dtype.
     """
-    from arraygrad._dtypes import DType
-
     for arg in args:
         if isinstance(arg, DType):
             dtype = arg
@@ -368,6 +420,15 @@ def _to_device(self: Tensor, device: Any, /, *, stream: Any = None) -> Tensor:
     differentiable). ``stream`` is accepted for the standard's signature; arraygrad's
     backends order work themselves."""
     return transfer.to(self, device=str(device), backend=self._backend)
+
+
+def _nonzero(self: Tensor, *, as_tuple: bool = False) -> Any:
+    """Indices of the non-zero elements (PyTorch's ``Tensor.nonzero``): an ``(n, ndim)``
+    int64 matrix, or with ``as_tuple=True`` one index vector per axis (a 0-d tensor counts
+    as one element)."""
+    if not as_tuple:
+        return tf.argwhere(self)
+    return reductions.nonzero(self if self.ndim else shape.reshape(self, (1,)))
 
 
 def _argsort(self: Tensor, dim: int = -1, descending: bool = False, stable: bool = False
@@ -411,8 +472,6 @@ def _type(self: Tensor, dtype: Any = None) -> Any:
     """Cast to ``dtype`` (a dtype, its name, or a typed constructor such as
     ``ag.LongTensor`` / ``"torch.LongTensor"``); without it, the type's name
     (``"arraygrad.FloatTensor"``)."""
-    from arraygrad.tensor_types import TENSOR_TYPES
-
     if dtype is None:
         name = next((n for n, t in TENSOR_TYPES.items() if t.dtype == self.dtype), "Tensor")
         return f"arraygrad.{name}"
@@ -524,40 +583,30 @@ def _new_like(self: Tensor, dtype: Any, device: Any) -> dict:
 def _new_zeros(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
     """Zeros of ``size`` with this tensor's dtype, device and backend (unless given)."""
-    from arraygrad.creation import zeros
-
     return zeros(*size, requires_grad=requires_grad, **_new_like(self, dtype, device))
 
 
 def _new_ones(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """Ones of ``size`` with this tensor's dtype, device and backend (unless given)."""
-    from arraygrad.creation import ones
-
     return ones(*size, requires_grad=requires_grad, **_new_like(self, dtype, device))
 
 
 def _new_empty(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of ``size`` with this tensor's dtype, device and backend."""
-    from arraygrad.creation import empty
-
     return empty(*size, requires_grad=requires_grad, **_new_like(self, dtype, device))
 
 
 def _new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None,
               device: Any = None, requires_grad: bool = False) -> Tensor:
     """``fill_value`` in a tensor of ``size`` with this tensor's dtype, device and backend."""
-    from arraygrad.creation import full
-
     return full(size, fill_value, requires_grad=requires_grad, **_new_like(self, dtype, device))
 
 
 def _new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
                 requires_grad: bool = False) -> Tensor:
     """A new leaf tensor from ``data`` with this tensor's dtype, device and backend."""
-    from arraygrad.creation import tensor
-
     if isinstance(data, Tensor):
         data = data.detach()
     return tensor(data, requires_grad=requires_grad, **_new_like(self, dtype, device))
@@ -571,8 +620,6 @@ def _sample_into(self: Tensor, draw: Callable[..., Tensor], name: str) -> Tensor
 
 def _uniform_(self: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with uniform samples in ``[a, b)`` from the backend's generator."""
-    from arraygrad import random
-
     return _sample_into(self, lambda: random.uniform(a, b, self.shape, dtype=self.dtype,
                                                      device=self.device,
                                                      backend=self._backend), "uniform_")
@@ -580,8 +627,6 @@ def _uniform_(self: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
 
 def _normal_(self: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill with normal samples of ``mean`` and ``std``."""
-    from arraygrad import random
-
     return _sample_into(self, lambda: random.normal(mean, std, self.shape, dtype=self.dtype,
                                                     device=self.device,
                                                     backend=self._backend), "normal_")
@@ -589,8 +634,6 @@ def _normal_(self: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
 
 def _bernoulli_(self: Tensor, p: float = 0.5) -> Tensor:
     """Fill with 1 (probability ``p``) or 0."""
-    from arraygrad import random
-
     return _sample_into(self, lambda: random.bernoulli(p, self.shape, dtype=self.dtype,
                                                        device=self.device,
                                                        backend=self._backend), "bernoulli_")
@@ -598,8 +641,6 @@ def _bernoulli_(self: Tensor, p: float = 0.5) -> Tensor:
 
 def _exponential_(self: Tensor, lambd: float = 1.0) -> Tensor:
     """Fill with exponential samples of rate ``lambd``."""
-    from arraygrad import random
-
     if lambd <= 0:
         raise ValueError(f"exponential_: lambd must be positive, got {lambd}")
 
@@ -613,8 +654,6 @@ def _exponential_(self: Tensor, lambd: float = 1.0) -> Tensor:
 
 def _random_(self: Tensor, from_: int = 0, to: int | None = None) -> Tensor:
     """Fill with integers in ``[from, to)`` (PyTorch's ``random_(from, to)``)."""
-    from arraygrad import random
-
     if to is None:
         from_, to = 0, from_ if from_ else 2 ** min(self.dtype.bits - 1, 53)
     values = random.randint(from_, to, self.shape, device=self.device, backend=self._backend)
@@ -681,7 +720,8 @@ def _methods() -> dict[str, Callable]:
         table[function.__name__] = function
     table["flatten"] = tf.flatten
     table.update(sort=tf.sort, topk=tf.topk, kthvalue=tf.kthvalue, norm=tf.norm, dist=tf.dist,
-                 cumprod=tf.cumprod, argsort=_argsort)
+                 cumprod=tf.cumprod, argsort=_argsort,
+                 argwhere=tf.argwhere, nonzero=_nonzero)
     table["swapaxes"] = table["swapdims"] = _transpose
     table["moveaxis"] = tf.movedim
     for out_of_place in (tf.masked_fill, tf.scatter, tf.scatter_add, tf.index_add, tf.lerp,
@@ -702,7 +742,7 @@ PROPERTIES: dict[str, Callable[[Tensor], Tensor]] = {"T": _all_axes_reversed,
 
 def install(cls: type = Tensor) -> None:
     """Set every operator, method and property of the tables on ``cls`` (once, at import)."""
-    for name, fn in {**OPERATORS, **METHODS}.items():
+    for name, fn in {**CORE, **OPERATORS, **METHODS}.items():
         setattr(cls, name, fn)
     for name, getter in PROPERTIES.items():
         setattr(cls, name, property(getter, doc=getter.__doc__))

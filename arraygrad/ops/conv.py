@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from arraygrad.creation import full
 from arraygrad.ops.registry import apply, defop, unary
 from arraygrad.tensor import Tensor
 
@@ -33,8 +34,6 @@ def backend_kernel(xp: Any, name: str) -> Any:
 
 def _full(xp: Any, like: Any, shape: tuple[int, ...], value: float) -> Any:
     if isinstance(like, Tensor):
-        from arraygrad.creation import full
-
         return full(shape, value, dtype=like.dtype, device=like.device, backend=like._backend)
     return xp.full(shape, value, dtype=like.dtype, device=like.device)
 

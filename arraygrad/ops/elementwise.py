@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from arraygrad.creation import zeros_like
 from arraygrad.ops.registry import Op, apply, binary, broadcast_check, defop, unary
 from arraygrad.tensor import Tensor
 
@@ -388,7 +389,6 @@ def imag(x: Tensor, /) -> Tensor:
     """Imaginary part (zeros for real dtypes); differentiable."""
     if _is_complex(x):
         return unary(IMAG, x)
-    from arraygrad.creation import zeros_like
 
     return zeros_like(x)
 

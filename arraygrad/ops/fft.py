@@ -20,9 +20,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from arraygrad import _dtypes
+from arraygrad.backend_registry import current_backend, default_float
+from arraygrad.creation import asarray, zeros
 from arraygrad.ops._complex import conj, real_of
 from arraygrad.ops.linalg_ext import require
 from arraygrad.ops.registry import defop, unary
+from arraygrad.ops.shape import concat, roll
 from arraygrad.tensor import Tensor
 
 __all__ = ["fft", "ifft", "fftn", "ifftn", "rfft", "irfft", "rfftn", "irfftn", "hfft",
@@ -126,9 +130,6 @@ def _axis(name: str, x: Tensor, axis: int) -> int:
 
 def _resize(x: Tensor, axis: int, size: int) -> Tensor:
     """Trim or zero-pad ``x`` along ``axis`` to ``size`` (differentiable)."""
-    from arraygrad.creation import zeros
-    from arraygrad.ops.shape import concat
-
     cur = x.shape[axis]
     if size == cur:
         return x
@@ -301,12 +302,8 @@ def ihfft(x: Tensor, /, *, n: int | None = None, axis: int = -1,
 
 # ------------------------------------------------------------------- frequencies, shifts
 def _freq_tensor(name: str, values: list[float], dtype: Any, device: Any) -> Tensor:
-    from arraygrad import _dtypes
-    from arraygrad.backend import current_backend
-    from arraygrad.creation import asarray
-
     be = current_backend()
-    dtype = be.default_float if dtype is None else dtype
+    dtype = default_float(be) if dtype is None else dtype
     if isinstance(dtype, str):
         dtype = _dtypes.dtype_from_name(dtype)
     if getattr(dtype, "kind", None) != "f":
@@ -330,8 +327,6 @@ def rfftfreq(n: int, /, *, d: float = 1.0, dtype: Any = None, device: Any = None
 
 
 def _shift(name: str, x: Tensor, axes: Any, sign: int) -> Tensor:
-    from arraygrad.ops.shape import roll
-
     require(x, "fft", name)
     if axes is None:
         axes = tuple(range(x.ndim))

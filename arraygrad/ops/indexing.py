@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from arraygrad import _dtypes
-from arraygrad.backend import BackendError
+from arraygrad.backend_registry import BackendError
+from arraygrad.creation import asarray
 from arraygrad.ops._axes import normalize_axis
 from arraygrad.ops.registry import apply, defop, unary
 from arraygrad.tensor import Tensor
@@ -272,8 +273,6 @@ def take_along_axis(x: Tensor, indices: Tensor, /, *, axis: int = -1) -> Tensor:
     [[1.0, 3.0], [2.0, 5.0]]
     """
     if not isinstance(indices, Tensor):
-        from arraygrad.creation import asarray
-
         indices = asarray(indices, backend=x.backend, device=x.device)
     if indices.ndim != x.ndim:
         raise ValueError(f"take_along_axis: indices must have the rank of x ({x.ndim}); got "

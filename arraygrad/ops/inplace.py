@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from arraygrad.engine import namespace
 from arraygrad.grad_mode import STATE
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops.indexing import INDEX_PUT, _is_int_array, normalize_key
@@ -30,7 +31,13 @@ from arraygrad.ops.registry import (
     record,
     unary,
 )
-from arraygrad.ops.shape import MATRIX_TRANSPOSE, PERMUTE_DIMS, RESHAPE, _inverse_permutation
+from arraygrad.ops.shape import (
+    MATRIX_TRANSPOSE,
+    PERMUTE_DIMS,
+    RESHAPE,
+    _inverse_permutation,
+    broadcast_shapes,
+)
 from arraygrad.tensor import Tensor, _make
 
 
@@ -109,8 +116,7 @@ def _put_by_rule(base: Any, op: Any, params: dict, value: Any, recorded: bool, x
     base's shape and the VJP of ones marks the selected elements."""
     rule = op.vjps[0]
     if recorded:
-        import arraygrad as ag_namespace
-
+        ag_namespace = namespace()
         plain = _make(base._data, base._backend, None)
         ones = _make(base._backend.xp.ones_like(value._data), base._backend, None)
         mask = rule(ag_namespace, ones, None, plain, **params)
@@ -221,8 +227,6 @@ def _operand(x: Tensor, other: Any, op) -> Any:
 def _check_fits(x: Tensor, other: Any, op, name: str) -> None:
     """Raise ValueError unless ``other`` broadcasts to ``x``'s own shape (before any write:
     backends word this differently, and a mutable one might write part of it)."""
-    from arraygrad.ops.shape import broadcast_shapes
-
     try:
         fits = broadcast_shapes(x.shape, tuple(other.shape)) == x.shape
     except ValueError:

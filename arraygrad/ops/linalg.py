@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from arraygrad.ops._axes import normalize_axes, normalize_axis
+from arraygrad.ops.elementwise import conj
 from arraygrad.ops.reductions import sum as _sum
 from arraygrad.ops.registry import binary, defop
-from arraygrad.ops.shape import permute_dims, reshape
+from arraygrad.ops.shape import broadcast_shapes, permute_dims, reshape
 from arraygrad.tensor import Tensor
 
 
@@ -97,9 +98,6 @@ def vecdot(x1: Tensor, x2: Tensor, /, *, axis: int = -1) -> Tensor:
 
     The result keeps the operands' promoted dtype (small integers are not widened).
     """
-    from arraygrad.ops.elementwise import conj
-    from arraygrad.ops.shape import broadcast_shapes
-
     shape = broadcast_shapes(x1.shape, x2.shape)
     ax = normalize_axis("vecdot", axis, len(shape))
     n1 = x1.shape[ax - len(shape) + x1.ndim] if ax - len(shape) + x1.ndim >= 0 else 1

@@ -22,10 +22,16 @@ import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from arraygrad.creation import eye
 from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.ops._complex import conj_of
+from arraygrad.ops.linalg import matmul
+from arraygrad.ops.reductions import max as _max
+from arraygrad.ops.reductions import min as _min
+from arraygrad.ops.reductions import sum as _sum
 from arraygrad.ops.registry import apply, defop, op_error, unary
-from arraygrad.tensor import Tensor
+from arraygrad.ops.shape import broadcast_to, moveaxis, reshape, stack
+from arraygrad.tensor import Tensor, _make
 
 __all__ = [
     "EighResult", "QRResult", "SlogdetResult", "SVDResult",
@@ -111,14 +117,12 @@ def _no_complex_grad(name: str, x: Tensor) -> None:
 
 def _direct(op: Any, name: str, x: Tensor, params: dict) -> tuple:
     """Call the backend's ``linalg.name`` and wrap each result (nothing is recorded)."""
-    from arraygrad.extend import make_tensor
-
     fn = require(x, "linalg", name)
     try:
         out = fn(x.array, **params)
     except Exception as exc:
         raise op_error(op, (x,), params, exc) from exc
-    return tuple(make_tensor(a, x.backend) for a in out)
+    return tuple(_make(a, x._backend, None) for a in out)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -160,8 +164,6 @@ def _xp_unpack(xp: Any, packed: Any, core_shapes: Sequence[tuple[int, ...]]) -> 
 
 
 def _tensor_unpack(packed: Tensor, core_shapes: Sequence[tuple[int, ...]]) -> list:
-    from arraygrad.ops.shape import reshape
-
     return _unpack(packed, core_shapes, reshape)
 
 
@@ -351,11 +353,9 @@ def eigvalsh(x: Tensor, /) -> Tensor:
 
 
 def _eigvalsh_direct(x: Tensor) -> Tensor:
-    from arraygrad.extend import make_tensor
-
     fn = require(x, "linalg", "eigvalsh")
     try:
-        return make_tensor(fn(x.array), x.backend)
+        return _make(fn(x.array), x._backend, None)
     except Exception as exc:
         raise op_error(EIGH, (x,), {}, exc) from exc
 
@@ -489,11 +489,9 @@ def svdvals(x: Tensor, /) -> Tensor:
     """Singular values (descending) of each matrix in ``x``."""
     _matrix("svdvals", x)
     if not _recording(x):
-        from arraygrad.extend import make_tensor
-
         fn = require(x, "linalg", "svdvals")
         try:
-            return make_tensor(fn(x.array), x.backend)
+            return _make(fn(x.array), x._backend, None)
         except Exception as exc:
             raise op_error(SVD, (x,), {}, exc) from exc
     return svd(x, full_matrices=False).S
@@ -574,8 +572,6 @@ def diagonal(x: Tensor, /, *, offset: int = 0) -> Tensor:
 
 def trace(x: Tensor, /, *, offset: int = 0, dtype: Any = None) -> Tensor:
     """Sum of diagonal ``offset`` of each matrix; ``dtype`` casts before summing."""
-    from arraygrad.ops.reductions import sum as _sum
-
     d = diagonal(x, offset=offset)
     return _sum(d, axis=-1, dtype=dtype)
 
@@ -583,8 +579,6 @@ def trace(x: Tensor, /, *, offset: int = 0, dtype: Any = None) -> Tensor:
 # ------------------------------------------------------------------------------- cross
 def cross(x1: Tensor, x2: Tensor, /, *, axis: int = -1) -> Tensor:
     """Cross product of 3-element vectors along ``axis`` (broadcasting the others)."""
-    from arraygrad.ops.shape import moveaxis, stack
-
     for t in (x1, x2):
         if not isinstance(t, Tensor):
             raise TypeError(f"linalg.cross: expected Tensors, got {type(t).__name__}")
@@ -607,10 +601,6 @@ def cross(x1: Tensor, x2: Tensor, /, *, axis: int = -1) -> Tensor:
 def matrix_power(x: Tensor, n: int, /) -> Tensor:
     """``x`` multiplied by itself ``n`` times (``n < 0``: powers of the inverse; ``n = 0``:
     identity matrices), by repeated squaring."""
-    from arraygrad.creation import eye
-    from arraygrad.ops.linalg import matmul
-    from arraygrad.ops.shape import broadcast_to
-
     _matrix("matrix_power", x, square=True)
     if not isinstance(n, int) or isinstance(n, bool):
         raise TypeError(f"linalg.matrix_power: n must be an int, got {type(n).__name__}")
@@ -686,11 +676,6 @@ def vector_norm(x: Tensor, /, *, axis: int | tuple[int, ...] | None = None,
 def matrix_norm(x: Tensor, /, *, keepdims: bool = False, ord: Any = "fro") -> Tensor:
     """Matrix norm of each matrix: ``"fro"``, ``"nuc"``, ``1``, ``-1``, ``2``, ``-2``,
     ``inf`` or ``-inf`` (as NumPy/PyTorch). Real result; built from other ops."""
-    from arraygrad.ops.reductions import max as _max
-    from arraygrad.ops.reductions import min as _min
-    from arraygrad.ops.reductions import sum as _sum
-    from arraygrad.ops.shape import reshape
-
     _matrix("matrix_norm", x)
     if ord == "fro":
         out = vector_norm(x, axis=(-2, -1), ord=2)

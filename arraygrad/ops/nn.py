@@ -10,6 +10,7 @@ from arraygrad.ops.fused import one_hot_array, softmax_cross_entropy
 from arraygrad.ops.reductions import mean
 from arraygrad.ops.reductions import sum as _sum
 from arraygrad.ops.registry import defop, unary
+from arraygrad.ops.shape import moveaxis
 from arraygrad.tensor import Tensor, _make
 
 
@@ -96,15 +97,11 @@ def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int | None = None,
             return fused
     num_classes = logits.shape[axis]
     if axis != logits.ndim - 1:
-        from arraygrad.ops.shape import moveaxis
-
         logits = moveaxis(logits, axis, -1)
     logp = log_softmax(logits, axis=-1)
     if target.dtype.kind in "fc":  # class probabilities
         if axis != logits.ndim - 1 and target.shape == tuple(logits.shape[:axis]) + (
                 num_classes,) + tuple(logits.shape[axis:-1]):
-            from arraygrad.ops.shape import moveaxis
-
             target = moveaxis(target, axis, -1)
         if target.shape != logp.shape:
             raise ValueError(f"cross_entropy: probability targets must match the logits' "

@@ -6,7 +6,8 @@ from typing import Any, NamedTuple
 
 from arraygrad import _dtypes
 from arraygrad.ops._axes import axis_alias, normalize_axes, normalize_axis
-from arraygrad.ops.registry import axis_check, defop, unary
+from arraygrad.ops.indexing import take_along_axis
+from arraygrad.ops.registry import apply, axis_check, defop, unary
 from arraygrad.tensor import Tensor
 
 Axis = Any  # int, tuple of ints, or None
@@ -409,8 +410,6 @@ def sort(x: Tensor, /, *, axis: int = -1, descending: bool = False,
     >>> ag.sort(ag.tensor([3.0, 1.0, 2.0]), descending=True).tolist()
     [3.0, 2.0, 1.0]
     """
-    from arraygrad.ops.indexing import take_along_axis
-
     axis = normalize_axis("sort", axis, x.ndim, scalar_ok=True)
     if x.ndim == 0:
         return x * 1 if x.dtype.kind != "b" else x.astype(x.dtype)
@@ -482,8 +481,6 @@ def nonzero(x: Tensor, /) -> tuple[Tensor, ...]:
 def searchsorted(x1: Tensor, x2: Tensor, /, *, side: str = "left",
                  sorter: Tensor | None = None) -> Tensor:
     """Indices where ``x2``'s elements would be inserted into the sorted 1-D ``x1``."""
-    from arraygrad.ops.registry import apply
-
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted: side must be 'left' or 'right', not {side!r}")
     if x1.ndim != 1:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from arraygrad.backend import BackendError
+from arraygrad.backend_registry import BackendError
 from arraygrad.grad_mode import STATE
 from arraygrad.node import Node
 from arraygrad.tensor import Tensor, _make, _register_view
@@ -205,10 +205,12 @@ def _is_batched(x: Any) -> bool:
 def _batched(op: Op, args: tuple, params: dict) -> Any:
     # The vmap hook: reached only from slow paths (an argument that is not a Tensor or a
     # Python scalar), so the eager hot path pays nothing. Batched tensors (not Tensors)
-    # mark their class with ``_ag_batched``.
-    from arraygrad.func._vmap import dispatch
-
-    return dispatch(op, args, params)
+    # mark their class with ``_ag_batched`` and carry the function that runs an op on them
+    # (``_ag_dispatch``), so the registry never imports arraygrad.func, which sits above it.
+    for a in args:
+        if _is_batched(a):
+            return a.__class__._ag_dispatch(op, args, params)
+    raise AssertionError(f"{op.name}: _batched called without a batched argument")
 
 
 def _not_a_tensor(op: Op, args: tuple) -> TypeError:

@@ -9,6 +9,7 @@ from typing import Any
 
 from arraygrad import _dtypes
 from arraygrad.ops._axes import axis_alias, normalize_axes, normalize_axis
+from arraygrad.ops.indexing import take
 from arraygrad.ops.registry import apply, defop, unary
 from arraygrad.tensor import Tensor
 
@@ -331,7 +332,6 @@ def repeat(x: Tensor, repeats: int | Tensor, /, *, axis: int | None = None) -> T
                                  f"{axis} of the tensor of shape {x.shape} has {n}")
             if bool((repeats < 0).any()):
                 raise ValueError("repeat: repeats must be non-negative")
-            from arraygrad.ops.indexing import take
 
             return take(x, unary(REPEAT_INDICES, repeats), axis=axis)
     if isinstance(repeats, bool) or not isinstance(repeats, int):

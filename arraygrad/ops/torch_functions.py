@@ -13,15 +13,17 @@ import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from arraygrad.creation import arange, asarray, full, zeros
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, linalg, reductions, shape
+from arraygrad.ops import linalg_ext as la
 from arraygrad.tensor import Tensor
 
 __all__ = [
     "narrow", "select", "split", "chunk", "unbind", "movedim", "masked_fill", "index_select",
     "gather", "scatter", "scatter_add", "index_add", "mm", "bmm", "mv", "diag",
     "lerp", "addcmul", "addcdiv", "einsum", "flatten", "unflatten", "sort", "topk",
-    "kthvalue", "norm", "dist", "cumprod", "SortResult",
+    "kthvalue", "norm", "dist", "cumprod", "argwhere", "SortResult",
 ]
 
 
@@ -140,8 +142,6 @@ def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
 
 # ------------------------------------------------------------------- index-tensor indexing
 def _as_index(op: str, x: Tensor, index: Any) -> Tensor:
-    from arraygrad.creation import asarray
-
     index = index if isinstance(index, Tensor) else asarray(index, backend=x._backend)
     if index.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer tensor, got dtype {index.dtype.name}")
@@ -162,8 +162,6 @@ def _check_bounds(op: str, index: Tensor, size: int, dim: int) -> None:
 def _flat_positions(op: str, x: Tensor, dim: int, index: Tensor) -> Tensor:
     """Flat positions in ``x`` of the elements that ``index`` (a tensor of ``x``'s ndim)
     picks along ``dim``, with the other dims' positions taken from ``index``'s own."""
-    from arraygrad.creation import arange
-
     if index.ndim != x.ndim:
         raise ValueError(f"{op}: index has {index.ndim} dimensions but the tensor has "
                          f"{x.ndim} (shapes {index.shape} and {x.shape})")
@@ -188,6 +186,23 @@ def _flat_positions(op: str, x: Tensor, dim: int, index: Tensor) -> Tensor:
         stride *= x.shape[d]
     assert flat is not None  # x has a dim ``dim``, so the loop ran at least once
     return shape.reshape(shape.broadcast_to(flat, index.shape), (-1,))
+
+
+def argwhere(x: Tensor) -> Tensor:
+    """Indices of the non-zero elements as an ``(n, ndim)`` int64 matrix, in row-major order
+    (PyTorch's ``torch.argwhere`` and ``Tensor.nonzero()``); a 0-d tensor gives ``(n, 0)``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.argwhere(ag.tensor([[0.0, 1.0], [1.0, 0.0]])).tolist()
+    [[0, 1], [1, 0]]
+    """
+    if x.ndim == 0:
+        found = reductions.nonzero(shape.reshape(x, (1,)))[0]
+        return zeros((found.shape[0], 0), dtype=found.dtype, device=x.device,
+                     backend=x.backend)
+    return shape.stack(reductions.nonzero(x), axis=-1)
 
 
 def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
@@ -238,8 +253,6 @@ def scatter(x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = No
         out = indexing.index_put(flat_x, (flat,), values)
     elif reduce == "add":
         if not isinstance(values, Tensor):
-            from arraygrad.creation import full
-
             values = full(flat.shape, values, dtype=x.dtype, backend=x._backend,
                           device=x.device)
         out = indexing.scatter_add(flat_x, (flat,), values)
@@ -323,8 +336,6 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
 def diag(x: Tensor, diagonal: int = 0) -> Tensor:
     """A 1-D tensor's square matrix with it on diagonal ``diagonal``, or a 2-D tensor's
     diagonal ``diagonal`` as a 1-D tensor."""
-    from arraygrad.creation import arange, zeros
-
     k = diagonal
     if x.ndim == 1:
         n = x.shape[0] + abs(k)
@@ -488,8 +499,6 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
     standard's ``ag.sort`` returns the values only). The values are differentiable."""
     d = _dim("sort", dim, x.ndim)
     if x.ndim == 0:
-        from arraygrad.creation import zeros
-
         return SortResult(x * 1, zeros((), dtype="int64", backend=x._backend,
                                        device=x.device))
     indices = reductions.argsort(x, axis=d, descending=descending, stable=True)
@@ -525,8 +534,6 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
          dtype: Any = None) -> Tensor:
     """PyTorch's ``torch.norm``: the vector ``p``-norm over ``dim`` (all elements when
     None; ``"fro"`` is the 2-norm), or the nuclear norm for ``p="nuc"`` over two dims."""
-    from arraygrad import linalg as la
-
     if p == "nuc":
         return la.matrix_norm(x, ord="nuc", keepdims=keepdim)
     ord_ = 2 if p in ("fro", None) else p

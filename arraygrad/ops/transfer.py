@@ -4,28 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from arraygrad.backend import Backend, BackendError, get_backend, loaded_backends, names
+from arraygrad.backend_registry import (
+    Backend,
+    BackendError,
+    available,
+    get_backend,
+    loaded_backends,
+    move_array,
+    names,
+)
 from arraygrad.grad_mode import STATE
 from arraygrad.ops.registry import defop, record, unary
+from arraygrad.ops.shape import astype
 from arraygrad.tensor import Tensor, _make
-
-
-def move_array(array: Any, src: Backend, dst: Backend, device: str) -> Any:
-    """Move a native array to ``dst`` on ``device``: DLPack first, else through host memory.
-
-    ``dst.from_object`` takes DLPack-capable arrays directly (zero-copy where the two
-    libraries and devices allow it); when that fails (different device types, a library
-    without DLPack) the array goes through a NumPy copy on the host. Memory is shared only
-    when one side is immutable (JAX): two mutable libraries sharing a buffer would let an
-    in-place write on one side change the other behind autograd's version counters.
-    """
-    if src is dst:
-        return dst.to_device(array, device)
-    copy = True if src.mutable and dst.mutable else None
-    try:
-        return dst.from_object(array, device=device, copy=copy)
-    except (BufferError, TypeError, ValueError, RuntimeError, NotImplementedError):
-        return dst.from_object(src.to_numpy(array), device=device, copy=copy)
 
 
 def _transfer_vjp(xp, g, ans, x, src, src_device, dst, device):
@@ -61,8 +52,6 @@ def backend_for_device(device: str) -> Backend:
             continue
         if _has_device(backend, device):
             return backend
-    from arraygrad.backend import available
-
     report = "; ".join(str(status) for status in available().values())
     raise BackendError(f"no available backend has device {device!r} (backends: {report})")
 
@@ -127,8 +116,6 @@ def to(x: Tensor, device: str | None = None, backend: str | Backend | None = Non
     elif copy:
         out = unary(CLONE, x)
     if dtype is not None:
-        from arraygrad.ops.shape import astype
-
         out = astype(out, dtype, copy=False)
     return out
 

@@ -287,7 +287,7 @@ class _Placement:
 
     def __init__(self, map_location: Any, backend: Any, device: Any, downcast: bool,
                  where: str) -> None:
-        from arraygrad.backend import Backend, current_backend, get_backend
+        from arraygrad.backend_registry import Backend, current_backend, get_backend
 
         if map_location is not None and (backend is not None or device is not None):
             raise TypeError("ag.load: give map_location, or backend=/device=, not both")
@@ -308,7 +308,7 @@ class _Placement:
 
     @staticmethod
     def _resolve(spec: Any) -> tuple[Any, str]:
-        from arraygrad.backend import Backend, current_backend, get_backend, names
+        from arraygrad.backend_registry import Backend, current_backend, get_backend, names
 
         if isinstance(spec, Backend):
             return spec, spec.default_device
@@ -357,7 +357,7 @@ class _Placement:
 
     @staticmethod
     def _default() -> tuple[Any, str]:
-        from arraygrad.backend import current_backend
+        from arraygrad.backend_registry import current_backend
 
         be = current_backend()
         return be, be.default_device

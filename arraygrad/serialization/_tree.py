@@ -45,7 +45,7 @@ class Encoder:
     def encode(self, obj: Any, path: tuple[str, ...] = (), ctor: str | None = None) -> Any:
         """JSON for ``obj`` found at ``path``; ``ctor`` names the module whose constructor
         arguments are being encoded (tensors and callables are refused there)."""
-        from arraygrad.backend import Backend
+        from arraygrad.backend_registry import Backend
         from arraygrad.nn.module import Module
         from arraygrad.tensor import Tensor
 

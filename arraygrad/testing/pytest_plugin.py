@@ -30,7 +30,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def selected_backends(config: pytest.Config) -> list[str]:
     """Backend names for this session: the option's, else every declared backend."""
-    from arraygrad.backend import names
+    from arraygrad.backend_registry import names
 
     chosen = config.getoption("--arraygrad-backend", default=None)
     if not chosen:
@@ -42,7 +42,7 @@ def selected_backends(config: pytest.Config) -> list[str]:
 
 
 def _param(name: str):
-    from arraygrad.backend import BackendError, get_backend, names
+    from arraygrad.backend_registry import BackendError, get_backend, names
 
     if name not in names():
         return pytest.param(name, marks=pytest.mark.skip(
@@ -64,7 +64,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def backend(request: pytest.FixtureRequest):
-    """The :class:`arraygrad.backend.Backend` under test; it is the current backend."""
+    """The :class:`arraygrad.backend_registry.Backend` under test; it is the current backend."""
     import arraygrad as ag
 
     with ag.use_backend(request.param) as be:
@@ -72,7 +72,7 @@ def backend(request: pytest.FixtureRequest):
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    from arraygrad.backend import available
+    from arraygrad.backend_registry import available
 
     lines = [f"  {status}" for _name, status in sorted(available().items())]
     return "arraygrad backends:\n" + "\n".join(lines)

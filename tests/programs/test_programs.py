@@ -122,12 +122,18 @@ def test_gcn_sparse_adjacency():
     np.testing.assert_allclose(ours["losses"], dense["losses"], rtol=1e-10)
 
 
-@pytest.mark.xfail(strict=True, reason="arraygrad has no nonzero (torch.nonzero / "
-                   "Tensor.nonzero, the Array-API's nonzero): a core/namespace gap")
-def test_nonzero_exists():
+@pytest.mark.parametrize("values", [[[0.0, 1.0], [1.0, 0.0]], [0.0, 3.0, 0.0, 2.0], 5.0, 0.0,
+                                    [[[1.0, 0.0], [0.0, 0.0]], [[0.0, 2.0], [3.0, 0.0]]]])
+def test_nonzero_matches_torch(values):
     import arraygrad as ag
-    adj = ag.tensor([[0.0, 1.0], [1.0, 0.0]])
-    assert adj.nonzero().tolist() == [[0, 1], [1, 0]]
+    torch = pytest.importorskip("torch")
+    ours, theirs = ag.tensor(values), torch.tensor(values)
+    assert ours.nonzero().tolist() == theirs.nonzero().tolist()
+    assert tuple(ours.nonzero().shape) == tuple(theirs.nonzero().shape)
+    assert ours.nonzero().dtype == ag.int64
+    assert ag.argwhere(ours).tolist() == torch.argwhere(theirs).tolist()
+    assert [i.tolist() for i in ours.nonzero(as_tuple=True)] == \
+        [i.tolist() for i in theirs.nonzero(as_tuple=True)]
 
 
 def test_reinforce_gather_log_probs():
@@ -163,34 +169,16 @@ def test_lstmcell_lbfgs_time_series():
 
 
 # --- Other backends ------------------------------------------------------------------------
-# The programs build their data with torch.tensor(numpy_array). arraygrad keeps a NumPy array
-# on the NumPy backend whatever backend is current (creation.py's ownership rule), so on
-# another backend the data and the model would sit on different backends (BackendError).
-# Until that rule is settled, these runs route host NumPy arrays given to ag.tensor to the
-# current backend; test_numpy_data_follows_current_backend records the gap.
+# The programs build their data with torch.tensor(numpy_array): ag.tensor puts host NumPy
+# data on the current backend, as torch.tensor puts it on the default device.
 
 
-@pytest.mark.xfail(strict=True, reason="ag.tensor(numpy_array) stays on the NumPy backend "
-                   "under use_backend('array_api_strict'); torch.tensor(np) has no backend "
-                   "to choose, so ported programs mix backends")
 def test_numpy_data_follows_current_backend():
     import arraygrad as ag
     with ag.use_backend("array_api_strict"):
         assert ag.tensor(np.ones(2)).backend.name == "array_api_strict"
-
-
-@pytest.fixture
-def host_arrays_follow_backend(monkeypatch):
-    import arraygrad as ag
-    from arraygrad.backend import current_backend
-    original = ag.tensor
-
-    def tensor(data, *args, **kw):
-        if isinstance(data, np.ndarray) and "backend" not in kw:
-            kw["backend"] = current_backend()
-        return original(data, *args, **kw)
-
-    monkeypatch.setattr(ag, "tensor", tensor)
+        assert ag.asarray(np.ones(2)).backend.name == "numpy"  # zero-copy: NumPy's own
+    assert ag.tensor(np.ones(2)).backend.name == "numpy"
 
 
 STRICT_PROGRAMS = {
@@ -206,7 +194,7 @@ STRICT_PROGRAMS = {
 
 
 @pytest.mark.parametrize("name", sorted(STRICT_PROGRAMS))
-def test_program_on_array_api_strict(name, host_arrays_follow_backend):
+def test_program_on_array_api_strict(name):
     pytest.importorskip("array_api_strict")
     program, kw = STRICT_PROGRAMS[name]
     theirs, states = H.run_torch(program, **kw)
@@ -216,7 +204,7 @@ def test_program_on_array_api_strict(name, host_arrays_follow_backend):
         "array_api_strict"
 
 
-def test_gcn_on_jax_float32(host_arrays_follow_backend):
+def test_gcn_on_jax_float32():
     # JAX computes in float32 unless x64 mode is on at start-up (a process-wide switch the
     # rest of the suite must not see), so this run compares float32 against PyTorch's
     # float64 at 1e-3. JAX's eager dispatch is slow (about 20 s a program on the shared

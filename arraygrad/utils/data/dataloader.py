@@ -362,7 +362,7 @@ class DataLoader:
             yield self._convert(collate(samples), backend)
 
     def __iter__(self) -> Iterator[Any]:
-        from arraygrad.backend import current_backend, get_backend
+        from arraygrad.backend_registry import current_backend, get_backend
 
         backend = current_backend() if self.backend is None else get_backend(self.backend)
         if self._iterable:
