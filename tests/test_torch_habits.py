@@ -40,3 +40,46 @@ def test_multinomial_frequencies_and_rules():
         ag.multinomial(probs, 4)
     with pytest.raises(ValueError, match="non-negative"):
         ag.multinomial(ag.tensor([0.5, -0.1]), 1)
+
+
+# 0-d tensors: PyTorch treats them as one-element vectors in gather/scatter/index ops and
+# refuses the ops that cut a dimension, with these exception classes.
+ZERO_D = {
+    "narrow": lambda m, t: t.narrow(0, 0, 1),
+    "select": lambda m, t: t.select(0, 0),
+    "split": lambda m, t: t.split(1),
+    "chunk": lambda m, t: t.chunk(1),
+    "unbind": lambda m, t: t.unbind(0),
+    "scatter(1-d, 0-d index)": lambda m, t: m.tensor([1.0, 2.0]).scatter(0, m.tensor(1), t),
+    "scatter": lambda m, t: t.scatter(0, m.tensor(0), m.tensor(2.0)),
+    "scatter(value)": lambda m, t: t.scatter(0, m.tensor(0), 3.0),
+    "scatter_add": lambda m, t: t.scatter_add(0, m.tensor(0), m.tensor(2.0)),
+    "index_add": lambda m, t: t.index_add(0, m.tensor([0]), m.tensor(2.0)),
+    "index_select": lambda m, t: t.index_select(0, m.tensor([0])),
+    "index_select(0-d index)": lambda m, t: m.tensor([1.0, 2.0]).index_select(0, m.tensor(1)),
+    "gather": lambda m, t: m.gather(t, 0, m.tensor(0)),
+    "gather(1-d, 0-d index)": lambda m, t: m.gather(m.tensor([1.0, 2.0]), 0, m.tensor(1)),
+    "gather(0-d, 1-d index)": lambda m, t: m.gather(t, 0, m.tensor([0, 0])),
+    "movedim": lambda m, t: t.movedim(-1, 0),
+}
+
+
+@pytest.mark.parametrize("case", list(ZERO_D), ids=list(ZERO_D))
+def test_zero_d_tensors_as_torch(case):
+    torch = pytest.importorskip("torch")
+    fn = ZERO_D[case]
+    try:
+        expected = fn(torch, torch.tensor(5.0))
+    except Exception as exc:  # PyTorch refuses: so must we, with the same class
+        with pytest.raises(type(exc), match="0-d tensor"):
+            fn(ag, ag.tensor(5.0))
+        return
+    got = fn(ag, ag.tensor(5.0))
+    assert tuple(got.shape) == tuple(expected.shape)
+    assert got.tolist() == expected.tolist()
+
+
+def test_gather_of_a_zero_d_tensor_has_torchs_gradient():
+    x = ag.tensor(5.0, requires_grad=True)
+    (ag.gather(x, 0, ag.tensor([0, 0])) * ag.tensor([2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == 5.0

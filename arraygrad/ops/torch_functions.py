@@ -38,9 +38,27 @@ def _dim(op: str, dim: int, ndim: int) -> int:
     return dim % bound
 
 
+def _needs_axis(op: str, x: Tensor, exc: type[Exception] = RuntimeError) -> None:
+    """PyTorch refuses these ops on 0-d tensors (``exc`` is the class it raises)."""
+    if x.ndim == 0:
+        raise exc(f"{op}: cannot be applied to a 0-d tensor (it has no dimension to cut); "
+                  f"reshape it to (1,) first")
+
+
+def _lifted(t: Any) -> Any:
+    """A 0-d tensor as shape (1,); anything else unchanged (PyTorch treats 0-d inputs of
+    gather and scatter as one-element vectors)."""
+    return shape.reshape(t, (1,)) if isinstance(t, Tensor) and t.ndim == 0 else t
+
+
+def _scalar_case(x: Tensor, index: Tensor) -> bool:
+    return x.ndim <= 1 and index.ndim <= 1 and (x.ndim == 0 or index.ndim == 0)
+
+
 # ----------------------------------------------------------------------------- views
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     """Elements ``start`` to ``start + length`` along ``dim`` (a view)."""
+    _needs_axis("narrow", x)
     d = _dim("narrow", dim, x.ndim)
     size = x.shape[d]
     if start < 0:
@@ -53,6 +71,7 @@ def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 def select(x: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim``, that dimension removed (a view)."""
+    _needs_axis("select", x, IndexError)
     d = _dim("select", dim, x.ndim)
     size = x.shape[d]
     if not -size <= index < size:
@@ -65,6 +84,7 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0
           ) -> tuple[Tensor, ...]:
     """Split into pieces of ``split_size`` (the last may be smaller) or of the given sizes
     along ``dim`` (views)."""
+    _needs_axis("split", x)
     d = _dim("split", dim, x.ndim)
     size = x.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -89,12 +109,14 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     size runs out, as in PyTorch)."""
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    _needs_axis("chunk", x)
     size = x.shape[_dim("chunk", dim, x.ndim)]
     return split(x, max(math.ceil(size / chunks), 1), dim)
 
 
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """Every slice along ``dim``, that dimension removed (views)."""
+    _needs_axis("unbind", x, IndexError)
     d = _dim("unbind", dim, x.ndim)
     return tuple(x[(slice(None),) * d + (i,)] for i in range(x.shape[d]))
 
@@ -106,6 +128,10 @@ def movedim(x: Tensor, source: int | Sequence[int], destination: int | Sequence[
     if len(src) != len(dst):
         raise ValueError(f"movedim: source {src} and destination {dst} differ in length")
     src = [_dim("movedim", s, x.ndim) for s in src]
+    if x.ndim == 0:  # dims 0 and -1 name the 0-d tensor's only position
+        for d in dst:
+            _dim("movedim", d, 0)
+        return shape.reshape(x, ())
     dst = [_dim("movedim", s, x.ndim) for s in dst]
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
         raise ValueError(f"movedim: repeated dim in source {src} or destination {dst}")
@@ -209,6 +235,8 @@ def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
     """The slices of ``x`` at the 1-D integer ``index`` along ``dim``."""
     d = _dim("index_select", dim, x.ndim)
     index = _as_index("index_select", x, index)
+    if x.ndim == 0:
+        return shape.reshape(index_select(_lifted(x), 0, index), ())
     if index.ndim > 1:
         raise ValueError(f"index_select: index must be 1-D, got shape {index.shape}")
     _check_bounds("index_select", index, x.shape[d], d)
@@ -219,6 +247,8 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
     """``out[i][j] = x[i][index[i][j]]`` for ``dim=1`` (PyTorch's gather), any ndim."""
     d = _dim("gather", dim, x.ndim)
     index = _as_index("gather", x, index)
+    if _scalar_case(x, index):
+        return shape.reshape(gather(_lifted(x), 0, _lifted(index)), index.shape)
     flat = _flat_positions("gather", x, d, index)
     return shape.reshape(indexing.take(shape.reshape(x, (-1,)), flat, axis=0), index.shape)
 
@@ -246,6 +276,9 @@ def scatter(x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = No
         raise TypeError("scatter: give src (a tensor) or value (a scalar)")
     d = _dim("scatter", dim, x.ndim)
     index = _as_index("scatter", x, index)
+    if _scalar_case(x, index):
+        out = scatter(_lifted(x), 0, _lifted(index), _lifted(src), reduce=reduce)
+        return shape.reshape(out, x.shape)
     flat = _flat_positions("scatter", x, d, index)
     values = _source_values("scatter", src, index, x)
     flat_x = shape.reshape(x, (-1,))
@@ -272,6 +305,8 @@ def scatter_add(x: Tensor, dim: Any, index: Any = None, src: Any = None) -> Tens
         return indexing.scatter_add(x, dim, index if src is None else src)
     d = _dim("scatter_add", dim, x.ndim)
     index = _as_index("scatter_add", x, index)
+    if _scalar_case(x, index):
+        return shape.reshape(scatter_add(_lifted(x), 0, _lifted(index), _lifted(src)), x.shape)
     flat = _flat_positions("scatter_add", x, d, index)
     values = _source_values("scatter_add", src, index, x)
     out = indexing.scatter_add(shape.reshape(x, (-1,)), (flat,), values)
@@ -282,6 +317,9 @@ def index_add(x: Tensor, dim: int, index: Any, source: Tensor, *, alpha: float =
     """A copy of ``x`` with ``alpha * source[k]`` added to slice ``index[k]`` along ``dim``."""
     d = _dim("index_add", dim, x.ndim)
     index = _as_index("index_add", x, index)
+    if x.ndim == 0:
+        out = index_add(_lifted(x), 0, _lifted(index), _lifted(source), alpha=alpha)
+        return shape.reshape(out, x.shape)
     if index.ndim != 1 or source.ndim != x.ndim or source.shape[d] != index.shape[0]:
         raise ValueError(f"index_add: index of shape {index.shape} and source of shape "
                          f"{source.shape} do not match the tensor of shape {x.shape} in dim "
