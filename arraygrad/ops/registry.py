@@ -325,18 +325,37 @@ def record(op: Op, backend: Any, out: Any, args: tuple, arrays: tuple,
     recomputes the output from the inputs); a saved output gets a fresh version counter,
     so a later in-place write to it (or to a ``detach()`` alias) is caught at backward.
     """
-    edges = tuple((a._node or a) if isinstance(a, Tensor) and a.requires_grad else None
-                  for a in args)
-    versions = tuple(_version_of(a) for a in args) \
-        if op.checks_inputs or op.uses_ans else None
+    saves_versions = op.checks_inputs or op.uses_ans
+    n = len(args)
+    if n == 1 and isinstance(args[0], Tensor):  # unary ops: the hot path, written out
+        a = args[0]
+        edges: tuple = ((a._node or a) if a.requires_grad else None,)
+        versions: tuple | None = None
+        if saves_versions:
+            cell = a._version
+            versions = (0 if cell is None else cell[0],)
+    elif n == 2:  # binary ops: either side may be a constant
+        a, b = args
+        a_tensor = isinstance(a, Tensor)
+        b_tensor = isinstance(b, Tensor)
+        edges = ((a._node or a) if a_tensor and a.requires_grad else None,
+                 (b._node or b) if b_tensor and b.requires_grad else None)
+        versions = None
+        if saves_versions:
+            ca = a._version if a_tensor else None
+            cb = b._version if b_tensor else None
+            versions = ((0 if ca is None else ca[0]) if a_tensor else None,
+                        (0 if cb is None else cb[0]) if b_tensor else None)
+    else:
+        edges = tuple((a._node or a) if isinstance(a, Tensor) and a.requires_grad else None
+                      for a in args)
+        versions = tuple(_version_of(a) for a in args) if saves_versions else None
     if op.uses_ans:
         node = Node(op, backend, arrays, params, out, args, edges, versions)
         result = _make(out, backend, node)
         node.out_version = result._version = [0]
         return result
     return _make(out, backend, Node(op, backend, arrays, params, None, args, edges, versions))
-
-
 
 
 def apply(op: Op, args: tuple, params: dict = _EMPTY) -> Tensor:
