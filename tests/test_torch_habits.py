@@ -83,3 +83,28 @@ def test_gather_of_a_zero_d_tensor_has_torchs_gradient():
     x = ag.tensor(5.0, requires_grad=True)
     (ag.gather(x, 0, ag.tensor([0, 0])) * ag.tensor([2.0, 3.0])).sum().backward()
     assert x.grad.tolist() == 5.0
+
+
+def test_ieee_special_values_are_computed_silently_as_in_torch():
+    # log(0), 1/0, 0/0, sqrt's gradient at 0: PyTorch answers -inf/inf/nan without a
+    # warning; so does arraygrad on NumPy, while the user's own NumPy calls still warn.
+    import subprocess
+    import sys
+    code = ("import warnings, numpy as np, arraygrad as ag\n"
+            "with warnings.catch_warnings(record=True) as seen:\n"
+            "    warnings.simplefilter('default')\n"
+            "    x = ag.tensor([0.0, 1.0], requires_grad=True)\n"
+            "    y = ag.log(x) + ag.tensor([1.0, 0.0]) / 0 + ag.sqrt(x)\n"
+            "    y.sum().backward()\n"
+            "    assert not [w for w in seen], [str(w.message) for w in seen]\n"
+            "    np.log(np.zeros(1))\n"
+            "    assert len(seen) == 1 and 'divide by zero' in str(seen[0].message)\n"
+            "print(y.tolist(), x.grad.tolist())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([0.0, 1.0], requires_grad=True)
+    y = torch.log(x) + torch.tensor([1.0, 0.0]) / 0 + torch.sqrt(x)
+    y.sum().backward()
+    assert out.stdout.strip() == f"{y.tolist()} {x.grad.tolist()}"

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import warnings
+
 from arraygrad.backend_registry import Backend, BackendSpec, make_namespace
 from arraygrad.hookspecs import hookimpl
+
+
+# NumPy's floating-point warnings ("divide by zero encountered in log"): PyTorch computes
+# IEEE special values silently (log(0) = -inf, 0/0 = nan) and so does arraygrad. Only
+# warnings raised from arraygrad's own modules are silenced; the user's NumPy code warns.
+_FP_WARNINGS = r"(divide by zero|invalid value|overflow|underflow) encountered in"
 
 
 def load() -> Backend:
     """Build the NumPy backend."""
     import numpy as np
+
+    warnings.filterwarnings("ignore", message=_FP_WARNINGS, category=RuntimeWarning,
+                            module=r"arraygrad(\.|$)")
 
     from arraygrad.backends._numpy_fast import FAST_FUNCTIONS
     from arraygrad.extend import HostRNG, numpy_scatter_add
