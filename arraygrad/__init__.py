@@ -53,6 +53,7 @@ from arraygrad._info import (
     pi,
     result_type,
 )
+from arraygrad.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from arraygrad.backend_registry import (
     Backend,
     BackendError,

@@ -15,6 +15,7 @@ from heapq import heappop, heappush
 from types import ModuleType
 from typing import Any
 
+from arraygrad.anomaly_mode import ANOMALY, nan_error, warn_backward_error
 from arraygrad.backend_registry import _local as _BACKEND_LOCAL
 from arraygrad.grad_mode import STATE
 from arraygrad.node import Node
@@ -239,6 +240,8 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
     stack_depth = len(backend_stack)
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
+    anomaly = ANOMALY.enabled
+    node = None
     try:
         while heap:
             node, g = pending.pop(-heappop(heap))
@@ -290,6 +293,8 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                             dtype, "complex floating"):
                         gi = xp.real(gi)  # a real input gets the real part (as PyTorch)
                     gi = xp.astype(gi, dtype)
+                if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
+                    raise nan_error(node, i)
                 if edge.__class__ is Node:
                     seq = edge.seq
                     entry = pending.get(seq)
@@ -309,6 +314,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 node.out = None
                 node.inputs = None
 
+        node = None  # errors from here on are the leaves' (hooks), not a node's
         seen_arrays: set[int] = {id(g) for g in root_grads}
         for leaf, g in leaves.values():
             backend = leaf._backend
@@ -323,6 +329,10 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                     g = backend.xp.asarray(g, copy=True)
                 seen_arrays.add(id(g))
             _accumulate(leaf, _wrap(g, backend, create_graph))
+    except Exception:
+        if anomaly and node is not None:
+            warn_backward_error(node)
+        raise
     finally:
         STATE.enabled = prev_mode
         del backend_stack[stack_depth:]

@@ -1,8 +1,15 @@
 """``ag.autograd``: functional gradients, custom functions and gradient checks."""
 
+from arraygrad.anomaly_mode import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
 from arraygrad.autograd.function import Function, FunctionCtx
 from arraygrad.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from arraygrad.engine import backward, grad
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "gradcheck", "gradgradcheck",
-           "GradcheckError"]
+           "GradcheckError", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+           "is_anomaly_check_nan_enabled"]

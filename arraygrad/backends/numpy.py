@@ -7,7 +7,6 @@ import warnings
 from arraygrad.backend_registry import Backend, BackendSpec, make_namespace
 from arraygrad.hookspecs import hookimpl
 
-
 # NumPy's floating-point warnings ("divide by zero encountered in log"): PyTorch computes
 # IEEE special values silently (log(0) = -inf, 0/0 = nan) and so does arraygrad. Only
 # warnings raised from arraygrad's own modules are silenced; the user's NumPy code warns.

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from arraygrad.anomaly_mode import ANOMALY, remember_stack
 from arraygrad.backend_registry import BackendError
 from arraygrad.grad_mode import STATE
 from arraygrad.node import Node
@@ -354,8 +355,12 @@ def record(op: Op, backend: Any, out: Any, args: tuple, arrays: tuple,
         node = Node(op, backend, arrays, params, out, args, edges, versions)
         result = _make(out, backend, node)
         node.out_version = result._version = [0]
-        return result
-    return _make(out, backend, Node(op, backend, arrays, params, None, args, edges, versions))
+    else:
+        node = Node(op, backend, arrays, params, None, args, edges, versions)
+        result = _make(out, backend, node)
+    if ANOMALY.enabled:
+        remember_stack(node)
+    return result
 
 
 def apply(op: Op, args: tuple, params: dict = _EMPTY) -> Tensor:
