@@ -337,3 +337,47 @@ from arraygrad import engine as _engine  # noqa: E402
 from arraygrad.ops import complex_rules  # noqa: E402,F401
 
 _engine.set_namespace(_sys.modules[__name__])
+
+# The public namespace (type checkers read it: ``from arraygrad import tensor`` and
+# ``ag.tensor`` type-check without --implicit-reexport). tests/test_api_surface.py checks
+# that it lists every public name and nothing else.
+__all__ = [
+    "BFloat16Tensor", "Backend", "BackendError", "BoolTensor", "ByteTensor", "CharTensor",
+    "DType", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor", "LongTensor", "OPS",
+    "ShortTensor", "Size", "SparseTensor", "Tensor", "__array_api_version__",
+    "__array_namespace_info__", "__version__", "abs", "acos", "acosh", "add", "addcdiv",
+    "addcmul", "all", "any", "arange", "argmax", "argmin", "argsort", "argwhere", "as_tensor",
+    "asarray", "asin", "asinh", "astype", "atan", "atan2", "atanh", "autograd", "backends",
+    "bernoulli", "bfloat16", "bitwise_and", "bitwise_invert", "bitwise_left_shift",
+    "bitwise_or", "bitwise_right_shift", "bitwise_xor", "bmm", "bool", "broadcast_arrays",
+    "broadcast_shapes", "broadcast_to", "can_cast", "cat", "cdouble", "ceil", "cfloat",
+    "chunk", "clamp", "clip", "clone", "compile", "complex128", "complex64", "concat", "conj",
+    "copysign", "cos", "cosh", "count_nonzero", "cross_entropy", "cumprod", "cumulative_prod",
+    "cumulative_sum", "current_backend", "data", "default_device", "device", "devices", "diag",
+    "diff", "dist", "distributed", "distributions", "div", "divide", "double", "e", "einsum",
+    "empty", "empty_like", "enable_grad", "equal", "exp", "expand_dims", "expm1", "extend",
+    "eye", "fft", "finfo", "flatten", "flip", "float", "float16", "float32", "float64",
+    "floor", "floor_divide", "from_dlpack", "from_numpy", "full", "full_like", "func",
+    "gather", "get_backend", "get_default_dtype", "greater", "greater_equal", "half", "hypot",
+    "iinfo", "imag", "index_add", "index_put", "index_select", "inf", "inference_mode", "int",
+    "int16", "int32", "int64", "int8", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
+    "is_grad_enabled", "is_tensor", "isdtype", "isfinite", "isinf", "isnan", "kthvalue",
+    "lerp", "less", "less_equal", "linalg", "linspace", "load", "log", "log10", "log1p",
+    "log2", "log_softmax", "logaddexp", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "logsumexp", "long", "manual_seed", "masked_fill", "matmul",
+    "matrix_transpose", "max", "maximum", "mean", "meshgrid", "min", "minimum", "mm",
+    "moveaxis", "movedim", "mul", "multinomial", "multiply", "mv", "nan", "narrow", "neg",
+    "negative", "newaxis", "nextafter", "nn", "no_grad", "nonzero", "norm", "normal",
+    "not_equal", "ones", "ones_like", "optim", "outer", "permute", "permute_dims", "pi",
+    "positive", "pow", "prod", "rand", "rand_like", "randint", "randint_like", "randn",
+    "randn_like", "random", "randperm", "real", "reciprocal", "relu", "remainder", "repeat",
+    "reshape", "result_type", "roll", "round", "save", "scatter", "scatter_add",
+    "searchsorted", "seed", "select", "serialization", "set_backend", "set_default_dtype",
+    "set_grad_enabled", "short", "sigmoid", "sign", "signbit", "sin", "sinh", "softmax",
+    "sort", "sparse", "sparse_coo_tensor", "split", "spmm", "sqrt", "square", "squeeze",
+    "stack", "std", "sub", "subtract", "sum", "swapaxes", "swapdims", "take",
+    "take_along_axis", "tan", "tanh", "tensor", "tensordot", "tile", "to", "topk", "transpose",
+    "tril", "triu", "trunc", "uint16", "uint32", "uint64", "uint8", "unbind", "unflatten",
+    "uniform", "unique_all", "unique_counts", "unique_inverse", "unique_values", "unsqueeze",
+    "unstack", "use_backend", "utils", "var", "vecdot", "where", "zeros", "zeros_like",
+]

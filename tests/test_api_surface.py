@@ -183,3 +183,25 @@ def test_tensor_stub_declares_every_public_member():
     missing = [name for name in dir(ag.Tensor) if not name.startswith("_")
                and f" {name}(" not in stub and f" {name}:" not in stub]
     assert not missing, f"members absent from tensor.pyi: {missing}"
+
+
+# Subpackages that are part of the public namespace (the others are the core's modules,
+# reachable as attributes only because importing a submodule sets one).
+PUBLIC_SUBMODULES = {"autograd", "backends", "data", "distributed", "distributions", "extend",
+                     "fft", "func", "linalg", "nn", "optim", "random", "serialization",
+                     "sparse", "utils"}
+
+
+def test_namespace_all_lists_every_public_name():
+    """``arraygrad.__all__`` (what type checkers treat as exported) is exactly the public
+    names: a function added to the namespace without it would be invisible to mypy's
+    strict mode and pyright."""
+    import types
+    public = {n for n, v in vars(ag).items()
+              if not n.startswith("_") and not isinstance(v, types.ModuleType)}
+    dunder = {"__version__", "__array_namespace_info__", "__array_api_version__"} & set(vars(ag))
+    expected = public | PUBLIC_SUBMODULES | dunder
+    listed = set(ag.__all__)
+    assert not expected - listed, f"public but missing from __all__: {sorted(expected - listed)}"
+    assert not listed - expected, f"in __all__ but not public: {sorted(listed - expected)}"
+    assert len(ag.__all__) == len(listed), "a name is listed twice"
