@@ -50,6 +50,7 @@ class Tensor:
         "_view": "for a view: (root, chain, grad_base, grad_chain); see _register_view",
         "_views": "for a base: weak references to its live views (None when none)",
         "_hooks": "gradient hooks of a leaf",
+        "_post_hooks": "post-accumulate-grad hooks of a leaf (None when none)",
         "_retains_grad": "whether retain_grad() was called",
         "__weakref__": "weak references (retain_grad)",
     }
@@ -249,6 +250,60 @@ class Tensor:
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]
+                                           ) -> _HookHandle:
+        """Call ``hook(self)`` once this leaf's ``.grad`` is final in a backward pass.
+
+        The engine accumulates a leaf's gradient into ``.grad`` as soon as no node left in
+        the pass can still contribute to it, then calls the hooks (in registration order),
+        so the hook may read (and replace) ``.grad`` while the rest of backward runs
+        (PyTorch's ``torch.Tensor.register_post_accumulate_grad_hook``; DDP uses it to start
+        all-reduces early). The hook must return None. ``autograd.grad`` accumulates
+        nothing and calls no such hook; ``backward(inputs=...)`` calls them for the leaves it
+        accumulates into.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(tensor) -> None``.
+
+        Returns
+        -------
+        handle
+            ``handle.remove()`` unregisters the hook.
+
+        Raises
+        ------
+        RuntimeError
+            If this tensor does not require grad, or is not a leaf.
+
+        Examples
+        --------
+        >>> import arraygrad as ag
+        >>> w = ag.ones(2, requires_grad=True)
+        >>> seen = []
+        >>> h = w.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.tolist()))
+        >>> (w * 3).sum().backward()
+        >>> seen
+        [[3.0, 3.0]]
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require grad; call "
+                "requires_grad_() first"
+            )
+        if self._node is not None:
+            raise RuntimeError(
+                f"post accumulate grad hooks cannot be registered on non-leaf tensors (this "
+                f"one was made by {self._node.name()}); register it on the leaf, or use "
+                f"register_hook for the gradient flowing into this tensor"
+            )
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(hook)
+        _POST_HOOK_COUNT[0] += 1
+        return _PostHookHandle(self._post_hooks, hook)
+
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
         if not self.requires_grad:
@@ -424,6 +479,23 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
+# How many post-accumulate-grad hooks are registered (in any tensor): while none is, the
+# engine skips the pre-pass that finds when each hooked leaf's gradient is final. A count
+# left high by a tensor that died with hooks only costs that pre-pass.
+_POST_HOOK_COUNT = [0]
+
+
+class _PostHookHandle(_HookHandle):
+    """Handle returned by ``register_post_accumulate_grad_hook``."""
+
+    __slots__ = ()
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+            _POST_HOOK_COUNT[0] -= 1
+
+
 def _check_grad(t: Tensor, g: Any, what: str) -> None:
     """Raise unless ``g`` can be ``t``'s gradient: a Tensor of the same shape, dtype,
     backend and device (PyTorch's checks on ``.grad`` and on hook results)."""
@@ -457,6 +529,7 @@ def _make(data: Any, backend: Backend, node: Node | None) -> Tensor:
     t._view = None
     t._views = None
     t._hooks = None
+    t._post_hooks = None
     t._retains_grad = False
     return t
 
@@ -507,5 +580,6 @@ def _init_leaf(t: Tensor, data: Any, backend: Backend) -> None:
     t._view = None
     t._views = None
     t._hooks = None
+    t._post_hooks = None
     t._retains_grad = False
 
