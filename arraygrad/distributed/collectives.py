@@ -71,10 +71,15 @@ def check_agreement(pg: ProcessGroup, fn: str, meta: tuple) -> None:
         return
     lines = "; ".join(f"rank {r}: {name} {_describe(m)}" for r, (name, m) in
                       enumerate(everyone))
+    hint = ""
+    if any(name == "DistributedDataParallel.forward" for name, _ in everyone):
+        hint = (" A rank that starts one more training step than the others has more "
+                "batches: give every rank the same number (DistributedSampler pads the "
+                "data to a multiple of the world size).")
     raise CollectiveMismatchError(
         f"{fn}: the ranks disagree on the collective or its tensors ({lines}). Every rank must "
         f"call the same collective, in the same order, with tensors of the same shape and "
-        f"dtype.")
+        f"dtype.{hint}")
 
 
 def _describe(meta: Any) -> str:

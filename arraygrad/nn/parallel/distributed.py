@@ -29,6 +29,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from arraygrad.distributed.collectives import check_agreement
 from arraygrad.extend import make_tensor
 from arraygrad.nn.module import Module
 from arraygrad.tensor import Tensor
@@ -98,7 +99,6 @@ class DistributedDataParallel(Module):
                  process_group: Any = None, bucket_cap_mb: float | None = None,
                  find_unused_parameters: bool = False, **unused: Any) -> None:
         super().__init__()
-        from arraygrad.distributed.collectives import check_agreement
         from arraygrad.distributed.process_group import _world
 
         if unused:
@@ -211,10 +211,17 @@ class DistributedDataParallel(Module):
                 f"in the last backward: {missing}. They were not used to compute the loss; "
                 "pass find_unused_parameters=True, or make sure every forward output takes "
                 "part in the loss.")
+        sync = self.require_backward_grad_sync and STATE.enabled and bool(self._params)
+        if sync:
+            # Every rank must be at the same synchronized step: a rank with more batches
+            # than the others (shards of unequal length) meets another rank's collective
+            # here and every rank raises, instead of mixing up the all-reduces.
+            check_agreement(self._pg, "DistributedDataParallel.forward",
+                            (len(self._params), len(self._buckets)))
         if self.broadcast_buffers and any(True for _ in self.module.buffers()):
             self._sync_from_rank0(include_params=False)
         out = self.module(*inputs, **kwargs)
-        if self.require_backward_grad_sync and STATE.enabled and self._params:
+        if sync:
             unused: tuple = ()
             if self.find_unused_parameters:
                 reached = _reachable_leaves(out)
