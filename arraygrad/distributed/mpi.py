@@ -26,7 +26,10 @@ from arraygrad.distributed.process_group import (
     ReduceOp,
     Watchdog,
     Work,
+    _average,
+    _check_avg,
     _import_error,
+    _ordered_reduce,
     _poll,
 )
 
@@ -100,28 +103,6 @@ class MPIProcessGroup(ProcessGroup):
                             "uint8 first")
         return out
 
-    def _ordered(self, stacked: np.ndarray, op: ReduceOp) -> np.ndarray:
-        """Reduce a (world, ...) stack in rank order."""
-        acc = stacked[0].copy()
-        for r in range(1, stacked.shape[0]):
-            if op in (ReduceOp.SUM, ReduceOp.AVG):
-                acc += stacked[r]
-            elif op is ReduceOp.PRODUCT:
-                acc *= stacked[r]
-            elif op is ReduceOp.MAX:
-                np.maximum(acc, stacked[r], out=acc)
-            else:
-                np.minimum(acc, stacked[r], out=acc)
-        return self._avg(acc, op)
-
-    def _avg(self, arr: np.ndarray, op: ReduceOp) -> np.ndarray:
-        if op is ReduceOp.AVG:
-            if arr.dtype.kind not in "fc":
-                raise TypeError(f"ReduceOp.AVG needs a floating or complex tensor, got "
-                                f"{arr.dtype}; use ReduceOp.SUM")
-            arr /= self.world_size
-        return arr
-
     def _result(self, compute: Any, request: Any, what: str, async_op: bool,
                 *keep: Any) -> Any:
         """Run ``compute`` once ``request`` completes; return its value or a Work that keeps
@@ -134,17 +115,16 @@ class MPIProcessGroup(ProcessGroup):
     # ------------------------------------------------------------------ collectives
     def allreduce(self, arr: Any, op: ReduceOp, async_op: bool = False) -> Any:
         x = self._host(arr)
-        if op is ReduceOp.AVG and x.dtype.kind not in "fc":
-            raise TypeError(f"all_reduce: ReduceOp.AVG needs a floating or complex tensor, "
-                            f"got {x.dtype}; use ReduceOp.SUM")
+        _check_avg(x.dtype, op, "all_reduce")
         if self.deterministic:
             stacked = np.empty((self.world_size, *x.shape), x.dtype)
             req = self.comm.Iallgather(x, stacked)
-            return self._result(lambda: self._ordered(stacked, op), req, "all_reduce",
+            return self._result(lambda: _ordered_reduce(np, stacked, op), req, "all_reduce",
                                 async_op, x)
         out = np.empty_like(x)
         req = self.comm.Iallreduce(x, out, op=self._ops[op])
-        return self._result(lambda: self._avg(out, op), req, "all_reduce", async_op, x)
+        return self._result(lambda: _average(out, op, self.world_size), req, "all_reduce",
+                            async_op, x)
 
     def broadcast(self, arr: Any, src: int, async_op: bool = False) -> Any:
         x = np.array(self._host(arr), copy=True)
@@ -160,28 +140,32 @@ class MPIProcessGroup(ProcessGroup):
     def reduce_scatter(self, arr: Any, op: ReduceOp, async_op: bool = False) -> Any:
         x = self._host(arr)
         piece = x.shape[1:]
+        _check_avg(x.dtype, op, "reduce_scatter")
         if self.deterministic:
             got = np.empty_like(x)  # got[r] = rank r's piece for this rank
             req = self.comm.Ialltoall(x, got)
-            return self._result(lambda: self._ordered(got, op), req, "reduce_scatter",
-                                async_op, x)
+            return self._result(lambda: _ordered_reduce(np, got, op, "reduce_scatter"), req,
+                                "reduce_scatter", async_op, x)
         out = np.empty(piece, x.dtype)
         req = self.comm.Ireduce_scatter_block(x, out, op=self._ops[op])
-        return self._result(lambda: self._avg(out, op), req, "reduce_scatter", async_op, x)
+        return self._result(lambda: _average(out, op, self.world_size, "reduce_scatter"), req,
+                            "reduce_scatter", async_op, x)
 
     def reduce(self, arr: Any, dst: int, op: ReduceOp, async_op: bool = False) -> Any:
         x = self._host(arr)
+        _check_avg(x.dtype, op, "reduce")
         mine = self.rank == dst
         if self.deterministic:
             stacked = np.empty((self.world_size, *x.shape), x.dtype) if mine else None
             req = self.comm.Igather(x, stacked, root=dst)
             return self._result(
-                lambda: self._ordered(stacked, op) if stacked is not None else None, req,
-                "reduce", async_op, x)
+                lambda: _ordered_reduce(np, stacked, op, "reduce") if stacked is not None
+                else None, req, "reduce", async_op, x)
         out = np.empty_like(x) if mine else None
         req = self.comm.Ireduce(x, out, op=self._ops[op], root=dst)
-        return self._result(lambda: self._avg(out, op) if out is not None else None, req,
-                            "reduce", async_op, x)
+        return self._result(
+            lambda: _average(out, op, self.world_size, "reduce") if out is not None else None,
+            req, "reduce", async_op, x)
 
     def gather(self, arr: Any, dst: int, async_op: bool = False) -> Any:
         x = self._host(arr)
@@ -231,9 +215,6 @@ class MPIProcessGroup(ProcessGroup):
 
     def flatten(self, arrays: list) -> np.ndarray:
         return np.concatenate([np.ravel(a) for a in arrays])
-
-    def allreduce_host(self, arr: Any) -> np.ndarray:
-        return self.allreduce(np.asarray(arr), ReduceOp.SUM)
 
     def from_engine(self, arr: Any, like: Any) -> Any:
         be = like.backend

@@ -143,7 +143,7 @@ def test_ddp_matches_single_process_reference(n, mode):
 def test_mismatched_tensors_raise_on_every_rank():
     r = mpirun(2, "errors.py", "mismatch")
     _ok(r, "mismatch ok", 2)
-    for what in ("shape", "dtype", "collective", "gather shape", "uneven"):
+    for what in ("shape", "dtype", "collective", "gather shape", "bad list", "uneven"):
         for rank in (0, 1):
             assert f"rank {rank} {what}: " in r.stdout, r.stdout
 

@@ -35,6 +35,19 @@ if scenario == "mismatch":
             print(f"rank {rank} {what}: {msg}")
         else:
             raise AssertionError(f"{what} mismatch must raise on rank {rank}")
+    # a bad argument on one rank only (rank 0, the destination, passes no gather_list):
+    # that rank raises its ValueError, the others a mismatch naming it; nobody hangs
+    try:
+        dist.gather(ag.ones(2), None, dst=0)
+    except dist.CollectiveMismatchError as exc:
+        assert rank != 0 and "rank 0: gather (error: gather: rank 0 is the destination " \
+            "and needs gather_list" in str(exc), exc
+        print(f"rank {rank} bad list: {exc}")
+    except ValueError as exc:
+        assert rank == 0 and "needs gather_list" in str(exc), exc
+        print(f"rank {rank} bad list: {exc}")
+    else:
+        raise AssertionError("a missing gather_list must raise on every rank")
     # a failed check left the tensor unchanged and the group usable
     t = ag.ones(2)
     dist.all_reduce(t)
