@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import atexit
 import sys
+import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -55,6 +57,62 @@ def _abort_at_exit() -> None:
         MPI.COMM_WORLD.Abort(3)
 
 
+class _Progress:
+    """Drives this rank's nonblocking collectives while the main thread computes.
+
+    MPI libraries (MPICH, Open MPI) move the data of a nonblocking collective only inside
+    MPI calls, so an ``Iallreduce`` started during backward would otherwise wait for the
+    next ``Test``/``Wait``. A daemon thread tests the pending requests every
+    ``INTERVAL`` seconds (numpy's kernels release the GIL, so it runs beside them; each
+    test costs microseconds). Every test of a request, the thread's and ``Work``'s, is
+    serialized by one lock (MPI forbids testing one request from two threads at once).
+    Without ``MPI_THREAD_MULTIPLE`` there is no thread and ``Work`` tests drive progress.
+    """
+
+    INTERVAL = 5e-4
+
+    def __init__(self, threaded: bool) -> None:
+        self._cond = threading.Condition()
+        self._pending: list = []
+        self._threaded = threaded
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def watch(self, request: Any) -> Any:
+        """Register ``request``; return its (serialized) test function."""
+        cond = self._cond
+
+        def test() -> bool:
+            with cond:
+                return bool(request.Test())
+
+        if self._threaded:
+            with cond:
+                self._pending.append(request)
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, daemon=True,
+                                                    name="arraygrad-mpi-progress")
+                    self._thread.start()
+                cond.notify()
+        return test
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+
+    def _run(self) -> None:
+        cond = self._cond
+        while True:
+            with cond:
+                while not self._pending and not self._stopped:
+                    cond.wait()
+                if self._stopped:
+                    return
+                self._pending = [r for r in self._pending if not r.Test()]
+            time.sleep(self.INTERVAL)
+
+
 class MPIProcessGroup(ProcessGroup):
     """A process group over an MPI communicator (a duplicate of ``MPI.COMM_WORLD``)."""
 
@@ -72,6 +130,7 @@ class MPIProcessGroup(ProcessGroup):
             world.Abort(3)
 
         self._watchdog = Watchdog(timeout, abort, self.rank)
+        self._progress = _Progress(self.MPI.Query_thread() >= self.MPI.THREAD_MULTIPLE)
         self._ops = {ReduceOp.SUM: self.MPI.SUM, ReduceOp.AVG: self.MPI.SUM,
                      ReduceOp.PRODUCT: self.MPI.PROD, ReduceOp.MIN: self.MPI.MIN,
                      ReduceOp.MAX: self.MPI.MAX}
@@ -88,10 +147,12 @@ class MPIProcessGroup(ProcessGroup):
         def on_timeout() -> None:
             _ABORT_AT_EXIT[0] = True  # the communicator is unusable: no rank may hang at exit
 
-        def wait(timeout: float | None) -> None:
-            _poll(request.Test, self.timeout if timeout is None else timeout, what, on_timeout)
+        test = self._progress.watch(request)
 
-        work = Work(request.Test, wait, finish, what)
+        def wait(timeout: float | None) -> None:
+            _poll(test, self.timeout if timeout is None else timeout, what, on_timeout)
+
+        work = Work(test, wait, finish, what)
         work._keep = keep  # type: ignore[attr-defined]  # buffers MPI still reads/writes
         return work
 
@@ -196,6 +257,7 @@ class MPIProcessGroup(ProcessGroup):
 
     def shutdown(self) -> None:
         self._watchdog.stop()
+        self._progress.stop()
         try:
             self.comm.Free()
         except self.MPI.Exception:  # pragma: no cover - already freed by MPI at exit

@@ -126,11 +126,14 @@ def _check_avg(dtype: Any, op: ReduceOp, fn: str) -> None:
 
 
 def _average(arr: Any, op: ReduceOp, world_size: int, fn: str = "all_reduce") -> Any:
-    """``arr / world_size`` for ``ReduceOp.AVG`` (a sum over the ranks), else ``arr``."""
+    """``arr / world_size`` for ``ReduceOp.AVG`` (a sum over the ranks), else ``arr``.
+    ``arr`` is a fresh result buffer: NumPy and CuPy divide it in place (JAX arrays, which
+    have no in-place division, are rebound to a new one)."""
     if op is not ReduceOp.AVG:
         return arr
     _check_avg(arr.dtype, op, fn)
-    return arr / world_size
+    arr /= world_size
+    return arr
 
 
 def _ordered_reduce(xp: Any, stacked: Any, op: ReduceOp, fn: str = "all_reduce") -> Any:

@@ -156,6 +156,7 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "_arrived", set())
         object.__setattr__(self, "_launched", 0)
         object.__setattr__(self, "_unused", ())
+        object.__setattr__(self, "_overlap", True)
         handles = [p.register_post_accumulate_grad_hook(_Hook(self, i))
                    for i, p in enumerate(params)]
         object.__setattr__(self, "_handles", handles)
@@ -255,11 +256,15 @@ class DistributedDataParallel(Module):
         b.staged[i] = arr
         b.pending -= 1
 
-    def _launch_ready(self) -> None:
+    def _launch_ready(self, final: bool = False) -> None:
         """Start, in bucket order, every bucket whose parameters are all ready; poll the
-        running ones (MPI progresses nonblocking collectives only inside MPI calls)."""
+        running ones (MPI progresses nonblocking collectives only inside MPI calls).
+        With ``_overlap`` off (benchmarks/distributed.py's baseline) nothing starts before
+        the last gradient (``final``)."""
         from arraygrad.distributed.process_group import ReduceOp
 
+        if not (self._overlap or final):
+            return
         pg = self._pg
         for b in self._buckets[:self._launched]:
             if b.work is not None:
@@ -296,7 +301,7 @@ class DistributedDataParallel(Module):
         """Wait for every bucket, in order, and write the averaged gradients."""
         pg = self._pg
         object.__setattr__(self, "_armed", False)
-        self._launch_ready()
+        self._launch_ready(final=True)
         globally_used = None
         if self._unused:
             import numpy as np
