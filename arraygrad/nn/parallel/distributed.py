@@ -14,8 +14,8 @@ How it works, and the order that makes results reproducible:
   parameter's ``.grad`` is final, while the earlier layers' gradients are still being
   computed) marks it ready in its bucket. A bucket whose parameters are all ready starts an
   asynchronous all-reduce (AVG) as soon as every bucket before it has started, so every rank
-  starts the same all-reduces in the same order, and each later hook polls the running ones
-  (an MPI library progresses a nonblocking collective inside MPI calls). When the last
+  starts the same all-reduces in the same order (the MPI engine's progress thread moves
+  their data while backward computes; each later hook also polls them). When the last
   parameter is ready, every bucket is awaited in order and each ``.grad`` becomes the
   average over ranks.
 * With ``init_process_group(deterministic=True)`` the averages are computed in rank order
