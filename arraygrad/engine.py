@@ -23,7 +23,7 @@ from typing import Any
 from arraygrad.backend import _local as _BACKEND_LOCAL
 from arraygrad.grad_mode import STATE
 from arraygrad.node import Node
-from arraygrad.tensor import _POST_HOOK_COUNT, Tensor, _check_grad, _make
+from arraygrad.tensor import Tensor, _any_post_hooks, _check_grad, _make
 
 __all__ = ["backward", "grad"]
 
@@ -253,7 +253,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
 
     # Leaves with post-accumulate-grad hooks are accumulated (and their hooks run) as soon
     # as their last contribution arrives; the other leaves at the end.
-    uses = _leaf_uses(roots) if accumulate and _POST_HOOK_COUNT[0] else None
+    uses = _leaf_uses(roots) if accumulate and _any_post_hooks() else None
     seen_arrays: set[int] = {id(g) for g in root_grads}
 
     def finish_leaf(leaf: Tensor, g: Any) -> None:

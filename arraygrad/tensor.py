@@ -485,6 +485,11 @@ class _HookHandle:
 _POST_HOOK_COUNT = [0]
 
 
+def _any_post_hooks() -> bool:
+    """Whether any post-accumulate-grad hook may be registered (the engine's cheap test)."""
+    return _POST_HOOK_COUNT[0] > 0
+
+
 class _PostHookHandle(_HookHandle):
     """Handle returned by ``register_post_accumulate_grad_hook``."""
 
