@@ -47,6 +47,7 @@ _SLOT_TYPES = {
     "_grad": "Tensor | None",
     "_version": "list[int] | None",
     "_hooks": "list[Callable[[Tensor], Tensor | None]] | None",
+    "_post_hooks": "list[Callable[[Tensor], None]] | None",
     "_retains_grad": "bool",
 }
 # object's comparison methods return bool; Tensor's return Tensors (as NumPy and PyTorch).

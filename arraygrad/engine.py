@@ -4,6 +4,12 @@ Nodes are visited in decreasing creation order (``Node.seq``), which is a topolo
 order because a node is always created after the nodes of its inputs. A heap holds the
 frontier, so there is no recursion and no dependency-counting pre-pass; work is linear in
 the number of nodes reached (times log of the frontier width).
+
+Leaves accumulate into ``.grad`` at the end of the pass, except leaves with
+post-accumulate-grad hooks: while any such hook exists, one pre-pass counts the edges of the
+reachable nodes into each hooked leaf, and the leaf is accumulated (and its hooks run) as
+soon as the last of them has been processed, so that DDP can start reducing it during
+the rest of backward.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from arraygrad.anomaly_mode import ANOMALY, nan_error, warn_backward_error
 from arraygrad.backend_registry import _local as _BACKEND_LOCAL
 from arraygrad.grad_mode import STATE
 from arraygrad.node import Node
-from arraygrad.tensor import Tensor, _check_grad, _make
+from arraygrad.tensor import Tensor, _any_post_hooks, _check_grad, _make, _post_hooks_of
 
 __all__ = ["backward", "grad", "namespace", "set_namespace"]
 
@@ -137,6 +143,39 @@ def _accumulate(t: Tensor, g: Tensor) -> None:
         t._grad = g if t._grad is None else t._grad + g
 
 
+def _run_post_hooks(leaf: Tensor) -> None:
+    for hook in list(_post_hooks_of(leaf) or ()):
+        result = hook(leaf)
+        if result is not None:
+            name = getattr(hook, "__qualname__", None) or type(hook).__name__
+            cls = RuntimeError if isinstance(result, Tensor) else TypeError
+            raise cls(f"post accumulate grad hook {name!r} returned "
+                      f"{type(result).__name__}; it must return None (set .grad instead)")
+
+
+def _leaf_uses(roots: tuple) -> dict[int, int]:
+    """For each leaf with post-accumulate-grad hooks: how many edges of the nodes reachable
+    from ``roots`` lead to it. Nodes run in decreasing ``seq``, each once, so the leaf's
+    gradient is final when the last of those edges has been processed."""
+    uses: dict[int, int] = {}
+    seen: set[int] = set()
+    stack = [t._node for t in roots if t._node is not None]
+    while stack:
+        node = stack.pop()
+        if node.seq in seen:
+            continue
+        seen.add(node.seq)
+        for edge in node.edges:
+            if edge is None:
+                continue
+            if edge.__class__ is Node:
+                if edge.seq not in seen:
+                    stack.append(edge)
+            elif _post_hooks_of(edge):
+                uses[id(edge)] = uses.get(id(edge), 0) + 1
+    return uses
+
+
 def _complex_gradient(xp: Any, op: Any, rule: Any, g: Any, ans: Any, ins: tuple, params: dict,
                       gi: Any, node: Node, i: int) -> Any:
     """The gradient for a complex input, in PyTorch's convention (``conj`` of the
@@ -232,6 +271,27 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             else:
                 entry[1] = entry[1] + g
 
+    # Leaves with post-accumulate-grad hooks are accumulated (and their hooks run) as soon
+    # as their last contribution arrives; the other leaves at the end.
+    uses = _leaf_uses(roots) if accumulate and _any_post_hooks() else None
+    seen_arrays: set[int] = {id(g) for g in root_grads}
+
+    def finish_leaf(leaf: Tensor, g: Any) -> None:
+        backend = leaf._backend
+        if leaf._hooks:
+            g = _run_hooks(leaf._hooks, g, backend, create_graph)
+        if capture_ids is not None and id(leaf) in capture_ids:
+            captured[id(leaf)] = g
+        if not accumulate:
+            return
+        if not create_graph:
+            if id(g) in seen_arrays:  # never let two .grad tensors share one array
+                g = backend.xp.asarray(g, copy=True)
+            seen_arrays.add(id(g))
+        _accumulate(leaf, _wrap(g, backend, create_graph))
+        if _post_hooks_of(leaf):
+            _run_post_hooks(leaf)
+
     if create_graph:
         ag_namespace = namespace()
     # With create_graph the rules run on arraygrad's namespace, whose creation functions
@@ -313,22 +373,22 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 node.arrays = None
                 node.out = None
                 node.inputs = None
+            if uses:
+                for edge in node.edges:
+                    left = uses.get(id(edge))
+                    if left is None:
+                        continue
+                    if left > 1:
+                        uses[id(edge)] = left - 1
+                        continue
+                    del uses[id(edge)]  # no pending node can reach this leaf any more
+                    entry = leaves.pop(id(edge), None)
+                    if entry is not None:
+                        finish_leaf(entry[0], entry[1])
 
         node = None  # errors from here on are the leaves' (hooks), not a node's
-        seen_arrays: set[int] = {id(g) for g in root_grads}
         for leaf, g in leaves.values():
-            backend = leaf._backend
-            if leaf._hooks:
-                g = _run_hooks(leaf._hooks, g, backend, create_graph)
-            if capture_ids is not None and id(leaf) in capture_ids:
-                captured[id(leaf)] = g
-            if not accumulate:
-                continue
-            if not create_graph:
-                if id(g) in seen_arrays:  # never let two .grad tensors share one array
-                    g = backend.xp.asarray(g, copy=True)
-                seen_arrays.add(id(g))
-            _accumulate(leaf, _wrap(g, backend, create_graph))
+            finish_leaf(leaf, g)
     except Exception:
         if anomaly and node is not None:
             warn_backward_error(node)
@@ -382,6 +442,8 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
         if g is None:
             continue
         _accumulate(t, _wrap(g, t._backend, create_graph))
+        if t._node is None and _post_hooks_of(t):
+            _run_post_hooks(t)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],

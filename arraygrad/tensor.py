@@ -48,6 +48,8 @@ class Tensor:
         "_view": "for a view: (root, chain, grad_base, grad_chain); see _register_view",
         "_views": "for a base: weak references to its live views (None when none)",
         "_hooks": "gradient hooks of a leaf",
+        "_post_hooks": "post-accumulate-grad hooks of a leaf (unset until the first one: "
+                       "read with _post_hooks_of, so _make stays one store shorter)",
         "_retains_grad": "whether retain_grad() was called",
         "__weakref__": "weak references (retain_grad)",
     }
@@ -207,6 +209,61 @@ class Tensor:
             hooks = self._node.hooks
         hooks.append(hook)
         return _HookHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]
+                                           ) -> _HookHandle:
+        """Call ``hook(self)`` once this leaf's ``.grad`` is final in a backward pass.
+
+        The engine accumulates a leaf's gradient into ``.grad`` as soon as no node left in
+        the pass can still contribute to it, then calls the hooks (in registration order),
+        so the hook may read (and replace) ``.grad`` while the rest of backward runs
+        (PyTorch's ``torch.Tensor.register_post_accumulate_grad_hook``; DDP uses it to start
+        all-reduces early). The hook must return None. ``autograd.grad`` accumulates
+        nothing and calls no such hook; ``backward(inputs=...)`` calls them for the leaves it
+        accumulates into.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(tensor) -> None``.
+
+        Returns
+        -------
+        handle
+            ``handle.remove()`` unregisters the hook.
+
+        Raises
+        ------
+        RuntimeError
+            If this tensor does not require grad, or is not a leaf.
+
+        Examples
+        --------
+        >>> import arraygrad as ag
+        >>> w = ag.ones(2, requires_grad=True)
+        >>> seen = []
+        >>> h = w.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.tolist()))
+        >>> (w * 3).sum().backward()
+        >>> seen
+        [[3.0, 3.0]]
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require grad; call "
+                "requires_grad_() first"
+            )
+        if self._node is not None:
+            raise RuntimeError(
+                f"post accumulate grad hooks cannot be registered on non-leaf tensors (this "
+                f"one was made by {self._node.name()}); register it on the leaf, or use "
+                f"register_hook for the gradient flowing into this tensor"
+            )
+        hooks = _post_hooks_of(self)
+        if hooks is None:
+            hooks = self._post_hooks = []
+        hooks.append(hook)
+        _POST_HOOK_COUNT[0] += 1
+        return _PostHookHandle(hooks, hook)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
@@ -374,6 +431,34 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+# How many post-accumulate-grad hooks are registered (in any tensor): while none is, the
+# engine skips the pre-pass that finds when each hooked leaf's gradient is final. A count
+# left high by a tensor that died with hooks only costs that pre-pass.
+_POST_HOOK_COUNT = [0]
+
+
+def _post_hooks_of(t: Tensor) -> list[Callable[[Tensor], None]] | None:
+    """``t``'s post-accumulate-grad hooks, or None (the slot is set only by the first
+    registration, so the hot path that makes tensors does not pay for it)."""
+    return getattr(t, "_post_hooks", None)
+
+
+def _any_post_hooks() -> bool:
+    """Whether any post-accumulate-grad hook may be registered (the engine's cheap test)."""
+    return _POST_HOOK_COUNT[0] > 0
+
+
+class _PostHookHandle(_HookHandle):
+    """Handle returned by ``register_post_accumulate_grad_hook``."""
+
+    __slots__ = ()
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+            _POST_HOOK_COUNT[0] -= 1
 
 
 def _check_grad(t: Tensor, g: Any, what: str) -> None:

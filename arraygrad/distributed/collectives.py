@@ -61,23 +61,41 @@ def _meta(t: Tensor) -> tuple:
     return (tuple(t.shape), t.dtype.name)
 
 
-def check_agreement(pg: ProcessGroup, fn: str, meta: tuple) -> None:
+def check_agreement(pg: ProcessGroup, fn: str, meta: tuple,
+                    error: Exception | None = None) -> None:
     """Raise :class:`CollectiveMismatchError` on every rank unless all ranks sent the same
-    ``(fn, meta)``. A no-op when the group's ``checks`` are off or it has one rank."""
+    ``(fn, meta)``. A no-op when the group's ``checks`` are off or it has one rank.
+
+    ``error``: this rank's own argument error, raised here after the other ranks have been
+    told (they raise a mismatch naming it), so that no rank waits for a collective that
+    will not come.
+    """
     if not pg.checks or pg.world_size == 1:
+        if error is not None:
+            raise error
         return
-    everyone = pg.allgather_object((fn, meta), f"{fn} (its shape/dtype check)")
+    sent = meta if error is None else (f"error: {error}",)
+    everyone = pg.allgather_object((fn, sent), f"{fn} (its shape/dtype check)")
+    if error is not None:
+        raise error
     if all(m == everyone[0] for m in everyone):
         return
     lines = "; ".join(f"rank {r}: {name} {_describe(m)}" for r, (name, m) in
                       enumerate(everyone))
+    hint = ""
+    if any(name == "DistributedDataParallel.forward" for name, _ in everyone):
+        hint = (" A rank that starts one more training step than the others has more "
+                "batches: give every rank the same number (DistributedSampler pads the "
+                "data to a multiple of the world size).")
     raise CollectiveMismatchError(
         f"{fn}: the ranks disagree on the collective or its tensors ({lines}). Every rank must "
         f"call the same collective, in the same order, with tensors of the same shape and "
-        f"dtype.")
+        f"dtype.{hint}")
 
 
 def _describe(meta: Any) -> str:
+    if isinstance(meta, tuple) and len(meta) == 1 and isinstance(meta[0], str):
+        return f"({meta[0]})"  # a rank's own argument error
     if isinstance(meta, tuple) and len(meta) >= 2 and isinstance(meta[0], tuple) \
             and isinstance(meta[1], str):
         extra = "".join(f", {m}" for m in meta[2:])
@@ -117,6 +135,29 @@ def _list_len(tensors: Any, pg: ProcessGroup, fn: str, what: str) -> list:
         raise ValueError(f"{fn}: {what} has {len(tensors)} tensors but the world size is "
                          f"{pg.world_size}")
     return list(tensors)
+
+
+def _root_list(tensors: Any, pg: ProcessGroup, fn: str, what: str, root: int, role: str,
+               like: Tensor) -> list:
+    """The list argument of ``gather``/``scatter``: a list of ``world_size`` tensors like
+    ``like`` on the root rank, None on the others. Then the agreement check; a bad list on
+    one rank makes every rank raise (that rank its own error, the others a mismatch)."""
+    error: Exception | None = None
+    out: list = []
+    try:
+        if pg.rank == root:
+            if tensors is None:
+                raise ValueError(f"{fn}: rank {root} is the {role} and needs {what} (a list "
+                                 f"of {pg.world_size} tensors)")
+            out = _list_len(tensors, pg, fn, what)
+            _stack_meta(out, fn, like, what)
+        elif tensors is not None:
+            raise ValueError(f"{fn}: {what} must be None on rank {pg.rank} (not the {role} "
+                             f"{root})")
+    except (TypeError, ValueError) as exc:
+        error = exc
+    check_agreement(pg, fn, _meta(like) + (root,), error)
+    return out
 
 
 def _rank_arg(r: Any, pg: ProcessGroup, fn: str, name: str) -> int:
@@ -273,17 +314,7 @@ def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int = 0
     pg = _group(group, fn)
     _tensor(tensor, fn)
     dst = _rank_arg(dst, pg, fn, "dst")
-    outs: list = []
-    if pg.rank == dst:
-        if gather_list is None:
-            raise ValueError(f"{fn}: rank {dst} is the destination and needs gather_list "
-                             f"(a list of {pg.world_size} tensors)")
-        outs = _list_len(gather_list, pg, fn, "gather_list")
-        _stack_meta(outs, fn, tensor, "gather_list")
-    elif gather_list is not None:
-        raise ValueError(f"{fn}: gather_list must be None on rank {pg.rank} (not the "
-                         f"destination {dst})")
-    check_agreement(pg, fn, _meta(tensor) + (dst,))
+    outs = _root_list(gather_list, pg, fn, "gather_list", dst, "destination", tensor)
     res = pg.gather(pg.to_engine(tensor), dst, async_op)
 
     def finish(stacked: Any) -> None:
@@ -299,18 +330,8 @@ def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int =
     pg = _group(group, fn)
     _tensor(tensor, fn)
     src = _rank_arg(src, pg, fn, "src")
-    send = None
-    if pg.rank == src:
-        if scatter_list is None:
-            raise ValueError(f"{fn}: rank {src} is the source and needs scatter_list (a list "
-                             f"of {pg.world_size} tensors)")
-        ins = _list_len(scatter_list, pg, fn, "scatter_list")
-        _stack_meta(ins, fn, tensor, "scatter_list")
-        send = pg.stack([pg.to_engine(t) for t in ins])
-    elif scatter_list is not None:
-        raise ValueError(f"{fn}: scatter_list must be None on rank {pg.rank} (not the source "
-                         f"{src})")
-    check_agreement(pg, fn, _meta(tensor) + (src,))
+    ins = _root_list(scatter_list, pg, fn, "scatter_list", src, "source", tensor)
+    send = pg.stack([pg.to_engine(t) for t in ins]) if ins else None
     res = pg.scatter(send, src, pg.to_engine(tensor), async_op)
     return _then(pg, res, async_op, lambda arr: _write(tensor, arr, pg))
 

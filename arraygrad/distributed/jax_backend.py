@@ -16,7 +16,6 @@ process (``os._exit``); JAX's coordination service then stops the other ranks.
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 from typing import Any
 
@@ -28,7 +27,10 @@ from arraygrad.distributed.process_group import (
     ReduceOp,
     Watchdog,
     Work,
+    _average,
+    _check_avg,
     _import_error,
+    _ordered_reduce,
 )
 
 __all__ = ["JaxProcessGroup", "create", "coordinator_address"]
@@ -120,29 +122,13 @@ class JaxProcessGroup(ProcessGroup):
         return work
 
     def _reduce_rows(self, rows: Any, op: ReduceOp) -> Any:
-        jnp = self.jnp
-        if op is ReduceOp.AVG and not jnp.issubdtype(rows.dtype, jnp.inexact):
-            raise TypeError(f"ReduceOp.AVG needs a floating or complex tensor, got "
-                            f"{rows.dtype}; use ReduceOp.SUM")
         if self.deterministic or op not in (ReduceOp.SUM, ReduceOp.AVG):
-            acc = rows[0]
-            for r in range(1, rows.shape[0]):
-                if op in (ReduceOp.SUM, ReduceOp.AVG):
-                    acc = acc + rows[r]
-                elif op is ReduceOp.PRODUCT:
-                    acc = acc * rows[r]
-                elif op is ReduceOp.MAX:
-                    acc = jnp.maximum(acc, rows[r])
-                else:
-                    acc = jnp.minimum(acc, rows[r])
-        else:
-            acc = jnp.sum(rows, axis=0)
-        if op is ReduceOp.AVG:
-            acc = acc / rows.shape[0]
-        return acc
+            return _ordered_reduce(self.jnp, rows, op)
+        return _average(self.jnp.sum(rows, axis=0), op, rows.shape[0])
 
     # ------------------------------------------------------------------ collectives
     def allreduce(self, arr: Any, op: ReduceOp, async_op: bool = False) -> Any:
+        _check_avg(arr.dtype, op, "all_reduce")
         key = ("allreduce", op, self.deterministic)
         out = self._run(key, lambda g: self._reduce_rows(g, op), arr, "all_reduce")
         return self._done(out, async_op)
@@ -155,6 +141,7 @@ class JaxProcessGroup(ProcessGroup):
         return self._done(self._run("allgather", lambda g: g, arr, "all_gather"), async_op)
 
     def reduce_scatter(self, arr: Any, op: ReduceOp, async_op: bool = False) -> Any:
+        _check_avg(arr.dtype, op, "reduce_scatter")
         key = ("reduce_scatter", op, self.deterministic)
         out = self._run(key, lambda g: self._reduce_rows(g, op), arr, "reduce_scatter")
         return self._done(out[self.rank], async_op)
@@ -178,23 +165,11 @@ class JaxProcessGroup(ProcessGroup):
     def barrier(self) -> None:
         self.allreduce(np.zeros((), np.int32), ReduceOp.SUM)
 
-    def allgather_object(self, obj: Any, what: str = "all_gather_object") -> list:
-        data = np.frombuffer(pickle.dumps(obj), np.uint8)
-        sizes = np.asarray(self.allgather(np.asarray([data.size], np.int64)))[:, 0]
-        # Round the length up to 256 bytes: one compiled gather serves most metadata sizes.
-        padded = np.zeros(-(-int(sizes.max()) // 256) * 256, np.uint8)
-        padded[:data.size] = data
-        rows = np.asarray(self.allgather(padded))
-        return [pickle.loads(rows[r, :sizes[r]].tobytes()) for r in range(self.world_size)]
-
     def stack(self, arrays: list) -> Any:
         return self.jnp.stack(arrays)
 
     def flatten(self, arrays: list) -> Any:
         return self.jnp.concatenate([self.jnp.ravel(a) for a in arrays])
-
-    def allreduce_host(self, arr: Any) -> np.ndarray:
-        return np.asarray(self.allreduce(np.asarray(arr), ReduceOp.SUM))
 
     def shutdown(self) -> None:
         self._watchdog.stop()

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import atexit
 import sys
+import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -26,7 +28,10 @@ from arraygrad.distributed.process_group import (
     ReduceOp,
     Watchdog,
     Work,
+    _average,
+    _check_avg,
     _import_error,
+    _ordered_reduce,
     _poll,
 )
 
@@ -52,6 +57,62 @@ def _abort_at_exit() -> None:
         MPI.COMM_WORLD.Abort(3)
 
 
+class _Progress:
+    """Drives this rank's nonblocking collectives while the main thread computes.
+
+    MPI libraries (MPICH, Open MPI) move the data of a nonblocking collective only inside
+    MPI calls, so an ``Iallreduce`` started during backward would otherwise wait for the
+    next ``Test``/``Wait``. A daemon thread tests the pending requests every
+    ``INTERVAL`` seconds (numpy's kernels release the GIL, so it runs beside them; each
+    test costs microseconds). Every test of a request, the thread's and ``Work``'s, is
+    serialized by one lock (MPI forbids testing one request from two threads at once).
+    Without ``MPI_THREAD_MULTIPLE`` there is no thread and ``Work`` tests drive progress.
+    """
+
+    INTERVAL = 5e-4
+
+    def __init__(self, threaded: bool) -> None:
+        self._cond = threading.Condition()
+        self._pending: list = []
+        self._threaded = threaded
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def watch(self, request: Any) -> Any:
+        """Register ``request``; return its (serialized) test function."""
+        cond = self._cond
+
+        def test() -> bool:
+            with cond:
+                return bool(request.Test())
+
+        if self._threaded:
+            with cond:
+                self._pending.append(request)
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, daemon=True,
+                                                    name="arraygrad-mpi-progress")
+                    self._thread.start()
+                cond.notify()
+        return test
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+
+    def _run(self) -> None:
+        cond = self._cond
+        while True:
+            with cond:
+                while not self._pending and not self._stopped:
+                    cond.wait()
+                if self._stopped:
+                    return
+                self._pending = [r for r in self._pending if not r.Test()]
+            time.sleep(self.INTERVAL)
+
+
 class MPIProcessGroup(ProcessGroup):
     """A process group over an MPI communicator (a duplicate of ``MPI.COMM_WORLD``)."""
 
@@ -69,6 +130,7 @@ class MPIProcessGroup(ProcessGroup):
             world.Abort(3)
 
         self._watchdog = Watchdog(timeout, abort, self.rank)
+        self._progress = _Progress(self.MPI.Query_thread() >= self.MPI.THREAD_MULTIPLE)
         self._ops = {ReduceOp.SUM: self.MPI.SUM, ReduceOp.AVG: self.MPI.SUM,
                      ReduceOp.PRODUCT: self.MPI.PROD, ReduceOp.MIN: self.MPI.MIN,
                      ReduceOp.MAX: self.MPI.MAX}
@@ -85,10 +147,12 @@ class MPIProcessGroup(ProcessGroup):
         def on_timeout() -> None:
             _ABORT_AT_EXIT[0] = True  # the communicator is unusable: no rank may hang at exit
 
-        def wait(timeout: float | None) -> None:
-            _poll(request.Test, self.timeout if timeout is None else timeout, what, on_timeout)
+        test = self._progress.watch(request)
 
-        work = Work(request.Test, wait, finish, what)
+        def wait(timeout: float | None) -> None:
+            _poll(test, self.timeout if timeout is None else timeout, what, on_timeout)
+
+        work = Work(test, wait, finish, what)
         work._keep = keep  # type: ignore[attr-defined]  # buffers MPI still reads/writes
         return work
 
@@ -99,28 +163,6 @@ class MPIProcessGroup(ProcessGroup):
             raise TypeError("MPI collectives on bool tensors are not supported; cast to "
                             "uint8 first")
         return out
-
-    def _ordered(self, stacked: np.ndarray, op: ReduceOp) -> np.ndarray:
-        """Reduce a (world, ...) stack in rank order."""
-        acc = stacked[0].copy()
-        for r in range(1, stacked.shape[0]):
-            if op in (ReduceOp.SUM, ReduceOp.AVG):
-                acc += stacked[r]
-            elif op is ReduceOp.PRODUCT:
-                acc *= stacked[r]
-            elif op is ReduceOp.MAX:
-                np.maximum(acc, stacked[r], out=acc)
-            else:
-                np.minimum(acc, stacked[r], out=acc)
-        return self._avg(acc, op)
-
-    def _avg(self, arr: np.ndarray, op: ReduceOp) -> np.ndarray:
-        if op is ReduceOp.AVG:
-            if arr.dtype.kind not in "fc":
-                raise TypeError(f"ReduceOp.AVG needs a floating or complex tensor, got "
-                                f"{arr.dtype}; use ReduceOp.SUM")
-            arr /= self.world_size
-        return arr
 
     def _result(self, compute: Any, request: Any, what: str, async_op: bool,
                 *keep: Any) -> Any:
@@ -134,17 +176,16 @@ class MPIProcessGroup(ProcessGroup):
     # ------------------------------------------------------------------ collectives
     def allreduce(self, arr: Any, op: ReduceOp, async_op: bool = False) -> Any:
         x = self._host(arr)
-        if op is ReduceOp.AVG and x.dtype.kind not in "fc":
-            raise TypeError(f"all_reduce: ReduceOp.AVG needs a floating or complex tensor, "
-                            f"got {x.dtype}; use ReduceOp.SUM")
+        _check_avg(x.dtype, op, "all_reduce")
         if self.deterministic:
             stacked = np.empty((self.world_size, *x.shape), x.dtype)
             req = self.comm.Iallgather(x, stacked)
-            return self._result(lambda: self._ordered(stacked, op), req, "all_reduce",
+            return self._result(lambda: _ordered_reduce(np, stacked, op), req, "all_reduce",
                                 async_op, x)
         out = np.empty_like(x)
         req = self.comm.Iallreduce(x, out, op=self._ops[op])
-        return self._result(lambda: self._avg(out, op), req, "all_reduce", async_op, x)
+        return self._result(lambda: _average(out, op, self.world_size), req, "all_reduce",
+                            async_op, x)
 
     def broadcast(self, arr: Any, src: int, async_op: bool = False) -> Any:
         x = np.array(self._host(arr), copy=True)
@@ -160,28 +201,32 @@ class MPIProcessGroup(ProcessGroup):
     def reduce_scatter(self, arr: Any, op: ReduceOp, async_op: bool = False) -> Any:
         x = self._host(arr)
         piece = x.shape[1:]
+        _check_avg(x.dtype, op, "reduce_scatter")
         if self.deterministic:
             got = np.empty_like(x)  # got[r] = rank r's piece for this rank
             req = self.comm.Ialltoall(x, got)
-            return self._result(lambda: self._ordered(got, op), req, "reduce_scatter",
-                                async_op, x)
+            return self._result(lambda: _ordered_reduce(np, got, op, "reduce_scatter"), req,
+                                "reduce_scatter", async_op, x)
         out = np.empty(piece, x.dtype)
         req = self.comm.Ireduce_scatter_block(x, out, op=self._ops[op])
-        return self._result(lambda: self._avg(out, op), req, "reduce_scatter", async_op, x)
+        return self._result(lambda: _average(out, op, self.world_size, "reduce_scatter"), req,
+                            "reduce_scatter", async_op, x)
 
     def reduce(self, arr: Any, dst: int, op: ReduceOp, async_op: bool = False) -> Any:
         x = self._host(arr)
+        _check_avg(x.dtype, op, "reduce")
         mine = self.rank == dst
         if self.deterministic:
             stacked = np.empty((self.world_size, *x.shape), x.dtype) if mine else None
             req = self.comm.Igather(x, stacked, root=dst)
             return self._result(
-                lambda: self._ordered(stacked, op) if stacked is not None else None, req,
-                "reduce", async_op, x)
+                lambda: _ordered_reduce(np, stacked, op, "reduce") if stacked is not None
+                else None, req, "reduce", async_op, x)
         out = np.empty_like(x) if mine else None
         req = self.comm.Ireduce(x, out, op=self._ops[op], root=dst)
-        return self._result(lambda: self._avg(out, op) if out is not None else None, req,
-                            "reduce", async_op, x)
+        return self._result(
+            lambda: _average(out, op, self.world_size, "reduce") if out is not None else None,
+            req, "reduce", async_op, x)
 
     def gather(self, arr: Any, dst: int, async_op: bool = False) -> Any:
         x = self._host(arr)
@@ -212,6 +257,7 @@ class MPIProcessGroup(ProcessGroup):
 
     def shutdown(self) -> None:
         self._watchdog.stop()
+        self._progress.stop()
         try:
             self.comm.Free()
         except self.MPI.Exception:  # pragma: no cover - already freed by MPI at exit
@@ -231,9 +277,6 @@ class MPIProcessGroup(ProcessGroup):
 
     def flatten(self, arrays: list) -> np.ndarray:
         return np.concatenate([np.ravel(a) for a in arrays])
-
-    def allreduce_host(self, arr: Any) -> np.ndarray:
-        return self.allreduce(np.asarray(arr), ReduceOp.SUM)
 
     def from_engine(self, arr: Any, like: Any) -> Any:
         be = like.backend

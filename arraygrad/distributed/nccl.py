@@ -13,7 +13,6 @@ order on the GPU.
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import time
 from typing import Any
@@ -27,7 +26,10 @@ from arraygrad.distributed.process_group import (
     ReduceOp,
     Watchdog,
     Work,
+    _average,
+    _check_avg,
     _import_error,
+    _ordered_reduce,
     _poll,
 )
 
@@ -108,28 +110,6 @@ class NCCLProcessGroup(ProcessGroup):
     def _stream(self) -> int:
         return self.cupy.cuda.get_current_stream().ptr
 
-    def _ordered(self, stacked: Any, op: ReduceOp) -> Any:
-        acc = stacked[0].copy()
-        cp = self.cupy
-        for r in range(1, stacked.shape[0]):
-            if op in (ReduceOp.SUM, ReduceOp.AVG):
-                acc += stacked[r]
-            elif op is ReduceOp.PRODUCT:
-                acc *= stacked[r]
-            elif op is ReduceOp.MAX:
-                cp.maximum(acc, stacked[r], out=acc)
-            else:
-                cp.minimum(acc, stacked[r], out=acc)
-        return self._avg(acc, op)
-
-    def _avg(self, arr: Any, op: ReduceOp) -> Any:
-        if op is ReduceOp.AVG:
-            if arr.dtype.kind not in "fc":
-                raise TypeError(f"ReduceOp.AVG needs a floating or complex tensor, got "
-                                f"{arr.dtype}; use ReduceOp.SUM")
-            arr /= self.world_size
-        return arr
-
     def _gather_raw(self, x: Any) -> Any:
         buf, nt, count = self._buf(x)
         out = self.cupy.empty((self.world_size, *buf.shape), buf.dtype)
@@ -142,20 +122,19 @@ class NCCLProcessGroup(ProcessGroup):
     # ------------------------------------------------------------------ collectives
     def allreduce(self, arr: Any, op: ReduceOp, async_op: bool = False) -> Any:
         x = self.cupy.asarray(arr)
-        if op is ReduceOp.AVG and x.dtype.kind not in "fc":
-            raise TypeError(f"all_reduce: ReduceOp.AVG needs a floating or complex tensor, "
-                            f"got {x.dtype}; use ReduceOp.SUM")
+        _check_avg(x.dtype, op, "all_reduce")
         if x.dtype.kind == "c" and op not in (ReduceOp.SUM, ReduceOp.AVG):
             raise TypeError(f"all_reduce: {op.name} is not defined for complex tensors")
         if self.deterministic:
             stacked = self._unview(self._gather_raw(x), x)
-            return self._finish("all_reduce", async_op, lambda: self._ordered(stacked, op))
+            return self._finish("all_reduce", async_op,
+                                lambda: _ordered_reduce(self.cupy, stacked, op))
         buf, nt, count = self._buf(x)
         out = self.cupy.empty_like(buf)
         self.comm.allReduce(buf.data.ptr, out.data.ptr, count, nt, self._ops[op],
                             self._stream())
         return self._finish("all_reduce", async_op,
-                            lambda: self._avg(self._unview(out, x), op))
+                            lambda: _average(self._unview(out, x), op, self.world_size))
 
     def broadcast(self, arr: Any, src: int, async_op: bool = False) -> Any:
         x = self.cupy.array(arr, copy=True)
@@ -198,23 +177,17 @@ class NCCLProcessGroup(ProcessGroup):
     def barrier(self) -> None:
         self.allreduce(self.cupy.zeros(1, np.int32), ReduceOp.SUM)
 
-    def allgather_object(self, obj: Any, what: str = "all_gather_object") -> list:
-        cp = self.cupy
-        data = np.frombuffer(pickle.dumps(obj), np.uint8)
-        sizes = cp.asnumpy(self.allgather(cp.asarray([data.size], np.int64)))[:, 0]
-        padded = np.zeros(int(sizes.max()), np.uint8)
-        padded[:data.size] = data
-        rows = cp.asnumpy(self.allgather(cp.asarray(padded)))
-        return [pickle.loads(rows[r, :sizes[r]].tobytes()) for r in range(self.world_size)]
-
     def stack(self, arrays: list) -> Any:
         return self.cupy.stack(arrays)
 
     def flatten(self, arrays: list) -> Any:
         return self.cupy.concatenate([self.cupy.ravel(a) for a in arrays])
 
-    def allreduce_host(self, arr: Any) -> np.ndarray:
-        return self.cupy.asnumpy(self.allreduce(self.cupy.asarray(arr), ReduceOp.SUM))
+    def from_host(self, arr: np.ndarray) -> Any:
+        return self.cupy.asarray(arr)
+
+    def to_host(self, arr: Any) -> np.ndarray:
+        return self.cupy.asnumpy(arr)
 
     def shutdown(self) -> None:
         self._watchdog.stop()

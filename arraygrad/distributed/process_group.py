@@ -12,10 +12,13 @@ import datetime
 import enum
 import importlib
 import os
+import pickle
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 __all__ = [
     "ReduceOp", "Work", "ProcessGroup", "DistributedError", "DistributedTimeoutError",
@@ -109,6 +112,41 @@ def _seconds(timeout: datetime.timedelta | float) -> float:
                     f"got {timeout!r}")
 
 
+# The elementwise function that combines two ranks' values, by name in the engine's array
+# namespace (numpy, cupy and jax.numpy all have these).
+_COMBINE = {ReduceOp.SUM: "add", ReduceOp.AVG: "add", ReduceOp.PRODUCT: "multiply",
+            ReduceOp.MAX: "maximum", ReduceOp.MIN: "minimum"}
+
+
+def _check_avg(dtype: Any, op: ReduceOp, fn: str) -> None:
+    """Raise TypeError for ``ReduceOp.AVG`` on a dtype that is not floating or complex."""
+    if op is ReduceOp.AVG and np.dtype(dtype).kind not in "fc":
+        raise TypeError(f"{fn}: ReduceOp.AVG needs a floating or complex tensor, got "
+                        f"{dtype}; use ReduceOp.SUM")
+
+
+def _average(arr: Any, op: ReduceOp, world_size: int, fn: str = "all_reduce") -> Any:
+    """``arr / world_size`` for ``ReduceOp.AVG`` (a sum over the ranks), else ``arr``.
+    ``arr`` is a fresh result buffer: NumPy and CuPy divide it in place (JAX arrays, which
+    have no in-place division, are rebound to a new one)."""
+    if op is not ReduceOp.AVG:
+        return arr
+    _check_avg(arr.dtype, op, fn)
+    arr /= world_size
+    return arr
+
+
+def _ordered_reduce(xp: Any, stacked: Any, op: ReduceOp, fn: str = "all_reduce") -> Any:
+    """Reduce a ``(world_size, ...)`` stack in rank order, ``((x0 + x1) + x2) + ...``
+    (or ``*``, ``maximum``, ``minimum``), then divide by the world size for AVG: the
+    deterministic mode's arithmetic, the same on every engine and rank."""
+    combine = getattr(xp, _COMBINE[op])
+    acc = stacked[0]
+    for r in range(1, stacked.shape[0]):
+        acc = combine(acc, stacked[r])
+    return _average(acc, op, stacked.shape[0], fn)
+
+
 class ProcessGroup:
     """The ranks of one job and the engine that moves their arrays.
 
@@ -176,8 +214,19 @@ class ProcessGroup:
 
     def allgather_object(self, obj: Any, what: str = "all_gather_object") -> list:
         """Every rank's (small, picklable) ``obj``, in rank order (``what`` names the
-        caller in a timeout error)."""
-        raise NotImplementedError
+        caller in a timeout error).
+
+        This default sends the pickles through two array all-gathers: the lengths, then
+        the bytes padded to the longest (rounded up to 256 bytes, so engines that compile
+        per shape reuse one program for most small objects).
+        """
+        data = np.frombuffer(pickle.dumps(obj), np.uint8)
+        sizes = self.to_host(self.allgather(self.from_host(np.asarray([data.size],
+                                                                      np.int64))))[:, 0]
+        padded = np.zeros(-(-int(sizes.max()) // 256) * 256, np.uint8)
+        padded[:data.size] = data
+        rows = self.to_host(self.allgather(self.from_host(padded)))
+        return [pickle.loads(rows[r, :sizes[r]].tobytes()) for r in range(self.world_size)]
 
     def stack(self, arrays: list) -> Any:
         """Stack engine arrays along a new leading axis."""
@@ -204,9 +253,17 @@ class ProcessGroup:
         native array of its backend."""
         return self.from_engine(flat[offset:offset + n].reshape(like.shape), like)
 
-    def allreduce_host(self, arr: Any) -> Any:
+    def allreduce_host(self, arr: Any) -> np.ndarray:
         """SUM-reduce a small NumPy array across ranks (bookkeeping, not tensor data)."""
-        raise NotImplementedError
+        return self.to_host(self.allreduce(self.from_host(np.asarray(arr)), ReduceOp.SUM))
+
+    def from_host(self, arr: np.ndarray) -> Any:
+        """A NumPy array as an engine array (default: unchanged)."""
+        return arr
+
+    def to_host(self, arr: Any) -> np.ndarray:
+        """An engine array as a NumPy array (default: ``np.asarray``)."""
+        return np.asarray(arr)
 
     def from_engine(self, arr: Any, like: Any) -> Any:
         """An engine array as a native array of ``like``'s (a Tensor's) backend and device."""

@@ -143,7 +143,7 @@ def test_ddp_matches_single_process_reference(n, mode):
 def test_mismatched_tensors_raise_on_every_rank():
     r = mpirun(2, "errors.py", "mismatch")
     _ok(r, "mismatch ok", 2)
-    for what in ("shape", "dtype", "collective", "gather shape"):
+    for what in ("shape", "dtype", "collective", "gather shape", "bad list", "uneven"):
         for rank in (0, 1):
             assert f"rank {rank} {what}: " in r.stdout, r.stdout
 
@@ -153,6 +153,7 @@ def test_mismatched_tensors_raise_on_every_rank():
     ("timeout", "all_reduce (its shape/dtype check) did not complete within 1.5 s"),
     ("async-timeout", "all_reduce did not complete within 1 s"),
     ("dies", "rank 1 raised ValueError; aborting the MPI job"),
+    ("killed", "signal 9"),  # the launcher's report (MPICH and Open MPI both say so)
 ])
 def test_a_lost_rank_ends_the_job_instead_of_hanging(scenario, message):
     start = time.monotonic()
@@ -293,9 +294,11 @@ class _OneRank(dist.ProcessGroup):
     def __init__(self):
         super().__init__(0, 1, 5.0, False, True)
         self.calls = []
+        self.watch = None  # a tensor whose .grad is recorded at each all-reduce
 
     def allreduce(self, arr, op, async_op=False):
-        self.calls.append(("allreduce", arr.size))
+        self.calls.append(("allreduce", arr.size) if self.watch is None else
+                          ("allreduce", arr.size, self.watch.grad is None))
         out = np.array(arr, copy=True)  # one rank: SUM and AVG are the identity
         return dist.Work(lambda: True, lambda t: None, lambda: out) if async_op else out
 
@@ -337,6 +340,27 @@ def test_ddp_buckets_follow_reverse_parameter_order_and_the_cap():
     with ddp.no_sync():
         ddp(x).sum().backward()
     assert len(pg.calls) == 2  # nothing reduced inside no_sync
+    # overlap: the last layer's bucket starts during backward, before the first layer's
+    # gradients exist; the first layer's once they do
+    for p in model.parameters():
+        p.grad = None
+    early = ag.nn.parallel.DistributedDataParallel(model, process_group=pg,
+                                                   bucket_cap_mb=150 / 2**20)
+    assert early.bucket_order == [["2.bias", "2.weight"], ["0.bias"], ["0.weight"]]
+    pg.calls, pg.watch = [], model[0].bias
+    early(x).sum().backward()
+    assert pg.calls == [("allreduce", 18, True), ("allreduce", 8, False),
+                        ("allreduce", 32, False)]
+    pg.watch = None
+    with pytest.raises(RuntimeError, match="create_graph=True.*no_sync"):
+        early(x).sum().backward(create_graph=True)
+    # the default cap: 1 MiB for the first bucket, 25 MiB for the others (as PyTorch)
+    big = ag.nn.Sequential(ag.nn.Linear(512, 1024), ag.nn.Linear(1024, 1024),
+                           ag.nn.Linear(1024, 200))
+    assert ag.nn.parallel.DistributedDataParallel(big, process_group=pg).bucket_order == [
+        ["2.bias", "2.weight", "1.bias"], ["1.weight", "0.bias", "0.weight"]]
+    with pytest.raises(ValueError, match="bucket_cap_mb must be a positive"):
+        ag.nn.parallel.DistributedDataParallel(model, process_group=pg, bucket_cap_mb=0)
     with pytest.raises(TypeError, match="unexpected arguments"):
         ag.nn.parallel.DistributedDataParallel(model, process_group=pg, gradient_as_view=1)
     with pytest.raises(ValueError, match="at most one device"):

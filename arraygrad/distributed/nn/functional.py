@@ -20,31 +20,35 @@ from __future__ import annotations
 from typing import Any
 
 from arraygrad.autograd.function import Function
-from arraygrad.distributed.collectives import _group, _meta, _op, _rank_arg, check_agreement
+from arraygrad.distributed.collectives import (
+    _group,
+    _meta,
+    _op,
+    _rank_arg,
+    _tensor,
+    check_agreement,
+)
 from arraygrad.distributed.process_group import ProcessGroup, ReduceOp
 from arraygrad.tensor import Tensor
 
 __all__ = ["all_reduce", "all_gather", "broadcast", "reduce_scatter"]
 
 
-def _new(pg: ProcessGroup, arr: Any, like: Tensor) -> Tensor:
+def _run(pg: ProcessGroup, fn: str, tensor: Tensor, extra: tuple, engine_call: Any) -> Tensor:
+    """Check that the ranks agree, run ``engine_call`` on the tensor's engine array and wrap
+    the result as a new tensor of the input's backend."""
     from arraygrad.extend import make_tensor
 
-    return make_tensor(pg.from_engine(arr, like), like.backend)
-
-
-def _tensor(t: Any, fn: str) -> Tensor:
-    if not isinstance(t, Tensor):
-        raise TypeError(f"{fn}: expected a Tensor, got {type(t).__name__}")
-    return t
+    check_agreement(pg, fn, _meta(tensor) + extra)
+    return make_tensor(pg.from_engine(engine_call(pg.to_engine(tensor)), tensor),
+                       tensor.backend)
 
 
 class _AllReduce(Function):
     @staticmethod
     def forward(ctx, tensor, op, pg):
         ctx.op, ctx.pg = op, pg
-        check_agreement(pg, "all_reduce", _meta(tensor) + (op.value,))
-        return _new(pg, pg.allreduce(pg.to_engine(tensor), op), tensor)
+        return _run(pg, "all_reduce", tensor, (op.value,), lambda a: pg.allreduce(a, op))
 
     @staticmethod
     def backward(ctx, g):
@@ -56,8 +60,7 @@ class _AllGather(Function):
     @staticmethod
     def forward(ctx, tensor, pg):
         ctx.pg = pg
-        check_agreement(pg, "all_gather", _meta(tensor))
-        return _new(pg, pg.allgather(pg.to_engine(tensor)), tensor)
+        return _run(pg, "all_gather", tensor, (), pg.allgather)
 
     @staticmethod
     def backward(ctx, g):
@@ -69,8 +72,8 @@ class _ReduceScatter(Function):
     @staticmethod
     def forward(ctx, stacked, op, pg):
         ctx.op, ctx.pg = op, pg
-        check_agreement(pg, "reduce_scatter", _meta(stacked) + (op.value,))
-        return _new(pg, pg.reduce_scatter(pg.to_engine(stacked), op), stacked)
+        return _run(pg, "reduce_scatter", stacked, (op.value,),
+                    lambda a: pg.reduce_scatter(a, op))
 
     @staticmethod
     def backward(ctx, g):
@@ -84,8 +87,7 @@ class _Broadcast(Function):
     @staticmethod
     def forward(ctx, tensor, src, pg):
         ctx.src, ctx.pg = src, pg
-        check_agreement(pg, "broadcast", _meta(tensor) + (src,))
-        return _new(pg, pg.broadcast(pg.to_engine(tensor), src), tensor)
+        return _run(pg, "broadcast", tensor, (src,), lambda a: pg.broadcast(a, src))
 
     @staticmethod
     def backward(ctx, g):

@@ -9,18 +9,18 @@ How it works, and the order that makes results reproducible:
   ``module.parameters()`` (as PyTorch: gradients of the last layers are ready first), a
   new bucket starting when the next parameter would push it past ``bucket_cap_mb`` or has
   another dtype. The order is fixed at construction and the same on every rank.
-* During ``backward()`` a gradient hook on each parameter copies its gradient (plus any
-  gradient accumulated under :meth:`no_sync`) into its bucket. A full bucket starts an
+* During ``backward()`` a post-accumulate-grad hook on each parameter
+  (:meth:`Tensor.register_post_accumulate_grad_hook`, which the engine fires as soon as that
+  parameter's ``.grad`` is final, while the earlier layers' gradients are still being
+  computed) marks it ready in its bucket. A bucket whose parameters are all ready starts an
   asynchronous all-reduce (AVG) as soon as every bucket before it has started, so every rank
-  starts the same all-reduces in the same order. When the last gradient arrives, every
-  bucket is awaited and each ``.grad`` becomes the average over ranks.
+  starts the same all-reduces in the same order (the MPI engine's progress thread moves
+  their data while backward computes; each later hook also polls them). When the last
+  parameter is ready, every bucket is awaited in order and each ``.grad`` becomes the
+  average over ranks.
 * With ``init_process_group(deterministic=True)`` the averages are computed in rank order
   (``(g0 + g1 + ...) / world_size``), bit for bit what one process gets by accumulating the
   ranks' gradients in rank order and dividing.
-
-The engine runs leaf-gradient hooks after the rest of backward, so the all-reduces overlap
-only with each other and the gradient copies, not with backward's arithmetic (PyTorch's
-overlap needs a hook that fires as soon as one leaf's gradient is final).
 """
 
 from __future__ import annotations
@@ -29,10 +29,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from arraygrad.distributed.collectives import check_agreement
+from arraygrad.extend import make_tensor
 from arraygrad.nn.module import Module
 from arraygrad.tensor import Tensor
 
 __all__ = ["DistributedDataParallel"]
+
+_BUCKET_MB = 25.0       # PyTorch's default bucket_cap_mb
+_FIRST_BUCKET_MB = 1.0  # with the default cap (torch.distributed._DEFAULT_FIRST_BUCKET_BYTES)
 
 
 class _Bucket:
@@ -62,8 +67,10 @@ class DistributedDataParallel(Module):
         of every forward, as PyTorch.
     process_group : ProcessGroup, optional
         Default: the default group (``init_process_group`` must have run).
-    bucket_cap_mb : float
-        Bucket size limit in MiB (25, as PyTorch).
+    bucket_cap_mb : float, optional
+        Bucket size limit in MiB. Default (None): 25 MiB, and 1 MiB for the first bucket
+        (the last layers' gradients, ready first), as PyTorch; given explicitly, every bucket
+        uses it.
     find_unused_parameters : bool
         After each forward, walk the output's graph and treat the parameters it does not
         reach as ready (their gradient contributes zero; it is left unset where no rank used
@@ -89,10 +96,9 @@ class DistributedDataParallel(Module):
 
     def __init__(self, module: Module, device_ids: list | None = None,
                  output_device: Any = None, dim: int = 0, broadcast_buffers: bool = True,
-                 process_group: Any = None, bucket_cap_mb: float = 25.0,
+                 process_group: Any = None, bucket_cap_mb: float | None = None,
                  find_unused_parameters: bool = False, **unused: Any) -> None:
         super().__init__()
-        from arraygrad.distributed.collectives import check_agreement
         from arraygrad.distributed.process_group import _world
 
         if unused:
@@ -104,9 +110,12 @@ class DistributedDataParallel(Module):
         if dim != 0:
             raise ValueError("DistributedDataParallel: only dim=0 (batch along the first "
                              "axis) is supported")
-        if not isinstance(bucket_cap_mb, (int, float)) or bucket_cap_mb <= 0:
-            raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be positive, got "
-                             f"{bucket_cap_mb!r}")
+        first_cap = _FIRST_BUCKET_MB if bucket_cap_mb is None else bucket_cap_mb
+        bucket_cap_mb = _BUCKET_MB if bucket_cap_mb is None else bucket_cap_mb
+        if not isinstance(bucket_cap_mb, (int, float)) or isinstance(bucket_cap_mb, bool) \
+                or not bucket_cap_mb > 0:
+            raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be a positive "
+                             f"number of MiB, got {bucket_cap_mb!r}")
         pg = _world("DistributedDataParallel") if process_group is None else process_group
         params: list = []
         names: list[str] = []
@@ -139,7 +148,7 @@ class DistributedDataParallel(Module):
         layout += [(n, tuple(b.shape), b.dtype.name) for n, b in module.named_buffers()]
         check_agreement(pg, "DistributedDataParallel(module)", tuple(layout))
         self._sync_from_rank0(include_params=True)
-        buckets = _make_buckets(params, bucket_cap_mb * 2**20)
+        buckets = _make_buckets(params, first_cap * 2**20, bucket_cap_mb * 2**20)
         object.__setattr__(self, "_buckets", buckets)
         object.__setattr__(self, "_bucket_of", {i: b for b in buckets for i in b.indices})
         object.__setattr__(self, "_armed", False)
@@ -147,14 +156,15 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "_arrived", set())
         object.__setattr__(self, "_launched", 0)
         object.__setattr__(self, "_unused", ())
-        handles = [p.register_hook(_Hook(self, i)) for i, p in enumerate(params)]
+        object.__setattr__(self, "_overlap", True)
+        handles = [p.register_post_accumulate_grad_hook(_Hook(self, i))
+                   for i, p in enumerate(params)]
         object.__setattr__(self, "_handles", handles)
 
     # ------------------------------------------------------------------ setup helpers
     def _sync_from_rank0(self, include_params: bool) -> None:
         """Copy rank 0's parameters and/or buffers: one broadcast per (backend, device,
         dtype) group of tensors, flattened."""
-        from arraygrad.extend import make_tensor
         from arraygrad.grad_mode import no_grad
 
         pg = self._pg
@@ -193,18 +203,26 @@ class DistributedDataParallel(Module):
                 raise RuntimeError(
                     "DistributedDataParallel: expected to have finished reduction in the prior "
                     "iteration before starting a new one: the previous forward's output got no "
-                    "backward(). Run forwards that are not trained on under ag.no_grad() (or "
-                    "inside ddp.no_sync()).")
+                    "backward() (autograd.grad does not count: it accumulates no .grad). Run "
+                    "forwards that are not trained on under ag.no_grad(), and autograd.grad "
+                    "inside ddp.no_sync().")
             raise RuntimeError(
                 "DistributedDataParallel: expected to have finished reduction in the prior "
                 "iteration before starting a new one: these parameters received no gradient "
                 f"in the last backward: {missing}. They were not used to compute the loss; "
                 "pass find_unused_parameters=True, or make sure every forward output takes "
                 "part in the loss.")
+        sync = self.require_backward_grad_sync and STATE.enabled and bool(self._params)
+        if sync:
+            # Every rank must be at the same synchronized step: a rank with more batches
+            # than the others (shards of unequal length) meets another rank's collective
+            # here and every rank raises, instead of mixing up the all-reduces.
+            check_agreement(self._pg, "DistributedDataParallel.forward",
+                            (len(self._params), len(self._buckets)))
         if self.broadcast_buffers and any(True for _ in self.module.buffers()):
             self._sync_from_rank0(include_params=False)
         out = self.module(*inputs, **kwargs)
-        if self.require_backward_grad_sync and STATE.enabled and self._params:
+        if sync:
             unused: tuple = ()
             if self.find_unused_parameters:
                 reached = _reachable_leaves(out)
@@ -230,7 +248,7 @@ class DistributedDataParallel(Module):
         # Buckets start from the hooks, during backward, never here: a collective the user
         # calls between forward and backward must come at the same place on every rank.
         if self._expected == 0:  # this rank used no parameter: no hook will fire, reduce now
-            self._finish(None, None)
+            self._finish()
 
     # ------------------------------------------------------------------ reduction
     def _stage(self, i: int, arr: Any) -> None:
@@ -238,10 +256,19 @@ class DistributedDataParallel(Module):
         b.staged[i] = arr
         b.pending -= 1
 
-    def _launch_ready(self) -> None:
+    def _launch_ready(self, final: bool = False) -> None:
+        """Start, in bucket order, every bucket whose parameters are all ready; poll the
+        running ones (MPI progresses nonblocking collectives only inside MPI calls).
+        With ``_overlap`` off (benchmarks/distributed.py's baseline) nothing starts before
+        the last gradient (``final``)."""
         from arraygrad.distributed.process_group import ReduceOp
 
+        if not (self._overlap or final):
+            return
         pg = self._pg
+        for b in self._buckets[:self._launched]:
+            if b.work is not None:
+                b.work.is_completed()
         while self._launched < len(self._buckets):
             b = self._buckets[self._launched]
             if b.pending:
@@ -252,36 +279,29 @@ class DistributedDataParallel(Module):
             b.work = pg.allreduce(flat, ReduceOp.AVG, async_op=True)
             object.__setattr__(self, "_launched", self._launched + 1)
 
-    def _on_grad(self, i: int, g: Tensor) -> Tensor | None:
-        from arraygrad.grad_mode import STATE
-
+    def _on_ready(self, i: int, p: Tensor) -> None:
+        """Parameter ``i``'s ``.grad`` is final for this backward (its post-accumulate hook)."""
         if not self._armed:
-            return None
-        if STATE.enabled:
+            return
+        g = p.grad
+        if g is None:  # a hook earlier in the list set it to None: nothing to reduce
+            g = make_tensor(p.backend.xp.zeros_like(p.array), p.backend)
+        if g.requires_grad:
             object.__setattr__(self, "_armed", False)
             raise RuntimeError("DistributedDataParallel does not support create_graph=True "
                                "(double backward) while synchronizing gradients; run it "
                                "inside ddp.no_sync()")
-        if i in self._arrived:
-            raise RuntimeError(f"DistributedDataParallel: parameter "
-                               f"{self._param_names[i]!r} received a gradient twice in one "
-                               f"backward")
-        p = self._params[i]
-        local = g.array if p.grad is None else p.grad.array + g.array
-        self._arrived.add(i)
-        self._stage(i, local)
+        self._arrived.add(i)  # the engine calls the hook once per leaf and backward
+        self._stage(i, g.array)
         self._launch_ready()
-        if len(self._arrived) < self._expected:
-            return None
-        return self._finish(i, p)
+        if len(self._arrived) == self._expected:
+            self._finish()
 
-    def _finish(self, last: int | None, last_param: Any) -> Tensor | None:
-        """Wait for every bucket and write the averaged gradients (the last one returned)."""
-        from arraygrad.extend import make_tensor
-
+    def _finish(self) -> None:
+        """Wait for every bucket, in order, and write the averaged gradients."""
         pg = self._pg
         object.__setattr__(self, "_armed", False)
-        self._launch_ready()
+        self._launch_ready(final=True)
         globally_used = None
         if self._unused:
             import numpy as np
@@ -289,7 +309,6 @@ class DistributedDataParallel(Module):
             used = np.zeros(len(self._params), np.int32)
             used[[i for i in range(len(self._params)) if i not in self._unused]] = 1
             globally_used = pg.allreduce_host(used)
-        out = None
         for b in self._buckets:
             b.work.wait()
             flat = b.work.value
@@ -302,14 +321,7 @@ class DistributedDataParallel(Module):
                 offset += n
                 if globally_used is not None and not globally_used[i]:
                     continue  # no rank used it: its gradient stays as it was
-                grad = make_tensor(piece, p.backend)
-                if i == last:
-                    out = grad
-                else:
-                    p.grad = grad
-        if last_param is not None:
-            last_param.grad = None  # the engine stores the returned gradient as .grad
-        return out
+                p.grad = make_tensor(piece, p.backend)
 
     # ------------------------------------------------------------------ API
     @contextmanager
@@ -340,7 +352,8 @@ class DistributedDataParallel(Module):
 
 
 class _Hook:
-    """The gradient hook of one parameter (a callable object: no closure over the module)."""
+    """The post-accumulate-grad hook of one parameter (a callable object: no closure over
+    the module)."""
 
     __slots__ = ("ddp", "index")
 
@@ -348,8 +361,8 @@ class _Hook:
         self.ddp = ddp
         self.index = index
 
-    def __call__(self, g: Tensor) -> Tensor | None:
-        return self.ddp._on_grad(self.index, g)
+    def __call__(self, p: Tensor) -> None:
+        self.ddp._on_ready(self.index, p)
 
 
 def _same_device(have: str, want: Any) -> bool:
@@ -359,7 +372,7 @@ def _same_device(have: str, want: Any) -> bool:
     return have == want or have.split(":")[0] == want
 
 
-def _make_buckets(params: list, cap_bytes: float) -> list[_Bucket]:
+def _make_buckets(params: list, first_cap: float, cap_bytes: float) -> list[_Bucket]:
     buckets: list[_Bucket] = []
     current: list[int] = []
     size = 0
@@ -368,7 +381,8 @@ def _make_buckets(params: list, cap_bytes: float) -> list[_Bucket]:
         p = params[i]
         nbytes = p.numel() * p.array.dtype.itemsize
         k = (p.backend.name, p.device, p.dtype.name)
-        if current and (k != key or size + nbytes > cap_bytes):
+        cap = cap_bytes if buckets else first_cap
+        if current and (k != key or size + nbytes > cap):
             buckets.append(_Bucket(current))
             current, size = [], 0
         current.append(i)

@@ -142,6 +142,21 @@ check(g, [2.0 * (1 + rank) * world], "create_graph first order")
 (h,) = ag.autograd.grad(g.sum(), x)
 check(h, [2.0 * world], "create_graph second order")  # g_q depends on x_q only
 
+# an asynchronous all-reduce completes while this thread makes no MPI call (the engine's
+# progress thread drives it), so it overlaps with computation
+import time  # noqa: E402
+
+pg = dist.group.WORLD
+assert pg._progress._threaded, "mpi4py initializes MPI with MPI_THREAD_MULTIPLE"
+big = ag.ones(1 << 20, dtype=ag.float64)
+work = dist.all_reduce(big, async_op=True)
+deadline = time.monotonic() + 20
+while pg._progress._pending and time.monotonic() < deadline:
+    time.sleep(0.01)
+assert not pg._progress._pending, "the progress thread did not complete the all_reduce"
+work.wait()
+check(big, np.full(1 << 20, float(world)), "async all_reduce driven by the progress thread")
+
 dist.barrier()
 dist.destroy_process_group()
 print(f"collectives ok rank {rank}/{world} {backend_name} det={deterministic}")

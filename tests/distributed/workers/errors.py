@@ -35,6 +35,19 @@ if scenario == "mismatch":
             print(f"rank {rank} {what}: {msg}")
         else:
             raise AssertionError(f"{what} mismatch must raise on rank {rank}")
+    # a bad argument on one rank only (rank 0, the destination, passes no gather_list):
+    # that rank raises its ValueError, the others a mismatch naming it; nobody hangs
+    try:
+        dist.gather(ag.ones(2), None, dst=0)
+    except dist.CollectiveMismatchError as exc:
+        assert rank != 0 and "rank 0: gather (error: gather: rank 0 is the destination " \
+            "and needs gather_list" in str(exc), exc
+        print(f"rank {rank} bad list: {exc}")
+    except ValueError as exc:
+        assert rank == 0 and "needs gather_list" in str(exc), exc
+        print(f"rank {rank} bad list: {exc}")
+    else:
+        raise AssertionError("a missing gather_list must raise on every rank")
     # a failed check left the tensor unchanged and the group usable
     t = ag.ones(2)
     dist.all_reduce(t)
@@ -46,6 +59,31 @@ if scenario == "mismatch":
         assert "world size is 2" in str(exc), exc
     else:
         raise AssertionError("all_gather with a short list must raise")
+    # Shards of unequal length (a world size that does not divide the data, sharded by
+    # hand instead of by DistributedSampler): rank 0 has one more batch. Its extra DDP
+    # forward meets rank 1's next collective (a loss all_reduce): both ranks raise, naming
+    # both calls, and the group stays usable.
+    from arraygrad.nn.parallel import DistributedDataParallel as DDP
+
+    ag.manual_seed(0)
+    ddp = DDP(ag.nn.Linear(3, 1).double())
+    data = ag.randn(5, 3, dtype=ag.float64)
+    mine = data[rank::2]  # rank 0: rows 0, 2, 4; rank 1: rows 1, 3
+    total = ag.zeros(1, dtype=ag.float64)
+    try:
+        for row in mine:
+            loss = ddp(row[None]).sum()
+            loss.backward()
+            total += loss.detach()
+        dist.all_reduce(total)
+    except dist.CollectiveMismatchError as exc:
+        msg = str(exc)
+        assert "DistributedDataParallel.forward" in msg and "all_reduce" in msg, msg
+        assert "DistributedSampler pads" in msg, msg
+        print(f"rank {rank} uneven: {msg}")
+    else:
+        raise AssertionError("uneven shards must raise on every rank")
+    dist.barrier()
     dist.destroy_process_group()
     assert not dist.is_initialized()
     print(f"mismatch ok rank {rank}")
@@ -70,6 +108,17 @@ elif scenario == "async-timeout":
     except dist.DistributedTimeoutError as exc:
         print(f"rank 0 caught: {exc}", flush=True)
         raise SystemExit(0) from None  # exiting aborts the job: rank 1 must not hang
+
+elif scenario == "killed":
+    # rank 1 is killed (no Python exception, no excepthook): the MPI launcher ends the job.
+    import os
+    import signal
+
+    dist.init_process_group("mpi", timeout=20)
+    if dist.get_rank() == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    dist.all_reduce(ag.ones(3))
+    print("unreachable")
 
 elif scenario == "dies":
     dist.init_process_group("mpi")
