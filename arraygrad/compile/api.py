@@ -87,12 +87,19 @@ def _owners(args: tuple, kwargs: dict, modules: list, opts: list) -> list[tuple]
         for group in opt.param_groups:
             for p in group["params"]:
                 tensor(p)
+            if _is_number(group.get("lr")):
+                out.append(("h", group, "lr"))  # read at call time: schedulers change it
         for p, st in opt.state.items():
             for k, v in st.items():
                 if isinstance(v, Tensor) or hasattr(v, "__array_namespace__") \
-                        or isinstance(v, np.ndarray):
+                        or isinstance(v, np.ndarray) or _is_number(v):
                     out.append(("o", (opt, p), k))
     return out
+
+
+def _is_number(v: Any) -> bool:
+    """A Python number the recording reads at call time (trace.Scalar), not a constant."""
+    return type(v) is int or type(v) is float or type(v) is trace.Scalar
 
 
 def _bind(owner: tuple, flat: list) -> tuple:
@@ -108,6 +115,8 @@ def _get(owner: tuple) -> Any:
         return h.grad.array
     if kind == "b":
         return getattr(h, k).array
+    if kind == "h":
+        return h[k]
     v = h[0].state[h[1]][k]
     return v.array if isinstance(v, Tensor) else v
 
@@ -126,6 +135,8 @@ def _alias(owner: tuple, value: Any) -> None:
         _swap(h.grad, value)
     elif kind == "b":
         _swap(getattr(h, k), value)
+    elif kind == "h":
+        h[k] = value
     else:
         _set_raw(owner, value)
 
@@ -143,6 +154,8 @@ def _set(owner: tuple, value: Any) -> None:
             assign(h.grad, value)
     elif kind == "b":
         assign(getattr(h, k), value)
+    elif kind == "h":
+        h[k] = value
     else:
         st = h[0].state[h[1]]
         if isinstance(st[k], Tensor):
@@ -168,6 +181,9 @@ def _flatten_out(obj: Any, tensors: list) -> Any:
     if isinstance(obj, Tensor):
         tensors.append(obj)
         return ("T", len(tensors) - 1)
+    if type(obj) is trace.Scalar:  # e.g. a learning rate read in the step
+        tensors.append(obj)
+        return ("N", len(tensors) - 1)
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return ("c", obj)
     if type(obj) in (tuple, list):
@@ -183,6 +199,8 @@ def _build_out(spec: Any, arrays: list, backend: Any) -> Any:
     tag, v = spec
     if tag == "T":
         return make_tensor(arrays[v], backend)
+    if tag == "N":
+        return arrays[v]
     if tag == "c":
         return v
     if tag is dict:
@@ -276,7 +294,7 @@ class CompiledFunction:
                 self.eager_calls += 1
                 return self.fn(*args, **kwargs)
             self._variants.move_to_end(key)
-            return self._replay(v, args, kwargs, modules, opts)
+            return self._replay(key, v, args, kwargs, modules, opts)
         if self._last_key is not None:
             self._log.append(f"guard miss ({describe_miss(key, self._last_key)}): recording")
             self._misses += 1
@@ -326,9 +344,12 @@ class CompiledFunction:
         rec = trace.Recorder(backend)
         # Snapshot (for the verification replay and for a fullgraph=True roll-back).
         before = []
+        numbers = []  # Python numbers read at call time (step counters, learning rates)
         in_slot: dict[tuple, int] = {}
         for o in owners:
             arr = _get(o)
+            if _is_number(arr):
+                numbers.append((o, arr))
             if not isinstance(arr, np.ndarray):
                 continue
             before.append((o, arr, np.array(arr, copy=True)))
@@ -351,16 +372,25 @@ class CompiledFunction:
                 in_slot[_okey(o)] = n
                 ext_values[n] = copy
                 _alias(o, t)
+            for o, value in numbers:
+                n, t = rec.scalar_external(value)
+                in_slot[_okey(o)] = n
+                ext_values[n] = value
+                _alias(o, t)
             try:
                 result = self.fn(*args, **kwargs)
             finally:
                 trace._ACTIVE = None
-                _plainify(args, kwargs, modules, opts)
+                final_numbers = _plainify(args, kwargs, modules, opts, rec)
+                for o, value in numbers:
+                    if o[0] == "h" and type(o[1][o[2]]) is trace.Scalar:
+                        o[1][o[2]] = value  # a group the step dropped
         # Analyse.
         tensors: list = []
         out_spec = _flatten_out(result, tensors)
+        result = _plain_numbers(result)
         for t in tensors:
-            if isinstance(t.array, trace._Traced):
+            if isinstance(t, Tensor) and isinstance(t.array, trace._Traced):
                 _swap(t, _plain(t.array))
         problems = list(rec.problems)
         if rec.data_reads:
@@ -371,7 +401,21 @@ class CompiledFunction:
         results: list[int] = []
         commits: list = []
         for o in post:
-            final = _slot(rec, _get(o))
+            if _okey(o) in final_numbers:
+                final = final_numbers[_okey(o)]
+                if o[0] == "h" and final != in_slot.get(_okey(o)):
+                    problems.append("the step changes a learning rate (a scheduler stepped "
+                                    "inside the step?); its Python state would not be "
+                                    "replayed: call scheduler.step() outside the compiled "
+                                    "step")
+            elif o[0] == "h" or (o[0] == "o" and _is_number(_get(o))):
+                if o[0] == "h" and _okey(o) in in_slot:
+                    problems.append("the step sets a learning rate to a Python number (a "
+                                    "scheduler stepped inside the step?); call "
+                                    "scheduler.step() outside the compiled step")
+                continue  # a number computed from constants: written back as one
+            else:
+                final = _slot(rec, _get(o))
             if final is None:
                 problems.append(f"the final value of {_owner_name(o)} was not produced by a "
                                 f"recorded kernel")
@@ -388,10 +432,14 @@ class CompiledFunction:
         for opt in opts:
             for p, st in opt.state.items():
                 for k, v in st.items():
-                    if not (isinstance(v, (Tensor, np.ndarray))):
+                    if not (isinstance(v, (Tensor, np.ndarray))) \
+                            and (id(p), "o", k) not in final_numbers:
                         opt_scalars.append((opt, p, k, v))
         out_slots: list[int | None] = []
         for t in tensors:
+            if type(t) is trace.Scalar:
+                out_slots.append(rec.slot_of.get(id(t)))
+                continue
             returned = _slot(rec, t.array)
             if returned is None:
                 problems.append(f"a returned tensor (shape {t.shape}) was not produced by a "
@@ -414,6 +462,9 @@ class CompiledFunction:
             self._remember(key, _Fallback(reason))
             if self.fullgraph:
                 _rollback(before, saved_grads, saved_state, saved_bufs, owners)
+                for o, value in numbers:
+                    if o[0] == "h":
+                        o[1][o[2]] = value
             self._fallback(reason)
             self.eager_calls += 1
             return result
@@ -430,10 +481,9 @@ class CompiledFunction:
         else:
             bad = None
             want = [_get(o) for o, n in zip(commits, results) if n >= 0] \
-                + [t.array for t in tensors]
+                + [t.value if type(t) is trace.Scalar else t.array for t in tensors]
             for i, (g, w) in enumerate(zip(got, want)):
-                if g.shape != w.shape or g.dtype != w.dtype or not np.array_equal(
-                        g, w, equal_nan=g.dtype.kind in "fc"):
+                if not _identical(g, w):
                     bad = f"the verification replay differs from eager (result {i})"
                     break
         if bad is not None:
@@ -444,7 +494,7 @@ class CompiledFunction:
             return result
         readers: list[Any] = [None] * len(ext_order)
         pos = {n: i for i, n in enumerate(ext_order)}
-        for o, _arr, _copy in before:
+        for o in [b[0] for b in before] + [o for o, _v in numbers]:
             n = in_slot[_okey(o)]
             if readers[pos[n]] is None:
                 readers[pos[n]] = o
@@ -469,8 +519,8 @@ class CompiledFunction:
         return result
 
     # ------------------------------------------------------------------ replaying
-    def _replay(self, v: _Variant, args: tuple, kwargs: dict, modules: list, opts: list
-                ) -> Any:
+    def _replay(self, key: tuple, v: _Variant, args: tuple, kwargs: dict, modules: list,
+                opts: list) -> Any:
         flat = list(args) + list(kwargs.values())
         ext = []
         originals = []
@@ -482,23 +532,31 @@ class CompiledFunction:
         try:
             got = v.program.run(ext)  # a failure here has changed nothing
         except Mismatch as exc:
-            where = v.program.checks[exc.args[0]][3]
+            _pos, _n, value, where = v.program.checks[exc.args[0]]
             self._mismatches += 1
-            self._log.append(f"value check failed ({where}): this call runs eagerly")
+            # A branch on a number read at call time (RAdam's rectification switching on at
+            # step 6) usually flips once: record the new branch. A value read from an array
+            # (a label range) may flip back and forth: run this call eagerly.
+            rerecord = not isinstance(value, np.ndarray)
+            self._log.append(f"value check failed ({where}): "
+                             + ("re-recording" if rerecord else "this call runs eagerly"))
             if self._mismatches >= MAX_CONSECUTIVE_MISSES:
                 self._stopped = (f"a value read in Python changes on every call ({where}); "
                                  f"the recorded control flow cannot be reused")
                 self._log.append(self._stopped)
                 self._fallback(self._stopped)
-            self.eager_calls += 1
+                rerecord = False
             drawn = list(v.program.drawn)
             v.program.drawn.clear()
-            if not drawn:
-                return self.fn(*args, **kwargs)
+            if not rerecord:
+                self.eager_calls += 1
             backend = next(o[1].backend for o in v.readers if o[0] in "ta")
             real = backend.rng
-            backend.rng = trace.PredrawnRNG(real, drawn)
+            if drawn:  # the re-run must see the numbers the replay drew
+                backend.rng = trace.PredrawnRNG(real, drawn)
             try:
+                if rerecord:
+                    return self._record(key, args, kwargs, modules, opts)
                 return self.fn(*args, **kwargs)
             finally:
                 backend.rng = real
@@ -554,12 +612,43 @@ def _set_raw(owner: tuple, value: Any) -> None:
         st[owner[2]] = value
 
 
-def _plainify(args: tuple, kwargs: dict, modules: list, opts: list) -> None:
-    """Turn every traced array left in the step's state back into a plain ndarray."""
+def _plainify(args: tuple, kwargs: dict, modules: list, opts: list, rec: trace.Recorder
+              ) -> dict[tuple, int]:
+    """Turn every traced array left in the step's state back into a plain ndarray and every
+    traced number into its value; returns the slots of those numbers."""
+    numbers = {}
     for o in _owners(args, kwargs, modules, opts):
         arr = _get(o)
         if isinstance(arr, trace._Traced):
             _alias(o, _plain(arr))
+        elif type(arr) is trace.Scalar:
+            n = rec.slot_of.get(id(arr))
+            if n is not None:
+                numbers[_okey(o)] = n
+            _alias(o, arr.value)
+    return numbers
+
+
+def _plain_numbers(obj: Any) -> Any:
+    """The step's result with traced numbers replaced by their values."""
+    if type(obj) is trace.Scalar:
+        return obj.value
+    if type(obj) in (tuple, list):
+        return type(obj)(_plain_numbers(v) for v in obj)
+    if type(obj) is dict:
+        return {k: _plain_numbers(v) for k, v in obj.items()}
+    return obj
+
+
+def _identical(got: Any, want: Any) -> bool:
+    """Bit-identical arrays (NaN equal to NaN), or numbers of the same type and value."""
+    if isinstance(want, np.ndarray):
+        if isinstance(got, np.generic):
+            got = np.asarray(got)
+        return (isinstance(got, np.ndarray) and got.shape == want.shape
+                and got.dtype == want.dtype
+                and bool(np.array_equal(got, want, equal_nan=got.dtype.kind in "fc")))
+    return type(got) is type(want) and (got == want or (got != got and want != want))
 
 
 def _rollback(before: list, saved_grads: dict, saved_state: list, saved_bufs: list,

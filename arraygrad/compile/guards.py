@@ -103,6 +103,16 @@ def _value_key(v: Any, where: str) -> Any:
                       f"strings, None and tuples/lists of them")
 
 
+def _read_at_call(v: Any) -> bool:
+    """A Python number the recording reads at call time (optimizer step counters and other
+    numeric state, learning rates): guarded by its type only."""
+    return type(v) is int or type(v) is float
+
+
+def _number_key(v: Any) -> tuple:
+    return ("number read at call time", type(v))
+
+
 def _array_key(a: Any) -> tuple:
     return (tuple(a.shape), str(a.dtype))
 
@@ -154,7 +164,8 @@ def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
     for oi, opt in enumerate(opts):
         groups = []
         for group in opt.param_groups:
-            hyper = tuple((k, _value_key(v, f"optimizer {oi} {k!r}"))
+            hyper = tuple((k, _number_key(v) if k == "lr" and _read_at_call(v)
+                           else _value_key(v, f"optimizer {oi} {k!r}"))
                           for k, v in sorted(group.items()) if k != "params")
             ps = tuple(_tensor_key(p) for p in group["params"])
             if group["params"]:
@@ -169,6 +180,8 @@ def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
                     entry.append((k, _array_key(v.array)))
                 elif hasattr(v, "shape") and hasattr(v, "dtype"):
                     entry.append((k, _array_key(v)))
+                elif _read_at_call(v):
+                    entry.append((k, _number_key(v)))
                 else:
                     entry.append((k, _value_key(v, f"optimizer {oi} state {k!r}")))
             state.append((id(p), tuple(entry)))

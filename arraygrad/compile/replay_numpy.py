@@ -36,7 +36,11 @@ class Program:
         at: dict[int, list] = {}
         for ci, (pos, n, value, _where) in enumerate(self.checks):
             ns[f"V{ci}"] = value
-            at.setdefault(pos, []).append(f"    if not _same(s{n}, V{ci}): raise _Mismatch({ci})")
+            if isinstance(value, np.ndarray):
+                test = f"not _same(s{n}, V{ci})"
+            else:  # a Python number (see trace.Scalar): same type and value
+                test = f"type(s{n}) is not type(V{ci}) or s{n} != V{ci}"
+            at.setdefault(pos, []).append(f"    if {test}: raise _Mismatch({ci})")
         lines = ["def replay(ext):"]
         if externals:
             lines.append("    " + ", ".join(f"s{n}" for n in externals)
