@@ -52,7 +52,8 @@ class _Fallback:
 class _Variant:
     """One recorded program plus how to read its inputs and commit its results."""
 
-    __slots__ = ("program", "readers", "mutated", "commits", "out_spec", "calls", "stable")
+    __slots__ = ("program", "readers", "mutated", "commits", "out_spec", "calls", "stable",
+                 "copies")
 
     def __init__(self, program: Program, readers: list, mutated: list[bool], commits: Any,
                  out_spec: Any) -> None:
@@ -63,6 +64,9 @@ class _Variant:
         self.out_spec = out_spec
         self.calls = 0
         self.stable = False  # whether a replay leaves the state under the same guard key
+        # per input written in place: a buffer the replay copies it into (None: a fresh
+        # copy each call), for inputs whose result is copied back into the original array
+        self.copies: list[Any] = [None] * len(readers)
 
 
 # ----------------------------------------------------------------------------- owners
@@ -509,7 +513,7 @@ class CompiledFunction:
         ext_order = list(rec.externals)
         all_results = [n for n in results if n >= 0] + [n for n in out_slots if n is not None]
         program = Program(rec.code, ext_order, rec.consts, all_results, rec.rng_values,
-                          rec.checks)
+                          rec.checks, rec.fresh if backend.mutable else {})
         # Verify: replay from the snapshot (random draws as drawn) and compare bit for bit.
         try:
             got = program.verifier()([ext_values[n] for n in ext_order])
@@ -550,6 +554,12 @@ class CompiledFunction:
                 commit_list.append((o, None, None))
         scalars = [(opt, p, k, v) for opt, p, k, v in opt_scalars]
         v = _Variant(program, readers, mutated, (commit_list, scalars, ri), out_spec)
+        returned = {n for n in out_slots if n is not None}
+        if backend.mutable:
+            for _o, _ri, inplace in commit_list:
+                if inplace is not None and ext_order[inplace] not in returned:
+                    arr = ext_values[ext_order[inplace]]
+                    v.copies[inplace] = np.empty_like(arr)
         try:
             v.stable = guard_key(args, kwargs, *discover(self.fn, args, kwargs)) == key
         except (Unsupported, ValueError):
@@ -566,10 +576,16 @@ class CompiledFunction:
         flat = list(args) + list(kwargs.values())
         ext = []
         originals = []
-        for o, mut in zip(v.readers, v.mutated):
+        for o, mut, buf in zip(v.readers, v.mutated, v.copies):
             arr = _get(_bind(o, flat))
             originals.append(arr)
-            ext.append(np.array(arr, copy=True) if mut else arr)
+            if not mut:
+                ext.append(arr)
+            elif buf is not None and buf.shape == arr.shape and buf.dtype == arr.dtype:
+                np.copyto(buf, arr)  # the replay works on a copy: a failure changes nothing
+                ext.append(buf)
+            else:
+                ext.append(np.array(arr, copy=True))
         v.program.drawn.clear()
         try:
             got = v.program.run(ext)  # a failure here has changed nothing
@@ -618,6 +634,8 @@ class CompiledFunction:
                 if target.shape == value.shape and target.flags.writeable:
                     np.copyto(target, value)
                     value = target
+                elif v.copies[inplace] is value:
+                    value = value.copy()  # the copy buffer is reused: never hand it out
             if o[0] == "o":
                 _set_raw(o, value)
             else:

@@ -298,6 +298,7 @@ class Recorder:
         self.rng_values: list[Any] = []
         self.checks: list[tuple] = []        # (position, slot, value, where)
         self.backwards = 0                   # backward passes run while recording
+        self.fresh: dict[int, tuple] = {}    # slot -> (shape, dtype) of a kernel's new array
 
     # ---------------------------------------------------------------- slots
     def new_slot(self, *objs: Any) -> int:
@@ -434,7 +435,10 @@ class Recorder:
             if n is not None:
                 return traced(res), ("s", n)
             t = traced(res)
-            return t, ("s", self.new_slot(res, t))
+            n = self.new_slot(res, t)
+            if res.ndim and res.flags.c_contiguous and res.base is None:
+                self.fresh[n] = (res.shape, res.dtype)  # a new array: may get a buffer
+            return t, ("s", n)
         if type(res) is tuple or type(res) is list:
             pairs = [self._result(r, out_slots) for r in res]
             wrapped = type(res)(p[0] for p in pairs)
