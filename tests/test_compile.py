@@ -189,18 +189,21 @@ def test_batchnorm_train_mode_running_stats():
 
 
 # ----------------------------------------------------------------------------- guards
-def _simple():
-    ag.manual_seed(0)
-    model = ag.nn.Linear(4, 2).to(dtype=ag.float64)
-    opt = ag.optim.SGD(model.parameters(), lr=0.1)
-
+def _square_step(model, opt):
     def step(x):
         loss = (model(x) ** 2).mean()
         loss.backward()
         opt.step()
         opt.zero_grad()
         return loss
-    return model, opt, step
+    return step
+
+
+def _simple():
+    ag.manual_seed(0)
+    model = ag.nn.Linear(4, 2).to(dtype=ag.float64)
+    opt = ag.optim.SGD(model.parameters(), lr=0.1)
+    return model, opt, _square_step(model, opt)
 
 
 def _twins():
@@ -398,15 +401,8 @@ def test_jax_matches_eager():
         ag.manual_seed(0)
         model = ag.nn.Linear(4, 2)
         opt = ag.optim.SGD(model.parameters(), lr=0.1)
-
-        def step(x):
-            loss = (model(x) ** 2).mean()
-            loss.backward()
-            opt.step()
-            opt.zero_grad()
-            return loss
         ref = [p.numpy(force=True).copy() for p in model.parameters()]
-        fn = ag.compile(step)
+        fn = ag.compile(_square_step(model, opt))
         x = ag.ones((3, 4))
         with pytest.warns(CompileWarning, match="numpy backend only"):
             losses = [fn(x).item() for _ in range(5)]

@@ -80,15 +80,19 @@ def _rec() -> Recorder | None:
     return None
 
 
+def _ufunc_override(self: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    """``__array_ufunc__`` of traced arrays and numbers: log the call while recording."""
+    rec = _rec()
+    fn = ufunc if method == "__call__" else getattr(ufunc, method)
+    if rec is None:
+        return fn(*_plain(inputs), **_plain(kwargs))
+    return rec.call(fn, inputs, kwargs)
+
+
 class _Traced(np.ndarray):
     """An ndarray whose operations are logged while a recording is active."""
 
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        rec = _rec()
-        fn = ufunc if method == "__call__" else getattr(ufunc, method)
-        if rec is None:
-            return fn(*_plain(inputs), **_plain(kwargs))
-        return rec.call(fn, inputs, kwargs)
+    __array_ufunc__ = _ufunc_override
 
     def __array_function__(self, func: Any, types_: Any, args: Any, kwargs: Any) -> Any:
         rec = _rec()
@@ -183,12 +187,7 @@ class Scalar:
     def __init__(self, value: int | float) -> None:
         self.value = value
 
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        rec = _rec()
-        fn = ufunc if method == "__call__" else getattr(ufunc, method)
-        if rec is None:
-            return fn(*_plain(inputs), **_plain(kwargs))
-        return rec.call(fn, inputs, kwargs)
+    __array_ufunc__ = _ufunc_override
 
     def _escape(self, what: str) -> Any:
         rec = _rec()

@@ -137,7 +137,9 @@ def softmax_cross_entropy(logits: Tensor, target: Tensor, /, *, reduction: str =
     # One yes/no read (not the label range itself): a compiled step checks that it is the
     # same on replay, and it stays the same from batch to batch.
     ok = xp.all((labels >= 0) & (labels < lshape[1]))
-    if ignore_index is not None:  # the general path when min <= ignore_index <= max
+    if ignore_index is not None and 0 <= ignore_index < lshape[1]:
+        # the general path when min <= ignore_index <= max (with every label in [0, C),
+        # an ignore_index outside it, such as the default -100, never is)
         ok = ok & ~(xp.any(labels <= ignore_index) & xp.any(labels >= ignore_index))
     if not bool(ok):
         return None
