@@ -395,25 +395,68 @@ def test_bad_input():
         ag.compile(lambda x, y: x)(a, b)
 
 
-def test_jax_matches_eager():
-    pytest.importorskip("jax")
+def _jax_run(compiled, opt_fn, steps, dropout=0.0):
     with ag.use_backend("jax"):
         ag.manual_seed(0)
-        model = ag.nn.Linear(4, 2)
-        opt = ag.optim.SGD(model.parameters(), lr=0.1)
-        ref = [p.numpy(force=True).copy() for p in model.parameters()]
-        fn = ag.compile(_square_step(model, opt))
-        x = ag.ones((3, 4))
-        with pytest.warns(CompileWarning, match="numpy backend only"):
-            losses = [fn(x).item() for _ in range(5)]
-    # eager reference computed with NumPy from the same start
-    w, b = ref
-    xs = np.ones((3, 4), dtype=np.float32)
-    for loss in losses:
-        out = xs @ w.T + b
-        assert abs(float((out ** 2).mean()) - loss) < 1e-6
-        g = 2 * out / out.size
-        w, b = w - 0.1 * (g.T @ xs), b - 0.1 * g.sum(0)
+        layers = [ag.nn.Linear(6, 12), ag.nn.ReLU()]
+        if dropout:
+            layers.append(ag.nn.Dropout(dropout))
+        model = ag.nn.Sequential(*layers, ag.nn.Linear(12, 3))
+        opt = opt_fn(model.parameters())
+        sched = ag.optim.lr_scheduler.ExponentialLR(opt, gamma=0.95)
+
+        def step(x, y):
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            return loss
+        fn = ag.compile(step) if compiled else step
+        rng = np.random.default_rng(3)
+        ag.manual_seed(7)
+        losses = []
+        for _ in range(steps):
+            x = ag.tensor(rng.standard_normal((8, 6)).astype(np.float32)).to(backend="jax")
+            y = ag.tensor(rng.standard_normal((8, 3)).astype(np.float32)).to(backend="jax")
+            losses.append(fn(x, y).item())
+            sched.step()
+        return losses, [p.numpy(force=True) for p in model.parameters()], fn, opt
+
+
+@pytest.mark.parametrize("name,dropout", [("Adam", 0.3)])  # step counter, lr, RNG key
+def test_jax_one_jitted_computation_matches_eager(name, dropout):
+    pytest.importorskip("jax")
+    opt = lambda ps: getattr(ag.optim, name)(ps, lr=0.05)  # noqa: E731
+    eager = _jax_run(False, opt, 5, dropout)
+    comp = _jax_run(True, opt, 5, dropout)
+    assert comp[2].replays == 5 and comp[2].eager_calls == 0, comp[2].explain()
+    assert "jax.jit" in comp[2].explain()
+    np.testing.assert_allclose(comp[0], eager[0], rtol=1e-6, atol=1e-6)
+    for p, q in zip(comp[1], eager[1]):
+        np.testing.assert_allclose(p, q, rtol=1e-6, atol=1e-6)
+    if name == "Adam":
+        for st in comp[3].state.values():
+            assert type(st["step"]) is int and st["step"] == 5
+
+
+def test_jax_step_that_reads_a_value_falls_back():
+    pytest.importorskip("jax")
+    with ag.use_backend("jax"):
+        w = ag.tensor([1.0, 2.0], requires_grad=True)
+        opt = ag.optim.SGD([w], lr=0.1)
+
+        def step(x):
+            loss = (w * x).sum()
+            if loss.item() > 100:
+                loss = loss * 0
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            return loss
+        fn = ag.compile(step)
+        with pytest.warns(CompileWarning, match="jax.jit cannot trace the step"):
+            assert fn(ag.ones(2)).item() == 3.0
+        assert abs(w.tolist()[0] - 0.9) < 1e-6  # the eager call updated w once
 
 
 def test_forward_with_grad_falls_back():

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from arraygrad.compile import trace
+from arraygrad.compile import replay_jax, trace
 from arraygrad.compile.guards import (
     Probe,
     Unsupported,
@@ -28,7 +28,7 @@ from arraygrad.tensor import Tensor
 __all__ = ["compile", "CompiledFunction", "CompileError", "CompileWarning"]
 
 ENV_VAR = "ARRAYGRAD_COMPILE"
-REPLAY_BACKENDS = ("numpy",)  # backends whose recordings replay (others run eagerly)
+REPLAY_BACKENDS = ("numpy", "jax")  # backends whose steps replay (others run eagerly)
 MAX_VARIANTS = 8
 MAX_CONSECUTIVE_MISSES = 4
 MAX_PROBE_FAILURES = 8  # then every call runs the full guard (see guards.Probe)
@@ -298,7 +298,8 @@ class CompiledFunction:
         probe = self._probe
         if probe is not None and probe.check(args, kwargs):
             v = self._variants.get(probe.key)
-            if type(v) is _Variant and v.stable:  # the common case: one tuple compare
+            if (type(v) is _Variant or type(v) is replay_jax.JaxVariant) and v.stable:
+                # the common case: one tuple compare
                 self._misses = 0
                 return self._replay(probe.key, v, args, kwargs, probe.modules, probe.opts)
         result = self._call_full(args, kwargs)
@@ -383,6 +384,8 @@ class CompiledFunction:
             self._fallback(reason)
             self.eager_calls += 1
             return self.fn(*args, **kwargs)
+        if backend_name == "jax":
+            return self._record_jax(key, args, kwargs, modules, opts, backend)
         rec = trace.Recorder(backend)
         # Snapshot (for the verification replay and for a fullgraph=True roll-back).
         before = []
@@ -570,9 +573,35 @@ class CompiledFunction:
         self.eager_calls += 1
         return result
 
+    def _record_jax(self, key: tuple, args: tuple, kwargs: dict, modules: list, opts: list,
+                    backend: Any) -> Any:
+        """JAX: trace the step into one jitted computation (see replay_jax)."""
+        try:
+            v = replay_jax.build(self.fn, args, kwargs, modules, opts, backend)
+            result = replay_jax.run(v, args, kwargs)
+        except replay_jax.TraceFailed as exc:
+            reason = str(exc)
+            self._log.append(f"eager: {reason}")
+            self._remember(key, _Fallback(reason))
+            self._fallback(reason)
+            self.eager_calls += 1
+            return self.fn(*args, **kwargs)
+        try:
+            v.stable = guard_key(args, kwargs, *discover(self.fn, args, kwargs)) == key
+        except (Unsupported, ValueError):
+            v.stable = False
+        self._remember(key, v)
+        self._log.append(f"recorded variant {len(self._variants) - 1}: one jax.jit "
+                         f"computation, {len(v.unique)} state arrays donated")
+        self.replays += 1
+        return result
+
     # ------------------------------------------------------------------ replaying
-    def _replay(self, key: tuple, v: _Variant, args: tuple, kwargs: dict, modules: list,
+    def _replay(self, key: tuple, v: Any, args: tuple, kwargs: dict, modules: list,
                 opts: list) -> Any:
+        if type(v) is replay_jax.JaxVariant:
+            self.replays += 1
+            return replay_jax.run(v, args, kwargs)
         flat = list(args) + list(kwargs.values())
         ext = []
         originals = []

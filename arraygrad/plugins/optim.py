@@ -189,9 +189,17 @@ def adamax_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
 
 def _sqrt(v: Any) -> Any:
     """``math.sqrt``; a number that ``ag.compile`` reads at call time (a traced step
-    counter) has its own ``traced_sqrt`` that records the call."""
+    counter) has its own ``traced_sqrt`` that records the call, and a 0-d array that has
+    no concrete value (a step counter inside ``jax.jit``) takes the array square root."""
     traced = getattr(v, "traced_sqrt", None)
-    return math.sqrt(v) if traced is None else traced()
+    if traced is not None:
+        return traced()
+    if isinstance(v, (int, float)):
+        return math.sqrt(v)
+    try:
+        return math.sqrt(v)
+    except TypeError:  # jax's ConcretizationTypeError is a TypeError
+        return v ** 0.5
 
 
 def _decayed_gradient(param: Any, grad: Any, *, lr: float, weight_decay: float,
