@@ -460,7 +460,7 @@ class CompiledFunction:
                                     "scheduler.step() outside the compiled step")
                 continue  # a number computed from constants: written back as one
             else:
-                final = _slot(rec, _get(o))
+                final = _slot(rec, _get(o))  # type: ignore[assignment]
             if final is None:
                 problems.append(f"the final value of {_owner_name(o)} was not produced by a "
                                 f"recorded kernel")
@@ -557,10 +557,10 @@ class CompiledFunction:
                 commit_list.append((o, None, None))
         scalars = [(opt, p, k, v) for opt, p, k, v in opt_scalars]
         v = _Variant(program, readers, mutated, (commit_list, scalars, ri), out_spec)
-        returned = {n for n in out_slots if n is not None}
+        handed_out = {n for n in out_slots if n is not None}
         if backend.mutable:
             for _o, _ri, inplace in commit_list:
-                if inplace is not None and ext_order[inplace] not in returned:
+                if inplace is not None and ext_order[inplace] not in handed_out:
                     arr = ext_values[ext_order[inplace]]
                     v.copies[inplace] = np.empty_like(arr)
         try:

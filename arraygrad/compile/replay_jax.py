@@ -29,6 +29,18 @@ class JaxVariant:
 
     __slots__ = ("jitted", "arr_owners", "num_owners", "unique", "index", "num_types",
                  "info", "has_key", "backend", "calls", "stable", "program")
+    jitted: Any
+    arr_owners: list
+    num_owners: list
+    unique: list
+    index: list[int]
+    num_types: list[type]
+    info: dict[str, Any]
+    has_key: bool
+    backend: Any
+    calls: int
+    stable: bool
+    program: Any
 
     def __init__(self) -> None:
         self.calls = 0

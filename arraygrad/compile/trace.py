@@ -264,7 +264,9 @@ for _name, _fn in (("lt", operator.lt), ("le", operator.le), ("gt", operator.gt)
         res = _scalar_op(_fn, self, other)
         return res if res is NotImplemented else bool(res)
     setattr(Scalar, f"__{_name}__", _compare)
-for _name, _fn in (("neg", operator.neg), ("pos", operator.pos), ("abs", operator.abs)):
+_UNARY: tuple[tuple[str, Any], ...] = (("neg", operator.neg), ("pos", operator.pos),
+                                      ("abs", operator.abs))
+for _name, _fn in _UNARY:
     setattr(Scalar, f"__{_name}__", lambda self, _fn=_fn: _scalar_op(_fn, self))
 
 
