@@ -31,7 +31,7 @@ ENV_VAR = "ARRAYGRAD_COMPILE"
 REPLAY_BACKENDS = ("numpy", "jax")  # backends whose steps replay (others run eagerly)
 MAX_VARIANTS = 8
 MAX_CONSECUTIVE_MISSES = 4
-MAX_PROBE_FAILURES = 8  # then every call runs the full guard (see guards.Probe)
+MAX_PROBE_FAILURES = 8  # in a row: then every call runs the full guard (guards.Probe)
 
 
 class CompileError(RuntimeError):
@@ -274,7 +274,9 @@ class CompiledFunction:
             if isinstance(v, _Fallback):
                 lines.append(f"  variant {i}: eager ({v.reason})")
             else:
-                lines.append(f"  variant {i}: {v.program.n_instructions} kernel calls, "
+                size = ("one jax.jit computation" if type(v) is replay_jax.JaxVariant
+                        else f"{v.program.n_instructions} kernel calls")
+                lines.append(f"  variant {i}: {size}, "
                              f"{v.calls} replay(s); guards: "
                              + "; ".join(f"{k}={val!r}" for k, val in key)[:400])
         lines.extend("  " + e for e in self._log[-50:])
@@ -300,7 +302,7 @@ class CompiledFunction:
             v = self._variants.get(probe.key)
             if (type(v) is _Variant or type(v) is replay_jax.JaxVariant) and v.stable:
                 # the common case: one tuple compare
-                self._misses = 0
+                self._misses = self._probe_failures = 0
                 return self._replay(probe.key, v, args, kwargs, probe.modules, probe.opts)
         result = self._call_full(args, kwargs)
         self._update_probe(args, kwargs)

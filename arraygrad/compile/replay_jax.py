@@ -28,7 +28,7 @@ class JaxVariant:
     """One guard variant on JAX: a jitted function and how to bind its results."""
 
     __slots__ = ("jitted", "arr_owners", "num_owners", "unique", "index", "num_types",
-                 "info", "has_key", "backend", "calls", "stable", "program")
+                 "info", "has_key", "backend", "calls", "stable")
     jitted: Any
     arr_owners: list
     num_owners: list
@@ -40,16 +40,10 @@ class JaxVariant:
     backend: Any
     calls: int
     stable: bool
-    program: Any
 
     def __init__(self) -> None:
         self.calls = 0
         self.stable = False
-        self.program = self  # explain() asks for the program's size
-
-    @property
-    def n_instructions(self) -> str:  # shown by explain()
-        return "one jax.jit computation of"
 
 
 def _snapshot(owners: list, opts: list, backend: Any) -> tuple:
