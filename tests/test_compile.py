@@ -123,13 +123,7 @@ def test_per_step_scheduler_replays():
         model = _model()
         opt = ag.optim.Adam(model.parameters(), lr=0.05)
         sched = ag.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
-
-        def step(x, y):
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            opt.zero_grad()
-            return loss
+        step = _loss_step(model, opt, F.cross_entropy)
         fn = ag.compile(step) if compiled else step
         losses = []
         for x, y in batches:
@@ -189,6 +183,16 @@ def test_batchnorm_train_mode_running_stats():
 
 
 # ----------------------------------------------------------------------------- guards
+def _loss_step(model, opt, loss_fn):
+    def step(x, y):
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return step
+
+
 def _square_step(model, opt):
     def step(x):
         loss = (model(x) ** 2).mean()
@@ -404,13 +408,7 @@ def _jax_run(compiled, opt_fn, steps, dropout=0.0):
         model = ag.nn.Sequential(*layers, ag.nn.Linear(12, 3))
         opt = opt_fn(model.parameters())
         sched = ag.optim.lr_scheduler.ExponentialLR(opt, gamma=0.95)
-
-        def step(x, y):
-            loss = F.mse_loss(model(x), y)
-            loss.backward()
-            opt.step()
-            opt.zero_grad()
-            return loss
+        step = _loss_step(model, opt, F.mse_loss)
         fn = ag.compile(step) if compiled else step
         rng = np.random.default_rng(3)
         ag.manual_seed(7)

@@ -565,15 +565,19 @@ class CompiledFunction:
                 if inplace is not None and ext_order[inplace] not in handed_out:
                     arr = ext_values[ext_order[inplace]]
                     v.copies[inplace] = np.empty_like(arr)
+        self._store(key, v, args, kwargs, f"{program.n_instructions} kernel calls, "
+                    f"{len(ext_order)} inputs")
+        self.eager_calls += 1
+        return result
+
+    def _store(self, key: tuple, v: Any, args: tuple, kwargs: dict, what: str) -> None:
+        """Keep a new variant, noting whether a replay leaves the state under its key."""
         try:
             v.stable = guard_key(args, kwargs, *discover(self.fn, args, kwargs)) == key
         except (Unsupported, ValueError):
             v.stable = False
         self._remember(key, v)
-        self._log.append(f"recorded variant {len(self._variants) - 1}: "
-                         f"{program.n_instructions} kernel calls, {len(ext_order)} inputs")
-        self.eager_calls += 1
-        return result
+        self._log.append(f"recorded variant {len(self._variants) - 1}: {what}")
 
     def _record_jax(self, key: tuple, args: tuple, kwargs: dict, modules: list, opts: list,
                     backend: Any) -> Any:
@@ -588,13 +592,8 @@ class CompiledFunction:
             self._fallback(reason)
             self.eager_calls += 1
             return self.fn(*args, **kwargs)
-        try:
-            v.stable = guard_key(args, kwargs, *discover(self.fn, args, kwargs)) == key
-        except (Unsupported, ValueError):
-            v.stable = False
-        self._remember(key, v)
-        self._log.append(f"recorded variant {len(self._variants) - 1}: one jax.jit "
-                         f"computation, {len(v.unique)} state arrays donated")
+        self._store(key, v, args, kwargs, f"one jax.jit computation, {len(v.unique)} state "
+                    f"arrays donated")
         self.replays += 1
         return result
 
