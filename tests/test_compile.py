@@ -397,6 +397,13 @@ def test_bad_input():
     b = ag.tensor([1.0]).to(backend="array_api_strict")
     with pytest.raises(ValueError, match="several backends"):
         ag.compile(lambda x, y: x)(a, b)
+    with pytest.raises(TypeError, match="returned a set"):
+        ag.compile(lambda x: {x})(a)
+    model, opt, step = _simple()  # a numpy model, an argument on another backend
+    w = model.weight.array.copy()
+    with pytest.raises(ValueError, match="array_api_strict, numpy"):
+        ag.compile(step)(ag.ones((3, 4)).to(backend="array_api_strict"))
+    assert np.array_equal(model.weight.array, w) and model.weight.grad is None  # untouched
 
 
 def _jax_run(compiled, opt_fn, steps, dropout=0.0):
