@@ -36,7 +36,7 @@ def _cnn_steps(batch: int = 32) -> dict[str, Callable[[], object]]:
     rng = np.random.default_rng(0)
     x = ag.tensor(rng.standard_normal((batch, 1, 8, 8)).astype(np.float32))
     y = ag.tensor(rng.integers(0, 10, batch))
-    steps = {}
+    steps: dict[str, Callable[[], object]] = {}
     for name in ("eager", "compiled"):
         ag.manual_seed(0)
         model = build_model("cnn", (1, 8, 8), 10)
@@ -96,8 +96,9 @@ def _jax_case(jax: Any, sizes: tuple, batch: int, repeat: int
             loss.backward()
             with ag.no_grad():
                 for p in ps:
-                    p -= mlp.LR * p.grad
-                    p.grad = None
+                    if p.grad is not None:
+                        p -= mlp.LR * p.grad
+                        p.grad = None
             return loss
         return step
 
