@@ -7,6 +7,7 @@ time per step of each implementation and the ratios that docs/compile.md quotes.
 from __future__ import annotations
 
 import argparse
+import functools
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -42,7 +43,7 @@ def _cnn_steps(batch: int = 32) -> dict[str, Callable[[], object]]:
         model = build_model("cnn", (1, 8, 8), 10)
         step = _train_step(model, ag.optim.create("adam", model.parameters(), lr=3e-3))
         fn = ag.compile(step) if name == "compiled" else step
-        steps[name] = (lambda f=fn: f(x, y))
+        steps[name] = functools.partial(fn, x, y)
     return steps
 
 
