@@ -154,6 +154,9 @@ def build_parser(describe: bool = False) -> argparse.ArgumentParser:
     t.add_argument("--no-progress", action="store_true",
                    help="hide the progress bar (it shows only on a terminal anyway)")
     t.add_argument("--no-plot", action="store_true", help="do not draw curves.png")
+    t.add_argument("--no-compile", action="store_true",
+                   help="run the training step eagerly (by default it is compiled with "
+                        "ag.compile on the backends that replay it: same results, faster)")
     noise = t.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true",
                        help="print only the final result (and errors)")
@@ -522,6 +525,30 @@ def _evaluate(model: Any, loader: Any) -> tuple[float, float]:
     return total_loss / count, correct / count
 
 
+def _train_step(model: Any, optimizer: Any) -> Any:
+    """One training step on a batch: returns the loss and the number of correct
+    predictions (0-d tensors, read after the step so a compiled step replays)."""
+    import arraygrad as ag
+    from arraygrad.nn import functional as F
+
+    def train_step(x: Any, y: Any) -> tuple[Any, Any]:
+        logits = model(x)
+        loss = F.cross_entropy(logits, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        hits = (ag.argmax(logits.detach(), axis=1) == y).astype(ag.int64).sum()
+        return loss.detach(), hits
+    return train_step
+
+
+def _compiles(backend: Any) -> bool:
+    """Whether the main job's step is compiled on ``backend``: numpy (on JAX the step's
+    cross-entropy label check needs concrete labels, so ``jax.jit`` cannot trace it and
+    it would only warn and run eagerly)."""
+    return backend.name == "numpy"
+
+
 def _epoch_seed(seed: int, epoch: int) -> int:
     """The seed of one epoch (data order and the model's random draws), so a resumed run
     repeats exactly what an uninterrupted one would have done."""
@@ -541,7 +568,6 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
 
     import arraygrad as ag
-    from arraygrad.nn import functional as F
 
     plan = _plan(args)
     config, run_dir, checkpoint = plan.config, plan.run_dir, plan.checkpoint
@@ -560,6 +586,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     threads_text, limiter = _set_threads(config["threads"])
     history: dict[str, list[float]] | None = None
     title = ""
+    compiled = False
+    train_step: Any = None
     versions = _versions(backend)
     say(f"arraygrad {versions['arraygrad']} | python {versions['python']} | numpy "
         f"{versions['numpy']}" + "".join(f" | {k} {v}" for k, v in versions.items()
@@ -600,6 +628,11 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                                              device=device)
             title = (f"{config['model']} on {config['dataset']} ({backend.name}, "
                      f"{config['optimizer']}, lr {config['lr']:g})")
+            train_step = _train_step(model, optimizer)
+            compiled = not getattr(args, "no_compile", False) and _compiles(backend)
+            if compiled:
+                train_step = ag.compile(train_step)
+            detail(f"training step: {'compiled (ag.compile)' if compiled else 'eager'}")
             bar_maker: Any = None
             if _show_progress(args):
                 from tqdm import tqdm
@@ -622,16 +655,11 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                     batches = bar_maker(loader, desc=f"epoch {epoch + 1}/{config['epochs']}",
                                    unit="batch", leave=False, disable=None, file=sys.stderr)
                 for x, y in batches:
-                    logits = model(x)
-                    loss = F.cross_entropy(logits, y)
-                    optimizer.zero_grad()
-                    loss.backward()
-                    optimizer.step()
+                    loss, hits = train_step(x, y)
                     n = y.shape[0]
                     seen += n
                     loss_sum += float(loss.item()) * n
-                    correct += float((ag.argmax(logits.detach(), axis=1) == y).astype(
-                        ag.int64).sum().item())
+                    correct += float(hits.item())
                     if bar_maker is not None:
                         # refresh=False: tqdm redraws on its own schedule.
                         batches.set_postfix(loss=f"{loss_sum / seen:.4f}",
@@ -679,6 +707,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         if limiter is not None:
             limiter.restore_original_limits()
     plot_path = _finish_files(args, run_dir, history, title)
+    if compiled and args.verbose:
+        detail(train_step.explain())
     total = sum(history["seconds"][start:])
     print(f"final test accuracy: {acc:.2%} ({config['model']} on {config['dataset']}, "
           f"backend {backend.name}, device {device}, {total:.1f}s of training)")

@@ -7,28 +7,17 @@ time per step of each implementation and the ratios that docs/compile.md quotes.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+import functools
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 import arraygrad as ag
 from arraygrad.compile import CompileWarning
 from benchmarks import chain, mlp
-
-
-def _time(fn: Callable[[], object], repeat: int, number: int) -> float:
-    for _ in range(3):
-        fn()
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        runs.append((time.perf_counter() - t0) / number)
-    return statistics.median(runs)
+from benchmarks.harness import measure
 
 
 def _nn_compiled(sizes, batch):
@@ -41,47 +30,154 @@ def _chain_compiled(cycles: int, n: int):
     return ag.compile(chain._autograd(ag, x, cycles))
 
 
+def _cnn_steps(batch: int = 32) -> dict[str, Callable[[], object]]:
+    """The main job's step (``arraygrad train``: the digits CNN, Adam), eager and compiled."""
+    from arraygrad.cli import _train_step, build_model
+
+    rng = np.random.default_rng(0)
+    x = ag.tensor(rng.standard_normal((batch, 1, 8, 8)).astype(np.float32))
+    y = ag.tensor(rng.integers(0, 10, batch))
+    steps: dict[str, Callable[[], object]] = {}
+    for name in ("eager", "compiled"):
+        ag.manual_seed(0)
+        model = build_model("cnn", (1, 8, 8), 10)
+        step = _train_step(model, ag.optim.create("adam", model.parameters(), lr=3e-3))
+        fn = ag.compile(step) if name == "compiled" else step
+        steps[name] = functools.partial(fn, x, y)
+    return steps
+
+
+def _jax_cases(repeat: int) -> list[tuple[str, float, float, float]]:
+    """The MLP SGD step on JAX with a squared-error loss: ``jax.jit(jax.grad(...))``
+    written directly, arraygrad eager (op by op) and compiled (one jitted computation).
+    (A cross-entropy step is not traced: its label range check needs concrete labels.)"""
+    try:
+        import jax
+    except ImportError:
+        return []
+    return [_jax_case(jax, sizes, batch, repeat)
+            for sizes, batch in [((784, 256, 256, 10), 128), ((784, 64, 64, 10), 32)]]
+
+
+def _jax_case(jax: Any, sizes: tuple, batch: int, repeat: int
+              ) -> tuple[str, float, float, float]:
+    import jax.numpy as jnp
+
+    x0, labels, init = mlp.problem(sizes, batch)
+    target0 = np.eye(sizes[-1], dtype=np.float32)[labels]
+    n_layers = len(init) // 2
+
+    def loss_fn(ps: list, x: Any, t: Any, relu: Any) -> Any:
+        h = x
+        for i in range(n_layers):
+            h = h @ ps[2 * i] + ps[2 * i + 1]
+            if i < n_layers - 1:
+                h = relu(h)
+        return ((h - t) ** 2).mean()
+
+    xj, tj = jnp.asarray(x0), jnp.asarray(target0)
+    params = [jnp.asarray(p) for p in init]
+
+    @jax.jit
+    def update(ps: list) -> list:
+        grads = jax.grad(loss_fn)(ps, xj, tj, jax.nn.relu)
+        return [p - mlp.LR * g for p, g in zip(ps, grads)]
+
+    def reference() -> None:
+        params[:] = update(params)
+        jax.block_until_ready(params)
+
+    def ours() -> Callable[[], Any]:
+        x = ag.asarray(x0, backend="jax")
+        t = ag.asarray(target0, backend="jax")
+        ps = [ag.asarray(p, requires_grad=True, backend="jax") for p in init]
+
+        def step() -> Any:
+            loss = loss_fn(ps, x, t, ag.relu)
+            loss.backward()
+            with ag.no_grad():
+                for p in ps:
+                    if p.grad is not None:
+                        p -= mlp.LR * p.grad
+                        p.grad = None
+            return loss
+        return step
+
+    eager_step, comp_step = ours(), ag.compile(ours())
+    stats = measure({"jit": reference,
+                     "eager": lambda: jax.block_until_ready(eager_step().array),
+                     "compiled": lambda: jax.block_until_ready(comp_step().array)},
+                    repeat=repeat, warmup=3, number=5)
+    assert comp_step.replays > 0, comp_step.explain()
+    label = "JAX MLP " + "-".join(map(str, sizes)) + f" / {batch} (MSE)"
+    return label, stats["jit"].median, stats["eager"].median, stats["compiled"].median
+
+
+def _one_thread() -> str:
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return "BLAS threads: the libraries' default"
+    threadpool_limits(1)
+    return "BLAS threads: 1"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    repeat = 5 if args.quick else 15
+    repeat = 7 if args.quick else 21
     warnings.simplefilter("ignore", CompileWarning)
+    print(_one_thread() + "; interleaved samples, medians")
     rows = []
     for sizes, batch in [((784, 256, 256, 10), 128), ((784, 64, 64, 10), 32)]:
         label = "MLP " + "-".join(map(str, sizes)) + f" / {batch}"
-        floor = _time(mlp.numpy_step(sizes, batch)[0], repeat, 5)
-        eager = _time(mlp.arraygrad_nn_step(ag, sizes, batch)[0], repeat, 5)
-        comp_fn, comp_params = _nn_compiled(sizes, batch)
-        comp = _time(comp_fn, repeat, 5)
+        comp_fn, _params = _nn_compiled(sizes, batch)
+        stats = measure({"floor": mlp.numpy_step(sizes, batch)[0],
+                         "eager": mlp.arraygrad_nn_step(ag, sizes, batch)[0],
+                         "compiled": comp_fn}, repeat=repeat, warmup=3, number=5)
         assert comp_fn.replays > 0, comp_fn.explain()
-        rows.append((label, floor, eager, comp))
+        rows.append((label, stats["floor"].median, stats["eager"].median,
+                     stats["compiled"].median))
     x0 = np.linspace(-1, 1, 16)
-    floor = _time(chain._numpy(x0, 10), repeat, 50)
-    xe = ag.tensor(x0, requires_grad=True)
-    eager = _time(chain._autograd(ag, xe, 10), repeat, 50)
     cfn = _chain_compiled(10, 16)
-    comp = _time(cfn, repeat, 50)
+    stats = measure({"floor": chain._numpy(x0, 10),
+                     "eager": chain._autograd(ag, ag.tensor(x0, requires_grad=True), 10),
+                     "compiled": cfn}, repeat=repeat, warmup=3, number=50)
     assert cfn.replays > 0, cfn.explain()
-    rows.append(("tiny-op chain (80 ops, 16 floats)", floor, eager, comp))
+    rows.append(("tiny-op chain (80 ops, 16 floats)", stats["floor"].median,
+                 stats["eager"].median, stats["compiled"].median))
     print(f"{'case':40s} {'numpy floor':>12s} {'eager':>10s} {'compiled':>10s} "
           f"{'compiled/floor':>15s} {'compiled/eager':>15s}")
     for label, f, e, c in rows:
         print(f"{label:40s} {f * 1e3:10.3f}ms {e * 1e3:8.3f}ms {c * 1e3:8.3f}ms "
               f"{c / f:15.2f} {c / e:15.2f}")
-    # The guard check alone: discovery plus the guard key for a 6-parameter model.
+    cnn = measure(_cnn_steps(), repeat=repeat, warmup=3, number=5)
+    e, c = cnn["eager"].median, cnn["compiled"].median
+    print(f"{'CNN step of arraygrad train (digits/32)':40s} {'':>12s} {e * 1e3:8.3f}ms "
+          f"{c * 1e3:8.3f}ms {'':>15s} {c / e:15.2f}")
+    jax_rows = _jax_cases(repeat)
+    if jax_rows:
+        print(f"{'case':40s} {'jax.jit':>12s} {'eager':>10s} {'compiled':>10s} "
+              f"{'compiled/jit':>15s} {'compiled/eager':>15s}")
+    for label, f, e, c in jax_rows:
+        print(f"{label:40s} {f * 1e3:10.3f}ms {e * 1e3:8.3f}ms {c * 1e3:8.3f}ms "
+              f"{c / f:15.2f} {c / e:15.2f}")
+    # The guard check alone for a 6-parameter model: the cheap probe every replay runs
+    # (one generated tuple compare), and the full path (discovery and the guard key) that
+    # runs after the state changed. The fastest sample: this is sub-microsecond work.
     from arraygrad.compile.guards import discover, guard_key
     step, _ = mlp.arraygrad_nn_step(ag, (10, 8, 8, 4), 4)
     fn = ag.compile(step)
-    fn()
-    fn()
-    x = ag.ones((4, 10))
-
-    def guard() -> None:
-        modules, opts = discover(step, (x,), {})
-        guard_key((x,), {}, modules, opts)
-    t = _time(guard, repeat, 2000)
-    print(f"guard check per call (6 parameters): {t * 1e6:.1f} us")
+    for _ in range(3):
+        fn()
+    probe = fn._probe
+    assert probe is not None and probe.check((), {}), fn.explain()
+    guards = measure({"probe": lambda: probe.check((), {}),
+                      "full": lambda: guard_key((), {}, *discover(step, (), {}))},
+                     repeat=repeat, warmup=3, number=500)
+    print(f"guard check per call (6 parameters): {min(guards['probe'].samples) * 1e6:.1f} us "
+          f"(full path {min(guards['full'].samples) * 1e6:.1f} us)")
     return 0
 
 

@@ -125,7 +125,10 @@ def load() -> Backend:
             return names[array.device]
         except (KeyError, TypeError, AttributeError):  # sharded over devices, or a tracer
             devices = getattr(array, "devices", None)
-            first = next(iter(devices()), None) if devices is not None else None
+            try:
+                first = next(iter(devices()), None) if devices is not None else None
+            except TypeError:  # a tracer inside jax.jit has no devices: the default one
+                first = None
             return names.get(first, default_device)
 
     def place(array, device):

@@ -103,6 +103,16 @@ def _value_key(v: Any, where: str) -> Any:
                       f"strings, None and tuples/lists of them")
 
 
+def _read_at_call(v: Any) -> bool:
+    """A Python number the recording reads at call time (optimizer step counters and other
+    numeric state, learning rates): guarded by its type only."""
+    return type(v) is int or type(v) is float
+
+
+def _number_key(v: Any) -> tuple:
+    return ("number read at call time", type(v))
+
+
 def _array_key(a: Any) -> tuple:
     return (tuple(a.shape), str(a.dtype))
 
@@ -154,7 +164,8 @@ def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
     for oi, opt in enumerate(opts):
         groups = []
         for group in opt.param_groups:
-            hyper = tuple((k, _value_key(v, f"optimizer {oi} {k!r}"))
+            hyper = tuple((k, _number_key(v) if k == "lr" and _read_at_call(v)
+                           else _value_key(v, f"optimizer {oi} {k!r}"))
                           for k, v in sorted(group.items()) if k != "params")
             ps = tuple(_tensor_key(p) for p in group["params"])
             if group["params"]:
@@ -169,6 +180,8 @@ def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
                     entry.append((k, _array_key(v.array)))
                 elif hasattr(v, "shape") and hasattr(v, "dtype"):
                     entry.append((k, _array_key(v)))
+                elif _read_at_call(v):
+                    entry.append((k, _number_key(v)))
                 else:
                     entry.append((k, _value_key(v, f"optimizer {oi} state {k!r}")))
             state.append((id(p), tuple(entry)))
@@ -189,3 +202,206 @@ def describe_miss(new: tuple, old: tuple) -> str:
     if len(new) != len(old):
         changed.append("the number of arguments/modules/optimizers")
     return ", ".join(changed) or "unknown"
+
+
+# ----------------------------------------------------------------------------- fast probe
+class Probe:
+    """The guard key of the last call, checked cheaply: one generated expression that
+    builds a tuple of the values the key depends on (read through the very objects found
+    last time: closure cells, globals, arguments, submodules, parameters, optimizer groups
+    and state) and compares it with the tuple they had. A match means :func:`discover` and
+    :func:`guard_key` would give ``key`` again; anything else (a mismatch, an exception
+    while reading) sends the call down the full path.
+    """
+
+    __slots__ = ("key", "modules", "opts", "check", "source")
+
+    def __init__(self, key: tuple, modules: list, opts: list, check: Any, source: str
+                 ) -> None:
+        self.key = key
+        self.modules = modules
+        self.opts = opts
+        self.check = check
+        self.source = source
+
+
+def _sources(fn: Any) -> tuple[Any, Any, list]:
+    """(closure cells, globals dict, names) that :func:`discover` reads for ``fn``."""
+    target = type(fn).forward if isinstance(fn, Module) else fn
+    func = getattr(target, "__func__", target)
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return (), {}, []
+    names: list = []
+    _names(code, names)
+    return tuple(getattr(func, "__closure__", None) or ()), getattr(func, "__globals__", {}), \
+        sorted(set(names))
+
+
+def _container_ok(v: Any, depth: int = 0) -> bool:
+    """Whether a discovery source holds nothing the probe cannot vouch for: a list or dict
+    that could gain a Module later is snapshotted by identity (up to two levels)."""
+    if type(v) in (tuple, list):
+        return depth < 2 and len(v) <= 64 and all(_container_ok(x, depth + 1) for x in v)
+    if type(v) is dict:
+        return depth < 2 and len(v) <= 64 and all(_container_ok(x, depth + 1)
+                                                  for x in v.values())
+    return type(v).__name__ != "CompiledFunction"
+
+
+def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, key: tuple
+                ) -> Probe | None:
+    """A :class:`Probe` for the state as it is now (after a call), or None when the step's
+    state is of a kind the probe does not cover (the full guard then runs every call)."""
+    ns: dict[str, Any] = {"_is_grad_enabled": is_grad_enabled, "Tensor": Tensor}
+    items: list[tuple[str, Any]] = []   # (expression, expected value)
+    counter = [0]
+
+    def const(v: Any) -> str:
+        name = f"K{counter[0]}"
+        counter[0] += 1
+        ns[name] = v
+        return name
+
+    def same(expr: str, obj: Any) -> None:
+        items.append((f"{expr} is {const(obj)}", True))
+
+    def snapshot(expr: str, v: Any) -> None:
+        """``expr`` still holds ``v``'s elements (identity), for lists/dicts/tuples."""
+        if type(v) in (tuple, list, dict):
+            vals = list(v.values()) if type(v) is dict else list(v)
+            items.append((f"len({expr})", len(vals)))
+            if type(v) is dict:
+                items.append((f"tuple({expr})", tuple(v)))
+                for k, x in zip(v, vals):
+                    same(f"{expr}[{const(k)}]", x)
+                    if type(x) in (tuple, list, dict):
+                        snapshot(f"{expr}[{const(k)}]", x)
+            else:
+                for i, x in enumerate(vals):
+                    same(f"{expr}[{i}]", x)
+                    if type(x) in (tuple, list, dict):
+                        snapshot(f"{expr}[{i}]", x)
+
+    items.append(("_is_grad_enabled()", is_grad_enabled()))
+    cells, g, names = _sources(fn)
+    for cell in cells:
+        try:
+            v = cell.cell_contents
+        except ValueError:
+            return None
+        if not _container_ok(v):
+            return None
+        same(f"{const(cell)}.cell_contents", v)
+        snapshot(f"{const(cell)}.cell_contents", v)
+    gname = const(g)
+    for n in names:
+        v = g.get(n)
+        if not _container_ok(v):
+            return None
+        same(f"{gname}.get({n!r})", v)
+        snapshot(f"{gname}.get({n!r})", v)
+    # arguments
+    items.append(("len(A)", len(args)))
+    items.append(("tuple(KW)", tuple(kwargs)))
+    for i, a in enumerate(list(args) + list(kwargs.values())):
+        ref = f"A[{i}]" if i < len(args) else f"KW[{list(kwargs)[i - len(args)]!r}]"
+        if isinstance(a, Tensor):
+            arr = a.array
+            strides = getattr(arr, "strides", None)
+            items.append((f"type({ref}) is Tensor and {ref}.backend is {const(a.backend)}", True))
+            items.append((f"(_a := {ref}.array).shape", arr.shape))
+            items.append(("_a.dtype", arr.dtype))
+            items.append(("getattr(_a, 'strides', None)", strides))
+            items.append((f"{ref}.requires_grad", a.requires_grad))
+            items.append((f"{ref}.device", a.device))
+        elif isinstance(a, (Module, Optimizer)):
+            same(ref, a)
+        elif type(a) in (bool, int, float, str, type(None)):
+            items.append((f"type({ref})", type(a)))
+            items.append((ref, a))
+        else:
+            return None  # tuples/lists of values: the full guard compares them
+    # modules, parameters, buffers
+    tensors: list = []
+    seen: set = set()
+
+    def tensor(t: Tensor) -> None:
+        if id(t) in seen:
+            return
+        seen.add(id(t))
+        tensors.append(t)
+
+    for m in modules:
+        if isinstance(m, list):
+            for t in m:
+                tensor(t)
+            continue
+        for s in m.modules():
+            sref = const(s)
+            items.append((f"{sref}.training", s.training))
+            for field in ("_parameters", "_buffers", "_modules"):
+                d = getattr(s, field)
+                items.append((f"{sref}.{field} == {const(dict(d))}", True))
+            for p in s._parameters.values():
+                if p is not None:
+                    tensor(p)
+            for b in s._buffers.values():
+                if b is not None:
+                    bref = const(b)
+                    items.append((f"(_b := {bref}.array).shape", b.array.shape))
+                    items.append(("_b.dtype", b.array.dtype))
+    for opt in opts:
+        oref = const(opt)
+        items.append((f"len({oref}.param_groups)", len(opt.param_groups)))
+        for gi, group in enumerate(opt.param_groups):
+            gref = const(group)
+            items.append((f"{oref}.param_groups[{gi}] is {gref}", True))
+            items.append((f"tuple({gref})", tuple(group)))
+            for k, v in group.items():
+                if k == "params":
+                    items.append((f"{gref}['params'] == {const(list(v))}", True))
+                    for p in v:
+                        tensor(p)
+                elif k == "lr" and _read_at_call(v):
+                    items.append((f"type({gref}['lr'])", type(v)))
+                elif type(v) in (bool, int, float, str, type(None), tuple, list):
+                    items.append((f"{gref}[{k!r}]", v))
+                else:
+                    return None
+        items.append((f"tuple({oref}.state)", tuple(opt.state)))
+        for p, st in opt.state.items():
+            sref = f"{oref}.state[{const(p)}]"
+            items.append((f"tuple(_s := {sref})", tuple(st)))
+            for k, v in st.items():
+                if isinstance(v, Tensor):
+                    items.append((f"(_v := _s[{k!r}].array).shape", v.array.shape))
+                    items.append(("_v.dtype", v.array.dtype))
+                elif hasattr(v, "shape") and hasattr(v, "dtype"):
+                    items.append((f"(_v := _s[{k!r}]).shape", v.shape))
+                    items.append(("_v.dtype", v.dtype))
+                elif _read_at_call(v):
+                    items.append((f"type(_s[{k!r}])", type(v)))
+                elif type(v) in (bool, str, type(None)):
+                    items.append((f"_s[{k!r}]", v))
+                else:
+                    return None
+    for t in tensors:
+        tref = const(t)
+        arr = t.array
+        items.append((f"(_t := {tref}).requires_grad", t.requires_grad))
+        items.append(("(_p := _t.array).shape", arr.shape))
+        items.append(("_p.dtype", arr.dtype))
+        items.append(("getattr(_p, 'strides', None)", getattr(arr, "strides", None)))
+        gr = t.grad
+        if gr is None:
+            items.append(("_t.grad is None", True))
+        else:
+            items.append(("(_g := _t.grad) is not None and _g.array.shape", gr.array.shape))
+    expected = tuple(v for _e, v in items)
+    ns["EXPECTED"] = expected
+    body = ",\n        ".join(e for e, _v in items)
+    source = (f"def check(A, KW):\n    try:\n        return (\n        {body},\n        ) == "
+              f"EXPECTED\n    except Exception:\n        return False\n")
+    exec(compile(source, "<ag.compile guard>", "exec"), ns)  # noqa: S102
+    return Probe(key, modules, opts, ns["check"], source)

@@ -13,6 +13,7 @@ data-dependent; an array whose origin was not logged makes it unreplayable.
 
 from __future__ import annotations
 
+import math
 import operator
 import os
 import sys
@@ -30,9 +31,12 @@ class RecordError(Exception):
 
 
 def _plain(x: Any) -> Any:
-    """``x`` with every traced array replaced by a plain ndarray view (recursively)."""
+    """``x`` with every traced array replaced by a plain ndarray view and every traced
+    number by its value (recursively)."""
     if isinstance(x, _Traced):
         return x.view(np.ndarray)
+    if type(x) is Scalar:
+        return x.value
     if type(x) is tuple:
         return tuple(_plain(v) for v in x)
     if type(x) is list:
@@ -76,15 +80,19 @@ def _rec() -> Recorder | None:
     return None
 
 
+def _ufunc_override(self: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    """``__array_ufunc__`` of traced arrays and numbers: log the call while recording."""
+    rec = _rec()
+    fn = ufunc if method == "__call__" else getattr(ufunc, method)
+    if rec is None:
+        return fn(*_plain(inputs), **_plain(kwargs))
+    return rec.call(fn, inputs, kwargs)
+
+
 class _Traced(np.ndarray):
     """An ndarray whose operations are logged while a recording is active."""
 
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        rec = _rec()
-        fn = ufunc if method == "__call__" else getattr(ufunc, method)
-        if rec is None:
-            return fn(*_plain(inputs), **_plain(kwargs))
-        return rec.call(fn, inputs, kwargs)
+    __array_ufunc__ = _ufunc_override
 
     def __array_function__(self, func: Any, types_: Any, args: Any, kwargs: Any) -> Any:
         rec = _rec()
@@ -161,6 +169,107 @@ for _name in ("astype", "copy", "flatten", "ravel", "reshape", "transpose", "squ
         setattr(_Traced, _name, _method(_name))
 
 
+class Scalar:
+    """A Python number of the step's state (an optimizer's step counter, a learning rate)
+    while a recording runs: a call-time input slot instead of a baked constant.
+
+    Arithmetic with numbers and other traced numbers is logged as scalar instructions (the
+    replay redoes the same Python arithmetic on the call's values, so results are the same
+    bits); with arrays it goes through NumPy's ufunc override and is logged as a kernel
+    call whose argument is the slot (a Python number at replay: NumPy's weak promotion, as
+    in eager). Comparisons, ``bool()``, ``float()``, ``int()``, formatting and any other
+    escape of the value into Python become value checks: a replay whose value differs
+    there runs eagerly instead.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: int | float) -> None:
+        self.value = value
+
+    __array_ufunc__ = _ufunc_override
+
+    def _escape(self, what: str) -> Any:
+        rec = _rec()
+        if rec is not None:
+            rec.scalar_escape(self, what)
+        return self.value
+
+    def __bool__(self) -> bool:
+        return bool(self._escape("bool()"))
+
+    def __float__(self) -> float:
+        return float(self._escape("float()"))
+
+    def __int__(self) -> int:
+        return int(self._escape("int()"))
+
+    def __index__(self) -> int:
+        return operator.index(self._escape("index()"))
+
+    def __complex__(self) -> complex:
+        return complex(self._escape("complex()"))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        return np.asarray(self._escape("an array conversion"), dtype=dtype)
+
+    def __format__(self, spec: str) -> str:
+        return format(self._escape("formatting"), spec)
+
+    def __repr__(self) -> str:
+        return repr(self._escape("repr()"))
+
+    def __hash__(self) -> int:
+        return hash(self._escape("hash()"))
+
+    def __round__(self, ndigits: Any = None) -> Any:
+        return round(self._escape("round()"), ndigits)
+
+    def traced_sqrt(self) -> Any:
+        """``math.sqrt`` of the value, logged (the built-in optimizers' update functions
+        call ``math.sqrt`` on plain numbers and this method on traced ones)."""
+        return _scalar_op(math.sqrt, self)
+
+
+def _scalar_op(fn: Any, *args: Any) -> Any:
+    if not all(type(a) in _NUMBERS or type(a) is Scalar for a in args):
+        return NotImplemented
+    rec = _rec()
+    if rec is None:
+        return fn(*_plain(args))
+    return rec.scalar_call(fn, args)
+
+
+_NUMBERS = (int, float, bool, complex)
+
+
+def _binary(fn: Any) -> tuple[Any, Any]:
+    def forward(self: Scalar, other: Any) -> Any:
+        return _scalar_op(fn, self, other)
+
+    def reflected(self: Scalar, other: Any) -> Any:
+        return _scalar_op(fn, other, self)
+    return forward, reflected
+
+
+for _name, _fn in (("add", operator.add), ("sub", operator.sub), ("mul", operator.mul),
+                   ("truediv", operator.truediv), ("floordiv", operator.floordiv),
+                   ("mod", operator.mod), ("pow", operator.pow)):
+    _f, _r = _binary(_fn)
+    setattr(Scalar, f"__{_name}__", _f)
+    setattr(Scalar, f"__r{_name}__", _r)
+for _name, _fn in (("lt", operator.lt), ("le", operator.le), ("gt", operator.gt),
+                   ("ge", operator.ge), ("eq", operator.eq), ("ne", operator.ne)):
+    def _compare(self: Scalar, other: Any, _fn: Any = _fn) -> Any:
+        res = _scalar_op(_fn, self, other)
+        return res if res is NotImplemented else bool(res)
+    setattr(Scalar, f"__{_name}__", _compare)
+_UNARY: tuple[tuple[str, Any], ...] = (("neg", operator.neg), ("pos", operator.pos),
+                                      ("abs", operator.abs))
+for _name, _fn in _UNARY:
+    setattr(Scalar, f"__{_name}__", lambda self, _fn=_fn: _scalar_op(_fn, self))
+
+
 def _descr(a: Any) -> tuple:
     return (a.__array_interface__["data"][0], a.shape, a.strides, a.dtype.str)
 
@@ -190,6 +299,7 @@ class Recorder:
         self.rng_values: list[Any] = []
         self.checks: list[tuple] = []        # (position, slot, value, where)
         self.backwards = 0                   # backward passes run while recording
+        self.fresh: dict[int, tuple] = {}    # slot -> (shape, dtype) of a kernel's new array
 
     # ---------------------------------------------------------------- slots
     def new_slot(self, *objs: Any) -> int:
@@ -209,6 +319,36 @@ class Recorder:
         n = self.new_slot(array, t)
         self.externals.append(n)
         return n, t
+
+    def scalar_external(self, value: int | float) -> tuple[int, Scalar]:
+        """Register a Python number of the state (read at call time); returns (slot, the
+        traced number to hand out)."""
+        t = Scalar(value)
+        n = self.new_slot(t)
+        self.externals.append(n)
+        return n, t
+
+    def scalar_call(self, fn: Any, args: tuple) -> Any:
+        """Run ``fn`` on the numbers' values and log it; the result is a new traced number."""
+        eargs = self.enc(tuple(args))
+        res = fn(*_plain(args))
+        if type(res) not in _NUMBERS:
+            self.problems.append(f"scalar arithmetic gave a {type(res).__name__}")
+            return res
+        t = Scalar(res)
+        n = self.new_slot(t)
+        self.code.append(("call", fn, eargs, ("d", ()), ("s", n)))
+        return t
+
+    def scalar_escape(self, x: Scalar, what: str) -> None:
+        """A traced number's value left the recording (``bool``, ``float``, a comparison's
+        outcome...): the replay checks that it is the same, else runs eagerly."""
+        n = self.slot_of.get(id(x))
+        if n is None:
+            return
+        where, _library = _caller()
+        entry = f"{what} of a learning rate/step counter at {where}" if where else what
+        self.checks.append((len(self.code), n, x.value, entry))
 
     def data_dependent(self, what: str, array: Any = None) -> None:
         where, library = _caller()
@@ -277,6 +417,9 @@ class Recorder:
                 isinstance(x, np.generic) and id(x) not in self.slot_of):
             return self._resolve(x)
         t = type(x)
+        if t is Scalar:
+            n = self.slot_of.get(id(x))
+            return ("s", n) if n is not None else ("c", x.value)
         if t is tuple or t is list:
             return ("t" if t is tuple else "l", tuple(self.enc(v) for v in x))
         if t is dict:
@@ -293,7 +436,10 @@ class Recorder:
             if n is not None:
                 return traced(res), ("s", n)
             t = traced(res)
-            return t, ("s", self.new_slot(res, t))
+            n = self.new_slot(res, t)
+            if res.ndim and res.flags.c_contiguous and res.base is None:
+                self.fresh[n] = (res.shape, res.dtype)  # a new array: may get a buffer
+            return t, ("s", n)
         if type(res) is tuple or type(res) is list:
             pairs = [self._result(r, out_slots) for r in res]
             wrapped = type(res)(p[0] for p in pairs)

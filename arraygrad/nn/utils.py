@@ -86,12 +86,16 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     total = get_total_norm([g for _, g in grads], norm_type, error_if_nonfinite)
     if not grads:
         return total
-    value = float(total.item())
-    coef = float(max_norm) / (value + 1e-6)
-    if coef < 1.0 or coef != coef:  # NaN propagates into the gradients, as PyTorch
-        with no_grad():
-            for p, g in grads:
-                p.grad = g.detach() * coef
+    # PyTorch's formulation: no host sync (the norm never becomes a Python number, so a
+    # compiled step replays it); a coefficient of 1 leaves the values as they are, and a
+    # NaN norm propagates into the gradients.
+    with no_grad():
+        coef = (float(max_norm) / (total + 1e-6)).clip(max=1.0)
+        for p, g in grads:
+            c = coef
+            if c.dtype != g.dtype or c.backend is not g.backend or c.device != g.device:
+                c = c.to(backend=g.backend, device=g.device, dtype=g.dtype)
+            p.grad = g.detach() * c
     return total
 
 

@@ -134,8 +134,14 @@ def softmax_cross_entropy(logits: Tensor, target: Tensor, /, *, reduction: str =
     backend = target._backend
     xp = backend.xp
     labels = target._data
-    lo, hi = int(xp.min(labels)), int(xp.max(labels))
-    if lo < 0 or hi >= lshape[1] or (ignore_index is not None and lo <= ignore_index <= hi):
+    # One yes/no read (not the label range itself): a compiled step checks that it is the
+    # same on replay, and it stays the same from batch to batch.
+    ok = xp.all((labels >= 0) & (labels < lshape[1]))
+    if ignore_index is not None and 0 <= ignore_index < lshape[1]:
+        # the general path when min <= ignore_index <= max (with every label in [0, C),
+        # an ignore_index outside it, such as the default -100, never is)
+        ok = ok & ~(xp.any(labels <= ignore_index) & xp.any(labels >= ignore_index))
+    if not bool(ok):
         return None
     hot = one_hot_array(xp, labels, lshape[1], logits._data.dtype)
     return apply(SOFTMAX_CROSS_ENTROPY, (logits, _make(hot, backend, None)),

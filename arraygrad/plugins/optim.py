@@ -68,7 +68,7 @@ def adam_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
                           maximize=maximize)
     exp_avg, exp_avg_sq = _adam_moments(xp, param, g, state, beta1, beta2)
     bias_correction1 = 1 - beta1 ** step
-    bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
+    bias_correction2_sqrt = _sqrt(1 - beta2 ** step)
     if amsgrad:
         max_sq = state.get("max_exp_avg_sq")
         # maximum() already returns a new array; only the first step needs a copy
@@ -187,6 +187,21 @@ def adamax_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
     return param, state
 
 
+def _sqrt(v: Any) -> Any:
+    """``math.sqrt``; a number that ``ag.compile`` reads at call time (a traced step
+    counter) has its own ``traced_sqrt`` that records the call, and a 0-d array that has
+    no concrete value (a step counter inside ``jax.jit``) takes the array square root."""
+    traced = getattr(v, "traced_sqrt", None)
+    if traced is not None:
+        return traced()
+    if isinstance(v, (int, float)):
+        return math.sqrt(v)
+    try:
+        return math.sqrt(v)
+    except TypeError:  # jax's ConcretizationTypeError is a TypeError
+        return v ** 0.5
+
+
 def _decayed_gradient(param: Any, grad: Any, *, lr: float, weight_decay: float,
                       decoupled: bool, maximize: bool) -> tuple[Any, Any]:
     """``(param, gradient)`` for an Adam-family step: the gradient negated for ``maximize``,
@@ -253,9 +268,9 @@ def radam_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
     rho_inf = 2 / (1 - beta2) - 1
     rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
     if rho_t > 5.0:
-        rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+        rect = _sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
                          / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-        adaptive = math.sqrt(bias_correction2) / (xp.sqrt(exp_avg_sq) + eps)
+        adaptive = _sqrt(bias_correction2) / (xp.sqrt(exp_avg_sq) + eps)
         param -= (exp_avg / bias_correction1) * lr * adaptive * rect
     else:
         param -= (exp_avg / bias_correction1) * lr

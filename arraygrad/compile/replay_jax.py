@@ -1,0 +1,233 @@
+"""Replay on JAX: the whole step as one ``jax.jit`` function of (state, inputs).
+
+The step runs once with every state array (parameters, gradients, buffers, optimizer
+state), every Python number read at call time (learning rates, step counters), the
+random key and the arguments replaced by JAX tracers; what it leaves in the state and
+returns becomes the outputs of one XLA computation. The state arrays are donated, and the
+results are bound back to the same Tensors and optimizer entries after each call, as an
+eager step would leave them. Anything that needs a concrete value while tracing
+(``.item()``, a Python branch on a tensor, a label check on the data) makes the step run
+eagerly instead, with the reason.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from arraygrad.extend import make_tensor
+from arraygrad.grad_mode import is_grad_enabled
+from arraygrad.tensor import Tensor
+
+
+class TraceFailed(Exception):
+    """The step cannot be traced by ``jax.jit`` (the message says why)."""
+
+
+class JaxVariant:
+    """One guard variant on JAX: a jitted function and how to bind its results."""
+
+    __slots__ = ("jitted", "arr_owners", "num_owners", "unique", "index", "num_types",
+                 "info", "has_key", "backend", "calls", "stable")
+    jitted: Any
+    arr_owners: list
+    num_owners: list
+    unique: list
+    index: list[int]
+    num_types: list[type]
+    info: dict[str, Any]
+    has_key: bool
+    backend: Any
+    calls: int
+    stable: bool
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.stable = False
+
+
+def _snapshot(owners: list, opts: list, backend: Any) -> tuple:
+    arrays = []
+    for o in owners:
+        kind, h, k = o
+        if kind == "t":
+            arrays.append((o, h, h.array))
+        elif kind == "g":
+            arrays.append((o, h.grad, h.grad.array))
+        elif kind == "b":
+            b = getattr(h, k)
+            arrays.append((o, b, b.array))
+    grads = {id(o[1]): (o[1], o[1].grad) for o in owners if o[0] == "t"}
+    groups = [(g, dict(g)) for opt in opts for g in opt.param_groups]
+    state = [(opt, {p: dict(st) for p, st in opt.state.items()}) for opt in opts]
+    bufs = [(o[1], o[2], getattr(o[1], o[2])) for o in owners if o[0] == "b"]
+    key = getattr(backend.rng, "_key", None)
+    return arrays, grads, groups, state, bufs, key
+
+
+def _restore(snap: tuple, backend: Any) -> None:
+    arrays, grads, groups, state, bufs, key = snap
+    for t, g in grads.values():
+        t.grad = g
+    for m, name, b in bufs:
+        setattr(m, name, b)
+    for _o, t, arr in arrays:
+        t.data = make_tensor(arr, t.backend)
+    for g, saved in groups:
+        g.clear()
+        g.update(saved)
+    for opt, st in state:
+        opt.state.clear()
+        opt.state.update(st)
+    if key is not None:
+        backend.rng._key = key
+
+
+def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend: Any
+          ) -> JaxVariant:
+    """A :class:`JaxVariant` for ``fn``; its first :func:`run` traces it (and raises
+    :class:`TraceFailed`, the state left as it was, when it cannot)."""
+    import jax
+
+    from arraygrad.compile import api as A
+
+    v = JaxVariant()
+    v.backend = backend
+    owners = A._owners(args, kwargs, modules, opts)
+    v.arr_owners = [o for o in owners if o[0] in "tgbo" and not A._is_number(A._get(o))]
+    v.num_owners = [o for o in owners if o[0] in "ho" and A._is_number(A._get(o))]
+    v.num_types = [type(A._get(o)) for o in v.num_owners]
+    v.has_key = getattr(backend.rng, "_key", None) is not None
+    # the same array in two places is passed (and donated) once
+    v.unique, v.index = [], []
+    pos: dict[int, int] = {}
+    for o in v.arr_owners:
+        a = A._get(o)
+        if id(a) not in pos:
+            pos[id(a)] = len(v.unique)
+            v.unique.append(a)
+        v.index.append(pos[id(a)])
+    flat = list(args) + list(kwargs.values())
+    inputs = [a.array for a in flat if isinstance(a, Tensor)]
+    if {id(a) for a in inputs} & set(pos):
+        raise TraceFailed("an argument is also part of the state (a parameter passed as an "
+                          "argument)")
+    info: dict[str, Any] = {}
+    names = list(kwargs)
+    num_types = {A._okey(o): t for o, t in zip(v.num_owners, v.num_types)}
+
+    def pure(state: list, numbers: list, key: Any, ins: list) -> tuple:
+        from arraygrad import engine
+
+        snap = _snapshot(owners, opts, backend)
+        real_execute = engine._execute
+        backwards = [0]
+
+        def execute(*a: Any, **k: Any) -> Any:
+            backwards[0] += 1
+            return real_execute(*a, **k)
+        engine._execute = execute
+        try:
+            for o, i in zip(v.arr_owners, v.index):
+                A._alias(o, state[i])
+            traced_numbers = list(numbers)
+            for o, n in zip(v.num_owners, traced_numbers):
+                A._alias(o, n)
+            if v.has_key:
+                backend.rng._key = key
+            it = iter(ins)
+            targs = [make_tensor(next(it), backend) if isinstance(a, Tensor) else a
+                     for a in flat]
+            bound = [t for t in targs if isinstance(t, Tensor)]
+            result = fn(*targs[:len(args)], **dict(zip(names, targs[len(args):])))
+            for t, x in zip(bound, ins):
+                if t.array is not x:
+                    raise TraceFailed("the step writes to an argument in place")
+            for o, n in zip(v.num_owners, traced_numbers):
+                if o[0] == "h" and o[1].get(o[2]) is not n:
+                    raise TraceFailed("the step changes a learning rate (a scheduler "
+                                      "stepped inside the step?); call "
+                                      "scheduler.step() outside the compiled step")
+            post = A._owners(tuple(targs[:len(args)]), dict(zip(names, targs[len(args):])),
+                             modules, opts)
+            post = [o for o in post if o[0] not in "ah"]
+            is_num = [o[0] == "o" and (A._okey(o) in num_types or A._is_number(A._get(o)))
+                      for o in post]
+            post_num = [o for o, n in zip(post, is_num) if n]
+            post_arr = [o for o, n in zip(post, is_num) if not n]
+            post_grads = {id(o[1]) for o in post if o[0] == "g"}
+            tensors: list = []
+            info["spec"] = A._flatten_out(result, tensors)
+            for t in tensors:
+                if isinstance(t, Tensor) and t.requires_grad and not backwards[0] \
+                        and is_grad_enabled():
+                    raise TraceFailed("a returned tensor requires grad; a replay cannot "
+                                      "rebuild its graph (call it under ag.no_grad())")
+            info["post_arr"] = post_arr
+            info["post_num"] = [(o, _number_type(A._get(o), num_types.get(A._okey(o))))
+                                for o in post_num]
+            info["cleared"] = [o[1] for o in owners if o[0] == "g" and id(o[1]) not in
+                               post_grads]
+            outs = [t.value if type(t).__name__ == "Scalar" else t.array for t in tensors]
+            return ([A._get(o) for o in post_arr], [A._get(o) for o in post_num],
+                    backend.rng._key if v.has_key else key, outs)
+        finally:
+            engine._execute = real_execute
+            _restore(snap, backend)
+
+    v.jitted = jax.jit(pure, donate_argnums=(0,))
+    v.info = info  # filled in by the trace, on the first call
+    return v
+
+
+def _number_type(value: Any, given: type | None) -> type:
+    """The Python type a number of the state gets back after a call."""
+    if type(value) in (int, float, bool):
+        return type(value)
+    if given is not None:
+        return given
+    return int if getattr(value, "dtype", None) is not None and value.dtype.kind in "iu" \
+        else float
+
+
+def run(v: JaxVariant, args: tuple, kwargs: dict) -> Any:
+    """One call: read the state, run the computation, bind the results back."""
+    from arraygrad.compile import api as A
+
+    flat = list(args) + list(kwargs.values())
+    unique: list = [None] * len(v.unique)
+    for o, i in zip(v.arr_owners, v.index):
+        if unique[i] is None:
+            unique[i] = A._get(o)
+    numbers = [A._get(o) for o in v.num_owners]
+    for n, t in zip(numbers, v.num_types):
+        if type(n) is not t:
+            raise TypeError(f"ag.compile: a number read at call time changed type "
+                            f"({t.__name__} -> {type(n).__name__})")
+    inputs = [a.array for a in flat if isinstance(a, Tensor)]
+    key = v.backend.rng._key if v.has_key else 0
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*donated buffers were not usable.*")
+        try:
+            new_state, new_numbers, new_key, outs = v.jitted(unique, numbers, key, inputs)
+        except TraceFailed:
+            raise
+        except Exception as exc:  # ConcretizationTypeError, TracerBoolConversionError...
+            if v.calls:  # a failure after tracing is not a tracing failure
+                raise
+            raise TraceFailed(f"jax.jit cannot trace the step ({type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0][:200]})") from None
+    info = v.info
+    for o, value in zip(info["post_arr"], new_state):
+        A._set_raw(o, value) if o[0] == "o" else A._set(o, value)
+    if new_numbers:
+        import jax
+
+        for (o, typ), value in zip(info["post_num"], jax.device_get(new_numbers)):
+            A._set_raw(o, typ(value.item()))
+    for t in info["cleared"]:
+        t.grad = None
+    if v.has_key:
+        v.backend.rng._key = new_key
+    v.calls += 1
+    return A._build_out(info["spec"], list(outs), v.backend)
