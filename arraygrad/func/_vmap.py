@@ -506,6 +506,22 @@ def to_physical(x: Any, levels: list) -> Any:
     return x
 
 
+def map_physical(fn: Callable[[Any], Any], x: Any) -> Any:
+    """``fn`` applied to the physical Tensor of ``x``, re-wrapped in ``x``'s batch levels.
+
+    For per-example computations that only add or drop trailing axes (a one-hot encoding,
+    a dtype cast of a constant): one call on the whole batch, the levels kept in front.
+    """
+    chain = []
+    while isinstance(x, BatchedTensor):
+        chain.append((x.level, x.batch_size))
+        x = x.value
+    out = fn(x)
+    for level, size in reversed(chain):
+        out = BatchedTensor(out, level, size)
+    return out
+
+
 def to_logical(x: Any, levels: list) -> Any:
     """Inverse of :func:`to_physical`: wrap the leading axes as batched levels."""
     for level, size, _ in levels:

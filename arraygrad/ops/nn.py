@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from arraygrad.ops._arrays import is_array, is_batched, physical
 from arraygrad.ops._axes import normalize_axis
 from arraygrad.ops.elementwise import where
 from arraygrad.ops.fused import one_hot_array, softmax_cross_entropy
@@ -50,8 +52,16 @@ def log_softmax(x: Tensor, /, axis: int = -1) -> Tensor:
 
 
 def _one_hot(target: Tensor, num_classes: int, dtype) -> Tensor:
+    if is_batched(target):  # inside vmap: one encoding of the whole batch
+        from arraygrad.func._vmap import map_physical
+
+        return map_physical(lambda t: _one_hot(t, num_classes, dtype), target)
     return _make(one_hot_array(target._backend.xp, target._data, num_classes, dtype),
                  target._backend, None)
+
+
+def _native_dtype(x: Any) -> Any:
+    return x.backend.native_dtype(x.dtype)
 
 
 def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int | None = None,
@@ -125,10 +135,10 @@ def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int | None = None,
     valid = None
     if ignore_index is not None:
         valid_mask = target != ignore_index
-        if not bool(valid_mask.all()):
+        if not bool(physical(valid_mask).all()):  # all examples' targets, inside vmap
             valid = valid_mask
             target = where(valid_mask, target, 0)
-    hot = _one_hot(target, num_classes, logp._data.dtype)
+    hot = _one_hot(target, num_classes, _native_dtype(logp))
     if label_smoothing:
         hot = hot * (1 - label_smoothing) + label_smoothing / num_classes
     per_class = logp * hot
@@ -139,19 +149,19 @@ def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int | None = None,
     if valid is not None or weight is not None:
         scale = (1.0 if valid is None else valid.astype(logp.dtype))
         if weight is not None:
-            scale = scale * _sum(weight * _one_hot(target, num_classes, logp._data.dtype),
+            scale = scale * _sum(weight * _one_hot(target, num_classes, _native_dtype(logp)),
                                  axis=-1)
         if valid is not None:
             losses = losses * valid.astype(logp.dtype)
-        norm = _sum(scale) if isinstance(scale, Tensor) else None
+        norm = _sum(scale) if is_array(scale) else None
     return _reduce(losses, reduction, norm)
 
 
 def _check_labels(target: Tensor, num_classes: int, ignore_index: int | None) -> None:
-    if target.size == 0:
+    if math.prod(target.shape) == 0:
         return
-    xp = target._backend.xp
-    data = target._data
+    xp = target.backend.xp
+    data = physical(target).array  # every example's labels, inside vmap
     if ignore_index is not None:
         data = xp.where(data == ignore_index, xp.zeros_like(data), data)
     lo, hi = int(xp.min(data)), int(xp.max(data))

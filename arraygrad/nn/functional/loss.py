@@ -22,6 +22,7 @@ from arraygrad.nn.functional.sparse import one_hot
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import reductions as red
 from arraygrad.ops import shape as sh
+from arraygrad.ops._arrays import physical
 from arraygrad.ops.nn import cross_entropy as _cross_entropy
 from arraygrad.tensor import Tensor
 
@@ -302,8 +303,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
                          f"{weight.shape}")
     valid = target != ignore_index
     safe = ew.where(valid, target, 0)
-    if target.size:
-        lo, hi = int(red.min(safe).item()), int(red.max(safe).item())
+    every = physical(safe)  # inside vmap: every example's targets
+    if every.size:
+        lo, hi = int(red.min(every).item()), int(red.max(every).item())
         if lo < 0 or hi >= n_classes:
             raise IndexError(f"nll_loss: target class indices must be in [0, {n_classes - 1}]"
                              f"; got values from {lo} to {hi}")
