@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import torch.func as tf
 
 import arraygrad as ag
 from arraygrad.func.batching import missing_rules
-from arraygrad.testing.op_table import CASES, sample_inputs
+from arraygrad.testing.op_table import CASES, sample_inputs, torch_reference
 
 F64 = ag.float64
 
@@ -130,34 +131,98 @@ def test_jvp_errors():
 
 
 # ----------------------------------------------------------------------- vmap: the op table
-_ROWS = [c for c in CASES if sample_inputs(c) and sample_inputs(c)[0].dtype.kind == "f"]
-# A row may be refused (functions that reach into Tensor internals, check isinstance(x,
-# Tensor) or write in place): then the error must say vmap or BatchedTensor, never a wrong
-# answer. The rows that compute are compared with the stacked per-example results.
+# Every row of the op table, vmapped: each input in turn batched alone along a random axis,
+# then every input batched at once. The oracle is torch.func.vmap of the row's PyTorch
+# function where torch can vmap it, and always the Python loop of the unbatched row (whose
+# values the op tests check against NumPy and PyTorch). A row may only be refused (an
+# error naming vmap) if it is listed here, with the reason.
+_REFUSED = {
+    # In-place writes into a batched tensor (torch.func.vmap computes these).
+    "index_put[slice]", "index_put[int_array]", "index_put[scalar]", "fill[view]",
+    "view_write", "add[inplace]", "subtract[inplace]", "multiply[inplace]",
+    "divide[inplace]", "copy",
+    # Moving a batched tensor to another backend.
+    "to[backend_round_trip]",
+}
 _COMPUTED: list[str] = []
+_TORCH_CHECKED: list[str] = []
 
 
-@pytest.mark.parametrize("case", _ROWS, ids=lambda c: c.name)
-def test_vmap_of_op_table_row_matches_stacked_results(case):
+def _leaves(out):
+    if isinstance(out, (tuple, list)):
+        return [x for o in out for x in _leaves(o)]
+    return [out]
+
+
+def _as_np(x):
+    if isinstance(x, torch.Tensor):
+        return x.detach().resolve_conj().numpy()
+    return np.asarray(x.detach().numpy())
+
+
+def _examples(case, size):
+    """``size`` per-example input lists (floating inputs shifted a little per example)."""
+    base = sample_inputs(case)
+    return [[np.asarray(a + 0.01 * k) if a.dtype.kind == "f" else a for a in base]
+            for k in range(size)]
+
+
+def _configs(case):
+    """(in_dims, label) pairs: each array input batched alone at a random axis, then all."""
     arrs = sample_inputs(case)
-    shift = 0.0 if "distinct" in case.domain[:1] or case.domain[0] == "int" else 0.01
-    batch = np.stack([arrs[0] + shift * k for k in range(3)])
-    others = [ag.asarray(a.copy()) for a in arrs[1:]]
-    fn = (lambda x: case.fn(ag, x, *others))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            got = ag.func.vmap(fn)(ag.asarray(batch))
-    except (RuntimeError, TypeError, AttributeError) as exc:
-        assert "vmap" in str(exc) or "BatchedTensor" in str(exc), exc
-        return
-    _COMPUTED.append(case.name)
-    per = [fn(ag.asarray(batch[k])) for k in range(3)]
-    if isinstance(got, (tuple, list)):
-        got, per = got[0], [p[0] for p in per]
-    want = ag.stack(per)
-    assert got.shape == want.shape
-    np.testing.assert_allclose(_np(got), _np(want), equal_nan=True, rtol=1e-6, atol=1e-9)
+    rng = np.random.default_rng(zlib.crc32(case.name.encode()))
+    out = []
+    for i, a in enumerate(arrs):
+        dims = [None] * len(arrs)
+        dims[i] = int(rng.integers(0, a.ndim + 1))
+        out.append(tuple(dims))
+    if len(arrs) > 1:
+        out.append((0,) * len(arrs))
+    return out
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if sample_inputs(c)], ids=lambda c: c.name)
+def test_vmap_of_op_table_row_matches_torch_func_vmap(case):
+    size = 3
+    examples = _examples(case, size)
+    computed = checked = False
+    for dims in _configs(case):
+        batched = [np.stack([ex[i] for ex in examples], axis=d) if d is not None
+                   else examples[0][i] for i, d in enumerate(dims)]
+        fn = (lambda *xs: case.fn(ag, *xs))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # loop fallbacks
+                got = ag.func.vmap(fn, in_dims=dims)(*[ag.asarray(b.copy()) for b in batched])
+        except (RuntimeError, TypeError, AttributeError, ValueError) as exc:
+            assert case.name in _REFUSED, f"{case.name} in_dims={dims}: {exc!r}"
+            assert "vmap" in str(exc) or "BatchedTensor" in str(exc), exc
+            continue
+        computed = True
+        loop = [_leaves(fn(*[ag.asarray((ex[i] if d is not None else examples[0][i]).copy())
+                             for i, d in enumerate(dims)])) for ex in examples]
+        got = _leaves(got)
+        for j, g in enumerate(got):
+            want = np.stack([_as_np(per[j]) for per in loop])
+            assert g.shape == want.shape, (case.name, dims, j)
+            np.testing.assert_allclose(_as_np(g), want, equal_nan=True, rtol=1e-7,
+                                       atol=1e-10, err_msg=f"{case.name} in_dims={dims}")
+        try:
+            tfn = (lambda *xs: torch_reference(case, xs))
+            theirs = _leaves(tf.vmap(tfn, in_dims=dims)(*[torch.tensor(b) for b in batched]))
+        except Exception:  # torch cannot vmap this row's function: the loop is the oracle
+            continue
+        checked = True
+        for g, t in zip(got, theirs):
+            tol = case.tol64
+            np.testing.assert_allclose(_as_np(g), _as_np(t), equal_nan=True,
+                                       rtol=max(tol[0], 1e-9), atol=max(tol[1], 1e-10),
+                                       err_msg=f"{case.name} in_dims={dims} vs torch")
+    if computed:
+        _COMPUTED.append(case.name)
+        assert case.name not in _REFUSED, f"{case.name} batches now: take it off _REFUSED"
+    if checked:
+        _TORCH_CHECKED.append(case.name)
 
 
 def test_ops_without_batching_rule_are_listed():
@@ -175,7 +240,8 @@ def test_ops_without_batching_rule_are_listed():
 def test_most_op_table_rows_batch():
     if len(_COMPUTED) < 10:
         pytest.skip("run with the op-table column")
-    assert len(_COMPUTED) >= 200, len(_COMPUTED)
+    assert len(_COMPUTED) >= len(CASES) - len(_REFUSED), len(_COMPUTED)
+    assert len(_TORCH_CHECKED) >= 200, len(_TORCH_CHECKED)
 
 
 def test_vmap_loop_fallback_warns_once_and_is_correct():
