@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from arraygrad.tensor import Tensor
+from arraygrad.tensor import Tensor, _Size
 
 __all__ = ["BatchedTensor", "vmap", "dispatch", "is_batched"]
 
@@ -67,12 +67,13 @@ class BatchedTensor:
         return self.value.ndim - 1
 
     @property
-    def size_(self) -> int:
-        """Number of elements of one example."""
+    def size(self) -> Any:
+        """Number of elements of one example (an int that, called, gives the shape or one
+        size, as on a Tensor)."""
         n = 1
         for s in self.shape:
             n *= s
-        return n
+        return _Size(n, self.shape)
 
     @property
     def dtype(self) -> Any:
@@ -114,12 +115,6 @@ class BatchedTensor:
         import arraygrad as ag
 
         return ag
-
-    def size_at(self, dim: int | None = None) -> Any:
-        """The per-example shape, or one of its sizes."""
-        return self.shape if dim is None else self.shape[dim]
-
-    size = size_at  # ``x.size()`` / ``x.size(dim)``, as on a Tensor
 
     def dim(self) -> int:
         """Number of per-example dimensions."""

@@ -180,8 +180,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor,  # noqa: A002
                          f"different to the input size ({input.shape}) is deprecated. Please "
                          f"ensure they have the same size.")
     check_reduction(reduction, "binary_cross_entropy")
-    if input.size:
-        lo, hi = float(red.min(input).item()), float(red.max(input).item())
+    every = physical(input)  # inside vmap: every example's values
+    if every.size:
+        lo, hi = float(red.min(every).item()), float(red.max(every).item())
         if not (0.0 <= lo and hi <= 1.0):
             raise ValueError(f"binary_cross_entropy: all elements of input should be between "
                              f"0 and 1, got values from {lo} to {hi} (use "

@@ -12,7 +12,7 @@ from arraygrad.nn.functional._util import check_tensor, const, index_tensor
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import reductions as red
 from arraygrad.ops import shape as sh
-from arraygrad.ops._arrays import is_batched, physical
+from arraygrad.ops._arrays import is_array, is_batched, physical
 from arraygrad.ops.indexing import scatter_add, take
 from arraygrad.tensor import Tensor
 
@@ -21,7 +21,7 @@ __all__ = ["embedding", "embedding_bag", "one_hot"]
 
 def _indices(indices: Any, weight: Tensor, op: str) -> Tensor:
     check_tensor(weight, op)
-    if not isinstance(indices, Tensor):
+    if not is_array(indices):
         indices = creation.asarray(indices, backend=weight.backend, device=weight.device)
     if indices.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be an integer tensor, got dtype "
@@ -30,8 +30,9 @@ def _indices(indices: Any, weight: Tensor, op: str) -> Tensor:
         raise ValueError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got shape "
                          f"{weight.shape}")
     n = weight.shape[0]
-    if indices.size:
-        lo, hi = int(red.min(indices).item()), int(red.max(indices).item())
+    every = physical(indices)  # inside vmap: every example's indices
+    if every.size:
+        lo, hi = int(red.min(every).item()), int(red.max(every).item())
         if lo < 0 or hi >= n:
             raise IndexError(f"{op}: indices must be in [0, {n - 1}] for {n} embeddings; got "
                              f"values from {lo} to {hi}")
