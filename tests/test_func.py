@@ -137,11 +137,7 @@ def test_jvp_errors():
 # values the op tests check against NumPy and PyTorch). A row may only be refused (an
 # error naming vmap) if it is listed here, with the reason.
 _REFUSED = {
-    # In-place writes into a batched tensor (torch.func.vmap computes these).
-    "index_put[slice]", "index_put[int_array]", "index_put[scalar]", "fill[view]",
-    "view_write", "add[inplace]", "subtract[inplace]", "multiply[inplace]",
-    "divide[inplace]", "copy",
-    # Moving a batched tensor to another backend.
+    # Moving a batched tensor to another backend (ops/transfer.py reads Tensor internals).
     "to[backend_round_trip]",
 }
 _COMPUTED: list[str] = []
@@ -195,8 +191,11 @@ def test_vmap_of_op_table_row_matches_torch_func_vmap(case):
                 warnings.simplefilter("ignore", RuntimeWarning)  # loop fallbacks
                 got = ag.func.vmap(fn, in_dims=dims)(*[ag.asarray(b.copy()) for b in batched])
         except (RuntimeError, TypeError, AttributeError, ValueError) as exc:
-            assert case.name in _REFUSED, f"{case.name} in_dims={dims}: {exc!r}"
             assert "vmap" in str(exc) or "BatchedTensor" in str(exc), exc
+            if case.name not in _REFUSED:  # then torch.func.vmap must refuse it too
+                tfn = (lambda *xs: torch_reference(case, xs))
+                with pytest.raises(Exception):  # noqa: B017 - any refusal
+                    tf.vmap(tfn, in_dims=dims)(*[torch.tensor(b) for b in batched])
             continue
         computed = True
         loop = [_leaves(fn(*[ag.asarray((ex[i] if d is not None else examples[0][i]).copy())
@@ -322,12 +321,41 @@ def test_vmap_errors_name_the_argument():
         ag.func.vmap(lambda a: a, in_dims=None)(x)
     with pytest.raises(RuntimeError, match=r"bool\(\) of a batched tensor"):
         ag.func.vmap(lambda a: a if a.sum() > 0 else -a)(x)
-    with pytest.raises(RuntimeError, match="in-place"):
-        ag.func.vmap(lambda a: a.add_(1.0))(x)
     target = ag.zeros(2, dtype=F64)
-    with pytest.raises(TypeError, match="BatchedTensor"):
-        ag.func.vmap(lambda a: target.add_(a))(x)
+    for write in (lambda a: target.add_(a), lambda a: target.copy_(a),
+                  lambda a: target.__setitem__(slice(0, 2), a)):
+        with pytest.raises(RuntimeError, match="batched tensor .* unbatched tensor"):
+            ag.func.vmap(write)(x)
     assert np.array_equal(_np(target), np.zeros(2))
+
+
+def test_vmap_in_place_writes_match_torch():
+    x, tx = _pair((3, 4, 5), 30)
+    w, tw = _pair((5,), 31)
+
+    def f(xp):
+        def g(r, v):
+            r = r * 1.0
+            r += v                   # a batched tensor written from an unbatched one
+            r[1:3] = 0.5             # basic-index assignment
+            r[0].mul_(v)             # through a view: the base sees it
+            r.clamp_(-1.0, 2.0)
+            return r
+        return g
+
+    for dims in ((0, None), (1, None)):
+        _close(ag.func.vmap(f(ag), in_dims=dims)(x, w), tf.vmap(f(torch), in_dims=dims)(tx, tw))
+
+    def loss(xp):
+        return lambda r: (r * 1.0).mul_(2.0).log_().sin_().sum()
+
+    pos, tpos = ag.abs(x) + 0.5, torch.abs(tx) + 0.5
+    _close(ag.func.vmap(ag.func.grad(loss(ag)))(pos), tf.vmap(tf.grad(loss(torch)))(tpos))
+    # An inner vmap's per-example values cannot be written into an outer-batched tensor.
+    with pytest.raises(RuntimeError, match="in-place add_ is not possible"):
+        ag.func.vmap(lambda a: ag.func.vmap(lambda b: (a * 1.0).add_(b))(x[0]))(x)
+    with pytest.raises(RuntimeError):
+        tf.vmap(lambda a: tf.vmap(lambda b: (a * 1.0).add_(b))(tx[0]))(tx)
 
 
 # ----------------------------------------------------------------------- per-sample gradients
