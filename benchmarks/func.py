@@ -69,6 +69,31 @@ def hand_batched(params: dict, x: Any, y: Any) -> dict:
         return out
 
 
+def jacfwd_case(n: int = 64, backend: str | None = None) -> tuple[Any, Any]:
+    """``f(x) = log_softmax(tanh(W x) * exp(x[:n/2]))`` and its point, for ``jacfwd``."""
+    rng = np.random.default_rng(1)
+    w = ag.asarray((rng.normal(size=(n // 2, n)) / np.sqrt(n)).astype(np.float32),
+                   backend=backend)
+    x = ag.asarray(rng.normal(size=n).astype(np.float32), backend=backend)
+    return (lambda a: ag.log_softmax(ag.tanh(w @ a) * ag.exp(a[:n // 2]), axis=-1)), x
+
+
+def jacfwd_times(repeat: int, backend: str | None = None) -> dict[str, float]:
+    """Seconds for ``jacfwd`` with the JVP rules and with the double-VJP construction."""
+    import arraygrad.func as agf
+
+    f, x = jacfwd_case(backend=backend)
+    jac = ag.func.jacfwd(f)
+    with_rules = _best(lambda: jac(x), repeat)
+    saved = agf._by_rules
+    agf._by_rules = lambda *a: None  # force the double-VJP construction
+    try:
+        double_vjp = _best(lambda: jac(x), repeat)
+    finally:
+        agf._by_rules = saved
+    return {"jacfwd (JVP rules)": with_rules, "jacfwd (double VJP)": double_vjp}
+
+
 def _best(fn: Any, repeat: int) -> float:
     fn()
     times = []
@@ -100,6 +125,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         print(f"  {name:14s} {s * 1e3:8.2f} ms")
     print(f"  vmap / hand-batched = {t['vmap(grad)'] / t['hand-batched']:.2f}x, "
           f"loop / vmap = {t['loop of grad'] / t['vmap(grad)']:.1f}x")
+    j = jacfwd_times(args.repeat, args.backend)
+    print("jacfwd of log_softmax(tanh(W x) * exp(x[:32])), x of size 64 (64 tangents)")
+    for name, sec in j.items():
+        print(f"  {name:20s} {sec * 1e3:8.2f} ms")
+    print(f"  double VJP / JVP rules = "
+          f"{j['jacfwd (double VJP)'] / j['jacfwd (JVP rules)']:.1f}x")
+    t.update(j)
     return t
 
 

@@ -324,6 +324,26 @@ def _tangents(traced: _Traced, tangents: Any, primals: Any) -> list:
     return out
 
 
+def _by_rules(traced: _Traced, tangents_phys: list) -> list | None:
+    """Output tangents by the ops' JVP rules (one pass over the recorded graph), or None
+    where the double-VJP construction must be used: an op without a rule, complex values,
+    or an outer transform differentiating the result (the rules run on raw arrays)."""
+    if traced.tracking:
+        return None
+    import arraygrad as ag
+    from arraygrad.extend import make_tensor
+    from arraygrad.func.forward import tangents_by_rules
+
+    raw = tangents_by_rules(traced.out_phys, traced.leaves, tangents_phys)
+    if raw is None:
+        return None
+    outs = []
+    for r, o in zip(raw, traced.out_phys):
+        t = ag.zeros_like(o.detach()) if r is None else make_tensor(r, o.backend)
+        outs.append(to_logical(t, traced.levels))
+    return outs
+
+
 def jvp(fn: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], *,
         has_aux: bool = False) -> tuple:
     """Forward-mode product ``(fn(*primals), J @ tangents)`` (``torch.func.jvp``).
@@ -343,8 +363,10 @@ def jvp(fn: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         raise TypeError("jvp: primals and tangents must be tuples (one entry per argument)")
     traced = _Traced(fn, tuple(primals), tuple(range(len(primals))), has_aux, "jvp")
     tphys = _tangents(traced, tangents, primals)
-    us, gs = _double_vjp(traced, False)
-    outs = _forward(traced, us, gs, tphys, False)
+    outs = _by_rules(traced, tphys)
+    if outs is None:
+        us, gs = _double_vjp(traced, False)
+        outs = _forward(traced, us, gs, tphys, False)
     result = (traced.value(), tree_unflatten(outs, traced.out_spec))
     return result + (traced.aux_value(),) if has_aux else result
 
