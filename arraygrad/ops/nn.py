@@ -131,7 +131,20 @@ def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int | None = None,
             f"(the logits' shape {tuple(logits.shape)} without the class axis); got "
             f"{target.shape}"
         )
-    _check_labels(target, num_classes, ignore_index)
+    return class_index_loss(logp, target, num_classes, weight=weight,
+                            ignore_index=ignore_index, reduction=reduction,
+                            label_smoothing=label_smoothing)
+
+
+def class_index_loss(logp: Tensor, target: Tensor, num_classes: int, *,
+                     weight: Tensor | None = None, ignore_index: int | None = -100,
+                     reduction: str = "mean", label_smoothing: float = 0.0,
+                     op: str = "cross_entropy", error: type = ValueError) -> Tensor:
+    """Negative log-likelihood of log-probabilities ``logp`` (..., C) at integer ``target``
+    (``logp``'s shape without the class axis): cross-entropy's class-index path and
+    ``nll_loss``. ``"mean"`` divides by the summed weights of the non-ignored targets (as
+    PyTorch); out-of-range labels raise ``error`` naming ``op``."""
+    _check_labels(target, num_classes, ignore_index, op, error)
     valid = None
     if ignore_index is not None:
         valid_mask = target != ignore_index
@@ -157,7 +170,8 @@ def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int | None = None,
     return _reduce(losses, reduction, norm)
 
 
-def _check_labels(target: Tensor, num_classes: int, ignore_index: int | None) -> None:
+def _check_labels(target: Tensor, num_classes: int, ignore_index: int | None, op: str,
+                  error: type) -> None:
     if math.prod(target.shape) == 0:
         return
     xp = target.backend.xp
@@ -166,8 +180,8 @@ def _check_labels(target: Tensor, num_classes: int, ignore_index: int | None) ->
         data = xp.where(data == ignore_index, xp.zeros_like(data), data)
     lo, hi = int(xp.min(data)), int(xp.max(data))
     if lo < 0 or hi >= num_classes:
-        raise ValueError(
-            f"cross_entropy: target class indices must be in [0, {num_classes - 1}] for "
+        raise error(
+            f"{op}: target class indices must be in [0, {num_classes - 1}] for "
             f"{num_classes} classes; got values from {lo} to {hi}"
             + (f" (ignore_index={ignore_index} is skipped)" if ignore_index is not None else "")
         )
