@@ -187,7 +187,8 @@ class BatchedTensor:
                                "not supported; use ag.where with a mask, or scatter")
         from arraygrad.ops.indexing import index_put
 
-        write(self, index_put(self, key, value), "__setitem__")  # functional, then written
+        this: Any = self  # index_put takes batched tensors (its annotation says Tensor)
+        write(self, index_put(this, key, value), "__setitem__")  # functional, then written
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(

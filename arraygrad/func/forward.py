@@ -253,7 +253,7 @@ def tangents_by_rules(outputs: list, leaves: list, tangents: list) -> list | Non
                 stack.append(edge)
     out_tangent: dict[int, Any] = {}
     for node in sorted(nodes.values(), key=lambda n: n.seq):
-        ts = []
+        ts: list[Any] = []
         for edge in node.edges:
             if edge is None:
                 ts.append(None)

@@ -8,7 +8,7 @@ of its own); its class carries ``_ag_batched``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from arraygrad.tensor import Tensor
 
@@ -20,8 +20,9 @@ def is_batched(x: Any) -> bool:
     return getattr(type(x), "_ag_batched", False)
 
 
-def is_array(x: Any) -> bool:
-    """Whether ``x`` is a Tensor or a batched tensor."""
+def is_array(x: Any) -> TypeGuard[Tensor]:
+    """Whether ``x`` is a Tensor or a batched tensor (typed as a Tensor: a batched tensor
+    has the per-example Tensor API)."""
     return isinstance(x, Tensor) or getattr(type(x), "_ag_batched", False)
 
 
