@@ -2,11 +2,13 @@
 
 ``grad``, ``value_and_grad``, ``vjp``, ``jvp``, ``linearize``, ``vmap``, ``jacrev``,
 ``jacfwd``, ``hessian``, ``functional_call`` and ``stack_module_state``. They sit on the same
-engine as ``Tensor.backward()`` and leave every ``.grad`` untouched. Forward mode (``jvp``) is
-the double-VJP construction: the gradient, with respect to the cotangent, of a VJP built with
-``create_graph=True``. Inside :func:`vmap`, the autograd transforms work on the physical
-(batched) tensors: an input that is not batched is first broadcast over the batch, so each
-example gets its own gradient (per-sample gradients).
+engine as ``Tensor.backward()`` and leave every ``.grad`` untouched. Forward mode (``jvp``)
+applies the ops' JVP rules (:mod:`arraygrad.func.forward`) along the recorded graph, and
+falls back to the double-VJP construction (the gradient, with respect to the cotangent, of a
+VJP built with ``create_graph=True``) where a rule is missing. Inside :func:`vmap`, the
+autograd transforms work on the physical (batched) tensors: an input that is not batched
+is first broadcast over the batch, so each example gets its own gradient (per-sample
+gradients).
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from arraygrad.engine import grad as _engine_grad
-from arraygrad.func import batching  # noqa: F401 - installs the batching rules
+from arraygrad.func import (
+    batching,  # noqa: F401 - installs the batching rules
+    forward,  # noqa: F401 - installs the JVP rules
+)
 from arraygrad.func._vmap import (
     BatchedTensor,
     active_levels,
@@ -332,9 +337,8 @@ def _by_rules(traced: _Traced, tangents_phys: list) -> list | None:
         return None
     import arraygrad as ag
     from arraygrad.extend import make_tensor
-    from arraygrad.func.forward import tangents_by_rules
 
-    raw = tangents_by_rules(traced.out_phys, traced.leaves, tangents_phys)
+    raw = forward.tangents_by_rules(traced.out_phys, traced.leaves, tangents_phys)
     if raw is None:
         return None
     outs = []
@@ -348,9 +352,10 @@ def jvp(fn: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         has_aux: bool = False) -> tuple:
     """Forward-mode product ``(fn(*primals), J @ tangents)`` (``torch.func.jvp``).
 
-    Computed by the double-VJP construction (the gradient, with respect to the cotangent,
-    of a VJP built with ``create_graph=True``); with ``has_aux`` the result is
-    ``(output, jvp_out, aux)``.
+    Computed by the ops' JVP rules in one pass over the recorded graph, or, where an op
+    has none (or an outer transform differentiates the result), by the double-VJP
+    construction (the gradient, with respect to the cotangent, of a VJP built with
+    ``create_graph=True``); with ``has_aux`` the result is ``(output, jvp_out, aux)``.
 
     Examples
     --------
