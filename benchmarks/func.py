@@ -69,12 +69,72 @@ def hand_batched(params: dict, x: Any, y: Any) -> dict:
         return out
 
 
+def jacfwd_case(n: int = 64, backend: str | None = None) -> tuple[Any, Any]:
+    """``f(x) = log_softmax(tanh(W x) * exp(x[:n/2]))`` and its point, for ``jacfwd``."""
+    rng = np.random.default_rng(1)
+    w = ag.asarray((rng.normal(size=(n // 2, n)) / np.sqrt(n)).astype(np.float32),
+                   backend=backend)
+    x = ag.asarray(rng.normal(size=n).astype(np.float32), backend=backend)
+    return (lambda a: ag.log_softmax(ag.tanh(w @ a) * ag.exp(a[:n // 2]), axis=-1)), x
+
+
+def jacfwd_times(repeat: int, backend: str | None = None) -> dict[str, float]:
+    """Seconds for ``jacfwd`` with the JVP rules and with the double-VJP construction."""
+    import arraygrad.func as agf
+
+    f, x = jacfwd_case(backend=backend)
+    jac = ag.func.jacfwd(f)
+    with_rules = _best(lambda: jac(x), repeat)
+    saved = agf._by_rules
+    agf._by_rules = lambda *a: None  # force the double-VJP construction
+    try:
+        double_vjp = _best(lambda: jac(x), repeat)
+    finally:
+        agf._by_rules = saved
+    return {"jacfwd (JVP rules)": with_rules, "jacfwd (double VJP)": double_vjp}
+
+
+def jax_reference(params: dict, x: Any, y: Any, repeat: int) -> dict[str, float]:
+    """The same per-sample gradients in JAX itself: ``jax.vmap(jax.grad)`` run eagerly
+    (op by op, as arraygrad runs) and under ``jax.jit`` (one compiled computation)."""
+    import jax
+    import jax.numpy as jnp
+
+    def jloss(p: dict, xi: Any, yi: Any) -> Any:
+        h = jnp.tanh(xi @ p["w0"] + p["b0"])
+        h = jnp.tanh(h @ p["w1"] + p["b1"])
+        return -(jax.nn.log_softmax(h @ p["w2"] + p["b2"]) * yi).sum()
+
+    jp = {k: v.array for k, v in params.items()}
+    jx, jy = x.array, y.array
+    per_sample = jax.vmap(jax.grad(jloss), in_axes=(None, 0, 0))
+    jitted = jax.jit(per_sample)
+
+    def eager() -> None:
+        with jax.disable_jit():
+            jax.block_until_ready(per_sample(jp, jx, jy))
+
+    return {"jax.vmap eager": _best(eager, repeat),
+            "jax.vmap + jit": _best(lambda: jax.block_until_ready(jitted(jp, jx, jy)),
+                                    repeat)}
+
+
+def _sync(out: Any) -> None:
+    """Wait for asynchronous backends (JAX dispatches ahead) to finish ``out``."""
+    leaves = out.values() if isinstance(out, dict) else (out if isinstance(out, (list, tuple))
+                                                          else [out])
+    for leaf in leaves:
+        array = getattr(leaf, "array", None)
+        if hasattr(array, "block_until_ready"):
+            array.block_until_ready()
+
+
 def _best(fn: Any, repeat: int) -> float:
-    fn()
+    _sync(fn())
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        fn()
+        _sync(fn())
         times.append(time.perf_counter() - t0)
     return min(times)
 
@@ -100,6 +160,18 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         print(f"  {name:14s} {s * 1e3:8.2f} ms")
     print(f"  vmap / hand-batched = {t['vmap(grad)'] / t['hand-batched']:.2f}x, "
           f"loop / vmap = {t['loop of grad'] / t['vmap(grad)']:.1f}x")
+    if args.backend == "jax":
+        ref = jax_reference(params, x, y, args.repeat)
+        for name, sec in ref.items():
+            print(f"  {name:14s} {sec * 1e3:8.2f} ms")
+        t.update(ref)
+    j = jacfwd_times(args.repeat, args.backend)
+    print("jacfwd of log_softmax(tanh(W x) * exp(x[:32])), x of size 64 (64 tangents)")
+    for name, sec in j.items():
+        print(f"  {name:20s} {sec * 1e3:8.2f} ms")
+    print(f"  double VJP / JVP rules = "
+          f"{j['jacfwd (double VJP)'] / j['jacfwd (JVP rules)']:.1f}x")
+    t.update(j)
     return t
 
 

@@ -21,7 +21,7 @@ LAYERS: dict[str, int] = {
     "arraygrad._host": 0, "arraygrad.anomaly_mode": 0,
     "arraygrad.plugin_manager": 1, "arraygrad.backend_registry": 2,
     "arraygrad.tensor": 3, "arraygrad.engine": 4, "arraygrad.creation": 5,
-    "arraygrad.ops.registry": 6, "arraygrad.ops._axes": 6,
+    "arraygrad.ops.registry": 6, "arraygrad.ops._axes": 6, "arraygrad.ops._arrays": 6,
     "arraygrad.ops._complex": 7, "arraygrad.ops.elementwise": 7, "arraygrad.ops.conv": 7,
     "arraygrad.ops.fused": 7, "arraygrad.ops.indexing": 7,
     "arraygrad.ops.shape": 8, "arraygrad.ops.reductions": 8,

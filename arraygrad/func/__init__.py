@@ -2,11 +2,13 @@
 
 ``grad``, ``value_and_grad``, ``vjp``, ``jvp``, ``linearize``, ``vmap``, ``jacrev``,
 ``jacfwd``, ``hessian``, ``functional_call`` and ``stack_module_state``. They sit on the same
-engine as ``Tensor.backward()`` and leave every ``.grad`` untouched. Forward mode (``jvp``) is
-the double-VJP construction: the gradient, with respect to the cotangent, of a VJP built with
-``create_graph=True``. Inside :func:`vmap`, the autograd transforms work on the physical
-(batched) tensors: an input that is not batched is first broadcast over the batch, so each
-example gets its own gradient (per-sample gradients).
+engine as ``Tensor.backward()`` and leave every ``.grad`` untouched. Forward mode (``jvp``)
+applies the ops' JVP rules (:mod:`arraygrad.func.forward`) along the recorded graph, and
+falls back to the double-VJP construction (the gradient, with respect to the cotangent, of a
+VJP built with ``create_graph=True``) where a rule is missing. Inside :func:`vmap`, the
+autograd transforms work on the physical (batched) tensors: an input that is not batched
+is first broadcast over the batch, so each example gets its own gradient (per-sample
+gradients).
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from arraygrad.engine import grad as _engine_grad
-from arraygrad.func import batching  # noqa: F401 - installs the batching rules
+from arraygrad.func import (
+    batching,  # noqa: F401 - installs the batching rules
+    forward,  # noqa: F401 - installs the JVP rules
+)
 from arraygrad.func._vmap import (
     BatchedTensor,
     active_levels,
@@ -324,13 +329,33 @@ def _tangents(traced: _Traced, tangents: Any, primals: Any) -> list:
     return out
 
 
+def _by_rules(traced: _Traced, tangents_phys: list) -> list | None:
+    """Output tangents by the ops' JVP rules (one pass over the recorded graph), or None
+    where the double-VJP construction must be used: an op without a rule, complex values,
+    or an outer transform differentiating the result (the rules run on raw arrays)."""
+    if traced.tracking:
+        return None
+    import arraygrad as ag
+    from arraygrad.extend import make_tensor
+
+    raw = forward.tangents_by_rules(traced.out_phys, traced.leaves, tangents_phys)
+    if raw is None:
+        return None
+    outs = []
+    for r, o in zip(raw, traced.out_phys):
+        t = ag.zeros_like(o.detach()) if r is None else make_tensor(r, o.backend)
+        outs.append(to_logical(t, traced.levels))
+    return outs
+
+
 def jvp(fn: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], *,
         has_aux: bool = False) -> tuple:
     """Forward-mode product ``(fn(*primals), J @ tangents)`` (``torch.func.jvp``).
 
-    Computed by the double-VJP construction (the gradient, with respect to the cotangent,
-    of a VJP built with ``create_graph=True``); with ``has_aux`` the result is
-    ``(output, jvp_out, aux)``.
+    Computed by the ops' JVP rules in one pass over the recorded graph, or, where an op
+    has none (or an outer transform differentiates the result), by the double-VJP
+    construction (the gradient, with respect to the cotangent, of a VJP built with
+    ``create_graph=True``); with ``has_aux`` the result is ``(output, jvp_out, aux)``.
 
     Examples
     --------
@@ -343,8 +368,10 @@ def jvp(fn: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         raise TypeError("jvp: primals and tangents must be tuples (one entry per argument)")
     traced = _Traced(fn, tuple(primals), tuple(range(len(primals))), has_aux, "jvp")
     tphys = _tangents(traced, tangents, primals)
-    us, gs = _double_vjp(traced, False)
-    outs = _forward(traced, us, gs, tphys, False)
+    outs = _by_rules(traced, tphys)
+    if outs is None:
+        us, gs = _double_vjp(traced, False)
+        outs = _forward(traced, us, gs, tphys, False)
     result = (traced.value(), tree_unflatten(outs, traced.out_spec))
     return result + (traced.aux_value(),) if has_aux else result
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from arraygrad._vmap_state import HOOKS, STATE
-from arraygrad.tensor import Tensor
+from arraygrad.tensor import Tensor, _Size
 
 __all__ = ["BatchedTensor", "vmap", "dispatch", "is_batched"]
 
@@ -43,6 +43,7 @@ class BatchedTensor:
     }
     _ag_batched = True
     _ag_dispatch: Callable[[Any, tuple, dict], Any]  # set below: dispatch
+    _ag_map_physical: Callable[[Callable[[Any], Any], Any], Any]  # set below: map_physical
 
     def __init__(self, value: Any, level: int, size: int) -> None:
         self.value = value
@@ -61,12 +62,13 @@ class BatchedTensor:
         return self.value.ndim - 1
 
     @property
-    def size_(self) -> int:
-        """Number of elements of one example."""
+    def size(self) -> Any:
+        """Number of elements of one example (an int that, called, gives the shape or one
+        size, as on a Tensor)."""
         n = 1
         for s in self.shape:
             n *= s
-        return n
+        return _Size(n, self.shape)
 
     @property
     def dtype(self) -> Any:
@@ -108,12 +110,6 @@ class BatchedTensor:
         import arraygrad as ag
 
         return ag
-
-    def size_at(self, dim: int | None = None) -> Any:
-        """The per-example shape, or one of its sizes."""
-        return self.shape if dim is None else self.shape[dim]
-
-    size = size_at  # ``x.size()`` / ``x.size(dim)``, as on a Tensor
 
     def dim(self) -> int:
         """Number of per-example dimensions."""
@@ -177,9 +173,17 @@ class BatchedTensor:
         return batched_getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        raise RuntimeError(
-            "vmap: in-place item assignment to a batched tensor is not supported; build the "
-            "result out of place (ag.where, ag.concat, index_put)")
+        keys = key if isinstance(key, tuple) else (key,)
+        if all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in keys):
+            write(self[key], value, "__setitem__")  # through the view into this tensor
+            return
+        if any(isinstance(k, BatchedTensor) for k in keys):
+            raise RuntimeError("vmap: item assignment with an index tensor batched by vmap is "
+                               "not supported; use ag.where with a mask, or scatter")
+        from arraygrad.ops.indexing import index_put
+
+        this: Any = self  # index_put takes batched tensors (its annotation says Tensor)
+        write(self, index_put(this, key, value), "__setitem__")  # functional, then written
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(
@@ -193,25 +197,104 @@ def _install_methods() -> None:
     from arraygrad.ops import _methods
 
     own = set(vars(BatchedTensor))
-    for name, fn in {**_methods.OPERATORS, **_methods.METHODS}.items():
+    table = {**_methods.OPERATORS, **_methods.METHODS}
+    for name, fn in table.items():
         if name in own:
             continue
         if (name.endswith("_") and not name.startswith("__")) or name.startswith("__i") and \
                 name not in ("__invert__", "__index__"):
-            setattr(BatchedTensor, name, _refuse_inplace(name))
+            setattr(BatchedTensor, name, _inplace(name, table))
         else:
             setattr(BatchedTensor, name, fn)
 
 
-def _refuse_inplace(name: str) -> Callable[..., Any]:
+_RANDOM_INPLACE = ("uniform_", "normal_", "bernoulli_", "exponential_", "random_")
+
+
+def _inplace(name: str, table: dict) -> Callable[..., Any]:
+    """An in-place method of a batched tensor: the out-of-place result, written back into
+    the physical tensor with ``copy_`` (so views, version counters and autograd behave as
+    for any in-place write)."""
+    if name in _RANDOM_INPLACE:
+        def refused(self: BatchedTensor, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError(f"vmap: in-place random {name} on a batched tensor is not "
+                               f"supported; draw with ag.rand/ag.randn (which follow vmap's "
+                               f"randomness) and assign the result")
+
+        refused.__name__ = name
+        refused.__doc__ = f"Refused inside vmap: in-place random ``{name}``."
+        return refused
+    counterpart = "__" + name[3:] if name.startswith("__i") else name[:-1]
+
     def method(self: BatchedTensor, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError(
-            f"vmap: in-place {name} on a batched tensor is not supported by ag.func.vmap; use "
-            f"the out-of-place form")
+        import arraygrad as ag
+
+        if name == "copy_":
+            new = args[0] if args else kwargs["src"]
+        elif name == "fill_":
+            new = args[0] if args else kwargs["value"]
+        elif name == "zero_":
+            new = 0
+        else:
+            # The old value enters the graph as a copy, so the write below does not modify
+            # a tensor the new value's backward reads (the eager in-place ops snapshot too).
+            old = ag.positive(self) if self.requires_grad and ag.is_grad_enabled() else self
+            fn = table.get(counterpart) or getattr(ag, counterpart)
+            new = fn(old, *args, **kwargs)
+        write(self, new, name)
+        return self
 
     method.__name__ = name
-    method.__doc__ = f"Refused inside vmap: in-place ``{name}``."
+    method.__doc__ = f"In-place ``{name}`` of a batched tensor (written back with copy_)."
     return method
+
+
+def write(dst: BatchedTensor, value: Any, name: str) -> None:
+    """Write ``value`` (per-example, broadcastable to ``dst``) into ``dst`` in place.
+
+    As in torch.func.vmap, a value that varies along a batch axis ``dst`` does not have
+    (an inner vmap's, or one ``dst`` was not batched by) cannot be written: RuntimeError.
+    """
+    if isinstance(value, BatchedTensor) and value.level > dst.level:
+        raise _unbatched_target(name, dst, value)
+    if isinstance(value, (BatchedTensor, Tensor)):
+        value = unbatch(value, dst.level, dst.batch_size)
+        value = _pad_rank(value, dst.value.ndim)
+    else:
+        import arraygrad as ag
+
+        value = ag.full_like(dst.value, value)
+    target = dst.value
+    if isinstance(target, BatchedTensor):
+        write(target, to_logical_like(value, target), name)
+        return
+    if isinstance(value, BatchedTensor):
+        raise _unbatched_target(name, dst, value)
+    target.copy_(value)
+
+
+def to_logical_like(value: Any, target: BatchedTensor) -> Any:
+    """``value`` (physical at ``target``'s level and outward) as seen at ``target``'s level."""
+    if isinstance(value, BatchedTensor):
+        return value
+    return BatchedTensor(value, target.level, target.batch_size)
+
+
+def _pad_rank(x: Any, ndim: int) -> Any:
+    """A physical ``x`` (batch first) with 1-axes after the batch axis up to ``ndim``."""
+    k = ndim - x.ndim
+    if k <= 0:
+        return x
+    return x.reshape((x.shape[0],) + (1,) * k + tuple(x.shape[1:]))
+
+
+def _unbatched_target(name: str, dst: Any, value: Any) -> RuntimeError:
+    return RuntimeError(
+        f"vmap: in-place {name} is not possible: the written value varies along a vmap "
+        f"batch axis that the target (per-example shape {tuple(dst.shape)}) does not have, "
+        f"so one memory location would receive a different value per example; write into "
+        f"a tensor that is batched the same way (e.g. clone it inside the vmapped function "
+        f"after expanding), or use the out-of-place form")
 
 
 def is_batched(x: Any) -> bool:
@@ -500,6 +583,22 @@ def to_physical(x: Any, levels: list) -> Any:
     return x
 
 
+def map_physical(fn: Callable[[Any], Any], x: Any) -> Any:
+    """``fn`` applied to the physical Tensor of ``x``, re-wrapped in ``x``'s batch levels.
+
+    For per-example computations that only add or drop trailing axes (a one-hot encoding,
+    a dtype cast of a constant): one call on the whole batch, the levels kept in front.
+    """
+    chain = []
+    while isinstance(x, BatchedTensor):
+        chain.append((x.level, x.batch_size))
+        x = x.value
+    out = fn(x)
+    for level, size in reversed(chain):
+        out = BatchedTensor(out, level, size)
+    return out
+
+
 def to_logical(x: Any, levels: list) -> Any:
     """Inverse of :func:`to_physical`: wrap the leading axes as batched levels."""
     for level, size, _ in levels:
@@ -536,4 +635,5 @@ def random_in_vmap(fn: Callable[..., Any], name: str, args: tuple, kwargs: dict)
 
 _install_methods()
 BatchedTensor._ag_dispatch = staticmethod(dispatch)
+BatchedTensor._ag_map_physical = staticmethod(map_physical)
 HOOKS.random_draw = random_in_vmap

@@ -339,6 +339,99 @@ def conv2d_rule(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> 
     return ag.moveaxis(out, 1, 0)
 
 
+def conv_transpose2d_rule(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> Any:
+    """``conv_transpose2d``: as conv2d, the batch folds into N or into ``groups``."""
+    import arraygrad as ag
+
+    x, w = args
+    dx, dw = bdims
+    if dw is None:
+        n = x.shape[1]
+        out = apply(op, (x.reshape((size * n,) + tuple(x.shape[2:])), w), params)
+        return out.reshape((size, n) + tuple(out.shape[1:]))
+    x = _expand(x, dx, size)  # (B, N, C_in, H, W); the weight is (B, C_in, C_out/g, kh, kw)
+    n, c = x.shape[1], x.shape[2]
+    xs = ag.moveaxis(x, 0, 1).reshape((n, size * c) + tuple(x.shape[3:]))
+    ws = w.reshape((size * w.shape[1],) + tuple(w.shape[2:]))
+    out = apply(op, (xs, ws), {**params, "groups": size * params["groups"]})
+    out = out.reshape((n, size, out.shape[1] // size) + tuple(out.shape[2:]))
+    return ag.moveaxis(out, 1, 0)
+
+
+def take_along_axis_rule(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> Any:
+    """``take_along_axis``: both operands batched (one broadcast), the axis shifted."""
+    x, idx = (_expand(a, d, size) for a, d in zip(args, bdims))
+    return apply(op, (x, idx), {**params, "axis": _axis1(params.get("axis", -1), x.ndim - 1)})
+
+
+def _one_array_key(key: tuple, nd: int) -> tuple[int, Any] | None:
+    """(axis, index array) when ``key`` is full slices around one 1-D integer array."""
+    entries = list(key)
+    if entries and entries[-1] is Ellipsis:
+        entries.pop()
+    found = None
+    for i, k in enumerate(entries):
+        if isinstance(k, slice) and k == slice(None):
+            continue
+        dtype = getattr(k, "dtype", None)
+        if found is None and getattr(k, "ndim", None) == 1 and dtype is not None and \
+                getattr(dtype, "kind", None) in (None, "i", "u") and \
+                "bool" not in str(dtype):
+            found = (i, k)
+            continue
+        return None
+    return found
+
+
+def put_rule(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> Any:
+    """``scatter_add`` and ``index_put`` at an unbatched key of full slices around one
+    1-D integer array (how gather, scatter, index_add and diag write): the target is
+    broadcast over the batch and the key gets a full slice in front. Other keys loop."""
+    target, values = args
+    dt, dv = bdims
+    key = params["key"]
+    nd = target.ndim - (1 if dt is not None else 0)
+    found = _one_array_key(key, nd)
+    if found is None:
+        from arraygrad.func._vmap import _loop
+
+        return _loop(op, args, bdims, params, size)
+    axis, idx = found
+    target = _expand(target, dt, size)
+    shape = tuple(target.shape[1:])
+    selected = shape[:axis] + (idx.shape[0],) + shape[axis + 1:]
+    if dv is not None:
+        values = _pad(values, dv, len(selected))
+    return apply(op, (target, values), {**params, "key": (slice(None),) + tuple(key)})
+
+
+def solve_rule(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> Any:
+    """``linalg.solve``: a per-example vector right-hand side becomes a one-column matrix
+    (the physical operand would otherwise read as a stack of matrices)."""
+    import arraygrad as ag
+
+    a, b = args
+    da, db = bdims
+    vector = _lnd(b, db) == 1
+    if vector:
+        b = ag.expand_dims(b, axis=-1)
+    n = max(_lnd(a, da), _lnd(b, db))
+    out = apply(op, (_pad(a, da, n), _pad(b, db, n)), params)
+    return ag.squeeze(out, axis=-1) if vector else out
+
+
+def fft_rule(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> Any:
+    """The one-axis FFT ops (``axis``) and the complex FFT over ``axes``: axes shifted."""
+    x = args[0]
+    nd = x.ndim - 1
+    p = dict(params)
+    if "axes" in p:
+        p["axes"] = _axes(tuple(p["axes"]), nd)
+    else:
+        p["axis"] = _axis1(p.get("axis", -1), nd)
+    return apply(op, (x,) + tuple(args[1:]), p)
+
+
 # ----------------------------------------------------------------------- the table
 RULES: dict[str, Any] = {name: elementwise for name in ELEMENTWISE}
 RULES.update({name: reduction for name in REDUCTIONS})
@@ -350,6 +443,9 @@ RULES.update({
     "roll": roll_rule, "concat": join_rule, "stack": join_rule, "getitem": getitem_rule,
     "index": getitem_rule, "take": take_rule, "matmul": matmul_rule, "linear": linear_rule,
     "softmax_cross_entropy": cross_entropy_rule, "conv2d": conv2d_rule,
+    "conv_transpose2d": conv_transpose2d_rule, "take_along_axis": take_along_axis_rule,
+    "scatter_add": put_rule, "index_put": put_rule, "solve": solve_rule,
+    "fft_c2c": fft_rule, "fft_r2c": fft_rule, "fft_c2r": fft_rule,
 })
 
 

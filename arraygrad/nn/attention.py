@@ -28,6 +28,7 @@ from arraygrad.nn.parameter import Parameter
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import reductions as red
 from arraygrad.ops import shape as sh
+from arraygrad.ops._arrays import is_array
 from arraygrad.ops.indexing import take
 from arraygrad.ops.linalg import matmul
 from arraygrad.ops.nn import softmax
@@ -44,11 +45,11 @@ def _F():
 
 
 def _shape(t: Any) -> Any:
-    return tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__
+    return tuple(t.shape) if is_array(t) else type(t).__name__
 
 
 def _ndim(t: Any) -> int:
-    return t.ndim if isinstance(t, Tensor) else -1
+    return t.ndim if is_array(t) else -1
 
 
 def _causal(rows: int, cols: int, like: Tensor) -> Tensor:
@@ -101,7 +102,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     """
     op = "scaled_dot_product_attention"
     for label, t in (("query", query), ("key", key), ("value", value)):
-        if not isinstance(t, Tensor) or t.ndim < 2:
+        if not is_array(t) or t.ndim < 2:
             raise ValueError(f"{op}: {label} must be a Tensor of at least 2 dimensions "
                              f"(..., length, features), got {_shape(t)}")
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
@@ -127,7 +128,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if is_causal:
         scores = ew.where(_causal(length, source, query), scores, _neg_inf(scores))
     elif attn_mask is not None:
-        if not isinstance(attn_mask, Tensor):
+        if not is_array(attn_mask):
             raise TypeError(f"{op}: attn_mask must be a Tensor, got "
                             f"{type(attn_mask).__name__}")
         if attn_mask.dtype.kind == "b":
@@ -151,7 +152,7 @@ def _float_mask(mask: Tensor | None, name: str, like: Tensor) -> Tensor | None:
     """PyTorch's canonical mask: bool (True = masked) becomes 0 / -inf; float is kept."""
     if mask is None:
         return None
-    if not isinstance(mask, Tensor):
+    if not is_array(mask):
         raise TypeError(f"MultiheadAttention: {name} must be a Tensor, got "
                         f"{type(mask).__name__}")
     if mask.dtype.kind == "b":
@@ -177,7 +178,7 @@ def _check_shapes(query: Tensor, key: Tensor, value: Tensor, key_padding_mask: A
     """Whether the call is batched; raises on inconsistent ranks (PyTorch's rules)."""
     name = "MultiheadAttention"
     for label, t in (("query", query), ("key", key), ("value", value)):
-        if not isinstance(t, Tensor):
+        if not is_array(t):
             raise TypeError(f"{name}: {label} must be a Tensor, got {type(t).__name__}")
     if query.ndim == 3:
         if key.ndim != 3 or value.ndim != 3:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from arraygrad.ops._arrays import is_array
 from arraygrad.ops.registry import OPS, apply, defop, unary
 from arraygrad.tensor import Tensor
 
@@ -37,7 +38,7 @@ def _imag_vjp(xp, g, ans, z):
 
 
 def _times_i(xp: Any, g: Any, like: Any) -> Any:
-    if isinstance(g, Tensor):
+    if is_array(g):
         return _make_complex(g * 0.0, g)
     return xp.astype(g, like.dtype) * 1j
 
@@ -99,14 +100,14 @@ def real_of(xp: Any, a: Any) -> Any:
     """``real(a)`` for a raw array (namespace ``xp``) or a Tensor; real input unchanged."""
     if not _is_complex(xp, a):
         return a
-    if isinstance(a, Tensor):
+    if is_array(a):
         return real(a)
     return xp.real(a)
 
 
 def imag_of(xp: Any, a: Any) -> Any:
     """``imag(a)`` for a raw array or a Tensor (complex input)."""
-    if isinstance(a, Tensor):
+    if is_array(a):
         return imag(a)
     return xp.imag(a)
 
@@ -115,7 +116,7 @@ def conj_of(xp: Any, a: Any) -> Any:
     """``conj(a)`` for a raw array or a Tensor; real input unchanged."""
     if not _is_complex(xp, a):
         return a
-    if isinstance(a, Tensor):
+    if is_array(a):
         return conj(a)
     return xp.conj(a)
 

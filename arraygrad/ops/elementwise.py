@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from arraygrad.creation import zeros_like
+from arraygrad.ops._arrays import is_array
 from arraygrad.ops.registry import Op, apply, binary, broadcast_check, defop, unary
 from arraygrad.tensor import Tensor
 
@@ -335,7 +336,7 @@ def clip(x: Tensor, /, min: Any = None, max: Any = None) -> Tensor:  # noqa: A00
     too, by PyTorch's rule: ``min`` where ``x < min < max``, ``max`` where ``x > max`` or
     ``min > max``; ties go to ``x``).
     """
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
+    if is_array(min) or is_array(max):
         return apply(CLIP_TENSOR, (x, min, max))
     if min is None and max is None:
         return positive(x)
@@ -377,7 +378,7 @@ nextafter = _fn2(NEXTAFTER, "The next representable float after ``x1`` toward ``
 
 
 def _is_complex(x: Any) -> bool:
-    return isinstance(x, Tensor) and x.dtype.kind == "c"
+    return is_array(x) and x.dtype.kind == "c"
 
 
 def real(x: Tensor, /) -> Tensor:

@@ -6,11 +6,13 @@ standard has none), so repeated integer indices accumulate.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from arraygrad import _dtypes
 from arraygrad.backend_registry import BackendError
 from arraygrad.creation import asarray
+from arraygrad.ops._arrays import is_array, is_batched, physical
 from arraygrad.ops._axes import normalize_axis
 from arraygrad.ops.registry import apply, defop, unary
 from arraygrad.tensor import Tensor
@@ -87,7 +89,7 @@ def _is_int_array(backend, k) -> bool:
 
 def normalize_key(x: Tensor, key: Any) -> tuple:
     """An indexing key with Tensors and lists replaced by native arrays of ``x``'s backend."""
-    backend = x._backend
+    backend = x.backend
     parts = key if isinstance(key, tuple) else (key,)
     out: list[Any] = []  # None, Ellipsis, ints, slices and native index arrays
     for k in parts:
@@ -103,6 +105,10 @@ def normalize_key(x: Tensor, key: Any) -> tuple:
                     f"tensor is on {backend.name!r}"
                 )
             out.append(k._data)
+        elif is_batched(k):
+            raise TypeError(
+                "getitem: an index tensor batched by ag.func.vmap cannot be part of a "
+                "multi-entry key here; index with it alone (x[idx]) or use take_along_axis")
         elif isinstance(k, range):  # x[range(n), y], as in PyTorch
             out.append(backend.from_object(list(k), device=x.device))
         elif isinstance(k, (list, tuple)) or hasattr(k, "shape"):
@@ -157,7 +163,7 @@ def check_bounds(x: Tensor, key: tuple) -> None:
 
     Every backend gets the same check: JAX would clamp (or fill with NaN) silently.
     """
-    backend = x._backend
+    backend = x.backend
     shape = x.shape
     ndim = len(shape)
     consumed = 0
@@ -205,7 +211,7 @@ def getitem(x: Tensor, key: Any) -> Tensor:
         return unary(GETITEM, x, {"key": key})
     key = normalize_key(x, key)
     check_bounds(x, key)
-    axis = _single_array_axis(lambda k: _is_int_array(x._backend, k), key, x.ndim)
+    axis = _single_array_axis(lambda k: _is_int_array(x.backend, k), key, x.ndim)
     if axis is not None:  # lower to take: the one form every Array-API library supports
         return unary(TAKE, x, {"indices": key[axis], "axis": axis})
     if any(hasattr(k, "shape") for k in key):
@@ -220,9 +226,26 @@ def take(x: Tensor, indices: Any, /, *, axis: int | None = None) -> Tensor:
             x = x.reshape((-1,))
         axis = 0
     axis = normalize_axis("take", axis, x.ndim)
+    if is_batched(indices):  # one index vector per example (inside vmap): a gather
+        return _take_batched(x, indices, axis)
     idx = normalize_key(x, indices)[0]
     check_bounds(x, (slice(None),) * axis + (idx,))
     return unary(TAKE, x, {"indices": idx, "axis": axis})
+
+
+def _take_batched(x: Any, indices: Any, axis: int) -> Any:
+    """``take`` with batched 1-D ``indices``: ``take_along_axis`` with the indices spread
+    over the other axes (``take_along_axis`` has a batching rule). The shape ops are
+    reached as methods: ``ops.shape`` sits above this module."""
+    if indices.ndim != 1 or indices.dtype.kind not in "iu":
+        raise TypeError(f"take: indices must be a 1-D integer tensor, got "
+                        f"{indices.dtype.name} of shape {indices.shape}")
+    view = [1] * x.ndim
+    view[axis] = indices.shape[0]
+    target = list(x.shape)
+    target[axis] = indices.shape[0]
+    spread = indices.reshape(tuple(view)).broadcast_to(tuple(target))
+    return take_along_axis(x, spread, axis=axis)
 
 
 def _flat_positions(xp, shape, indices, axis):
@@ -272,7 +295,7 @@ def take_along_axis(x: Tensor, indices: Tensor, /, *, axis: int = -1) -> Tensor:
     >>> ag.take_along_axis(x, ag.argsort(x, axis=1), axis=1).tolist()
     [[1.0, 3.0], [2.0, 5.0]]
     """
-    if not isinstance(indices, Tensor):
+    if not is_array(indices):
         indices = asarray(indices, backend=x.backend, device=x.device)
     if indices.ndim != x.ndim:
         raise ValueError(f"take_along_axis: indices must have the rank of x ({x.ndim}); got "
@@ -281,9 +304,10 @@ def take_along_axis(x: Tensor, indices: Tensor, /, *, axis: int = -1) -> Tensor:
         raise TypeError(f"take_along_axis: indices must be integers, got "
                         f"{indices.dtype.name}")
     axis = normalize_axis("take_along_axis", axis, x.ndim)
-    if indices.size:
-        xp = x._backend.xp
-        lo, hi = int(xp.min(indices._data)), int(xp.max(indices._data))
+    if math.prod(indices.shape):
+        xp = x.backend.xp
+        raw = physical(indices).array  # every example's indices are checked
+        lo, hi = int(xp.min(raw)), int(xp.max(raw))
         n = x.shape[axis]
         if lo < -n or hi >= n:
             raise _out_of_bounds(lo if lo < -n else hi, axis, n)

@@ -221,7 +221,7 @@ def _operand(x: Tensor, other: Any, op) -> Any:
         if data.dtype != x._data.dtype:
             data = x._backend.xp.astype(data, x._data.dtype)
         return data
-    return other
+    return _constant(x._backend, other)  # refuses a batched value (inside vmap)
 
 
 def _check_fits(x: Tensor, other: Any, op, name: str) -> None:
@@ -251,6 +251,8 @@ def _in_place_ok(x: Tensor) -> bool:
 def inplace_binary(x: Tensor, other: Any, op: Any, iop: Any, name: str) -> Tensor:
     """``x <op>= other`` following the module rules."""
     _check_leaf(x, name)
+    if not isinstance(other, Tensor):
+        other = _constant(x._backend, other)  # a batched value (inside vmap) is refused
     if _records(x, other):
         _write(x, binary(op, _snapshot(x), other), name, True)
     else:
@@ -296,6 +298,8 @@ def _index_put_data(x: Tensor, key: tuple, value: Any, user_key: Any) -> Any:
 def setitem(x: Tensor, key: Any, value: Any) -> None:
     """``x[key] = value``."""
     _check_leaf(x, "setitem")
+    if not isinstance(value, Tensor):
+        value = _constant(x._backend, value)  # a batched value (inside vmap) is refused
     nkey = normalize_key(x, key)
     if _records(x, value):
         _write(x, apply(INDEX_PUT, (_snapshot(x), value), {"key": nkey}), "setitem", True)

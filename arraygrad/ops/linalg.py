@@ -29,6 +29,11 @@ def _matmul_grad_b(xp, g, ans, a, b):
         return xp.expand_dims(a, axis=-1) * xp.expand_dims(g, axis=-2)
     if b.ndim == 1:
         return a * xp.expand_dims(g, axis=-1)
+    if a.shape[-2] == 1:
+        # One row per matrix (what vmap makes of a vector times a matrix): the product is
+        # an outer product, exact as a broadcast multiply and about twice as fast as a
+        # stacked matmul with an inner dimension of 1 (which BLAS does not take).
+        return xp.matrix_transpose(a) * g
     return xp.matmul(xp.matrix_transpose(a), g)
 
 

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from arraygrad.creation import eye
 from arraygrad.grad_mode import is_grad_enabled
+from arraygrad.ops._arrays import is_array, is_batched
 from arraygrad.ops._complex import conj_of
 from arraygrad.ops.linalg import matmul
 from arraygrad.ops.reductions import max as _max
@@ -77,7 +78,7 @@ def require(x: Tensor, ext: str, name: str) -> Any:
     Raises NotImplementedError naming the backend and the function when the backend's
     namespace lacks the extension or the function.
     """
-    if not isinstance(x, Tensor):
+    if not is_array(x):
         raise TypeError(f"{ext}.{name}: expected a Tensor, got {type(x).__name__}; make one "
                         f"with ag.asarray(...)")
     backend = x.backend
@@ -105,7 +106,9 @@ def _matrix(name: str, x: Tensor, square: bool = False) -> None:
 
 
 def _recording(*xs: Any) -> bool:
-    return is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad for t in xs)
+    # A batched input (inside vmap) takes the op path too: the registry batches it.
+    return any(is_batched(t) for t in xs) or \
+        is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad for t in xs)
 
 
 def _no_complex_grad(name: str, x: Tensor) -> None:
@@ -267,7 +270,7 @@ SOLVE = defop("solve", _solve_forward, (_solve_ga, _solve_gb), uses_ans=True,
 def solve(x1: Tensor, x2: Tensor, /) -> Tensor:
     """Solve ``x1 @ X = x2`` for ``X``; a 1-D ``x2`` is one right-hand-side vector."""
     _matrix("solve", x1, square=True)
-    if not isinstance(x2, Tensor):
+    if not is_array(x2):
         raise TypeError(f"linalg.solve: x2 must be a Tensor, got {type(x2).__name__}")
     m = x1.shape[-1]
     rows = x2.shape[0] if x2.ndim == 1 else (x2.shape[-2] if x2.ndim >= 2 else None)
@@ -580,7 +583,7 @@ def trace(x: Tensor, /, *, offset: int = 0, dtype: Any = None) -> Tensor:
 def cross(x1: Tensor, x2: Tensor, /, *, axis: int = -1) -> Tensor:
     """Cross product of 3-element vectors along ``axis`` (broadcasting the others)."""
     for t in (x1, x2):
-        if not isinstance(t, Tensor):
+        if not is_array(t):
             raise TypeError(f"linalg.cross: expected Tensors, got {type(t).__name__}")
     low = min(x1.ndim, x2.ndim)
     if not -low <= axis < 0 and not (0 <= axis < low and x1.ndim == x2.ndim):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from arraygrad.ops._arrays import is_array, is_batched, physical
 from arraygrad.ops._axes import normalize_axis
 from arraygrad.ops.elementwise import where
 from arraygrad.ops.fused import one_hot_array, softmax_cross_entropy
@@ -50,9 +52,16 @@ def log_softmax(x: Tensor, /, axis: int = -1) -> Tensor:
     return unary(LOG_SOFTMAX, x, {"axis": axis if x.ndim else None})
 
 
-def _one_hot(target: Tensor, num_classes: int, dtype) -> Tensor:
+def _one_hot(target: Any, num_classes: int, dtype) -> Tensor:
+    if is_batched(target):  # inside vmap: one encoding of the whole batch
+        map_physical = type(target)._ag_map_physical  # set by arraygrad.func, above this
+        return map_physical(lambda t: _one_hot(t, num_classes, dtype), target)
     return _make(one_hot_array(target._backend.xp, target._data, num_classes, dtype),
                  target._backend, None)
+
+
+def _native_dtype(x: Any) -> Any:
+    return x.backend.native_dtype(x.dtype)
 
 
 def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int | None = None,
@@ -118,14 +127,27 @@ def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int | None = None,
             f"(the logits' shape {tuple(logits.shape)} without the class axis); got "
             f"{target.shape}"
         )
-    _check_labels(target, num_classes, ignore_index)
+    return class_index_loss(logp, target, num_classes, weight=weight,
+                            ignore_index=ignore_index, reduction=reduction,
+                            label_smoothing=label_smoothing)
+
+
+def class_index_loss(logp: Tensor, target: Tensor, num_classes: int, *,
+                     weight: Tensor | None = None, ignore_index: int | None = -100,
+                     reduction: str = "mean", label_smoothing: float = 0.0,
+                     op: str = "cross_entropy", error: type = ValueError) -> Tensor:
+    """Negative log-likelihood of log-probabilities ``logp`` (..., C) at integer ``target``
+    (``logp``'s shape without the class axis): cross-entropy's class-index path and
+    ``nll_loss``. ``"mean"`` divides by the summed weights of the non-ignored targets (as
+    PyTorch); out-of-range labels raise ``error`` naming ``op``."""
+    _check_labels(target, num_classes, ignore_index, op, error)
     valid = None
     if ignore_index is not None:
         valid_mask = target != ignore_index
-        if not bool(valid_mask.all()):
+        if not bool(physical(valid_mask).all()):  # all examples' targets, inside vmap
             valid = valid_mask
             target = where(valid_mask, target, 0)
-    hot = _one_hot(target, num_classes, logp._data.dtype)
+    hot = _one_hot(target, num_classes, _native_dtype(logp))
     if label_smoothing:
         hot = hot * (1 - label_smoothing) + label_smoothing / num_classes
     per_class = logp * hot
@@ -136,25 +158,26 @@ def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int | None = None,
     if valid is not None or weight is not None:
         scale = (1.0 if valid is None else valid.astype(logp.dtype))
         if weight is not None:
-            scale = scale * _sum(weight * _one_hot(target, num_classes, logp._data.dtype),
+            scale = scale * _sum(weight * _one_hot(target, num_classes, _native_dtype(logp)),
                                  axis=-1)
         if valid is not None:
             losses = losses * valid.astype(logp.dtype)
-        norm = _sum(scale) if isinstance(scale, Tensor) else None
+        norm = _sum(scale) if is_array(scale) else None
     return _reduce(losses, reduction, norm)
 
 
-def _check_labels(target: Tensor, num_classes: int, ignore_index: int | None) -> None:
-    if target.size == 0:
+def _check_labels(target: Tensor, num_classes: int, ignore_index: int | None, op: str,
+                  error: type) -> None:
+    if math.prod(target.shape) == 0:
         return
-    xp = target._backend.xp
-    data = target._data
+    xp = target.backend.xp
+    data = physical(target).array  # every example's labels, inside vmap
     if ignore_index is not None:
         data = xp.where(data == ignore_index, xp.zeros_like(data), data)
     lo, hi = int(xp.min(data)), int(xp.max(data))
     if lo < 0 or hi >= num_classes:
-        raise ValueError(
-            f"cross_entropy: target class indices must be in [0, {num_classes - 1}] for "
+        raise error(
+            f"{op}: target class indices must be in [0, {num_classes - 1}] for "
             f"{num_classes} classes; got values from {lo} to {hi}"
             + (f" (ignore_index={ignore_index} is skipped)" if ignore_index is not None else "")
         )

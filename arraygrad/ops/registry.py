@@ -195,8 +195,9 @@ def _mixed_devices(op: Op, args: tuple) -> BackendError:
 
 
 # ----------------------------------------------------------------------------- dispatch
-class BatchedArgument(TypeError):
-    """A batched tensor (inside ``ag.func.vmap``) reached a place that cannot take one."""
+class BatchedArgument(RuntimeError):
+    """A batched tensor (inside ``ag.func.vmap``) reached a place that cannot take one
+    (RuntimeError, as torch.func.vmap raises for the same mistakes)."""
 
 
 def _is_batched(x: Any) -> bool:

@@ -264,12 +264,13 @@ def stack(arrays: Sequence[Tensor], /, axis: int = 0, *, dim: int | None = None)
 
 def astype(x: Tensor, dtype: Any, /, *, copy: bool = True, device: str | None = None) -> Tensor:
     """Cast to ``dtype`` (an ``ag`` dtype or name). Gradients are cast back."""
-    native = x._backend.native_dtype(dtype)
+    backend = x.backend
+    native = backend.native_dtype(dtype)
     if device is not None and device != x.device:
         x = x.to(device=device)
-    if native == x._data.dtype and not copy:
+    if native == backend.native_dtype(x.dtype) and not copy:
         return x
-    if x.requires_grad and not _dtypes.is_differentiable(x._backend.dtype_of[native]):
+    if x.requires_grad and not _dtypes.is_differentiable(backend.dtype_of[native]):
         x = x.detach()  # an integer or bool result carries no gradient (as PyTorch)
     return unary(ASTYPE, x, {"dtype": native, "copy": copy})
 

@@ -17,6 +17,7 @@ from arraygrad.creation import arange, asarray, full, zeros
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, linalg, reductions, shape
 from arraygrad.ops import linalg_ext as la
+from arraygrad.ops._arrays import is_array, physical
 from arraygrad.tensor import Tensor
 
 __all__ = [
@@ -168,16 +169,17 @@ def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
 
 # ------------------------------------------------------------------- index-tensor indexing
 def _as_index(op: str, x: Tensor, index: Any) -> Tensor:
-    index = index if isinstance(index, Tensor) else asarray(index, backend=x._backend)
+    index = index if is_array(index) else asarray(index, backend=x.backend)
     if index.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer tensor, got dtype {index.dtype.name}")
-    if index._backend is not x._backend:
-        raise ValueError(f"{op}: index is on backend {index._backend.name!r}, the tensor on "
-                         f"{x._backend.name!r}")
+    if index.backend is not x.backend:
+        raise ValueError(f"{op}: index is on backend {index.backend.name!r}, the tensor on "
+                         f"{x.backend.name!r}")
     return index
 
 
 def _check_bounds(op: str, index: Tensor, size: int, dim: int) -> None:
+    index = physical(index)  # inside vmap: every example's indices
     if index.size and (int(reductions.min(index).item()) < -size
                        or int(reductions.max(index).item()) >= size):
         raise IndexError(f"{op}: index out of range for dim {dim} of size {size} (indices "
@@ -205,7 +207,7 @@ def _flat_positions(op: str, x: Tensor, dim: int, index: Tensor) -> Tensor:
         else:
             shape_d = [1] * x.ndim
             shape_d[d] = index.shape[d]
-            part = shape.reshape(arange(index.shape[d], backend=x._backend, device=x.device),
+            part = shape.reshape(arange(index.shape[d], backend=x.backend, device=x.device),
                                  tuple(shape_d))
         term = part * stride if stride != 1 else part
         flat = term if flat is None else flat + term
@@ -256,7 +258,7 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
 def _source_values(op: str, src: Any, index: Tensor, x: Tensor) -> Any:
     """The part of ``src`` (a tensor at least as large as ``index``, or a scalar) that
     lines up with ``index``, flattened."""
-    if not isinstance(src, Tensor):
+    if not is_array(src):
         return src
     if src.ndim != index.ndim or any(s < n for s, n in zip(src.shape, index.shape)):
         raise ValueError(f"{op}: src of shape {src.shape} does not cover index of shape "
@@ -285,8 +287,8 @@ def scatter(x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = No
     if reduce is None:
         out = indexing.index_put(flat_x, (flat,), values)
     elif reduce == "add":
-        if not isinstance(values, Tensor):
-            values = full(flat.shape, values, dtype=x.dtype, backend=x._backend,
+        if not is_array(values):
+            values = full(flat.shape, values, dtype=x.dtype, backend=x.backend,
                           device=x.device)
         out = indexing.scatter_add(flat_x, (flat,), values)
     elif reduce == "multiply":
@@ -332,13 +334,13 @@ def index_add(x: Tensor, dim: int, index: Any, source: Tensor, *, alpha: float =
 
 def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     """``value`` where ``mask`` is true, ``x`` elsewhere (``mask`` broadcasts to ``x``)."""
-    if isinstance(mask, Tensor) and mask.dtype.kind != "b":
+    if is_array(mask) and mask.dtype.kind != "b":
         raise TypeError(f"masked_fill: mask must be a boolean tensor, got dtype "
                         f"{mask.dtype.name}")
-    if isinstance(value, Tensor) and value.ndim != 0:
+    if is_array(value) and value.ndim != 0:
         raise ValueError(f"masked_fill: value must be a scalar or a 0-d tensor, got shape "
                          f"{value.shape}")
-    if not isinstance(value, Tensor):
+    if not is_array(value):
         value = float(value) if x.dtype.kind in "fc" else value
     out = ew.where(mask, value, x)
     return out if out.dtype == x.dtype else shape.astype(out, x.dtype)
@@ -377,15 +379,15 @@ def diag(x: Tensor, diagonal: int = 0) -> Tensor:
     k = diagonal
     if x.ndim == 1:
         n = x.shape[0] + abs(k)
-        rows = arange(x.shape[0], backend=x._backend, device=x.device) + max(-k, 0)
+        rows = arange(x.shape[0], backend=x.backend, device=x.device) + max(-k, 0)
         flat = rows * n + rows + k
-        out = indexing.index_put(zeros(n * n, dtype=x.dtype, backend=x._backend,
+        out = indexing.index_put(zeros(n * n, dtype=x.dtype, backend=x.backend,
                                        device=x.device), (flat,), x)
         return shape.reshape(out, (n, n))
     if x.ndim == 2:
         rows_n, cols_n = x.shape
         length = max(min(rows_n, cols_n - k) if k >= 0 else min(rows_n + k, cols_n), 0)
-        rows = arange(length, backend=x._backend, device=x.device) + max(-k, 0)
+        rows = arange(length, backend=x.backend, device=x.device) + max(-k, 0)
         flat = rows * cols_n + rows + k
         return indexing.take(shape.reshape(x, (-1,)), flat, axis=0)
     raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {x.shape}")
@@ -537,7 +539,7 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
     standard's ``ag.sort`` returns the values only). The values are differentiable."""
     d = _dim("sort", dim, x.ndim)
     if x.ndim == 0:
-        return SortResult(x * 1, zeros((), dtype="int64", backend=x._backend,
+        return SortResult(x * 1, zeros((), dtype="int64", backend=x.backend,
                                        device=x.device))
     indices = reductions.argsort(x, axis=d, descending=descending, stable=True)
     return SortResult(indexing.take_along_axis(x, indices, axis=d), indices)

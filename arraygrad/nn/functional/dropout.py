@@ -9,7 +9,6 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from arraygrad.extend import make_tensor
 from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.nn.functional._util import check_tensor
 from arraygrad.tensor import Tensor
@@ -25,8 +24,10 @@ def _check_p(p: float, op: str) -> None:
 
 
 def _keep_mask(x: Tensor, p: float, shape: tuple[int, ...]) -> Tensor:
-    be = x.backend
-    return make_tensor(be.rng.bernoulli(1.0 - p, shape, x.array.dtype, x.device), be)
+    # Through ag.bernoulli, so that inside ag.func.vmap the draw follows ``randomness``.
+    from arraygrad.random import bernoulli
+
+    return bernoulli(1.0 - p, shape, dtype=x.dtype, device=x.device, backend=x.backend)
 
 
 def _finish(x: Tensor, out: Tensor, inplace: bool) -> Tensor:

@@ -18,10 +18,11 @@ from arraygrad.nn.functional._util import (
     reduce_loss,
 )
 from arraygrad.nn.functional.distance import pairwise_distance
-from arraygrad.nn.functional.sparse import one_hot
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import reductions as red
 from arraygrad.ops import shape as sh
+from arraygrad.ops._arrays import physical
+from arraygrad.ops.nn import class_index_loss
 from arraygrad.ops.nn import cross_entropy as _cross_entropy
 from arraygrad.tensor import Tensor
 
@@ -179,8 +180,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor,  # noqa: A002
                          f"different to the input size ({input.shape}) is deprecated. Please "
                          f"ensure they have the same size.")
     check_reduction(reduction, "binary_cross_entropy")
-    if input.size:
-        lo, hi = float(red.min(input).item()), float(red.max(input).item())
+    every = physical(input)  # inside vmap: every example's values
+    if every.size:
+        lo, hi = float(red.min(every).item()), float(red.max(every).item())
         if not (0.0 <= lo and hi <= 1.0):
             raise ValueError(f"binary_cross_entropy: all elements of input should be between "
                              f"0 and 1, got values from {lo} to {hi} (use "
@@ -300,23 +302,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
     if weight is not None and tuple(weight.shape) != (n_classes,):
         raise ValueError(f"nll_loss: weight must have shape ({n_classes},) (one per class), got "
                          f"{weight.shape}")
-    valid = target != ignore_index
-    safe = ew.where(valid, target, 0)
-    if target.size:
-        lo, hi = int(red.min(safe).item()), int(red.max(safe).item())
-        if lo < 0 or hi >= n_classes:
-            raise IndexError(f"nll_loss: target class indices must be in [0, {n_classes - 1}]"
-                             f"; got values from {lo} to {hi}")
-    hot = one_hot(safe, n_classes).astype(input.dtype)
-    w = valid.astype(input.dtype)
-    if weight is not None:
-        w = w * red.sum(hot * weight, axis=-1)
-    losses = -red.sum(input * hot, axis=-1) * w
-    if reduction == "none":
-        return losses[0] if unbatched else losses
-    if reduction == "sum":
-        return red.sum(losses)
-    return red.sum(losses) / red.sum(w)
+    losses = class_index_loss(input, target, n_classes, weight=weight,
+                              ignore_index=ignore_index, reduction=reduction, op="nll_loss",
+                              error=IndexError)
+    return losses[0] if unbatched and reduction == "none" else losses
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002

@@ -12,6 +12,7 @@ from arraygrad.nn.functional._util import check_tensor, const, index_tensor
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import reductions as red
 from arraygrad.ops import shape as sh
+from arraygrad.ops._arrays import is_array, is_batched, physical
 from arraygrad.ops.indexing import scatter_add, take
 from arraygrad.tensor import Tensor
 
@@ -20,7 +21,7 @@ __all__ = ["embedding", "embedding_bag", "one_hot"]
 
 def _indices(indices: Any, weight: Tensor, op: str) -> Tensor:
     check_tensor(weight, op)
-    if not isinstance(indices, Tensor):
+    if not is_array(indices):
         indices = creation.asarray(indices, backend=weight.backend, device=weight.device)
     if indices.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be an integer tensor, got dtype "
@@ -29,8 +30,9 @@ def _indices(indices: Any, weight: Tensor, op: str) -> Tensor:
         raise ValueError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got shape "
                          f"{weight.shape}")
     n = weight.shape[0]
-    if indices.size:
-        lo, hi = int(red.min(indices).item()), int(red.max(indices).item())
+    every = physical(indices)  # inside vmap: every example's indices
+    if every.size:
+        lo, hi = int(red.min(every).item()), int(red.max(every).item())
         if lo < 0 or hi >= n:
             raise IndexError(f"{op}: indices must be in [0, {n - 1}] for {n} embeddings; got "
                              f"values from {lo} to {hi}")
@@ -217,8 +219,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if tensor.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected an integer (class index) tensor, got dtype "
                         f"{tensor.dtype.name}")
-    if tensor.size:
-        lo, hi = int(red.min(tensor).item()), int(red.max(tensor).item())
+    if is_batched(tensor) and num_classes == -1:
+        raise RuntimeError("one_hot: inside ag.func.vmap the number of classes cannot be "
+                           "inferred from the data (each example could differ); pass "
+                           "num_classes")
+    every = physical(tensor)  # inside vmap: every example's values
+    if every.size:
+        lo, hi = int(red.min(every).item()), int(red.max(every).item())
         if lo < 0:
             raise ValueError(f"one_hot: class values must be non-negative, got {lo}")
         if num_classes == -1:
