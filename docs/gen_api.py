@@ -180,13 +180,23 @@ def _entry(name: str, obj: object, namespace: object, *, drop_first: bool = Fals
     return f"`{name}{signature(obj, drop_first=drop_first)}`" + (f" — {text}" if text else "")
 
 
+def _public_bases(cls: type) -> Iterator[str]:
+    """The names of ``cls``'s bases; a private base stands for its own public bases."""
+    for base in cls.__bases__:
+        if base is object:
+            continue
+        if base.__name__.startswith("_"):
+            yield from _public_bases(base)
+        else:
+            yield base.__name__
+
+
 def _class_lines(name: str, cls: type, module: ModuleType) -> Iterator[str]:
     real = cls.__name__
     if real != name and getattr(module, real, None) is cls:
         yield f"- class `{name}` — alias of `{real}`."
         return
-    bases = [base.__name__ for base in cls.__bases__
-             if base is not object and not base.__name__.startswith("_")]
+    bases = list(dict.fromkeys(_public_bases(cls)))
     base_text = f" ({', '.join(bases)})" if bases else ""
     yield f"- class `{name}{signature(cls)}`{base_text} — {summary(cls)}"
     for member_name, kind, member in class_members(cls):
