@@ -88,15 +88,28 @@ def _member_kind(raw: object) -> str | None:
     return None
 
 
+def _own_classes(cls: type) -> list[type]:
+    """``cls`` and its private bases (recursively, up to the first public ones)."""
+    found = [cls]
+    for base in cls.__bases__:
+        if base is not object and base.__name__.startswith("_"):
+            found += [c for c in _own_classes(base) if c not in found]
+    return found
+
+
 def class_members(cls: type) -> list[tuple[str, str, object]]:
     """The public methods and properties that ``cls`` itself defines, sorted by name.
 
     Returns ``(name, kind, member)`` triples, ``kind`` being ``"method"`` or
     ``"property"`` (``__slots__`` attributes count as properties); inherited members are
-    listed on the base class that defines them.
+    listed on the base class that defines them, except that what a private base defines
+    counts as the subclass's own.
     """
+    own: dict[str, object] = {}
+    for owner in reversed(_own_classes(cls)):  # a subclass's definition wins
+        own.update(vars(owner))
     members = []
-    for name, raw in sorted(vars(cls).items(), key=lambda item: item[0].lower()):
+    for name, raw in sorted(own.items(), key=lambda item: item[0].lower()):
         if name.startswith("_"):
             continue
         kind = _member_kind(raw)
