@@ -7,9 +7,8 @@ from typing import Any
 
 from arraygrad import _dtypes, creation
 from arraygrad.nn import functional as F
-from arraygrad.nn._common import factory, shape_error
+from arraygrad.nn._common import add_parameter, factory, shape_error
 from arraygrad.nn.module import Module
-from arraygrad.nn.parameter import Parameter
 from arraygrad.tensor import Tensor
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
@@ -32,12 +31,8 @@ class _NormBase(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         f = factory(dtype, device, backend)
-        if affine:
-            self.weight = Parameter(creation.ones((num_features,), **f))
-            self.bias = Parameter(creation.zeros((num_features,), **f))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        add_parameter(self, "weight", (num_features,), f, creation.ones, affine)
+        add_parameter(self, "bias", (num_features,), f, creation.zeros, affine)
         if track_running_stats:
             self.register_buffer("running_mean", creation.zeros((num_features,), **f))
             self.register_buffer("running_var", creation.ones((num_features,), **f))
@@ -232,15 +227,10 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         f = factory(dtype, device, backend)
-        if elementwise_affine:
-            self.weight = Parameter(creation.ones(self.normalized_shape, **f))
-            if bias:
-                self.bias = Parameter(creation.zeros(self.normalized_shape, **f))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        add_parameter(self, "weight", self.normalized_shape, f, creation.ones,
+                      elementwise_affine)
+        add_parameter(self, "bias", self.normalized_shape, f, creation.zeros,
+                      elementwise_affine and bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         x, n = input, len(self.normalized_shape)
@@ -274,12 +264,8 @@ class GroupNorm(Module):
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
         f = factory(dtype, device, backend)
-        if affine:
-            self.weight = Parameter(creation.ones((num_channels,), **f))
-            self.bias = Parameter(creation.zeros((num_channels,), **f))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        add_parameter(self, "weight", (num_channels,), f, creation.ones, affine)
+        add_parameter(self, "bias", (num_channels,), f, creation.zeros, affine)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if not isinstance(input, Tensor) or input.ndim < 2 or \
@@ -309,11 +295,8 @@ class RMSNorm(Module):
         self.normalized_shape = _shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(creation.ones(self.normalized_shape,
-                                                  **factory(dtype, device, backend)))
-        else:
-            self.register_parameter("weight", None)
+        add_parameter(self, "weight", self.normalized_shape, factory(dtype, device, backend),
+                      creation.ones, elementwise_affine)
 
     def reset_parameters(self) -> None:
         """Set the weight to one."""
