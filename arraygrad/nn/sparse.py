@@ -9,20 +9,12 @@ from arraygrad.grad_mode import no_grad
 from arraygrad.nn import functional as F
 from arraygrad.nn import init
 from arraygrad.nn._common import factory
+from arraygrad.nn.functional.sparse import _padding_idx
 from arraygrad.nn.module import Module
 from arraygrad.nn.parameter import Parameter
 from arraygrad.tensor import Tensor
 
 __all__ = ["Embedding", "EmbeddingBag"]
-
-
-def _padding_idx(padding_idx: int | None, n: int, name: str) -> int | None:
-    if padding_idx is None:
-        return None
-    if not -n <= padding_idx < n:
-        raise ValueError(f"{name}: padding_idx {padding_idx} must be within num_embeddings "
-                         f"({n})")
-    return padding_idx % n
 
 
 class Embedding(Module):
