@@ -40,6 +40,20 @@ def reset_kaiming_uniform(weight: Tensor, bias: Tensor | None) -> None:
         init.uniform_(bias, -bound, bound)
 
 
+def non_default(layer: Any, **defaults: Any) -> str:
+    """``", name=value"`` for each attribute of ``layer`` that differs from its default, in
+    order (PyTorch's ``extra_repr`` style). A ``None``/``True``/``False`` default compares by
+    identity (``is not``), any other by ``!=``."""
+    text = ""
+    for name, default in defaults.items():
+        value = getattr(layer, name)
+        differs = value is not default if default is None or isinstance(default, bool) \
+            else value != default
+        if differs:
+            text += f", {name}={value}"
+    return text
+
+
 def shape_error(layer: Any, expected: str, x: Any) -> ValueError:
     """``ValueError`` naming the layer, the expected layout and what it got."""
     got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
