@@ -209,7 +209,29 @@ def _shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
     return tuple(int(v) for v in normalized_shape)
 
 
-class LayerNorm(Module):
+class _TrailingNorm(Module):
+    """What LayerNorm and RMSNorm share: the trailing ``normalized_shape`` axes, their
+    shape check and repr."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None,
+                 elementwise_affine: bool) -> None:
+        super().__init__()
+        self.normalized_shape = _shape(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+
+    def _check(self, x: Any) -> None:
+        n = len(self.normalized_shape)
+        if not isinstance(x, Tensor) or x.ndim < n or \
+                tuple(x.shape[x.ndim - n:]) != self.normalized_shape:
+            raise shape_error(self, f"(..., {', '.join(map(str, self.normalized_shape))})", x)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class LayerNorm(_TrailingNorm):
     """Normalize over the trailing ``normalized_shape`` axes, with a learned affine map.
 
     Examples
@@ -219,13 +241,12 @@ class LayerNorm(Module):
     (2, 4)
     """
 
+    eps: float
+
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True, device: Any = None,
                  dtype: Any = None, *, backend: Any = None) -> None:
-        super().__init__()
-        self.normalized_shape = _shape(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
+        super().__init__(normalized_shape, eps, elementwise_affine)
         f = factory(dtype, device, backend)
         add_parameter(self, "weight", self.normalized_shape, f, creation.ones,
                       elementwise_affine)
@@ -233,15 +254,8 @@ class LayerNorm(Module):
                       elementwise_affine and bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        x, n = input, len(self.normalized_shape)
-        if not isinstance(x, Tensor) or x.ndim < n or \
-                tuple(x.shape[x.ndim - n:]) != self.normalized_shape:
-            raise shape_error(self, f"(..., {', '.join(map(str, self.normalized_shape))})", x)
-        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
-
-    def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+        self._check(input)
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
 
 class GroupNorm(Module):
@@ -277,7 +291,7 @@ class GroupNorm(Module):
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
 
 
-class RMSNorm(Module):
+class RMSNorm(_TrailingNorm):
     """Root-mean-square normalization over the trailing ``normalized_shape`` axes
     (``eps=None``: the dtype's machine epsilon).
 
@@ -291,10 +305,7 @@ class RMSNorm(Module):
     def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
                  elementwise_affine: bool = True, device: Any = None, dtype: Any = None, *,
                  backend: Any = None) -> None:
-        super().__init__()
-        self.normalized_shape = _shape(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
+        super().__init__(normalized_shape, eps, elementwise_affine)
         add_parameter(self, "weight", self.normalized_shape, factory(dtype, device, backend),
                       creation.ones, elementwise_affine)
 
@@ -306,15 +317,8 @@ class RMSNorm(Module):
             init.ones_(self.weight)
 
     def forward(self, x: Tensor) -> Tensor:
-        n = len(self.normalized_shape)
-        if not isinstance(x, Tensor) or x.ndim < n or \
-                tuple(x.shape[x.ndim - n:]) != self.normalized_shape:
-            raise shape_error(self, f"(..., {', '.join(map(str, self.normalized_shape))})", x)
+        self._check(x)
         return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
-
-    def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
 
 
 class LocalResponseNorm(Module):
