@@ -60,33 +60,34 @@ def _float_only(name: str, dtype) -> None:
         raise TypeError(f"{name}: dtype must be floating, got {dtype}")
 
 
+def _floats(name: str, draw: str, shape: tuple, a: float, b: float, dtype, device,
+            backend, requires_grad: bool) -> Tensor:
+    """Floats from the backend's ``rng.<draw>(shape, dtype, device, a, b)`` (``uniform``:
+    in ``[a, b)``; ``normal``: mean ``a``, standard deviation ``b``)."""
+    be, dev, dt = _setup(backend, device, dtype)
+    _float_only(name, dt)
+    return _result(getattr(be.rng, draw)(_shape_of(shape), be.native_dtype(dt), dev, a, b), be,
+                   requires_grad)
+
+
 def rand(*shape, dtype=None, device: str | None = None, backend=None,
          requires_grad: bool = False, size: Any = None) -> Tensor:
     """Uniform samples in ``[0, 1)`` (``size=`` is PyTorch's keyword for the shape)."""
     shape = shape if size is None else (size,)
-    be, dev, dt = _setup(backend, device, dtype)
-    _float_only("rand", dt)
-    return _result(be.rng.uniform(_shape_of(shape), be.native_dtype(dt), dev, 0.0, 1.0), be,
-                   requires_grad)
+    return _floats("rand", "uniform", shape, 0.0, 1.0, dtype, device, backend, requires_grad)
 
 
 def uniform(low: float = 0.0, high: float = 1.0, size: Any = (), *, dtype=None,
             device: str | None = None, backend=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in ``[low, high)``."""
-    be, dev, dt = _setup(backend, device, dtype)
-    _float_only("uniform", dt)
-    return _result(be.rng.uniform(_shape_of((size,)), be.native_dtype(dt), dev, low, high),
-                   be, requires_grad)
+    return _floats("uniform", "uniform", (size,), low, high, dtype, device, backend, requires_grad)
 
 
 def randn(*shape, dtype=None, device: str | None = None, backend=None,
           requires_grad: bool = False, size: Any = None) -> Tensor:
     """Standard normal samples (``size=`` is PyTorch's keyword for the shape)."""
     shape = shape if size is None else (size,)
-    be, dev, dt = _setup(backend, device, dtype)
-    _float_only("randn", dt)
-    return _result(be.rng.normal(_shape_of(shape), be.native_dtype(dt), dev, 0.0, 1.0), be,
-                   requires_grad)
+    return _floats("randn", "normal", shape, 0.0, 1.0, dtype, device, backend, requires_grad)
 
 
 def normal(mean: float = 0.0, std: float = 1.0, size: Any = (), *, dtype=None,
@@ -94,10 +95,7 @@ def normal(mean: float = 0.0, std: float = 1.0, size: Any = (), *, dtype=None,
     """Normal samples with the given mean and standard deviation."""
     if std < 0:
         raise ValueError(f"normal: std must be non-negative, got {std}")
-    be, dev, dt = _setup(backend, device, dtype)
-    _float_only("normal", dt)
-    return _result(be.rng.normal(_shape_of((size,)), be.native_dtype(dt), dev, mean, std),
-                   be, requires_grad)
+    return _floats("normal", "normal", (size,), mean, std, dtype, device, backend, requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Any = (), *, dtype=None,

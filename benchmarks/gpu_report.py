@@ -140,6 +140,26 @@ def _sync_for(xp: Any) -> Callable[[], None]:
     return lambda: None
 
 
+def _sgd_step(lib: Any, x: Any, y: Any, params: list, cross_entropy: Callable
+              ) -> Callable[[], None]:
+    """The 3-layer MLP step, the same code for arraygrad and PyTorch (``lib``): forward,
+    backward, then SGD in place under ``lib.no_grad()``."""
+    w1, b1, w2, b2, w3, b3 = params
+
+    def step() -> None:
+        h = lib.relu(x @ w1 + b1)
+        h = lib.relu(h @ w2 + b2)
+        loss = cross_entropy(h @ w3 + b3, y)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        with lib.no_grad():
+            for p in params:
+                p -= LR * p.grad
+
+    return step
+
+
 def arraygrad_step(backend: str, device: str | None,
                    n: int) -> tuple[Callable[[], None], Callable[[], None]]:
     """One arraygrad SGD step on ``backend``/``device``."""
@@ -150,18 +170,7 @@ def arraygrad_step(backend: str, device: str | None,
     x_host, y_host = batch(n)
     x = ag.tensor(x_host, backend=backend, device=device)
     y = ag.tensor(y_host, backend=backend, device=device)
-    w1, b1, w2, b2, w3, b3 = params
-
-    def step() -> None:
-        h = ag.relu(x @ w1 + b1)
-        h = ag.relu(h @ w2 + b2)
-        loss = ag.cross_entropy(h @ w3 + b3, y)
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with ag.no_grad():
-            for p in params:
-                p -= LR * p.grad
+    step = _sgd_step(ag, x, y, params, ag.cross_entropy)
 
     be = ag.get_backend(backend)
     if be.name == "cupy":
@@ -180,18 +189,7 @@ def torch_step(device: str, n: int) -> tuple[Callable[[], None], Callable[[], No
     params = [torch.tensor(p, device=device, requires_grad=True) for p in init_params()]
     x_host, y_host = batch(n)
     x, y = torch.tensor(x_host, device=device), torch.tensor(y_host, device=device)
-    w1, b1, w2, b2, w3, b3 = params
-
-    def step() -> None:
-        h = torch.relu(x @ w1 + b1)
-        h = torch.relu(h @ w2 + b2)
-        loss = torch.nn.functional.cross_entropy(h @ w3 + b3, y)
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
+    step = _sgd_step(torch, x, y, params, torch.nn.functional.cross_entropy)
 
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
     return step, sync

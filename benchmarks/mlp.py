@@ -69,6 +69,28 @@ def numpy_step(sizes, batch) -> Builder:
     return step, lambda: [p.copy() for p in params]
 
 
+def _sgd_step(lib, x, y, params, cross_entropy):
+    """One raw-tensor training step, the same code for arraygrad and PyTorch (``lib``):
+    ``h @ w + b`` and ``relu`` per layer, ``cross_entropy``, then SGD in place."""
+    n_layers = len(params) // 2
+
+    def step():
+        h = x
+        for i in range(n_layers):
+            h = h @ params[2 * i] + params[2 * i + 1]
+            if i < n_layers - 1:
+                h = lib.relu(h)
+        loss = cross_entropy(h, y)
+        loss.backward()
+        with lib.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+        return loss
+
+    return step
+
+
 def arraygrad_step(ag, sizes, batch, backend: str | None = None) -> Builder:
     """arraygrad with core ops: ``x @ w + b``, ``ag.relu``, ``ag.cross_entropy``.
 
@@ -77,22 +99,7 @@ def arraygrad_step(ag, sizes, batch, backend: str | None = None) -> Builder:
     x, y, init = problem(sizes, batch)
     x, y = ag.asarray(x, backend=backend), ag.asarray(y, backend=backend)
     params = [ag.asarray(p, requires_grad=True, backend=backend) for p in init]
-    n_layers = len(params) // 2
-
-    def step():
-        h = x
-        for i in range(n_layers):
-            h = h @ params[2 * i] + params[2 * i + 1]
-            if i < n_layers - 1:
-                h = ag.relu(h)
-        loss = ag.cross_entropy(h, y)
-        loss.backward()
-        with ag.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
-        return loss
-
+    step = _sgd_step(ag, x, y, params, ag.cross_entropy)
     step.tensors = params
     return step, lambda: [p.detach().numpy() for p in params]
 
@@ -132,23 +139,7 @@ def torch_step(torch, sizes, batch) -> Builder:
     x, y, init = problem(sizes, batch)
     x, y = torch.from_numpy(x), torch.from_numpy(y)
     params = [torch.tensor(p, requires_grad=True) for p in init]
-    n_layers = len(params) // 2
-    F = torch.nn.functional
-
-    def step():
-        h = x
-        for i in range(n_layers):
-            h = h @ params[2 * i] + params[2 * i + 1]
-            if i < n_layers - 1:
-                h = torch.relu(h)
-        loss = F.cross_entropy(h, y)
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
-        return loss
-
+    step = _sgd_step(torch, x, y, params, torch.nn.functional.cross_entropy)
     return step, lambda: [p.detach().numpy().copy() for p in params]
 
 

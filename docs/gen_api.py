@@ -88,15 +88,28 @@ def _member_kind(raw: object) -> str | None:
     return None
 
 
+def _own_classes(cls: type) -> list[type]:
+    """``cls`` and its private bases (recursively, up to the first public ones)."""
+    found = [cls]
+    for base in cls.__bases__:
+        if base is not object and base.__name__.startswith("_"):
+            found += [c for c in _own_classes(base) if c not in found]
+    return found
+
+
 def class_members(cls: type) -> list[tuple[str, str, object]]:
     """The public methods and properties that ``cls`` itself defines, sorted by name.
 
     Returns ``(name, kind, member)`` triples, ``kind`` being ``"method"`` or
     ``"property"`` (``__slots__`` attributes count as properties); inherited members are
-    listed on the base class that defines them.
+    listed on the base class that defines them, except that what a private base defines
+    counts as the subclass's own.
     """
+    own: dict[str, object] = {}
+    for owner in reversed(_own_classes(cls)):  # a subclass's definition wins
+        own.update(vars(owner))
     members = []
-    for name, raw in sorted(vars(cls).items(), key=lambda item: item[0].lower()):
+    for name, raw in sorted(own.items(), key=lambda item: item[0].lower()):
         if name.startswith("_"):
             continue
         kind = _member_kind(raw)
@@ -180,13 +193,23 @@ def _entry(name: str, obj: object, namespace: object, *, drop_first: bool = Fals
     return f"`{name}{signature(obj, drop_first=drop_first)}`" + (f" — {text}" if text else "")
 
 
+def _public_bases(cls: type) -> Iterator[str]:
+    """The names of ``cls``'s bases; a private base stands for its own public bases."""
+    for base in cls.__bases__:
+        if base is object:
+            continue
+        if base.__name__.startswith("_"):
+            yield from _public_bases(base)
+        else:
+            yield base.__name__
+
+
 def _class_lines(name: str, cls: type, module: ModuleType) -> Iterator[str]:
     real = cls.__name__
     if real != name and getattr(module, real, None) is cls:
         yield f"- class `{name}` — alias of `{real}`."
         return
-    bases = [base.__name__ for base in cls.__bases__
-             if base is not object and not base.__name__.startswith("_")]
+    bases = list(dict.fromkeys(_public_bases(cls)))
     base_text = f" ({', '.join(bases)})" if bases else ""
     yield f"- class `{name}{signature(cls)}`{base_text} — {summary(cls)}"
     for member_name, kind, member in class_members(cls):

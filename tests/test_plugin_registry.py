@@ -12,22 +12,7 @@ import pytest
 import arraygrad as ag
 from arraygrad.backend_registry import BackendSpec
 from arraygrad.hookspecs import hookimpl
-from arraygrad.plugin_manager import prefer, register_plugin, unregister_plugin
-
-
-@pytest.fixture
-def registered():
-    names = []
-
-    def register(plugin, name):
-        register_plugin(plugin, name=name)
-        names.append(name)
-
-    yield register
-    for name in names:
-        unregister_plugin(name=name)
-    prefer("sgd", None)
-    prefer("numpy", None)
+from arraygrad.plugin_manager import prefer
 
 
 class MySGD(ag.optim.Optimizer):
@@ -124,38 +109,64 @@ def test_backend_name_clash_is_reported_and_the_builtin_kept(registered):
                for line in cli.backends_report(load=False))
 
 
-class BadDataHook:
-    @hookimpl
-    def arraygrad_datasets(self):
-        raise ValueError("no data here")
+def _raising_plugin(hook):
+    """A plugin whose implementation of ``hook`` raises."""
+    def implementation(self):
+        raise ValueError("misconfigured plugin")
+
+    return type("RaisingPlugin", (), {hook: hookimpl(implementation)})()
 
 
-def test_broken_data_source_hook_is_reported(registered):
-    registered(BadDataHook(), "bad-data")
-    report = ag.data.available_datasets()
-    assert "no data here" in report["<bad-data>"] and report["digits"] == "data"
+@pytest.mark.parametrize("hook,report,error_of,builtin_ok", [
+    ("arraygrad_backends", lambda: ag.backends.available(load=False),
+     lambda entry: "" if entry.ok else entry.error, lambda r: r["numpy"].ok),
+    ("arraygrad_datasets", lambda: ag.data.available_datasets(), lambda entry: entry,
+     lambda r: r["digits"] == "data"),
+], ids=["backends", "data sources"])
+def test_hook_that_raises_is_reported_and_breaks_only_itself(registered, hook, report,
+                                                             error_of, builtin_ok):
+    registered(_raising_plugin(hook), "raising-plugin")
+    assert ag.ones(1, backend="numpy").item() == 1.0
+    out = report()
+    assert "misconfigured plugin" in error_of(out["<raising-plugin>"])
+    assert builtin_ok(out)
 
 
-def test_blocking_the_optim_plugin_removes_its_optimizers():
-    code = (
-        "from arraygrad.plugin_manager import block_plugin\n"
-        "block_plugin('optim')\n"
-        "import arraygrad as ag\n"
-        "assert ag.optim.available() == {}, ag.optim.available()\n"
-        "try:\n"
-        "    ag.optim.SGD\n"
-        "except AttributeError as err:\n"
-        "    assert \"'optim' plugin, which is blocked\" in str(err), err\n"
-        "else:\n"
-        "    raise AssertionError('ag.optim.SGD survived blocking the optim plugin')\n"
-        "try:\n"
-        "    ag.optim.create('adam', [ag.nn.Parameter(ag.zeros(1))])\n"
-        "except KeyError as err:\n"
-        "    assert 'blocked' in str(err), err\n"
-        "else:\n"
-        "    raise AssertionError('create found a blocked optimizer')\n"
-        "assert ag.optim.Optimizer and ag.optim.lr_scheduler.StepLR\n"
-    )
+BLOCKED_OPTIM = (  # blocking the built-in optim plugin really removes its optimizers
+    "assert ag.optim.available() == {}, ag.optim.available()\n"
+    "try:\n"
+    "    ag.optim.SGD\n"
+    "except AttributeError as err:\n"
+    "    assert \"'optim' plugin, which is blocked\" in str(err), err\n"
+    "else:\n"
+    "    raise AssertionError('ag.optim.SGD survived blocking the optim plugin')\n"
+    "try:\n"
+    "    ag.optim.create('adam', [ag.nn.Parameter(ag.zeros(1))])\n"
+    "except KeyError as err:\n"
+    "    assert 'blocked' in str(err), err\n"
+    "else:\n"
+    "    raise AssertionError('create found a blocked optimizer')\n"
+    "assert ag.optim.Optimizer and ag.optim.lr_scheduler.StepLR\n"
+)
+BLOCKED_BACKEND = (  # a blocked entry point never loads
+    "assert 'array_api_strict' not in ag.backends.available(), ag.backends.available()\n"
+    "assert get_plugin_manager().is_blocked('array_api_strict')\n"
+    "assert ag.ones(2).backend.name == 'numpy'\n"
+    "try:\n"
+    "    ag.get_backend('array_api_strict')\n"
+    "except ValueError as err:\n"
+    "    assert 'unknown backend' in str(err)\n"
+    "else:\n"
+    "    raise AssertionError('a blocked backend loaded')\n"
+)
+
+
+@pytest.mark.parametrize("plugin,checks", [("optim", BLOCKED_OPTIM),
+                                           ("array_api_strict", BLOCKED_BACKEND)])
+def test_blocking_a_plugin_before_import_removes_what_it_provides(plugin, checks):
+    code = ("from arraygrad.plugin_manager import block_plugin, get_plugin_manager\n"
+            f"block_plugin({plugin!r})\n"
+            "import arraygrad as ag\n" + checks)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr

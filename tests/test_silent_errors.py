@@ -52,34 +52,31 @@ def test_leaf_hook_changing_dtype_raises(backend):
         (x * 3).sum().backward()
 
 
+def _function_with_gradient(name, grad_shape, backend):
+    """An ``autograd.Function`` called ``name``: identity forward, and a backward that
+    returns ones of ``grad_shape`` whatever the input's shape."""
+    def forward(ctx, x):
+        return x * 1
+
+    def backward(ctx, g):
+        return ag.ones(grad_shape, backend=backend)
+
+    return type(name, (ag.autograd.Function,), {"forward": staticmethod(forward),
+                                                "backward": staticmethod(backward)})
+
+
 def test_function_backward_wrong_shape_raises(backend):
-    class Bad(ag.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 1
-
-        @staticmethod
-        def backward(ctx, g):
-            return ag.ones((6,), backend=backend)
-
+    bad = _function_with_gradient("Bad", (6,), backend)
     x = ag.ones((2, 3), requires_grad=True, backend=backend)
     with pytest.raises(RuntimeError, match=r"Bad.*shape \(6,\).*\(2, 3\)"):
-        Bad.apply(x).sum().backward()
+        bad.apply(x).sum().backward()
 
 
 def test_function_backward_broadcast_gradient_is_summed(backend):
     """A gradient the input broadcasts to is summed down, as PyTorch does."""
-    class Spread(ag.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 1
-
-        @staticmethod
-        def backward(ctx, g):
-            return ag.ones((4, 3), backend=backend)
-
+    spread = _function_with_gradient("Spread", (4, 3), backend)
     x = ag.ones((3,), requires_grad=True, backend=backend)
-    Spread.apply(x).sum().backward()
+    spread.apply(x).sum().backward()
     assert x.grad.tolist() == [4.0, 4.0, 4.0]
 
 

@@ -15,6 +15,8 @@ Interval(lower_bound=0.0, upper_bound=1.0)
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from typing import Any
 
 import arraygrad as ag
@@ -37,8 +39,13 @@ class Constraint:
         """A boolean Tensor: whether each event of ``value`` lies in the region."""
         raise NotImplementedError(f"{type(self).__name__}.check is not defined")
 
+    _fields: tuple[str, ...] = ()  # the attributes a bounded constraint's repr shows
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
+        if not self._fields:
+            return f"{type(self).__name__}()"
+        fields = ", ".join(f"{name}={getattr(self, name)}" for name in self._fields)
+        return f"{type(self).__name__.lstrip('_')}({fields})"
 
 
 class _Dependent(Constraint):
@@ -76,83 +83,69 @@ class _OneHot(Constraint):
         return is_bool & (value.sum(axis=-1) == 1)
 
 
-class _IntegerInterval(Constraint):
-    is_discrete = True
+class _Interval(Constraint):
+    """``lower_bound <= value <= upper_bound``; subclasses change the comparisons."""
 
-    def __init__(self, lower_bound: int, upper_bound: int) -> None:
+    _fields = ("lower_bound", "upper_bound")
+    _lower: Callable[..., Any] = operator.ge
+    _upper: Callable[..., Any] = operator.le
+
+    def __init__(self, lower_bound: Any, upper_bound: Any) -> None:
         self.lower_bound = lower_bound
         self.upper_bound = upper_bound
 
     def check(self, value):
-        return (value % 1 == 0) & (value >= self.lower_bound) & (value <= self.upper_bound)
+        return self._lower(value, self.lower_bound) & self._upper(value, self.upper_bound)
 
-    def __repr__(self) -> str:
-        return (f"IntegerInterval(lower_bound={self.lower_bound}, "
-                f"upper_bound={self.upper_bound})")
+
+class _HalfOpenInterval(_Interval):
+    _upper = operator.lt
+
+
+class _IntegerInterval(_Interval):
+    is_discrete = True
+
+    def check(self, value):
+        return (value % 1 == 0) & super().check(value)
+
+
+class _OneSided(Constraint):
+    """``compare(value, bound)`` and not NaN; the bound is ``lower_bound`` or
+    ``upper_bound`` (PyTorch's attribute names)."""
+
+    _compare: Callable[..., Any] = operator.gt
+
+    def __init__(self, bound: Any) -> None:
+        setattr(self, self._fields[0], bound)
+
+    def check(self, value):
+        return self._compare(value, getattr(self, self._fields[0])) & (value == value)
+
+
+class _GreaterThan(_OneSided):
+    _fields = ("lower_bound",)
+    lower_bound: Any
+
+
+class _GreaterThanEq(_GreaterThan):
+    _compare = operator.ge
+
+
+class _LessThan(_OneSided):
+    _fields = ("upper_bound",)
+    _compare = operator.lt
+    upper_bound: Any
 
 
 class _IntegerGreaterThan(Constraint):
     is_discrete = True
+    _fields = ("lower_bound",)
 
     def __init__(self, lower_bound: int) -> None:
         self.lower_bound = lower_bound
 
     def check(self, value):
         return (value % 1 == 0) & (value >= self.lower_bound)
-
-    def __repr__(self) -> str:
-        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
-
-
-class _GreaterThan(Constraint):
-    def __init__(self, lower_bound: Any) -> None:
-        self.lower_bound = lower_bound
-
-    def check(self, value):
-        return (value > self.lower_bound) & (value == value)
-
-    def __repr__(self) -> str:
-        return f"GreaterThan(lower_bound={self.lower_bound})"
-
-
-class _GreaterThanEq(_GreaterThan):
-    def check(self, value):
-        return (value >= self.lower_bound) & (value == value)
-
-    def __repr__(self) -> str:
-        return f"GreaterThanEq(lower_bound={self.lower_bound})"
-
-
-class _LessThan(Constraint):
-    def __init__(self, upper_bound: Any) -> None:
-        self.upper_bound = upper_bound
-
-    def check(self, value):
-        return (value < self.upper_bound) & (value == value)
-
-    def __repr__(self) -> str:
-        return f"LessThan(upper_bound={self.upper_bound})"
-
-
-class _Interval(Constraint):
-    def __init__(self, lower_bound: Any, upper_bound: Any) -> None:
-        self.lower_bound = lower_bound
-        self.upper_bound = upper_bound
-
-    def check(self, value):
-        return (value >= self.lower_bound) & (value <= self.upper_bound)
-
-    def __repr__(self) -> str:
-        return f"Interval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
-
-
-class _HalfOpenInterval(_Interval):
-    def check(self, value):
-        return (value >= self.lower_bound) & (value < self.upper_bound)
-
-    def __repr__(self) -> str:
-        return (f"HalfOpenInterval(lower_bound={self.lower_bound}, "
-                f"upper_bound={self.upper_bound})")
 
 
 class _Simplex(Constraint):

@@ -13,6 +13,7 @@ from arraygrad.distributions.distribution import (
     Distribution,
     _shape,
     broadcast_all,
+    expand_params,
 )
 from arraygrad.tensor import Tensor
 
@@ -27,7 +28,23 @@ def _rand(shape: tuple[int, ...], like: Tensor) -> Tensor:
     return ag.rand(*shape, dtype=like.dtype, backend=like.backend, device=like.device)
 
 
-class Normal(Distribution):
+class _LocIsMean(Distribution):
+    """A distribution whose mean and mode are its ``loc`` (Normal, MultivariateNormal)."""
+
+    loc: Tensor
+
+    @property
+    def mean(self) -> Tensor:
+        """``loc``."""
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        """``loc``."""
+        return self.loc
+
+
+class Normal(_LocIsMean):
     """Normal distribution with mean ``loc`` and standard deviation ``scale``.
 
     Examples
@@ -49,18 +66,7 @@ class Normal(Distribution):
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Normal:
         """A Normal with ``loc`` and ``scale`` broadcast to ``batch_shape``."""
-        shape = _shape(batch_shape)
-        return Normal(self.loc.expand(*shape), self.scale.expand(*shape), validate_args=False)
-
-    @property
-    def mean(self) -> Tensor:
-        """``loc``."""
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        """``loc``."""
-        return self.loc
+        return expand_params(Normal, self, batch_shape, "loc", "scale")
 
     @property
     def stddev(self) -> Tensor:
@@ -126,8 +132,7 @@ class Uniform(Distribution):
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Uniform:
         """A Uniform with ``low`` and ``high`` broadcast to ``batch_shape``."""
-        shape = _shape(batch_shape)
-        return Uniform(self.low.expand(*shape), self.high.expand(*shape), validate_args=False)
+        return expand_params(Uniform, self, batch_shape, "low", "high")
 
     @property
     def mean(self) -> Tensor:
@@ -176,7 +181,7 @@ def _batch_mv(mat: Tensor, vec: Tensor) -> Tensor:
     return (mat @ vec[..., None])[..., 0]
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(_LocIsMean):
     """Multivariate normal given ``loc`` and one of ``covariance_matrix``,
     ``precision_matrix`` or ``scale_tril`` (a lower Cholesky factor of the covariance).
 
@@ -279,16 +284,6 @@ class MultivariateNormal(Distribution):
         return MultivariateNormal(self.loc.expand(*(shape + (n,))),
                                   scale_tril=self._unbroadcasted_scale_tril.expand(
                                       *(shape + (n, n))), validate_args=False)
-
-    @property
-    def mean(self) -> Tensor:
-        """``loc``."""
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        """``loc``."""
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

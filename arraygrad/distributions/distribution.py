@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import arraygrad as ag
 from arraygrad.distributions import constraints
 from arraygrad.tensor import Tensor
 
 __all__ = ["Distribution"]
+
+D = TypeVar("D", bound="Distribution")
 
 
 def _shape(shape: Any) -> tuple[int, ...]:
@@ -37,6 +40,14 @@ def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
             out.append(ag.asarray(float(v)))
     shape = ag.broadcast_shapes(*(t.shape for t in out))
     return tuple(t if t.shape == shape else t.expand(*shape) for t in out)
+
+
+def expand_params(cls: Callable[..., D], dist: Distribution, batch_shape: Any,
+                  *names: str) -> D:
+    """``cls(*params, validate_args=False)`` with each parameter of ``dist`` named in
+    ``names`` expanded to ``batch_shape`` (for elementwise parameters, no event dims)."""
+    shape = _shape(batch_shape)
+    return cls(*(getattr(dist, name).expand(*shape) for name in names), validate_args=False)
 
 
 def sum_rightmost(value: Tensor, dim: int) -> Tensor:

@@ -29,7 +29,12 @@ import arraygrad as ag
 from arraygrad.distributions import constraints
 from arraygrad.distributions._math import digamma, lgamma, xlogy
 from arraygrad.distributions.continuous import _rand, _randn
-from arraygrad.distributions.distribution import Distribution, _shape, broadcast_all
+from arraygrad.distributions.distribution import (
+    Distribution,
+    _shape,
+    broadcast_all,
+    expand_params,
+)
 from arraygrad.tensor import Tensor
 
 __all__ = ["Gamma", "Beta", "Dirichlet"]
@@ -129,9 +134,7 @@ import arraygrad as ag
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Gamma:
         """A Gamma with its parameters broadcast to ``batch_shape``."""
-        shape = _shape(batch_shape)
-        return Gamma(self.concentration.expand(*shape), self.rate.expand(*shape),
-                     validate_args=False)
+        return expand_params(Gamma, self, batch_shape, "concentration", "rate")
 
     @property
     def mean(self) -> Tensor:
@@ -273,9 +276,7 @@ import arraygrad as ag
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Beta:
         """A Beta with its parameters broadcast to ``batch_shape``."""
-        shape = _shape(batch_shape)
-        return Beta(self.concentration1.expand(*shape), self.concentration0.expand(*shape),
-                    validate_args=False)
+        return expand_params(Beta, self, batch_shape, "concentration1", "concentration0")
 
     @property
     def mean(self) -> Tensor:

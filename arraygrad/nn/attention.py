@@ -180,35 +180,26 @@ def _check_shapes(query: Tensor, key: Tensor, value: Tensor, key_padding_mask: A
     for label, t in (("query", query), ("key", key), ("value", value)):
         if not is_array(t):
             raise TypeError(f"{name}: {label} must be a Tensor, got {type(t).__name__}")
-    if query.ndim == 3:
-        if key.ndim != 3 or value.ndim != 3:
-            raise ValueError(f"{name}: for batched (3-D) query, expected key and value to be "
-                             f"3-D, got {key.ndim}-D and {value.ndim}-D")
-        if key_padding_mask is not None and _ndim(key_padding_mask) != 2:
-            raise ValueError(f"{name}: for batched (3-D) query, expected key_padding_mask to "
-                             f"be None or 2-D, got shape {_shape(key_padding_mask)}")
-        if attn_mask is not None and _ndim(attn_mask) not in (2, 3):
-            raise ValueError(f"{name}: for batched (3-D) query, expected attn_mask to be "
-                             f"None, 2-D or 3-D, got shape {_shape(attn_mask)}")
-        return True
-    if query.ndim == 2:
-        if key.ndim != 2 or value.ndim != 2:
-            raise ValueError(f"{name}: for unbatched (2-D) query, expected key and value to "
-                             f"be 2-D, got {key.ndim}-D and {value.ndim}-D")
-        if key_padding_mask is not None and _ndim(key_padding_mask) != 1:
-            raise ValueError(f"{name}: for unbatched (2-D) query, expected key_padding_mask "
-                             f"to be None or 1-D, got shape {_shape(key_padding_mask)}")
-        if attn_mask is not None:
-            if _ndim(attn_mask) not in (2, 3):
-                raise ValueError(f"{name}: for unbatched (2-D) query, expected attn_mask to "
-                                 f"be None, 2-D or 3-D, got shape {_shape(attn_mask)}")
-            expected = (num_heads, query.shape[0], key.shape[0])
-            if attn_mask.ndim == 3 and tuple(attn_mask.shape) != expected:
-                raise ValueError(f"{name}: expected a 3-D attn_mask of shape {expected}, got "
-                                 f"{tuple(attn_mask.shape)}")
-        return False
-    raise ValueError(f"{name}: query should be an unbatched 2-D or batched 3-D tensor, got "
-                     f"shape {tuple(query.shape)}")
+    d = query.ndim
+    if d not in (2, 3):
+        raise ValueError(f"{name}: query should be an unbatched 2-D or batched 3-D tensor, "
+                         f"got shape {tuple(query.shape)}")
+    what = f"{'batched' if d == 3 else 'unbatched'} ({d}-D) query"
+    if key.ndim != d or value.ndim != d:
+        raise ValueError(f"{name}: for {what}, expected key and value to be {d}-D, got "
+                         f"{key.ndim}-D and {value.ndim}-D")
+    if key_padding_mask is not None and _ndim(key_padding_mask) != d - 1:
+        raise ValueError(f"{name}: for {what}, expected key_padding_mask to be None or "
+                         f"{d - 1}-D, got shape {_shape(key_padding_mask)}")
+    if attn_mask is not None and _ndim(attn_mask) not in (2, 3):
+        raise ValueError(f"{name}: for {what}, expected attn_mask to be None, 2-D or 3-D, got "
+                         f"shape {_shape(attn_mask)}")
+    if d == 2 and attn_mask is not None:
+        expected = (num_heads, query.shape[0], key.shape[0])
+        if attn_mask.ndim == 3 and tuple(attn_mask.shape) != expected:
+            raise ValueError(f"{name}: expected a 3-D attn_mask of shape {expected}, got "
+                             f"{tuple(attn_mask.shape)}")
+    return d == 3
 
 
 def multi_head_attention_forward(

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from arraygrad.nn.module import Module
 from arraygrad.nn.parameter import Parameter
@@ -29,7 +29,34 @@ def _renumber(module: Module, items: list) -> None:
         module.add_module(str(i), m)
 
 
-class Sequential(Module):
+_S = TypeVar("_S", bound="_ModuleSequence")
+
+
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: modules numbered "0", "1", ... in order."""
+
+    __getitem__: Callable[..., Any]  # each subclass indexes (and deletes) its own way
+    __delitem__: Callable[..., None]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self: _S, module: Module) -> _S:
+        """Add ``module`` at the end."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def pop(self, key: int | slice) -> Any:
+        """Remove and return the module at ``key``."""
+        value = self[key]
+        del self[key]
+        return value
+
+
+class Sequential(_ModuleSequence):
     """Modules applied one after another: ``Sequential(a, b)(x) == b(a(x))``.
 
     Takes modules positionally (named "0", "1", ...) or one ``OrderedDict`` of names.
@@ -56,12 +83,6 @@ class Sequential(Module):
             input = module(input)
         return input
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __getitem__(self, idx: int | slice) -> Any:
         items = list(self._modules.items())
         if isinstance(idx, slice):
@@ -81,11 +102,6 @@ class Sequential(Module):
         if all(k.isdigit() for k in self._modules):  # keep "0", "1", ... contiguous
             _renumber(self, list(self._modules.values()))
 
-    def append(self, module: Module) -> Sequential:
-        """Add ``module`` at the end."""
-        self.add_module(str(len(self)), module)
-        return self
-
     def extend(self, sequential: Iterable[Module]) -> Sequential:
         """Append every module of ``sequential``."""
         for module in sequential:
@@ -104,14 +120,9 @@ class Sequential(Module):
         _renumber(self, items)
         return self
 
-    def pop(self, key: int | slice) -> Any:
-        """Remove and return the module at ``key``."""
-        value = self[key]
-        del self[key]
-        return value
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters are registered (indexable, iterable).
 
     Examples
@@ -126,12 +137,6 @@ class ModuleList(Module):
         super().__init__()
         if modules is not None:
             self.extend(modules)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
 
     def __getitem__(self, idx: int | slice) -> Any:
         values = list(self._modules.values())
@@ -156,11 +161,6 @@ class ModuleList(Module):
     def __add__(self, other: Iterable[Module]) -> ModuleList:
         return ModuleList(list(self) + list(other))
 
-    def append(self, module: Module) -> ModuleList:
-        """Add ``module`` at the end."""
-        self.add_module(str(len(self)), module)
-        return self
-
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         """Add every module of ``modules``."""
         if isinstance(modules, Module) and not isinstance(modules, (ModuleList, Sequential)):
@@ -176,11 +176,6 @@ class ModuleList(Module):
         values.insert(index, module)
         _renumber(self, values)
 
-    def pop(self, key: int | slice) -> Any:
-        """Remove and return the module at ``key``."""
-        value = self[key]
-        del self[key]
-        return value
 
     def forward(self, *args: Any) -> Any:
         raise TypeError("ModuleList is a container, not a layer: iterate over it in your "

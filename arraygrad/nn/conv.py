@@ -3,16 +3,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from arraygrad import creation
 from arraygrad.nn import functional as F
-from arraygrad.nn import init
-from arraygrad.nn._common import factory, shape_error
+from arraygrad.nn._common import add_parameter, factory, reset_kaiming_uniform, shape_error
 from arraygrad.nn.functional._util import ntuple
 from arraygrad.nn.module import Module
-from arraygrad.nn.parameter import Parameter
 from arraygrad.tensor import Tensor
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
@@ -71,21 +67,13 @@ class _ConvNd(Module):
         f = factory(dtype, device, backend)
         shape = ((in_channels, out_channels // groups) if self._transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
-        self.weight = Parameter(creation.empty(shape, **f))
-        if bias:
-            self.bias = Parameter(creation.empty((out_channels,), **f))
-        else:
-            self.register_parameter("bias", None)
+        add_parameter(self, "weight", shape, f)
+        add_parameter(self, "bias", (out_channels,), f, enabled=bias)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Re-draw the weights (PyTorch's default initialization)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        reset_kaiming_uniform(self.weight, self.bias)
 
     def _check(self, x: Any) -> None:
         n = self._n

@@ -5,12 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from arraygrad import creation
 from arraygrad.nn import functional as F
 from arraygrad.nn import init
-from arraygrad.nn._common import factory, shape_error
+from arraygrad.nn._common import add_parameter, factory, reset_kaiming_uniform, shape_error
 from arraygrad.nn.module import Module
-from arraygrad.nn.parameter import Parameter
 from arraygrad.tensor import Tensor
 
 __all__ = ["Identity", "Linear", "Bilinear"]
@@ -59,19 +57,13 @@ class Linear(Module):
         self.in_features = in_features
         self.out_features = out_features
         f = factory(dtype, device, backend)
-        self.weight = Parameter(creation.empty((out_features, in_features), **f))
-        if bias:
-            self.bias = Parameter(creation.empty((out_features,), **f))
-        else:
-            self.register_parameter("bias", None)
+        add_parameter(self, "weight", (out_features, in_features), f)
+        add_parameter(self, "bias", (out_features,), f, enabled=bias)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Re-draw the weights (PyTorch's default initialization)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_kaiming_uniform(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if not (isinstance(input, Tensor) or getattr(type(input), "_ag_batched", False)) or \
@@ -102,11 +94,8 @@ class Bilinear(Module):
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
         f = factory(dtype, device, backend)
-        self.weight = Parameter(creation.empty((out_features, in1_features, in2_features), **f))
-        if bias:
-            self.bias = Parameter(creation.empty((out_features,), **f))
-        else:
-            self.register_parameter("bias", None)
+        add_parameter(self, "weight", (out_features, in1_features, in2_features), f)
+        add_parameter(self, "bias", (out_features,), f, enabled=bias)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -7,9 +7,8 @@ from typing import Any
 
 from arraygrad import _dtypes, creation
 from arraygrad.nn import functional as F
-from arraygrad.nn._common import factory, shape_error
+from arraygrad.nn._common import add_parameter, factory, shape_error
 from arraygrad.nn.module import Module
-from arraygrad.nn.parameter import Parameter
 from arraygrad.tensor import Tensor
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
@@ -32,12 +31,8 @@ class _NormBase(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         f = factory(dtype, device, backend)
-        if affine:
-            self.weight = Parameter(creation.ones((num_features,), **f))
-            self.bias = Parameter(creation.zeros((num_features,), **f))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        add_parameter(self, "weight", (num_features,), f, creation.ones, affine)
+        add_parameter(self, "bias", (num_features,), f, creation.zeros, affine)
         if track_running_stats:
             self.register_buffer("running_mean", creation.zeros((num_features,), **f))
             self.register_buffer("running_var", creation.ones((num_features,), **f))
@@ -214,7 +209,29 @@ def _shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
     return tuple(int(v) for v in normalized_shape)
 
 
-class LayerNorm(Module):
+class _TrailingNorm(Module):
+    """What LayerNorm and RMSNorm share: the trailing ``normalized_shape`` axes, their
+    shape check and repr."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None,
+                 elementwise_affine: bool) -> None:
+        super().__init__()
+        self.normalized_shape = _shape(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+
+    def _check(self, x: Any) -> None:
+        n = len(self.normalized_shape)
+        if not isinstance(x, Tensor) or x.ndim < n or \
+                tuple(x.shape[x.ndim - n:]) != self.normalized_shape:
+            raise shape_error(self, f"(..., {', '.join(map(str, self.normalized_shape))})", x)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class LayerNorm(_TrailingNorm):
     """Normalize over the trailing ``normalized_shape`` axes, with a learned affine map.
 
     Examples
@@ -224,34 +241,21 @@ class LayerNorm(Module):
     (2, 4)
     """
 
+    eps: float
+
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True, device: Any = None,
                  dtype: Any = None, *, backend: Any = None) -> None:
-        super().__init__()
-        self.normalized_shape = _shape(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
+        super().__init__(normalized_shape, eps, elementwise_affine)
         f = factory(dtype, device, backend)
-        if elementwise_affine:
-            self.weight = Parameter(creation.ones(self.normalized_shape, **f))
-            if bias:
-                self.bias = Parameter(creation.zeros(self.normalized_shape, **f))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        add_parameter(self, "weight", self.normalized_shape, f, creation.ones,
+                      elementwise_affine)
+        add_parameter(self, "bias", self.normalized_shape, f, creation.zeros,
+                      elementwise_affine and bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        x, n = input, len(self.normalized_shape)
-        if not isinstance(x, Tensor) or x.ndim < n or \
-                tuple(x.shape[x.ndim - n:]) != self.normalized_shape:
-            raise shape_error(self, f"(..., {', '.join(map(str, self.normalized_shape))})", x)
-        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
-
-    def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+        self._check(input)
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
 
 class GroupNorm(Module):
@@ -274,12 +278,8 @@ class GroupNorm(Module):
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
         f = factory(dtype, device, backend)
-        if affine:
-            self.weight = Parameter(creation.ones((num_channels,), **f))
-            self.bias = Parameter(creation.zeros((num_channels,), **f))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        add_parameter(self, "weight", (num_channels,), f, creation.ones, affine)
+        add_parameter(self, "bias", (num_channels,), f, creation.zeros, affine)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if not isinstance(input, Tensor) or input.ndim < 2 or \
@@ -291,7 +291,7 @@ class GroupNorm(Module):
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
 
 
-class RMSNorm(Module):
+class RMSNorm(_TrailingNorm):
     """Root-mean-square normalization over the trailing ``normalized_shape`` axes
     (``eps=None``: the dtype's machine epsilon).
 
@@ -305,15 +305,9 @@ class RMSNorm(Module):
     def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
                  elementwise_affine: bool = True, device: Any = None, dtype: Any = None, *,
                  backend: Any = None) -> None:
-        super().__init__()
-        self.normalized_shape = _shape(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(creation.ones(self.normalized_shape,
-                                                  **factory(dtype, device, backend)))
-        else:
-            self.register_parameter("weight", None)
+        super().__init__(normalized_shape, eps, elementwise_affine)
+        add_parameter(self, "weight", self.normalized_shape, factory(dtype, device, backend),
+                      creation.ones, elementwise_affine)
 
     def reset_parameters(self) -> None:
         """Set the weight to one."""
@@ -323,15 +317,8 @@ class RMSNorm(Module):
             init.ones_(self.weight)
 
     def forward(self, x: Tensor) -> Tensor:
-        n = len(self.normalized_shape)
-        if not isinstance(x, Tensor) or x.ndim < n or \
-                tuple(x.shape[x.ndim - n:]) != self.normalized_shape:
-            raise shape_error(self, f"(..., {', '.join(map(str, self.normalized_shape))})", x)
+        self._check(x)
         return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
-
-    def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
 
 
 class LocalResponseNorm(Module):

@@ -71,15 +71,8 @@ class MaxPool2d(_MaxPool):
     _n = 2
 
 
-class AvgPool1d(Module):
-    """Average pooling over (N, C, L) input.
-
-    Examples
-    --------
-    >>> import arraygrad as ag
-    >>> ag.nn.AvgPool1d(2)(ag.ones(1, 3, 8)).shape
-    (1, 3, 4)
-    """
+class _AvgPool(Module):
+    _n = 2
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True) -> None:
@@ -91,15 +84,31 @@ class AvgPool1d(Module):
         self.count_include_pad = count_include_pad
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        _check(self, input, 1)
-        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad)
+        _check(self, input, self._n)
+        args = (input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                self.count_include_pad)
+        if self._n == 1:
+            return F.avg_pool1d(*args)
+        return F.avg_pool2d(*args, self.divisor_override)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool2d(Module):
+class AvgPool1d(_AvgPool):
+    """Average pooling over (N, C, L) input.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.AvgPool1d(2)(ag.ones(1, 3, 8)).shape
+    (1, 3, 4)
+    """
+
+    _n = 1
+
+
+class AvgPool2d(_AvgPool):
     """Average pooling over NCHW input (``divisor_override`` replaces the divisor).
 
     Examples
@@ -112,29 +121,26 @@ class AvgPool2d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: int | None = None) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
         self.divisor_override = divisor_override
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        _check(self, input, 2)
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class _Adaptive(Module):
+    """Adaptive pooling: ``F.adaptive_{_kind}_pool{_n}d`` to ``output_size``."""
+
     _n = 2
+    _kind = "avg"
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
         self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        _check(self, input, self._n)
+        fn = getattr(F, f"adaptive_{self._kind}_pool{self._n}d")
+        if self._kind == "max":
+            return fn(input, self.output_size, self.return_indices)
+        return fn(input, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
@@ -150,9 +156,7 @@ class AdaptiveAvgPool1d(_Adaptive):
     (1, 2, 3)
     """
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        _check(self, input, 1)
-        return F.adaptive_avg_pool1d(input, self.output_size)
+    _n = 1
 
 
 class AdaptiveAvgPool2d(_Adaptive):
@@ -165,10 +169,6 @@ class AdaptiveAvgPool2d(_Adaptive):
     (2, 8, 1, 1)
     """
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        _check(self, input, 2)
-        return F.adaptive_avg_pool2d(input, self.output_size)
-
 
 class AdaptiveMaxPool1d(_Adaptive):
     """Max pooling of (N, C, L) input to a fixed length.
@@ -180,13 +180,12 @@ class AdaptiveMaxPool1d(_Adaptive):
     (1, 2, 2)
     """
 
+    _n = 1
+    _kind = "max"
+
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__(output_size)
         self.return_indices = return_indices
-
-    def forward(self, input: Tensor) -> Any:  # noqa: A002
-        _check(self, input, 1)
-        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
@@ -199,6 +198,4 @@ class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
     (1, 2, 2, 2)
     """
 
-    def forward(self, input: Tensor) -> Any:  # noqa: A002
-        _check(self, input, 2)
-        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+    _n = 2

@@ -21,6 +21,7 @@ from typing import Any
 from arraygrad import creation
 from arraygrad.nn import functional as F
 from arraygrad.nn import init
+from arraygrad.nn._common import non_default
 from arraygrad.nn.module import Module
 from arraygrad.nn.parameter import Parameter
 from arraygrad.nn.rnn_utils import PackedSequence, split_rows
@@ -314,20 +315,9 @@ class RNNBase(Module):
         return output, ((hn, cn) if is_lstm else hn)
 
     def extra_repr(self) -> str:
-        text = f"{self.input_size}, {self.hidden_size}"
-        if self.proj_size != 0:
-            text += f", proj_size={self.proj_size}"
-        if self.num_layers != 1:
-            text += f", num_layers={self.num_layers}"
-        if self.bias is not True:
-            text += f", bias={self.bias}"
-        if self.batch_first is not False:
-            text += f", batch_first={self.batch_first}"
-        if self.dropout != 0:
-            text += f", dropout={self.dropout}"
-        if self.bidirectional is not False:
-            text += f", bidirectional={self.bidirectional}"
-        return text
+        return f"{self.input_size}, {self.hidden_size}" + non_default(
+            self, proj_size=0, num_layers=1, bias=True, batch_first=False, dropout=0,
+            bidirectional=False)
 
 
 class RNN(RNNBase):
@@ -489,9 +479,7 @@ class RNNCellBase(Module):
         return tuple(s[0] for s in new) if unbatched else new
 
     def extra_repr(self) -> str:
-        text = f"{self.input_size}, {self.hidden_size}"
-        if self.bias is not True:
-            text += f", bias={self.bias}"
+        text = f"{self.input_size}, {self.hidden_size}" + non_default(self, bias=True)
         if self.mode == "RNN_RELU":
             text += ", nonlinearity=relu"
         return text

@@ -8,21 +8,13 @@ from arraygrad import creation
 from arraygrad.grad_mode import no_grad
 from arraygrad.nn import functional as F
 from arraygrad.nn import init
-from arraygrad.nn._common import factory
+from arraygrad.nn._common import factory, non_default
+from arraygrad.nn.functional.sparse import _padding_idx
 from arraygrad.nn.module import Module
 from arraygrad.nn.parameter import Parameter
 from arraygrad.tensor import Tensor
 
 __all__ = ["Embedding", "EmbeddingBag"]
-
-
-def _padding_idx(padding_idx: int | None, n: int, name: str) -> int | None:
-    if padding_idx is None:
-        return None
-    if not -n <= padding_idx < n:
-        raise ValueError(f"{name}: padding_idx {padding_idx} must be within num_embeddings "
-                         f"({n})")
-    return padding_idx % n
 
 
 class Embedding(Module):
@@ -94,18 +86,9 @@ class Embedding(Module):
                            self.norm_type, self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self) -> str:
-        text = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None:
-            text += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            text += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            text += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
-            text += ", scale_grad_by_freq=True"
-        if self.sparse:
-            text += ", sparse=True"
-        return text
+        return f"{self.num_embeddings}, {self.embedding_dim}" + non_default(
+            self, padding_idx=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+            sparse=False)
 
     @classmethod
     def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
@@ -182,10 +165,8 @@ class EmbeddingBag(Module):
                                per_sample_weights, self.include_last_offset, self.padding_idx)
 
     def extra_repr(self) -> str:
-        text = f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"
-        if self.padding_idx is not None:
-            text += f", padding_idx={self.padding_idx}"
-        return text
+        return (f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"
+                + non_default(self, padding_idx=None))
 
     @classmethod
     def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,

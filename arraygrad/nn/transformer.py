@@ -77,7 +77,70 @@ def _check_width(x: Any, d_model: int, layer: str, what: str, batch_first: bool)
                          f"(seq, {d_model}), got {got}")
 
 
-class TransformerEncoderLayer(Module):
+class _TransformerLayer(Module):
+    """What the encoder and decoder layers share: PyTorch's submodules in PyTorch's order
+    (attention, feed-forward, norms, dropouts; the decoder adds cross-attention, a third norm
+    and a third dropout) and the residual wiring of their blocks, pre- or post-norm."""
+
+    _cross_attention = False  # the decoder's: attention over ``memory``
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
+                 dropout: float = 0.1, activation: Activation = "relu",
+                 layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                 norm_first: bool = False, bias: bool = True, device: str | None = None,
+                 dtype: Any = None, *, backend: Any = None) -> None:
+        super().__init__()
+        cross_attention = self._cross_attention
+        f = {"dtype": dtype, "device": device, "backend": backend}
+
+        def attention() -> MultiheadAttention:
+            return MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                      batch_first=batch_first, **f)
+
+        def norm() -> LayerNorm:
+            return LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f)
+
+        self.self_attn = attention()
+        if cross_attention:
+            self.multihead_attn = attention()
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **f)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **f)
+        self.norm_first = norm_first
+        self.norm1 = norm()
+        self.norm2 = norm()
+        if cross_attention:
+            self.norm3 = norm()
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        if cross_attention:
+            self.dropout3 = Dropout(dropout)
+        self.batch_first = batch_first
+        if not cross_attention:  # PyTorch's encoder layer keeps this flag, its decoder not
+            self.activation_relu_or_gelu = {"relu": 1, "gelu": 2}.get(
+                activation if isinstance(activation, str) else "", 0)
+        self.activation = _activation(activation, type(self).__name__)
+
+    def _residuals(self, x: Tensor,
+                   blocks: list[tuple[Module, Callable[[Tensor], Tensor]]]) -> Tensor:
+        """``x + block(norm(x))`` (pre-norm) or ``norm(x + block(x))`` for each block."""
+        for norm, block in blocks:
+            x = x + block(norm(x)) if self.norm_first else norm(x + block(x))
+        return x
+
+    @staticmethod
+    def _attention_block(attention: Module, dropout: Module, x: Tensor, mem: Tensor,
+                         attn_mask: Tensor | None, key_padding_mask: Tensor | None,
+                         is_causal: bool) -> Tensor:
+        x = attention(x, mem, mem, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                      need_weights=False, is_causal=is_causal)[0]
+        return dropout(x)
+
+    def _ff_block(self, x: Tensor, dropout: Module) -> Tensor:
+        return dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoderLayer(_TransformerLayer):
     """Self-attention then a feed-forward block, each with a residual and a LayerNorm.
 
     Parameters
@@ -103,52 +166,18 @@ class TransformerEncoderLayer(Module):
     (3, 5, 8)
     """
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation: Activation = "relu",
-                 layer_norm_eps: float = 1e-5, batch_first: bool = False,
-                 norm_first: bool = False, bias: bool = True, device: str | None = None,
-                 dtype: Any = None, *, backend: Any = None) -> None:
-        super().__init__()
-        f = {"dtype": dtype, "device": device, "backend": backend}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, **f)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **f)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **f)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.batch_first = batch_first
-        self.activation_relu_or_gelu = {"relu": 1, "gelu": 2}.get(
-            activation if isinstance(activation, str) else "", 0)
-        self.activation = _activation(activation, "TransformerEncoderLayer")
-
     def forward(self, src: Tensor, src_mask: Tensor | None = None,
                 src_key_padding_mask: Tensor | None = None, is_causal: bool = False) -> Tensor:
         _check_width(src, self.self_attn.embed_dim, "TransformerEncoderLayer", "src",
                      self.batch_first)
-        x = src
-        if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            x = x + self._ff_block(self.norm2(x))
-        else:
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-            x = self.norm2(x + self._ff_block(x))
-        return x
-
-    def _sa_block(self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
-                  is_causal: bool) -> Tensor:
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(x)
-
-    def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self._residuals(src, [
+            (self.norm1, lambda x: self._attention_block(
+                self.self_attn, self.dropout1, x, x, src_mask, src_key_padding_mask,
+                is_causal)),
+            (self.norm2, lambda x: self._ff_block(x, self.dropout2))])
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention, cross-attention over ``memory``, then a feed-forward block.
 
     Parameters as :class:`TransformerEncoderLayer`. Forward ``(tgt, memory, tgt_mask=None,
@@ -163,29 +192,7 @@ class TransformerDecoderLayer(Module):
     (4, 2, 8)
     """
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation: Activation = "relu",
-                 layer_norm_eps: float = 1e-5, batch_first: bool = False,
-                 norm_first: bool = False, bias: bool = True, device: str | None = None,
-                 dtype: Any = None, *, backend: Any = None) -> None:
-        super().__init__()
-        f = {"dtype": dtype, "device": device, "backend": backend}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, **f)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, **f)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **f)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **f)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.batch_first = batch_first
-        self.activation = _activation(activation, "TransformerDecoderLayer")
+    _cross_attention = True
 
     def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor | None = None,
                 memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
@@ -194,43 +201,41 @@ class TransformerDecoderLayer(Module):
         d_model = self.self_attn.embed_dim
         _check_width(tgt, d_model, "TransformerDecoderLayer", "tgt", self.batch_first)
         _check_width(memory, d_model, "TransformerDecoderLayer", "memory", self.batch_first)
-        x = tgt
-        if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask,
-                                   tgt_is_causal)
-            x = x + self._mha_block(self.norm2(x), memory, memory_mask,
-                                    memory_key_padding_mask, memory_is_causal)
-            x = x + self._ff_block(self.norm3(x))
-        else:
-            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask,
-                                              tgt_is_causal))
-            x = self.norm2(x + self._mha_block(x, memory, memory_mask,
-                                               memory_key_padding_mask, memory_is_causal))
-            x = self.norm3(x + self._ff_block(x))
+        return self._residuals(tgt, [
+            (self.norm1, lambda x: self._attention_block(
+                self.self_attn, self.dropout1, x, x, tgt_mask, tgt_key_padding_mask,
+                tgt_is_causal)),
+            (self.norm2, lambda x: self._attention_block(
+                self.multihead_attn, self.dropout2, x, memory, memory_mask,
+                memory_key_padding_mask, memory_is_causal)),
+            (self.norm3, lambda x: self._ff_block(x, self.dropout3))])
+
+
+class _TransformerStack(Module):
+    """``num_layers`` deep copies of ``layer``, then an optional ``norm``: what
+    :class:`TransformerEncoder` and :class:`TransformerDecoder` share."""
+
+    def __init__(self, layer: Module, num_layers: int, norm: Module | None) -> None:
+        super().__init__()
+        self.layers = ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
+        self.num_layers = num_layers
+        self.norm = norm
+
+    def _run(self, x: Tensor, mask: Tensor | None, is_causal: bool | None,
+             step: Callable[[Module, Tensor, bool], Tensor]) -> Tensor:
+        """``x = step(layer, x, causal)`` through every layer, then the norm; ``causal`` is
+        PyTorch's detection of a causal ``mask`` (an explicit ``is_causal`` wins)."""
+        first = self.layers[0] if len(self.layers) else None
+        batch_first = bool(getattr(first, "batch_first", False))
+        causal = _detect_is_causal_mask(mask, is_causal, _seq_len(x, batch_first))
+        for layer in self.layers:
+            x = step(layer, x, causal)
+        if self.norm is not None:
+            x = self.norm(x)
         return x
 
-    def _sa_block(self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
-                  is_causal: bool) -> Tensor:
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           is_causal=is_causal, need_weights=False)[0]
-        return self.dropout1(x)
 
-    def _mha_block(self, x: Tensor, mem: Tensor, attn_mask: Tensor | None,
-                   key_padding_mask: Tensor | None, is_causal: bool) -> Tensor:
-        x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask,
-                                key_padding_mask=key_padding_mask, is_causal=is_causal,
-                                need_weights=False)[0]
-        return self.dropout2(x)
-
-    def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
-
-
-def _clones(module: Module, n: int) -> ModuleList:
-    return ModuleList([copy.deepcopy(module) for _ in range(n)])
-
-
-class TransformerEncoder(Module):
+class TransformerEncoder(_TransformerStack):
     """``num_layers`` deep copies of ``encoder_layer``, then an optional ``norm``.
 
     Parameters
@@ -253,29 +258,18 @@ class TransformerEncoder(Module):
 
     def __init__(self, encoder_layer: Module, num_layers: int, norm: Module | None = None,
                  enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
-        super().__init__()
-        self.layers = _clones(encoder_layer, num_layers)
-        self.num_layers = num_layers
-        self.norm = norm
+        super().__init__(encoder_layer, num_layers, norm)
         self.enable_nested_tensor = enable_nested_tensor
         self.mask_check = mask_check
 
     def forward(self, src: Tensor, mask: Tensor | None = None,
                 src_key_padding_mask: Tensor | None = None,
                 is_causal: bool | None = None) -> Tensor:
-        first = self.layers[0] if len(self.layers) else None
-        batch_first = bool(getattr(first, "batch_first", False))
-        causal = _detect_is_causal_mask(mask, is_causal, _seq_len(src, batch_first))
-        out = src
-        for layer in self.layers:
-            out = layer(out, src_mask=mask, is_causal=causal,
-                        src_key_padding_mask=src_key_padding_mask)
-        if self.norm is not None:
-            out = self.norm(out)
-        return out
+        return self._run(src, mask, is_causal, lambda layer, x, causal: layer(
+            x, src_mask=mask, is_causal=causal, src_key_padding_mask=src_key_padding_mask))
 
 
-class TransformerDecoder(Module):
+class TransformerDecoder(_TransformerStack):
     """``num_layers`` deep copies of ``decoder_layer``, then an optional ``norm``.
 
     Forward ``(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
@@ -291,27 +285,17 @@ class TransformerDecoder(Module):
 
     def __init__(self, decoder_layer: Module, num_layers: int,
                  norm: Module | None = None) -> None:
-        super().__init__()
-        self.layers = _clones(decoder_layer, num_layers)
-        self.num_layers = num_layers
-        self.norm = norm
+        super().__init__(decoder_layer, num_layers, norm)
 
     def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor | None = None,
                 memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
                 memory_key_padding_mask: Tensor | None = None,
                 tgt_is_causal: bool | None = None, memory_is_causal: bool = False) -> Tensor:
-        first = self.layers[0] if len(self.layers) else None
-        batch_first = bool(getattr(first, "batch_first", False))
-        causal = _detect_is_causal_mask(tgt_mask, tgt_is_causal, _seq_len(tgt, batch_first))
-        out = tgt
-        for layer in self.layers:
-            out = layer(out, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
-                        tgt_key_padding_mask=tgt_key_padding_mask,
-                        memory_key_padding_mask=memory_key_padding_mask,
-                        tgt_is_causal=causal, memory_is_causal=memory_is_causal)
-        if self.norm is not None:
-            out = self.norm(out)
-        return out
+        return self._run(tgt, tgt_mask, tgt_is_causal, lambda layer, x, causal: layer(
+            x, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+            tgt_key_padding_mask=tgt_key_padding_mask,
+            memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=causal,
+            memory_is_causal=memory_is_causal))
 
 
 class Transformer(Module):
@@ -350,22 +334,17 @@ class Transformer(Module):
                  dtype: Any = None, *, backend: Any = None) -> None:
         super().__init__()
         f = {"dtype": dtype, "device": device, "backend": backend}
-        if custom_encoder is not None:
-            self.encoder = custom_encoder
-        else:
-            encoder_layer = TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout,
-                                                    activation, layer_norm_eps, batch_first,
-                                                    norm_first, bias, **f)
-            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f)
-            self.encoder = TransformerEncoder(encoder_layer, num_encoder_layers, norm)
-        if custom_decoder is not None:
-            self.decoder = custom_decoder
-        else:
-            decoder_layer = TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout,
-                                                    activation, layer_norm_eps, batch_first,
-                                                    norm_first, bias, **f)
-            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f)
-            self.decoder = TransformerDecoder(decoder_layer, num_decoder_layers, norm)
+
+        def stack(layer: type[_TransformerLayer], stack: type[_TransformerStack],
+                  num_layers: int) -> Module:
+            one = layer(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                        batch_first, norm_first, bias, **f)
+            return stack(one, num_layers, LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f))
+
+        self.encoder = (custom_encoder if custom_encoder is not None else
+                        stack(TransformerEncoderLayer, TransformerEncoder, num_encoder_layers))
+        self.decoder = (custom_decoder if custom_decoder is not None else
+                        stack(TransformerDecoderLayer, TransformerDecoder, num_decoder_layers))
         self._reset_parameters()
         self.d_model = d_model
         self.nhead = nhead

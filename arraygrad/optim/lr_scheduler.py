@@ -465,6 +465,24 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = _group_lrs(self.optimizer)
 
 
+def _cycles_beta1(name: str, optimizer: Any) -> bool:
+    """Whether cycling momentum sets Adam's beta1 (the optimizer has ``betas``) rather than
+    ``momentum``; a ValueError naming the scheduler when it has neither."""
+    defaults = getattr(optimizer, "defaults", {})
+    if "momentum" not in defaults and "betas" not in defaults:
+        raise ValueError(f"{name}: cycle_momentum=True needs an optimizer with 'momentum' or "
+                         f"'betas'; pass cycle_momentum=False")
+    return "betas" in defaults
+
+
+def _set_momentum(group: dict[str, Any], value: float, beta1: bool) -> None:
+    """Set a parameter group's momentum, or the first of its ``betas`` when ``beta1``."""
+    if beta1:
+        group["betas"] = (value, *tuple(group["betas"])[1:])
+    else:
+        group["momentum"] = value
+
+
 class CyclicLR(LRScheduler):
     """Cycle the rate between ``base_lr`` and ``max_lr`` (``mode`` ``"triangular"``,
     ``"triangular2"`` halving the amplitude each cycle, ``"exp_range"`` scaling it by
@@ -506,20 +524,13 @@ class CyclicLR(LRScheduler):
             "iterations" if mode == "exp_range" else "cycle")
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            defaults = getattr(optimizer, "defaults", {})
-            if "momentum" not in defaults and "betas" not in defaults:
-                raise ValueError(f"{name}: cycle_momentum=True needs an optimizer with "
-                                 f"'momentum' or 'betas'; pass cycle_momentum=False")
-            self.use_beta1 = "betas" in defaults
+            self.use_beta1 = _cycles_beta1(name, optimizer)
             self.base_momentums = _per_group("base_momentum", optimizer, base_momentum, name)
             self.max_momentums = _per_group("max_momentum", optimizer, max_momentum, name)
             if last_epoch == -1:
                 for top, low, group in zip(self.max_momentums, self.base_momentums,
                                            optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (top, *tuple(group["betas"])[1:])
-                    else:
-                        group["momentum"] = top
+                    _set_momentum(group, top, self.use_beta1)
                     group["max_momentum"] = top
                     group["base_momentum"] = low
         super().__init__(optimizer, last_epoch)
@@ -547,11 +558,7 @@ class CyclicLR(LRScheduler):
         if self.cycle_momentum:
             for group, low, top in zip(self.optimizer.param_groups, self.base_momentums,
                                        self.max_momentums):
-                m = top - (top - low) * scale_factor * scale
-                if self.use_beta1:
-                    group["betas"] = (m, *tuple(group["betas"])[1:])
-                else:
-                    group["momentum"] = m
+                _set_momentum(group, top - (top - low) * scale_factor * scale, self.use_beta1)
         return lrs
 
 
@@ -603,11 +610,7 @@ class OneCycleLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         self._beta = False
         if cycle_momentum:
-            if "betas" in optimizer.defaults:
-                self._beta = True
-            elif "momentum" not in optimizer.defaults:
-                raise ValueError("OneCycleLR: cycle_momentum=True needs an optimizer with "
-                                 "'momentum' or 'betas'; pass cycle_momentum=False")
+            self._beta = _cycles_beta1("OneCycleLR", optimizer)
             if last_epoch == -1:
                 for group in groups:
                     group["max_momentum"] = max_momentum
@@ -642,11 +645,7 @@ class OneCycleLR(LRScheduler):
         for group in self.optimizer.param_groups:
             lrs.append(self._value(group, step, False))
             if self.cycle_momentum:
-                m = self._value(group, step, True)
-                if self._beta:
-                    group["betas"] = (m, *tuple(group["betas"])[1:])
-                else:
-                    group["momentum"] = m
+                _set_momentum(group, self._value(group, step, True), self._beta)
         return lrs
 
 

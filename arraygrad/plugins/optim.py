@@ -36,13 +36,26 @@ __all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "
 
 
 # ------------------------------------------------------------------ pure update functions
+def _l2_gradient(param: Any, grad: Any, weight_decay: float, maximize: bool) -> Any:
+    """The gradient to descend: negated for ``maximize``, plus L2 ``weight_decay * param``
+    (a new array: ``grad`` itself is never changed)."""
+    g = -grad if maximize else grad
+    if weight_decay:
+        g = g + weight_decay * param
+    return g
+
+
+def _buffer(xp: Any, state: State, key: str, like: Any) -> Any:
+    """``state[key]``, or zeros like ``like`` on the first step."""
+    buf = state.get(key)
+    return xp.zeros_like(like) if buf is None else buf
+
+
 def sgd_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float, momentum: float,
                dampening: float, weight_decay: float, nesterov: bool, maximize: bool
                ) -> tuple[Any, State]:
     """One SGD step (PyTorch's formulation, momentum buffer in ``state``)."""
-    d_p = -grad if maximize else grad
-    if weight_decay:
-        d_p = d_p + weight_decay * param
+    d_p = _l2_gradient(param, grad, weight_decay, maximize)
     state = dict(state)
     if momentum:
         buf = state.get("momentum_buffer")
@@ -62,11 +75,9 @@ def adam_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
                 maximize: bool, decoupled: bool = False) -> tuple[Any, State]:
     """One Adam step; ``decoupled=True`` is AdamW (weight decay applied to the parameter)."""
     beta1, beta2 = betas
-    state = dict(state)
-    step = state.get("step", 0) + 1
-    param, g = _decayed_gradient(param, grad, lr=lr, weight_decay=weight_decay, decoupled=decoupled,
-                          maximize=maximize)
-    exp_avg, exp_avg_sq = _adam_moments(xp, param, g, state, beta1, beta2)
+    param, g, state, step, exp_avg, exp_avg_sq = _adam_start(
+        xp, param, grad, state, lr=lr, betas=betas, weight_decay=weight_decay,
+        decoupled=decoupled, maximize=maximize)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2_sqrt = _sqrt(1 - beta2 ** step)
     if amsgrad:
@@ -87,21 +98,15 @@ def rmsprop_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float, a
                    eps: float, weight_decay: float, momentum: float, centered: bool,
                    maximize: bool) -> tuple[Any, State]:
     """One RMSprop step (PyTorch's formulation: eps added after the square root)."""
-    g = -grad if maximize else grad
-    if weight_decay:
-        g = g + weight_decay * param
+    g = _l2_gradient(param, grad, weight_decay, maximize)
     state = dict(state)
     state["step"] = state.get("step", 0) + 1
-    square_avg = state.get("square_avg")
-    if square_avg is None:
-        square_avg = xp.zeros_like(param)
+    square_avg = _buffer(xp, state, "square_avg", param)
     square_avg *= alpha
     square_avg += (1 - alpha) * (g * g)
     state["square_avg"] = square_avg
     if centered:
-        grad_avg = state.get("grad_avg")
-        if grad_avg is None:
-            grad_avg = xp.zeros_like(param)
+        grad_avg = _buffer(xp, state, "grad_avg", param)
         grad_avg *= alpha
         grad_avg += (1 - alpha) * g
         state["grad_avg"] = grad_avg
@@ -109,9 +114,7 @@ def rmsprop_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float, a
     else:
         avg = xp.sqrt(square_avg) + eps
     if momentum > 0:
-        buf = state.get("momentum_buffer")
-        if buf is None:
-            buf = xp.zeros_like(param)
+        buf = _buffer(xp, state, "momentum_buffer", param)
         buf *= momentum
         buf += g / avg
         state["momentum_buffer"] = buf
@@ -125,11 +128,9 @@ def adagrad_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
                    lr_decay: float, weight_decay: float, initial_accumulator_value: float,
                    eps: float, maximize: bool) -> tuple[Any, State]:
     """One Adagrad step."""
-    g = -grad if maximize else grad
+    g = _l2_gradient(param, grad, weight_decay, maximize)
     state = dict(state)
     step = state.get("step", 0) + 1
-    if weight_decay:
-        g = g + weight_decay * param
     total = state.get("sum")
     if total is None:
         total = xp.full(tuple(param.shape), initial_accumulator_value, dtype=param.dtype,
@@ -144,16 +145,11 @@ def adagrad_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
 def adadelta_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float, rho: float,
                     eps: float, weight_decay: float, maximize: bool) -> tuple[Any, State]:
     """One Adadelta step (PyTorch's formulation: ``lr`` scales the adaptive delta)."""
-    g = -grad if maximize else grad
-    if weight_decay:
-        g = g + weight_decay * param
+    g = _l2_gradient(param, grad, weight_decay, maximize)
     state = dict(state)
     state["step"] = state.get("step", 0) + 1
-    square_avg = state.get("square_avg")
-    if square_avg is None:
-        square_avg, acc_delta = xp.zeros_like(param), xp.zeros_like(param)
-    else:
-        acc_delta = state["acc_delta"]
+    square_avg = _buffer(xp, state, "square_avg", param)
+    acc_delta = _buffer(xp, state, "acc_delta", param)
     square_avg *= rho
     square_avg += (1 - rho) * (g * g)
     delta = xp.sqrt(acc_delta + eps) / xp.sqrt(square_avg + eps) * g
@@ -169,16 +165,11 @@ def adamax_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
                   maximize: bool) -> tuple[Any, State]:
     """One Adamax step (Adam with the infinity norm: ``u = max(beta2 * u, |g| + eps)``)."""
     beta1, beta2 = betas
-    g = -grad if maximize else grad
-    if weight_decay:
-        g = g + weight_decay * param
+    g = _l2_gradient(param, grad, weight_decay, maximize)
     state = dict(state)
     step = state.get("step", 0) + 1
-    exp_avg = state.get("exp_avg")
-    if exp_avg is None:
-        exp_avg, exp_inf = xp.zeros_like(param), xp.zeros_like(param)
-    else:
-        exp_inf = state["exp_inf"]
+    exp_avg = _buffer(xp, state, "exp_avg", param)
+    exp_inf = _buffer(xp, state, "exp_inf", param)
     exp_avg *= beta1
     exp_avg += (1 - beta1) * g
     exp_inf = xp.maximum(beta2 * exp_inf, xp.abs(g) + eps)
@@ -207,28 +198,36 @@ def _decayed_gradient(param: Any, grad: Any, *, lr: float, weight_decay: float,
     """``(param, gradient)`` for an Adam-family step: the gradient negated for ``maximize``,
     plus L2 weight decay, or (``decoupled``, AdamW-style) the decay applied to ``param``
     (in place on mutable arrays; a new array on JAX, hence returned)."""
-    g = -grad if maximize else grad
-    if weight_decay:
-        if decoupled:
-            param *= 1 - lr * weight_decay
-        else:
-            g = g + weight_decay * param
-    return param, g
+    if decoupled and weight_decay:
+        param *= 1 - lr * weight_decay
+        return param, -grad if maximize else grad
+    return param, _l2_gradient(param, grad, weight_decay, maximize)
 
 
 def _adam_moments(xp: Any, param: Any, g: Any, state: State, beta1: float, beta2: float
                   ) -> tuple[Any, Any]:
-    exp_avg = state.get("exp_avg")
-    if exp_avg is None:
-        exp_avg, exp_avg_sq = xp.zeros_like(param), xp.zeros_like(param)
-    else:
-        exp_avg_sq = state["exp_avg_sq"]
+    exp_avg = _buffer(xp, state, "exp_avg", param)
+    exp_avg_sq = _buffer(xp, state, "exp_avg_sq", param)
     exp_avg *= beta1
     exp_avg += (1 - beta1) * g
     exp_avg_sq *= beta2
     exp_avg_sq += (1 - beta2) * (g * g)
     state.update(exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
     return exp_avg, exp_avg_sq
+
+
+def _adam_start(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
+                betas: tuple[float, float], weight_decay: float, decoupled: bool,
+                maximize: bool) -> tuple[Any, Any, State, int, Any, Any]:
+    """What every Adam-family step begins with: a copy of ``state``, the step count, the
+    decayed gradient and the updated moments. Returns ``(param, g, state, step, exp_avg,
+    exp_avg_sq)``."""
+    state = dict(state)
+    step = state.get("step", 0) + 1
+    param, g = _decayed_gradient(param, grad, lr=lr, weight_decay=weight_decay,
+                                 decoupled=decoupled, maximize=maximize)
+    exp_avg, exp_avg_sq = _adam_moments(xp, param, g, state, betas[0], betas[1])
+    return param, g, state, step, exp_avg, exp_avg_sq
 
 
 def nadam_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
@@ -238,14 +237,12 @@ def nadam_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
     """One NAdam step (Adam with Nesterov momentum and PyTorch's ``momentum_decay``
     schedule ``mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))``)."""
     beta1, beta2 = betas
-    state = dict(state)
-    step = state.get("step", 0) + 1
-    param, g = _decayed_gradient(param, grad, lr=lr, weight_decay=weight_decay,
-                          decoupled=decoupled_weight_decay, maximize=maximize)
+    param, g, state, step, exp_avg, exp_avg_sq = _adam_start(
+        xp, param, grad, state, lr=lr, betas=betas, weight_decay=weight_decay,
+        decoupled=decoupled_weight_decay, maximize=maximize)
     mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
     mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
     mu_product = state.get("mu_product", 1.0) * mu
-    exp_avg, exp_avg_sq = _adam_moments(xp, param, g, state, beta1, beta2)
     denom = xp.sqrt(exp_avg_sq / (1 - beta2 ** step)) + eps
     param -= (lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
     param -= (lr * mu_next / (1.0 - mu_product * mu_next)) * (exp_avg / denom)
@@ -258,11 +255,9 @@ def radam_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
                  decoupled_weight_decay: bool, maximize: bool) -> tuple[Any, State]:
     """One RAdam step (the variance rectification switches on once ``rho_t > 5``)."""
     beta1, beta2 = betas
-    state = dict(state)
-    step = state.get("step", 0) + 1
-    param, g = _decayed_gradient(param, grad, lr=lr, weight_decay=weight_decay,
-                          decoupled=decoupled_weight_decay, maximize=maximize)
-    exp_avg, exp_avg_sq = _adam_moments(xp, param, g, state, beta1, beta2)
+    param, g, state, step, exp_avg, exp_avg_sq = _adam_start(
+        xp, param, grad, state, lr=lr, betas=betas, weight_decay=weight_decay,
+        decoupled=decoupled_weight_decay, maximize=maximize)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
     rho_inf = 2 / (1 - beta2) - 1
@@ -283,16 +278,12 @@ def asgd_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float, lamb
                 ) -> tuple[Any, State]:
     """One averaged-SGD step; ``state["ax"]`` is the running average of the parameter
     (it starts averaging after ``t0`` steps)."""
-    g = -grad if maximize else grad
-    if weight_decay:
-        g = g + weight_decay * param
+    g = _l2_gradient(param, grad, weight_decay, maximize)
     state = dict(state)
     step = state.get("step", 0) + 1
     eta = state.get("eta", lr)
     mu = state.get("mu", 1.0)
-    ax = state.get("ax")
-    if ax is None:
-        ax = xp.zeros_like(param)
+    ax = _buffer(xp, state, "ax", param)
     param *= 1 - lambd * eta
     param -= eta * g
     ax = ax + (param - ax) * mu if mu != 1 else xp.asarray(param, copy=True)

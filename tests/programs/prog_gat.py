@@ -2,7 +2,7 @@
 -inf, softmax over neighbours, heads joined with torch.cat (hidden) and averaged with
 torch.stack (output)."""
 
-from _graph import two_communities
+from _graph import train_node_classifier, two_communities
 
 
 def main(torch, nn, F, optim, data, *, init=None, steps=8):
@@ -47,17 +47,6 @@ def main(torch, nn, F, optim, data, *, init=None, steps=8):
     if init:
         init({"model": model})
     optimizer = optim.Adam(model.parameters(), lr=0.02)
-    losses = []
-    for _ in range(steps):
-        model.train()
-        optimizer.zero_grad()
-        out = model(x, adj)
-        loss = F.nll_loss(out[train_idx], y[train_idx])
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    model.eval()
-    with torch.no_grad():
-        out = model(x, adj)
-        acc = (out.argmax(dim=1)[test_idx] == y[test_idx]).sum().item() / len(test_idx)
+    losses, acc = train_node_classifier(torch, F, model, optimizer, (x, adj), y, train_idx,
+                                        test_idx, steps)
     return {"losses": losses, "models": {"model": model}, "accuracy": acc}

@@ -5,7 +5,7 @@ multiplied with torch.sparse.mm); train/test nodes picked with Python lists."""
 import math
 
 import numpy as np
-from _graph import two_communities
+from _graph import train_node_classifier, two_communities
 
 
 def main(torch, nn, F, optim, data, *, init=None, steps=10, sparse=False):
@@ -63,19 +63,8 @@ def main(torch, nn, F, optim, data, *, init=None, steps=10, sparse=False):
     if init:
         init({"model": model})
     optimizer = optim.Adam(model.parameters(), lr=0.02, weight_decay=5e-4)
-    losses = []
-    for _ in range(steps):
-        model.train()
-        optimizer.zero_grad()
-        out = model(x)
-        loss = F.nll_loss(out[train_idx], y[train_idx])
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    model.eval()
-    with torch.no_grad():
-        pred = model(x).argmax(dim=1)
-        acc = (pred[test_idx] == y[test_idx]).sum().item() / len(test_idx)
+    losses, acc = train_node_classifier(torch, F, model, optimizer, (x,), y, train_idx,
+                                        test_idx, steps)
     names = sorted(name for name, _ in model.named_parameters())
     buffers = sorted(name for name, _ in model.named_buffers())
     return {"losses": losses, "models": {"model": model}, "accuracy": acc, "names": names,

@@ -3,23 +3,13 @@ outputs, final states and the gradients of every parameter and of the input."""
 
 import numpy as np
 import pytest
+from _torch_oracle import RNG, check, check_second_order, leaf, on_backends, run_both, torch
+from _torch_oracle import pair as copy_weights
 
 import arraygrad as ag
 from arraygrad import nn
 from arraygrad.nn.utils import rnn as ru
 
-torch = pytest.importorskip("torch")  # the oracle (CI installs torch==2.13.0)
-
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Small ops: PyTorch's thread pool only spins (up to 50x slower on a loaded machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-RNG = np.random.default_rng(0)
 LAYERS = {"RNN": (nn.RNN, torch.nn.RNN), "LSTM": (nn.LSTM, torch.nn.LSTM),
           "GRU": (nn.GRU, torch.nn.GRU), "RNNCell": (nn.RNNCell, torch.nn.RNNCell),
           "LSTMCell": (nn.LSTMCell, torch.nn.LSTMCell), "GRUCell": (nn.GRUCell, torch.nn.GRUCell)}
@@ -29,44 +19,7 @@ def pair(name, *args, **kw):
     """The same layer in both libraries, torch's initial weights copied into ours."""
     ours, theirs = LAYERS[name]
     torch.manual_seed(0)
-    a, t = ours(*args, **kw), theirs(*args, **kw)
-    assert [n for n, _ in a.named_parameters()] == [n for n, _ in t.named_parameters()]
-    a.double()
-    a.load_state_dict({k: ag.tensor(v.detach().double().numpy())
-                       for k, v in t.state_dict().items()})
-    t.double()
-    return a, t
-
-
-def leaf(x):
-    return ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-
-
-def flat(out):
-    """The tensors of a layer's result, in order (outputs, h_n, c_n)."""
-    if isinstance(out, (tuple, list)):
-        return [u for o in out for u in flat(o)]
-    if isinstance(out, (ru.PackedSequence, torch.nn.utils.rnn.PackedSequence)):
-        return [out.data]
-    return [out]
-
-
-def check(a, t, ours, theirs, inputs, atol=1e-10):
-    """Same values; then the same gradients for a random weighting of every output."""
-    oa, ot = flat(ours), flat(theirs)
-    assert len(oa) == len(ot)
-    for u, v in zip(oa, ot):
-        assert tuple(u.shape) == tuple(v.shape)
-        np.testing.assert_allclose(u.detach().numpy(), v.detach().numpy(), atol=atol)
-    weights = [RNG.standard_normal(tuple(v.shape)) for v in ot]
-    sum((u * ag.tensor(w)).sum() for u, w in zip(oa, weights)).backward()
-    sum((v * torch.tensor(w)).sum() for v, w in zip(ot, weights)).backward()
-    for xa, xt in inputs:
-        np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), atol=atol)
-    tp = dict(t.named_parameters())
-    for name, p in a.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), atol=atol,
-                                   err_msg=name)
+    return copy_weights(ours(*args, **kw), theirs(*args, **kw))
 
 
 @pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
@@ -233,24 +186,6 @@ def test_module_surface_follows_torch():
     assert values.max() <= bound and values.min() >= -bound and values.max() > 0.9 * bound
 
 
-def _on_backends(name, make, run):
-    """``run(model, x)`` on numpy and on backend ``name``: same values and gradients."""
-    pytest.importorskip(name)  # the backend's library
-    ag.manual_seed(0)
-    ref = make().double()
-    results = []
-    for backend in ("numpy", name):
-        model = make().double().to(backend=backend)
-        model.load_state_dict({k: v.to(backend=backend) for k, v in ref.state_dict().items()})
-        x, loss = run(model, backend)
-        loss.backward()
-        assert all(p.grad.backend is x.backend for p in model.parameters())
-        results.append([loss.numpy(force=True), x.grad.numpy(force=True)]
-                       + [p.grad.numpy(force=True) for p in model.parameters()])
-    for u, v in zip(*results):
-        np.testing.assert_allclose(u, v, atol=1e-12)
-
-
 def test_packed_bidirectional_lstm_on_array_api_strict():
     x = RNG.standard_normal((4, 3, 2))
 
@@ -259,7 +194,7 @@ def test_packed_bidirectional_lstm_on_array_api_strict():
         out, (h, c) = model(ru.pack_padded_sequence(xb, [2, 4, 3], enforce_sorted=False))
         return xb, ru.pad_packed_sequence(out)[0].sum() + (h * 2).sum() + c.sum()
 
-    _on_backends("array_api_strict", lambda: nn.LSTM(2, 3, bidirectional=True), run)
+    on_backends("array_api_strict", lambda: nn.LSTM(2, 3, bidirectional=True), run)
 
 
 def test_gru_on_jax():  # small: JAX compiles every new (op, shape) on first use
@@ -270,7 +205,7 @@ def test_gru_on_jax():  # small: JAX compiles every new (op, shape) on first use
         out, h = model(xb)
         return xb, out.sum() + h.sum()
 
-    _on_backends("jax", lambda: nn.GRU(2, 2), run)
+    on_backends("jax", lambda: nn.GRU(2, 2), run)
 
 
 # ------------------------------------------- PyTorch programs, only the imports changed
@@ -284,26 +219,6 @@ import arraygrad.nn as nn
 import arraygrad.nn.functional as F
 from arraygrad.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 """
-
-
-def run_both(program, **data):
-    """Run ``program`` under PyTorch, then under arraygrad with only the imports changed;
-    ``same_start(model)`` gives arraygrad's model PyTorch's initial weights. Returns both
-    runs' ``losses``."""
-    start = {}
-
-    def keep(model):
-        start.update({k: v.detach().numpy().copy() for k, v in model.state_dict().items()})
-
-    def load(model):
-        model.load_state_dict({k: ag.tensor(v) for k, v in start.items()})
-
-    runs = []
-    for imports, same_start in ((TORCH_IMPORTS, keep), (OUR_IMPORTS, load)):
-        scope = dict(data, same_start=same_start)
-        exec(compile(imports + program, "<program>", "exec"), scope)
-        runs.append(scope["losses"])
-    return runs
 
 
 LSTM_LANGUAGE_MODEL = """
@@ -430,17 +345,11 @@ for step in range(2):
         labels=[0, 2, 1, 2])),
 ], ids=["lstm_language_model", "lstmcell_time_series", "packed_gru_classifier"])
 def test_pytorch_programs_run_with_only_the_imports_changed(program, data):
-    theirs, ours = run_both(program, **data())
+    theirs, ours = run_both(program, TORCH_IMPORTS, OUR_IMPORTS, **data())
     np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
 
 
 def test_second_order_gradients_match_torch():
     a, t = pair("LSTM", 2, 3)
-    xa, xt = leaf(RNG.standard_normal((3, 2, 2)))
-    ga, = ag.autograd.grad(a(xa)[0].square().sum(), xa, create_graph=True)
-    gt, = torch.autograd.grad(t(xt)[0].square().sum(), xt, create_graph=True)
-    ga.square().sum().backward()
-    gt.square().sum().backward()
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), atol=1e-10)
-    np.testing.assert_allclose(a.weight_hh_l0.grad.numpy(), t.weight_hh_l0.grad.numpy(),
-                               atol=1e-10)
+    check_second_order(a, t, RNG.standard_normal((3, 2, 2)), lambda x: a(x)[0],
+                       lambda x: t(x)[0], "weight_hh_l0")

@@ -3,62 +3,17 @@ attention weights and the gradients of every parameter and input, with every mas
 
 import numpy as np
 import pytest
+from _torch_oracle import RNG, check, check_second_order, leaf, on_backends, pair, run_both, torch
 
 import arraygrad as ag
 from arraygrad import nn
 from arraygrad.nn import functional as F
 
-torch = pytest.importorskip("torch")  # the oracle (CI installs torch==2.13.0)
-
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Small ops: PyTorch's thread pool only spins (up to 50x slower on a loaded machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-RNG = np.random.default_rng(0)
 E, HEADS = 8, 2
-
-
-def pair(ours, theirs):
-    """Torch's initial weights copied into ours (float64); the names must agree."""
-    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
-    ours.double()
-    ours.load_state_dict({k: ag.tensor(v.detach().double().numpy())
-                          for k, v in theirs.state_dict().items()})
-    theirs.double()
-    return ours, theirs
-
-
-def leaf(x):
-    return ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
 
 
 def masks(bool_mask):
     return ag.tensor(bool_mask), torch.tensor(bool_mask)
-
-
-def check(ours, theirs, outs_a, outs_t, inputs, atol=1e-10):
-    """Same values (NaN where torch has NaN); same gradients for a random weighting."""
-    outs_a = [o for o in outs_a if o is not None]
-    outs_t = [o for o in outs_t if o is not None]
-    assert len(outs_a) == len(outs_t)
-    for u, v in zip(outs_a, outs_t):
-        assert tuple(u.shape) == tuple(v.shape)
-        np.testing.assert_allclose(u.detach().numpy(), v.detach().numpy(), atol=atol)
-    weights = [RNG.standard_normal(tuple(v.shape)) for v in outs_t]
-    sum((u * ag.tensor(w)).sum() for u, w in zip(outs_a, weights)).backward()
-    sum((v * torch.tensor(w)).sum() for v, w in zip(outs_t, weights)).backward()
-    for xa, xt in inputs:
-        np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), atol=atol)
-    if ours is not None:
-        tp = dict(theirs.named_parameters())
-        for name, p in ours.named_parameters():
-            np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), atol=atol,
-                                       err_msg=name)
 
 
 @pytest.mark.parametrize("kind", ["none", "bool", "float", "causal", "scale"])
@@ -268,24 +223,6 @@ def test_bad_input_names_the_layer_and_shapes():
         model(ag.ones(4, 2, 8), ag.ones(3, 3, 8))
 
 
-def _on_backend(name, make, run):
-    """``run(model, backend)`` on numpy and on ``name``: the same values and gradients."""
-    pytest.importorskip(name)  # the backend's library
-    ag.manual_seed(0)
-    ref = make().double()
-    results = []
-    for backend in ("numpy", name):
-        model = make().double().to(backend=backend)
-        model.load_state_dict({k: v.to(backend=backend) for k, v in ref.state_dict().items()})
-        x, out = run(model, backend)
-        (out * out).sum().backward()
-        assert all(p.grad.backend is x.backend for p in model.parameters())
-        results.append([out.numpy(force=True), x.grad.numpy(force=True)]
-                       + [p.grad.numpy(force=True) for p in model.parameters()])
-    for u, v in zip(*results):
-        np.testing.assert_allclose(u, v, atol=1e-12)
-
-
 def test_encoder_layer_on_array_api_strict():
     x = RNG.standard_normal((3, 2, 4))
     pad = np.array([[False, False, True], [False, False, False]])
@@ -294,7 +231,7 @@ def test_encoder_layer_on_array_api_strict():
         xb = ag.tensor(x, backend=backend, requires_grad=True)
         return xb, model(xb, src_key_padding_mask=ag.tensor(pad, backend=backend))
 
-    _on_backend("array_api_strict", lambda: nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0),
+    on_backends("array_api_strict", lambda: nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0),
                 run)
 
 
@@ -307,7 +244,7 @@ def test_multihead_attention_on_jax():  # small: JAX compiles every new (op, sha
                                                               backend=backend)
         return xb, model(xb, xb, xb, attn_mask=mask, need_weights=False)[0]
 
-    _on_backend("jax", lambda: nn.MultiheadAttention(4, 2), run)
+    on_backends("jax", lambda: nn.MultiheadAttention(4, 2), run)
 
 
 # ------------------------------------------- a PyTorch program, only the imports changed
@@ -361,36 +298,17 @@ for step in range(3):
 
 
 def test_pytorch_transformer_program_runs_with_only_the_imports_changed():
-    start, runs = {}, []
-
-    def keep(model):
-        start.update({k: v.detach().numpy().copy() for k, v in model.state_dict().items()})
-
-    def load(model):
-        model.load_state_dict({k: ag.tensor(v) for k, v in start.items()})
-
-    tokens = RNG.integers(0, 12, (7, 3))
-    for lib, same_start in (("torch", keep), ("arraygrad", load)):
-        imports = (f"import {lib} as torch\nimport {lib}.nn as nn\n"
-                   f"import {lib}.nn.functional as F\n")
-        scope = {"same_start": same_start, "tokens": tokens}
-        exec(compile(imports + TRANSFORMER_LANGUAGE_MODEL, "<program>", "exec"), scope)
-        runs.append(scope["losses"])
-    np.testing.assert_allclose(runs[1], runs[0], rtol=1e-9, atol=1e-12)
+    imports = ("import {0} as torch\nimport {0}.nn as nn\nimport {0}.nn.functional as F\n")
+    theirs, ours = run_both(TRANSFORMER_LANGUAGE_MODEL, imports.format("torch"),
+                            imports.format("arraygrad"), tokens=RNG.integers(0, 12, (7, 3)))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
 
 
 def test_second_order_gradients_match_torch():
     # need_weights=True: PyTorch's fused CPU attention has no double backward
     torch.manual_seed(0)
     a, t = pair(nn.MultiheadAttention(4, 2), torch.nn.MultiheadAttention(4, 2))
-    qa, qt = leaf(RNG.standard_normal((3, 2, 4)))
     mask = masks(np.triu(np.ones((3, 3), dtype=bool), 1))
-    ga, = ag.autograd.grad(a(qa, qa, qa, attn_mask=mask[0])[0].square().sum(), qa,
-                           create_graph=True)
-    gt, = torch.autograd.grad(t(qt, qt, qt, attn_mask=mask[1])[0].square().sum(), qt,
-                              create_graph=True)
-    ga.square().sum().backward()
-    gt.square().sum().backward()
-    np.testing.assert_allclose(qa.grad.numpy(), qt.grad.numpy(), atol=1e-10)
-    np.testing.assert_allclose(a.in_proj_weight.grad.numpy(), t.in_proj_weight.grad.numpy(),
-                               atol=1e-10)
+    check_second_order(a, t, RNG.standard_normal((3, 2, 4)),
+                       lambda q: a(q, q, q, attn_mask=mask[0])[0],
+                       lambda q: t(q, q, q, attn_mask=mask[1])[0], "in_proj_weight")

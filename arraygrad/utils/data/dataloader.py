@@ -34,7 +34,12 @@ import numpy as np
 
 from arraygrad.extend import Tensor, make_tensor
 from arraygrad.utils.data.dataset import IterableDataset
-from arraygrad.utils.data.sampler import BatchSampler, RandomSampler, SequentialSampler
+from arraygrad.utils.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    SequentialSampler,
+    _int_at_least,
+)
 
 __all__ = ["DataLoader", "default_collate", "get_worker_info", "WorkerInfo", "TASK_SECONDS"]
 
@@ -221,35 +226,34 @@ class DataLoader:
                  prefetch_factor: int | None = None, persistent_workers: bool = False,
                  prefetch: int = 2, seed: int | None = None, device: str | None = None,
                  backend: Any = None) -> None:
-        if batch_size is not None and (not isinstance(batch_size, int) or
-                                       isinstance(batch_size, bool) or batch_size < 1):
+        if batch_size is not None and not _int_at_least(batch_size, 1):
             raise ValueError(f"DataLoader: batch_size must be a positive integer or None, got "
                              f"{batch_size!r}")
-        if not isinstance(num_workers, int) or isinstance(num_workers, bool) or \
-                num_workers < 0:
+        if not _int_at_least(num_workers, 0):
             raise ValueError(f"DataLoader: num_workers must be an integer >= 0, got "
                              f"{num_workers!r}")
+        if num_workers == 0:  # options that only mean something with worker processes
+            for option, given, why in (
+                    ("prefetch_factor", prefetch_factor is not None,
+                     " (it is how far each worker loads ahead)"),
+                    ("persistent_workers=True", persistent_workers, ""),
+                    ("multiprocessing_context", multiprocessing_context is not None,
+                     " (it chooses how worker processes start)")):
+                if given:
+                    raise ValueError(f"DataLoader: {option} needs num_workers > 0{why}")
         if prefetch_factor is not None:
-            if num_workers == 0:
-                raise ValueError("DataLoader: prefetch_factor needs num_workers > 0 (it is "
-                                 "how far each worker loads ahead)")
             prefetch = prefetch_factor
-        if not isinstance(prefetch, int) or isinstance(prefetch, bool) or prefetch < 1:
+        if not _int_at_least(prefetch, 1):
             raise ValueError(f"DataLoader: prefetch_factor must be an integer >= 1, got "
                              f"{prefetch!r}")
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
                 not timeout >= 0:
             raise ValueError(f"DataLoader: timeout must be a number of seconds >= 0 "
                              f"(0: wait forever), got {timeout!r}")
-        if persistent_workers and num_workers == 0:
-            raise ValueError("DataLoader: persistent_workers=True needs num_workers > 0")
         if worker_init_fn is not None and not callable(worker_init_fn):
             raise TypeError(f"DataLoader: worker_init_fn must be callable, got "
                             f"{type(worker_init_fn).__name__}")
         if multiprocessing_context is not None:
-            if num_workers == 0:
-                raise ValueError("DataLoader: multiprocessing_context needs num_workers > 0 "
-                                 "(it chooses how worker processes start)")
             if isinstance(multiprocessing_context, str):
                 methods = multiprocessing.get_all_start_methods()
                 if multiprocessing_context not in methods:

@@ -17,6 +17,11 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
            "WeightedRandomSampler", "BatchSampler"]
 
 
+def _int_at_least(value: Any, low: int) -> bool:
+    """Whether ``value`` is an ``int`` (not a bool) of at least ``low``."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
 def _generator(seed: int | None, generator: Any) -> np.random.Generator:
     """A NumPy generator: ``generator`` if given, else seeded by ``seed``, else drawn from
     arraygrad's RNG (so ``ag.manual_seed`` makes the order reproducible)."""
@@ -132,8 +137,7 @@ class WeightedRandomSampler(Sampler[int]):
                 or w.sum() <= 0:
             raise ValueError("WeightedRandomSampler: weights must be a non-empty 1-d sequence "
                              "of finite, non-negative numbers with a positive sum")
-        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or \
-                num_samples < 1:
+        if not _int_at_least(num_samples, 1):
             raise ValueError(f"WeightedRandomSampler: num_samples must be a positive integer, "
                              f"got {num_samples!r}")
         if not replacement and num_samples > int(np.count_nonzero(w)):
@@ -162,7 +166,7 @@ class BatchSampler(Sampler[list[int]]):
     """Groups the indices of ``sampler`` into lists of ``batch_size``."""
 
     def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool) -> None:
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        if not _int_at_least(batch_size, 1):
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         self.sampler = sampler
         self.batch_size = batch_size
