@@ -31,27 +31,46 @@ __all__ = [
 ]
 
 
-def _python_dtype(obj: Any, backend: Backend) -> _dtypes.DType | None:
+def _python_dtype(obj: Any, backend: Backend, *, numpy_scalars: bool = True
+                  ) -> _dtypes.DType | None:
     """The arraygrad dtype of a Python scalar or nested list on ``backend`` (None if not
-    pure Python, or floats: the default float)."""
+    pure Python, or floats: the default float). NumPy's float64 and complex128 scalars
+    subclass Python's float and complex; with ``numpy_scalars`` they keep their 64-bit
+    precision, as ``torch.tensor(np.float64(1.5))`` does."""
     kinds = set()
+    scalar_dtypes = set()  # NumPy scalars' own dtypes
     stack = [obj]
     while stack:
         item = stack.pop()
         if isinstance(item, (list, tuple)):
             stack.extend(item)
-        elif isinstance(item, bool):
+            continue
+        if type(item).__module__ == "numpy" and getattr(item, "ndim", None) == 0:
+            scalar_dtypes.add(item.dtype.name)
+            if not numpy_scalars:
+                item = item.item()  # ``full``'s fill value: its Python kind only
+        if isinstance(item, bool):
             kinds.add("b")
         elif isinstance(item, int):
             kinds.add("i")
         elif isinstance(item, float):
-            kinds.add("f")
+            kinds.add("d" if numpy_scalars and type(item) is not float else "f")
         elif isinstance(item, complex):
-            kinds.add("c")
+            kinds.add("D" if numpy_scalars and type(item) is not complex else "c")
+        elif scalar_dtypes and getattr(item, "ndim", None) == 0:
+            kinds.add("n")  # another NumPy scalar (np.int32, np.float32...)
         else:
             return None
+    if numpy_scalars and "n" in kinds:
+        if len(scalar_dtypes) == 1 and kinds == {"n"}:  # all one NumPy dtype: keep it
+            return _dtypes.dtype_from_name(scalar_dtypes.pop())
+        return _python_dtype(obj, backend, numpy_scalars=False)  # mixed: Python's kinds
+    if "D" in kinds or ("c" in kinds and "d" in kinds):
+        return _dtypes.complex128
     if "c" in kinds:
         return default_complex(backend)
+    if "d" in kinds:
+        return _dtypes.float64
     if "f" in kinds or not kinds:
         return None  # the backend's default float
     if "i" in kinds:
@@ -265,7 +284,7 @@ def full(shape: Any = None, fill_value: Any = None, *, dtype=None, device: str |
         raise TypeError("full: shape (or size=) and fill_value are required")
     if dtype is None:
         dtype = _python_dtype(fill_value, get_backend(backend) if backend is not None
-                              else current_backend())
+                              else current_backend(), numpy_scalars=False)
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     return _filled("full", shape, dtype, device, backend, requires_grad, fill_value)
 

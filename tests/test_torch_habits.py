@@ -108,3 +108,70 @@ def test_ieee_special_values_are_computed_silently_as_in_torch():
     y = torch.log(x) + torch.tensor([1.0, 0.0]) / 0 + torch.sqrt(x)
     y.sum().backward()
     assert out.stdout.strip() == f"{y.tolist()} {x.grad.tolist()}"
+
+
+# In-place ops on non-leaf tensors whose backward reads the value they overwrite: PyTorch
+# keeps the original (``original_self``) and computes; so must we.
+IN_PLACE_CHAINS = ["(x * 1).mul_(2).log_()", "(x * 1).log_()", "(x * 1).sin_()",
+                   "(x * 1).exp_()", "(x * 1).relu_()", "(x * 1).sqrt_()", "(x * 1).abs_()",
+                   "(x * 1).square_()", "(x * 1).clamp_(1.5, 3)", "(x * 1).lerp_(w, 0.3)",
+                   "(x * 1).addcmul_(w, w)", "x.detach().clone().mul_(w)",
+                   "(x * 1).cos_().mul_(w)"]
+
+
+@pytest.mark.parametrize("expr", IN_PLACE_CHAINS)
+def test_in_place_chain_gradients_match_torch(expr):
+    torch = pytest.importorskip("torch")
+    grads = []
+    for m in (ag, torch):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        w = m.tensor([3.0, 0.5], requires_grad=True)
+        y = eval(expr, {"x": x, "w": w})
+        y.sum().backward()
+        grads.append([None if t.grad is None else t.grad.tolist() for t in (x, w)])
+    ours, theirs = grads
+    for a, b in zip(ours, theirs):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+# NumPy scalars keep their dtype in tensor()/asarray() as in torch.tensor (np.float64
+# subclasses Python's float, which alone would mean the default float32).
+NUMPY_SCALAR_DATA = {
+    "tensor(np.float64)": lambda m: m.tensor(np.float64(1.1)),
+    "asarray(np.float64)": lambda m: m.asarray(np.float64(1.1)),
+    "as_tensor(np.float64)": lambda m: m.as_tensor(np.float64(1.1)),
+    "[float, np.float64]": lambda m: m.tensor([1.0, np.float64(2.0)]),
+    "[int, np.float64]": lambda m: m.tensor([1, np.float64(2.0)]),
+    "np.complex128": lambda m: m.tensor(np.complex128(1j)),
+    "[np.float64, complex]": lambda m: m.tensor([np.float64(1.0), 1j]),
+    "np.float16": lambda m: m.tensor(np.float16(1)),
+    "[np.int32]": lambda m: m.tensor([np.int32(3)]),
+    "np.int8": lambda m: m.tensor(np.int8(3)),
+    "[np.float32]": lambda m: m.tensor([np.float32(1.5)]),
+    "np.bool_": lambda m: m.tensor(np.bool_(True)),
+    "[bool, np.bool_]": lambda m: m.tensor([True, np.bool_(False)]),
+    "[int, np.int32]": lambda m: m.tensor([1, np.int32(2)]),
+    "full(np.float64)": lambda m: m.full((1,), np.float64(3)),
+    "full(np.int32)": lambda m: m.full((1,), np.int32(3)),
+}
+
+
+@pytest.mark.parametrize("make", NUMPY_SCALAR_DATA.values(), ids=list(NUMPY_SCALAR_DATA))
+def test_numpy_scalar_dtypes_as_torch(make):
+    torch = pytest.importorskip("torch")
+    assert make(ag).dtype.name == str(make(torch).dtype).removeprefix("torch.")
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("label", [5, -2])
+def test_out_of_range_class_labels_raise_index_error_as_torch(loss, label):
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as TF
+
+    import arraygrad.nn.functional as F
+    with pytest.raises(IndexError):
+        getattr(TF, loss)(torch.zeros(2, 3), torch.tensor([0, label]))
+    with pytest.raises(IndexError, match="target class indices must be in"):
+        getattr(F, loss)(ag.zeros(2, 3), ag.tensor([0, label]))

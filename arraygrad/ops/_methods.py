@@ -23,6 +23,8 @@ from arraygrad import engine, random
 from arraygrad._dtypes import DType
 from arraygrad.backend_registry import current_backend, default_float, get_backend
 from arraygrad.creation import _to_native, empty, full, ones, tensor, zeros
+from arraygrad.node import Node
+from arraygrad.node import _sequence as _node_sequence
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, inplace, linalg, nn, reductions, shape, transfer
 from arraygrad.ops import torch_functions as tf
@@ -504,11 +506,41 @@ def _sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
                                   operator.isub, "sub_")
 
 
+def _graph_reads(out: Any, x: Tensor, since: int) -> bool:
+    """Whether a node recorded since sequence number ``since`` on the way to ``out`` saved
+    ``x`` for a rule that reads its value (the engine's version check would then refuse)."""
+    stack = [out._node] if isinstance(out, Tensor) else []
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if node is None or node.seq < since or node.seq in seen:
+            continue
+        seen.add(node.seq)
+        inputs = node.inputs or ()
+        if any(inp is x for inp in inputs):
+            reads = node.op.reads
+            if reads is None:
+                needed: Any = range(len(inputs)) if node.op.checks_inputs else ()
+            else:
+                needed = {j for edge, read in zip(node.edges, reads) if edge is not None
+                          for j in read}
+            if any(inputs[j] is x for j in needed):
+                return True
+        stack.extend(edge for edge in node.edges if isinstance(edge, Node))
+    return False
+
+
 def _in_place(fn: Callable[..., Tensor], name: str) -> Callable[..., Tensor]:
     """The in-place form of ``fn``: compute, then copy into ``self`` (recorded when needed,
     so gradients flow through the new value; views and version counters follow)."""
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        return inplace.copy_(self, fn(self, *args, **kwargs))
+        since = next(_node_sequence)
+        out = fn(self, *args, **kwargs)
+        if _graph_reads(out, self, since):
+            # A rule will read self's current value, which the write below replaces:
+            # compute from a copy instead (PyTorch's ``original_self``), so backward works.
+            out = fn(transfer.clone(self), *args, **kwargs)
+        return inplace.copy_(self, out)
 
     method.__name__ = name
     method.__doc__ = f"In place ``{fn.__name__}``: the result is written into this tensor."

@@ -135,7 +135,7 @@ def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int | None = None,
 def class_index_loss(logp: Tensor, target: Tensor, num_classes: int, *,
                      weight: Tensor | None = None, ignore_index: int | None = -100,
                      reduction: str = "mean", label_smoothing: float = 0.0,
-                     op: str = "cross_entropy", error: type = ValueError) -> Tensor:
+                     op: str = "cross_entropy", error: type = IndexError) -> Tensor:
     """Negative log-likelihood of log-probabilities ``logp`` (..., C) at integer ``target``
     (``logp``'s shape without the class axis): cross-entropy's class-index path and
     ``nll_loss``. ``"mean"`` divides by the summed weights of the non-ignored targets (as
