@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "arraygrad.ops.linalg": 9, "arraygrad.ops.linalg_ext": 10, "arraygrad.ops.fft": 11,
     "arraygrad.ops.nn": 11, "arraygrad.ops.transfer": 11, "arraygrad.ops.torch_functions": 12,
     "arraygrad.ops.inplace": 12, "arraygrad.random": 13, "arraygrad.tensor_types": 13,
+    "arraygrad.ops.torch_namespace": 13,
     "arraygrad.ops._methods": 14,
 }
 # Imports inside functions that are deliberate (docs/concepts.md says why).
