@@ -199,6 +199,7 @@ from arraygrad.ops.shape import (
     transpose,
     unstack,
 )
+from arraygrad.ops.special import digamma, lgamma
 from arraygrad.ops.torch_functions import (
     addcdiv,
     addcmul,

@@ -173,6 +173,12 @@ TABLE: dict[str, tuple] = {
     "flatten": (lambda m, b: m.flatten(b, start_dim=1), (BATCH,), True),
     "flatten_range": (lambda m, b: m.flatten(b, 0, 1), (BATCH,), True),
     "narrow": (lambda m, x: m.narrow(x, 1, 1, 2), (A,), True),
+    "lgamma": (lambda m, x: m.lgamma(x * 3), (A,), True),
+    "digamma": (lambda m, x: m.digamma(x * 3), (A,), True),
+    "lgamma_poles": (lambda m, x: (m.lgamma(m.tensor([0.0, -1.0, -2.0, 1.0, 2.0],
+                                                     dtype=m.float64)),
+                                   m.digamma(m.tensor([0.0, 1.0, 0.5], dtype=m.float64))),
+                     (A,), False),
     # everyday helpers
     "clone": (lambda m, x: m.clone(x), (A,), True),
     "detach": (lambda m, x: m.detach(x) * 2, (A,), False),
@@ -290,6 +296,8 @@ TABLE: dict[str, tuple] = {
     "m.add": (lambda m, x, y: x.add(y, alpha=2), (A, B), True),
     "m.softmax": (lambda m, x: x.softmax(dim=1), (A,), True),
     "m.ger": (lambda m, v, w: v.ger(w), (V3, W3), True),
+    "m.lgamma": (lambda m, x: (x + 3).lgamma(), (A,), True),
+    "m.digamma": (lambda m, x: (x * 3).digamma(), (A,), True),
     "m.bitwise_or": (lambda m, x: m.tensor([12, 10]).bitwise_or(m.tensor([3, 1])), (A,),
                      False),
 }
@@ -298,7 +306,8 @@ STRICT = ["softmax_dim", "std_dim", "var_correction", "max_dim", "max_pair", "mi
           "sort_dim", "median_dim", "squeeze_dim", "flip_dims", "roll_dims", "diff_dim",
           "add_alpha", "div_trunc", "cumsum", "fmod", "cross", "unique_all", "bincount",
           "cdist", "addmm", "logit", "xlogy", "diagonal_dims", "diag_embed", "kron",
-          "block_diag", "take_along_dim", "tensor_split", "histc", "erf", "isclose",
+          "block_diag", "take_along_dim", "lgamma", "digamma", "tensor_split", "histc", "erf",
+          "isclose",
           "allclose"]
 
 
