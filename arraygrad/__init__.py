@@ -242,6 +242,7 @@ from arraygrad.ops.torch_namespace import (
     atleast_2d,
     atleast_3d,
     baddbmm,
+    bernoulli,
     bincount,
     block_diag,
     cartesian_prod,
@@ -282,6 +283,7 @@ from arraygrad.ops.torch_namespace import (
     median,
     min,
     nan_to_num,
+    normal,
     numel,
     repeat_interleave,
     roll,
@@ -313,10 +315,8 @@ from arraygrad.ops.torch_namespace import (
 )
 from arraygrad.ops.transfer import clone, to
 from arraygrad.random import (
-    bernoulli,
     manual_seed,
     multinomial,
-    normal,
     rand,
     rand_like,
     randint,

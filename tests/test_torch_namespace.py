@@ -72,6 +72,8 @@ TABLE: dict[str, tuple] = {
     "median_all": (lambda m, x: m.median(x), (A,), True),
     "median_dim": (lambda m, x: m.median(x, dim=1), (A,), True),
     "median_even": (lambda m, x: m.median(x, 0, keepdim=True), (A,), True),
+    "median_nan": (lambda m, x: m.median(m.log(x)), (A,), False),
+    "median_nan_dim": (lambda m, x: m.median(m.log(x), dim=1), (A,), False),
     "squeeze_dim": (lambda m, x: m.squeeze(x[None], dim=0), (A,), True),
     "squeeze_dim_noop": (lambda m, x: m.squeeze(x, dim=0), (A,), True),
     "unsqueeze_dim": (lambda m, x: m.unsqueeze(x, dim=0), (A,), True),
@@ -410,6 +412,29 @@ def test_from_numpy_and_random_shapes_dtypes() -> None:
         assert s.tolist() == [1, 1]
         n = m.normal(2.0, 0.5, (4, 2))
         assert n.shape == (4, 2) and n.dtype == m.float32
+
+
+def test_sampling_with_tensor_arguments_matches_torch() -> None:
+    """torch.normal(mean, std) and torch.bernoulli(probs) with tensors: shapes, dtypes,
+    exact draws at p in {0, 1}, and the zero gradient PyTorch gives mean and std."""
+    for m in (ag, torch):
+        m.manual_seed(0)
+        mean = m.tensor([0.0, 10.0, -5.0], dtype=m.float64, requires_grad=True)
+        std = m.tensor([1.0, 0.0, 2.0], dtype=m.float64, requires_grad=True)
+        draw = m.normal(mean, std)
+        assert draw.shape == (3,) and draw.dtype == m.float64 and draw[1].item() == 10.0
+        draw.sum().backward()
+        assert mean.grad.tolist() == [0.0, 0.0, 0.0] and std.grad.tolist() == [0.0] * 3
+        many = m.normal(m.zeros(4000, dtype=m.float64), 2.0)
+        assert abs(float(many.mean())) < 0.2 and abs(float(many.std()) - 2.0) < 0.15
+        b = m.bernoulli(m.tensor([0.0, 1.0, 1.0, 0.0], dtype=m.float64))
+        assert b.tolist() == [0.0, 1.0, 1.0, 0.0] and b.dtype == m.float64
+        half = m.bernoulli(m.full((4000,), 0.5))
+        assert 0.45 < float(half.mean()) < 0.55
+    with pytest.raises(ValueError, match="bernoulli"):
+        ag.bernoulli(ag.tensor([1.5]))
+    with pytest.raises(ValueError, match="std"):
+        ag.normal(ag.zeros(2), ag.tensor([1.0, -1.0]))
 
 
 def test_standard_forms_keep_the_standards_meaning() -> None:

@@ -20,6 +20,7 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
+from arraygrad import random
 from arraygrad.creation import asarray, zeros
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, linalg, nn, reductions, shape
@@ -42,7 +43,7 @@ __all__ = [
     "diag_embed", "block_diag", "kron", "atleast_1d", "atleast_2d", "atleast_3d", "vstack",
     "hstack", "dstack", "column_stack", "cartesian_prod", "tensordot", "inner", "sgn",
     "frac", "is_floating_point", "is_complex", "take_along_dim", "masked_select",
-    "tensor_split", "detach", "ger",
+    "tensor_split", "detach", "ger", "normal", "bernoulli",
 ]
 
 
@@ -218,18 +219,79 @@ def argsort(x: Tensor, /, dim: int | None = None, descending: builtins.bool = Fa
 
 def median(x: Tensor, dim: int | None = None, keepdim: builtins.bool = False) -> Any:
     """PyTorch's median: the lower of the two middle values for an even count (no
-    averaging). Without ``dim`` a 0-d tensor of every element's median; with ``dim`` the
-    named tuple ``(values, indices)``. The gradient goes to the chosen element."""
+    averaging); NaN where the reduced elements hold a NaN. Without ``dim`` a 0-d tensor of
+    every element's median; with ``dim`` the named tuple ``(values, indices)``. The
+    gradient goes to the chosen element."""
     x = _tensor("median", x)
     if dim is None:
         flat = shape.reshape(x, (-1,))
         if flat.shape[0] == 0:
             raise IndexError("median: the input is empty; median() of no elements is "
                              "undefined")
-        return tf.kthvalue(flat, (flat.shape[0] + 1) // 2, 0).values
+        return _median_along(flat, 0, False).values
     d = normalize_axis("median", dim, x.ndim, scalar_ok=True)
-    size = x.shape[d] if x.ndim else 1
-    return tf.kthvalue(x, (size + 1) // 2, d if x.ndim else 0, keepdim=keepdim)
+    if x.ndim == 0:
+        return SortResult(x * 1, zeros((), dtype="int64", backend=x.backend, device=x.device))
+    return _median_along(x, d, keepdim)
+
+
+def _median_along(x: Tensor, d: int, keepdim: builtins.bool) -> SortResult:
+    n = x.shape[d]
+    if n == 0:
+        raise IndexError(f"median: dim {d} of shape {x.shape} is empty")
+    order = reductions.argsort(x, axis=d, stable=True)  # NaNs sort last
+    has_nan = reductions.any(ew.isnan(x), axis=d, keepdims=True)
+    if x.dtype.kind == "f" and builtins.bool(reductions.any(has_nan).item()):
+        # PyTorch: NaN, at the index of the first NaN along the dim
+        first_nan = reductions.argmax(shape.astype(ew.isnan(x), "int8"), axis=d, keepdims=True)
+        k = asarray((n - 1) // 2, dtype=order.dtype, backend=x.backend, device=x.device)
+        middle = indexing.take_along_axis(order, shape.broadcast_to(k, has_nan.shape), axis=d)
+        pick = ew.where(has_nan, shape.astype(first_nan, order.dtype), middle)
+    else:
+        key = (slice(None),) * d + (slice((n - 1) // 2, (n - 1) // 2 + 1),)
+        pick = order[key]
+    values = indexing.take_along_axis(x, pick, axis=d)
+    if not keepdim:
+        values, pick = shape.squeeze(values, d), shape.squeeze(pick, d)
+    return SortResult(values, pick)
+
+
+# ----------------------------------------------------------------------------- sampling
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, dtype: Any = None,
+           device: str | None = None, backend: Any = None,
+           requires_grad: builtins.bool = False) -> Tensor:
+    """Normal samples. With Python numbers, ``size`` samples (``ag.random.normal``); with
+    a Tensor ``mean`` and/or ``std`` (PyTorch's ``torch.normal(mean, std)``), one sample
+    per broadcast element. As in PyTorch, no gradient flows into a tensor ``mean`` or
+    ``std`` (the gradient is zero)."""
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        return random.normal(mean, std, () if size is None else size, dtype=dtype,
+                             device=device, backend=backend, requires_grad=requires_grad)
+    like = mean if isinstance(mean, Tensor) else std
+    if size is not None:
+        raise TypeError("normal: size= is only for Python-number mean and std; with tensor "
+                        "arguments the shape is theirs")
+    if isinstance(std, Tensor) and builtins.bool(reductions.any(std < 0).item()):
+        raise ValueError("normal: std must be non-negative (a tensor std has a negative "
+                         "element)")
+    out_shape = shape.broadcast_shapes(getattr(mean, "shape", ()), getattr(std, "shape", ()))
+    eps = random.randn(*out_shape, dtype=dtype or like.dtype, device=like.device,
+                       backend=like.backend)
+    sample = (mean + std * eps).detach()
+    return sample + 0 * mean + 0 * std if like.requires_grad else sample
+
+
+def bernoulli(p: Any, size: Any = (), *, dtype: Any = None, device: str | None = None,
+              backend: Any = None) -> Tensor:
+    """1 with probability ``p``, else 0. A Python ``p`` draws ``size`` samples; a Tensor
+    ``p`` (PyTorch's ``torch.bernoulli(probs)``) one per element, in ``p``'s dtype."""
+    if not isinstance(p, Tensor):
+        return random.bernoulli(p, size, dtype=dtype, device=device, backend=backend)
+    p = p.detach()
+    if p.size and not builtins.bool(reductions.all(ew.logical_and(p >= 0, p <= 1)).item()):
+        raise ValueError("bernoulli: every probability must be in [0, 1]")
+    u = random.rand(*p.shape, dtype=p.dtype, device=p.device, backend=p.backend)
+    return shape.astype(u < p, dtype or p.dtype)
 
 
 # --------------------------------------------------------------------------------- shape
