@@ -47,8 +47,14 @@ __all__ = [
 ]
 
 
-def _tensor(op: str, x: Any) -> Tensor:
-    if not isinstance(x, Tensor):
+def _is_array(x: Any) -> builtins.bool:
+    """A Tensor, or an object standing for one (``vmap``'s batched tensors)."""
+    return isinstance(x, Tensor) or (hasattr(x, "shape") and hasattr(x, "dtype")
+                                     and not isinstance(x, (builtins.int, builtins.float)))
+
+
+def _tensor(op: str, x: Any) -> Any:
+    if not _is_array(x):
         raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__} (wrap it with "
                         f"ag.tensor(...))")
     return x
@@ -149,7 +155,7 @@ def var_mean(x: Tensor, dim: Any = None, unbiased: builtins.bool | None = None,
 def _extremum(op: str, x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: builtins.bool,
               value_fn: Any, index_fn: Any, pairwise: Any) -> Any:
     x = _tensor(op, x)
-    if isinstance(dim, Tensor):  # torch.max(a, b): the elementwise maximum
+    if _is_array(dim):  # torch.max(a, b): the elementwise maximum
         if axis is not None or keepdim is not None:
             raise TypeError(f"{op}(input, other): the elementwise form takes no axis or "
                             f"keepdim")
@@ -501,17 +507,17 @@ div = divide
 
 
 def _integral(v: Any) -> builtins.bool:
-    if isinstance(v, Tensor):
+    if _is_array(v):
         return v.dtype.kind in "iu"
     return isinstance(v, builtins.int) and not isinstance(v, builtins.bool)
 
 
 def _abs(v: Any) -> Any:
-    return ew.abs(v) if isinstance(v, Tensor) else builtins.abs(v)
+    return ew.abs(v) if _is_array(v) else builtins.abs(v)
 
 
 def _sign(v: Any) -> Any:
-    return ew.sign(v) if isinstance(v, Tensor) else (v > 0) - (v < 0)
+    return ew.sign(v) if _is_array(v) else (v > 0) - (v < 0)
 
 
 def true_divide(x1: Any, x2: Any) -> Tensor:
@@ -541,7 +547,7 @@ def fmod(x1: Tensor, x2: Any) -> Tensor:
     """The remainder of ``x1 / x2`` with the sign of ``x1`` (C's ``fmod``; ``remainder``
     takes the sign of ``x2``). Exact: ``sign(x1) * remainder(|x1|, |x2|)``."""
     x1 = _tensor("fmod", x1)
-    divisor = ew.abs(x2) if isinstance(x2, Tensor) else builtins.abs(x2)
+    divisor = ew.abs(x2) if _is_array(x2) else builtins.abs(x2)
     return ew.sign(x1) * ew.remainder(ew.abs(x1), divisor)
 
 
@@ -600,7 +606,7 @@ def xlogy(x: Any, y: Any) -> Tensor:
     """``x * log(y)``, 0 where ``x == 0`` (NaN where ``y`` is NaN)."""
     prod_ = x * ew.log(y)
     out = ew.where(x == 0, 0.0, prod_)
-    return ew.where(ew.isnan(y), y, out) if isinstance(y, Tensor) else out
+    return ew.where(ew.isnan(y), y, out) if _is_array(y) else out
 
 
 def allclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
@@ -614,7 +620,7 @@ def isclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
     """Elementwise ``|a - b| <= atol + rtol * |b|`` (infinities equal only themselves;
     NaNs equal when ``equal_nan``)."""
     a = _tensor("isclose", a)
-    b = b if isinstance(b, Tensor) else asarray(b, dtype=a.dtype, backend=a.backend,
+    b = b if _is_array(b) else asarray(b, dtype=a.dtype, backend=a.backend,
                                                 device=a.device)
     if a.dtype != b.dtype:
         raise TypeError(f"isclose: a ({a.dtype.name}) and b ({b.dtype.name}) must have the "
