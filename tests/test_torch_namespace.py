@@ -56,6 +56,7 @@ TABLE: dict[str, tuple] = {
     "var_correction": (lambda m, x: m.var(x, dim=1, correction=0), (A,), True),
     "var_dim": (lambda m, x: m.var(x, 0), (A,), True),
     "std_mean": (lambda m, x: m.std_mean(x, dim=1), (A,), True),
+    "std_mean_flag": (lambda m, x: m.std_mean(x, False), (A,), True),
     "var_mean": (lambda m, x: m.var_mean(x, 0, unbiased=False), (A,), True),
     "max_dim": (lambda m, x: m.max(x, dim=1), (A,), True),
     "max_pos_keep": (lambda m, x: m.max(x, 0, keepdim=True), (A,), True),
@@ -140,6 +141,8 @@ TABLE: dict[str, tuple] = {
     "triu_indices": (lambda m, x: m.triu_indices(3, 4, 1), (A,), False),
     "tril_indices": (lambda m, x: m.tril_indices(4, 3, -1), (A,), False),
     "histc": (lambda m, x: m.histc(x, bins=4, min=-2, max=2), (A,), False),
+    "histc_edges": (lambda m, x: m.histc(m.tensor([0.1, 0.3, 0.7, 1.0, 0.0, 0.55, 1.2]),
+                                         bins=10, min=0, max=1), (A,), False),
     "histc_range": (lambda m, x: m.histc(x, bins=3), (A,), False),
     "addmm": (lambda m, x, y, s: m.addmm(s[:2], x, s, beta=0.5, alpha=2), (A, B, SQ), True),
     "addmv": (lambda m, s, v, w: m.addmv(v, s, w), (SQ, V3, W3), True),
@@ -424,6 +427,9 @@ def test_sampling_with_tensor_arguments_matches_torch() -> None:
         draw = m.normal(mean, std)
         assert draw.shape == (3,) and draw.dtype == m.float64 and draw[1].item() == 10.0
         draw.sum().backward()
+        only_std = m.tensor([1.0, 2.0], requires_grad=True)
+        m.normal(m.zeros(2), only_std).sum().backward()
+        assert only_std.grad.tolist() == [0.0, 0.0]
         assert mean.grad.tolist() == [0.0, 0.0, 0.0] and std.grad.tolist() == [0.0] * 3
         many = m.normal(m.zeros(4000, dtype=m.float64), 2.0)
         assert abs(float(many.mean())) < 0.2 and abs(float(many.std()) - 2.0) < 0.15

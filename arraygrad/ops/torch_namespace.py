@@ -136,6 +136,8 @@ def std_mean(x: Tensor, dim: Any = None, unbiased: builtins.bool | None = None,
              ) -> tuple[Tensor, Tensor]:
     """``(std, mean)`` over ``dim``, PyTorch's ``torch.std_mean`` (``correction=1``
     unless ``unbiased=False`` or ``correction`` says otherwise)."""
+    if isinstance(dim, builtins.bool):  # torch.std_mean(x, False): the unbiased flag
+        dim, unbiased = None, dim
     axis, c, keep = _moment_args("std_mean", dim, True if unbiased is None and correction
                                  is None else unbiased, keepdim, None, correction, False)
     return (reductions.std(x, axis=axis, correction=c, keepdims=keep),
@@ -146,6 +148,8 @@ def var_mean(x: Tensor, dim: Any = None, unbiased: builtins.bool | None = None,
              keepdim: builtins.bool = False, *, correction: float | None = None
              ) -> tuple[Tensor, Tensor]:
     """``(var, mean)`` over ``dim``, PyTorch's ``torch.var_mean``."""
+    if isinstance(dim, builtins.bool):  # torch.var_mean(x, False): the unbiased flag
+        dim, unbiased = None, dim
     axis, c, keep = _moment_args("var_mean", dim, True if unbiased is None and correction
                                  is None else unbiased, keepdim, None, correction, False)
     return (reductions.var(x, axis=axis, correction=c, keepdims=keep),
@@ -284,7 +288,8 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, dtype: Any = No
     eps = random.randn(*out_shape, dtype=dtype or like.dtype, device=like.device,
                        backend=like.backend)
     sample = (mean + std * eps).detach()
-    return sample + 0 * mean + 0 * std if like.requires_grad else sample
+    needs_grad = builtins.any(isinstance(t, Tensor) and t.requires_grad for t in (mean, std))
+    return sample + 0 * mean + 0 * std if needs_grad else sample
 
 
 def bernoulli(p: Any, size: Any = (), *, dtype: Any = None, device: str | None = None,
@@ -879,7 +884,7 @@ def histc(x: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
         raise RuntimeError(f"histc: max ({max}) must be larger than min ({min})")
     flat = shape.reshape(x, (-1,))
     inside = ew.logical_and(flat >= lo, flat <= hi)
-    idx = shape.astype(ew.floor((flat - lo) * (bins / (hi - lo))), "int64")
+    idx = shape.astype(ew.floor((flat - lo) / (hi - lo) * bins), "int64")  # torch's order
     idx = ew.clip(idx, min=0, max=bins - 1)
     weights = shape.astype(inside, x.dtype)
     base = zeros((bins,), dtype=x.dtype, backend=x.backend, device=x.device)
