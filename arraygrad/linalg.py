@@ -14,7 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from arraygrad.ops.linalg import matmul, outer, tensordot, vecdot
+from arraygrad.ops.linalg import matmul, outer, vecdot
 from arraygrad.ops.linalg_ext import (
     EighResult,
     QRResult,
@@ -40,6 +40,7 @@ from arraygrad.ops.linalg_ext import (
     vector_norm,
 )
 from arraygrad.ops.shape import matrix_transpose
+from arraygrad.ops.torch_namespace import tensordot  # ag.tensordot: axes= or dims=
 
 __all__ = [
     "EighResult", "QRResult", "SlogdetResult", "SVDResult",

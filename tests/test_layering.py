@@ -23,11 +23,12 @@ LAYERS: dict[str, int] = {
     "arraygrad.tensor": 3, "arraygrad.engine": 4, "arraygrad.creation": 5,
     "arraygrad.ops.registry": 6, "arraygrad.ops._axes": 6, "arraygrad.ops._arrays": 6,
     "arraygrad.ops._complex": 7, "arraygrad.ops.elementwise": 7, "arraygrad.ops.conv": 7,
-    "arraygrad.ops.fused": 7, "arraygrad.ops.indexing": 7,
+    "arraygrad.ops.fused": 7, "arraygrad.ops.special": 7, "arraygrad.ops.indexing": 7,
     "arraygrad.ops.shape": 8, "arraygrad.ops.reductions": 8,
     "arraygrad.ops.linalg": 9, "arraygrad.ops.linalg_ext": 10, "arraygrad.ops.fft": 11,
     "arraygrad.ops.nn": 11, "arraygrad.ops.transfer": 11, "arraygrad.ops.torch_functions": 12,
     "arraygrad.ops.inplace": 12, "arraygrad.random": 13, "arraygrad.tensor_types": 13,
+    "arraygrad.ops.torch_namespace": 13,
     "arraygrad.ops._methods": 14,
 }
 # Imports inside functions that are deliberate (docs/concepts.md says why).

@@ -15,11 +15,12 @@ from arraygrad.ops import (  # conv: conv2d, conv_transpose2d and erf, behind ar
     nn,
     reductions,
     shape,
+    special,
     transfer,
 )
 from arraygrad.ops.registry import OPS, Op, defop
 
 __all__ = ["OPS", "Op", "defop", "elementwise", "reductions", "shape", "linalg", "indexing",
-           "nn", "transfer", "inplace", "conv"]
+           "nn", "transfer", "inplace", "conv", "special"]
 
 from arraygrad.ops import _methods  # noqa: E402,F401  (attaches Tensor methods)

@@ -26,8 +26,9 @@ from arraygrad.creation import _to_native, empty, full, ones, tensor, zeros
 from arraygrad.node import Node
 from arraygrad.node import _sequence as _node_sequence
 from arraygrad.ops import elementwise as ew
-from arraygrad.ops import indexing, inplace, linalg, nn, reductions, shape, transfer
+from arraygrad.ops import indexing, inplace, linalg, nn, reductions, shape, special, transfer
 from arraygrad.ops import torch_functions as tf
+from arraygrad.ops import torch_namespace as tn
 from arraygrad.ops._axes import axis_alias
 from arraygrad.ops.registry import binary, unary
 from arraygrad.tensor import Tensor, _init_leaf
@@ -764,6 +765,20 @@ def _methods() -> dict[str, Callable]:
                 else "neg" if out_of_place is ew.negative else out_of_place.__name__)
         table[name + "_"] = _in_place(out_of_place, name + "_")
     table["clip_"] = table["clamp_"]
+    # PyTorch's functions of the same names (arraygrad/ops/torch_namespace.py): the method
+    # behaves as ``ag.name(self, ...)``.
+    torch_named: tuple[Callable[..., Any], ...] = (
+        tn.median, tn.fmod, tn.frac, tn.rsqrt, tn.erf, tn.erfc, tn.exp2, tn.sgn,
+        tn.logit, tn.xlogy, tn.nan_to_num, tn.clamp_min, tn.clamp_max,
+        tn.diagonal, tn.trace, tn.diag_embed, tn.count_nonzero, tn.diff, tn.dot,
+        tn.inner, tn.cross, tn.kron, tn.unique, tn.bincount, tn.isclose,
+        tn.allclose, tn.histc, tn.heaviside, tn.take_along_dim, tn.tensor_split,
+        tn.is_floating_point, tn.is_complex, tn.true_divide, tn.ger,
+        ew.bitwise_and, ew.bitwise_or, ew.bitwise_xor, special.lgamma,
+        special.digamma)
+    for torch_fn in torch_named:
+        table[torch_fn.__name__] = torch_fn
+    table["div"] = table["divide"] = tn.divide
     return table
 
 

@@ -821,6 +821,31 @@ _row("erf", lambda xp, a: xp.nn.functional.erf(a * 1.5), [(2, 4)],
      ref=lambda np_, a: np.vectorize(math.erf)(a * 1.5),
      torch=lambda torch, a: torch.erf(a * 1.5))
 
+# Special functions (arraygrad/ops/special.py): both branches, the reflected one (x < 0.5,
+# away from the poles) and the direct one, to second order (the rules are composites).
+_row_order2("lgamma", lambda xp, a: xp.lgamma(a), [(2, 4)], "non_integer",
+            ref=lambda np_, a: np.vectorize(math.lgamma)(a),
+            torch=lambda torch, a: torch.lgamma(a))
+_row("lgamma[large]", lambda xp, a: xp.lgamma(a * 20.0), [(3,)], "positive",
+     ref=lambda np_, a: np.vectorize(math.lgamma)(a * 20.0),
+     torch=lambda torch, a: torch.lgamma(a * 20.0))
+
+
+def _digamma_ref(x: float) -> float:
+    # Reflection below 0.5, then the recurrence up by 40 and four asymptotic terms: other
+    # parameters than arraygrad's (shift 10, seven terms), in plain Python floats.
+    if x < 0.5:
+        return _digamma_ref(1.0 - x) - math.pi / math.tan(math.pi * x)
+    head = sum(1.0 / (x + k) for k in range(40))
+    y = x + 40.0
+    return (math.log(y) - 0.5 / y - 1 / (12 * y ** 2) + 1 / (120 * y ** 4)
+            - 1 / (252 * y ** 6) + 1 / (240 * y ** 8) - head)
+
+
+_row_order2("digamma", lambda xp, a: xp.digamma(a), [(2, 4)], "non_integer",
+            ref=lambda np_, a: np.vectorize(_digamma_ref)(a),
+            torch=lambda torch, a: torch.digamma(a))
+
 
 # Fused linear layer (behind nn.Linear / nn.functional.linear): x @ weight.T + bias.
 def _linear_row(name: str, x_shape: Shape) -> None:

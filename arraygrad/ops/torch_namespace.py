@@ -1,0 +1,943 @@
+"""PyTorch's top-level functions under PyTorch's names, beside the standard's.
+
+``import arraygrad as torch`` runs PyTorch programs: these functions take PyTorch's
+arguments (``dim``, ``keepdim``, ``unbiased``, ``alpha``, ``rounding_mode``...) and return
+what PyTorch returns. Where the Array-API standard names the same function, the
+standard's form (its positional arguments and keywords, ``axis=``/``keepdims=``) keeps the
+standard's meaning and PyTorch's form (``dim=``, or a positional ``dim`` where the standard
+has none) gets PyTorch's: ``ag.max(x, axis=1)`` is the values, ``ag.max(x, 1)`` and
+``ag.max(x, dim=1)`` the ``(values, indices)`` tuple; ``ag.std(x, axis=1)`` has
+``correction=0``, ``ag.std(x, dim=1)`` PyTorch's ``correction=1``. docs/porting.md lists
+each such function.
+
+All are compositions of registered ops, so gradients (and gradients of gradients) come
+free and they run on every backend.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import Any
+
+from arraygrad import random
+from arraygrad.creation import asarray, zeros
+from arraygrad.ops import elementwise as ew
+from arraygrad.ops import indexing, linalg, nn, reductions, shape
+from arraygrad.ops import linalg_ext as la
+from arraygrad.ops import torch_functions as tf
+from arraygrad.ops._axes import axis_alias, normalize_axes, normalize_axis
+from arraygrad.ops.conv import erf
+from arraygrad.ops.torch_functions import SortResult
+from arraygrad.tensor import Tensor
+
+__all__ = [
+    "softmax", "log_softmax", "count_nonzero", "std", "var", "std_mean", "var_mean",
+    "max", "min", "amax", "amin", "sort", "argsort", "median", "squeeze", "unsqueeze",
+    "triu", "tril", "flip", "roll", "diff", "add", "sub", "subtract", "div", "divide",
+    "true_divide",
+    "cumsum", "t", "allclose", "isclose", "numel", "repeat_interleave", "dot", "erf",
+    "erfc", "rsqrt", "fmod", "exp2", "cross", "unique", "bincount", "cdist",
+    "triu_indices", "tril_indices", "histc", "addmm", "addmv", "baddbmm", "clamp_min",
+    "clamp_max", "nan_to_num", "heaviside", "logit", "xlogy", "trace", "diagonal",
+    "diag_embed", "block_diag", "kron", "atleast_1d", "atleast_2d", "atleast_3d", "vstack",
+    "hstack", "dstack", "column_stack", "cartesian_prod", "tensordot", "inner", "sgn",
+    "frac", "is_floating_point", "is_complex", "take_along_dim", "masked_select",
+    "tensor_split", "detach", "ger", "normal", "bernoulli",
+]
+
+
+def _is_array(x: Any) -> builtins.bool:
+    """A Tensor, or an object standing for one (``vmap``'s batched tensors)."""
+    return isinstance(x, Tensor) or (hasattr(x, "shape") and hasattr(x, "dtype")
+                                     and not isinstance(x, (builtins.int, builtins.float)))
+
+
+def _tensor(op: str, x: Any) -> Any:
+    if not _is_array(x):
+        raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__} (wrap it with "
+                        f"ag.tensor(...))")
+    return x
+
+
+def _torch_form(op: str, axis: Any, dim: Any) -> Any:
+    """``dim`` when given (PyTorch's form), else None; both given is a TypeError."""
+    if dim is not None and axis is not None:
+        raise TypeError(f"{op}: pass either axis= (the standard's form) or dim= "
+                        f"(PyTorch's), not both")
+    return tuple(dim) if isinstance(dim, list) else dim
+
+
+# ------------------------------------------------------------------------------ softmax
+def softmax(x: Tensor, /, axis: int | None = None, *, dim: int | None = None,
+            dtype: Any = None) -> Tensor:
+    """Softmax along ``axis``/``dim`` (default the last axis); ``dtype`` casts first."""
+    axis, _ = axis_alias("softmax", axis, dim)
+    if dtype is not None:
+        x = shape.astype(x, dtype)
+    return nn.softmax(x, axis=-1 if axis is None else axis)
+
+
+def log_softmax(x: Tensor, /, axis: int | None = None, *, dim: int | None = None,
+                dtype: Any = None) -> Tensor:
+    """Log-softmax along ``axis``/``dim`` (default the last axis); ``dtype`` casts first."""
+    axis, _ = axis_alias("log_softmax", axis, dim)
+    if dtype is not None:
+        x = shape.astype(x, dtype)
+    return nn.log_softmax(x, axis=-1 if axis is None else axis)
+
+
+# ---------------------------------------------------------------------------- reductions
+def count_nonzero(x: Tensor, /, dim: Any = None, *, axis: Any = None, keepdims: bool = False,
+                  keepdim: bool | None = None) -> Tensor:
+    """Number of non-zero elements along ``axis``/``dim`` (all when None)."""
+    axis, keep = axis_alias("count_nonzero", axis, dim, keepdims, keepdim)
+    return reductions.count_nonzero(x, axis=axis, keepdims=keep)
+
+
+def _moment_args(op: str, dim: Any, unbiased: Any, keepdim: Any, axis: Any,
+                 correction: Any, keepdims: bool) -> tuple[Any, float, bool]:
+    """(axis, correction, keepdims) for std/var: PyTorch's form (``dim``, ``unbiased``
+    or ``keepdim`` given) defaults to ``correction=1``, the standard's to 0."""
+    if isinstance(dim, builtins.bool):  # torch.std(x, False): the unbiased flag
+        dim, unbiased = None, dim if unbiased is None else unbiased
+    torch_form = dim is not None or unbiased is not None or keepdim is not None
+    axis, keep = axis_alias(op, axis, dim, keepdims, keepdim)
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: pass either unbiased= or correction=, not both")
+    if correction is None:
+        correction = (0 if unbiased is False else 1) if torch_form else 0
+    return axis, correction, keep
+
+
+def std(x: Tensor, /, dim: Any = None, unbiased: builtins.bool | None = None,
+        keepdim: builtins.bool | None = None, *, axis: Any = None,
+        correction: float | None = None, keepdims: builtins.bool = False) -> Tensor:
+    """Standard deviation over ``axis``/``dim``.
+
+    PyTorch's form (``dim``, ``unbiased`` or ``keepdim`` given) removes one degree of
+    freedom by default (``correction=1``), as ``torch.std``; the standard's form
+    (``axis``, ``keepdims`` or no axis) defaults to ``correction=0``.
+    """
+    axis, c, keep = _moment_args("std", dim, unbiased, keepdim, axis, correction, keepdims)
+    return reductions.std(x, axis=axis, correction=c, keepdims=keep)
+
+
+def var(x: Tensor, /, dim: Any = None, unbiased: builtins.bool | None = None,
+        keepdim: builtins.bool | None = None, *, axis: Any = None,
+        correction: float | None = None, keepdims: builtins.bool = False) -> Tensor:
+    """Variance over ``axis``/``dim`` (``correction`` defaults as in :func:`std`)."""
+    axis, c, keep = _moment_args("var", dim, unbiased, keepdim, axis, correction, keepdims)
+    return reductions.var(x, axis=axis, correction=c, keepdims=keep)
+
+
+def std_mean(x: Tensor, dim: Any = None, unbiased: builtins.bool | None = None,
+             keepdim: builtins.bool = False, *, correction: float | None = None
+             ) -> tuple[Tensor, Tensor]:
+    """``(std, mean)`` over ``dim``, PyTorch's ``torch.std_mean`` (``correction=1``
+    unless ``unbiased=False`` or ``correction`` says otherwise)."""
+    if isinstance(dim, builtins.bool):  # torch.std_mean(x, False): the unbiased flag
+        dim, unbiased = None, dim
+    axis, c, keep = _moment_args("std_mean", dim, True if unbiased is None and correction
+                                 is None else unbiased, keepdim, None, correction, False)
+    return (reductions.std(x, axis=axis, correction=c, keepdims=keep),
+            reductions.mean(x, axis=axis, keepdims=keep))
+
+
+def var_mean(x: Tensor, dim: Any = None, unbiased: builtins.bool | None = None,
+             keepdim: builtins.bool = False, *, correction: float | None = None
+             ) -> tuple[Tensor, Tensor]:
+    """``(var, mean)`` over ``dim``, PyTorch's ``torch.var_mean``."""
+    if isinstance(dim, builtins.bool):  # torch.var_mean(x, False): the unbiased flag
+        dim, unbiased = None, dim
+    axis, c, keep = _moment_args("var_mean", dim, True if unbiased is None and correction
+                                 is None else unbiased, keepdim, None, correction, False)
+    return (reductions.var(x, axis=axis, correction=c, keepdims=keep),
+            reductions.mean(x, axis=axis, keepdims=keep))
+
+
+def _extremum(op: str, x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: builtins.bool,
+              value_fn: Any, index_fn: Any, pairwise: Any) -> Any:
+    x = _tensor(op, x)
+    if _is_array(dim):  # torch.max(a, b): the elementwise maximum
+        if axis is not None or keepdim is not None:
+            raise TypeError(f"{op}(input, other): the elementwise form takes no axis or "
+                            f"keepdim")
+        return pairwise(x, dim)
+    dim = _torch_form(op, axis, dim)
+    if dim is None:
+        axis, keep = axis_alias(op, axis, None, keepdims, keepdim)
+        return value_fn(x, axis=axis, keepdims=keep)
+    if isinstance(dim, tuple):
+        raise TypeError(f"{op}: dim must be an int in PyTorch's form, got {dim!r} (use "
+                        f"amax/amin, or axis= for a tuple of axes)")
+    keep = builtins.bool(keepdim) if keepdim is not None else keepdims
+    d = normalize_axis(op, dim, x.ndim, scalar_ok=True)
+    return SortResult(value_fn(x, axis=d if x.ndim else None, keepdims=keep),
+                      index_fn(x, axis=d if x.ndim else None, keepdims=keep))
+
+
+def max(x: Tensor, /, dim: Any = None, keepdim: builtins.bool | None = None, *,  # noqa: A001
+        axis: Any = None, keepdims: builtins.bool = False) -> Any:
+    """Maximum: over ``axis`` (the standard's form, a tensor); with an int ``dim``
+    (PyTorch's form) the named tuple ``(values, indices)``; ``max(a, b)`` with a Tensor
+    ``b`` is the elementwise :func:`maximum`. Tied maxima share the gradient evenly."""
+    return _extremum("max", x, dim, keepdim, axis, keepdims, reductions.max, reductions.argmax,
+                     ew.maximum)
+
+
+def min(x: Tensor, /, dim: Any = None, keepdim: builtins.bool | None = None, *,  # noqa: A001
+        axis: Any = None, keepdims: builtins.bool = False) -> Any:
+    """Minimum, in the three forms of :func:`max`."""
+    return _extremum("min", x, dim, keepdim, axis, keepdims, reductions.min, reductions.argmin,
+                     ew.minimum)
+
+
+def amax(x: Tensor, dim: Any = (), keepdim: builtins.bool = False) -> Tensor:
+    """Maximum over ``dim`` (an int or a tuple; ``()`` means every axis), as
+    ``torch.amax``."""
+    axis = None if dim == () else (tuple(dim) if isinstance(dim, list) else dim)
+    return reductions.max(x, axis=axis, keepdims=keepdim)
+
+
+def amin(x: Tensor, dim: Any = (), keepdim: builtins.bool = False) -> Tensor:
+    """Minimum over ``dim`` (see :func:`amax`)."""
+    axis = None if dim == () else (tuple(dim) if isinstance(dim, list) else dim)
+    return reductions.min(x, axis=axis, keepdims=keepdim)
+
+
+def sort(x: Tensor, /, dim: int | None = None, descending: builtins.bool = False,
+         stable: builtins.bool | None = None, *, axis: int | None = None) -> Any:
+    """Sort along an axis. The standard's form (``axis=`` or no axis) returns the sorted
+    values; PyTorch's form (``dim``) returns the named tuple ``(values, indices)``. Equal
+    elements keep their order (a stable sort is a valid result of PyTorch's sort too)."""
+    dim = _torch_form("sort", axis, dim)
+    if dim is None:
+        return reductions.sort(x, axis=-1 if axis is None else axis, descending=descending,
+                               stable=True)
+    return tf.sort(x, dim, descending=descending)
+
+
+def argsort(x: Tensor, /, dim: int | None = None, descending: builtins.bool = False,
+            stable: builtins.bool = True, *, axis: int | None = None) -> Tensor:
+    """Indices that sort ``x`` along ``axis``/``dim`` (default the last axis); the sort
+    is stable."""
+    dim = _torch_form("argsort", axis, dim)
+    a = dim if dim is not None else (-1 if axis is None else axis)
+    return reductions.argsort(x, axis=a, descending=descending, stable=True)
+
+
+def median(x: Tensor, dim: int | None = None, keepdim: builtins.bool = False) -> Any:
+    """PyTorch's median: the lower of the two middle values for an even count (no
+    averaging); NaN where the reduced elements hold a NaN. Without ``dim`` a 0-d tensor of
+    every element's median; with ``dim`` the named tuple ``(values, indices)``. The
+    gradient goes to the chosen element."""
+    x = _tensor("median", x)
+    if dim is None:
+        flat = shape.reshape(x, (-1,))
+        if flat.shape[0] == 0:
+            raise IndexError("median: the input is empty; median() of no elements is "
+                             "undefined")
+        return _median_along(flat, 0, False).values
+    d = normalize_axis("median", dim, x.ndim, scalar_ok=True)
+    if x.ndim == 0:
+        return SortResult(x * 1, zeros((), dtype="int64", backend=x.backend, device=x.device))
+    return _median_along(x, d, keepdim)
+
+
+def _median_along(x: Tensor, d: int, keepdim: builtins.bool) -> SortResult:
+    n = x.shape[d]
+    if n == 0:
+        raise IndexError(f"median: dim {d} of shape {x.shape} is empty")
+    order = reductions.argsort(x, axis=d, stable=True)  # NaNs sort last
+    has_nan = reductions.any(ew.isnan(x), axis=d, keepdims=True)
+    if x.dtype.kind == "f" and builtins.bool(reductions.any(has_nan).item()):
+        # PyTorch: NaN, at the index of the first NaN along the dim
+        first_nan = reductions.argmax(shape.astype(ew.isnan(x), "int8"), axis=d, keepdims=True)
+        k = asarray((n - 1) // 2, dtype=order.dtype, backend=x.backend, device=x.device)
+        middle = indexing.take_along_axis(order, shape.broadcast_to(k, has_nan.shape), axis=d)
+        pick = ew.where(has_nan, shape.astype(first_nan, order.dtype), middle)
+    else:
+        key = (slice(None),) * d + (slice((n - 1) // 2, (n - 1) // 2 + 1),)
+        pick = order[key]
+    values = indexing.take_along_axis(x, pick, axis=d)
+    if not keepdim:
+        values, pick = shape.squeeze(values, d), shape.squeeze(pick, d)
+    return SortResult(values, pick)
+
+
+# ----------------------------------------------------------------------------- sampling
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, dtype: Any = None,
+           device: str | None = None, backend: Any = None,
+           requires_grad: builtins.bool = False) -> Tensor:
+    """Normal samples. With Python numbers, ``size`` samples (``ag.random.normal``); with
+    a Tensor ``mean`` and/or ``std`` (PyTorch's ``torch.normal(mean, std)``), one sample
+    per broadcast element. As in PyTorch, no gradient flows into a tensor ``mean`` or
+    ``std`` (the gradient is zero)."""
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        return random.normal(mean, std, () if size is None else size, dtype=dtype,
+                             device=device, backend=backend, requires_grad=requires_grad)
+    like = mean if isinstance(mean, Tensor) else std
+    if size is not None:
+        raise TypeError("normal: size= is only for Python-number mean and std; with tensor "
+                        "arguments the shape is theirs")
+    if isinstance(std, Tensor) and builtins.bool(reductions.any(std < 0).item()):
+        raise ValueError("normal: std must be non-negative (a tensor std has a negative "
+                         "element)")
+    out_shape = shape.broadcast_shapes(getattr(mean, "shape", ()), getattr(std, "shape", ()))
+    eps = random.randn(*out_shape, dtype=dtype or like.dtype, device=like.device,
+                       backend=like.backend)
+    sample = (mean + std * eps).detach()
+    needs_grad = builtins.any(isinstance(t, Tensor) and t.requires_grad for t in (mean, std))
+    return sample + 0 * mean + 0 * std if needs_grad else sample
+
+
+def bernoulli(p: Any, size: Any = (), *, dtype: Any = None, device: str | None = None,
+              backend: Any = None) -> Tensor:
+    """1 with probability ``p``, else 0. A Python ``p`` draws ``size`` samples; a Tensor
+    ``p`` (PyTorch's ``torch.bernoulli(probs)``) one per element, in ``p``'s dtype."""
+    if not isinstance(p, Tensor):
+        return random.bernoulli(p, size, dtype=dtype, device=device, backend=backend)
+    p = p.detach()
+    if p.size and not builtins.bool(reductions.all(ew.logical_and(p >= 0, p <= 1)).item()):
+        raise ValueError("bernoulli: every probability must be in [0, 1]")
+    u = random.rand(*p.shape, dtype=p.dtype, device=p.device, backend=p.backend)
+    return shape.astype(u < p, dtype or p.dtype)
+
+
+# --------------------------------------------------------------------------------- shape
+def squeeze(x: Tensor, /, axis: Any = None, *, dim: Any = None) -> Tensor:
+    """Remove size-1 axes. The standard's form (``axis``, positional or keyword) raises
+    for an axis whose size is not 1; PyTorch's form (``dim=``) leaves such an axis alone,
+    as ``torch.squeeze``."""
+    dim = _torch_form("squeeze", axis, dim)
+    if dim is None:
+        return shape.squeeze(x, axis)
+    axes = normalize_axes("squeeze", dim, x.ndim, scalar_ok=True)
+    keep = tuple(a for a in axes if x.shape[a] == 1)
+    return shape.squeeze(x, keep) if keep else x
+
+
+def triu(x: Tensor, /, diagonal: int = 0, *, k: int | None = None) -> Tensor:
+    """The upper triangle of the last two axes (elements below diagonal ``k``, PyTorch's
+    ``diagonal``, become 0)."""
+    return shape.triu(x, k=_diagonal_arg("triu", diagonal, k))
+
+
+def tril(x: Tensor, /, diagonal: int = 0, *, k: int | None = None) -> Tensor:
+    """The lower triangle of the last two axes (elements above diagonal ``k`` become 0)."""
+    return shape.tril(x, k=_diagonal_arg("tril", diagonal, k))
+
+
+def _diagonal_arg(op: str, diagonal: int, k: int | None) -> int:
+    if k is not None and diagonal:
+        raise TypeError(f"{op}: pass either k= (the standard's name) or diagonal "
+                        f"(PyTorch's), not both")
+    return diagonal if k is None else k
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a size-1 axis at ``dim`` (``torch.unsqueeze``; the standard's
+    ``expand_dims``)."""
+    return shape.expand_dims(x, axis=dim)
+
+
+def flip(x: Tensor, /, dims: Any = None, *, axis: Any = None) -> Tensor:
+    """Reverse the elements along ``axis``/``dims`` (every axis when None)."""
+    dims = _torch_form("flip", axis, dims)
+    return shape.flip(x, axis=axis if dims is None else dims)
+
+
+def roll(x: Tensor, /, shift: Any = None, dims: Any = None, *, axis: Any = None,
+         shifts: Any = None) -> Tensor:
+    """Shift the elements by ``shift``/``shifts`` along ``axis``/``dims``, wrapping
+    around (the flattened tensor when None)."""
+    if (shift is None) == (shifts is None):
+        raise TypeError("roll: give the shift once, as shift (the standard's name) or "
+                        "shifts= (PyTorch's)")
+    dims = _torch_form("roll", axis, dims)
+    s = shift if shifts is None else shifts
+    s = tuple(s) if isinstance(s, list) else s
+    return shape.roll(x, s, axis=axis if dims is None else dims)
+
+
+def diff(x: Tensor, /, n: int = 1, dim: int | None = None, prepend: Tensor | None = None,
+         append: Tensor | None = None, *, axis: int | None = None) -> Tensor:
+    """The ``n``-th forward difference along ``axis``/``dim`` (default the last axis)."""
+    dim = _torch_form("diff", axis, dim)
+    a = dim if dim is not None else (-1 if axis is None else axis)
+    return shape.diff(x, axis=a, n=n, prepend=prepend, append=append)
+
+
+def cumsum(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Cumulative sum along ``dim`` (``ag.cumulative_sum`` with PyTorch's arguments)."""
+    x = _tensor("cumsum", x)
+    d = normalize_axis("cumsum", dim, x.ndim, scalar_ok=True)
+    if x.ndim == 0:
+        return x * 1 if dtype is None else shape.astype(x, dtype)
+    return reductions.cumulative_sum(x, axis=d, **({"dtype": dtype} if dtype is not None
+                                                   else {}))
+
+
+def t(x: Tensor) -> Tensor:
+    """The transpose of a 2-D tensor (0-D and 1-D tensors unchanged), as ``torch.t``."""
+    x = _tensor("t", x)
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape "
+                         f"{x.shape}; use transpose(x, dim0, dim1) or x.mT")
+    return shape.matrix_transpose(x) if x.ndim == 2 else x
+
+
+def repeat_interleave(x: Tensor, repeats: Any, dim: int | None = None) -> Tensor:
+    """Repeat each element ``repeats`` times along ``dim`` (the flattened tensor when
+    None)."""
+    return shape.repeat(x, repeats, axis=dim)
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor with at least one dimension (0-d becomes shape ``(1,)``); one tensor
+    in, one out, else a tuple."""
+    return _atleast(tensors, lambda t: shape.reshape(t, (1,)) if t.ndim == 0 else t)
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor with at least two dimensions (``(n,)`` becomes ``(1, n)``)."""
+    return _atleast(tensors, lambda t: shape.reshape(t, (1,) * (2 - t.ndim) + t.shape)
+                    if t.ndim < 2 else t)
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor with at least three dimensions, as ``torch.atleast_3d``: ``()`` to
+    ``(1, 1, 1)``, ``(n,)`` to ``(1, n, 1)``, ``(m, n)`` to ``(m, n, 1)``."""
+    def up(t: Tensor) -> Tensor:
+        new = {0: (1, 1, 1), 1: (1, *t.shape, 1), 2: (*t.shape, 1)}
+        return shape.reshape(t, new[t.ndim]) if t.ndim < 3 else t
+
+    return _atleast(tensors, up)
+
+
+def _atleast(tensors: tuple, fn: Any) -> Any:
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        return tuple(fn(t) for t in tensors[0])
+    out = tuple(fn(_tensor("atleast_nd", t)) for t in tensors)
+    return out[0] if len(out) == 1 else out
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate along the first axis after :func:`atleast_2d`."""
+    return shape.concat([atleast_2d(t) for t in tensors], axis=0)
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate along the second axis (the first for 1-D tensors)."""
+    ts = [atleast_1d(t) for t in tensors]
+    return shape.concat(ts, axis=0 if ts and ts[0].ndim == 1 else 1)
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate along the third axis after :func:`atleast_3d`."""
+    return shape.concat([atleast_3d(t) for t in tensors], axis=2)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Stack 1-D tensors as columns (and concatenate 2-D ones) along the second axis."""
+    cols = [shape.reshape(t, (t.size, 1)) if t.ndim <= 1 else t for t in tensors]
+    return shape.concat(cols, axis=1)
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """Every combination of the 1-D tensors' elements, one per row (a 1-D tensor for one
+    input), as ``torch.cartesian_prod``."""
+    if len(tensors) == 1:
+        return tensors[0] * 1
+    grids = shape.meshgrid(*tensors, indexing="ij")
+    return shape.stack([shape.reshape(g, (-1,)) for g in grids], axis=1)
+
+
+def tensor_split(x: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into ``n`` nearly equal parts (the first ``size % n`` one larger) or at the
+    given indices along ``dim`` (views), as ``torch.tensor_split``."""
+    d = normalize_axis("tensor_split", dim, x.ndim)
+    size = x.shape[d]
+    if isinstance(indices_or_sections, int):
+        n = indices_or_sections
+        if n <= 0:
+            raise ValueError(f"tensor_split: number of sections must be positive, got {n}")
+        q, r = divmod(size, n)
+        bounds, start = [], 0
+        for i in range(n - 1):
+            start += q + (1 if i < r else 0)
+            bounds.append(start)
+    else:
+        bounds = [int(i) for i in indices_or_sections]
+    edges = [0, *bounds, size]
+    pre = (slice(None),) * d
+    return tuple(x[pre + (slice(builtins.min(a, size), builtins.min(builtins.max(a, b), size)),)]
+                 for a, b in zip(edges[:-1], edges[1:]))
+
+
+# ---------------------------------------------------------------------------- arithmetic
+def add(x1: Any, x2: Any, /, *, alpha: Any = 1) -> Tensor:
+    """``x1 + alpha * x2`` (``alpha`` is PyTorch's keyword; the standard's ``add`` is the
+    default ``alpha=1``)."""
+    return ew.add(x1, x2 if alpha == 1 else x2 * alpha)
+
+
+def subtract(x1: Any, x2: Any, /, *, alpha: Any = 1) -> Tensor:
+    """``x1 - alpha * x2``."""
+    return ew.subtract(x1, x2 if alpha == 1 else x2 * alpha)
+
+
+sub = subtract
+
+
+def divide(x1: Any, x2: Any, /, *, rounding_mode: str | None = None) -> Tensor:
+    """``x1 / x2``: true division (the standard's ``divide``), or with PyTorch's
+    ``rounding_mode`` ``"floor"`` (rounded down, as ``floor_divide``) or ``"trunc"``
+    (rounded toward zero); integer inputs then give integers."""
+    if rounding_mode is None:
+        return ew.divide(x1, x2)
+    if rounding_mode == "floor":
+        return ew.floor_divide(x1, x2)
+    if rounding_mode == "trunc":
+        if _integral(x1) and _integral(x2):  # exact: no float round trip
+            q = ew.floor_divide(_abs(x1), _abs(x2))
+            return q * _sign(x1) * _sign(x2)
+        return ew.trunc(ew.divide(x1, x2))
+    raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                     f"{rounding_mode!r}")
+
+
+div = divide
+
+
+def _integral(v: Any) -> builtins.bool:
+    if _is_array(v):
+        return v.dtype.kind in "iu"
+    return isinstance(v, builtins.int) and not isinstance(v, builtins.bool)
+
+
+def _abs(v: Any) -> Any:
+    return ew.abs(v) if _is_array(v) else builtins.abs(v)
+
+
+def _sign(v: Any) -> Any:
+    return ew.sign(v) if _is_array(v) else (v > 0) - (v < 0)
+
+
+def true_divide(x1: Any, x2: Any) -> Tensor:
+    """``x1 / x2`` (true division, integers give floats)."""
+    return ew.divide(x1, x2)
+
+
+def rsqrt(x: Tensor) -> Tensor:
+    """``1 / sqrt(x)`` elementwise."""
+    return ew.reciprocal(ew.sqrt(x))
+
+
+def erfc(x: Tensor) -> Tensor:
+    """The complementary error function ``1 - erf(x)``."""
+    return 1 - erf(x)
+
+
+def exp2(x: Tensor) -> Tensor:
+    """``2 ** x`` elementwise (integers give the default float dtype, as in PyTorch)."""
+    x = _tensor("exp2", x)
+    if x.dtype.kind not in "fc":
+        x = shape.astype(x, "float32")
+    return ew.pow(asarray(2.0, dtype=x.dtype, device=x.device, backend=x.backend), x)
+
+
+def fmod(x1: Tensor, x2: Any) -> Tensor:
+    """The remainder of ``x1 / x2`` with the sign of ``x1`` (C's ``fmod``; ``remainder``
+    takes the sign of ``x2``). Exact: ``sign(x1) * remainder(|x1|, |x2|)``."""
+    x1 = _tensor("fmod", x1)
+    divisor = ew.abs(x2) if _is_array(x2) else builtins.abs(x2)
+    return ew.sign(x1) * ew.remainder(ew.abs(x1), divisor)
+
+
+def frac(x: Tensor) -> Tensor:
+    """The fractional part ``x - trunc(x)`` (with the sign of ``x``)."""
+    return x - ew.trunc(x)
+
+
+def sgn(x: Tensor) -> Tensor:
+    """The sign of each element (``x / |x|`` for complex), as ``torch.sgn``."""
+    return ew.sign(x)
+
+
+def clamp_min(x: Tensor, min: Any) -> Tensor:  # noqa: A002
+    """Every element at least ``min``."""
+    return ew.clip(x, min=min)
+
+
+def clamp_max(x: Tensor, max: Any) -> Tensor:  # noqa: A002
+    """Every element at most ``max``."""
+    return ew.clip(x, max=max)
+
+
+def nan_to_num(x: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """NaN replaced by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (the dtype's
+    largest and lowest finite values by default)."""
+    x = _tensor("nan_to_num", x)
+    if x.dtype.kind not in "fc":
+        return x * 1
+    big = builtins.float(x.backend.xp.finfo(x.array.dtype).max)
+    hi = big if posinf is None else posinf
+    lo = -big if neginf is None else neginf
+    out = ew.where(ew.isnan(x), nan, x)
+    out = ew.where(ew.logical_and(ew.isinf(out), out > 0), hi, out)
+    return ew.where(ew.logical_and(ew.isinf(out), out < 0), lo, out)
+
+
+def heaviside(x: Tensor, values: Any) -> Tensor:
+    """0 where ``x < 0``, ``values`` where ``x == 0``, 1 where ``x > 0``."""
+    x = _tensor("heaviside", x)
+    one = ew.where(x > 0, asarray(1, dtype=x.dtype, backend=x.backend, device=x.device),
+                   asarray(0, dtype=x.dtype, backend=x.backend, device=x.device))
+    return ew.where(x == 0, values, one)
+
+
+def logit(x: Tensor, eps: float | None = None) -> Tensor:
+    """``log(x / (1 - x))``; with ``eps`` the input is first clamped to
+    ``[eps, 1 - eps]``."""
+    if eps is not None:
+        x = ew.clip(x, min=eps, max=1 - eps)
+    return ew.log(x / (1 - x))
+
+
+def xlogy(x: Any, y: Any) -> Tensor:
+    """``x * log(y)``, 0 where ``x == 0`` (NaN where ``y`` is NaN)."""
+    prod_ = x * ew.log(y)
+    out = ew.where(x == 0, 0.0, prod_)
+    return ew.where(ew.isnan(y), y, out) if _is_array(y) else out
+
+
+def allclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: builtins.bool = False) -> builtins.bool:
+    """Whether every ``|a - b| <= atol + rtol * |b|`` (one Python bool)."""
+    return builtins.bool(reductions.all(isclose(a, b, rtol, atol, equal_nan)).item())
+
+
+def isclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: builtins.bool = False) -> Tensor:
+    """Elementwise ``|a - b| <= atol + rtol * |b|`` (infinities equal only themselves;
+    NaNs equal when ``equal_nan``)."""
+    a = _tensor("isclose", a)
+    b = b if _is_array(b) else asarray(b, dtype=a.dtype, backend=a.backend,
+                                                device=a.device)
+    if a.dtype != b.dtype:
+        raise TypeError(f"isclose: a ({a.dtype.name}) and b ({b.dtype.name}) must have the "
+                        f"same dtype; cast one with .to(dtype)")
+    a, b = a.detach(), b.detach()
+    exact = a == b
+    if a.dtype.kind in "biu":
+        return exact
+    finite = ew.logical_and(ew.isfinite(a), ew.isfinite(b))
+    close = ew.abs(a - b) <= atol + rtol * ew.abs(b)
+    out = ew.logical_or(exact, ew.logical_and(finite, close))
+    if equal_nan:
+        out = ew.logical_or(out, ew.logical_and(ew.isnan(a), ew.isnan(b)))
+    return out
+
+
+def numel(x: Tensor) -> int:
+    """The number of elements of ``x``."""
+    return builtins.int(_tensor("numel", x).numel())
+
+
+def is_floating_point(x: Tensor) -> builtins.bool:
+    """Whether ``x`` has a real floating dtype."""
+    return _tensor("is_floating_point", x).dtype.kind == "f"
+
+
+def is_complex(x: Tensor) -> builtins.bool:
+    """Whether ``x`` has a complex dtype."""
+    return _tensor("is_complex", x).dtype.kind == "c"
+
+
+def detach(x: Tensor) -> Tensor:
+    """``x`` cut out of the graph (shares memory, needs no gradient)."""
+    return _tensor("detach", x).detach()
+
+
+# ------------------------------------------------------------------------ linear algebra
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    """The dot product of two 1-D tensors of the same size and dtype."""
+    a, b = _tensor("dot", a), _tensor("dot", b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D "
+                           f"tensors (shapes {a.shape} and {b.shape})")
+    if a.shape != b.shape:
+        raise RuntimeError(f"dot: inconsistent tensor size, expected tensors of the same "
+                           f"size, got {a.shape} and {b.shape}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"dot: expected both vectors to have the same dtype, but found "
+                           f"{a.dtype.name} and {b.dtype.name}")
+    return linalg.matmul(a, b)
+
+
+def inner(a: Tensor, b: Tensor) -> Tensor:
+    """The sum of products over the last axes of ``a`` and ``b`` (a product when either
+    is 0-d)."""
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return linalg.tensordot(a, b, axes=([-1], [-1]))
+
+
+def ger(a: Tensor, b: Tensor) -> Tensor:
+    """The outer product of two 1-D tensors (PyTorch's old name for ``outer``)."""
+    return linalg.outer(a, b)
+
+
+def tensordot(x1: Tensor, x2: Tensor, /, dims: Any = None, *, axes: Any = None) -> Tensor:
+    """Contract ``x1`` and ``x2`` over ``axes``/``dims`` (an int: the last axes of
+    ``x1`` with the first of ``x2``; or two sequences of axes). Default 2."""
+    if dims is not None and axes is not None:
+        raise TypeError("tensordot: pass either axes= (the standard's name) or dims= "
+                        "(PyTorch's), not both")
+    spec = dims if dims is not None else (2 if axes is None else axes)
+    if isinstance(spec, Tensor):
+        spec = spec.tolist()
+    if isinstance(spec, (list, tuple)):
+        spec = tuple(tuple(s) if isinstance(s, (list, tuple)) else (s,) for s in spec)
+    return linalg.tensordot(x1, x2, axes=spec)
+
+
+def cross(a: Tensor, b: Tensor, dim: int | None = None) -> Tensor:
+    """Cross product of 3-vectors along ``dim`` (default: the first axis of size 3, as
+    ``torch.cross``; ``ag.linalg.cross`` defaults to the last axis)."""
+    a, b = _tensor("cross", a), _tensor("cross", b)
+    if dim is None:
+        shp = shape.broadcast_shapes(a.shape, b.shape)
+        dim = next((i for i, n in enumerate(shp) if n == 3), None)
+        if dim is None:
+            raise RuntimeError(f"cross: no dimension of size 3 in input (shapes {a.shape} "
+                               f"and {b.shape})")
+        dim -= len(shp)
+    a, b = shape.broadcast_arrays(a, b)
+    return la.cross(a, b, axis=normalize_axis("cross", dim, a.ndim) - a.ndim)
+
+
+def trace(x: Tensor) -> Tensor:
+    """The sum of the main diagonal of a 2-D tensor."""
+    x = _tensor("trace", x)
+    if x.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got a tensor of shape {x.shape}")
+    return reductions.sum(la.diagonal(x))
+
+
+def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal ``offset`` of the matrices spanned by ``dim1`` and ``dim2``, appended
+    as the last axis (``torch.diagonal``; ``ag.linalg.diagonal`` uses the last two)."""
+    x = _tensor("diagonal", x)
+    d1 = normalize_axis("diagonal", dim1, x.ndim)
+    d2 = normalize_axis("diagonal", dim2, x.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dimension "
+                           f"(both {d1}, shape {x.shape})")
+    return la.diagonal(shape.moveaxis(x, (d1, d2), (-2, -1)), offset=offset)
+
+
+def diag_embed(x: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Tensors whose diagonals ``offset`` (in the planes ``dim1``, ``dim2``) are the last
+    axis of ``x``, zeros elsewhere (``torch.diag_embed``)."""
+    x = _tensor("diag_embed", x)
+    m = x.shape[-1] if x.ndim else 1
+    n = m + builtins.abs(offset)
+    rows = [[[1.0 if (r == i + builtins.max(-offset, 0) and c == i + builtins.max(offset, 0))
+              else 0.0 for c in range(n)] for r in range(n)] for i in range(m)]
+    basis = asarray(rows, dtype=x.dtype, backend=x.backend, device=x.device)
+    out = linalg.tensordot(atleast_1d(x), basis, axes=1)  # (..., n, n)
+    nd = out.ndim
+    d1, d2 = normalize_axis("diag_embed", dim1, nd), normalize_axis("diag_embed", dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diag_embed: dim1 and dim2 cannot be the same dimension "
+                           f"(both {d1})")
+    return shape.moveaxis(out, (nd - 2, nd - 1), (d1, d2))
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """The block-diagonal matrix of the given 0-, 1- or 2-D tensors."""
+    mats = [shape.reshape(t, (1, -1) if t.ndim else (1, 1)) if t.ndim < 2 else t
+            for t in tensors]
+    for t in mats:
+        if t.ndim != 2:
+            raise RuntimeError(f"block_diag: input tensors must have 2 or fewer dimensions, "
+                               f"got shape {t.shape}")
+    if not mats:
+        return zeros((1, 0))
+    total = builtins.sum(t.shape[1] for t in mats)
+    rows, col = [], 0
+    for t in mats:
+        left = zeros((t.shape[0], col), dtype=t.dtype, backend=t.backend, device=t.device)
+        right = zeros((t.shape[0], total - col - t.shape[1]), dtype=t.dtype,
+                      backend=t.backend, device=t.device)
+        rows.append(shape.concat([left, t, right], axis=1))
+        col += t.shape[1]
+    return shape.concat(rows, axis=0)
+
+
+def kron(a: Tensor, b: Tensor) -> Tensor:
+    """The Kronecker product: block ``(i, j, ...)`` is ``a[i, j, ...] * b``."""
+    nd = builtins.max(a.ndim, b.ndim)
+    a2 = shape.reshape(a, (1,) * (nd - a.ndim) + a.shape)
+    b2 = shape.reshape(b, (1,) * (nd - b.ndim) + b.shape)
+    ai = shape.reshape(a2, tuple(s for n in a2.shape for s in (n, 1)))
+    bi = shape.reshape(b2, tuple(s for n in b2.shape for s in (1, n)))
+    return shape.reshape(ai * bi, tuple(p * q for p, q in zip(a2.shape, b2.shape)))
+
+
+def addmm(x: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * x + alpha * (mat1 @ mat2)`` with 2-D ``mat1``, ``mat2`` (``x`` is ignored,
+    NaNs included, when ``beta`` is 0)."""
+    return _add_scaled(x, tf.mm(mat1, mat2), beta, alpha)
+
+
+def addmv(x: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * x + alpha * (mat @ vec)``."""
+    return _add_scaled(x, tf.mv(mat, vec), beta, alpha)
+
+
+def baddbmm(x: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,
+            alpha: Any = 1) -> Tensor:
+    """``beta * x + alpha * (batch1 @ batch2)`` with 3-D batches."""
+    return _add_scaled(x, tf.bmm(batch1, batch2), beta, alpha)
+
+
+def _add_scaled(x: Tensor, product: Tensor, beta: Any, alpha: Any) -> Tensor:
+    scaled = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return shape.broadcast_to(scaled * 1, shape.broadcast_shapes(x.shape, scaled.shape))
+    return (x if beta == 1 else x * beta) + scaled
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
+    """The ``p``-norm distance between each row of ``x1`` (``..., P, M``) and each row of
+    ``x2`` (``..., R, M``): shape ``(..., P, R)``."""
+    x1, x2 = _tensor("cdist", x1), _tensor("cdist", x2)
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"cdist: expected tensors of at least 2 dimensions with the same "
+                           f"last size, got shapes {x1.shape} and {x2.shape}")
+    diff_ = shape.expand_dims(x1, axis=-2) - shape.expand_dims(x2, axis=-3)
+    return la.vector_norm(diff_, axis=-1, ord=p)
+
+
+# ----------------------------------------------------------------- indexing and counting
+def take_along_dim(x: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """The elements at ``indices`` along ``dim`` (of the flattened tensor when None)."""
+    if dim is None:
+        return indexing.take(shape.reshape(x, (-1,)), shape.reshape(indices, (-1,)))
+    d = normalize_axis("take_along_dim", dim, x.ndim)
+    sx = list(x.shape)
+    si = list(indices.shape)
+    sx[d] = si[d] = 1
+    common = shape.broadcast_shapes(tuple(sx), tuple(si))
+    tx = list(common)
+    tx[d] = x.shape[d]
+    ti = list(common)
+    ti[d] = indices.shape[d]
+    return indexing.take_along_axis(shape.broadcast_to(x, tuple(tx)),
+                                    shape.broadcast_to(indices, tuple(ti)), axis=d)
+
+
+def masked_select(x: Tensor, mask: Tensor) -> Tensor:
+    """The elements where ``mask`` holds (both broadcast), as a 1-D tensor."""
+    x, mask = shape.broadcast_arrays(x, mask)
+    return x[mask]
+
+
+def bincount(x: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How often each value ``0 .. max(x)`` occurs in the 1-D non-negative integer tensor
+    ``x`` (summing ``weights`` instead of ones when given)."""
+    x = _tensor("bincount", x)
+    if x.ndim != 1 or x.dtype.kind not in "iu":
+        raise RuntimeError(f"bincount: expected a 1-D integer tensor, got shape {x.shape} "
+                           f"and dtype {x.dtype.name}")
+    if x.size and builtins.int(reductions.min(x).item()) < 0:
+        raise RuntimeError("bincount: the input must contain non-negative values only")
+    n = builtins.max(minlength, builtins.int(reductions.max(x).item()) + 1 if x.size else 0)
+    if weights is None:
+        src = asarray(1, dtype="int64", backend=x.backend, device=x.device)
+        src = shape.broadcast_to(src, x.shape)
+        base = zeros((n,), dtype="int64", backend=x.backend, device=x.device)
+    else:
+        dt = weights.dtype if weights.dtype.kind == "f" else "float64"
+        src = shape.astype(weights, dt)
+        base = zeros((n,), dtype=dt, backend=x.backend, device=x.device)
+    return tf.scatter_add(base, 0, shape.astype(x, "int64"), src)
+
+
+def histc(x: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+    """A histogram of ``bins`` equal bins between ``min`` and ``max`` (the data's range
+    when both are 0); elements outside are ignored, ``max`` falls in the last bin."""
+    x = _tensor("histc", x).detach()
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"histc: expected a floating tensor, got dtype {x.dtype.name}")
+    lo, hi = builtins.float(min), builtins.float(max)
+    if lo == hi and x.size:
+        lo, hi = builtins.float(reductions.min(x).item()), builtins.float(reductions.max(x).item())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if lo > hi:
+        raise RuntimeError(f"histc: max ({max}) must be larger than min ({min})")
+    flat = shape.reshape(x, (-1,))
+    inside = ew.logical_and(flat >= lo, flat <= hi)
+    idx = shape.astype(ew.floor((flat - lo) / (hi - lo) * bins), "int64")  # torch's order
+    idx = ew.clip(idx, min=0, max=bins - 1)
+    weights = shape.astype(inside, x.dtype)
+    base = zeros((bins,), dtype=x.dtype, backend=x.backend, device=x.device)
+    return tf.scatter_add(base, 0, idx, weights)
+
+
+def _index_pairs(row: int, col: int, offset: int, lower: builtins.bool, dtype: Any,
+                 device: Any) -> Tensor:
+    pairs = [(r, c) for r in range(row) for c in range(col)
+             if (c - r <= offset if lower else c - r >= offset)]
+    rows = [p[0] for p in pairs]
+    cols = [p[1] for p in pairs]
+    return asarray([rows, cols], dtype=dtype or "int64", device=device) if pairs else \
+        zeros((2, 0), dtype=dtype or "int64", device=device)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None,
+                 device: Any = None) -> Tensor:
+    """The ``(2, N)`` row and column indices of the lower triangle (diagonal ``offset``
+    and below) of a ``row x col`` matrix, row by row."""
+    return _index_pairs(row, col, offset, True, dtype, device)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None,
+                 device: Any = None) -> Tensor:
+    """The ``(2, N)`` indices of the upper triangle (diagonal ``offset`` and above)."""
+    return _index_pairs(row, col, offset, False, dtype, device)
+
+
+def unique(x: Tensor, sorted: builtins.bool = True,  # noqa: A002
+           return_inverse: builtins.bool = False, return_counts: builtins.bool = False,
+           dim: int | None = None) -> Any:
+    """The sorted distinct elements of ``x``; with ``return_inverse`` also each element's
+    index into them (in ``x``'s shape), with ``return_counts`` how often each occurs, as
+    ``torch.unique``. Not differentiable (as in PyTorch)."""
+    x = _tensor("unique", x)
+    if dim is not None:
+        raise NotImplementedError("unique: dim= is not supported; flatten the dimensions "
+                                  "you compare, or use unique over a 1-D tensor")
+    parts = reductions.unique_all(x.detach())
+    values = parts.values
+    if values.ndim and values.shape[0] > 1:  # the standard leaves the order free
+        order = reductions.argsort(values, stable=True)
+        rank = reductions.argsort(order, stable=True)
+        values = indexing.take(values, order)
+        counts = indexing.take(parts.counts, order)
+        inverse = indexing.take(rank, shape.reshape(parts.inverse_indices, (-1,)))
+        inverse = shape.reshape(inverse, parts.inverse_indices.shape)
+    else:
+        counts, inverse = parts.counts, parts.inverse_indices
+    out: list[Tensor] = [values]
+    if return_inverse:
+        out.append(shape.reshape(shape.astype(inverse, "int64"), x.shape))
+    if return_counts:
+        out.append(shape.astype(counts, "int64"))
+    return out[0] if len(out) == 1 else tuple(out)
