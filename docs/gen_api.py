@@ -22,6 +22,7 @@ OUTPUT = Path(__file__).resolve().parent / "api.md"
 # The public modules, in the order the reference presents them.
 MODULES: tuple[str, ...] = (
     "arraygrad",
+    "arraygrad.torch_compat",
     "arraygrad.autograd",
     "arraygrad.func",
     "arraygrad.compile",
