@@ -319,6 +319,13 @@ def cross_entropy_rule(op: Any, args: tuple, bdims: tuple, params: dict, size: i
     return _compose(per_example, args, bdims, size)
 
 
+def _batch_into_n(op: Any, x: Any, w: Any, params: dict, size: int) -> Any:
+    """A convolution whose input alone is batched (batch first): the batch folds into N."""
+    n = x.shape[1]
+    out = apply(op, (x.reshape((size * n,) + tuple(x.shape[2:])), w), params)
+    return out.reshape((size, n) + tuple(out.shape[1:]))
+
+
 def conv2d_rule(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> Any:
     """``conv2d``: the batch folds into N (batched input) or into groups (batched weight)."""
     import arraygrad as ag
@@ -326,9 +333,7 @@ def conv2d_rule(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> 
     x, w = args
     dx, dw = bdims
     if dw is None:
-        n = x.shape[1]
-        out = apply(op, (x.reshape((size * n,) + tuple(x.shape[2:])), w), params)
-        return out.reshape((size, n) + tuple(out.shape[1:]))
+        return _batch_into_n(op, x, w, params, size)
     x = _expand(x, dx, size)  # (B, N, C, H, W)
     n, c = x.shape[1], x.shape[2]
     groups = params["groups"]
@@ -346,9 +351,7 @@ def conv_transpose2d_rule(op: Any, args: tuple, bdims: tuple, params: dict, size
     x, w = args
     dx, dw = bdims
     if dw is None:
-        n = x.shape[1]
-        out = apply(op, (x.reshape((size * n,) + tuple(x.shape[2:])), w), params)
-        return out.reshape((size, n) + tuple(out.shape[1:]))
+        return _batch_into_n(op, x, w, params, size)
     x = _expand(x, dx, size)  # (B, N, C_in, H, W); the weight is (B, C_in, C_out/g, kh, kw)
     n, c = x.shape[1], x.shape[2]
     xs = ag.moveaxis(x, 0, 1).reshape((n, size * c) + tuple(x.shape[3:]))

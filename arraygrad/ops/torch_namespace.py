@@ -69,22 +69,24 @@ def _torch_form(op: str, axis: Any, dim: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------ softmax
+def _normalized(name: str, x: Tensor, axis: int | None, dim: int | None, dtype: Any,
+                fn: Any) -> Tensor:
+    axis, _ = axis_alias(name, axis, dim)
+    if dtype is not None:
+        x = shape.astype(x, dtype)
+    return fn(x, axis=-1 if axis is None else axis)
+
+
 def softmax(x: Tensor, /, axis: int | None = None, *, dim: int | None = None,
             dtype: Any = None) -> Tensor:
     """Softmax along ``axis``/``dim`` (default the last axis); ``dtype`` casts first."""
-    axis, _ = axis_alias("softmax", axis, dim)
-    if dtype is not None:
-        x = shape.astype(x, dtype)
-    return nn.softmax(x, axis=-1 if axis is None else axis)
+    return _normalized("softmax", x, axis, dim, dtype, nn.softmax)
 
 
 def log_softmax(x: Tensor, /, axis: int | None = None, *, dim: int | None = None,
                 dtype: Any = None) -> Tensor:
     """Log-softmax along ``axis``/``dim`` (default the last axis); ``dtype`` casts first."""
-    axis, _ = axis_alias("log_softmax", axis, dim)
-    if dtype is not None:
-        x = shape.astype(x, dtype)
-    return nn.log_softmax(x, axis=-1 if axis is None else axis)
+    return _normalized("log_softmax", x, axis, dim, dtype, nn.log_softmax)
 
 
 # ---------------------------------------------------------------------------- reductions
@@ -131,29 +133,29 @@ def var(x: Tensor, /, dim: Any = None, unbiased: builtins.bool | None = None,
     return reductions.var(x, axis=axis, correction=c, keepdims=keep)
 
 
+def _with_mean(name: str, moment: Any, x: Tensor, dim: Any, unbiased: builtins.bool | None,
+               keepdim: builtins.bool, correction: float | None) -> tuple[Tensor, Tensor]:
+    if isinstance(dim, builtins.bool):  # torch.std_mean(x, False): the unbiased flag
+        dim, unbiased = None, dim
+    axis, c, keep = _moment_args(name, dim, True if unbiased is None and correction
+                                 is None else unbiased, keepdim, None, correction, False)
+    return (moment(x, axis=axis, correction=c, keepdims=keep),
+            reductions.mean(x, axis=axis, keepdims=keep))
+
+
 def std_mean(x: Tensor, dim: Any = None, unbiased: builtins.bool | None = None,
              keepdim: builtins.bool = False, *, correction: float | None = None
              ) -> tuple[Tensor, Tensor]:
     """``(std, mean)`` over ``dim``, PyTorch's ``torch.std_mean`` (``correction=1``
     unless ``unbiased=False`` or ``correction`` says otherwise)."""
-    if isinstance(dim, builtins.bool):  # torch.std_mean(x, False): the unbiased flag
-        dim, unbiased = None, dim
-    axis, c, keep = _moment_args("std_mean", dim, True if unbiased is None and correction
-                                 is None else unbiased, keepdim, None, correction, False)
-    return (reductions.std(x, axis=axis, correction=c, keepdims=keep),
-            reductions.mean(x, axis=axis, keepdims=keep))
+    return _with_mean("std_mean", reductions.std, x, dim, unbiased, keepdim, correction)
 
 
 def var_mean(x: Tensor, dim: Any = None, unbiased: builtins.bool | None = None,
              keepdim: builtins.bool = False, *, correction: float | None = None
              ) -> tuple[Tensor, Tensor]:
     """``(var, mean)`` over ``dim``, PyTorch's ``torch.var_mean``."""
-    if isinstance(dim, builtins.bool):  # torch.var_mean(x, False): the unbiased flag
-        dim, unbiased = None, dim
-    axis, c, keep = _moment_args("var_mean", dim, True if unbiased is None and correction
-                                 is None else unbiased, keepdim, None, correction, False)
-    return (reductions.var(x, axis=axis, correction=c, keepdims=keep),
-            reductions.mean(x, axis=axis, keepdims=keep))
+    return _with_mean("var_mean", reductions.var, x, dim, unbiased, keepdim, correction)
 
 
 def _extremum(op: str, x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: builtins.bool,
