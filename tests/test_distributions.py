@@ -172,6 +172,8 @@ def test_rsample_is_the_pathwise_formula_with_torch_gradients(case):
 def test_sample_shapes_and_moments(backend):
     big = 20000
     cases = list(CASES) if backend.name == "numpy" else ["normal", "gamma", "categorical_probs"]
+    if backend.name == "jax":  # its rejection sampler runs op by op: ~15 s of compiles
+        cases.remove("gamma")  # gamma is covered on numpy and array_api_strict
     ag.manual_seed(0)
     for case in cases:
         d, _ = _make(case, "ag")
