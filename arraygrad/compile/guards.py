@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import types
+from collections.abc import Callable
 from typing import Any
 
 from arraygrad.grad_mode import is_grad_enabled
@@ -249,19 +251,26 @@ def _container_ok(v: Any, depth: int = 0) -> bool:
     return type(v).__name__ != "CompiledFunction"
 
 
+def constant_namer(ns: dict[str, Any], prefix: str) -> Callable[[Any], str]:
+    """A function that stores a value in the generated code's namespace ``ns`` under a
+    fresh name (``prefix`` and a counter) and returns that name."""
+    counter = itertools.count()
+
+    def const(v: Any) -> str:
+        name = f"{prefix}{next(counter)}"
+        ns[name] = v
+        return name
+
+    return const
+
+
 def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, key: tuple
                 ) -> Probe | None:
     """A :class:`Probe` for the state as it is now (after a call), or None when the step's
     state is of a kind the probe does not cover (the full guard then runs every call)."""
     ns: dict[str, Any] = {"_is_grad_enabled": is_grad_enabled, "Tensor": Tensor}
     items: list[tuple[str, Any]] = []   # (expression, expected value)
-    counter = [0]
-
-    def const(v: Any) -> str:
-        name = f"K{counter[0]}"
-        counter[0] += 1
-        ns[name] = v
-        return name
+    const = constant_namer(ns, "K")
 
     def same(expr: str, obj: Any) -> None:
         items.append((f"{expr} is {const(obj)}", True))

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from arraygrad.compile.guards import constant_namer
+
 
 class Mismatch(Exception):
     """A value the step read in Python differs from the recorded one (args: its index)."""
@@ -55,13 +57,7 @@ class Program:
         for n, arr in consts.items():
             ns[f"K{n}"] = arr
             lines.append(f"    s{n} = K{n}")
-        counter = [0]
-
-        def const(v: Any) -> str:
-            name = f"C{counter[0]}"
-            counter[0] += 1
-            ns[name] = v
-            return name
+        const = constant_namer(ns, "C")
 
         def src(e: Any) -> str:
             tag, v = e
