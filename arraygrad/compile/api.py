@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from arraygrad.compile import replay_jax, trace
+from arraygrad.compile import optimize, replay_jax, trace
 from arraygrad.compile.guards import (
     Probe,
     Unsupported,
@@ -517,22 +517,20 @@ class CompiledFunction:
             return result
         ext_order = list(rec.externals)
         all_results = [n for n in results if n >= 0] + [n for n in out_slots if n is not None]
+        want = [_get(o) for o, n in zip(commits, results) if n >= 0] \
+            + [t.value if type(t) is trace.Scalar else t.array for t in tensors]
+        fresh = rec.fresh if backend.mutable else {}
         program = Program(rec.code, ext_order, rec.consts, all_results, rec.rng_values,
-                          rec.checks, rec.fresh if backend.mutable else {})
-        # Verify: replay from the snapshot (random draws as drawn) and compare bit for bit.
-        try:
-            got = program.verifier()([ext_values[n] for n in ext_order])
-        except Exception as exc:  # a replay that cannot even run must not be used
-            got = None
-            bad: str | None = f"the verification replay raised {type(exc).__name__}: {exc}"
-        else:
-            bad = None
-            want = [_get(o) for o, n in zip(commits, results) if n >= 0] \
-                + [t.value if type(t) is trace.Scalar else t.array for t in tensors]
-            for i, (g, w) in enumerate(zip(got, want)):
-                if not _identical(g, w):
-                    bad = f"the verification replay differs from eager (result {i})"
-                    break
+                          rec.checks, fresh, meta=rec.meta, mutated=rec.mutated,
+                          pure=optimize.pure_functions(backend.xp))
+        bad = _verify(program, [ext_values[n] for n in ext_order], want)
+        if bad is not None:  # the rewrites are exact by construction; be sure anyway
+            program = Program(rec.code, ext_order, rec.consts, all_results, rec.rng_values,
+                              rec.checks, fresh)
+            bad = _verify(program, [ext_values[n] for n in ext_order], want)
+            if bad is None:
+                self._log.append("the optimized program differed from eager: replaying "
+                                 "the recording as it is")
         if bad is not None:
             self._log.append(f"eager: {bad}")
             self._remember(key, _Fallback(bad))
@@ -560,7 +558,7 @@ class CompiledFunction:
         scalars = [(opt, p, k, v) for opt, p, k, v in opt_scalars]
         v = _Variant(program, readers, mutated, (commit_list, scalars, ri), out_spec)
         handed_out = {n for n in out_slots if n is not None}
-        if backend.mutable:
+        if backend.mutable and program.writes_state:
             for _o, _ri, inplace in commit_list:
                 if inplace is not None and ext_order[inplace] not in handed_out:
                     arr = ext_values[ext_order[inplace]]
@@ -606,11 +604,12 @@ class CompiledFunction:
         flat = list(args) + list(kwargs.values())
         ext = []
         originals = []
+        writes_state = v.program.writes_state
         for o, mut, buf in zip(v.readers, v.mutated, v.copies):
             arr = _get(_bind(o, flat))
             originals.append(arr)
-            if not mut:
-                ext.append(arr)
+            if not mut or not writes_state:
+                ext.append(arr)  # the program only reads it (its writes are staged)
             elif buf is not None and buf.shape == arr.shape and buf.dtype == arr.dtype:
                 np.copyto(buf, arr)  # the replay works on a copy: a failure changes nothing
                 ext.append(buf)
@@ -651,6 +650,7 @@ class CompiledFunction:
         v.program.drawn.clear()
         self._mismatches = 0
         commit_list, scalars, n_state = v.commits
+        staged = v.program.staged
         for o, i, inplace in commit_list:
             o = _bind(o, flat)
             if o[0] == "o" and o[1][1] not in o[1][0].state:
@@ -666,6 +666,8 @@ class CompiledFunction:
                     value = target
                 elif v.copies[inplace] is value:
                     value = value.copy()  # the copy buffer is reused: never hand it out
+            if id(value) in staged:
+                value = value.copy()  # a staging buffer is reused: never hand it out
             if o[0] == "o":
                 _set_raw(o, value)
             else:
@@ -675,7 +677,23 @@ class CompiledFunction:
         self.replays += 1
         v.calls += 1
         backend = next(o[1].backend for o in v.readers if o[0] in "ta")
-        return _build_out(v.out_spec, list(got[n_state:]), backend)
+        outs = [x.copy() if id(x) in staged else x for x in got[n_state:]] if staged \
+            else list(got[n_state:])
+        return _build_out(v.out_spec, outs, backend)
+
+
+def _verify(program: Program, inputs: list, want: list) -> str | None:
+    """Run ``program`` once on copies of ``inputs`` (random draws as eager drew them) and
+    compare its results with eager's ``want`` bit for bit: None, or what went wrong."""
+    inputs = [np.array(x, copy=True) if isinstance(x, np.ndarray) else x for x in inputs]
+    try:
+        got = program.verifier()(inputs)
+    except Exception as exc:  # a replay that cannot even run must not be used
+        return f"the verification replay raised {type(exc).__name__}: {exc}"
+    for i, (g, w) in enumerate(zip(got, want)):
+        if not _identical(g, w):
+            return f"the verification replay differs from eager (result {i})"
+    return None
 
 
 def _okey(o: tuple) -> tuple:
