@@ -211,6 +211,61 @@ def typed_scalar_args(ins: tuple, dtypes: dict[int, Any]) -> tuple:
     return (kind, fn, ("t", tuple(new)), kwargs, pattern)
 
 
+def _key(e: Any) -> Any:
+    """A hashable key of an encoded argument; constants of other than plain Python types
+    compare by identity."""
+    tag, v = e
+    if tag == "s":
+        return e
+    if tag == "c":
+        if v is None or type(v) in (bool, int, float, complex, str):
+            return ("c", type(v), v)
+        return ("c", id(v))
+    if tag == "d":
+        return (tag, tuple((k, _key(x)) for k, x in v))
+    return (tag, tuple(_key(x) for x in v))
+
+
+def _rename_all(e: Any, names: dict[int, int]) -> Any:
+    tag, v = e
+    if tag == "s":
+        return ("s", names[v]) if v in names else e
+    if tag in ("t", "l", "sl", "nt"):
+        return (tag, tuple(_rename_all(x, names) for x in v))
+    if tag == "d":
+        return (tag, tuple((k, _rename_all(x, names)) for k, x in v))
+    return e
+
+
+def common_subexpressions(code: list, needed: list[bool], keep: set[int],
+                          pure: dict[int, str]) -> dict[int, int]:
+    """``later slot -> earlier slot`` for pure calls that repeat an earlier call on the
+    same arguments (cross-entropy's backward recomputes the softmax of its forward) with
+    no write to any array in between. Slots in ``keep`` (results, value checks) keep their
+    own call: two results must never be one array."""
+    seen: dict[Any, int] = {}
+    names: dict[int, int] = {}
+    for i, ins in enumerate(code):
+        if not needed[i]:
+            continue
+        kind, fn, args, kwargs, pattern = ins
+        if mutated_by(ins) or kind == "rng":
+            seen.clear()  # a write: earlier values may have changed
+            continue
+        if kind != "call" or pattern[0] != "s" or not _pure(ins, pure):
+            continue
+        try:
+            key = (id(fn), _key(_rename_all(args, names)), _key(_rename_all(kwargs, names)))
+            hash(key)
+        except TypeError:
+            continue
+        if key in seen and pattern[1] not in keep:
+            names[pattern[1]] = seen[key]
+        else:
+            seen.setdefault(key, pattern[1])
+    return names
+
+
 def optimize(code: list, results: Sequence[int], checks: Sequence[tuple],
              dtypes: dict[int, Any], meta: dict[int, tuple], mutated: set[int],
              pure: dict[int, str]) -> tuple[list, list[tuple], dict[int, Any], dict[str, int]]:
@@ -226,6 +281,7 @@ def optimize(code: list, results: Sequence[int], checks: Sequence[tuple],
     folded = {s: v for s, v in folded.items() if s in keep or any(
         s in _inputs(ins) for ins in code)}
     needed = dead_code(code, keep, pure)
+    same = common_subexpressions(code, needed, keep, pure)
     new_code: list = []
     position: list[int] = []  # old index -> new index of the next kept instruction
     removed = folded_n = typed = 0
@@ -235,9 +291,15 @@ def optimize(code: list, results: Sequence[int], checks: Sequence[tuple],
         if outs and all(s in folded for s in outs):
             folded_n += 1
             continue
-        if not needed[i]:
+        if not needed[i] or (outs and outs[0] in same):
             removed += 1
             continue
+        if same and ins[0] == "view":
+            ins = (ins[0], ins[1], (same.get(ins[2][0], ins[2][0]), *ins[2][1:]), ins[3],
+                   ins[4])
+        elif same:
+            ins = (ins[0], ins[1], _rename_all(ins[2], same), _rename_all(ins[3], same),
+                   ins[4])
         t = typed_scalar_args(ins, dtypes)
         typed += t is not ins
         new_code.append(t)
@@ -248,7 +310,8 @@ def optimize(code: list, results: Sequence[int], checks: Sequence[tuple],
     for ins in new_code:
         used.update(_inputs(ins))
     consts = {s: v for s, v in folded.items() if s in used}
-    stats = {"dead": removed, "folded": folded_n, "typed": typed}
+    stats = {"dead": removed - len(same), "repeated": len(same), "folded": folded_n,
+             "typed": typed}
     return new_code, new_checks, consts, stats
 
 
@@ -336,3 +399,65 @@ def stage_state_writes(code: list, externals: Sequence[int], checks: Sequence[tu
         new_code.append((kind, fn, args, kwargs, pattern))
     results = [staged.get(n, n) for n in results]
     return new_code, results, staging
+
+
+def _fast_functions() -> dict[int, str]:
+    from arraygrad.backends import _numpy_fast
+    return {id(f): name for name, f in _numpy_fast.FAST_FUNCTIONS.items()}
+
+
+_FAST = _fast_functions()
+_NUMPY_WRAPPERS = {id(np.reshape): "reshape", id(np.expand_dims): "expand_dims",
+                   id(np.astype): "astype", id(np.all): "all", id(np.any): "any"}
+
+
+def spelling(fn: Any, args: Any, kwargs: Any, meta: dict[int, tuple],
+             src: Any) -> str | None:
+    """Source of an exact, cheaper spelling of the call ``fn(args, kwargs)`` when its first
+    argument is a NumPy array of at least one dimension (a slot recorded as one: the
+    replay's kernels produce the same types): the ndarray method or ufunc reduction that
+    NumPy's Python-level wrapper (``np.reshape``, ``np.expand_dims``, ``np.astype``,
+    ``np.all``) or the backend's fast function ends up calling, without the wrapper's
+    argument handling. ``src`` renders an encoded argument. None: keep the call."""
+    items, keys = args[1], kwargs[1]
+    if not items or items[0][0] != "s" or items[0][1] not in meta:
+        return None
+    shape = meta[items[0][1]][0]
+    if not shape:
+        return None  # 0-d results of kernels may be NumPy scalars at replay
+    x = src(items[0])
+    name = _NUMPY_WRAPPERS.get(id(fn)) or _FAST.get(id(fn))
+    kw = {k: v for k, v in keys}
+    if name == "reshape" and len(items) == 2 and not keys:
+        if items[1][0] == "c" and type(items[1][1]) is tuple and items[1][1] == tuple(shape):
+            return x  # to its own shape: the same memory, shape and strides
+        return f"{x}.reshape({src(items[1])})"
+    if name == "expand_dims" and (len(items) == 2) != ("axis" in kw) and len(kw) <= 1:
+        axis = items[1] if len(items) == 2 else kw["axis"]
+        if axis[0] != "c" or type(axis[1]) is not int:
+            return None
+        out_ndim = len(shape) + 1
+        if not -out_ndim <= axis[1] < out_ndim:
+            return None
+        pos = axis[1] % out_ndim
+        return f"{x}.reshape({tuple(shape[:pos]) + (1,) + tuple(shape[pos:])!r})"
+    if name == "astype" and len(items) == 2 and set(kw) <= {"copy"}:
+        return f"{x}.astype({', '.join([src(items[1])] + [f'copy={src(kw[k])}' for k in kw])})"
+    if name in ("all", "any") and len(items) == 1 and not keys:
+        return f"{x}.{name}()"
+    if name == "matrix_transpose" and len(items) == 1 and not keys and len(shape) >= 2:
+        return f"{x}.mT"
+    if name in ("sum", "max", "min") and len(items) == 1 and set(kw) <= {
+            "axis", "dtype", "keepdims"} and (name == "sum" or 0 not in shape):
+        if name != "sum" and "dtype" in kw:
+            return None
+        ufunc = {"sum": "_add_reduce", "max": "_max_reduce", "min": "_min_reduce"}[name]
+        # the fast functions' defaults (ufunc.reduce's own default axis is 0, not None)
+        kw = {"axis": ("c", None), "keepdims": ("c", False), **kw}
+        parts = [x] + [f"{k}={src(v)}" for k, v in kw.items()]
+        return f"{ufunc}({', '.join(parts)})"
+    return None
+
+
+REDUCTIONS = {"_add_reduce": np.add.reduce, "_max_reduce": np.maximum.reduce,
+              "_min_reduce": np.minimum.reduce}

@@ -66,7 +66,7 @@ class Program:
         # __name__: NumPy's floating-point warnings from a replay are filtered as eager's
         # are (the numpy backend ignores them in arraygrad's modules, as PyTorch is silent)
         ns: dict[str, Any] = {"_view": _view, "_same": _same, "_Mismatch": Mismatch,
-                              "__name__": "arraygrad.compile.replay"}
+                              "__name__": "arraygrad.compile.replay", **optimize.REDUCTIONS}
         self.buffers = plan(code, results, checks, fresh or {})
         buffer_bytes = 0
         for k, (shape, dtype) in enumerate(self.buffers.shapes):
@@ -125,6 +125,11 @@ class Program:
                 lines.append(f"    {target(pattern)} = _view(s{b}, {off}, {shape!r}, "
                              f"{strides!r}, {const(dtype)})")
                 continue
+            if kind == "call" and i not in self.buffers.out and pure is not None:
+                fast = optimize.spelling(fn, args, kwargs, meta or {}, src)
+                if fast is not None:
+                    lines.append(f"    {target(pattern)} = {fast}")
+                    continue
             fname = f"F{i}"
             ns[fname] = fn
             if kind == "rng":
