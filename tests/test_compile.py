@@ -506,6 +506,55 @@ def test_jax_one_jitted_computation_matches_eager(name, dropout):
             assert type(st["step"]) is int and st["step"] == 5
 
 
+def _jax_classifier(compiled, labels, ignore_index=-100):
+    with ag.use_backend("jax"):
+        ag.manual_seed(0)
+        model = ag.nn.Sequential(ag.nn.Linear(6, 12), ag.nn.ReLU(), ag.nn.Linear(12, 3))
+        opt = ag.optim.Adam(model.parameters(), lr=0.05)
+
+        def step(x, y):
+            loss = F.cross_entropy(model(x), y, ignore_index=ignore_index)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            return loss
+        fn = ag.compile(step) if compiled else step
+        rng = np.random.default_rng(3)
+        losses = []
+        for y in labels:
+            x = ag.tensor(rng.standard_normal((len(y), 6)).astype(np.float32))
+            losses.append(fn(x.to(backend="jax"), ag.tensor(np.array(y)).to(backend="jax")))
+        return [float(v.item()) for v in losses], model, fn
+
+
+@pytest.mark.parametrize("ignore_index", [-100, None, 1])
+def test_jax_cross_entropy_step_is_one_jitted_computation(ignore_index):
+    pytest.importorskip("jax")
+    labels = [[0, 1, 2, 1], [2, 2, 0, 1], [1, 0, 0, 2], [0, 1, 1, 1]]
+    eager = _jax_classifier(False, labels, ignore_index)
+    comp = _jax_classifier(True, labels, ignore_index)
+    assert comp[2].replays == 4 and comp[2].eager_calls == 0, comp[2].explain()
+    np.testing.assert_allclose(comp[0], eager[0], rtol=1e-6, atol=1e-6)
+    for p, q in zip(comp[1].parameters(), eager[1].parameters()):
+        np.testing.assert_allclose(p.numpy(force=True), q.numpy(force=True), rtol=1e-5,
+                                   atol=1e-6)
+
+
+def test_jax_compiled_bad_labels_raise_and_change_nothing():
+    pytest.importorskip("jax")
+    with pytest.raises(IndexError, match="got values from 0 to 3"):
+        _jax_classifier(False, [[0, 1, 2, 1], [0, 3, 1, 1]])
+    good = [[0, 1, 2, 1], [2, 0, 1, 1]]
+    _, model, fn = _jax_classifier(True, good)
+    before = [p.numpy(force=True).copy() for p in model.parameters()]
+    with ag.use_backend("jax"), pytest.raises(IndexError, match="got values from 0 to 3"):
+        fn(ag.ones((4, 6)).to(backend="jax"), ag.tensor(np.array([0, 3, 1, 1])).to(
+            backend="jax"))
+    after = [p.numpy(force=True) for p in model.parameters()]  # still valid, unchanged
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+    assert fn.replays == 3
+
+
 def test_jax_step_that_reads_a_value_falls_back():
     pytest.importorskip("jax")
     with ag.use_backend("jax"):
