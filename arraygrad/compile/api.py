@@ -591,7 +591,8 @@ class CompiledFunction:
             self.eager_calls += 1
             return self.fn(*args, **kwargs)
         self._store(key, v, args, kwargs, f"one jax.jit computation, {len(v.unique)} state "
-                    f"arrays donated")
+                    f"arrays " + ("donated" if v.donated else
+                                  "not donated (the step has deferred value checks)"))
         self.replays += 1
         return result
 

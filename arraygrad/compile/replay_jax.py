@@ -31,10 +31,11 @@ class TraceFailed(Exception):
 class JaxVariant:
     """One guard variant on JAX: a jitted function and how to bind its results."""
 
-    __slots__ = ("jitted", "pure", "arr_owners", "num_owners", "unique", "index", "num_types",
-                 "info", "has_key", "backend", "calls", "stable")
+    __slots__ = ("jitted", "pure", "donated", "arr_owners", "num_owners", "unique", "index",
+                 "num_types", "info", "has_key", "backend", "calls", "stable")
     jitted: Any
     pure: Any
+    donated: bool
     arr_owners: list
     num_owners: list
     unique: list
@@ -194,8 +195,8 @@ def _jit(v: JaxVariant, args: tuple) -> None:
     import jax
 
     jax.eval_shape(v.pure, *args)
-    donate = () if v.info["checks"] else (0,)
-    v.jitted = jax.jit(v.pure, donate_argnums=donate)
+    v.donated = not v.info["checks"]
+    v.jitted = jax.jit(v.pure, donate_argnums=(0,) if v.donated else ())
 
 
 def _number_type(value: Any, given: type | None) -> type:
