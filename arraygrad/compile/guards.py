@@ -216,7 +216,7 @@ class Probe:
     while reading) sends the call down the full path.
     """
 
-    __slots__ = ("key", "modules", "opts", "check", "source")
+    __slots__ = ("key", "modules", "opts", "check", "source", "variant")
 
     def __init__(self, key: tuple, modules: list, opts: list, check: Any, source: str
                  ) -> None:
@@ -225,6 +225,9 @@ class Probe:
         self.opts = opts
         self.check = check
         self.source = source
+        # the variant stored under ``key``, looked up once (hashing the key tuple costs
+        # microseconds); the compiled function resets it whenever its variants change
+        self.variant: Any = None
 
 
 def _sources(fn: Any) -> tuple[Any, Any, list]:
