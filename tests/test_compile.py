@@ -390,6 +390,37 @@ def test_rewrites_drop_dead_calls_and_type_scalars():
     assert not any(getattr(f, "__name__", "") == "isdtype" for f in program.ns.values())
 
 
+def test_repeated_calls_around_an_in_place_write_are_not_merged():
+    def make():
+        w = ag.tensor(np.linspace(0.5, 1.5, 6), requires_grad=True)
+        buf = ag.nn.Parameter(ag.tensor(np.linspace(-1, 1, 6)), requires_grad=False)
+        model = ag.nn.Module()
+        model.w, model.buf = ag.nn.Parameter(w), buf
+        opt = ag.optim.SGD([model.w], lr=0.1)
+
+        def step():
+            first = (model.buf * 2.0).exp()     # the same pure calls...
+            with ag.no_grad():
+                model.buf.add_(0.25)            # ...around an in-place write
+            second = (model.buf * 2.0).exp()
+            again = (model.buf * 2.0).exp()     # these two may share one call
+            loss = (model.w * (first + second + again)).sum()
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            return loss, first, second
+        return model, step
+
+    (m1, eager), (m2, step) = make(), make()
+    comp = ag.compile(step)
+    for _ in range(4):
+        a, b = eager(), comp()
+        for u, v in zip(a, b):
+            assert np.array_equal(u.array, v.array)
+    assert np.array_equal(m1.w.array, m2.w.array) and np.array_equal(m1.buf.array, m2.buf.array)
+    assert comp.replays >= 2, comp.explain()
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the broken constants give NaNs
 def test_a_program_the_rewrites_break_is_rebuilt_without_them(monkeypatch):
     from arraygrad.compile import optimize
