@@ -679,6 +679,20 @@ MODEL: ag.nn.Module | None = None  # the globals of the next test
 OPT: ag.optim.Optimizer | None = None
 
 
+w = ag.tensor(np.ones(6), requires_grad=True)  # a global named like an attribute below
+
+
+def test_attribute_names_are_not_globals_of_the_step():
+    from arraygrad.compile.guards import discover
+    model = ag.nn.Module()
+    model.w = ag.nn.Parameter(w)  # shares w's array
+
+    def step():
+        return (model.w * 2.0).sum()
+    modules, _opts = discover(step, (), {})
+    assert modules == [model]  # the global w is not named by the code: not part of it
+
+
 def test_rebinding_a_global_model_is_seen_by_the_cheap_guard():
     x = ag.tensor(np.linspace(-1, 1, 12).reshape(3, 4))
 

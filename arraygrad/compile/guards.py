@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dis
 import itertools
 import types
 from collections.abc import Callable
@@ -51,8 +52,14 @@ def _collect(obj: Any, modules: list, opts: list, seen: set, loose: list | None 
             _collect(v, modules, opts, seen, loose)
 
 
+_GLOBAL_OPS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "DELETE_GLOBAL"})
+
+
 def _names(code: types.CodeType, out: list) -> None:
-    out.extend(code.co_names)
+    """The global names ``code`` (and the code nested in it) reads or writes; not
+    ``co_names`` as a whole, which also holds every attribute name (``model.w`` would
+    make a global ``w`` part of the step)."""
+    out.extend(ins.argval for ins in dis.get_instructions(code) if ins.opname in _GLOBAL_OPS)
     for c in code.co_consts:
         if isinstance(c, types.CodeType):
             _names(c, out)
