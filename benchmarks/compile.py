@@ -49,8 +49,7 @@ def _cnn_steps(batch: int = 32) -> dict[str, Callable[[], object]]:
 
 def _jax_cases(repeat: int) -> list[tuple[str, float, float, float]]:
     """The MLP SGD step on JAX with a squared-error loss: ``jax.jit(jax.grad(...))``
-    written directly, arraygrad eager (op by op) and compiled (one jitted computation).
-    (A cross-entropy step is not traced: its label range check needs concrete labels.)"""
+    written directly, arraygrad eager (op by op) and compiled (one jitted computation)."""
     try:
         import jax
     except ImportError:

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1] / "arraygrad"
 LAYERS: dict[str, int] = {
     "arraygrad._dtypes": 0, "arraygrad.device": 0, "arraygrad.grad_mode": 0,
     "arraygrad.node": 0, "arraygrad._vmap_state": 0, "arraygrad.hookspecs": 0,
-    "arraygrad._host": 0, "arraygrad.anomaly_mode": 0,
+    "arraygrad._host": 0, "arraygrad.anomaly_mode": 0, "arraygrad.deferred_checks": 0,
     "arraygrad.plugin_manager": 1, "arraygrad.backend_registry": 2,
     "arraygrad.tensor": 3, "arraygrad.engine": 4, "arraygrad.creation": 5,
     "arraygrad.ops.registry": 6, "arraygrad.ops._axes": 6, "arraygrad.ops._arrays": 6,

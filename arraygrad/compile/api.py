@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from arraygrad.compile import replay_jax, trace
+from arraygrad.compile import optimize, replay_jax, trace
 from arraygrad.compile.guards import (
     Probe,
     Unsupported,
@@ -53,7 +53,7 @@ class _Variant:
     """One recorded program plus how to read its inputs and commit its results."""
 
     __slots__ = ("program", "readers", "mutated", "commits", "out_spec", "calls", "stable",
-                 "copies")
+                 "copies", "reads_args", "backend")
 
     def __init__(self, program: Program, readers: list, mutated: list[bool], commits: Any,
                  out_spec: Any) -> None:
@@ -67,6 +67,9 @@ class _Variant:
         # per input written in place: a buffer the replay copies it into (None: a fresh
         # copy each call), for inputs whose result is copied back into the original array
         self.copies: list[Any] = [None] * len(readers)
+        self.reads_args = any(o[0] == "a" for o in readers) or any(
+            o[0] == "a" for o, _i, _inplace in commits[0])
+        self.backend = next((o[1].backend for o in readers if o[0] in "ta"), None)
 
 
 # ----------------------------------------------------------------------------- owners
@@ -299,7 +302,9 @@ class CompiledFunction:
             return self.fn(*args, **kwargs)
         probe = self._probe
         if probe is not None and probe.check(args, kwargs):
-            v = self._variants.get(probe.key)
+            v = probe.variant
+            if v is None:
+                v = probe.variant = self._variants.get(probe.key)
             if (type(v) is _Variant or type(v) is replay_jax.JaxVariant) and v.stable:
                 # the common case: one tuple compare
                 self._misses = self._probe_failures = 0
@@ -356,6 +361,8 @@ class CompiledFunction:
         return self._record(key, args, kwargs, modules, opts)
 
     def _remember(self, key: tuple, v: Any) -> None:
+        if self._probe is not None:
+            self._probe.variant = None  # it may be the one replaced or evicted here
         self._variants[key] = v
         while len(self._variants) > self.max_variants:
             self._variants.popitem(last=False)
@@ -517,22 +524,20 @@ class CompiledFunction:
             return result
         ext_order = list(rec.externals)
         all_results = [n for n in results if n >= 0] + [n for n in out_slots if n is not None]
+        want = [_get(o) for o, n in zip(commits, results) if n >= 0] \
+            + [t.value if type(t) is trace.Scalar else t.array for t in tensors]
+        fresh = rec.fresh if backend.mutable else {}
         program = Program(rec.code, ext_order, rec.consts, all_results, rec.rng_values,
-                          rec.checks, rec.fresh if backend.mutable else {})
-        # Verify: replay from the snapshot (random draws as drawn) and compare bit for bit.
-        try:
-            got = program.verifier()([ext_values[n] for n in ext_order])
-        except Exception as exc:  # a replay that cannot even run must not be used
-            got = None
-            bad: str | None = f"the verification replay raised {type(exc).__name__}: {exc}"
-        else:
-            bad = None
-            want = [_get(o) for o, n in zip(commits, results) if n >= 0] \
-                + [t.value if type(t) is trace.Scalar else t.array for t in tensors]
-            for i, (g, w) in enumerate(zip(got, want)):
-                if not _identical(g, w):
-                    bad = f"the verification replay differs from eager (result {i})"
-                    break
+                          rec.checks, fresh, meta=rec.meta, mutated=rec.mutated,
+                          pure=optimize.pure_functions(backend.xp))
+        bad = _verify(program, [ext_values[n] for n in ext_order], want)
+        if bad is not None:  # the rewrites are exact by construction; be sure anyway
+            program = Program(rec.code, ext_order, rec.consts, all_results, rec.rng_values,
+                              rec.checks, fresh)
+            bad = _verify(program, [ext_values[n] for n in ext_order], want)
+            if bad is None:
+                self._log.append("the optimized program differed from eager: replaying "
+                                 "the recording as it is")
         if bad is not None:
             self._log.append(f"eager: {bad}")
             self._remember(key, _Fallback(bad))
@@ -560,7 +565,7 @@ class CompiledFunction:
         scalars = [(opt, p, k, v) for opt, p, k, v in opt_scalars]
         v = _Variant(program, readers, mutated, (commit_list, scalars, ri), out_spec)
         handed_out = {n for n in out_slots if n is not None}
-        if backend.mutable:
+        if backend.mutable and program.writes_state:
             for _o, _ri, inplace in commit_list:
                 if inplace is not None and ext_order[inplace] not in handed_out:
                     arr = ext_values[ext_order[inplace]]
@@ -593,7 +598,8 @@ class CompiledFunction:
             self.eager_calls += 1
             return self.fn(*args, **kwargs)
         self._store(key, v, args, kwargs, f"one jax.jit computation, {len(v.unique)} state "
-                    f"arrays donated")
+                    f"arrays " + ("donated" if v.donated else
+                                  "not donated (the step has deferred value checks)"))
         self.replays += 1
         return result
 
@@ -603,22 +609,27 @@ class CompiledFunction:
         if type(v) is replay_jax.JaxVariant:
             self.replays += 1
             return replay_jax.run(v, args, kwargs)
-        flat = list(args) + list(kwargs.values())
-        ext = []
-        originals = []
-        for o, mut, buf in zip(v.readers, v.mutated, v.copies):
-            arr = _get(_bind(o, flat))
-            originals.append(arr)
-            if not mut:
-                ext.append(arr)
-            elif buf is not None and buf.shape == arr.shape and buf.dtype == arr.dtype:
-                np.copyto(buf, arr)  # the replay works on a copy: a failure changes nothing
-                ext.append(buf)
-            else:
-                ext.append(np.array(arr, copy=True))
-        v.program.drawn.clear()
+        program = v.program
+        flat = list(args) + list(kwargs.values()) if v.reads_args else []
+        if program.writes_state:
+            originals = []
+            ext = []
+            for o, mut, buf in zip(v.readers, v.mutated, v.copies):
+                arr = _get(_bind(o, flat))
+                originals.append(arr)
+                if not mut:
+                    ext.append(arr)
+                elif buf is not None and buf.shape == arr.shape and buf.dtype == arr.dtype:
+                    np.copyto(buf, arr)  # the replay works on a copy: a failure changes nothing
+                    ext.append(buf)
+                else:
+                    ext.append(np.array(arr, copy=True))
+        else:  # the program only reads the state (its writes are staged)
+            originals = ext = [_get(_bind(o, flat)) for o in v.readers]
+        if program.rng_slots:
+            program.drawn.clear()
         try:
-            got = v.program.run(ext)  # a failure here has changed nothing
+            got = program.run(ext)  # a failure here has changed nothing
         except Mismatch as exc:
             _pos, _n, value, where = v.program.checks[exc.args[0]]
             self._mismatches += 1
@@ -638,7 +649,7 @@ class CompiledFunction:
             v.program.drawn.clear()
             if not rerecord:
                 self.eager_calls += 1
-            backend = next(o[1].backend for o in v.readers if o[0] in "ta")
+            backend = v.backend
             real = backend.rng
             if drawn:  # the re-run must see the numbers the replay drew
                 backend.rng = trace.PredrawnRNG(real, drawn)
@@ -648,9 +659,11 @@ class CompiledFunction:
                 return self.fn(*args, **kwargs)
             finally:
                 backend.rng = real
-        v.program.drawn.clear()
+        if program.rng_slots:
+            program.drawn.clear()
         self._mismatches = 0
         commit_list, scalars, n_state = v.commits
+        staged = program.staged
         for o, i, inplace in commit_list:
             o = _bind(o, flat)
             if o[0] == "o" and o[1][1] not in o[1][0].state:
@@ -666,6 +679,8 @@ class CompiledFunction:
                     value = target
                 elif v.copies[inplace] is value:
                     value = value.copy()  # the copy buffer is reused: never hand it out
+            if id(value) in staged:
+                value = value.copy()  # a staging buffer is reused: never hand it out
             if o[0] == "o":
                 _set_raw(o, value)
             else:
@@ -674,8 +689,26 @@ class CompiledFunction:
             opt.state.setdefault(p, {})[k] = val
         self.replays += 1
         v.calls += 1
-        backend = next(o[1].backend for o in v.readers if o[0] in "ta")
-        return _build_out(v.out_spec, list(got[n_state:]), backend)
+        outs = [x.copy() if id(x) in staged else x for x in got[n_state:]] if staged \
+            else got[n_state:]
+        spec = v.out_spec
+        if spec[0] == "T":  # a step returning one tensor (the loss)
+            return make_tensor(outs[spec[1]], v.backend)
+        return _build_out(spec, list(outs), v.backend)
+
+
+def _verify(program: Program, inputs: list, want: list) -> str | None:
+    """Run ``program`` once on copies of ``inputs`` (random draws as eager drew them) and
+    compare its results with eager's ``want`` bit for bit: None, or what went wrong."""
+    inputs = [np.array(x, copy=True) if isinstance(x, np.ndarray) else x for x in inputs]
+    try:
+        got = program.verifier()(inputs)
+    except Exception as exc:  # a replay that cannot even run must not be used
+        return f"the verification replay raised {type(exc).__name__}: {exc}"
+    for i, (g, w) in enumerate(zip(got, want)):
+        if not _identical(g, w):
+            return f"the verification replay differs from eager (result {i})"
+    return None
 
 
 def _okey(o: tuple) -> tuple:

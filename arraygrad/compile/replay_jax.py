@@ -6,8 +6,11 @@ random key and the arguments replaced by JAX tracers; what it leaves in the stat
 returns becomes the outputs of one XLA computation. The state arrays are donated, and the
 results are bound back to the same Tensors and optimizer entries after each call, as an
 eager step would leave them. Anything that needs a concrete value while tracing
-(``.item()``, a Python branch on a tensor, a label check on the data) makes the step run
-eagerly instead, with the reason.
+(``.item()``, a Python branch on a tensor) makes the step run
+eagerly instead, with the reason. Value checks that eager makes on the host (the label
+range of ``cross_entropy``) become outputs of the computation (see
+``arraygrad.deferred_checks``): a failed one raises the op's error before anything is bound,
+and a step with such checks does not donate its state, so a bad batch leaves it valid.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from arraygrad import deferred_checks
 from arraygrad.extend import make_tensor
 from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.tensor import Tensor
@@ -27,9 +31,11 @@ class TraceFailed(Exception):
 class JaxVariant:
     """One guard variant on JAX: a jitted function and how to bind its results."""
 
-    __slots__ = ("jitted", "arr_owners", "num_owners", "unique", "index", "num_types",
-                 "info", "has_key", "backend", "calls", "stable")
+    __slots__ = ("jitted", "pure", "donated", "arr_owners", "num_owners", "unique", "index",
+                 "num_types", "info", "has_key", "backend", "calls", "stable")
     jitted: Any
+    pure: Any
+    donated: bool
     arr_owners: list
     num_owners: list
     unique: list
@@ -87,7 +93,6 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
           ) -> JaxVariant:
     """A :class:`JaxVariant` for ``fn``; its first :func:`run` traces it (and raises
     :class:`TraceFailed`, the state left as it was, when it cannot)."""
-    import jax
 
     from arraygrad.compile import api as A
 
@@ -139,7 +144,9 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
             targs = [make_tensor(next(it), backend) if isinstance(a, Tensor) else a
                      for a in flat]
             bound = [t for t in targs if isinstance(t, Tensor)]
-            result = fn(*targs[:len(args)], **dict(zip(names, targs[len(args):])))
+            with deferred_checks.collect() as checks:  # label range checks, after the call
+                result = fn(*targs[:len(args)], **dict(zip(names, targs[len(args):])))
+            info["checks"] = checks
             for t, x in zip(bound, ins):
                 if t.array is not x:
                     raise TraceFailed("the step writes to an argument in place")
@@ -170,14 +177,26 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
                                post_grads]
             outs = [t.value if type(t).__name__ == "Scalar" else t.array for t in tensors]
             return ([A._get(o) for o in post_arr], [A._get(o) for o in post_num],
-                    backend.rng._key if v.has_key else key, outs)
+                    backend.rng._key if v.has_key else key, outs,
+                    [(c.ok, c.values) for c in checks])
         finally:
             engine._execute = real_execute
             _restore(snap, backend)
 
-    v.jitted = jax.jit(pure, donate_argnums=(0,))
+    v.jitted = None  # chosen on the first call, once a trace has shown the checks
+    v.pure = pure
     v.info = info  # filled in by the trace, on the first call
     return v
+
+
+def _jit(v: JaxVariant, args: tuple) -> None:
+    """Trace the step once without compiling it, then jit it: with the state donated,
+    unless the step has deferred checks (a bad batch must leave the old state valid)."""
+    import jax
+
+    jax.eval_shape(v.pure, *args)
+    v.donated = not v.info["checks"]
+    v.jitted = jax.jit(v.pure, donate_argnums=(0,) if v.donated else ())
 
 
 def _number_type(value: Any, given: type | None) -> type:
@@ -209,7 +228,10 @@ def run(v: JaxVariant, args: tuple, kwargs: dict) -> Any:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*donated buffers were not usable.*")
         try:
-            new_state, new_numbers, new_key, outs = v.jitted(unique, numbers, key, inputs)
+            if v.jitted is None:
+                _jit(v, (unique, numbers, key, inputs))
+            new_state, new_numbers, new_key, outs, checks = v.jitted(unique, numbers, key,
+                                                                     inputs)
         except TraceFailed:
             raise
         except Exception as exc:  # ConcretizationTypeError, TracerBoolConversionError...
@@ -218,6 +240,12 @@ def run(v: JaxVariant, args: tuple, kwargs: dict) -> Any:
             raise TraceFailed(f"jax.jit cannot trace the step ({type(exc).__name__}: "
                               f"{str(exc).splitlines()[0][:200]})") from None
     info = v.info
+    if checks:  # before anything is bound: a failed check leaves the state as it was
+        import jax
+
+        host = jax.device_get(checks)
+        deferred_checks.raise_failed(info["checks"], [ok for ok, _v in host],
+                                     [vals for _ok, vals in host])
     for o, value in zip(info["post_arr"], new_state):
         A._set_raw(o, value) if o[0] == "o" else A._set(o, value)
     if new_numbers:

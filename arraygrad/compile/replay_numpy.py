@@ -9,7 +9,11 @@ from typing import Any
 
 import numpy as np
 
+from arraygrad.compile import optimize
 from arraygrad.compile.guards import constant_namer
+
+# ufuncs whose positional ``out`` NumPy deprecates
+_KEYWORD_OUT = (np.maximum, np.minimum)
 
 
 class Mismatch(Exception):
@@ -18,8 +22,11 @@ class Mismatch(Exception):
 
 def _same(a: Any, b: Any) -> bool:
     a = np.asarray(a)
-    return a.shape == b.shape and a.dtype == b.dtype and bool(
-        np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if not b.ndim and b.dtype.kind not in "fc":  # a bool (the label range checks) or int
+        return a.item() == b.item()
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
 
 
 def _view(base: Any, offset: int, shape: tuple, strides: tuple, dtype: Any) -> Any:
@@ -33,8 +40,33 @@ class Program:
 
     def __init__(self, code: list, externals: list[int], consts: dict[int, Any],
                  results: list[int], rng_values: list[Any], checks: Sequence[tuple] = (),
-                 fresh: dict[int, tuple] | None = None) -> None:
-        ns: dict[str, Any] = {"_view": _view, "_same": _same, "_Mismatch": Mismatch}
+                 fresh: dict[int, tuple] | None = None, *, meta: dict[int, tuple] | None = None,
+                 mutated: set[int] | None = None, pure: dict[int, str] | None = None) -> None:
+        """``pure`` (see optimize.pure_functions) turns the rewrites of ``optimize`` on;
+        ``meta`` (slot -> shape, dtype) and ``mutated`` (slots written in place) feed them."""
+        self.stats: dict[str, int] = {}
+        if pure is not None:
+            meta = meta or {}
+            code, checks, folded, self.stats = optimize.optimize(
+                code, results, checks, {n: m[1] for n, m in meta.items()}, meta,
+                mutated or set(), pure)
+            consts = {**consts, **folded}
+        # State arrays written in place: staged when the program allows it, so that a
+        # failure anywhere in a replay leaves them as they were without copying them first.
+        self.staged: set[int] = set()  # ids of the staging buffers (never hand them out)
+        staged = optimize.stage_state_writes(code, externals, checks, results, meta or {}) \
+            if pure is not None else None
+        self.writes_state = staged is None
+        if staged is not None:
+            code, results, staging = staged
+            consts = dict(consts)
+            for n, (shape, dtype) in staging.items():
+                consts[n] = np.empty(shape, dtype)
+                self.staged.add(id(consts[n]))
+        # __name__: NumPy's floating-point warnings from a replay are filtered as eager's
+        # are (the numpy backend ignores them in arraygrad's modules, as PyTorch is silent)
+        ns: dict[str, Any] = {"_view": _view, "_same": _same, "_Mismatch": Mismatch,
+                              "__name__": "arraygrad.compile.replay", **optimize.REDUCTIONS}
         self.buffers = plan(code, results, checks, fresh or {})
         buffer_bytes = 0
         for k, (shape, dtype) in enumerate(self.buffers.shapes):
@@ -93,15 +125,24 @@ class Program:
                 lines.append(f"    {target(pattern)} = _view(s{b}, {off}, {shape!r}, "
                              f"{strides!r}, {const(dtype)})")
                 continue
+            if kind == "call" and i not in self.buffers.out and pure is not None:
+                fast = optimize.spelling(fn, args, kwargs, meta or {}, src)
+                if fast is not None:
+                    lines.append(f"    {target(pattern)} = {fast}")
+                    continue
             fname = f"F{i}"
             ns[fname] = fn
             if kind == "rng":
                 self.rng_slots.append(fname)
             parts = [src(a) for a in args[1]]
-            parts += [f"{k}={src(v)}" for k, v in kwargs[1]]
+            keywords = [f"{k}={src(v)}" for k, v in kwargs[1]]
             if i in self.buffers.out:
-                parts.append(f"out=B{self.buffers.out[i]}")
-            lines.append(f"    {target(pattern)} = {fname}({', '.join(parts)})")
+                buf = f"B{self.buffers.out[i]}"
+                if type(fn) is np.ufunc and len(parts) == fn.nin and fn not in _KEYWORD_OUT:
+                    parts.append(buf)  # positional: no keyword parsing on every call
+                else:
+                    keywords.append(f"out={buf}")
+            lines.append(f"    {target(pattern)} = {fname}({', '.join(parts + keywords)})")
         for pos in sorted(at):
             lines.extend(at[pos])
         lines.append("    return (" + "".join(f"s{n}, " for n in results) + ")")
@@ -146,19 +187,6 @@ class Plan:
         self.slots = 0  # how many results got a buffer (several share one)
 
 
-def _slots_in(e: Any, acc: list[int]) -> list[int]:
-    tag, v = e
-    if tag == "s":
-        acc.append(v)
-    elif tag in ("t", "l", "sl", "nt"):
-        for x in v:
-            _slots_in(x, acc)
-    elif tag == "d":
-        for _k, x in v:
-            _slots_in(x, acc)
-    return acc
-
-
 def plan(code: list, results: list[int], checks: Sequence[tuple],
          fresh: dict[int, tuple]) -> Plan:
     """The memory plan: a NumPy ufunc call (``+``, ``*``, ``matmul``, ``exp``...) whose
@@ -190,7 +218,7 @@ def plan(code: list, results: list[int], checks: Sequence[tuple],
         if kind == "view":
             ins = [args[0]]
         else:
-            ins = _slots_in(args, []) + _slots_in(kwargs, [])
+            ins = optimize.slots_in(args, []) + optimize.slots_in(kwargs, [])
         src: frozenset = frozenset()
         for s in ins:
             a = alias.get(s)
@@ -198,10 +226,12 @@ def plan(code: list, results: list[int], checks: Sequence[tuple],
                 src = src | a
                 for c in a:
                     last[c] = i
-        outs = _slots_in(pattern, [])
-        if kind == "call" and type(fn) is np.ufunc and not any(
-                k == "out" for k, _v in kwargs[1]):
-            continue  # a ufunc without out= returns a new array (or its candidate self)
+        outs = optimize.slots_in(pattern, [])
+        if kind == "call" and type(fn) is np.ufunc:
+            targets = [s for k, v in kwargs[1] if k == "out" for s in optimize.slots_in(v, [])]
+            if not targets:
+                continue  # a ufunc without out= returns a new array (or its candidate self)
+            src = frozenset().union(*(alias.get(s, frozenset()) for s in targets))
         for s in outs:
             if s not in candidate:
                 alias[s] = alias.get(s, frozenset()) | src

@@ -300,11 +300,14 @@ class Recorder:
         self.checks: list[tuple] = []        # (position, slot, value, where)
         self.backwards = 0                   # backward passes run while recording
         self.fresh: dict[int, tuple] = {}    # slot -> (shape, dtype) of a kernel's new array
+        self.meta: dict[int, tuple] = {}     # slot -> (shape, dtype) of every array slot
 
     # ---------------------------------------------------------------- slots
     def new_slot(self, *objs: Any) -> int:
         n = self.nslots
         self.nslots += 1
+        if objs and isinstance(objs[0], np.ndarray):
+            self.meta[n] = (objs[0].shape, objs[0].dtype)
         for o in objs:
             self.slot_of[id(o)] = n
             self.alive.append(o)

@@ -14,6 +14,7 @@ takes this path when it applies and falls back to the general composition otherw
 
 from __future__ import annotations
 
+from arraygrad import deferred_checks
 from arraygrad.ops.registry import apply, defop
 from arraygrad.tensor import Tensor, _make
 
@@ -131,6 +132,8 @@ def softmax_cross_entropy(logits: Tensor, target: Tensor, /, *, reduction: str =
     if len(lshape) != 2 or len(tshape) != 1 or tshape[0] != lshape[0] or not lshape[0] or \
             logits.dtype.kind != "f" or target.dtype.kind not in "iu":
         return None
+    if deferred_checks.collecting() and ignore_index is not None:
+        return None  # traced: no label values to choose on (the general path masks)
     backend = target._backend
     xp = backend.xp
     labels = target._data
@@ -141,7 +144,12 @@ def softmax_cross_entropy(logits: Tensor, target: Tensor, /, *, reduction: str =
         # the general path when min <= ignore_index <= max (with every label in [0, C),
         # an ignore_index outside it, such as the default -100, never is)
         ok = ok & ~(xp.any(labels <= ignore_index) & xp.any(labels >= ignore_index))
-    if not bool(ok):
+    if deferred_checks.collecting():
+        deferred_checks.require(ok, IndexError, lambda lo, hi: (
+            f"cross_entropy: target class indices must be in [0, {lshape[1] - 1}] for "
+            f"{lshape[1]} classes; got values from {int(lo)} to {int(hi)}"),
+            xp.min(labels), xp.max(labels))
+    elif not bool(ok):
         return None
     hot = one_hot_array(xp, labels, lshape[1], logits._data.dtype)
     return apply(SOFTMAX_CROSS_ENTROPY, (logits, _make(hot, backend, None)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from arraygrad import deferred_checks
 from arraygrad.ops._arrays import is_array, is_batched, physical
 from arraygrad.ops._axes import normalize_axis
 from arraygrad.ops.elementwise import where
@@ -144,7 +145,9 @@ def class_index_loss(logp: Tensor, target: Tensor, num_classes: int, *,
     valid = None
     if ignore_index is not None:
         valid_mask = target != ignore_index
-        if not bool(physical(valid_mask).all()):  # all examples' targets, inside vmap
+        # all examples' targets, inside vmap; while a compiled step is traced there is no
+        # value to branch on: the masked form, which gives the same losses
+        if deferred_checks.collecting() or not bool(physical(valid_mask).all()):
             valid = valid_mask
             target = where(valid_mask, target, 0)
     hot = _one_hot(target, num_classes, _native_dtype(logp))
@@ -174,13 +177,19 @@ def _check_labels(target: Tensor, num_classes: int, ignore_index: int | None, op
     data = physical(target).array  # every example's labels, inside vmap
     if ignore_index is not None:
         data = xp.where(data == ignore_index, xp.zeros_like(data), data)
-    lo, hi = int(xp.min(data)), int(xp.max(data))
+
+    def message(lo: Any, hi: Any) -> str:
+        return (f"{op}: target class indices must be in [0, {num_classes - 1}] for "
+                f"{num_classes} classes; got values from {int(lo)} to {int(hi)}"
+                + (f" (ignore_index={ignore_index} is skipped)" if ignore_index is not None
+                   else ""))
+    lo, hi = xp.min(data), xp.max(data)
+    if deferred_checks.collecting():  # jax.jit is tracing a compiled step: check after it
+        deferred_checks.require((lo >= 0) & (hi < num_classes), error, message, lo, hi)
+        return
+    lo, hi = int(lo), int(hi)
     if lo < 0 or hi >= num_classes:
-        raise error(
-            f"{op}: target class indices must be in [0, {num_classes - 1}] for "
-            f"{num_classes} classes; got values from {lo} to {hi}"
-            + (f" (ignore_index={ignore_index} is skipped)" if ignore_index is not None else "")
-        )
+        raise error(message(lo, hi))
 
 
 def _reduce(losses: Tensor, reduction: str, norm: Any) -> Tensor:
