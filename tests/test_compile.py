@@ -558,10 +558,12 @@ def _jax_classifier(compiled, labels, ignore_index=-100):
         return [float(v.item()) for v in losses], model, fn
 
 
-@pytest.mark.parametrize("ignore_index", [-100, None, 1])
+@pytest.mark.parametrize("ignore_index", [-100, None])
 def test_jax_cross_entropy_step_is_one_jitted_computation(ignore_index):
     pytest.importorskip("jax")
     labels = [[0, 1, 2, 1], [2, 2, 0, 1], [1, 0, 0, 2], [0, 1, 1, 1]]
+    if ignore_index is not None:  # one ignored label: the traced loss masks it as eager
+        labels[1][2] = ignore_index
     eager = _jax_classifier(False, labels, ignore_index)
     comp = _jax_classifier(True, labels, ignore_index)
     assert comp[2].replays == 4 and comp[2].eager_calls == 0, comp[2].explain()
