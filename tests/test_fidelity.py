@@ -72,7 +72,7 @@ def test_transfer_under_nested_vmap_with_dtype_and_device():
         lambda t: t.to(backend="array_api_strict", dtype=ag.float32) + 1))(x)
     assert moved.backend.name == "array_api_strict" and moved.dtype == ag.float32
     np.testing.assert_array_equal(moved.numpy(), np.arange(24.0).reshape((2, 3, 4)) + 1)
-    same = ag.func.vmap(lambda t: t.cpu() * 2, in_dims=1)(x)
+    same = ag.func.vmap(lambda t: t.cpu().to_device("cpu") * 2, in_dims=1)(x)
     np.testing.assert_array_equal(same.numpy(), np.moveaxis(np.arange(24.0).reshape(
         (2, 3, 4)), 1, 0) * 2)
     # An unknown device is refused with the usual message, inside vmap too.

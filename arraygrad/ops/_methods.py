@@ -422,7 +422,7 @@ def _to_device(self: Tensor, device: Any, /, *, stream: Any = None) -> Tensor:
     """This tensor on ``device`` of its backend (the standard's ``to_device``;
     differentiable). ``stream`` is accepted for the standard's signature; arraygrad's
     backends order work themselves."""
-    return transfer.to(self, device=str(device), backend=self._backend)
+    return transfer.to(self, device=str(device), backend=self.backend)
 
 
 def _nonzero(self: Tensor, *, as_tuple: bool = False) -> Any:
