@@ -78,3 +78,132 @@ def test_transfer_under_nested_vmap_with_dtype_and_device():
     # An unknown device is refused with the usual message, inside vmap too.
     with pytest.raises(ag.backends.BackendError, match="no available backend has device"):
         ag.func.vmap(lambda t: t.to("tpu:7"))(x)
+
+
+# ----------------------------------------------------------------------- in-place chains
+# PyTorch saves the *result* of an in-place op whose derivative reads it (exp_, sigmoid_,
+# tanh_, sqrt_, reciprocal_, relu_, pow_ with a tensor exponent): the tensor itself, so any
+# later in-place write to it, or to a view sharing its version counter, makes backward
+# raise. Ops whose derivative reads the input save a copy of it, and later writes are fine.
+INPLACE = {
+    "sigmoid_": lambda t, o: t.sigmoid_(),
+    "tanh_": lambda t, o: t.tanh_(),
+    "exp_": lambda t, o: t.exp_(),
+    "sqrt_": lambda t, o: t.sqrt_(),
+    "reciprocal_": lambda t, o: t.reciprocal_(),
+    "relu_": lambda t, o: t.relu_(),
+    "sin_": lambda t, o: t.sin_(),
+    "log_": lambda t, o: t.log_(),
+    "abs_": lambda t, o: t.abs_(),
+    "square_": lambda t, o: t.square_(),
+    "clamp_": lambda t, o: t.clamp_(0.3, 0.7),
+    "mul_(2)": lambda t, o: t.mul_(2.0),
+    "mul_(o)": lambda t, o: t.mul_(o),
+    "add_(1)": lambda t, o: t.add_(1.0),
+    "add_(o)": lambda t, o: t.add_(o, alpha=2),
+    "div_(o)": lambda t, o: t.div_(o),
+    "pow_(2)": lambda t, o: t.pow_(2),
+    "pow_(o)": lambda t, o: t.pow_(o),
+    "lerp_": lambda t, o: t.lerp_(o, 0.3),
+    "addcmul_": lambda t, o: t.addcmul_(o, o, value=0.5),
+    "masked_fill_": lambda t, o: t.masked_fill_(o > 1.0, 0.25),
+    "zero_": lambda t, o: t.zero_(),
+    "fill_": lambda t, o: t.fill_(0.3),
+    "copy_": lambda t, o: t.copy_(o),
+    "*=": lambda t, o: t.__imul__(o),
+}
+SAVES = ("sigmoid_", "tanh_", "exp_", "sqrt_", "reciprocal_", "relu_", "pow_(o)")
+OTHERS = tuple(k for k in INPLACE if k not in SAVES)
+
+
+def _inplace_cases():
+    cases = [("nonleaf", (op,)) for op in INPLACE]              # values and gradients
+    cases += [("nonleaf", (op, "mul_(2)")) for op in SAVES]      # torch raises
+    cases += [("nonleaf", (op, "tanh_")) for op in OTHERS]       # torch computes
+    cases += [("view", (op, "add_(1)")) for op in ("sigmoid_", "sin_", "relu_", "mul_(o)")]
+    cases += [("base_after_view", (op,)) for op in ("exp_", "sin_", "tanh_", "clamp_")]
+    cases += [("saved_output", (op,)) for op in ("add_(1)", "copy_", "zero_", "sin_")]
+    cases += [("saved_input", (op,)) for op in ("sigmoid_", "add_(1)")]
+    cases += [("detached_alias", (op,)) for op in ("sigmoid_", "sin_")]
+    cases += [("leaf", ("sigmoid_",)), ("leaf", ("add_(1)",)), ("nonleaf", ("sigmoid_",
+                                                                            "tanh_", "exp_"))]
+    return cases
+
+
+def _run_inplace(lib, backend, kind, seq):
+    rng = np.random.default_rng(7)
+    a, b = rng.uniform(0.2, 0.9, (3, 4)), rng.uniform(0.5, 1.5, (3, 4))
+    if lib == "torch":
+        x, o = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    else:
+        x = ag.asarray(a, dtype=F64).to(backend=backend).requires_grad_()
+        o = ag.asarray(b, dtype=F64).to(backend=backend).requires_grad_()
+    extra = 0.0
+    try:
+        if kind == "leaf":
+            y = t = x
+        elif kind == "saved_output":      # exp saves its output, which is then written
+            y = t = x.exp()
+        elif kind == "saved_input":       # y * o saves y, which is then written
+            y = t = x * 1
+            extra = (y * o).sum()
+        else:
+            y = t = x * 1
+        if kind == "view":                # write twice through a view, backward the base
+            t = y[1:]
+        for name in seq:
+            INPLACE[name](t, o[1:] if t is not y else o)
+        if kind == "base_after_view":     # a write to the base after one through a view
+            v = y[:2]
+            INPLACE[seq[0]](v, o[:2])
+            y.mul_(2.0)
+        if kind == "detached_alias":      # a detached alias shares the version counter
+            y.detach().zero_()
+        (y.sum() + extra).backward()
+    except Exception as exc:  # noqa: BLE001 - the exception class is what is compared
+        return type(exc)
+    return [None if g is None else np.asarray(g.detach().numpy()) for g in (x.grad, o.grad)]
+
+
+def _compare_inplace(kind, seq, backend_name):
+    expected = _run_inplace("torch", None, kind, seq)
+    got = _run_inplace("ag", backend_name, kind, seq)
+    if isinstance(expected, type):
+        assert got is expected, f"torch raises {expected.__name__}, arraygrad gives {got}"
+        return
+    assert not isinstance(got, type), f"torch computes, arraygrad raises {got.__name__}"
+    for g, tg in zip(got, expected):
+        assert (g is None) == (tg is None)
+        if g is not None:
+            np.testing.assert_allclose(g, tg, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind,seq", _inplace_cases(),
+                         ids=[f"{k}:{'.'.join(s)}" for k, s in _inplace_cases()])
+def test_inplace_sequences_raise_or_compute_as_torch(kind, seq):
+    _compare_inplace(kind, seq, "numpy")
+
+
+def test_inplace_sequences_on_every_backend(backend):
+    # Immutable backends rebind instead of writing: the same outcomes (a sample).
+    for kind, seq in (("nonleaf", ("sigmoid_", "tanh_")), ("nonleaf", ("sin_", "tanh_")),
+                      ("view", ("relu_", "add_(1)")), ("nonleaf", ("pow_(o)", "mul_(2)")),
+                      ("saved_output", ("copy_",))):
+        _compare_inplace(kind, seq, backend.name)
+
+
+def test_inplace_result_has_the_ops_grad_fn_and_second_order_matches_torch():
+    a = np.array([0.3, -0.2, 0.5])
+    x, tx = ag.asarray(a).requires_grad_(), torch.tensor(a, requires_grad=True)
+    y, ty = x * 1.0, tx * 1.0
+    assert y.sigmoid_() is y and y.grad_fn.name() == "SigmoidBackward"
+    ty.sigmoid_()
+    (g,) = ag.autograd.grad((y * y).sum(), x, create_graph=True)
+    (tg,) = torch.autograd.grad((ty * ty).sum(), tx, create_graph=True)
+    _close(g, tg)
+    _close(ag.autograd.grad(g.sum(), x)[0], torch.autograd.grad(tg.sum(), tx)[0])
+    # The error names the op whose saved result was overwritten.
+    z = x * 1.0
+    z.tanh_().mul_(2.0)
+    with pytest.raises(RuntimeError, match=r"modified by an inplace operation.*'tanh'"):
+        z.sum().backward()

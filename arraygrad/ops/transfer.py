@@ -97,7 +97,8 @@ def to(x: Tensor, device: str | None = None, backend: str | Backend | None = Non
     'array_api_strict'
     """
     if is_batched(x):  # inside ag.func.vmap: move the whole batch, keep its levels in front
-        map_physical = type(x)._ag_map_physical  # set by arraygrad.func, above this module
+        batched: Any = x
+        map_physical = type(batched)._ag_map_physical  # set by arraygrad.func, above this
         return map_physical(lambda t: to(t, device, backend, dtype, copy=copy), x)
     src = x._backend
     if backend is not None:
