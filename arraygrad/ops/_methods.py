@@ -541,7 +541,7 @@ def _in_place(fn: Callable[..., Tensor], name: str) -> Callable[..., Tensor]:
             # A rule will read self's current value, which the write below replaces:
             # compute from a copy instead (PyTorch's ``original_self``), so backward works.
             out = fn(transfer.clone(self), *args, **kwargs)
-        return inplace.copy_(self, out)
+        return inplace.write_result(self, out, name, since)
 
     method.__name__ = name
     method.__doc__ = f"In place ``{fn.__name__}``: the result is written into this tensor."
