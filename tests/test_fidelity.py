@@ -207,3 +207,33 @@ def test_inplace_result_has_the_ops_grad_fn_and_second_order_matches_torch():
     z.tanh_().mul_(2.0)
     with pytest.raises(RuntimeError, match=r"modified by an inplace operation.*'tanh'"):
         z.sum().backward()
+
+
+# ----------------------------------------------------------------------- max / min along dim
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_along_dim_function_and_method_match_torch(name, backend):
+    # Ties (the gradient goes to the first index only, as torch) and a NaN (propagates).
+    a = np.array([[1.0, 5.0, 5.0, 0.0], [7.0, 0.0, 7.0, 0.0], [2.0, np.nan, 2.0, 1.0]])
+    w = np.array([[1.0], [2.0], [3.0]])
+    for call in (lambda m, t, **k: getattr(m, name)(t, 1, **k),
+                 lambda m, t, **k: getattr(t, name)(1, **k),
+                 lambda m, t, **k: getattr(t, name)(dim=-1, **k)):
+        for keep in (False, True):
+            x = ag.asarray(a).to(backend=backend.name).requires_grad_()
+            tx = torch.tensor(a, requires_grad=True)
+            r, tr = call(ag, x, keepdim=keep), call(torch, tx, keepdim=keep)
+            assert type(r).__name__ == "MaxMin"
+            assert r.values is r[0] and r.indices is r[1]
+            np.testing.assert_array_equal(r.indices.numpy(), tr.indices.numpy())
+            np.testing.assert_array_equal(_np(r.values), tr.values.detach().numpy())
+            wt = w if keep else w[:, 0]
+            weight = ag.asarray(wt).to(backend=backend.name)
+            ag.sum(ag.where(ag.isnan(r.values), 0.0, r.values * weight)).backward()
+            torch.where(tr.values.isnan(), 0.0, tr.values * torch.tensor(wt)).sum().backward()
+            np.testing.assert_array_equal(_np(x.grad), tx.grad.numpy())
+    # The same class from the function and the method; a full reduction is a tensor.
+    x = ag.asarray(a)
+    assert type(getattr(ag, name)(x, 0)) is type(getattr(x, name)(0))
+    assert isinstance(getattr(ag, name)(x), ag.Tensor) and isinstance(getattr(x, name)(), ag.Tensor)
+    r0 = getattr(ag.asarray(3.0), name)(0)
+    assert r0.values.item() == 3.0 and r0.indices.item() == 0 and r0.indices.shape == ()

@@ -28,7 +28,7 @@ from arraygrad.ops import linalg_ext as la
 from arraygrad.ops import torch_functions as tf
 from arraygrad.ops._axes import axis_alias, normalize_axes, normalize_axis
 from arraygrad.ops.conv import erf
-from arraygrad.ops.torch_functions import SortResult
+from arraygrad.ops.torch_functions import SortResult, extremum_along
 from arraygrad.tensor import Tensor
 
 __all__ = [
@@ -175,15 +175,16 @@ def _extremum(op: str, x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: buil
                         f"amax/amin, or axis= for a tuple of axes)")
     keep = builtins.bool(keepdim) if keepdim is not None else keepdims
     d = normalize_axis(op, dim, x.ndim, scalar_ok=True)
-    return SortResult(value_fn(x, axis=d if x.ndim else None, keepdims=keep),
-                      index_fn(x, axis=d if x.ndim else None, keepdims=keep))
+    return extremum_along(x, d, keep, op == "max")
 
 
 def max(x: Tensor, /, dim: Any = None, keepdim: builtins.bool | None = None, *,  # noqa: A001
         axis: Any = None, keepdims: builtins.bool = False) -> Any:
     """Maximum: over ``axis`` (the standard's form, a tensor); with an int ``dim``
-    (PyTorch's form) the named tuple ``(values, indices)``; ``max(a, b)`` with a Tensor
-    ``b`` is the elementwise :func:`maximum`. Tied maxima share the gradient evenly."""
+    (PyTorch's form) the named tuple ``(values, indices)`` (the method ``x.max(dim)``
+    returns the same); ``max(a, b)`` with a Tensor ``b`` is the elementwise
+    :func:`maximum`. A full maximum shares the gradient evenly among tied maxima; along
+    ``dim`` it goes to the returned index only (the first among ties), as in PyTorch."""
     return _extremum("max", x, dim, keepdim, axis, keepdims, reductions.max, reductions.argmax,
                      ew.maximum)
 
