@@ -237,3 +237,41 @@ def test_max_min_along_dim_function_and_method_match_torch(name, backend):
     assert isinstance(getattr(ag, name)(x), ag.Tensor) and isinstance(getattr(x, name)(), ag.Tensor)
     r0 = getattr(ag.asarray(3.0), name)(0)
     assert r0.values.item() == 3.0 and r0.indices.item() == 0 and r0.indices.shape == ()
+
+
+# ----------------------------------------------------------------------- unique(dim=)
+_UNIQUE = [np.array([[1, 2], [3, 4], [1, 2], [0, 9]]), np.array([3, 1, 3]),
+           np.array([[[1, 2], [1, 2]], [[0, 0], [1, 2]]]),
+           np.array([[1.0, np.nan], [1.0, np.nan], [0.0, 1.0]]), np.zeros((0, 3)),
+           np.random.default_rng(0).integers(0, 2, (6, 3, 2)),
+           np.array([[True, False], [True, False]]), np.array([[-0.0, 1.0], [0.0, 1.0]])]
+
+
+def test_unique_dim_matches_torch(backend):
+    # Every case on numpy; a sample elsewhere (JAX compiles each op for each new shape).
+    full = backend.name == "numpy"
+    sample = _UNIQUE if full else (_UNIQUE[0],) if backend.name == "jax" else (
+        _UNIQUE[0], _UNIQUE[3], _UNIQUE[6])
+    for a in sample:
+        for d in range(-a.ndim, a.ndim) if full else (0,):
+            for inverse, counts in ((False, False), (True, True), (False, True)) if full \
+                    else ((True, True),):
+                kw = {"dim": d, "return_inverse": inverse, "return_counts": counts}
+                try:
+                    want = torch.unique(torch.tensor(a), **kw)
+                except RuntimeError:  # 0-sized dimensions besides dim
+                    with pytest.raises(RuntimeError, match="0-sized dimensions"):
+                        ag.unique(ag.asarray(a).to(backend=backend.name), **kw)
+                    continue
+                got = ag.unique(ag.asarray(a).to(backend=backend.name), **kw)
+                want = want if isinstance(want, tuple) else (want,)
+                got = got if isinstance(got, tuple) else (got,)
+                assert len(got) == len(want)
+                for g, w in zip(got, want):
+                    assert tuple(g.shape) == tuple(w.shape) and g.dtype.name == str(
+                        w.dtype).removeprefix("torch.")
+                    np.testing.assert_array_equal(g.numpy(), w.numpy())
+    with pytest.raises(IndexError, match="unique: axis 2 is out of range"):
+        ag.unique(ag.zeros((2, 3)), dim=2)
+    with pytest.raises(IndexError, match="0-d"):
+        ag.unique(ag.asarray(5), dim=0)
