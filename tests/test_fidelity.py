@@ -275,3 +275,69 @@ def test_unique_dim_matches_torch(backend):
         ag.unique(ag.zeros((2, 3)), dim=2)
     with pytest.raises(IndexError, match="0-d"):
         ag.unique(ag.asarray(5), dim=0)
+
+
+# ----------------------------------------------------------------------- poisson
+def _chi2_per_dof(samples, lam):
+    import math
+
+    ks = np.arange(int(lam + 10 * math.sqrt(lam)) + 10)
+    pmf = np.exp(-lam + ks * math.log(lam) - np.array([math.lgamma(k + 1) for k in ks]))
+    counts = np.bincount(samples.astype(int), minlength=len(ks))[:len(ks)]
+    expected = pmf * samples.size
+    keep = expected >= 5
+    return float(((counts[keep] - expected[keep]) ** 2 / expected[keep]).sum()) / (keep.sum() - 1)
+
+
+def test_poisson_distribution_seeding_and_autograd_as_torch(backend):
+    if backend.name == "jax":
+        pytest.skip("the sampler is the same xp code on every backend (array_api_strict and "
+                    "torch run it here); JAX compiles each of its ~60 eager ops on first use "
+                    "(about 7 s)")
+    n = 20000 if backend.name == "numpy" else 2000
+    rates = np.repeat([0.0, 0.7, 4.0, 9.5, 10.0, 35.0, 1e5], n)
+    r = ag.asarray(rates, dtype=F64).to(backend=backend.name)
+    ag.manual_seed(3)
+    s = ag.poisson(r)
+    ag.manual_seed(3)
+    np.testing.assert_array_equal(ag.poisson(r).numpy(), s.numpy())  # seeded
+    assert s.dtype == F64 and tuple(s.shape) == rates.shape and s.backend.name == backend.name
+    a = s.numpy().reshape(7, n)
+    assert (a == np.round(a)).all() and (a >= 0).all() and (a[0] == 0).all()
+    for row, lam in zip(a[1:], (0.7, 4.0, 9.5, 10.0, 35.0, 1e5)):  # moments within 5 sigma
+        assert abs(row.mean() - lam) < 5 * np.sqrt(lam / n), (lam, row.mean())
+        assert abs(row.var() / lam - 1) < 5 * np.sqrt(2 / n) + 5 / np.sqrt(n * lam), lam
+        if lam < 100 and backend.name == "numpy":  # both samplers, against the exact pmf
+            assert _chi2_per_dof(row, lam) < 2.0, lam
+    # torch: a rates tensor that requires grad gives a result that requires grad, with a
+    # zero gradient; float32 stays float32; a 0-d rate gives a 0-d sample.
+    x = ag.asarray([1.0, 5.0, 0.0]).to(backend=backend.name).requires_grad_()
+    tx = torch.tensor([1.0, 5.0, 0.0], requires_grad=True)
+    y, ty = ag.poisson(x), torch.poisson(tx)
+    assert y.requires_grad == ty.requires_grad and y.dtype == ag.float32
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    assert ag.poisson(ag.asarray(3.0)).shape == torch.poisson(torch.tensor(3.0)).shape
+
+
+@pytest.mark.parametrize("rates", [[-1.0], [float("nan")]])
+def test_poisson_invalid_rates_raise_as_torch(rates):
+    with pytest.raises(RuntimeError):
+        torch.poisson(torch.tensor(rates))
+    with pytest.raises(RuntimeError, match="poisson: invalid Poisson rate"):
+        ag.poisson(ag.asarray(rates))
+
+
+def test_poisson_refusals_and_vmap():
+    with pytest.raises(RuntimeError, match="invalid Poisson rate"):  # torch: garbage
+        ag.poisson(ag.asarray([float("inf")]))
+    with pytest.raises(TypeError, match="floating dtype, got int64"):
+        ag.poisson(ag.asarray([1, 2]))
+    with pytest.raises(TypeError, match="generator"):
+        ag.poisson(ag.ones(2), generator=object())
+    x = ag.full((4, 3), 2.0)
+    with pytest.raises(RuntimeError, match="randomness='error'"):
+        ag.func.vmap(ag.poisson)(x)
+    out = ag.func.vmap(ag.poisson, randomness="different")(x)
+    assert tuple(out.shape) == (4, 3) and bool(ag.all(out >= 0))
