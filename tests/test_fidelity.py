@@ -341,3 +341,37 @@ def test_poisson_refusals_and_vmap():
         ag.func.vmap(ag.poisson)(x)
     out = ag.func.vmap(ag.poisson, randomness="different")(x)
     assert tuple(out.shape) == (4, 3) and bool(ag.all(out >= 0))
+
+
+# ----------------------------------------------------------------------- Embedding(sparse=True)
+def test_embedding_sparse_is_refused_with_the_alternative_named():
+    for make in (lambda: ag.nn.Embedding(5, 2, sparse=True),
+                 lambda: ag.nn.EmbeddingBag(5, 2, sparse=True),
+                 lambda: ag.nn.Embedding.from_pretrained(ag.ones((3, 2)), freeze=False,
+                                                         sparse=True),
+                 lambda: ag.nn.EmbeddingBag.from_pretrained(ag.ones((3, 2)), freeze=False,
+                                                            sparse=True)):
+        with pytest.raises(NotImplementedError, match=r"sparse=True .* Pass sparse=False"):
+            make()
+    w = ag.ones((3, 2), requires_grad=True)
+    with pytest.raises(NotImplementedError, match=r"embedding: sparse=True .*\(3, 2\)"):
+        ag.nn.functional.embedding(ag.tensor([0]), w, sparse=True)
+    # Frozen or without gradients there is nothing sparse to compute: as in torch.
+    frozen = ag.nn.Embedding.from_pretrained(ag.ones((3, 2)), sparse=True)
+    assert frozen(ag.tensor([1])).tolist() == [[1.0, 1.0]]
+    bag = ag.nn.EmbeddingBag.from_pretrained(ag.ones((3, 2)), sparse=True)
+    assert bag(ag.tensor([[1, 2]])).tolist() == [[1.0, 1.0]] and bag.sparse
+    with ag.no_grad():
+        assert ag.nn.functional.embedding(ag.tensor([0]), w, sparse=True).shape == (1, 2)
+    frozen.weight.requires_grad_(True)  # unfrozen later: refused at the forward
+    with pytest.raises(NotImplementedError, match="sparse=True"):
+        frozen(ag.tensor([1]))
+    # The named alternative: sparse=False gives torch's sparse gradient, densified.
+    idx = [[0, 2, 2], [4, 0, 1]]
+    table = np.random.default_rng(5).normal(size=(5, 3))
+    tw = torch.tensor(table, requires_grad=True)
+    torch.nn.functional.embedding(torch.tensor(idx), tw, sparse=True).pow(2).sum().backward()
+    assert tw.grad.is_sparse
+    aw = ag.asarray(table).requires_grad_()
+    ag.nn.functional.embedding(ag.tensor(idx), aw).pow(2).sum().backward()
+    np.testing.assert_allclose(aw.grad.numpy(), tw.grad.to_dense().numpy(), rtol=1e-12)
