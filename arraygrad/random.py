@@ -13,9 +13,11 @@ from arraygrad._vmap_state import HOOKS as _VMAP_HOOKS
 from arraygrad._vmap_state import STATE as _VMAP
 from arraygrad.backend_registry import current_backend, default_float, get_backend, seed_all
 from arraygrad.creation import _shape_of
+from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import reductions as rd
 from arraygrad.ops import shape as sh
+from arraygrad.ops.special import lgamma_xp
 from arraygrad.tensor import Tensor, _make
 
 __all__ = ["manual_seed", "seed", "rand", "randn", "randint", "normal", "uniform", "randperm",
@@ -270,15 +272,9 @@ def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002 - PyT
                            f"and finite (input of shape {input.shape}, dtype "
                            f"{input.dtype.name} has a negative, NaN or infinite element)")
     sample = _make(xp.astype(_poisson_draws(be, input.device, lam), lam.dtype), be, None)
-    if input.requires_grad and _grad_enabled():
+    if input.requires_grad and is_grad_enabled():
         return sample + 0 * input  # PyTorch's PoissonBackward: a zero gradient
     return sample
-
-
-def _grad_enabled() -> bool:
-    from arraygrad.grad_mode import STATE
-
-    return STATE.enabled
 
 
 def _poisson_in_vmap(rates: Any) -> Any:
@@ -299,8 +295,6 @@ def _poisson_in_vmap(rates: Any) -> Any:
 
 def _poisson_draws(be: Any, device: Any, lam: Any) -> Any:
     """Poisson samples for the native array of rates ``lam`` (float64 where possible)."""
-    from arraygrad.ops.special import lgamma_xp
-
     xp = be.xp
     f64 = be.native_dtype(_dtypes.float64)
     lam = xp.astype(lam, f64)
