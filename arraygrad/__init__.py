@@ -318,6 +318,7 @@ from arraygrad.ops.transfer import clone, to
 from arraygrad.random import (
     manual_seed,
     multinomial,
+    poisson,
     rand,
     rand_like,
     randint,
@@ -437,7 +438,7 @@ __all__ = [
     "meshgrid", "min", "minimum", "mm", "moveaxis", "movedim", "mul", "multinomial",
     "multiply", "mv", "nan", "nan_to_num", "narrow", "neg", "negative", "newaxis", "nextafter",
     "nn", "no_grad", "nonzero", "norm", "normal", "not_equal", "numel", "ones", "ones_like",
-    "optim", "outer", "permute", "permute_dims", "pi", "positive", "pow", "prod", "rand",
+    "optim", "outer", "permute", "permute_dims", "pi", "poisson", "positive", "pow", "prod", "rand",
     "rand_like", "randint", "randint_like", "randn", "randn_like", "random", "randperm",
     "real", "reciprocal", "relu", "remainder", "repeat", "repeat_interleave", "reshape",
     "result_type", "roll", "round", "rsqrt", "save", "scatter", "scatter_add", "searchsorted",

@@ -13,13 +13,15 @@ from arraygrad._vmap_state import HOOKS as _VMAP_HOOKS
 from arraygrad._vmap_state import STATE as _VMAP
 from arraygrad.backend_registry import current_backend, default_float, get_backend, seed_all
 from arraygrad.creation import _shape_of
+from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import reductions as rd
 from arraygrad.ops import shape as sh
+from arraygrad.ops.special import lgamma_xp
 from arraygrad.tensor import Tensor, _make
 
 __all__ = ["manual_seed", "seed", "rand", "randn", "randint", "normal", "uniform", "randperm",
-           "bernoulli", "rand_like", "randn_like", "randint_like", "multinomial"]
+           "bernoulli", "rand_like", "randn_like", "randint_like", "multinomial", "poisson"]
 
 
 def manual_seed(seed: int) -> None:
@@ -209,3 +211,146 @@ def multinomial(probs: Tensor, num_samples: int, replacement: bool = False) -> T
         keys = ew.log(p) - ew.log(-ew.log(u))
         out = rd.argsort(keys, axis=-1, descending=True)[:, :num_samples]
     return out if probs.ndim == 2 else out[0]
+
+
+def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002 - PyTorch's name
+    """One Poisson sample per element of ``input`` (the rates), as ``torch.poisson``.
+
+    The samples (whole numbers, in ``input``'s dtype) come from the backend's generator,
+    so :func:`manual_seed` makes them reproducible. Rates below 10 are sampled by
+    inversion, larger ones by Hörmann's transformed rejection (PTRS, as NumPy and PyTorch
+    do); both are exact up to floating-point rounding (computed in float64 where the
+    backend has it). As in PyTorch, the result of an ``input`` that requires grad requires
+    grad too, and its gradient is zero.
+
+    Parameters
+    ----------
+    input : Tensor
+        Non-negative, finite rates of a floating dtype.
+    generator : None
+        PyTorch's per-call generator; arraygrad has one generator per backend, so only
+        ``None`` is accepted (seed with :func:`manual_seed`).
+
+    Returns
+    -------
+    Tensor
+        The samples, with ``input``'s shape, dtype, device and backend.
+
+    Raises
+    ------
+    TypeError
+        If ``input`` is not a Tensor or not floating, or ``generator`` is given.
+    RuntimeError
+        If a rate is negative, NaN or infinite (PyTorch raises for negative and NaN rates;
+        for an infinite one it returns a meaningless integer).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.manual_seed(0)
+    >>> s = ag.poisson(ag.full((1000,), 4.0, dtype=ag.float64))
+    >>> bool(abs(s.mean().item() - 4.0) < 0.5), s.dtype == ag.float64
+    (True, True)
+    """
+    if generator is not None:
+        raise TypeError("poisson: generator= is not supported (arraygrad has one generator per "
+                        "backend); pass None and seed with ag.manual_seed(n)")
+    if getattr(type(input), "_ag_batched", False):  # inside ag.func.vmap
+        return _poisson_in_vmap(input)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"poisson: input must be a Tensor of rates, got "
+                        f"{type(input).__name__} (wrap it with ag.tensor(...))")
+    if not _dtypes.is_floating(input.dtype):
+        raise TypeError(f"poisson: the rates must have a floating dtype, got "
+                        f"{input.dtype.name} (shape {input.shape}); cast with "
+                        f".to(ag.float32) or .double()")
+    be = input._backend
+    xp = be.xp
+    lam = input.detach().array
+    if lam.size and not bool(xp.all(xp.logical_and(lam >= 0, xp.isfinite(lam)))):
+        raise RuntimeError(f"poisson: invalid Poisson rate: every rate must be non-negative "
+                           f"and finite (input of shape {input.shape}, dtype "
+                           f"{input.dtype.name} has a negative, NaN or infinite element)")
+    sample = _make(xp.astype(_poisson_draws(be, input.device, lam), lam.dtype), be, None)
+    if input.requires_grad and is_grad_enabled():
+        return sample + 0 * input  # PyTorch's PoissonBackward: a zero gradient
+    return sample
+
+
+def _poisson_in_vmap(rates: Any) -> Any:
+    for _, _, mode in _VMAP.levels:
+        if mode != "different":
+            raise RuntimeError(
+                f"vmap: poisson() draws random numbers inside a function vmapped with "
+                f"randomness={mode!r}, which poisson does not support; pass "
+                f"randomness='different' (independent draws per example)")
+    map_physical = type(rates)._ag_map_physical  # every element is drawn independently
+    levels = _VMAP.levels
+    _VMAP.levels = []
+    try:
+        return map_physical(poisson, rates)
+    finally:
+        _VMAP.levels = levels
+
+
+def _poisson_draws(be: Any, device: Any, lam: Any) -> Any:
+    """Poisson samples for the native array of rates ``lam`` (float64 where possible)."""
+    xp = be.xp
+    f64 = be.native_dtype(_dtypes.float64)
+    lam = xp.astype(lam, f64)
+    shape = tuple(lam.shape)
+    zero = xp.zeros_like(lam)
+
+    def uniform() -> Any:
+        return be.rng.uniform(shape, f64, device, 0.0, 1.0)
+
+    # Rates below 10: inversion by sequential search, K = min{k : u <= F(k)}. An element
+    # stays in the loop while u > F; it leaves once the pmf underflows (F has converged).
+    small = lam < 10.0
+    rate = xp.where(small, lam, zero)
+    u = uniform()
+    p = xp.exp(-rate)
+    cdf = p
+    k = zero
+    i = 1
+    while True:
+        active = xp.logical_and(u > cdf, p > 0)
+        if not bool(xp.any(active)):
+            break
+        k = k + xp.astype(active, f64)
+        p = p * rate / i
+        cdf = cdf + p
+        i += 1
+    large = xp.logical_not(small)
+    if not bool(xp.any(large)):
+        return k
+    # Rates of 10 and more: PTRS (W. Hörmann, "The transformed rejection method for
+    # generating Poisson random variables", 1993), one round of draws for every pending
+    # element at a time (each round accepts about 90% of them).
+    rate = xp.where(large, lam, zero + 10.0)
+    slam = xp.sqrt(rate)
+    loglam = xp.log(rate)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    log_invalpha = xp.log(1.1239 + 1.1328 / (b - 3.4))
+    vr = 0.9277 - 3.6224 / (b - 2.0)
+    tiny = zero + 1e-30
+    drawn = zero
+    pending = large
+    while bool(xp.any(pending)):
+        centered = uniform() - 0.5
+        v = uniform()
+        us = 0.5 - xp.abs(centered)
+        us_safe = xp.where(us > 1e-30, us, tiny)
+        kk = xp.floor((2.0 * a / us_safe + b) * centered + rate + 0.43)
+        quick = xp.logical_and(us >= 0.07, v <= vr)
+        refused = xp.logical_or(kk < 0, xp.logical_and(us < 0.013, v > us))
+        k_safe = xp.where(kk < 0, zero, kk)
+        lhs = xp.log(xp.where(v > 0, v, tiny)) + log_invalpha \
+            - xp.log(a / (us_safe * us_safe) + b)
+        rhs = -rate + k_safe * loglam - lgamma_xp(xp, k_safe + 1.0)
+        ok = xp.logical_or(quick, xp.logical_and(xp.logical_not(refused), lhs <= rhs))
+        accepted = xp.logical_and(pending, ok)
+        drawn = xp.where(accepted, kk, drawn)
+        pending = xp.logical_and(pending, xp.logical_not(accepted))
+    return xp.where(large, drawn, k)

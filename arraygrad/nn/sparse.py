@@ -9,7 +9,7 @@ from arraygrad.grad_mode import no_grad
 from arraygrad.nn import functional as F
 from arraygrad.nn import init
 from arraygrad.nn._common import factory, non_default
-from arraygrad.nn.functional.sparse import _padding_idx
+from arraygrad.nn.functional.sparse import _padding_idx, sparse_gradient_error
 from arraygrad.nn.module import Module
 from arraygrad.nn.parameter import Parameter
 from arraygrad.tensor import Tensor
@@ -30,7 +30,9 @@ class Embedding(Module):
     scale_grad_by_freq : bool
         Divide each row's gradient by its frequency in the batch.
     sparse : bool
-        Accepted; the gradient is dense (same values).
+        PyTorch's sparse gradient: refused (NotImplementedError, here when the weight
+        requires grad, else at the first forward after it does) since arraygrad's
+        gradients are dense; ``sparse=False`` gives the same gradient values, densified.
     _weight : Tensor, optional
         Use this table instead of a random one; ``_freeze`` keeps it from training.
     device, dtype : optional
@@ -48,6 +50,8 @@ class Embedding(Module):
                  scale_grad_by_freq: bool = False, sparse: bool = False,
                  _weight: Tensor | None = None, _freeze: bool = False, device: Any = None,
                  dtype: Any = None, *, backend: Any = None) -> None:
+        if sparse and not _freeze:  # before anything is drawn or built
+            raise sparse_gradient_error("Embedding", (num_embeddings, embedding_dim))
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
@@ -129,6 +133,8 @@ class EmbeddingBag(Module):
                  sparse: bool = False, _weight: Tensor | None = None,
                  include_last_offset: bool = False, padding_idx: int | None = None,
                  device: Any = None, dtype: Any = None, *, backend: Any = None) -> None:
+        if sparse:  # before anything is drawn or built
+            raise sparse_gradient_error("EmbeddingBag", (num_embeddings, embedding_dim))
         super().__init__()
         if mode not in ("sum", "mean", "max"):
             raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
@@ -187,7 +193,10 @@ class EmbeddingBag(Module):
             raise ValueError("EmbeddingBag.from_pretrained: embeddings parameter is expected "
                              "to be 2-dimensional")
         rows, cols = embeddings.shape
-        bag = cls(rows, cols, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+        if sparse and not freeze:
+            raise sparse_gradient_error("EmbeddingBag.from_pretrained", embeddings.shape)
+        bag = cls(rows, cols, max_norm, norm_type, scale_grad_by_freq, mode, False,
                   embeddings, include_last_offset, padding_idx)
         bag.weight.requires_grad_(not freeze)
+        bag.sparse = sparse  # frozen: no gradient at all, as in PyTorch
         return bag

@@ -17,7 +17,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any
 
 from arraygrad import engine, random
 from arraygrad._dtypes import DType
@@ -29,8 +29,9 @@ from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, inplace, linalg, nn, reductions, shape, special, transfer
 from arraygrad.ops import torch_functions as tf
 from arraygrad.ops import torch_namespace as tn
-from arraygrad.ops._axes import axis_alias
+from arraygrad.ops._axes import axis_alias, normalize_axis
 from arraygrad.ops.registry import binary, unary
+from arraygrad.ops.torch_functions import MaxMin
 from arraygrad.tensor import Tensor, _init_leaf
 from arraygrad.tensor_types import TENSOR_TYPES
 
@@ -250,29 +251,23 @@ def _reduction(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return method
 
 
-class MaxMin(NamedTuple):
-    """What ``t.max(dim)`` and ``t.min(dim)`` return, as in PyTorch."""
-
-    values: Tensor
-    indices: Tensor
-
-
 def _extremum_method(value_fn: Callable[..., Tensor], index_fn: Callable[..., Tensor],
                      word: str) -> Callable[..., Any]:
     def method(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
                keepdim: bool | None = None) -> Any:
         axis, keep = axis_alias(value_fn.__name__, axis, dim, keepdims, keepdim)
-        values = value_fn(self, axis=axis, keepdims=keep)
         if axis is None or isinstance(axis, tuple):
-            return values
-        return MaxMin(values, index_fn(self, axis=axis, keepdims=keep))
+            return value_fn(self, axis=axis, keepdims=keep)
+        d = normalize_axis(value_fn.__name__, axis, self.ndim, scalar_ok=True)
+        return tf.extremum_along(self, d, keep, value_fn is reductions.max)
 
     method.__name__ = value_fn.__name__
     method.__doc__ = (
         f"The {word} element: a tensor without ``dim``; with an int ``dim`` (or ``axis``), "
         f"a named tuple ``(values, indices)`` as in PyTorch (``t.a{value_fn.__name__}`` and "
-        f"``ag.{value_fn.__name__}`` return the values only). Tied elements share the "
-        f"gradient evenly.")
+        f"``ag.{value_fn.__name__}(x, axis=)`` return the values only). Without ``dim`` "
+        f"tied elements share the gradient evenly; along ``dim`` it goes to the returned "
+        f"index (the first among ties), as in PyTorch.")
     return method
 
 
@@ -422,7 +417,7 @@ def _to_device(self: Tensor, device: Any, /, *, stream: Any = None) -> Tensor:
     """This tensor on ``device`` of its backend (the standard's ``to_device``;
     differentiable). ``stream`` is accepted for the standard's signature; arraygrad's
     backends order work themselves."""
-    return transfer.to(self, device=str(device), backend=self._backend)
+    return transfer.to(self, device=str(device), backend=self.backend)
 
 
 def _nonzero(self: Tensor, *, as_tuple: bool = False) -> Any:
@@ -541,7 +536,7 @@ def _in_place(fn: Callable[..., Tensor], name: str) -> Callable[..., Tensor]:
             # A rule will read self's current value, which the write below replaces:
             # compute from a copy instead (PyTorch's ``original_self``), so backward works.
             out = fn(transfer.clone(self), *args, **kwargs)
-        return inplace.copy_(self, out)
+        return inplace.write_result(self, out, name, since)
 
     method.__name__ = name
     method.__doc__ = f"In place ``{fn.__name__}``: the result is written into this tensor."

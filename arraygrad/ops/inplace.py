@@ -254,7 +254,13 @@ def inplace_binary(x: Tensor, other: Any, op: Any, iop: Any, name: str) -> Tenso
     if not isinstance(other, Tensor):
         other = _constant(x._backend, other)  # a batched value (inside vmap) is refused
     if _records(x, other):
-        _write(x, binary(op, _snapshot(x), other), name, True)
+        result = binary(op, _snapshot(x), other)
+        _write(x, result, name, True)
+        if op is ew.POW and isinstance(other, Tensor):
+            # PyTorch's pow_(Tensor) saves its result (the exponent's gradient reads it).
+            x._bump_version()
+            _saves_result(result, x)
+            return x
     else:
         data = x._data
         operand = _operand(x, other, op)
@@ -341,7 +347,11 @@ def zero_(x: Tensor) -> Tensor:
 
 
 def copy_(x: Tensor, src: Any) -> Tensor:
-    """Copy ``src`` (broadcast to ``x``'s shape) into ``x`` in place."""
+    """Copy ``src`` (broadcast to ``x``'s shape) into ``x`` in place.
+
+    As PyTorch's ``CopyBackwards``, the overwritten value gets a zero gradient: the history
+    of ``x`` stays in the graph (``x``'s earlier inputs get zero gradients, and a backward
+    through it still checks the versions of what that history saved)."""
     return inplace_binary(x, src, _COPY, _copy_into, "copy_")
 
 
@@ -350,11 +360,91 @@ def _copy_into(data, src):
     return data
 
 
-_COPY = defop("copy", lambda xp, x, src: xp.broadcast_to(xp.asarray(src, dtype=x.dtype),
-                                                           tuple(x.shape)) + xp.zeros_like(x),
-              (None, lambda xp, g, ans, x, src: g), checks_inputs=False)
+def _copy_forward(xp, x, src):
+    return xp.broadcast_to(xp.asarray(src, dtype=x.dtype), tuple(x.shape)) + xp.zeros_like(x)
+
+
+_COPY = defop("copy", _copy_forward,
+              (lambda xp, g, ans, x, src: xp.zeros_like(g), lambda xp, g, ans, x, src: g),
+              checks_inputs=False)
 
 # The written value does not depend on the old one: its gradient is zero (as PyTorch's).
 FILL = defop("fill", lambda xp, x, value: xp.full_like(x, value),
              (lambda xp, g, ans, x, value: xp.zeros_like(g),), checks_inputs=False)
+# The in-place forms whose PyTorch derivative formula reads the *result*, which is then the
+# written tensor itself: PyTorch saves that tensor, so any later in-place write to it (or to
+# a view sharing its version counter) makes the backward of this op raise. An in-place form
+# whose formula reads its input saves a copy of the original instead (and later writes are
+# fine); arraygrad's forms all compute from such a copy when their rule reads the input.
+SAVES_RESULT = frozenset({"exp_", "sigmoid_", "tanh_", "sqrt_", "reciprocal_", "relu_"})
 
+
+class _VersionsSince(list):
+    """A version cell for a node's saved output that reads as the number of writes to
+    another tensor (``cell``, its shared version counter) since ``start``; the engine
+    refuses the node's backward once it is not 0."""
+
+    __slots__ = ("cell", "start")
+
+    def __init__(self, cell: list[int], start: int) -> None:
+        super().__init__((0,))
+        self.cell = cell
+        self.start = start
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.cell[0] - self.start
+
+
+def write_result(x: Tensor, out: Tensor, name: str, since: int) -> Tensor:
+    """Write ``out`` (computed from ``x`` by the out-of-place form of method ``name``, whose
+    nodes have sequence numbers from ``since`` on) into ``x`` in place, as the in-place
+    method ``name`` does.
+
+    Recorded on a tensor that is not a view and has no live views, ``x`` becomes ``out``:
+    its ``grad_fn`` is the op's node (``SigmoidBackward`` for ``sigmoid_``, as PyTorch),
+    and those nodes' references to the old ``x`` are replaced by a snapshot of the old
+    value (so ``create_graph`` recomputes from the value the op read). For the methods in
+    :data:`SAVES_RESULT`, the node then stands for PyTorch's saved result: it is refused at
+    backward once ``x`` is written again ("modified by an inplace operation").
+    """
+    node = out._node if isinstance(out, Tensor) else None
+    if node is None or not STATE.enabled or x._view is not None or _has_views(x) \
+            or out._view is not None or out.shape != x.shape or out.dtype != x.dtype \
+            or out._backend is not x._backend:
+        inplace_binary(x, out, _COPY, _copy_into, name)  # views: PyTorch's CopySlices
+    else:
+        _check_leaf(x, name)
+        _unalias(node, x, since)
+        x._data, x._node = out._data, node
+        x.requires_grad = True
+        x._bump_version()
+    if name in SAVES_RESULT and node is not None and x.requires_grad and STATE.enabled:
+        _saves_result(out, x)
+    return x
+
+
+def _saves_result(out: Tensor, x: Tensor) -> None:
+    """Make the node of ``out``, just written into ``x``, refuse its backward once ``x`` (or
+    a view sharing its version counter) is written again."""
+    node: Any = out._node
+    if node.out is None:  # the rule reads its input: keep the result for the message
+        node.out = out._data
+    node.out_version = _VersionsSince(x._version_cell(), x._version_number)
+
+
+def _unalias(node: Any, x: Tensor, since: int) -> None:
+    """In the nodes from ``node`` back to sequence number ``since``, replace the input
+    ``x`` (about to be rebound to a new value) by a snapshot of its current value."""
+    old = None
+    stack = [node]
+    seen: set[int] = set()
+    while stack:
+        n = stack.pop()
+        if n.seq < since or n.seq in seen:
+            continue
+        seen.add(n.seq)
+        inputs = n.inputs
+        if inputs is not None and any(inp is x for inp in inputs):
+            old = _snapshot(x) if old is None else old
+            n.inputs = tuple(old if inp is x else inp for inp in inputs)
+        stack.extend(e for e in n.edges if e is not None and not isinstance(e, Tensor))

@@ -24,7 +24,8 @@ __all__ = [
     "narrow", "select", "split", "chunk", "unbind", "movedim", "masked_fill", "index_select",
     "gather", "scatter", "scatter_add", "index_add", "mm", "bmm", "mv", "diag",
     "lerp", "addcmul", "addcdiv", "einsum", "flatten", "unflatten", "sort", "topk",
-    "kthvalue", "norm", "dist", "cumprod", "argwhere", "SortResult",
+    "kthvalue", "norm", "dist", "cumprod", "argwhere", "SortResult", "MaxMin",
+    "extremum_along",
 ]
 
 
@@ -531,6 +532,29 @@ class SortResult(NamedTuple):
 
     values: Tensor
     indices: Tensor
+
+
+class MaxMin(NamedTuple):
+    """What ``max(x, dim)`` and ``min(x, dim)`` (function or method) return, as PyTorch's
+    ``torch.return_types.max``/``min``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def extremum_along(x: Tensor, dim: int, keepdim: bool, largest: bool) -> MaxMin:
+    """The largest (or smallest) element along the normalized axis ``dim`` and its index,
+    as PyTorch's ``max(x, dim)``/``min(x, dim)``: the first index among ties (and the first
+    NaN, whose value propagates), and the values are the elements at those indices, so the
+    gradient goes to that one element (PyTorch's; a full ``max()`` shares it among ties)."""
+    if x.ndim == 0:
+        return MaxMin(x * 1, zeros((), dtype="int64", backend=x.backend, device=x.device))
+    index_fn = reductions.argmax if largest else reductions.argmin
+    indices = index_fn(x, axis=dim, keepdims=True)
+    values = indexing.take_along_axis(x, indices, axis=dim)
+    if not keepdim:
+        values, indices = shape.squeeze(values, axis=dim), shape.squeeze(indices, axis=dim)
+    return MaxMin(values, indices)
 
 
 def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False

@@ -21,14 +21,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from arraygrad import random
-from arraygrad.creation import asarray, zeros
+from arraygrad.creation import arange, asarray, zeros
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, linalg, nn, reductions, shape
 from arraygrad.ops import linalg_ext as la
 from arraygrad.ops import torch_functions as tf
 from arraygrad.ops._axes import axis_alias, normalize_axes, normalize_axis
 from arraygrad.ops.conv import erf
-from arraygrad.ops.torch_functions import SortResult
+from arraygrad.ops.torch_functions import SortResult, extremum_along
 from arraygrad.tensor import Tensor
 
 __all__ = [
@@ -175,15 +175,16 @@ def _extremum(op: str, x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: buil
                         f"amax/amin, or axis= for a tuple of axes)")
     keep = builtins.bool(keepdim) if keepdim is not None else keepdims
     d = normalize_axis(op, dim, x.ndim, scalar_ok=True)
-    return SortResult(value_fn(x, axis=d if x.ndim else None, keepdims=keep),
-                      index_fn(x, axis=d if x.ndim else None, keepdims=keep))
+    return extremum_along(x, d, keep, op == "max")
 
 
 def max(x: Tensor, /, dim: Any = None, keepdim: builtins.bool | None = None, *,  # noqa: A001
         axis: Any = None, keepdims: builtins.bool = False) -> Any:
     """Maximum: over ``axis`` (the standard's form, a tensor); with an int ``dim``
-    (PyTorch's form) the named tuple ``(values, indices)``; ``max(a, b)`` with a Tensor
-    ``b`` is the elementwise :func:`maximum`. Tied maxima share the gradient evenly."""
+    (PyTorch's form) the named tuple ``(values, indices)`` (the method ``x.max(dim)``
+    returns the same); ``max(a, b)`` with a Tensor ``b`` is the elementwise
+    :func:`maximum`. A full maximum shares the gradient evenly among tied maxima; along
+    ``dim`` it goes to the returned index only (the first among ties), as in PyTorch."""
     return _extremum("max", x, dim, keepdim, axis, keepdims, reductions.max, reductions.argmax,
                      ew.maximum)
 
@@ -921,11 +922,25 @@ def unique(x: Tensor, sorted: builtins.bool = True,  # noqa: A002
            dim: int | None = None) -> Any:
     """The sorted distinct elements of ``x``; with ``return_inverse`` also each element's
     index into them (in ``x``'s shape), with ``return_counts`` how often each occurs, as
-    ``torch.unique``. Not differentiable (as in PyTorch)."""
+    ``torch.unique``. Not differentiable (as in PyTorch).
+
+    With ``dim``, the distinct slices along ``dim`` (rows for ``dim=0``), sorted
+    lexicographically; ``return_inverse`` then gives each slice's index into them (shape
+    ``(x.shape[dim],)``) and ``return_counts`` how often each occurs. Slices holding a NaN
+    are all distinct (NaN equals nothing), and sort after the others, as in PyTorch.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> x = ag.asarray([[1, 2], [3, 4], [1, 2]])
+    >>> values, inverse, counts = ag.unique(x, dim=0, return_inverse=True,
+    ...                                     return_counts=True)
+    >>> values.tolist(), inverse.tolist(), counts.tolist()
+    ([[1, 2], [3, 4]], [0, 1, 0], [2, 1])
+    """
     x = _tensor("unique", x)
     if dim is not None:
-        raise NotImplementedError("unique: dim= is not supported; flatten the dimensions "
-                                  "you compare, or use unique over a 1-D tensor")
+        return _unique_dim(x.detach(), dim, return_inverse, return_counts)
     parts = reductions.unique_all(x.detach())
     values = parts.values
     if values.ndim and values.shape[0] > 1:  # the standard leaves the order free
@@ -942,4 +957,55 @@ def unique(x: Tensor, sorted: builtins.bool = True,  # noqa: A002
         out.append(shape.reshape(shape.astype(inverse, "int64"), x.shape))
     if return_counts:
         out.append(shape.astype(counts, "int64"))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _unique_dim(x: Tensor, dim: Any, return_inverse: builtins.bool,
+                return_counts: builtins.bool) -> Any:
+    """``unique(x, dim=dim)``: sort the slices lexicographically (one stable sort per
+    element of a slice, last element first), then keep the first of each run of equal
+    slices."""
+    if x.ndim == 0:
+        raise IndexError("unique: dim was given but the tensor is 0-d (it has no dimensions); "
+                         "call unique without dim")
+    d = normalize_axis("unique", dim, x.ndim)
+    n = x.shape[d]
+    moved = shape.moveaxis(x, d, 0)
+    rest = tuple(moved.shape[1:])
+    width = 1
+    for s in rest:
+        width *= s
+    if n and not width:
+        raise RuntimeError(f"unique: the tensor of shape {x.shape} has 0-sized dimensions "
+                           f"besides dim={dim}, so it has no slices to compare along dim")
+    int64 = "int64"
+    if n == 0:
+        none = zeros((0,), dtype=int64, backend=x.backend, device=x.device)
+        out: list[Tensor] = [x]
+    else:
+        rows = shape.reshape(moved, (n, width))
+        keys = shape.astype(rows, "uint8") if rows.dtype.kind == "b" else rows  # sortable
+        order = arange(n, dtype=int64, backend=x.backend, device=x.device)
+        for j in range(width - 1, -1, -1):  # least significant element first (stable)
+            column = indexing.take(keys[:, j], order)
+            order = indexing.take(order, reductions.argsort(column, stable=True))
+        ordered = indexing.take(rows, order, axis=0)
+        new = reductions.any(ordered[1:] != ordered[:-1], axis=1)  # NaN != NaN: distinct
+        starts = shape.concat([asarray([True], backend=x.backend, device=x.device), new])
+        kept = ordered[starts]
+        values = shape.moveaxis(shape.reshape(kept, (kept.shape[0],) + rest), 0, d)
+        out = [values]
+        if return_inverse:
+            group = reductions.cumulative_sum(shape.astype(starts, int64)) - 1
+            inverse = indexing.take(group, reductions.argsort(order, stable=True))
+            out.append(shape.astype(inverse, int64))
+        if return_counts:
+            first = shape.astype(reductions.nonzero(starts)[0], int64)
+            end = asarray([n], dtype=int64, backend=x.backend, device=x.device)
+            out.append(shape.concat([first[1:], end]) - first)
+        return out[0] if len(out) == 1 else tuple(out)
+    if return_inverse:
+        out.append(none)
+    if return_counts:
+        out.append(none)
     return out[0] if len(out) == 1 else tuple(out)

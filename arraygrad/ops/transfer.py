@@ -14,6 +14,7 @@ from arraygrad.backend_registry import (
     names,
 )
 from arraygrad.grad_mode import STATE
+from arraygrad.ops._arrays import is_batched
 from arraygrad.ops.registry import defop, record, unary
 from arraygrad.ops.shape import astype
 from arraygrad.tensor import Tensor, _make
@@ -95,6 +96,10 @@ def to(x: Tensor, device: str | None = None, backend: str | Backend | None = Non
     >>> y.backend.name
     'array_api_strict'
     """
+    if is_batched(x):  # inside ag.func.vmap: move the whole batch, keep its levels in front
+        batched: Any = x
+        map_physical = type(batched)._ag_map_physical  # set by arraygrad.func, above this
+        return map_physical(lambda t: to(t, device, backend, dtype, copy=copy), x)
     src = x._backend
     if backend is not None:
         dst = get_backend(backend)

@@ -7,7 +7,7 @@ from typing import Any
 
 from arraygrad import creation
 from arraygrad.extend import assign
-from arraygrad.grad_mode import no_grad
+from arraygrad.grad_mode import is_grad_enabled, no_grad
 from arraygrad.nn.functional._util import check_tensor, const, index_tensor
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import reductions as red
@@ -16,7 +16,7 @@ from arraygrad.ops._arrays import is_array, is_batched, physical
 from arraygrad.ops.indexing import scatter_add, take
 from arraygrad.tensor import Tensor
 
-__all__ = ["embedding", "embedding_bag", "one_hot"]
+__all__ = ["embedding", "embedding_bag", "one_hot", "sparse_gradient_error"]
 
 
 def _indices(indices: Any, weight: Tensor, op: str) -> Tensor:
@@ -69,6 +69,23 @@ def _renorm(weight: Tensor, flat: Tensor, max_norm: float, norm_type: float) -> 
         assign(weight, new.array)
 
 
+def sparse_gradient_error(what: str, shape: tuple) -> NotImplementedError:
+    """The error for ``sparse=True`` on a weight that requires grad.
+
+    PyTorch gives such a weight a sparse COO gradient (only the looked-up rows), which
+    optimizers treat differently from a dense one (``optim.Adam`` refuses it,
+    ``optim.SparseAdam`` updates only those rows). arraygrad's engine accumulates dense
+    gradients only, so it refuses instead of silently training differently.
+    """
+    return NotImplementedError(
+        f"{what}: sparse=True (a sparse gradient for the weight of shape "
+        f"{tuple(shape)}) is not supported: arraygrad "
+        f"computes dense gradients only. Pass sparse=False: the gradient then has the same "
+        f"values as PyTorch's sparse one, densified (zero rows for the indices not looked "
+        f"up); note that an optimizer with running state (optim.Adam) then also moves rows "
+        f"that were not looked up, which PyTorch's SparseAdam would not")
+
+
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # noqa: A002
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
@@ -77,7 +94,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
     The row ``padding_idx`` gets no gradient. ``max_norm`` renormalizes, in place, the
     rows looked up whose ``norm_type``-norm exceeds it (as PyTorch).
     ``scale_grad_by_freq`` divides each row's gradient by its count in ``input``.
-    ``sparse=True`` is accepted; the gradient is returned dense (same values).
+    ``sparse=True`` (PyTorch's sparse gradient for ``weight``) is refused with
+    NotImplementedError when ``weight`` requires grad: arraygrad's gradients are dense, so
+    optimizers would update differently from PyTorch's sparse path (see
+    :func:`sparse_gradient_error`); with a ``weight`` that needs no gradient it changes
+    nothing.
 
     Examples
     --------
@@ -86,6 +107,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
     >>> ag.nn.functional.embedding(ag.tensor([[1, 0]]), w).tolist()
     [[[2.0, 3.0], [0.0, 1.0]]]
     """
+    if sparse and weight.requires_grad and is_grad_enabled():
+        raise sparse_gradient_error("embedding", weight.shape)
     indices = _indices(input, weight, "embedding")
     padding_idx = _padding_idx(padding_idx, weight.shape[0], "embedding")
     flat = sh.reshape(indices, (-1,))
@@ -126,6 +149,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     [[3.0], [4.0]]
     """
     op = "embedding_bag"
+    if sparse and weight.requires_grad and is_grad_enabled():
+        raise sparse_gradient_error(op, weight.shape)
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"{op}: mode must be 'sum', 'mean' or 'max', got {mode!r}")
     indices = _indices(input, weight, op)
