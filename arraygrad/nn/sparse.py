@@ -144,7 +144,7 @@ class EmbeddingBag(Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.mode = mode
-        self.sparse = sparse
+        self.sparse: bool = sparse
         self.include_last_offset = include_last_offset
         self.padding_idx = _padding_idx(padding_idx, num_embeddings, "EmbeddingBag")
         if _weight is None:
