@@ -54,6 +54,9 @@ class Tensor:
         "__weakref__": "weak references (retain_grad)",
     }
 
+    # Marks Tensors for the layers below this one (Node.arrays), which cannot import it.
+    _ag_tensor = True
+
     # Make NumPy defer to Tensor's reflected operators (np_array + tensor -> Tensor).
     __array_priority__ = 1000
     __array_ufunc__ = None
