@@ -305,10 +305,17 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
     anomaly = ANOMALY.enabled
     node = None
     try:
-        while heap:
-            seq = -heappop(heap)
-            node = nodes.pop(seq)
-            g = pending.pop(seq)
+        nxt: Node | None = None  # the next node, while it is the only one pending
+        nxt_g: Any = None
+        while True:
+            if nxt is not None:  # a chain: the heap is empty and one node is pending
+                node, g, nxt = nxt, nxt_g, None
+            elif heap:
+                seq = -heappop(heap)
+                node = nodes.pop(seq)
+                g = pending.pop(seq)
+            else:
+                break
             if node.hooks:
                 g = _run_hooks(node.hooks, g, node.backend, create_graph)
             if node.retained is not None:
@@ -325,12 +332,17 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             # out whether a rule about to run reads the modified value (then it raises).
             versions = node.versions
             if versions is not None:
-                for t, saved in zip(inputs, versions):
-                    if saved is not None:
-                        cell = t._version
-                        if (0 if cell is None else cell[0]) != saved:
-                            _check_versions(node, create_graph)
-                            break
+                if len(versions) == 1:
+                    cell = inputs[0]._version
+                    if cell is not None and cell[0] != versions[0]:
+                        _check_versions(node, create_graph)
+                else:
+                    for t, saved in zip(inputs, versions):
+                        if saved is not None:
+                            cell = t._version
+                            if (0 if cell is None else cell[0]) != saved:
+                                _check_versions(node, create_graph)
+                                break
             cell = node.out_version
             if cell is not None and cell[0] != 0:
                 _check_versions(node, create_graph)
@@ -361,36 +373,48 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 g_complex = g.dtype in backend.complex_natives
             # A complex gradient (a complex-valued op, even of real inputs) or a complex
             # input needs PyTorch's conjugate convention (_complex_gradient).
-            complex_natives = backend.complex_natives
             gdtype = g.dtype
             rules = op.vjps
             if op.variadic:  # one rule for every input, told which one by ``argnum``
                 rules = [partial(rules, argnum=i) for i in range(len(ins))]
-            for i, (edge, rule, inp) in enumerate(zip(node.edges, rules, ins)):
-                if edge is None or rule is None:  # a constant, or no gradient flows to it
+            i = -1
+            for edge in node.edges:
+                i += 1
+                if edge is None:  # a constant, or an input that needs no gradient
                     continue
+                rule = rules[i]
+                if rule is None:  # no gradient flows to this input
+                    continue
+                inp = ins[i]
                 gi = rule(xp, g, ans, *ins, **params) if params else rule(xp, g, ans, *ins)
                 if gi is None:
                     continue
                 if gi.shape != inp.shape:
                     gi = _unbroadcast(xp, gi, tuple(inp.shape), node, i)
                 dtype = inp.dtype
-                # (an input of the gradient's own dtype is complex only if g_complex is)
-                if g_complex or (dtype is not gdtype and dtype in complex_natives) or (
-                        create_graph and dtype.kind == "c"):
-                    gi = _complex_gradient(xp, op, rule, g, ans, ins, params, gi, node, i)
-                gi_dtype = gi.dtype
-                if gi_dtype is not dtype and gi_dtype != dtype:
-                    if xp.isdtype(gi_dtype, "complex floating") and not xp.isdtype(
-                            dtype, "complex floating"):
-                        gi = xp.real(gi)  # a real input gets the real part (as PyTorch)
-                    gi = xp.astype(gi, dtype)
+                # Nothing to convert when the gradient, its input and the rule's result
+                # share one real dtype (an input of g's dtype is complex only if g is).
+                if g_complex or dtype is not gdtype or gi.dtype is not dtype:
+                    if g_complex or dtype in backend.complex_natives or (
+                            create_graph and dtype.kind == "c"):
+                        gi = _complex_gradient(xp, op, rule, g, ans, ins, params, gi, node, i)
+                    gi_dtype = gi.dtype
+                    if gi_dtype is not dtype and gi_dtype != dtype:
+                        if xp.isdtype(gi_dtype, "complex floating") and not xp.isdtype(
+                                dtype, "complex floating"):
+                            gi = xp.real(gi)  # a real input gets the real part (as PyTorch)
+                        gi = xp.astype(gi, dtype)
                 if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
                     raise nan_error(node, i)
                 if edge.__class__ is Node:
+                    if edge is nxt:
+                        nxt_g = nxt_g + gi
+                        continue
                     seq = edge.seq
                     if seq in pending:
                         pending[seq] = pending[seq] + gi
+                    elif nxt is None and not heap:
+                        nxt, nxt_g = edge, gi
                     else:
                         pending[seq] = gi
                         nodes[seq] = edge
@@ -401,9 +425,16 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                         leaves[id(edge)] = [edge, gi]
                     else:
                         entry[1] = entry[1] + gi
+            if nxt is not None and heap:  # other nodes are pending too: the heap orders them
+                seq = nxt.seq
+                pending[seq] = nxt_g
+                nodes[seq] = nxt
+                heappush(heap, -seq)
+                nxt = None
             if not retain_graph:  # release the saved inputs and output: memory stays flat
                 node.inputs = None
-                node.out = None
+                if ans is not None:
+                    node.out = None
             if uses:
                 for edge in node.edges:
                     left = uses.get(id(edge))
