@@ -280,8 +280,9 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
 
     def finish_leaf(leaf: Tensor, g: Any) -> None:
         backend = leaf._backend
-        if leaf._hooks:
-            g = _run_hooks(leaf._hooks, g, backend, create_graph)
+        hooks = getattr(leaf, "_hooks", None)
+        if hooks:
+            g = _run_hooks(hooks, g, backend, create_graph)
         if capture_ids is not None and id(leaf) in capture_ids:
             captured[id(leaf)] = g
         if not accumulate:

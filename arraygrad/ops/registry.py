@@ -292,8 +292,6 @@ def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
         result._grad = None
         result._view = None
         result._views = None
-        result._hooks = None
-        result._retains_grad = False
         if op.uses_ans:
             node.out = out
             node.out_version = result._version = [0]
@@ -386,8 +384,6 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
     result._grad = None
     result._view = None
     result._views = None
-    result._hooks = None
-    result._retains_grad = False
     if op.uses_ans:
         node.out = out
         node.out_version = result._version = [0]
