@@ -325,20 +325,21 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                     _accumulate(owner, _wrap(g, node.backend, create_graph))
             if capture_ids is not None and id(node) in capture_ids:
                 captured[id(node)] = g
-            inputs = node.inputs
-            if inputs is None:
+            links = node.links  # the inputs, then the edges (see Node)
+            n = node.n_inputs
+            if not n:
                 raise _freed_error(node)
             # Version checks: compare every saved version first (cheap, and nothing has
             # changed in the common case); only on a difference does _check_versions work
             # out whether a rule about to run reads the modified value (then it raises).
             versions = node.versions
             if versions is not None:
-                if len(versions) == 1:
-                    cell = inputs[0]._version
+                if n == 1:
+                    cell = links[0]._version
                     if cell is not None and cell[0] != versions[0]:
                         _check_versions(node, create_graph)
                 else:
-                    for t, saved in zip(inputs, versions):
+                    for t, saved in zip(links, versions):  # the first n links: inputs
                         if saved is not None:
                             cell = t._version
                             if (0 if cell is None else cell[0]) != saved:
@@ -354,22 +355,23 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 xp = ag_namespace
                 del backend_stack[stack_depth:]
                 backend_stack.append(backend)
-                ins = inputs
+                ins = links[:n]
                 ans = op.forward(xp, *ins, **params) if op.uses_ans else None
                 g_complex = g.dtype.kind == "c"
             else:
                 xp = backend.xp
                 # The rules read the inputs' arrays (each Tensor's current array: an
                 # in-place write since recording was refused above if a rule reads it).
-                if len(inputs) == 1:
-                    a = inputs[0]
-                    ins = (a._data,) if isinstance(a, Tensor) else inputs
-                elif len(inputs) == 2:
-                    a, b = inputs
+                if n == 1:
+                    a = links[0]
+                    ins = (a._data if isinstance(a, Tensor) else a,)
+                elif n == 2:
+                    a = links[0]
+                    b = links[1]
                     ins = (a._data if isinstance(a, Tensor) else a,
                            b._data if isinstance(b, Tensor) else b)
                 else:
-                    ins = tuple(a._data if isinstance(a, Tensor) else a for a in inputs)
+                    ins = tuple(a._data if isinstance(a, Tensor) else a for a in links[:n])
                 ans = node.out
                 g_complex = g.dtype in backend.complex_natives
             # A complex gradient (a complex-valued op, even of real inputs) or a complex
@@ -377,10 +379,9 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             gdtype = g.dtype
             rules = op.vjps
             if op.variadic:  # one rule for every input, told which one by ``argnum``
-                rules = [partial(rules, argnum=i) for i in range(len(ins))]
-            i = -1
-            for edge in node.edges:
-                i += 1
+                rules = [partial(rules, argnum=i) for i in range(n)]
+            for i in range(n):
+                edge = links[n + i]
                 if edge is None:  # a constant, or an input that needs no gradient
                     continue
                 rule = rules[i]
@@ -433,7 +434,8 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 heappush(heap, -seq)
                 nxt = None
             if not retain_graph:  # release the saved inputs and output: memory stays flat
-                node.inputs = None
+                node.links = links[n:]  # (Node.release, written out)
+                node.n_inputs = 0
                 if ans is not None:
                     node.out = None
             if uses:

@@ -20,9 +20,14 @@ _sequence = itertools.count()
 class Node:
     """One recorded op application (``grad_fn``)."""
 
-    __slots__ = ("op", "seq", "backend", "inputs", "params", "out", "out_version", "edges",
+    __slots__ = ("op", "seq", "backend", "links", "n_inputs", "params", "out", "out_version",
                  "versions", "hooks", "retained", "__weakref__")
 
+    # ``links`` holds the inputs and the edges in one tuple, ``(in_0, ..., in_n-1, edge_0,
+    # ..., edge_n-1)``, and only the edges once backward has released the inputs
+    # (``n_inputs`` is then 0): one GC-tracked container per node instead of two, which is
+    # what the cyclic collector rescans while a deep graph is alive.
+    #
     # The op registry's hot path (``arraygrad.ops.registry``) makes nodes without calling
     # ``__init__`` and sets these same slots itself; a test checks that it sets every one.
     def __init__(self, op: Any, backend: Any, inputs: tuple, params: dict, out: Any,
@@ -30,15 +35,36 @@ class Node:
         self.op = op
         self.seq = next(_sequence)
         self.backend = backend
-        self.inputs = inputs        # the op's positional inputs (Tensors or constants);
-        #                             None once backward has released them
+        self.links = inputs + edges
+        self.n_inputs = len(inputs)
         self.params = params        # non-tensor keyword arguments of the op
         self.out = out              # raw output, only for ops whose rule uses it
         self.out_version: list[int] | None = None  # with ``out``: the output's version cell
-        self.edges = edges          # per input: Node, leaf Tensor, or None
         self.versions = versions    # per input: version when saved (None for constants)
         self.hooks: list | None = None  # hooks of the (non-leaf) tensor this node produced
         self.retained = None        # weakref to that tensor when it called retain_grad()
+
+    @property
+    def inputs(self) -> tuple | None:
+        """The op's positional inputs (Tensors or constants), or None once backward has
+        released them."""
+        n = self.n_inputs
+        return self.links[:n] if n else None
+
+    @property
+    def edges(self) -> tuple:
+        """Per input: the Node to propagate to, the leaf Tensor to accumulate into, or
+        None (a constant, or an input that needed no gradient when this node was made)."""
+        return self.links[self.n_inputs:]
+
+    def release(self) -> None:
+        """Drop the saved inputs and output (backward does this unless ``retain_graph``);
+        the edges stay, so the graph can still be walked."""
+        n = self.n_inputs
+        if n:
+            self.links = self.links[n:]
+            self.n_inputs = 0
+        self.out = None
 
     @property
     def arrays(self) -> tuple | None:

@@ -274,9 +274,9 @@ def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
         node.op = op
         node.seq = next(_sequence)
         node.backend = backend
-        node.inputs = (x,)
+        node.links = (x, x._node or x)  # the input, then its edge (see Node)
+        node.n_inputs = 1
         node.params = params
-        node.edges = (x._node or x,)
         if op.checks_inputs or op.uses_ans:
             cell = x._version
             node.versions = _V0 if cell is None or cell[0] == 0 else (cell[0],)
@@ -355,9 +355,9 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
     node.op = op
     node.seq = next(_sequence)
     node.backend = backend
-    node.inputs = (a, b)
+    node.links = (a, b, (a._node or a) if a_grad else None, (b._node or b) if b_grad else None)
+    node.n_inputs = 2
     node.params = _EMPTY
-    node.edges = ((a._node or a) if a_grad else None, (b._node or b) if b_grad else None)
     if op.checks_inputs or op.uses_ans:
         va = vb = None
         if a_tensor:
