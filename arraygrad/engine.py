@@ -310,7 +310,9 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
         nxt_g: Any = None
         while True:
             if nxt is not None:  # a chain: the heap is empty and one node is pending
-                node, g, nxt = nxt, nxt_g, None
+                node = nxt
+                g = nxt_g
+                nxt = None
             elif heap:
                 seq = -heappop(heap)
                 node = nodes.pop(seq)
@@ -434,7 +436,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 heappush(heap, -seq)
                 nxt = None
             if not retain_graph:  # release the saved inputs and output: memory stays flat
-                node.links = links[n:]  # (Node.release, written out)
+                node.links = links[n:]  # only the edges stay
                 node.n_inputs = 0
                 if ans is not None:
                     node.out = None

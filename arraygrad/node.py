@@ -57,15 +57,6 @@ class Node:
         None (a constant, or an input that needed no gradient when this node was made)."""
         return self.links[self.n_inputs:]
 
-    def release(self) -> None:
-        """Drop the saved inputs and output (backward does this unless ``retain_graph``);
-        the edges stay, so the graph can still be walked."""
-        n = self.n_inputs
-        if n:
-            self.links = self.links[n:]
-            self.n_inputs = 0
-        self.out = None
-
     @property
     def arrays(self) -> tuple | None:
         """The raw values the first-order rules read: the inputs with every Tensor
