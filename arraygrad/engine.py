@@ -382,8 +382,10 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             rules = op.vjps
             if op.variadic:  # one rule for every input, told which one by ``argnum``
                 rules = [partial(rules, argnum=i) for i in range(n)]
-            for i in range(n):
-                edge = links[n + i]
+            edges = links[n:]  # (kept as the node's links once the inputs are released)
+            i = -1
+            for edge in edges:
+                i += 1
                 if edge is None:  # a constant, or an input that needs no gradient
                     continue
                 rule = rules[i]
@@ -436,12 +438,12 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 heappush(heap, -seq)
                 nxt = None
             if not retain_graph:  # release the saved inputs and output: memory stays flat
-                node.links = links[n:]  # only the edges stay
+                node.links = edges  # only the edges stay
                 node.n_inputs = 0
                 if ans is not None:
                     node.out = None
             if uses:
-                for edge in node.edges:
+                for edge in edges:
                     left = uses.get(id(edge))
                     if left is None:
                         continue
