@@ -415,6 +415,8 @@ def record(op: Op, backend: Any, out: Any, args: tuple, params: dict = _EMPTY) -
     inputs); a saved output gets a fresh version counter, so a later in-place write to it
     (or to a ``detach()`` alias) is caught at backward.
     """
+    if args.__class__ is not tuple:  # a list from a caller: the node keeps a tuple
+        args = tuple(args)
     edges = tuple((a._node or a) if isinstance(a, Tensor) and a.requires_grad else None
                   for a in args)
     versions = tuple(_version_of(a) for a in args) if op.checks_inputs or op.uses_ans \
