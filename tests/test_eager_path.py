@@ -142,3 +142,59 @@ def test_backward_reads_an_input_rebound_through_data_as_torch(nonleaf):
         y.backward()
         results.append(np.asarray(w.grad.tolist()))
     np.testing.assert_array_equal(results[0], results[1])
+
+
+def _scalar_chain(x, lib=ag, big=2 ** 60):
+    y = ((x + 0.5) * 0.9 - 0.25) / 1.1
+    y = lib.tanh(2.0 - y) * 3 + 1e-3
+    return 0.5 / (1.0 + y * y) + (7 - y) * big
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64"])
+def test_python_number_operands_converted_once_give_the_same_bits(dtype):
+    # On a backend with scalar_operands (NumPy), a Python number meeting a float32/64
+    # tensor in + - * / becomes one 0-d array of the tensor's dtype, shared by the forward
+    # and the rule; the results must be bit-identical to leaving it a Python number.
+    from arraygrad.ops import registry
+
+    backend = ag.get_backend("numpy")
+    assert backend.scalar_operands
+
+    def run():
+        x = ag.asarray(np.linspace(-1, 1, 6), dtype=getattr(ag, dtype),
+                       requires_grad=dtype != "int64")
+        y = _scalar_chain(x, big=3 if dtype == "float16" else 2 ** 60)
+        if dtype == "int64":
+            return y.numpy(), None, y.dtype, None
+        y.sum().backward()
+        return y.numpy(force=True), x.grad.numpy(), y.dtype, (x * 0.9).grad_fn.arrays[1]
+
+    converted = run()
+    backend.scalar_operands = False
+    registry._SCALAR_DTYPES.clear()
+    try:
+        plain = run()
+    finally:
+        backend.scalar_operands = True
+        registry._SCALAR_DTYPES.clear()
+    assert converted[2] == plain[2]
+    np.testing.assert_array_equal(converted[0], plain[0], strict=True)
+    if dtype != "int64":
+        np.testing.assert_array_equal(converted[1], plain[1], strict=True)
+        assert isinstance(plain[3], float)
+        if dtype in ("float32", "float64"):  # converted once, to the tensor's dtype
+            saved = converted[3]
+            assert saved.shape == () and saved.dtype == np.dtype(dtype)
+        else:  # float16 keeps the number (its rounding is the backend's business)
+            assert isinstance(converted[3], float)
+
+
+def test_python_number_operands_match_torch():
+    xv = np.linspace(-1, 1, 6)
+    x = ag.tensor(xv, dtype=ag.float64, requires_grad=True)
+    tx = torch.tensor(xv, requires_grad=True)
+    y, ty = _scalar_chain(x), _scalar_chain(tx, torch)
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_allclose(y.numpy(force=True), ty.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)

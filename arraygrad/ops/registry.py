@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from arraygrad import _dtypes
 from arraygrad.anomaly_mode import ANOMALY, remember_stack
 from arraygrad.backend_registry import BackendError
 from arraygrad.grad_mode import STATE
@@ -49,6 +50,10 @@ class Op:
         "complex_grad": "How the rules treat complex inputs: ``native`` (they follow PyTorch's "
                         "convention), ``holomorphic`` (the engine conjugates around them), or "
                         "None (a complex input needing a gradient is an error).",
+        "scalar_operands": "Whether the forward and the rules use a Python-number operand only "
+                           "in arithmetic with the other (tensor) operand, so that it may be "
+                           "a 0-d array of that operand's dtype (``+ - * /``; set by "
+                           "arraygrad.ops._methods; see Backend.scalar_operands).",
         "backward_name": "PyTorch-style ``grad_fn`` name, e.g. ``MulBackward``.",
         "doc": "One line for the op list.",
     }
@@ -68,6 +73,7 @@ class Op:
         self.jvp: Callable[..., Any] | None = None
         self.complex_grad: str | None = None
         self.diagnose: Callable[[tuple, dict], tuple[type, str] | None] | None = None
+        self.scalar_operands = False
         self.backward_name = "".join(p.capitalize() for p in name.split("_")) + "Backward"
         self.doc = doc
 
@@ -254,6 +260,35 @@ _V0N = (0, None)
 _VN0 = (None, 0)
 
 
+# Per backend: the native dtypes whose tensors take a Python-number operand as a 0-d array
+# (float32 and float64 where Backend.scalar_operands is set, else none).
+_SCALAR_DTYPES: dict[Any, frozenset] = {}
+_EXACT_INT = 2 ** 53  # larger ints might round differently through float64
+
+
+def _scalar_dtypes(backend: Any) -> frozenset:
+    natives = backend.native_dtypes
+    found = frozenset(natives[d] for d in (_dtypes.float32, _dtypes.float64) if d in natives) \
+        if backend.scalar_operands else frozenset()
+    _SCALAR_DTYPES[backend] = found
+    return found
+
+
+def _scalar_operand(op: Op, backend: Any, data: Any, value: Any) -> Any:
+    """A Python number about to meet the array ``data`` in ``op``: a 0-d array of
+    ``data``'s dtype when the op and the backend take one (see Op.scalar_operands), so that
+    the forward kernel and the gradient rule share one conversion; else the number."""
+    if not op.scalar_operands:
+        return value
+    dtypes = _SCALAR_DTYPES.get(backend)
+    if dtypes is None:
+        dtypes = _scalar_dtypes(backend)
+    dtype = data.dtype
+    if dtype in dtypes and (value.__class__ is float or -_EXACT_INT <= value <= _EXACT_INT):
+        return backend.xp.asarray(value, dtype=dtype)
+    return value
+
+
 def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
     """Apply a one-input op to a Tensor (the hot path for elementwise math)."""
     try:
@@ -323,11 +358,12 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
             b_tensor = True
         else:
             cls = b.__class__
-            if cls is not float and cls is not int:
+            if cls is float or cls is int:
+                bd = _scalar_operand(op, backend, ad, b)
+            else:
                 if _is_batched(b):
                     return _batched(op, (a, b), _EMPTY)
-                b = _constant(backend, b)
-            bd = b
+                bd = b = _constant(backend, b)
             b_tensor = False
     else:
         if not isinstance(b, Tensor):
@@ -338,7 +374,11 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
             return _batched(op, (a, b), _EMPTY)
         backend = b._backend
         bd = b._data
-        ad = a = _constant(backend, a)
+        cls = a.__class__
+        if cls is float or cls is int:
+            ad = _scalar_operand(op, backend, bd, a)
+        else:
+            ad = a = _constant(backend, a)
         a_tensor = False
         b_tensor = True
     try:
@@ -355,7 +395,9 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
     node.op = op
     node.seq = next(_sequence)
     node.backend = backend
-    node.links = (a, b, (a._node or a) if a_grad else None, (b._node or b) if b_grad else None)
+    # The inputs as the forward saw them (a converted scalar operand included), then edges.
+    node.links = (a if a_tensor else ad, b if b_tensor else bd,
+                  (a._node or a) if a_grad else None, (b._node or b) if b_grad else None)
     node.n_inputs = 2
     node.params = _EMPTY
     if op.checks_inputs or op.uses_ans:
