@@ -110,6 +110,13 @@ class Backend:
         The float dtype of tensors made from Python floats (``float32``, as in PyTorch).
     dtype_note : str
         Appended to the error for an unsupported dtype: how to enable it, if possible.
+    scalar_operands : bool
+        Whether a Python number combined with a float32/float64 tensor by ``+ - * /``
+        should be converted once, to a 0-d array of the tensor's dtype, which the forward
+        and the gradient rule then share (same values: the standard's scalar rules cast it
+        to that dtype too). True where kernels on 0-d arrays are faster than on Python
+        scalars (NumPy); False where making an array costs more than it saves (a device
+        allocation on JAX or CuPy).
     """
 
     name: str
@@ -128,6 +135,7 @@ class Backend:
     kernels: dict[str, Callable[..., Any]] = field(default_factory=dict)
     default_float: DType = _dtypes.float32
     dtype_note: str = ""
+    scalar_operands: bool = False
     # Derived in __post_init__:
     native_dtypes: dict[DType, Any] = field(default_factory=dict, repr=False)
     dtype_of: dict[Any, DType] = field(default_factory=dict, repr=False)

@@ -245,11 +245,12 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
              capture: Sequence[Tensor] | None, accumulate: bool) -> dict[int, Any]:
     """Propagate gradients from ``roots``. Returns captured gradients by id(target).
 
-    The frontier is a heap of negated sequence numbers (plain ints compare in C) and
-    ``pending`` maps a sequence number to ``[node, gradient so far]``.
+    The frontier is a heap of negated sequence numbers (plain ints compare in C);
+    ``pending`` maps a sequence number to the gradient so far and ``nodes`` to its node.
     """
     heap: list[int] = []
-    pending: dict[int, list] = {}
+    pending: dict[int, Any] = {}   # seq -> gradient so far
+    nodes: dict[int, Node] = {}    # seq -> node (for the same keys)
     leaves: dict[int, list] = {}
     capture_ids = {id(t._node if t._node is not None else t) for t in capture} if capture \
         else None
@@ -264,12 +265,13 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             else:
                 entry[1] = entry[1] + g
         else:
-            entry = pending.get(node.seq)
-            if entry is None:
-                pending[node.seq] = [node, g]
-                heappush(heap, -node.seq)
+            seq = node.seq
+            if seq in pending:
+                pending[seq] = pending[seq] + g
             else:
-                entry[1] = entry[1] + g
+                pending[seq] = g
+                nodes[seq] = node
+                heappush(heap, -seq)
 
     # Leaves with post-accumulate-grad hooks are accumulated (and their hooks run) as soon
     # as their last contribution arrives; the other leaves at the end.
@@ -278,8 +280,9 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
 
     def finish_leaf(leaf: Tensor, g: Any) -> None:
         backend = leaf._backend
-        if leaf._hooks:
-            g = _run_hooks(leaf._hooks, g, backend, create_graph)
+        hooks = getattr(leaf, "_hooks", None)
+        if hooks:
+            g = _run_hooks(hooks, g, backend, create_graph)
         if capture_ids is not None and id(leaf) in capture_ids:
             captured[id(leaf)] = g
         if not accumulate:
@@ -303,8 +306,19 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
     anomaly = ANOMALY.enabled
     node = None
     try:
-        while heap:
-            node, g = pending.pop(-heappop(heap))
+        nxt: Node | None = None  # the next node, while it is the only one pending
+        nxt_g: Any = None
+        while True:
+            if nxt is not None:  # a chain: the heap is empty and one node is pending
+                node = nxt
+                g = nxt_g
+                nxt = None
+            elif heap:
+                seq = -heappop(heap)
+                node = nodes.pop(seq)
+                g = pending.pop(seq)
+            else:
+                break
             if node.hooks:
                 g = _run_hooks(node.hooks, g, node.backend, create_graph)
             if node.retained is not None:
@@ -313,68 +327,123 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                     _accumulate(owner, _wrap(g, node.backend, create_graph))
             if capture_ids is not None and id(node) in capture_ids:
                 captured[id(node)] = g
-            arrays = node.arrays
-            if arrays is None:
+            links = node.links  # the inputs, then the edges (see Node)
+            n = node.n_inputs
+            if not n:
                 raise _freed_error(node)
-            if node.versions is not None or node.out_version is not None:
+            # Version checks: compare every saved version first (cheap, and nothing has
+            # changed in the common case); only on a difference does _check_versions work
+            # out whether a rule about to run reads the modified value (then it raises).
+            versions = node.versions
+            if versions is not None:
+                if n == 1:
+                    cell = links[0]._version
+                    if cell is not None and cell[0] != versions[0]:
+                        _check_versions(node, create_graph)
+                else:
+                    for t, saved in zip(links, versions):  # the first n links: inputs
+                        if saved is not None:
+                            cell = t._version
+                            if (0 if cell is None else cell[0]) != saved:
+                                _check_versions(node, create_graph)
+                                break
+            cell = node.out_version
+            if cell is not None and cell[0] != 0:
                 _check_versions(node, create_graph)
             op = node.op
             params = node.params
+            backend = node.backend
             if create_graph:
                 xp = ag_namespace
                 del backend_stack[stack_depth:]
-                backend_stack.append(node.backend)
-                ins = node.inputs
+                backend_stack.append(backend)
+                ins = links[:n]
                 ans = op.forward(xp, *ins, **params) if op.uses_ans else None
+                g_complex = g.dtype.kind == "c"
             else:
-                xp = node.backend.xp
-                ins = arrays
+                xp = backend.xp
+                # The rules read the inputs' arrays (each Tensor's current array: an
+                # in-place write since recording was refused above if a rule reads it).
+                if n == 1:
+                    a = links[0]
+                    ins = (a._data if isinstance(a, Tensor) else a,)
+                elif n == 2:
+                    a = links[0]
+                    b = links[1]
+                    ins = (a._data if isinstance(a, Tensor) else a,
+                           b._data if isinstance(b, Tensor) else b)
+                else:
+                    ins = tuple(a._data if isinstance(a, Tensor) else a for a in links[:n])
                 ans = node.out
-            complex_natives = node.backend.complex_natives
+                g_complex = g.dtype in backend.complex_natives
             # A complex gradient (a complex-valued op, even of real inputs) or a complex
             # input needs PyTorch's conjugate convention (_complex_gradient).
-            g_complex = g.dtype.kind == "c" if create_graph else g.dtype in complex_natives
+            gdtype = g.dtype
             rules = op.vjps
             if op.variadic:  # one rule for every input, told which one by ``argnum``
-                rules = [partial(rules, argnum=i) for i in range(len(ins))]
-            for i, (edge, rule, inp) in enumerate(zip(node.edges, rules, ins)):
-                if edge is None or rule is None:  # a constant, or no gradient flows to it
+                rules = [partial(rules, argnum=i) for i in range(n)]
+            edges = links[n:]  # (kept as the node's links once the inputs are released)
+            i = -1
+            for edge in edges:
+                i += 1
+                if edge is None:  # a constant, or an input that needs no gradient
                     continue
+                rule = rules[i]
+                if rule is None:  # no gradient flows to this input
+                    continue
+                inp = ins[i]
                 gi = rule(xp, g, ans, *ins, **params) if params else rule(xp, g, ans, *ins)
                 if gi is None:
                     continue
                 if gi.shape != inp.shape:
                     gi = _unbroadcast(xp, gi, tuple(inp.shape), node, i)
                 dtype = inp.dtype
-                if g_complex or dtype in complex_natives or (create_graph and dtype.kind == "c"):
-                    gi = _complex_gradient(xp, op, rule, g, ans, ins, params, gi, node, i)
-                if gi.dtype is not dtype and gi.dtype != dtype:
-                    if xp.isdtype(gi.dtype, "complex floating") and not xp.isdtype(
-                            dtype, "complex floating"):
-                        gi = xp.real(gi)  # a real input gets the real part (as PyTorch)
-                    gi = xp.astype(gi, dtype)
+                # Nothing to convert when the gradient, its input and the rule's result
+                # share one real dtype (an input of g's dtype is complex only if g is).
+                if g_complex or dtype is not gdtype or gi.dtype is not dtype:
+                    if g_complex or dtype in backend.complex_natives or (
+                            create_graph and dtype.kind == "c"):
+                        gi = _complex_gradient(xp, op, rule, g, ans, ins, params, gi, node, i)
+                    gi_dtype = gi.dtype
+                    if gi_dtype is not dtype and gi_dtype != dtype:
+                        if xp.isdtype(gi_dtype, "complex floating") and not xp.isdtype(
+                                dtype, "complex floating"):
+                            gi = xp.real(gi)  # a real input gets the real part (as PyTorch)
+                        gi = xp.astype(gi, dtype)
                 if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
                     raise nan_error(node, i)
                 if edge.__class__ is Node:
+                    if edge is nxt:
+                        nxt_g = nxt_g + gi
+                        continue
                     seq = edge.seq
-                    entry = pending.get(seq)
-                    if entry is None:
-                        pending[seq] = [edge, gi]
-                        heappush(heap, -seq)
+                    if seq in pending:
+                        pending[seq] = pending[seq] + gi
+                    elif nxt is None and not heap:
+                        nxt, nxt_g = edge, gi
                     else:
-                        entry[1] = entry[1] + gi
+                        pending[seq] = gi
+                        nodes[seq] = edge
+                        heappush(heap, -seq)
                 else:
                     entry = leaves.get(id(edge))
                     if entry is None:
                         leaves[id(edge)] = [edge, gi]
                     else:
                         entry[1] = entry[1] + gi
-            if not retain_graph:  # release the saved arrays: memory stays flat
-                node.arrays = None
-                node.out = None
-                node.inputs = None
+            if nxt is not None and heap:  # other nodes are pending too: the heap orders them
+                seq = nxt.seq
+                pending[seq] = nxt_g
+                nodes[seq] = nxt
+                heappush(heap, -seq)
+                nxt = None
+            if not retain_graph:  # release the saved inputs and output: memory stays flat
+                node.links = edges  # only the edges stay
+                node.n_inputs = 0
+                if ans is not None:
+                    node.out = None
             if uses:
-                for edge in node.edges:
+                for edge in edges:
                     left = uses.get(id(edge))
                     if left is None:
                         continue

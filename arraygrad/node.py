@@ -1,8 +1,8 @@
 """Graph nodes: what ``tensor.grad_fn`` returns.
 
-A node records one op application: the op, its saved input arrays (with the version each
-input tensor had), its parameters, and one edge per input — the input's own node, the
-input tensor itself when it is a leaf that requires grad, or ``None``.
+A node records one op application: the op, its inputs (with the version each input tensor
+had), its parameters, and one edge per input — the input's own node, the input tensor
+itself when it is a leaf that requires grad, or ``None``.
 """
 
 from __future__ import annotations
@@ -20,23 +20,57 @@ _sequence = itertools.count()
 class Node:
     """One recorded op application (``grad_fn``)."""
 
-    __slots__ = ("op", "seq", "backend", "arrays", "params", "out", "out_version", "inputs",
-                 "edges", "versions", "hooks", "retained", "__weakref__")
+    __slots__ = ("op", "seq", "backend", "links", "n_inputs", "params", "out", "out_version",
+                 "versions", "hooks", "retained", "__weakref__")
 
-    def __init__(self, op: Any, backend: Any, arrays: tuple, params: dict, out: Any,
-                 inputs: tuple, edges: tuple, versions: tuple | None) -> None:
+    # ``links`` holds the inputs and the edges in one tuple, ``(in_0, ..., in_n-1, edge_0,
+    # ..., edge_n-1)``, and only the edges once backward has released the inputs
+    # (``n_inputs`` is then 0): one GC-tracked container per node instead of two, which is
+    # what the cyclic collector rescans while a deep graph is alive.
+    #
+    # The op registry's hot path (``arraygrad.ops.registry``) makes nodes without calling
+    # ``__init__`` and sets these same slots itself; a test checks that it sets every one.
+    def __init__(self, op: Any, backend: Any, inputs: tuple, params: dict, out: Any,
+                 edges: tuple, versions: tuple | None) -> None:
         self.op = op
         self.seq = next(_sequence)
         self.backend = backend
-        self.arrays = arrays        # raw input arrays/constants; None once released
+        self.links = inputs + edges
+        self.n_inputs = len(inputs)
         self.params = params        # non-tensor keyword arguments of the op
         self.out = out              # raw output, only for ops whose rule uses it
         self.out_version: list[int] | None = None  # with ``out``: the output's version cell
-        self.inputs = inputs        # input Tensors, for version checks and create_graph
-        self.edges = edges          # per input: Node, leaf Tensor, or None
         self.versions = versions    # per input: version when saved (None for constants)
         self.hooks: list | None = None  # hooks of the (non-leaf) tensor this node produced
         self.retained = None        # weakref to that tensor when it called retain_grad()
+
+    @property
+    def inputs(self) -> tuple | None:
+        """The op's positional inputs (Tensors or constants), or None once backward has
+        released them."""
+        n = self.n_inputs
+        return self.links[:n] if n else None
+
+    @property
+    def edges(self) -> tuple:
+        """Per input: the Node to propagate to, the leaf Tensor to accumulate into, or
+        None (a constant, or an input that needed no gradient when this node was made)."""
+        return self.links[self.n_inputs:]
+
+    @property
+    def arrays(self) -> tuple | None:
+        """The raw values the first-order rules read: the inputs with every Tensor
+        replaced by its array (None once backward has released the inputs).
+
+        A node keeps only its input Tensors, not a second copy of their arrays: a rule
+        reads an input's current array, and an in-place write since recording (which
+        changes that array) is caught by the version check before any rule runs.
+        """
+        inputs = self.inputs
+        if inputs is None:
+            return None
+        return tuple(a._data if getattr(a.__class__, "_ag_tensor", False) else a
+                     for a in inputs)
 
     def name(self) -> str:
         """PyTorch-style name of the backward function, e.g. ``"MulBackward"``."""
@@ -55,3 +89,4 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
+

@@ -47,12 +47,16 @@ class Tensor:
         "_version": "None, or the 1-element version counter shared with views",
         "_view": "for a view: (root, chain, grad_base, grad_chain); see _register_view",
         "_views": "for a base: weak references to its live views (None when none)",
-        "_hooks": "gradient hooks of a leaf",
+        "_hooks": "gradient hooks of a leaf (unset until the first one: read with "
+                  "getattr(t, '_hooks', None))",
         "_post_hooks": "post-accumulate-grad hooks of a leaf (unset until the first one: "
                        "read with _post_hooks_of, so _make stays one store shorter)",
-        "_retains_grad": "whether retain_grad() was called",
+        "_retains_grad": "whether retain_grad() was called (unset until then)",
         "__weakref__": "weak references (retain_grad)",
     }
+
+    # Marks Tensors for the layers below this one (Node.arrays), which cannot import it.
+    _ag_tensor = True
 
     # Make NumPy defer to Tensor's reflected operators (np_array + tensor -> Tensor).
     __array_priority__ = 1000
@@ -200,9 +204,9 @@ class Tensor:
                 "requires_grad_() first"
             )
         if self._node is None:
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
+            hooks = getattr(self, "_hooks", None)
+            if hooks is None:
+                hooks = self._hooks = []
         else:
             if self._node.hooks is None:
                 self._node.hooks = []
@@ -276,7 +280,7 @@ class Tensor:
     @property
     def retains_grad(self) -> bool:
         """Whether a non-leaf tensor keeps its ``.grad``."""
-        return self._node is not None and self._retains_grad
+        return self._node is not None and getattr(self, "_retains_grad", False)
 
     # ----------------------------------------------------------------- conversion
     def item(self) -> Any:
@@ -483,7 +487,11 @@ _new = object.__new__
 
 
 def _make(data: Any, backend: Backend, node: Node | None) -> Tensor:
-    """Wrap a raw array without checks (the hot path of every op)."""
+    """Wrap a raw array without checks (the hot path of every op).
+
+    ``_hooks``, ``_retains_grad`` and ``_post_hooks`` stay unset until first used (read
+    them with ``getattr(t, name, default)``): most tensors never get any.
+    """
     t = _new(Tensor)
     t._data = data
     t._backend = backend
@@ -493,8 +501,6 @@ def _make(data: Any, backend: Backend, node: Node | None) -> Tensor:
     t._version = None
     t._view = None
     t._views = None
-    t._hooks = None
-    t._retains_grad = False
     return t
 
 
@@ -543,6 +549,4 @@ def _init_leaf(t: Tensor, data: Any, backend: Backend) -> None:
     t._version = None
     t._view = None
     t._views = None
-    t._hooks = None
-    t._retains_grad = False
 

@@ -77,3 +77,64 @@ def cases(ag: Any, torch: Any, *, smoke: bool) -> list[Case]:
     return [Case(f"tiny-op chain ({cycles * OPS_PER_CYCLE} ops, 16 x f32, fwd+bwd)", impls,
                  per=cycles * OPS_PER_CYCLE, unit="us",
                  targets={"pytorch eager": 0.8}, note="per op")]
+
+
+def counts(ag: Any, n_ops: int = 200) -> dict[str, float]:
+    """Per-op bookkeeping of the chain, deterministic (no timing): Python function calls
+    (cProfile, forward + backward) and garbage-collector-tracked objects.
+
+    ``gc objects alive`` counts the GC-tracked objects the recorded graph keeps alive per
+    op (these are what the cyclic collector rescans as a deep graph grows); ``gc objects
+    alive after a collection`` the same once a collection has untracked the tuples that
+    hold no tracked object (CPython does this lazily).
+    """
+    import cProfile
+    import gc
+    import pstats
+
+    cycles = n_ops // OPS_PER_CYCLE
+    n = cycles * OPS_PER_CYCLE
+    x = ag.asarray(np.linspace(-1.0, 1.0, 16, dtype=np.float32), requires_grad=True)
+    step = _autograd(ag, x, cycles)
+    step()  # warm-up: caches, lazy imports
+
+    prof = cProfile.Profile()
+    prof.enable()
+    step()
+    prof.disable()
+    calls = pstats.Stats(prof).total_calls  # type: ignore[attr-defined]
+
+    def forward():
+        y = x
+        for _ in range(cycles):
+            y = y + 0.5
+            y = y * 0.9
+            y = ag.tanh(y)
+            y = ag.exp(y)
+            y = ag.sin(y)
+            y = y - 0.25
+            y = ag.cos(y)
+            y = y * 1.1
+        return y
+
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        y = forward()
+        alive = len(gc.get_objects()) - before
+        gc.collect()
+        alive_collected = len(gc.get_objects()) - before
+        del y
+    finally:
+        gc.enable()
+    return {"ops": n, "python calls per op (fwd+bwd)": calls / n,
+            "gc objects alive per op": alive / n,
+            "gc objects alive per op after a collection": alive_collected / n}
+
+
+if __name__ == "__main__":
+    import arraygrad
+
+    for key, value in counts(arraygrad).items():
+        print(f"{key}: {value:.2f}" if isinstance(value, float) else f"{key}: {value}")

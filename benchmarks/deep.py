@@ -29,20 +29,29 @@ def _chain(ag, n: int) -> tuple[float, float]:
 
 
 def rows(ag: Any, *, smoke: bool, repeat: int) -> list[Row]:
-    """Per-op forward and backward time for chains of 1k, 10k and 100k ops."""
+    """Per-op forward and backward time for chains of 1k, 10k and 100k ops.
+
+    The lengths are interleaved: each round runs every length (the shorter ones several
+    times, ``20 * shortest / n`` chains), so a change in the machine's load reaches all of
+    them alike and the ratios compare like with like. At most 3 rounds (the 100k chain
+    dominates the time).
+    """
     lengths = (100, 1_000) if smoke else (1_000, 10_000, 100_000)
+    rounds = max(1, min(repeat, 3))
+    fwd: dict[int, list[float]] = {n: [] for n in lengths}
+    bwd: dict[int, list[float]] = {n: [] for n in lengths}
+    _chain(ag, min(lengths[-1], 1_000))  # warm-up
+    for _ in range(rounds):
+        for n in lengths:
+            for _ in range(max(1, 20 * lengths[0] // n)):
+                gc.collect()
+                f, b = _chain(ag, n)
+                fwd[n].append(f / n * 1e6)
+                bwd[n].append(b / n * 1e6)
     out: list[Row] = []
     base: dict[str, float] = {}
     for n in lengths:
-        reps = max(1, min(repeat, 20 * lengths[0] // n))
-        fwd, bwd = [], []
-        _chain(ag, min(n, 1_000))  # warm-up
-        for _ in range(reps):
-            gc.collect()
-            f, b = _chain(ag, n)
-            fwd.append(f / n * 1e6)
-            bwd.append(b / n * 1e6)
-        for phase, values in (("forward", fwd), ("backward", bwd)):
+        for phase, values in (("forward", fwd[n]), ("backward", bwd[n])):
             per_op = float(np.median(values))
             key = phase
             if key not in base:

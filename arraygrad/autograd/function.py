@@ -82,9 +82,8 @@ class Function:
                             f"{type(out).__name__}")
         if not (any(needs) and STATE.enabled):
             return out
-        arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
         params = {"ctx": ctx, "fn": cls, "backend": out._backend}
-        return record(_op_for(cls), out._backend, out._data, args, arrays, params)
+        return record(_op_for(cls), out._backend, out._data, args, params)
 
 
 _FUNCTION_OPS: dict[type, Op] = {}

@@ -63,6 +63,7 @@ def load() -> Backend:
         owns=lambda obj: isinstance(obj, (np.ndarray, np.generic)),
         rng=HostRNG(lambda values, device: values),
         scatter_add=scatter_add,
+        scalar_operands=True,
     )
 
 

@@ -134,6 +134,13 @@ def _unary_operator(op: Any, name: str) -> Callable[[Tensor], Tensor]:
 
 _PLAIN = {Tensor, int, float, bool, complex}  # never defer: skip the check on the hot path
 
+# Ops whose forward and rules use a Python-number operand only in arithmetic with the tensor
+# operand (a + b, g * b, g / b, -g * a ...): on backends that ask for it
+# (Backend.scalar_operands) the number becomes one 0-d array of the tensor's dtype, shared
+# by the forward kernel and the rule (the same values: the standard casts it to that dtype).
+for _op in (ew.ADD, ew.SUBTRACT, ew.MULTIPLY, ew.DIVIDE):
+    _op.scalar_operands = True
+
 _INPLACE_SYMBOL = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/", "pow_": "**",
                    "bitwise_and_": "&", "bitwise_or_": "|", "bitwise_xor_": "^",
                    "bitwise_left_shift_": "<<", "bitwise_right_shift_": ">>",

@@ -82,7 +82,7 @@ def _step(op: Any, args: tuple, params: dict) -> Tensor:
     arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
     out = op.forward(backend.xp, *arrays, **params)
     if STATE.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args):
-        return record(op, backend, out, args, arrays, params)
+        return record(op, backend, out, args, params)
     return _make(out, backend, None)
 
 

@@ -17,16 +17,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from arraygrad import _dtypes
 from arraygrad.anomaly_mode import ANOMALY, remember_stack
 from arraygrad.backend_registry import BackendError
 from arraygrad.grad_mode import STATE
-from arraygrad.node import Node
+from arraygrad.node import Node, _sequence
 from arraygrad.tensor import Tensor, _make, _register_view
 
 __all__ = ["Op", "defop", "OPS", "apply", "unary", "binary", "record", "describe", "op_error"]
 
 _SCALARS = (int, float, bool, complex)
 _EMPTY: dict[str, Any] = {}
+_new = object.__new__
 
 
 class Op:
@@ -48,6 +50,10 @@ class Op:
         "complex_grad": "How the rules treat complex inputs: ``native`` (they follow PyTorch's "
                         "convention), ``holomorphic`` (the engine conjugates around them), or "
                         "None (a complex input needing a gradient is an error).",
+        "scalar_operands": "Whether the forward and the rules use a Python-number operand only "
+                           "in arithmetic with the other (tensor) operand, so that it may be "
+                           "a 0-d array of that operand's dtype (``+ - * /``; set by "
+                           "arraygrad.ops._methods; see Backend.scalar_operands).",
         "backward_name": "PyTorch-style ``grad_fn`` name, e.g. ``MulBackward``.",
         "doc": "One line for the op list.",
     }
@@ -67,6 +73,7 @@ class Op:
         self.jvp: Callable[..., Any] | None = None
         self.complex_grad: str | None = None
         self.diagnose: Callable[[tuple, dict], tuple[type, str] | None] | None = None
+        self.scalar_operands = False
         self.backward_name = "".join(p.capitalize() for p in name.split("_")) + "Backward"
         self.doc = doc
 
@@ -245,6 +252,43 @@ def _constant(backend: Any, value: Any) -> Any:
     return backend.from_object(value)
 
 
+# Saved-version tuples for inputs that were never modified in place (the common case):
+# shared, so recording such an input allocates nothing for its version.
+_V0 = (0,)
+_V00 = (0, 0)
+_V0N = (0, None)
+_VN0 = (None, 0)
+
+
+# Per backend: the native dtypes whose tensors take a Python-number operand as a 0-d array
+# (float32 and float64 where Backend.scalar_operands is set, else none).
+_SCALAR_DTYPES: dict[Any, frozenset] = {}
+_EXACT_INT = 2 ** 53  # larger ints might round differently through float64
+
+
+def _scalar_dtypes(backend: Any) -> frozenset:
+    natives = backend.native_dtypes
+    found = frozenset(natives[d] for d in (_dtypes.float32, _dtypes.float64) if d in natives) \
+        if backend.scalar_operands else frozenset()
+    _SCALAR_DTYPES[backend] = found
+    return found
+
+
+def _scalar_operand(op: Op, backend: Any, data: Any, value: Any) -> Any:
+    """A Python number about to meet the array ``data`` in ``op``: a 0-d array of
+    ``data``'s dtype when the op and the backend take one (see Op.scalar_operands), so that
+    the forward kernel and the gradient rule share one conversion; else the number."""
+    if not op.scalar_operands:
+        return value
+    dtypes = _SCALAR_DTYPES.get(backend)
+    if dtypes is None:
+        dtypes = _scalar_dtypes(backend)
+    dtype = data.dtype
+    if dtype in dtypes and (value.__class__ is float or -_EXACT_INT <= value <= _EXACT_INT):
+        return backend.xp.asarray(value, dtype=dtype)
+    return value
+
+
 def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
     """Apply a one-input op to a Tensor (the hot path for elementwise math)."""
     try:
@@ -253,13 +297,45 @@ def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
         if _is_batched(x):
             return _batched(op, (x,), params)
         raise _not_a_tensor(op, (x,)) from None
-    data = x._data
     try:
-        out = op.forward(backend.xp, data, **params) if params else op.forward(backend.xp, data)
+        out = op.forward(backend.xp, x._data, **params) if params else \
+            op.forward(backend.xp, x._data)
     except Exception as exc:
         raise op_error(op, (x,), params, exc) from exc
     if x.requires_grad and STATE.enabled and op.vjps is not None:
-        result = record(op, backend, out, (x,), (data,), params)
+        # record(), written out for one Tensor input (the node and the tensor are made
+        # without calling their constructors; tests check that every slot is set).
+        node = _new(Node)
+        node.op = op
+        node.seq = next(_sequence)
+        node.backend = backend
+        node.links = (x, x._node or x)  # the input, then its edge (see Node)
+        node.n_inputs = 1
+        node.params = params
+        if op.checks_inputs or op.uses_ans:
+            cell = x._version
+            node.versions = _V0 if cell is None or cell[0] == 0 else (cell[0],)
+        else:
+            node.versions = None
+        node.hooks = None
+        node.retained = None
+        result = _new(Tensor)
+        result._data = out
+        result._backend = backend
+        result._node = node
+        result.requires_grad = True
+        result._grad = None
+        result._view = None
+        result._views = None
+        if op.uses_ans:
+            node.out = out
+            node.out_version = result._version = [0]
+        else:
+            node.out = None
+            node.out_version = None
+            result._version = None
+        if ANOMALY.enabled:
+            remember_stack(node)
     else:
         result = _make(out, backend, None)
     if op.view:
@@ -281,9 +357,13 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
                 raise _mixed_devices(op, (a, b))
             b_tensor = True
         else:
-            if b.__class__ is not float and b.__class__ is not int and _is_batched(b):
-                return _batched(op, (a, b), _EMPTY)
-            bd = b = _constant(backend, b)
+            cls = b.__class__
+            if cls is float or cls is int:
+                bd = _scalar_operand(op, backend, ad, b)
+            else:
+                if _is_batched(b):
+                    return _batched(op, (a, b), _EMPTY)
+                bd = b = _constant(backend, b)
             b_tensor = False
     else:
         if not isinstance(b, Tensor):
@@ -294,7 +374,11 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
             return _batched(op, (a, b), _EMPTY)
         backend = b._backend
         bd = b._data
-        ad = a = _constant(backend, a)
+        cls = a.__class__
+        if cls is float or cls is int:
+            ad = _scalar_operand(op, backend, bd, a)
+        else:
+            ad = a = _constant(backend, a)
         a_tensor = False
         b_tensor = True
     try:
@@ -302,10 +386,56 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
     except Exception as exc:
         raise op_error(op, (a, b), _EMPTY, exc) from exc
     a_grad = a_tensor and a.requires_grad
+    if not ((a_grad or b_tensor and b.requires_grad) and STATE.enabled
+            and op.vjps is not None):
+        return _make(out, backend, None)
+    # record(), written out for two inputs (either may be a constant).
     b_grad = b_tensor and b.requires_grad
-    if (a_grad or b_grad) and STATE.enabled and op.vjps is not None:
-        return record(op, backend, out, (a, b), (ad, bd), _EMPTY)
-    return _make(out, backend, None)
+    node = _new(Node)
+    node.op = op
+    node.seq = next(_sequence)
+    node.backend = backend
+    # The inputs as the forward saw them (a converted scalar operand included), then edges.
+    node.links = (a if a_tensor else ad, b if b_tensor else bd,
+                  (a._node or a) if a_grad else None, (b._node or b) if b_grad else None)
+    node.n_inputs = 2
+    node.params = _EMPTY
+    if op.checks_inputs or op.uses_ans:
+        va = vb = None
+        if a_tensor:
+            cell = a._version
+            va = 0 if cell is None else cell[0]
+        if b_tensor:
+            cell = b._version
+            vb = 0 if cell is None else cell[0]
+        if va == 0:
+            node.versions = _V00 if vb == 0 else (_V0N if vb is None else (0, vb))
+        elif va is None and vb == 0:
+            node.versions = _VN0
+        else:
+            node.versions = (va, vb)
+    else:
+        node.versions = None
+    node.hooks = None
+    node.retained = None
+    result = _new(Tensor)
+    result._data = out
+    result._backend = backend
+    result._node = node
+    result.requires_grad = True
+    result._grad = None
+    result._view = None
+    result._views = None
+    if op.uses_ans:
+        node.out = out
+        node.out_version = result._version = [0]
+    else:
+        node.out = None
+        node.out_version = None
+        result._version = None
+    if ANOMALY.enabled:
+        remember_stack(node)
+    return result
 
 
 def _version_of(x: Any) -> int | None:
@@ -316,48 +446,29 @@ def _version_of(x: Any) -> int | None:
 
 
 # ----------------------------------------------------------------------------- recording
-def record(op: Op, backend: Any, out: Any, args: tuple, arrays: tuple,
-           params: dict = _EMPTY) -> Tensor:
+def record(op: Op, backend: Any, out: Any, args: tuple, params: dict = _EMPTY) -> Tensor:
     """Wrap ``out`` in a Tensor whose ``grad_fn`` is a new Node: ``op`` applied to ``args``.
 
-    The one place a graph node is made (ops, transfers and custom Functions all come
-    here). ``args`` are the op's positional inputs (Tensors or constants), ``arrays`` the
-    same with each Tensor replaced by the array the rules will read. Each input Tensor's
-    version is saved when any rule reads input values or the output (``create_graph``
-    recomputes the output from the inputs); a saved output gets a fresh version counter,
-    so a later in-place write to it (or to a ``detach()`` alias) is caught at backward.
+    The one way a graph node is made (ops, transfers and custom Functions all come here;
+    :func:`unary` and :func:`binary` write the same steps out inline). ``args`` are the
+    op's positional inputs (Tensors or constants, as the forward saw them: the first-order
+    rules read each Tensor's array). Each input Tensor's version is saved when any rule
+    reads input values or the output (``create_graph`` recomputes the output from the
+    inputs); a saved output gets a fresh version counter, so a later in-place write to it
+    (or to a ``detach()`` alias) is caught at backward.
     """
-    saves_versions = op.checks_inputs or op.uses_ans
-    n = len(args)
-    if n == 1 and isinstance(args[0], Tensor):  # unary ops: the hot path, written out
-        a = args[0]
-        edges: tuple = ((a._node or a) if a.requires_grad else None,)
-        versions: tuple | None = None
-        if saves_versions:
-            cell = a._version
-            versions = (0 if cell is None else cell[0],)
-    elif n == 2:  # binary ops: either side may be a constant
-        a, b = args
-        a_tensor = isinstance(a, Tensor)
-        b_tensor = isinstance(b, Tensor)
-        edges = ((a._node or a) if a_tensor and a.requires_grad else None,
-                 (b._node or b) if b_tensor and b.requires_grad else None)
-        versions = None
-        if saves_versions:
-            ca = a._version if a_tensor else None
-            cb = b._version if b_tensor else None
-            versions = ((0 if ca is None else ca[0]) if a_tensor else None,
-                        (0 if cb is None else cb[0]) if b_tensor else None)
-    else:
-        edges = tuple((a._node or a) if isinstance(a, Tensor) and a.requires_grad else None
-                      for a in args)
-        versions = tuple(_version_of(a) for a in args) if saves_versions else None
+    if args.__class__ is not tuple:  # a list from a caller: the node keeps a tuple
+        args = tuple(args)
+    edges = tuple((a._node or a) if isinstance(a, Tensor) and a.requires_grad else None
+                  for a in args)
+    versions = tuple(_version_of(a) for a in args) if op.checks_inputs or op.uses_ans \
+        else None
     if op.uses_ans:
-        node = Node(op, backend, arrays, params, out, args, edges, versions)
+        node = Node(op, backend, args, params, out, edges, versions)
         result = _make(out, backend, node)
         node.out_version = result._version = [0]
     else:
-        node = Node(op, backend, arrays, params, None, args, edges, versions)
+        node = Node(op, backend, args, params, None, edges, versions)
         result = _make(out, backend, node)
     if ANOMALY.enabled:
         remember_stack(node)
@@ -393,7 +504,7 @@ def apply(op: Op, args: tuple, params: dict = _EMPTY) -> Tensor:
             if isinstance(a, Tensor) and a.requires_grad:
                 recording = True
                 break
-    result = record(op, backend, out, args, arrays, params) if recording else \
+    result = record(op, backend, out, args, params) if recording else \
         _make(out, backend, None)
     if op.view and isinstance(args[0], Tensor):
         _register_view(result, args[0], (op, params))

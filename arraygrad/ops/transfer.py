@@ -115,7 +115,7 @@ def to(x: Tensor, device: str | None = None, backend: str | Backend | None = Non
         data = move_array(x._data, src, dst, target_device)
         if x.requires_grad and STATE.enabled:
             params = {"src": src, "src_device": src_device, "dst": dst, "device": target_device}
-            out = record(TRANSFER, dst, data, (x,), (x._data,), params)
+            out = record(TRANSFER, dst, data, (x,), params)
         else:
             out = _make(data, dst, None)
     elif copy:
