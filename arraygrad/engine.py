@@ -216,7 +216,7 @@ def _check_versions(node: Node, create_graph: bool) -> None:
         else:
             needed = {j for edge, read in zip(node.edges, reads) if edge is not None
                       for j in read}
-        inputs = node.inputs
+        inputs: Any = node.inputs  # not released: _execute raised before if it were
         for i in needed:
             saved = versions[i]
             if saved is not None:

@@ -385,9 +385,12 @@ def test_rewrites_drop_dead_calls_and_type_scalars():
     for _ in range(3):
         assert np.array_equal(fn().array, eager().array)
     program = max(fn._variants.values(), key=lambda v: getattr(v, "calls", -1)).program
-    assert fn.replays >= 1 and program.stats["dead"] >= 3 and program.stats["typed"] >= 12
+    assert fn.replays >= 1 and program.stats["dead"] >= 3  # isdtype checks
     assert program.stats["folded"] >= 3  # the gradient of sum(): ones, reshaped
     assert not any(getattr(f, "__name__", "") == "isdtype" for f in program.ns.values())
+    # every number reaches its kernels as a 0-d array of the kernel's dtype (typed here, or
+    # converted once per op by eager and then computed at build time)
+    assert not any(type(v) in (int, float) for k, v in program.ns.items() if k[0] == "C")
 
 
 def test_repeated_calls_around_an_in_place_write_are_not_merged():

@@ -284,14 +284,17 @@ def optimize(code: list, results: Sequence[int], checks: Sequence[tuple],
     same = common_subexpressions(code, needed, keep, pure)
     new_code: list = []
     position: list[int] = []  # old index -> new index of the next kept instruction
-    removed = folded_n = typed = 0
+    removed = folded_n = typed = repeated = 0
     for i, ins in enumerate(code):
         position.append(len(new_code))
         outs = slots_in(ins[4], [])
         if outs and all(s in folded for s in outs):
             folded_n += 1
             continue
-        if not needed[i] or (outs and outs[0] in same):
+        if outs and outs[0] in same:
+            repeated += 1
+            continue
+        if not needed[i]:
             removed += 1
             continue
         if same and ins[0] == "view":
@@ -310,8 +313,7 @@ def optimize(code: list, results: Sequence[int], checks: Sequence[tuple],
     for ins in new_code:
         used.update(_inputs(ins))
     consts = {s: v for s, v in folded.items() if s in used}
-    stats = {"dead": removed - len(same), "repeated": len(same), "folded": folded_n,
-             "typed": typed}
+    stats = {"dead": removed, "repeated": repeated, "folded": folded_n, "typed": typed}
     return new_code, new_checks, consts, stats
 
 
