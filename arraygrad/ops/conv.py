@@ -1,8 +1,8 @@
-"""Convolution and error-function kernels: the ops behind the neural-network layers that
-the Array-API standard cannot express directly (2-D convolution, its transpose, and the
-error function for exact GELU).
+"""Convolution, pooling and error-function kernels: the ops behind the neural-network
+layers that the Array-API standard cannot express directly (2-D convolution, its
+transpose, 2-D max pooling, and the error function for exact GELU).
 
-All three are registered ops with their own VJPs. The 1-D and 3-D convolutions of
+All four are registered ops with their own VJPs. The 1-D and 3-D convolutions of
 :mod:`arraygrad.nn.functional` are compositions of these 2-D ones. The portable
 implementations use only standard functions (convolution as im2col by strided slicing
 plus one matmul); a backend may supply faster kernels under the names documented in
@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from arraygrad.creation import full
+from arraygrad.creation import arange, full
 from arraygrad.ops.registry import apply, defop, unary
 from arraygrad.tensor import Tensor
 
@@ -137,10 +137,114 @@ def conv2d_weight_grad_generic(xp: Any, g: Any, x: Any, w_shape: tuple[int, ...]
     return xp.reshape(dw, (o, cg, kh, kw))
 
 
+# ------------------------------------------------------------- the flat-shift kernels
+# A stride-1 convolution on raw arrays of a mutable backend, with long contiguous copies
+# and one matrix product per kernel. The padded input is stored channel-major as one row
+# per channel, (C, N+1, Hp, Wp) flattened to (C, (N+1)*Hp*Wp), the last image being slack.
+# Kernel offset (i, j) reads that row shifted by o = i*dh*Wp + j*dw: row[m + o] for the M =
+# N*Hp*Wp positions m. At a position m = (n, h, w) with h < Ho and w < Wo this is the input
+# pixel (n, h + i*dh, w + j*dw), so the shifted rows stacked over the K offsets are im2col
+# for every valid output position. The other positions (h >= Ho or w >= Wo) read pixels of
+# the next row, channel or image, or the zero slack: their outputs are computed and cut
+# off, and where a gradient enters they carry zeros, so they add nothing.
+# Each shifted row is one contiguous copy of M values (im2col of a small image by strided
+# slices copies runs of Wo values, which costs more in loop overhead than in data), and
+# the forward, the weight gradient and the input gradient are one matmul each.
+class _FlatGeometry:
+    """Sizes of the flat layout of an (N, C, H, W) input for a stride-1 kernel."""
+
+    __slots__ = ("n", "c", "h", "w", "ph", "pw", "hp", "wp", "ho", "wo", "m", "offsets")
+
+    def __init__(self, x_shape: tuple[int, ...], kernel: Pair, padding: Pair,
+                 dilation: Pair) -> None:
+        self.n, self.c, self.h, self.w = x_shape
+        self.ph, self.pw = padding
+        self.hp, self.wp = self.h + 2 * self.ph, self.w + 2 * self.pw
+        self.ho = self.hp - dilation[0] * (kernel[0] - 1)
+        self.wo = self.wp - dilation[1] * (kernel[1] - 1)
+        self.m = self.n * self.hp * self.wp
+        self.offsets = [i * dilation[0] * self.wp + j * dilation[1]
+                        for i in range(kernel[0]) for j in range(kernel[1])]
+
+
+def _flat_ok(xp: Any, stride: Pair, *arrays: Any) -> bool:
+    """Whether the flat-shift kernels apply: a stride-1 convolution of raw arrays on a
+    backend whose arrays can be written in place (Tensors take the portable code)."""
+    if stride != (1, 1):
+        return False
+    backend = getattr(xp, "arraygrad_backend", None)
+    return backend is not None and backend.mutable and \
+        not any(isinstance(a, Tensor) for a in arrays)
+
+
+def _flat_cols(xp: Any, x: Any, geo: _FlatGeometry) -> Any:
+    """im2col of ``x`` in the flat layout: (C, K, M)."""
+    buf = xp.zeros((geo.c, geo.n + 1, geo.hp, geo.wp), dtype=x.dtype, device=x.device)
+    buf[:, :geo.n, geo.ph:geo.ph + geo.h, geo.pw:geo.pw + geo.w] = \
+        xp.permute_dims(x, (1, 0, 2, 3))
+    rows = xp.reshape(buf, (geo.c, (geo.n + 1) * geo.hp * geo.wp))
+    m = geo.m
+    return xp.stack([rows[:, o:o + m] for o in geo.offsets], axis=1)
+
+
+def _flat_grad(xp: Any, g: Any, geo: _FlatGeometry) -> Any:
+    """The output gradient (N, O, Ho, Wo) in the flat layout, zero elsewhere: (O, M)."""
+    o = g.shape[1]
+    buf = xp.zeros((o, geo.n, geo.hp, geo.wp), dtype=g.dtype, device=g.device)
+    buf[:, :, :geo.ho, :geo.wo] = xp.permute_dims(g, (1, 0, 2, 3))
+    return xp.reshape(buf, (o, geo.m))
+
+
+def _from_flat(xp: Any, flat: Any, geo: _FlatGeometry, rows: slice, cols: slice) -> Any:
+    """(N, ch, ...) from a flat (ch, M) array: the window ``rows, cols`` of each image, as a
+    C-contiguous array (a reshape that cannot be a view copies in C order)."""
+    ch = flat.shape[0]
+    part = xp.reshape(flat, (ch, geo.n, geo.hp, geo.wp))[:, :, rows, cols]
+    part = xp.permute_dims(part, (1, 0, 2, 3))
+    h, w = part.shape[2], part.shape[3]
+    return xp.reshape(xp.reshape(part, (geo.n, ch, h * w)), (geo.n, ch, h, w))
+
+
+def _flat_conv(xp: Any, x: Any, w: Any, padding: Pair, dilation: Pair, groups: int) -> Any:
+    o, cg, kh, kw = w.shape
+    geo = _FlatGeometry(tuple(x.shape), (kh, kw), padding, dilation)
+    cols = xp.reshape(_flat_cols(xp, x, geo), (groups, cg * kh * kw, geo.m))
+    out = xp.matmul(xp.reshape(w, (groups, o // groups, cg * kh * kw)), cols)
+    return _from_flat(xp, xp.reshape(out, (o, geo.m)), geo, slice(0, geo.ho),
+                      slice(0, geo.wo))
+
+
+def _flat_conv_weight_grad(xp: Any, g: Any, x: Any, w_shape: tuple[int, ...], padding: Pair,
+                           dilation: Pair, groups: int) -> Any:
+    o, cg, kh, kw = w_shape
+    geo = _FlatGeometry(tuple(x.shape), (kh, kw), padding, dilation)
+    cols = xp.reshape(_flat_cols(xp, x, geo), (groups, cg * kh * kw, geo.m))
+    gf = xp.reshape(_flat_grad(xp, g, geo), (groups, o // groups, geo.m))
+    dw = xp.matmul(gf, xp.matrix_transpose(cols))  # (G, O/G, Cg*K)
+    return xp.reshape(dw, (o, cg, kh, kw))
+
+
+def _flat_conv_input_grad(xp: Any, g: Any, w: Any, x_shape: tuple[int, ...], padding: Pair,
+                          dilation: Pair, groups: int) -> Any:
+    o, cg, kh, kw = w.shape
+    geo = _FlatGeometry(tuple(x_shape), (kh, kw), padding, dilation)
+    gf = xp.reshape(_flat_grad(xp, g, geo), (groups, o // groups, geo.m))
+    wmat = xp.reshape(w, (groups, o // groups, cg * kh * kw))
+    dcols = xp.reshape(xp.matmul(xp.matrix_transpose(wmat), gf), (geo.c, kh * kw, geo.m))
+    acc = xp.zeros((geo.c, (geo.n + 1) * geo.hp * geo.wp), dtype=g.dtype, device=g.device)
+    m = geo.m
+    for k, off in enumerate(geo.offsets):  # col2im: add each offset's rows, shifted back
+        acc = xp.scatter_add(acc, (slice(None), slice(off, off + m)), dcols[:, k, :])
+    return _from_flat(xp, acc[:, :m], geo, slice(geo.ph, geo.ph + geo.h),
+                      slice(geo.pw, geo.pw + geo.w))
+
+
 def _conv_forward(xp, x, w, stride, padding, dilation, groups):
     kernel = backend_kernel(xp, "conv2d")
     if kernel is not None:
         return kernel(x, w, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    if _flat_ok(xp, stride, x, w):
+        return _flat_conv(xp, x, w, padding, dilation, groups)
     return conv2d_generic(xp, x, w, stride, padding, dilation, groups)
 
 
@@ -150,6 +254,8 @@ def _conv_vjp_input(xp, g, ans, x, w, stride, padding, dilation, groups):
     if kernel is not None:
         return kernel(g, w, shape, stride=stride, padding=padding, dilation=dilation,
                       groups=groups)
+    if _flat_ok(xp, stride, g, w):
+        return _flat_conv_input_grad(xp, g, w, shape, padding, dilation, groups)
     return conv2d_input_grad_generic(xp, g, w, shape, stride, padding, dilation, groups)
 
 
@@ -159,6 +265,8 @@ def _conv_vjp_weight(xp, g, ans, x, w, stride, padding, dilation, groups):
     if kernel is not None:
         return kernel(g, x, shape, stride=stride, padding=padding, dilation=dilation,
                       groups=groups)
+    if _flat_ok(xp, stride, g, x):
+        return _flat_conv_weight_grad(xp, g, x, shape, padding, dilation, groups)
     return conv2d_weight_grad_generic(xp, g, x, shape, stride, padding, dilation, groups)
 
 
@@ -216,6 +324,90 @@ def conv_transpose2d(x: Tensor, weight: Tensor, *, stride: Pair = (1, 1),
     return apply(CONV_TRANSPOSE2D, (x, weight), {
         "stride": stride, "padding": padding, "dilation": dilation, "groups": groups,
         "out_shape": tuple(out_shape)})
+
+
+# --------------------------------------------------------------------------- max pool
+# max_pool2d over an input that is already padded (with -inf, by the functional): windows
+# of ``kernel`` at ``stride`` with ``dilation``, as many as fit. The gradient goes to the
+# first maximum of each window in row-major order (PyTorch's choice; it matters for ties,
+# e.g. the zeros after a ReLU), found by argmax, which also picks the first NaN.
+def _tiles(kernel: Pair, stride: Pair, dilation: Pair) -> bool:
+    """Whether the windows tile the input: no overlap and no gaps (kernel == stride)."""
+    return kernel == stride and dilation == (1, 1)
+
+
+def _tile_view(xp: Any, x: Any, kernel: Pair) -> Any:
+    """The windows of a tiling pool as (N, C, Ho, kh, Wo, kw), a free reshape when the
+    input is a whole number of windows (a trailing remainder is cut off first)."""
+    n, c, h, w = x.shape
+    kh, kw = kernel
+    ho, wo = h // kh, w // kw
+    if (ho * kh, wo * kw) != (h, w):
+        x = x[:, :, :ho * kh, :wo * kw]
+    return xp.reshape(x, (n, c, ho, kh, wo, kw))
+
+
+def _arange(xp: Any, n: int, like: Any) -> Any:
+    if isinstance(like, Tensor):
+        return arange(n, backend=like._backend, device=like.device)
+    return xp.arange(n, device=like.device)
+
+
+def _pad_to(xp: Any, a: Any, h: int, w: int) -> Any:
+    """``a`` (N, C, h', w') extended with zeros at the bottom and right to (N, C, h, w)."""
+    n, c, ha, wa = a.shape
+    if ha < h:
+        a = xp.concat([a, _full(xp, a, (n, c, h - ha, wa), 0.0)], axis=2)
+    if wa < w:
+        a = xp.concat([a, _full(xp, a, (n, c, h, w - wa), 0.0)], axis=3)
+    return a
+
+
+def _max_pool_forward(xp, x, kernel, stride, dilation):
+    if _tiles(kernel, stride, dilation):
+        return xp.max(_tile_view(xp, x, kernel), axis=(3, 5))
+    return xp.max(im2col(xp, x, kernel, stride, (0, 0), dilation), axis=2)
+
+
+def _max_pool_vjp(xp, g, ans, x, kernel, stride, dilation):
+    n, c, h, w = x.shape
+    kh, kw = kernel
+    k = kh * kw
+    if _tiles(kernel, stride, dilation):
+        ho, wo = h // kh, w // kw
+        tiles = xp.permute_dims(_tile_view(xp, x, kernel), (0, 1, 2, 4, 3, 5))
+        first = xp.argmax(xp.reshape(tiles, (n, c, ho, wo, k)), axis=4, keepdims=True)
+        mask = first == xp.reshape(_arange(xp, k, x), (1, 1, 1, 1, k))
+        dwin = xp.where(mask, g[..., None], 0.0)  # (N, C, Ho, Wo, K)
+        dx = xp.permute_dims(xp.reshape(dwin, (n, c, ho, wo, kh, kw)), (0, 1, 2, 4, 3, 5))
+        return _pad_to(xp, xp.reshape(dx, (n, c, ho * kh, wo * kw)), h, w)
+    windows = im2col(xp, x, kernel, stride, (0, 0), dilation)  # (N, C, K, Ho, Wo)
+    first = xp.argmax(windows, axis=2, keepdims=True)
+    mask = first == xp.reshape(_arange(xp, k, x), (1, 1, k, 1, 1))
+    dwin = xp.where(mask, g[:, :, None, ...], 0.0)
+    return col2im(xp, dwin, tuple(x.shape), kernel, stride, (0, 0), dilation)
+
+
+MAX_POOL2D = defop("max_pool2d", _max_pool_forward, (_max_pool_vjp,),
+                   doc="2-D max pooling of an already padded NCHW input.")
+
+
+def max_pool2d(x: Tensor, *, kernel: Pair, stride: Pair, dilation: Pair) -> Tensor:
+    """Max pooling of an already padded NCHW ``x`` (every window that fits).
+
+    See :func:`arraygrad.nn.functional.max_pool2d`, which pads and sizes the input.
+    """
+    return apply(MAX_POOL2D, (x,), {"kernel": kernel, "stride": stride, "dilation": dilation})
+
+
+def _max_pool_batch(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> Any:
+    """vmap: the batch folds into N."""
+    (x,) = args
+    out = apply(op, (x.reshape((size * x.shape[1],) + tuple(x.shape[2:])),), params)
+    return out.reshape((size, x.shape[1]) + tuple(out.shape[1:]))
+
+
+MAX_POOL2D.batch = _max_pool_batch
 
 
 # ------------------------------------------------------------------------------- erf

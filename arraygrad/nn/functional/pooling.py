@@ -1,9 +1,12 @@
 """Pooling: max and average pooling (1-D, 2-D) and adaptive pooling (1-D, 2-D).
 
-Windows are gathered by strided slicing (:func:`arraygrad.ops.conv.im2col`, one slice per
-kernel offset), so these are compositions of ops: gradients, including second order, come
-for free. A 1-D pool is the 2-D pool of a height-1 image. Output sizes follow PyTorch,
-including ``ceil_mode`` (a last window may start in the input or the left padding only).
+Max pooling is one op (:func:`arraygrad.ops.conv.max_pool2d`, with its own gradient rule:
+a reshape when the windows tile the input, strided slices otherwise) over the input padded
+with ``-inf``. The others gather windows by strided slicing
+(:func:`arraygrad.ops.conv.im2col`, one slice per kernel offset), so they are compositions
+of ops: gradients, including second order, come for free. A 1-D pool is the 2-D pool of a
+height-1 image. Output sizes follow PyTorch, including ``ceil_mode`` (a last window may
+start in the input or the left padding only).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from arraygrad.ops import elementwise as ew
 from arraygrad.ops import reductions as red
 from arraygrad.ops import shape as sh
 from arraygrad.ops.conv import im2col
+from arraygrad.ops.conv import max_pool2d as _max_pool2d_op
 from arraygrad.tensor import Tensor
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
@@ -63,6 +67,11 @@ def _pool_setup(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: A
     return x, unbatched, k, s, p, d, out, extra
 
 
+def _pair(values: tuple[int, ...]) -> tuple[int, int]:
+    first, second = values
+    return first, second
+
+
 def _padded(x: Tensor, p: tuple, extra: tuple, value: float) -> Tensor:
     if max(p) == 0 and max(extra) == 0:
         return x
@@ -75,19 +84,17 @@ def _max_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any
                                                        dilation, ceil_mode, n, op)
     if x.dtype.kind not in "f":
         raise TypeError(f"{op}: expected a floating-point input, got dtype {x.dtype.name}")
-    windows = im2col(namespace(), _padded(x, p, extra, -math.inf), k, s, (0, 0), d)
-    with no_grad():  # the gradient goes to the first maximum of each window, as PyTorch
-        first = red.argmax(windows, axis=2, keepdims=True)
-        positions = creation.arange(k[0] * k[1], backend=x.backend, device=x.device)
-        mask = sh.reshape(positions, (1, 1, -1, 1, 1)) == first
-    values = red.sum(ew.where(mask, windows, 0.0), axis=2)
+    padded = _padded(x, p, extra, -math.inf)
+    values = _max_pool2d_op(padded, kernel=_pair(k), stride=_pair(s), dilation=_pair(d))
     if n == 1:
         values = values[:, :, 0]
     values = values[0] if unbatched else values
     if not return_indices:
         return values
-    with no_grad():
-        ki, kj = first[:, :, 0] // k[1], first[:, :, 0] % k[1]
+    with no_grad():  # the first maximum of each window, as the op's gradient and PyTorch
+        windows = im2col(namespace(), padded, k, s, (0, 0), d)
+        first = red.argmax(windows, axis=2)
+        ki, kj = first // k[1], first % k[1]
         rows = creation.arange(out[0], backend=x.backend, device=x.device)
         cols = creation.arange(out[1], backend=x.backend, device=x.device)
         h = sh.reshape(rows, (1, 1, -1, 1)) * s[0] - p[0] + ki * d[0]
