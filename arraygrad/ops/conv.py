@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from arraygrad.creation import arange, full
+from arraygrad.creation import full
 from arraygrad.ops.registry import apply, defop, unary
 from arraygrad.tensor import Tensor
 
@@ -139,32 +139,40 @@ def conv2d_weight_grad_generic(xp: Any, g: Any, x: Any, w_shape: tuple[int, ...]
 
 # ------------------------------------------------------------- the flat-shift kernels
 # A stride-1 convolution on raw arrays of a mutable backend, with long contiguous copies
-# and one matrix product per kernel. The padded input is stored channel-major as one row
-# per channel, (C, N+1, Hp, Wp) flattened to (C, (N+1)*Hp*Wp), the last image being slack.
-# Kernel offset (i, j) reads that row shifted by o = i*dh*Wp + j*dw: row[m + o] for the M =
-# N*Hp*Wp positions m. At a position m = (n, h, w) with h < Ho and w < Wo this is the input
-# pixel (n, h + i*dh, w + j*dw), so the shifted rows stacked over the K offsets are im2col
-# for every valid output position. The other positions (h >= Ho or w >= Wo) read pixels of
-# the next row, channel or image, or the zero slack: their outputs are computed and cut
-# off, and where a gradient enters they carry zeros, so they add nothing.
+# and one matrix product per kernel. The input is stored channel-major, one row per
+# channel: (C, N+e, Hs, Ws) flattened to (C, (N+e)*Hs*Ws), each image's pixels at
+# [ph:ph+H, pw:pw+W] and zeros elsewhere; the e images at the end are slack. Neighbouring
+# rows and images share their zero padding: Ws = max(W + pw, Wo) (the right padding of a
+# row is the left padding of the next), Hs = max(H + ph, Ho) likewise. Padded pixel
+# (h', w') of image n is then row[n*Hs*Ws + h'*Ws + w'] (a read past a row or an image
+# lands in the next one's padding, which is zero), and kernel offset (i, j) reads the row
+# shifted by o = i*dh*Ws + j*dw: row[m + o] for the M = N*Hs*Ws positions m. At a position
+# m = (n, h, w) with h < Ho and w < Wo that is the window's pixel, so the shifted rows
+# stacked over the K offsets are im2col of every valid output position. The other
+# positions read whatever comes next: their outputs are cut off, and where a gradient
+# enters they carry zeros, so they add nothing.
 # Each shifted row is one contiguous copy of M values (im2col of a small image by strided
 # slices copies runs of Wo values, which costs more in loop overhead than in data), and
 # the forward, the weight gradient and the input gradient are one matmul each.
 class _FlatGeometry:
     """Sizes of the flat layout of an (N, C, H, W) input for a stride-1 kernel."""
 
-    __slots__ = ("n", "c", "h", "w", "ph", "pw", "hp", "wp", "ho", "wo", "m", "offsets")
+    __slots__ = ("n", "c", "h", "w", "ph", "pw", "hs", "ws", "ho", "wo", "m", "offsets",
+                 "slack")
 
     def __init__(self, x_shape: tuple[int, ...], kernel: Pair, padding: Pair,
                  dilation: Pair) -> None:
         self.n, self.c, self.h, self.w = x_shape
         self.ph, self.pw = padding
-        self.hp, self.wp = self.h + 2 * self.ph, self.w + 2 * self.pw
-        self.ho = self.hp - dilation[0] * (kernel[0] - 1)
-        self.wo = self.wp - dilation[1] * (kernel[1] - 1)
-        self.m = self.n * self.hp * self.wp
-        self.offsets = [i * dilation[0] * self.wp + j * dilation[1]
+        self.ho = self.h + 2 * self.ph - dilation[0] * (kernel[0] - 1)
+        self.wo = self.w + 2 * self.pw - dilation[1] * (kernel[1] - 1)
+        self.hs = max(self.h + self.ph, self.ho)
+        self.ws = max(self.w + self.pw, self.wo)
+        image = self.hs * self.ws
+        self.m = self.n * image
+        self.offsets = [i * dilation[0] * self.ws + j * dilation[1]
                         for i in range(kernel[0]) for j in range(kernel[1])]
+        self.slack = -(-self.offsets[-1] // image)  # images past the last one read
 
 
 def _flat_ok(xp: Any, stride: Pair, *arrays: Any) -> bool:
@@ -179,10 +187,11 @@ def _flat_ok(xp: Any, stride: Pair, *arrays: Any) -> bool:
 
 def _flat_cols(xp: Any, x: Any, geo: _FlatGeometry) -> Any:
     """im2col of ``x`` in the flat layout: (C, K, M)."""
-    buf = xp.zeros((geo.c, geo.n + 1, geo.hp, geo.wp), dtype=x.dtype, device=x.device)
+    buf = xp.zeros((geo.c, geo.n + geo.slack, geo.hs, geo.ws), dtype=x.dtype,
+                   device=x.device)
     buf[:, :geo.n, geo.ph:geo.ph + geo.h, geo.pw:geo.pw + geo.w] = \
         xp.permute_dims(x, (1, 0, 2, 3))
-    rows = xp.reshape(buf, (geo.c, (geo.n + 1) * geo.hp * geo.wp))
+    rows = xp.reshape(buf, (geo.c, (geo.n + geo.slack) * geo.hs * geo.ws))
     m = geo.m
     return xp.stack([rows[:, o:o + m] for o in geo.offsets], axis=1)
 
@@ -190,7 +199,7 @@ def _flat_cols(xp: Any, x: Any, geo: _FlatGeometry) -> Any:
 def _flat_grad(xp: Any, g: Any, geo: _FlatGeometry) -> Any:
     """The output gradient (N, O, Ho, Wo) in the flat layout, zero elsewhere: (O, M)."""
     o = g.shape[1]
-    buf = xp.zeros((o, geo.n, geo.hp, geo.wp), dtype=g.dtype, device=g.device)
+    buf = xp.zeros((o, geo.n, geo.hs, geo.ws), dtype=g.dtype, device=g.device)
     buf[:, :, :geo.ho, :geo.wo] = xp.permute_dims(g, (1, 0, 2, 3))
     return xp.reshape(buf, (o, geo.m))
 
@@ -199,7 +208,7 @@ def _from_flat(xp: Any, flat: Any, geo: _FlatGeometry, rows: slice, cols: slice)
     """(N, ch, ...) from a flat (ch, M) array: the window ``rows, cols`` of each image, as a
     C-contiguous array (a reshape that cannot be a view copies in C order)."""
     ch = flat.shape[0]
-    part = xp.reshape(flat, (ch, geo.n, geo.hp, geo.wp))[:, :, rows, cols]
+    part = xp.reshape(flat, (ch, geo.n, geo.hs, geo.ws))[:, :, rows, cols]
     part = xp.permute_dims(part, (1, 0, 2, 3))
     h, w = part.shape[2], part.shape[3]
     return xp.reshape(xp.reshape(part, (geo.n, ch, h * w)), (geo.n, ch, h, w))
@@ -231,7 +240,8 @@ def _flat_conv_input_grad(xp: Any, g: Any, w: Any, x_shape: tuple[int, ...], pad
     gf = xp.reshape(_flat_grad(xp, g, geo), (groups, o // groups, geo.m))
     wmat = xp.reshape(w, (groups, o // groups, cg * kh * kw))
     dcols = xp.reshape(xp.matmul(xp.matrix_transpose(wmat), gf), (geo.c, kh * kw, geo.m))
-    acc = xp.zeros((geo.c, (geo.n + 1) * geo.hp * geo.wp), dtype=g.dtype, device=g.device)
+    acc = xp.zeros((geo.c, (geo.n + geo.slack) * geo.hs * geo.ws), dtype=g.dtype,
+                   device=g.device)
     m = geo.m
     for k, off in enumerate(geo.offsets):  # col2im: add each offset's rows, shifted back
         acc = xp.scatter_add(acc, (slice(None), slice(off, off + m)), dcols[:, k, :])
@@ -328,29 +338,66 @@ def conv_transpose2d(x: Tensor, weight: Tensor, *, stride: Pair = (1, 1),
 
 # --------------------------------------------------------------------------- max pool
 # max_pool2d over an input that is already padded (with -inf, by the functional): windows
-# of ``kernel`` at ``stride`` with ``dilation``, as many as fit. The gradient goes to the
-# first maximum of each window in row-major order (PyTorch's choice; it matters for ties,
-# e.g. the zeros after a ReLU), found by argmax, which also picks the first NaN.
+# of ``kernel`` at ``stride`` with ``dilation``, as many as fit. The gradient goes where
+# PyTorch's kernel sends it: to the first maximum of each window in row-major order (it
+# matters for ties, e.g. the zeros after a ReLU), or to the last NaN of a window with NaNs.
 def _tiles(kernel: Pair, stride: Pair, dilation: Pair) -> bool:
     """Whether the windows tile the input: no overlap and no gaps (kernel == stride)."""
     return kernel == stride and dilation == (1, 1)
 
 
-def _tile_view(xp: Any, x: Any, kernel: Pair) -> Any:
-    """The windows of a tiling pool as (N, C, Ho, kh, Wo, kw), a free reshape when the
-    input is a whole number of windows (a trailing remainder is cut off first)."""
+# When the windows tile the input, a window is kh rows of kw neighbours, and both scans
+# run over flat strided views, so every kernel call is one long loop (never a loop over
+# rows of Wo values): the input as one flat array read at stride kw (the j-th element of
+# every row of every window), then the row maxima as (rows, kh, Wo) read along kh.
+def _tile_parts(xp: Any, x: Any, kernel: Pair) -> tuple[list, tuple[int, ...]]:
+    """The kw flat views of a tiling pool's input (a trailing remainder cut off first),
+    and the shape (N, C, Ho, Wo)."""
     n, c, h, w = x.shape
     kh, kw = kernel
     ho, wo = h // kh, w // kw
     if (ho * kh, wo * kw) != (h, w):
         x = x[:, :, :ho * kh, :wo * kw]
-    return xp.reshape(x, (n, c, ho, kh, wo, kw))
+    flat = xp.reshape(x, (n * c * ho * kh * wo * kw,))
+    return [flat[j::kw] for j in range(kw)], (n, c, ho, wo)
 
 
-def _arange(xp: Any, n: int, like: Any) -> Any:
-    if isinstance(like, Tensor):
-        return arange(n, backend=like._backend, device=like.device)
-    return xp.arange(n, device=like.device)
+def _row_parts(xp: Any, rowmax: Any, kernel: Pair, shape: tuple[int, ...]) -> list:
+    """The kh views (N*C*Ho, Wo) of the row maxima (N*C*Ho*kh*Wo,), one per window row."""
+    n, c, ho, wo = shape
+    rows = xp.reshape(rowmax, (n * c * ho, kernel[0], wo))
+    return [rows[:, i, :] for i in range(kernel[0])]
+
+
+def _first_max(xp: Any, parts: list) -> tuple[Any, Any]:
+    """Elementwise maximum of ``parts`` and the index of the part PyTorch's max pooling
+    picks, scanning in order: a later part wins if it is strictly greater or NaN (so ties
+    go to the first maximum and NaNs to the last NaN). The index is None for one part."""
+    best, index = parts[0], None
+    for j in range(1, len(parts)):
+        part = parts[j]
+        take = xp.logical_or(part > best, part != part)
+        index = xp.astype(take, xp.int64) if index is None else xp.where(take, j, index)
+        best = xp.maximum(best, part)
+    return best, index
+
+
+def window_index(xp: Any, windows: Any) -> Any:
+    """The position (0 .. K-1, int64) in each window of (N, C, K, Ho, Wo) ``windows`` that
+    max pooling's gradient goes to (see :func:`_first_max`)."""
+    k = windows.shape[2]
+    _, index = _first_max(xp, [windows[:, :, j, ...] for j in range(k)])
+    if index is None:
+        return xp.astype(xp.zeros_like(windows[:, :, 0, ...]), xp.int64)
+    return index
+
+
+def _route(xp: Any, g: Any, index: Any, k: int, axis: int) -> Any:
+    """``g`` sent to part ``index`` of ``k``, the parts stacked along ``axis``."""
+    if index is None:  # a single part
+        return xp.expand_dims(g, axis=axis)
+    zero = xp.zeros_like(g)
+    return xp.stack([xp.where(index == j, g, zero) for j in range(k)], axis=axis)
 
 
 def _pad_to(xp: Any, a: Any, h: int, w: int) -> Any:
@@ -365,26 +412,31 @@ def _pad_to(xp: Any, a: Any, h: int, w: int) -> Any:
 
 def _max_pool_forward(xp, x, kernel, stride, dilation):
     if _tiles(kernel, stride, dilation):
-        return xp.max(_tile_view(xp, x, kernel), axis=(3, 5))
+        cols, shape = _tile_parts(xp, x, kernel)
+        rowmax = cols[0]
+        for col in cols[1:]:
+            rowmax = xp.maximum(rowmax, col)
+        out = None
+        for row in _row_parts(xp, rowmax, kernel, shape):
+            out = row if out is None else xp.maximum(out, row)
+        return xp.reshape(out, shape)
     return xp.max(im2col(xp, x, kernel, stride, (0, 0), dilation), axis=2)
 
 
 def _max_pool_vjp(xp, g, ans, x, kernel, stride, dilation):
     n, c, h, w = x.shape
     kh, kw = kernel
-    k = kh * kw
     if _tiles(kernel, stride, dilation):
-        ho, wo = h // kh, w // kw
-        tiles = xp.permute_dims(_tile_view(xp, x, kernel), (0, 1, 2, 4, 3, 5))
-        first = xp.argmax(xp.reshape(tiles, (n, c, ho, wo, k)), axis=4, keepdims=True)
-        mask = first == xp.reshape(_arange(xp, k, x), (1, 1, 1, 1, k))
-        dwin = xp.where(mask, g[..., None], 0.0)  # (N, C, Ho, Wo, K)
-        dx = xp.permute_dims(xp.reshape(dwin, (n, c, ho, wo, kh, kw)), (0, 1, 2, 4, 3, 5))
-        return _pad_to(xp, xp.reshape(dx, (n, c, ho * kh, wo * kw)), h, w)
+        cols, shape = _tile_parts(xp, x, kernel)
+        rowmax, col_index = _first_max(xp, cols)
+        _, row_index = _first_max(xp, _row_parts(xp, rowmax, kernel, shape))
+        ho, wo = shape[2], shape[3]
+        g_rows = _route(xp, xp.reshape(g, (n * c * ho, wo)), row_index, kh, 1)
+        g_cols = _route(xp, xp.reshape(g_rows, (n * c * ho * kh * wo,)), col_index, kw, 1)
+        return _pad_to(xp, xp.reshape(g_cols, (n, c, ho * kh, wo * kw)), h, w)
     windows = im2col(xp, x, kernel, stride, (0, 0), dilation)  # (N, C, K, Ho, Wo)
-    first = xp.argmax(windows, axis=2, keepdims=True)
-    mask = first == xp.reshape(_arange(xp, k, x), (1, 1, k, 1, 1))
-    dwin = xp.where(mask, g[:, :, None, ...], 0.0)
+    _, index = _first_max(xp, [windows[:, :, j, ...] for j in range(kh * kw)])
+    dwin = _route(xp, g, index, kh * kw, 2)
     return col2im(xp, dwin, tuple(x.shape), kernel, stride, (0, 0), dilation)
 
 

@@ -21,7 +21,7 @@ from arraygrad.nn.functional.padding import pad as _pad
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import reductions as red
 from arraygrad.ops import shape as sh
-from arraygrad.ops.conv import im2col
+from arraygrad.ops.conv import im2col, window_index
 from arraygrad.ops.conv import max_pool2d as _max_pool2d_op
 from arraygrad.tensor import Tensor
 
@@ -91,9 +91,8 @@ def _max_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any
     values = values[0] if unbatched else values
     if not return_indices:
         return values
-    with no_grad():  # the first maximum of each window, as the op's gradient and PyTorch
-        windows = im2col(namespace(), padded, k, s, (0, 0), d)
-        first = red.argmax(windows, axis=2)
+    with no_grad():  # where the op's gradient goes (PyTorch's index)
+        first = window_index(namespace(), im2col(namespace(), padded, k, s, (0, 0), d))
         ki, kj = first // k[1], first % k[1]
         rows = creation.arange(out[0], backend=x.backend, device=x.device)
         cols = creation.arange(out[1], backend=x.backend, device=x.device)
