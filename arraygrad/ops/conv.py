@@ -214,11 +214,19 @@ def _from_flat(xp: Any, flat: Any, geo: _FlatGeometry, rows: slice, cols: slice)
     return xp.reshape(xp.reshape(part, (geo.n, ch, h * w)), (geo.n, ch, h, w))
 
 
+def _grouped(xp: Any, a: Any, groups: int) -> Any:
+    """(rows, cols) ``a`` as (groups, rows/groups, cols); 2-D as it is for one group (a
+    stacked matmul with a batch of one is a slower path than the plain one in NumPy)."""
+    if groups == 1:
+        return a
+    return xp.reshape(a, (groups, a.shape[0] // groups, a.shape[1]))
+
+
 def _flat_conv(xp: Any, x: Any, w: Any, padding: Pair, dilation: Pair, groups: int) -> Any:
     o, cg, kh, kw = w.shape
     geo = _FlatGeometry(tuple(x.shape), (kh, kw), padding, dilation)
-    cols = xp.reshape(_flat_cols(xp, x, geo), (groups, cg * kh * kw, geo.m))
-    out = xp.matmul(xp.reshape(w, (groups, o // groups, cg * kh * kw)), cols)
+    cols = _grouped(xp, xp.reshape(_flat_cols(xp, x, geo), (geo.c * kh * kw, geo.m)), groups)
+    out = xp.matmul(_grouped(xp, xp.reshape(w, (o, cg * kh * kw)), groups), cols)
     return _from_flat(xp, xp.reshape(out, (o, geo.m)), geo, slice(0, geo.ho),
                       slice(0, geo.wo))
 
@@ -227,9 +235,9 @@ def _flat_conv_weight_grad(xp: Any, g: Any, x: Any, w_shape: tuple[int, ...], pa
                            dilation: Pair, groups: int) -> Any:
     o, cg, kh, kw = w_shape
     geo = _FlatGeometry(tuple(x.shape), (kh, kw), padding, dilation)
-    cols = xp.reshape(_flat_cols(xp, x, geo), (groups, cg * kh * kw, geo.m))
-    gf = xp.reshape(_flat_grad(xp, g, geo), (groups, o // groups, geo.m))
-    dw = xp.matmul(gf, xp.matrix_transpose(cols))  # (G, O/G, Cg*K)
+    cols = _grouped(xp, xp.reshape(_flat_cols(xp, x, geo), (geo.c * kh * kw, geo.m)), groups)
+    gf = _grouped(xp, _flat_grad(xp, g, geo), groups)
+    dw = xp.matmul(gf, xp.matrix_transpose(cols))  # ([G,] O/G, Cg*K)
     return xp.reshape(dw, (o, cg, kh, kw))
 
 
@@ -237,8 +245,8 @@ def _flat_conv_input_grad(xp: Any, g: Any, w: Any, x_shape: tuple[int, ...], pad
                           dilation: Pair, groups: int) -> Any:
     o, cg, kh, kw = w.shape
     geo = _FlatGeometry(tuple(x_shape), (kh, kw), padding, dilation)
-    gf = xp.reshape(_flat_grad(xp, g, geo), (groups, o // groups, geo.m))
-    wmat = xp.reshape(w, (groups, o // groups, cg * kh * kw))
+    gf = _grouped(xp, _flat_grad(xp, g, geo), groups)
+    wmat = _grouped(xp, xp.reshape(w, (o, cg * kh * kw)), groups)
     dcols = xp.reshape(xp.matmul(xp.matrix_transpose(wmat), gf), (geo.c, kh * kw, geo.m))
     acc = xp.zeros((geo.c, (geo.n + geo.slack) * geo.hs * geo.ws), dtype=g.dtype,
                    device=g.device)
@@ -369,35 +377,48 @@ def _row_parts(xp: Any, rowmax: Any, kernel: Pair, shape: tuple[int, ...]) -> li
     return [rows[:, i, :] for i in range(kernel[0])]
 
 
-def _first_max(xp: Any, parts: list) -> tuple[Any, Any]:
-    """Elementwise maximum of ``parts`` and the index of the part PyTorch's max pooling
-    picks, scanning in order: a later part wins if it is strictly greater or NaN (so ties
-    go to the first maximum and NaNs to the last NaN). The index is None for one part."""
+def _first_max(xp: Any, parts: list, need_max: bool = True) -> tuple[Any, Any]:
+    """Elementwise maximum of ``parts`` and which part PyTorch's max pooling picks,
+    scanning in order: a later part wins if it is strictly greater or NaN (so ties go to
+    the first maximum and NaNs to the last NaN). The choice is None for one part, a bool
+    array (True: the second) for two, an int64 index for more. Without ``need_max`` the
+    maximum is not computed past what the choice needs (None is returned for it)."""
     best, index = parts[0], None
     for j in range(1, len(parts)):
         part = parts[j]
         take = xp.logical_or(part > best, part != part)
-        index = xp.astype(take, xp.int64) if index is None else xp.where(take, j, index)
-        best = xp.maximum(best, part)
-    return best, index
+        if index is None:
+            index = take
+        else:
+            if j == 2:
+                index = xp.astype(index, xp.int64)
+            index = xp.where(take, j, index)
+        if need_max or j < len(parts) - 1:
+            best = xp.maximum(best, part)
+    return (best if need_max else None), index
 
 
 def window_index(xp: Any, windows: Any) -> Any:
     """The position (0 .. K-1, int64) in each window of (N, C, K, Ho, Wo) ``windows`` that
     max pooling's gradient goes to (see :func:`_first_max`)."""
     k = windows.shape[2]
-    _, index = _first_max(xp, [windows[:, :, j, ...] for j in range(k)])
+    _, index = _first_max(xp, [windows[:, :, j, ...] for j in range(k)], need_max=False)
     if index is None:
         return xp.astype(xp.zeros_like(windows[:, :, 0, ...]), xp.int64)
-    return index
+    return xp.astype(index, xp.int64)
 
 
 def _route(xp: Any, g: Any, index: Any, k: int, axis: int) -> Any:
-    """``g`` sent to part ``index`` of ``k``, the parts stacked along ``axis``."""
+    """``g`` sent to the part of ``k`` that ``index`` (from :func:`_first_max`) names, the
+    parts stacked along ``axis``."""
     if index is None:  # a single part
         return xp.expand_dims(g, axis=axis)
     zero = xp.zeros_like(g)
-    return xp.stack([xp.where(index == j, g, zero) for j in range(k)], axis=axis)
+    if k == 2:
+        parts = [xp.where(index, zero, g), xp.where(index, g, zero)]
+    else:
+        parts = [xp.where(index == j, g, zero) for j in range(k)]
+    return xp.stack(parts, axis=axis)
 
 
 def _pad_to(xp: Any, a: Any, h: int, w: int) -> Any:
@@ -429,13 +450,14 @@ def _max_pool_vjp(xp, g, ans, x, kernel, stride, dilation):
     if _tiles(kernel, stride, dilation):
         cols, shape = _tile_parts(xp, x, kernel)
         rowmax, col_index = _first_max(xp, cols)
-        _, row_index = _first_max(xp, _row_parts(xp, rowmax, kernel, shape))
+        _, row_index = _first_max(xp, _row_parts(xp, rowmax, kernel, shape), need_max=False)
         ho, wo = shape[2], shape[3]
         g_rows = _route(xp, xp.reshape(g, (n * c * ho, wo)), row_index, kh, 1)
         g_cols = _route(xp, xp.reshape(g_rows, (n * c * ho * kh * wo,)), col_index, kw, 1)
         return _pad_to(xp, xp.reshape(g_cols, (n, c, ho * kh, wo * kw)), h, w)
     windows = im2col(xp, x, kernel, stride, (0, 0), dilation)  # (N, C, K, Ho, Wo)
-    _, index = _first_max(xp, [windows[:, :, j, ...] for j in range(kh * kw)])
+    _, index = _first_max(xp, [windows[:, :, j, ...] for j in range(kh * kw)],
+                          need_max=False)
     dwin = _route(xp, g, index, kh * kw, 2)
     return col2im(xp, dwin, tuple(x.shape), kernel, stride, (0, 0), dilation)
 
