@@ -3,12 +3,14 @@ layers that the Array-API standard cannot express directly (2-D convolution, its
 transpose, 2-D max pooling, and the error function for exact GELU).
 
 All four are registered ops with their own VJPs. The 1-D and 3-D convolutions of
-:mod:`arraygrad.nn.functional` are compositions of these 2-D ones. The portable
-implementations use only standard functions (convolution as im2col by strided slicing
-plus one matmul); a backend may supply faster kernels under the names documented in
-:mod:`arraygrad.nn.functional` (``"conv2d"``, ``"conv2d_vjp_input"``,
-``"conv2d_vjp_weight"``, ``"erf"``). The VJP rules fall back to the portable code when
-they run on Tensors (``create_graph=True``), so gradients of gradients stay exact.
+:mod:`arraygrad.nn.functional` are compositions of these 2-D ones. Everything here uses
+only standard functions: a stride-1 convolution on raw arrays of a mutable backend is
+im2col by contiguous shifted copies of a flat, channel-major layout plus one matmul for
+the forward and for each gradient (the flat-shift kernels below); other convolutions are
+im2col by strided slicing plus one matmul. A backend may supply faster kernels under the
+names documented in :mod:`arraygrad.nn.functional` (``"conv2d"``, ``"conv2d_vjp_input"``,
+``"conv2d_vjp_weight"``, ``"erf"``). The VJP rules take the strided-slicing code when they
+run on Tensors (``create_graph=True``), so gradients of gradients stay exact.
 """
 
 from __future__ import annotations
