@@ -96,6 +96,22 @@ def test_max_pool2d_routes_ties_and_nans_like_torch(backend, shape, args):
     np.testing.assert_allclose(_host(a.grad), ta.grad.numpy(), rtol=0, atol=1e-15)
 
 
+def test_adaptive_max_pool2d_routes_ties_and_nans_like_torch(backend):
+    _fast_backend(backend)
+    rng = np.random.default_rng(5)
+    x = rng.integers(-1, 2, (2, 2, 7, 5)).astype(np.float64)
+    x[0, 0].flat[::4] = np.nan
+    a = ag.asarray(x, dtype=ag.float64, requires_grad=True, backend=backend)
+    y, idx = F.adaptive_max_pool2d(a, (3, 2), return_indices=True)
+    y.backward(ag.ones_like(y))
+    ta = torch.tensor(x, requires_grad=True)
+    ty, tidx = torch.nn.functional.adaptive_max_pool2d(ta, (3, 2), return_indices=True)
+    ty.backward(torch.ones_like(ty))
+    np.testing.assert_array_equal(_host(y), ty.detach().numpy())
+    np.testing.assert_array_equal(_host(idx), tidx.numpy())
+    np.testing.assert_array_equal(_host(a.grad), ta.grad.numpy())
+
+
 @pytest.mark.parametrize("args", [(2,), (3, 2, 1)], ids=["tiling", "overlapping"])
 def test_max_pool2d_second_order(args):
     # The rule runs on Tensors under create_graph=True (argmax-free scans, stack, where).

@@ -110,7 +110,8 @@ def max_pool1d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = Non
                return_indices: bool = False) -> Any:
     """Maximum over sliding windows of (N, C, L) ``input`` (``stride`` defaults to the kernel).
 
-    Padding counts as ``-inf``; the gradient goes to the first maximum of each window.
+    Padding counts as ``-inf``; the gradient goes to the first maximum of each window (to
+    the last NaN of a window with NaNs), as in PyTorch.
     With ``return_indices`` also returns the argmax positions along L (int64).
 
     Examples
@@ -130,8 +131,9 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = Non
     """Maximum over sliding windows of NCHW ``input`` (``stride`` defaults to the kernel).
 
     Padding counts as ``-inf``; the gradient goes to the first maximum of each window
-    (row-major), as in PyTorch. With ``return_indices`` also returns, per output, the flat
-    index ``h * W + w`` of the maximum in its input plane (int64).
+    (row-major; the last NaN of a window with NaNs), as in PyTorch. With
+    ``return_indices`` also returns, per output, the flat index ``h * W + w`` of that
+    element in its input plane (int64).
 
     Examples
     --------
@@ -282,8 +284,9 @@ def _adaptive_max(x: Any, output_size: Any, return_indices: bool, n: int, op: st
     for hs, he in _ranges(height, out[0]):
         for ws, we in _ranges(width, out[1]):
             window = sh.reshape(x[:, :, hs:he, ws:we], (nb, c, -1))
-            with no_grad():  # first maximum in row-major order, as PyTorch
-                first = red.argmax(window, axis=2, keepdims=True)
+            with no_grad():  # PyTorch's choice: the first maximum, or the last NaN
+                first = sh.reshape(window_index(namespace(), sh.reshape(
+                    window, (nb, c, -1, 1, 1))), (nb, c, 1))
                 positions = creation.arange(window.shape[2], backend=x.backend,
                                             device=x.device)
                 mask = sh.reshape(positions, (1, 1, -1)) == first
@@ -323,7 +326,8 @@ def adaptive_max_pool1d(input: Tensor, output_size: int,  # noqa: A002
 def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
                         return_indices: bool = False) -> Any:
     """Max pooling of NCHW ``input`` to ``output_size``; the gradient goes to the first
-    maximum of each window. With ``return_indices`` also returns flat ``h * W + w`` indices.
+    maximum of each window (the last NaN of a window with NaNs, as PyTorch). With
+    ``return_indices`` also returns flat ``h * W + w`` indices.
 
     Examples
     --------
