@@ -801,8 +801,6 @@ _convt_row("conv_transpose2d[pad,out_pad,dilation]", [(2, 2, 3, 2), (2, 1, 3, 2)
            padding=1, output_padding=1, dilation=1)
 _convt_row("conv_transpose2d[groups,dilation]", [(1, 4, 2, 3), (4, 1, 2, 2)], groups=2,
            dilation=2)
-_conv_row("conv2d[dilation,padding,groups]", [(2, 4, 5, 6), (4, 2, 3, 2)], padding=2,
-          dilation=2, groups=2)
 
 
 def _np_max_pool2d(x: np.ndarray, k: int | tuple[int, int], s: Any = None, p: Any = 0,
