@@ -31,12 +31,14 @@ def _chain_compiled(cycles: int, n: int):
 
 
 def _cnn_steps(batch: int = 32) -> dict[str, Callable[[], object]]:
-    """The main job's step (``arraygrad train``: the digits CNN, Adam), eager and compiled."""
+    """The main job's step (``arraygrad train``: the digits CNN, Adam), eager and compiled,
+    and the same network, weights and update in PyTorch eager (when torch is installed)."""
     from arraygrad.cli import _train_step, build_model
 
     rng = np.random.default_rng(0)
-    x = ag.tensor(rng.standard_normal((batch, 1, 8, 8)).astype(np.float32))
-    y = ag.tensor(rng.integers(0, 10, batch))
+    x0 = rng.standard_normal((batch, 1, 8, 8)).astype(np.float32)
+    y0 = rng.integers(0, 10, batch)
+    x, y = ag.tensor(x0), ag.tensor(y0)
     steps: dict[str, Callable[[], object]] = {}
     for name in ("eager", "compiled"):
         ag.manual_seed(0)
@@ -44,7 +46,39 @@ def _cnn_steps(batch: int = 32) -> dict[str, Callable[[], object]]:
         step = _train_step(model, ag.optim.create("adam", model.parameters(), lr=3e-3))
         fn = ag.compile(step) if name == "compiled" else step
         steps[name] = functools.partial(fn, x, y)
+    torch_step = _cnn_torch_step(model, x0, y0)
+    if torch_step is not None:
+        steps["torch"] = torch_step
     return steps
+
+
+def _cnn_torch_step(model: Any, x0: np.ndarray, y0: np.ndarray) -> Callable[[], object] | None:
+    """``arraygrad train``'s CNN step in PyTorch eager, one thread, with ``model``'s weights
+    (None when torch is not installed)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    tnn = torch.nn
+    net = tnn.Sequential(
+        tnn.Conv2d(1, 16, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
+        tnn.Conv2d(16, 32, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
+        tnn.Flatten(), tnn.Linear(32 * 2 * 2, 10))
+    with torch.no_grad():
+        for p, q in zip(net.parameters(), model.parameters(), strict=True):
+            p.copy_(torch.from_numpy(np.asarray(q.detach().array)))
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    x, y = torch.from_numpy(x0), torch.from_numpy(y0)
+
+    def step() -> tuple[Any, Any]:
+        logits = net(x)
+        loss = tnn.functional.cross_entropy(logits, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.detach(), (logits.detach().argmax(1) == y).sum()
+    return step
 
 
 def _jax_cases(repeat: int) -> list[tuple[str, float, float, float]]:
@@ -155,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     e, c = cnn["eager"].median, cnn["compiled"].median
     print(f"{'CNN step of arraygrad train (digits/32)':40s} {'':>12s} {e * 1e3:8.3f}ms "
           f"{c * 1e3:8.3f}ms {'':>15s} {c / e:15.2f}")
+    if "torch" in cnn:
+        t = cnn["torch"].median
+        print(f"{'  the same step in PyTorch eager':40s} {t * 1e3:10.3f}ms "
+              f"{'compiled/PyTorch':>23s} {c / t:.2f}  eager/PyTorch {e / t:.2f}")
     jax_rows = _jax_cases(repeat)
     if jax_rows:
         print(f"{'case':40s} {'jax.jit':>12s} {'eager':>10s} {'compiled':>10s} "

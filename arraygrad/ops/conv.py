@@ -1,14 +1,16 @@
-"""Convolution and error-function kernels: the ops behind the neural-network layers that
-the Array-API standard cannot express directly (2-D convolution, its transpose, and the
-error function for exact GELU).
+"""Convolution, pooling and error-function kernels: the ops behind the neural-network
+layers that the Array-API standard cannot express directly (2-D convolution, its
+transpose, 2-D max pooling, and the error function for exact GELU).
 
-All three are registered ops with their own VJPs. The 1-D and 3-D convolutions of
-:mod:`arraygrad.nn.functional` are compositions of these 2-D ones. The portable
-implementations use only standard functions (convolution as im2col by strided slicing
-plus one matmul); a backend may supply faster kernels under the names documented in
-:mod:`arraygrad.nn.functional` (``"conv2d"``, ``"conv2d_vjp_input"``,
-``"conv2d_vjp_weight"``, ``"erf"``). The VJP rules fall back to the portable code when
-they run on Tensors (``create_graph=True``), so gradients of gradients stay exact.
+All four are registered ops with their own VJPs. The 1-D and 3-D convolutions of
+:mod:`arraygrad.nn.functional` are compositions of these 2-D ones. Everything here uses
+only standard functions: a stride-1 convolution on raw arrays of a mutable backend is
+im2col by contiguous shifted copies of a flat, channel-major layout plus one matmul for
+the forward and for each gradient (the flat-shift kernels below); other convolutions are
+im2col by strided slicing plus one matmul. A backend may supply faster kernels under the
+names documented in :mod:`arraygrad.nn.functional` (``"conv2d"``, ``"conv2d_vjp_input"``,
+``"conv2d_vjp_weight"``, ``"erf"``). The VJP rules take the strided-slicing code when they
+run on Tensors (``create_graph=True``), so gradients of gradients stay exact.
 """
 
 from __future__ import annotations
@@ -137,10 +139,132 @@ def conv2d_weight_grad_generic(xp: Any, g: Any, x: Any, w_shape: tuple[int, ...]
     return xp.reshape(dw, (o, cg, kh, kw))
 
 
+# ------------------------------------------------------------- the flat-shift kernels
+# A stride-1 convolution on raw arrays of a mutable backend, with long contiguous copies
+# and one matrix product per kernel. The input is stored channel-major, one row per
+# channel: (C, N+e, Hs, Ws) flattened to (C, (N+e)*Hs*Ws), each image's pixels at
+# [ph:ph+H, pw:pw+W] and zeros elsewhere; the e images at the end are slack. Neighbouring
+# rows and images share their zero padding: Ws = max(W + pw, Wo) (the right padding of a
+# row is the left padding of the next), Hs = max(H + ph, Ho) likewise. Padded pixel
+# (h', w') of image n is then row[n*Hs*Ws + h'*Ws + w'] (a read past a row or an image
+# lands in the next one's padding, which is zero), and kernel offset (i, j) reads the row
+# shifted by o = i*dh*Ws + j*dw: row[m + o] for the M = N*Hs*Ws positions m. At a position
+# m = (n, h, w) with h < Ho and w < Wo that is the window's pixel, so the shifted rows
+# stacked over the K offsets are im2col of every valid output position. The other
+# positions read whatever comes next: their outputs are cut off, and where a gradient
+# enters they carry zeros, so they add nothing.
+# Each shifted row is one contiguous copy of M values (im2col of a small image by strided
+# slices copies runs of Wo values, which costs more in loop overhead than in data), and
+# the forward, the weight gradient and the input gradient are one matmul each.
+class _FlatGeometry:
+    """Sizes of the flat layout of an (N, C, H, W) input for a stride-1 kernel."""
+
+    __slots__ = ("n", "c", "h", "w", "ph", "pw", "hs", "ws", "ho", "wo", "m", "offsets",
+                 "slack")
+
+    def __init__(self, x_shape: tuple[int, ...], kernel: Pair, padding: Pair,
+                 dilation: Pair) -> None:
+        self.n, self.c, self.h, self.w = x_shape
+        self.ph, self.pw = padding
+        self.ho = self.h + 2 * self.ph - dilation[0] * (kernel[0] - 1)
+        self.wo = self.w + 2 * self.pw - dilation[1] * (kernel[1] - 1)
+        self.hs = max(self.h + self.ph, self.ho)
+        self.ws = max(self.w + self.pw, self.wo)
+        image = self.hs * self.ws
+        self.m = self.n * image
+        self.offsets = [i * dilation[0] * self.ws + j * dilation[1]
+                        for i in range(kernel[0]) for j in range(kernel[1])]
+        self.slack = -(-self.offsets[-1] // image)  # images past the last one read
+
+
+def _flat_ok(xp: Any, stride: Pair, *arrays: Any) -> bool:
+    """Whether the flat-shift kernels apply: a stride-1 convolution of raw arrays on a
+    backend whose arrays can be written in place (Tensors take the portable code)."""
+    if stride != (1, 1):
+        return False
+    backend = getattr(xp, "arraygrad_backend", None)
+    return backend is not None and backend.mutable and \
+        not any(isinstance(a, Tensor) for a in arrays)
+
+
+def _flat_cols(xp: Any, x: Any, geo: _FlatGeometry) -> Any:
+    """im2col of ``x`` in the flat layout: (C, K, M)."""
+    buf = xp.zeros((geo.c, geo.n + geo.slack, geo.hs, geo.ws), dtype=x.dtype,
+                   device=x.device)
+    buf[:, :geo.n, geo.ph:geo.ph + geo.h, geo.pw:geo.pw + geo.w] = \
+        xp.permute_dims(x, (1, 0, 2, 3))
+    rows = xp.reshape(buf, (geo.c, (geo.n + geo.slack) * geo.hs * geo.ws))
+    m = geo.m
+    return xp.stack([rows[:, o:o + m] for o in geo.offsets], axis=1)
+
+
+def _flat_grad(xp: Any, g: Any, geo: _FlatGeometry) -> Any:
+    """The output gradient (N, O, Ho, Wo) in the flat layout, zero elsewhere: (O, M)."""
+    o = g.shape[1]
+    buf = xp.zeros((o, geo.n, geo.hs, geo.ws), dtype=g.dtype, device=g.device)
+    buf[:, :, :geo.ho, :geo.wo] = xp.permute_dims(g, (1, 0, 2, 3))
+    return xp.reshape(buf, (o, geo.m))
+
+
+def _from_flat(xp: Any, flat: Any, geo: _FlatGeometry, rows: slice, cols: slice) -> Any:
+    """(N, ch, ...) from a flat (ch, M) array: the window ``rows, cols`` of each image, as a
+    C-contiguous array (a reshape that cannot be a view copies in C order)."""
+    ch = flat.shape[0]
+    part = xp.reshape(flat, (ch, geo.n, geo.hs, geo.ws))[:, :, rows, cols]
+    part = xp.permute_dims(part, (1, 0, 2, 3))
+    h, w = part.shape[2], part.shape[3]
+    return xp.reshape(xp.reshape(part, (geo.n, ch, h * w)), (geo.n, ch, h, w))
+
+
+def _grouped(xp: Any, a: Any, groups: int) -> Any:
+    """(rows, cols) ``a`` as (groups, rows/groups, cols); 2-D as it is for one group (a
+    stacked matmul with a batch of one is a slower path than the plain one in NumPy)."""
+    if groups == 1:
+        return a
+    return xp.reshape(a, (groups, a.shape[0] // groups, a.shape[1]))
+
+
+def _flat_conv(xp: Any, x: Any, w: Any, padding: Pair, dilation: Pair, groups: int) -> Any:
+    o, cg, kh, kw = w.shape
+    geo = _FlatGeometry(tuple(x.shape), (kh, kw), padding, dilation)
+    cols = _grouped(xp, xp.reshape(_flat_cols(xp, x, geo), (geo.c * kh * kw, geo.m)), groups)
+    out = xp.matmul(_grouped(xp, xp.reshape(w, (o, cg * kh * kw)), groups), cols)
+    return _from_flat(xp, xp.reshape(out, (o, geo.m)), geo, slice(0, geo.ho),
+                      slice(0, geo.wo))
+
+
+def _flat_conv_weight_grad(xp: Any, g: Any, x: Any, w_shape: tuple[int, ...], padding: Pair,
+                           dilation: Pair, groups: int) -> Any:
+    o, cg, kh, kw = w_shape
+    geo = _FlatGeometry(tuple(x.shape), (kh, kw), padding, dilation)
+    cols = _grouped(xp, xp.reshape(_flat_cols(xp, x, geo), (geo.c * kh * kw, geo.m)), groups)
+    gf = _grouped(xp, _flat_grad(xp, g, geo), groups)
+    dw = xp.matmul(gf, xp.matrix_transpose(cols))  # ([G,] O/G, Cg*K)
+    return xp.reshape(dw, (o, cg, kh, kw))
+
+
+def _flat_conv_input_grad(xp: Any, g: Any, w: Any, x_shape: tuple[int, ...], padding: Pair,
+                          dilation: Pair, groups: int) -> Any:
+    o, cg, kh, kw = w.shape
+    geo = _FlatGeometry(tuple(x_shape), (kh, kw), padding, dilation)
+    gf = _grouped(xp, _flat_grad(xp, g, geo), groups)
+    wmat = _grouped(xp, xp.reshape(w, (o, cg * kh * kw)), groups)
+    dcols = xp.reshape(xp.matmul(xp.matrix_transpose(wmat), gf), (geo.c, kh * kw, geo.m))
+    acc = xp.zeros((geo.c, (geo.n + geo.slack) * geo.hs * geo.ws), dtype=g.dtype,
+                   device=g.device)
+    m = geo.m
+    for k, off in enumerate(geo.offsets):  # col2im: add each offset's rows, shifted back
+        acc = xp.scatter_add(acc, (slice(None), slice(off, off + m)), dcols[:, k, :])
+    return _from_flat(xp, acc[:, :m], geo, slice(geo.ph, geo.ph + geo.h),
+                      slice(geo.pw, geo.pw + geo.w))
+
+
 def _conv_forward(xp, x, w, stride, padding, dilation, groups):
     kernel = backend_kernel(xp, "conv2d")
     if kernel is not None:
         return kernel(x, w, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    if _flat_ok(xp, stride, x, w):
+        return _flat_conv(xp, x, w, padding, dilation, groups)
     return conv2d_generic(xp, x, w, stride, padding, dilation, groups)
 
 
@@ -150,6 +274,8 @@ def _conv_vjp_input(xp, g, ans, x, w, stride, padding, dilation, groups):
     if kernel is not None:
         return kernel(g, w, shape, stride=stride, padding=padding, dilation=dilation,
                       groups=groups)
+    if _flat_ok(xp, stride, g, w):
+        return _flat_conv_input_grad(xp, g, w, shape, padding, dilation, groups)
     return conv2d_input_grad_generic(xp, g, w, shape, stride, padding, dilation, groups)
 
 
@@ -159,6 +285,8 @@ def _conv_vjp_weight(xp, g, ans, x, w, stride, padding, dilation, groups):
     if kernel is not None:
         return kernel(g, x, shape, stride=stride, padding=padding, dilation=dilation,
                       groups=groups)
+    if _flat_ok(xp, stride, g, x):
+        return _flat_conv_weight_grad(xp, g, x, shape, padding, dilation, groups)
     return conv2d_weight_grad_generic(xp, g, x, shape, stride, padding, dilation, groups)
 
 
@@ -216,6 +344,146 @@ def conv_transpose2d(x: Tensor, weight: Tensor, *, stride: Pair = (1, 1),
     return apply(CONV_TRANSPOSE2D, (x, weight), {
         "stride": stride, "padding": padding, "dilation": dilation, "groups": groups,
         "out_shape": tuple(out_shape)})
+
+
+# --------------------------------------------------------------------------- max pool
+# max_pool2d over an input that is already padded (with -inf, by the functional): windows
+# of ``kernel`` at ``stride`` with ``dilation``, as many as fit. The gradient goes where
+# PyTorch's kernel sends it: to the first maximum of each window in row-major order (it
+# matters for ties, e.g. the zeros after a ReLU), or to the last NaN of a window with NaNs.
+def _tiles(kernel: Pair, stride: Pair, dilation: Pair) -> bool:
+    """Whether the windows tile the input: no overlap and no gaps (kernel == stride)."""
+    return kernel == stride and dilation == (1, 1)
+
+
+# When the windows tile the input, a window is kh rows of kw neighbours, and both scans
+# run over flat strided views, so every kernel call is one long loop (never a loop over
+# rows of Wo values): the input as one flat array read at stride kw (the j-th element of
+# every row of every window), then the row maxima as (rows, kh, Wo) read along kh.
+def _tile_parts(xp: Any, x: Any, kernel: Pair) -> tuple[list, tuple[int, ...]]:
+    """The kw flat views of a tiling pool's input (a trailing remainder cut off first),
+    and the shape (N, C, Ho, Wo)."""
+    n, c, h, w = x.shape
+    kh, kw = kernel
+    ho, wo = h // kh, w // kw
+    if (ho * kh, wo * kw) != (h, w):
+        x = x[:, :, :ho * kh, :wo * kw]
+    flat = xp.reshape(x, (n * c * ho * kh * wo * kw,))
+    return [flat[j::kw] for j in range(kw)], (n, c, ho, wo)
+
+
+def _row_parts(xp: Any, rowmax: Any, kernel: Pair, shape: tuple[int, ...]) -> list:
+    """The kh views (N*C*Ho, Wo) of the row maxima (N*C*Ho*kh*Wo,), one per window row."""
+    n, c, ho, wo = shape
+    rows = xp.reshape(rowmax, (n * c * ho, kernel[0], wo))
+    return [rows[:, i, :] for i in range(kernel[0])]
+
+
+def _first_max(xp: Any, parts: list, need_max: bool = True) -> tuple[Any, Any]:
+    """Elementwise maximum of ``parts`` and which part PyTorch's max pooling picks,
+    scanning in order: a later part wins if it is strictly greater or NaN (so ties go to
+    the first maximum and NaNs to the last NaN). The choice is None for one part, a bool
+    array (True: the second) for two, an int64 index for more. Without ``need_max`` the
+    maximum is not computed past what the choice needs (None is returned for it)."""
+    best, index = parts[0], None
+    for j in range(1, len(parts)):
+        part = parts[j]
+        take = xp.logical_or(part > best, part != part)
+        if index is None:
+            index = take
+        else:
+            if j == 2:
+                index = xp.astype(index, xp.int64)
+            index = xp.where(take, j, index)
+        if need_max or j < len(parts) - 1:
+            best = xp.maximum(best, part)
+    return (best if need_max else None), index
+
+
+def window_index(xp: Any, windows: Any) -> Any:
+    """The position (0 .. K-1, int64) in each window of (N, C, K, Ho, Wo) ``windows`` that
+    max pooling's gradient goes to (see :func:`_first_max`)."""
+    k = windows.shape[2]
+    _, index = _first_max(xp, [windows[:, :, j, ...] for j in range(k)], need_max=False)
+    if index is None:
+        return xp.astype(xp.zeros_like(windows[:, :, 0, ...]), xp.int64)
+    return xp.astype(index, xp.int64)
+
+
+def _route(xp: Any, g: Any, index: Any, k: int, axis: int) -> Any:
+    """``g`` sent to the part of ``k`` that ``index`` (from :func:`_first_max`) names, the
+    parts stacked along ``axis``."""
+    if index is None:  # a single part
+        return xp.expand_dims(g, axis=axis)
+    zero = xp.zeros_like(g)
+    if k == 2:
+        parts = [xp.where(index, zero, g), xp.where(index, g, zero)]
+    else:
+        parts = [xp.where(index == j, g, zero) for j in range(k)]
+    return xp.stack(parts, axis=axis)
+
+
+def _pad_to(xp: Any, a: Any, h: int, w: int) -> Any:
+    """``a`` (N, C, h', w') extended with zeros at the bottom and right to (N, C, h, w)."""
+    n, c, ha, wa = a.shape
+    if ha < h:
+        a = xp.concat([a, _full(xp, a, (n, c, h - ha, wa), 0.0)], axis=2)
+    if wa < w:
+        a = xp.concat([a, _full(xp, a, (n, c, h, w - wa), 0.0)], axis=3)
+    return a
+
+
+def _max_pool_forward(xp, x, kernel, stride, dilation):
+    if _tiles(kernel, stride, dilation):
+        cols, shape = _tile_parts(xp, x, kernel)
+        rowmax = cols[0]
+        for col in cols[1:]:
+            rowmax = xp.maximum(rowmax, col)
+        out = None
+        for row in _row_parts(xp, rowmax, kernel, shape):
+            out = row if out is None else xp.maximum(out, row)
+        return xp.reshape(out, shape)
+    return xp.max(im2col(xp, x, kernel, stride, (0, 0), dilation), axis=2)
+
+
+def _max_pool_vjp(xp, g, ans, x, kernel, stride, dilation):
+    n, c, h, w = x.shape
+    kh, kw = kernel
+    if _tiles(kernel, stride, dilation):
+        cols, shape = _tile_parts(xp, x, kernel)
+        rowmax, col_index = _first_max(xp, cols)
+        _, row_index = _first_max(xp, _row_parts(xp, rowmax, kernel, shape), need_max=False)
+        ho, wo = shape[2], shape[3]
+        g_rows = _route(xp, xp.reshape(g, (n * c * ho, wo)), row_index, kh, 1)
+        g_cols = _route(xp, xp.reshape(g_rows, (n * c * ho * kh * wo,)), col_index, kw, 1)
+        return _pad_to(xp, xp.reshape(g_cols, (n, c, ho * kh, wo * kw)), h, w)
+    windows = im2col(xp, x, kernel, stride, (0, 0), dilation)  # (N, C, K, Ho, Wo)
+    _, index = _first_max(xp, [windows[:, :, j, ...] for j in range(kh * kw)],
+                          need_max=False)
+    dwin = _route(xp, g, index, kh * kw, 2)
+    return col2im(xp, dwin, tuple(x.shape), kernel, stride, (0, 0), dilation)
+
+
+MAX_POOL2D = defop("max_pool2d", _max_pool_forward, (_max_pool_vjp,),
+                   doc="2-D max pooling of an already padded NCHW input.")
+
+
+def max_pool2d(x: Tensor, *, kernel: Pair, stride: Pair, dilation: Pair) -> Tensor:
+    """Max pooling of an already padded NCHW ``x`` (every window that fits).
+
+    See :func:`arraygrad.nn.functional.max_pool2d`, which pads and sizes the input.
+    """
+    return apply(MAX_POOL2D, (x,), {"kernel": kernel, "stride": stride, "dilation": dilation})
+
+
+def _max_pool_batch(op: Any, args: tuple, bdims: tuple, params: dict, size: int) -> Any:
+    """vmap: the batch folds into N."""
+    (x,) = args
+    out = apply(op, (x.reshape((size * x.shape[1],) + tuple(x.shape[2:])),), params)
+    return out.reshape((size, x.shape[1]) + tuple(out.shape[1:]))
+
+
+MAX_POOL2D.batch = _max_pool_batch
 
 
 # ------------------------------------------------------------------------------- erf

@@ -801,6 +801,40 @@ _convt_row("conv_transpose2d[pad,out_pad,dilation]", [(2, 2, 3, 2), (2, 1, 3, 2)
            padding=1, output_padding=1, dilation=1)
 _convt_row("conv_transpose2d[groups,dilation]", [(1, 4, 2, 3), (4, 1, 2, 2)], groups=2,
            dilation=2)
+
+
+def _np_max_pool2d(x: np.ndarray, k: int | tuple[int, int], s: Any = None, p: Any = 0,
+                   d: Any = 1, ceil_mode: bool = False) -> np.ndarray:
+    k2, p2, d2 = (np.broadcast_to(v, 2).tolist() for v in (k, p, d))
+    s2 = k2 if s is None else np.broadcast_to(s, 2).tolist()
+    size = []
+    for h, kk, ss, pp, dd in zip(x.shape[2:], k2, s2, p2, d2):
+        span = h + 2 * pp - dd * (kk - 1) - 1
+        out = (-(-span // ss) if ceil_mode else span // ss) + 1
+        size.append(out - 1 if ceil_mode and (out - 1) * ss >= h + pp else out)
+    xp_ = np.pad(x, ((0, 0), (0, 0), (p2[0], p2[0] + s2[0] * 2), (p2[1], p2[1] + s2[1] * 2)),
+                 constant_values=-np.inf)
+    out_ = np.empty(x.shape[:2] + tuple(size))
+    for i in range(size[0]):
+        for j in range(size[1]):
+            win = xp_[:, :, i * s2[0]:i * s2[0] + d2[0] * (k2[0] - 1) + 1:d2[0],
+                      j * s2[1]:j * s2[1] + d2[1] * (k2[1] - 1) + 1:d2[1]]
+            out_[:, :, i, j] = win.max(axis=(2, 3))
+    return out_
+
+
+def _pool_row(name: str, shape: Shape, *args: Any) -> None:
+    _row(name, lambda xp, a: xp.nn.functional.max_pool2d(a, *args), [shape], "distinct",
+         op="max_pool2d", ref=lambda np_, a: _np_max_pool2d(a, *args),
+         torch=lambda torch, a: torch.nn.functional.max_pool2d(a, *args))
+
+
+# max_pool2d: windows that tile the input (kernel == stride: flat strided views) with a
+# remainder cut off, and overlapping windows over padding (strided slices). Ties, NaNs,
+# ceil mode, dilation and second order: tests/training/test_conv_pool_kernels.py (the
+# rows are kept few: on JAX every op of a new shape compiles).
+_pool_row("max_pool2d", (1, 2, 5, 7), (2, 3))
+_pool_row("max_pool2d[overlap,padding]", (1, 2, 5, 6), 3, 2, 1)
 # conv1d is conv2d over a height-1 image: one row checks the lowering on every backend.
 _row("conv2d[conv1d]", lambda xp, x, w: xp.nn.functional.conv1d(x, w, stride=2, padding=1),
      [(2, 2, 7), (3, 2, 3)], op="conv2d",

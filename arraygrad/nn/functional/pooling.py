@@ -1,9 +1,12 @@
 """Pooling: max and average pooling (1-D, 2-D) and adaptive pooling (1-D, 2-D).
 
-Windows are gathered by strided slicing (:func:`arraygrad.ops.conv.im2col`, one slice per
-kernel offset), so these are compositions of ops: gradients, including second order, come
-for free. A 1-D pool is the 2-D pool of a height-1 image. Output sizes follow PyTorch,
-including ``ceil_mode`` (a last window may start in the input or the left padding only).
+Max pooling is one op (:func:`arraygrad.ops.conv.max_pool2d`, with its own gradient rule:
+a reshape when the windows tile the input, strided slices otherwise) over the input padded
+with ``-inf``. The others gather windows by strided slicing
+(:func:`arraygrad.ops.conv.im2col`, one slice per kernel offset), so they are compositions
+of ops: gradients, including second order, come for free. A 1-D pool is the 2-D pool of a
+height-1 image. Output sizes follow PyTorch, including ``ceil_mode`` (a last window may
+start in the input or the left padding only).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from arraygrad.nn.functional.padding import pad as _pad
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import reductions as red
 from arraygrad.ops import shape as sh
-from arraygrad.ops.conv import im2col
+from arraygrad.ops.conv import im2col, window_index
+from arraygrad.ops.conv import max_pool2d as _max_pool2d_op
 from arraygrad.tensor import Tensor
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
@@ -63,6 +67,11 @@ def _pool_setup(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: A
     return x, unbatched, k, s, p, d, out, extra
 
 
+def _pair(values: tuple[int, ...]) -> tuple[int, int]:
+    first, second = values
+    return first, second
+
+
 def _padded(x: Tensor, p: tuple, extra: tuple, value: float) -> Tensor:
     if max(p) == 0 and max(extra) == 0:
         return x
@@ -75,19 +84,16 @@ def _max_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any
                                                        dilation, ceil_mode, n, op)
     if x.dtype.kind not in "f":
         raise TypeError(f"{op}: expected a floating-point input, got dtype {x.dtype.name}")
-    windows = im2col(namespace(), _padded(x, p, extra, -math.inf), k, s, (0, 0), d)
-    with no_grad():  # the gradient goes to the first maximum of each window, as PyTorch
-        first = red.argmax(windows, axis=2, keepdims=True)
-        positions = creation.arange(k[0] * k[1], backend=x.backend, device=x.device)
-        mask = sh.reshape(positions, (1, 1, -1, 1, 1)) == first
-    values = red.sum(ew.where(mask, windows, 0.0), axis=2)
+    padded = _padded(x, p, extra, -math.inf)
+    values = _max_pool2d_op(padded, kernel=_pair(k), stride=_pair(s), dilation=_pair(d))
     if n == 1:
         values = values[:, :, 0]
     values = values[0] if unbatched else values
     if not return_indices:
         return values
-    with no_grad():
-        ki, kj = first[:, :, 0] // k[1], first[:, :, 0] % k[1]
+    with no_grad():  # where the op's gradient goes (PyTorch's index)
+        first = window_index(namespace(), im2col(namespace(), padded, k, s, (0, 0), d))
+        ki, kj = first // k[1], first % k[1]
         rows = creation.arange(out[0], backend=x.backend, device=x.device)
         cols = creation.arange(out[1], backend=x.backend, device=x.device)
         h = sh.reshape(rows, (1, 1, -1, 1)) * s[0] - p[0] + ki * d[0]
@@ -104,7 +110,8 @@ def max_pool1d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = Non
                return_indices: bool = False) -> Any:
     """Maximum over sliding windows of (N, C, L) ``input`` (``stride`` defaults to the kernel).
 
-    Padding counts as ``-inf``; the gradient goes to the first maximum of each window.
+    Padding counts as ``-inf``; the gradient goes to the first maximum of each window (to
+    the last NaN of a window with NaNs), as in PyTorch.
     With ``return_indices`` also returns the argmax positions along L (int64).
 
     Examples
@@ -124,8 +131,9 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = Non
     """Maximum over sliding windows of NCHW ``input`` (``stride`` defaults to the kernel).
 
     Padding counts as ``-inf``; the gradient goes to the first maximum of each window
-    (row-major), as in PyTorch. With ``return_indices`` also returns, per output, the flat
-    index ``h * W + w`` of the maximum in its input plane (int64).
+    (row-major; the last NaN of a window with NaNs), as in PyTorch. With
+    ``return_indices`` also returns, per output, the flat index ``h * W + w`` of that
+    element in its input plane (int64).
 
     Examples
     --------
@@ -276,8 +284,9 @@ def _adaptive_max(x: Any, output_size: Any, return_indices: bool, n: int, op: st
     for hs, he in _ranges(height, out[0]):
         for ws, we in _ranges(width, out[1]):
             window = sh.reshape(x[:, :, hs:he, ws:we], (nb, c, -1))
-            with no_grad():  # first maximum in row-major order, as PyTorch
-                first = red.argmax(window, axis=2, keepdims=True)
+            with no_grad():  # PyTorch's choice: the first maximum, or the last NaN
+                first = sh.reshape(window_index(namespace(), sh.reshape(
+                    window, (nb, c, -1, 1, 1))), (nb, c, 1))
                 positions = creation.arange(window.shape[2], backend=x.backend,
                                             device=x.device)
                 mask = sh.reshape(positions, (1, 1, -1)) == first
@@ -317,7 +326,8 @@ def adaptive_max_pool1d(input: Tensor, output_size: int,  # noqa: A002
 def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
                         return_indices: bool = False) -> Any:
     """Max pooling of NCHW ``input`` to ``output_size``; the gradient goes to the first
-    maximum of each window. With ``return_indices`` also returns flat ``h * W + w`` indices.
+    maximum of each window (the last NaN of a window with NaNs, as PyTorch). With
+    ``return_indices`` also returns flat ``h * W + w`` indices.
 
     Examples
     --------
