@@ -446,5 +446,6 @@ def _unalias(node: Any, x: Tensor, since: int) -> None:
         inputs = n.inputs
         if inputs is not None and any(inp is x for inp in inputs):
             old = _snapshot(x) if old is None else old
-            n.inputs = tuple(old if inp is x else inp for inp in inputs)
+            n.links = tuple(old if inp is x else inp for inp in inputs) \
+                + n.links[n.n_inputs:]  # (a Node keeps its inputs, then its edges)
         stack.extend(e for e in n.edges if e is not None and not isinstance(e, Tensor))
