@@ -9,25 +9,11 @@ import numpy as np
 import pytest
 import torch
 import torch.func as tf
+from torch_pairs import F64, _close, _np, _pair
 
 import arraygrad as ag
 from arraygrad.func.batching import missing_rules
 from arraygrad.testing.op_table import CASES, sample_inputs, torch_reference
-
-F64 = ag.float64
-
-
-def _np(x):
-    return np.asarray(x.detach().numpy(), dtype=float)
-
-
-def _close(a, b, tol=1e-9):
-    np.testing.assert_allclose(_np(a), _np(b), rtol=tol, atol=tol)
-
-
-def _pair(shape, seed=0):
-    a = np.random.default_rng(seed).normal(size=shape)
-    return ag.asarray(a, dtype=F64), torch.tensor(a)
 
 
 # ----------------------------------------------------------------------- grad / vjp
