@@ -242,6 +242,32 @@ class MPIProcessGroup(ProcessGroup):
         req = self.comm.Iscatter(send, out, root=src)
         return self._result(lambda: out, req, "scatter", async_op, send)
 
+    def new_bucket(self, numel: int, like: Any) -> np.ndarray:
+        return np.empty(numel, self.to_engine(like).dtype)
+
+    def fill_bucket(self, bucket: Any, offset: int, arr: Any, like: Any,
+                    scale: float) -> None:
+        src = self.to_engine_array(arr, like)
+        view = bucket[offset:offset + src.size].reshape(src.shape)
+        if scale == 1:
+            np.copyto(view, src)
+        else:
+            np.multiply(src, scale, out=view)
+
+    def allreduce_bucket(self, bucket: Any, op: ReduceOp) -> Work:
+        _check_avg(bucket.dtype, op, "all_reduce")
+        if self.deterministic:
+            stacked = np.empty((self.world_size, *bucket.shape), bucket.dtype)
+            req = self.comm.Iallgather(bucket, stacked)
+
+            def ordered() -> np.ndarray:
+                np.copyto(bucket, _ordered_reduce(np, stacked, op))
+                return bucket
+            return self._work(req, "all_reduce", ordered, (bucket,))
+        req = self.comm.Iallreduce(self.MPI.IN_PLACE, bucket, op=self._ops[op])
+        return self._work(req, "all_reduce", lambda: _average(bucket, op, self.world_size),
+                          (bucket,))
+
     def barrier(self) -> None:
         self._blocking("barrier", lambda: self.comm.Ibarrier().Wait())
 
