@@ -15,6 +15,7 @@ every rank and to a single process adding the same values in the same order.
 from __future__ import annotations
 
 import atexit
+import os
 import sys
 import threading
 import time
@@ -64,9 +65,11 @@ class _Progress:
     MPI calls, so an ``Iallreduce`` started during backward would otherwise wait for the
     next ``Test``/``Wait``. A daemon thread tests the pending requests every
     ``INTERVAL`` seconds (numpy's kernels release the GIL, so it runs beside them; each
-    test costs microseconds). Every test of a request, the thread's and ``Work``'s, is
-    serialized by one lock (MPI forbids testing one request from two threads at once).
-    Without ``MPI_THREAD_MULTIPLE`` there is no thread and ``Work`` tests drive progress.
+    test costs microseconds, but the wake-ups cost about 4.5% of a core while a request is
+    pending). Every test of a request, the thread's and ``Work``'s, is serialized by one
+    lock (MPI forbids testing one request from two threads at once). Without the thread
+    (``threaded`` false, or no ``MPI_THREAD_MULTIPLE``), ``Work`` tests drive progress:
+    DDP tests its running buckets at every gradient hook.
     """
 
     INTERVAL = 5e-4
@@ -74,7 +77,7 @@ class _Progress:
     def __init__(self, threaded: bool) -> None:
         self._cond = threading.Condition()
         self._pending: list = []
-        self._threaded = threaded
+        self.threaded = threaded
         self._thread: threading.Thread | None = None
         self._stopped = False
 
@@ -86,7 +89,7 @@ class _Progress:
             with cond:
                 return bool(request.Test())
 
-        if self._threaded:
+        if self.threaded:
             with cond:
                 self._pending.append(request)
                 if self._thread is None:
@@ -118,7 +121,8 @@ class MPIProcessGroup(ProcessGroup):
 
     backend = "mpi"
 
-    def __init__(self, comm: Any, timeout: float, deterministic: bool, checks: bool) -> None:
+    def __init__(self, comm: Any, timeout: float, deterministic: bool, checks: bool,
+                 progress_thread: bool = False) -> None:
         super().__init__(comm.Get_rank(), comm.Get_size(), timeout, deterministic, checks)
         self.MPI = _mpi()
         self.comm = comm
@@ -130,7 +134,8 @@ class MPIProcessGroup(ProcessGroup):
             world.Abort(3)
 
         self._watchdog = Watchdog(timeout, abort, self.rank)
-        self._progress = _Progress(self.MPI.Query_thread() >= self.MPI.THREAD_MULTIPLE)
+        self._progress = _Progress(progress_thread and
+                                   self.MPI.Query_thread() >= self.MPI.THREAD_MULTIPLE)
         self._ops = {ReduceOp.SUM: self.MPI.SUM, ReduceOp.AVG: self.MPI.SUM,
                      ReduceOp.PRODUCT: self.MPI.PROD, ReduceOp.MIN: self.MPI.MIN,
                      ReduceOp.MAX: self.MPI.MAX}
@@ -311,9 +316,34 @@ class MPIProcessGroup(ProcessGroup):
         return be.from_object(arr, None, like.device, None)
 
 
+def _spare_cores(world: Any) -> bool:
+    """Whether this machine has more cores than its ranks' compute threads (ranks on it
+    times ``OMP_NUM_THREADS``; unset, a rank's BLAS uses every core)."""
+    MPI = _mpi()  # noqa: N806
+    local = world.Split_type(MPI.COMM_TYPE_SHARED)
+    ranks_here = local.Get_size()
+    local.Free()
+    cores = os.cpu_count() or 1
+    try:
+        threads = max(1, int(os.environ.get("OMP_NUM_THREADS", "")))
+    except ValueError:
+        threads = cores
+    return cores > ranks_here * threads
+
+
 def create(rank: int | None, world_size: int | None, timeout: float, deterministic: bool,
-           checks: bool, init_method: str | None = None, comm: Any = None) -> MPIProcessGroup:
-    """Start the MPI process group (used by ``init_process_group(backend="mpi")``)."""
+           checks: bool, init_method: str | None = None, comm: Any = None,
+           progress_thread: bool | None = None) -> MPIProcessGroup:
+    """Start the MPI process group (used by ``init_process_group(backend="mpi")``).
+
+    ``progress_thread``: run a thread that progresses asynchronous collectives in the
+    background (see ``_Progress``). Default (None): only where the machine has a core to
+    spare beyond its ranks' compute threads; on fully used cores the thread's wake-ups cost
+    the compute more than they gain (measured: docs/distributed.md).
+    """
+    if progress_thread is not None and not isinstance(progress_thread, bool):
+        raise TypeError(f"init_process_group(backend='mpi'): progress_thread must be True, "
+                        f"False or None (automatic), got {progress_thread!r}")
     MPI = _mpi()  # noqa: N806
     if init_method is not None:
         raise ValueError("init_process_group(backend='mpi'): init_method is not used by MPI "
@@ -329,7 +359,9 @@ def create(rank: int | None, world_size: int | None, timeout: float, determinist
     if rank is not None and rank != me:
         raise DistributedError(f"init_process_group(backend='mpi'): rank={rank} (argument or "
                                f"RANK) but MPI says this process is rank {me}")
-    pg = MPIProcessGroup(world.Dup(), timeout, deterministic, checks)
+    if progress_thread is None:
+        progress_thread = _spare_cores(world)
+    pg = MPIProcessGroup(world.Dup(), timeout, deterministic, checks, progress_thread)
     if size > 1 and not getattr(sys, "_arraygrad_excepthook", False):
         previous = sys.excepthook
 

@@ -396,6 +396,12 @@ def init_process_group(backend: str = "mpi", *, rank: int | None = None,
         NCCL/JAX rendezvous: ``"tcp://host:port"`` (JAX coordinator) or ``"file:///path"``
         (NCCL unique-id exchange through a shared file); default from ``MASTER_ADDR`` and
         ``MASTER_PORT``, or MPI when mpi4py is available.
+    **engine_options
+        Options of one engine. MPI: ``comm`` (the communicator to duplicate, default
+        ``MPI.COMM_WORLD``) and ``progress_thread`` (True/False: whether a background
+        thread progresses asynchronous collectives; default None: only where the machine
+        has more cores than its ranks' compute threads). NCCL: ``device`` (the GPU).
+        JAX: ``local_device_ids``.
 
     Returns
     -------

@@ -86,7 +86,39 @@ def test_single_process_defaults_and_errors():
         dist.init_process_group("mpi", timeout=-1)
     with pytest.raises(ValueError, match="rank 3 is outside"):
         dist.init_process_group("mpi", rank=3, world_size=2)
+    with pytest.raises(TypeError, match="progress_thread must be True, False or None"):
+        dist.init_process_group("mpi", progress_thread="yes")
     assert not dist.is_initialized()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mpi4py") is None, reason="needs mpi4py")
+@pytest.mark.parametrize(("cores", "omp", "ranks_here", "spare"), [
+    (2, "1", 2, False), (2, "1", 1, True), (8, "2", 3, True), (8, "2", 4, False),
+    (8, None, 1, False), (8, "x", 1, False)])
+def test_mpi_progress_thread_only_with_spare_cores(monkeypatch, cores, omp, ranks_here, spare):
+    from arraygrad.distributed import mpi
+
+    class Local:
+        def Get_size(self):  # noqa: N802 - MPI's names
+            return ranks_here
+
+        def Free(self):  # noqa: N802
+            pass
+
+    class World:
+        def Split_type(self, kind):  # noqa: N802
+            return Local()
+
+    class FakeMPI:
+        COMM_TYPE_SHARED = 1
+
+    monkeypatch.setattr(mpi, "_mpi", lambda: FakeMPI)
+    monkeypatch.setattr(mpi.os, "cpu_count", lambda: cores)
+    if omp is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", omp)
+    assert mpi._spare_cores(World()) is spare
 
 
 # ----------------------------------------------------------------------------- sampler
