@@ -166,9 +166,10 @@ def test_collectives(n, args):
 
 
 @needs_mpi
-@pytest.mark.parametrize(("n", "mode"), [(2, "det"), (4, "det"), (2, "fast")])
-def test_ddp_matches_single_process_reference(n, mode):
-    _ok(mpirun(n, "ddp.py", mode), "ddp ok", n)
+@pytest.mark.parametrize(("n", "args"), [(2, ("det",)), (4, ("det",)), (2, ("fast",)),
+                                         (2, ("det", "array_api_strict"))])
+def test_ddp_matches_single_process_reference(n, args):
+    _ok(mpirun(n, "ddp.py", *args), "ddp ok", n)
 
 
 @needs_mpi

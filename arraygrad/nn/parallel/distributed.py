@@ -404,7 +404,7 @@ def _make_buckets(params: list, first_cap: float, cap_bytes: float) -> list[_Buc
     key = None
     for i in reversed(range(len(params))):
         p = params[i]
-        nbytes = p.numel() * p.array.dtype.itemsize
+        nbytes = p.numel() * p.element_size()
         k = (p.backend.name, p.device, p.dtype.name)
         cap = cap_bytes if buckets else first_cap
         if current and (k != key or size + nbytes > cap):
