@@ -50,11 +50,19 @@ def _mpi() -> Any:
 _ABORT_AT_EXIT: list[bool] = [False]
 
 
+def _flush_for_launcher() -> None:
+    """Flush this rank's output and give the launcher a moment to forward it: ``Abort``
+    kills every rank at once, and MPICH's launcher dropped the last lines of a rank's
+    traceback that were still in its pipe (seen in 1 of 7 runs of the 'dies' test)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    time.sleep(0.25)
+
+
 def _abort_at_exit() -> None:
     if _ABORT_AT_EXIT[0]:
         MPI = _mpi()  # noqa: N806
-        sys.stderr.flush()
-        sys.stdout.flush()
+        _flush_for_launcher()
         MPI.COMM_WORLD.Abort(3)
 
 
@@ -130,7 +138,7 @@ class MPIProcessGroup(ProcessGroup):
 
         def abort(message: str) -> None:
             sys.stderr.write(message + " Aborting the job (MPI.COMM_WORLD.Abort).\n")
-            sys.stderr.flush()
+            _flush_for_launcher()
             world.Abort(3)
 
         self._watchdog = Watchdog(timeout, abort, self.rank)
@@ -369,7 +377,7 @@ def create(rank: int | None, world_size: int | None, timeout: float, determinist
             previous(tp, value, tb)
             sys.stderr.write(f"arraygrad.distributed: rank {me} raised {tp.__name__}; "
                              f"aborting the MPI job (MPI.COMM_WORLD.Abort)\n")
-            sys.stderr.flush()
+            _flush_for_launcher()
             MPI.COMM_WORLD.Abort(1)
 
         sys.excepthook = hook
