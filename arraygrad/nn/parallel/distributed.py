@@ -12,12 +12,17 @@ How it works, and the order that makes results reproducible:
 * During ``backward()`` a post-accumulate-grad hook on each parameter
   (:meth:`Tensor.register_post_accumulate_grad_hook`, which the engine fires as soon as that
   parameter's ``.grad`` is final, while the earlier layers' gradients are still being
-  computed) marks it ready in its bucket. A bucket whose parameters are all ready starts an
-  asynchronous all-reduce (AVG) as soon as every bucket before it has started, so every rank
-  starts the same all-reduces in the same order (the MPI engine's progress thread moves
-  their data while backward computes; each later hook also polls them). When the last
-  parameter is ready, every bucket is awaited in order and each ``.grad`` becomes the
-  average over ranks.
+  computed) writes it into its bucket. A bucket whose parameters are all ready starts an
+  asynchronous all-reduce as soon as every bucket before it has started, so every rank
+  starts the same all-reduces in the same order (each later hook tests the running ones,
+  which is what progresses MPI's nonblocking collectives; the MPI engine's progress thread,
+  where enabled, also does). When the last parameter is ready, every bucket is awaited in
+  order and each ``.grad`` becomes the average over ranks.
+* Engines with mutable arrays (MPI) give each bucket one flat buffer per step: a gradient
+  is written into its slice once, multiplied by ``1 / world_size`` in the same pass (as
+  PyTorch's reducer), the buffer is summed in place, and the new ``.grad`` are views of it.
+  Other engines (JAX, NCCL) concatenate the bucket's gradients and all-reduce with AVG.
+  On one rank nothing is copied or reduced.
 * With ``init_process_group(deterministic=True)`` the averages are computed in rank order
   (``(g0 + g1 + ...) / world_size``), bit for bit what one process gets by accumulating the
   ranks' gradients in rank order and dividing.
