@@ -6,15 +6,27 @@ array (``jax.make_array_from_single_device_arrays``, no copy) and runs one jitte
 function whose output is replicated, so XLA performs the all-reduce / all-gather across
 processes (on CPU through gloo, on GPUs through NCCL, on TPUs over ICI).
 
+Asynchronous collectives (``async_op=True``) use JAX's asynchronous dispatch: the jitted
+collective is enqueued and its result array returned at once, while XLA runs it on its own
+threads (or the accelerator's stream); ``Work.is_completed()`` is the result's
+``is_ready()`` and ``Work.wait()`` blocks until it is ready. Collectives run in the order
+they were dispatched, so every rank must start them in the same order (as DDP's buckets
+do). Computations that use the result before ``wait()`` are themselves enqueued behind it,
+so they read the reduced values.
+
 Deterministic mode all-gathers and adds in rank order. Rendezvous: ``init_method =
 "tcp://host:port"`` or ``MASTER_ADDR``/``MASTER_PORT`` (``arraygrad run --spawn`` sets
 them) name the coordinator, which rank 0 hosts. JAX collectives cannot be interrupted, so
 the group's ``timeout`` is enforced by a watchdog that prints the error and ends the
-process (``os._exit``); JAX's coordination service then stops the other ranks.
+process (``os._exit``); JAX's coordination service then stops the other ranks. An
+asynchronous collective that overstays raises :class:`DistributedTimeoutError` from
+``wait()`` instead, and the process then ends at exit (``os._exit``) rather than hang in
+the collective that never completes.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 from typing import Any
@@ -31,6 +43,7 @@ from arraygrad.distributed.process_group import (
     _check_avg,
     _import_error,
     _ordered_reduce,
+    _poll,
 )
 
 __all__ = ["JaxProcessGroup", "create", "coordinator_address"]
@@ -42,6 +55,19 @@ def _jax() -> Any:
     except ImportError as exc:  # pragma: no cover - exercised where jax is absent
         raise _import_error("jax", exc) from None
     return jax
+
+
+_EXIT_AT_EXIT: list[bool] = [False]
+
+
+def _exit_at_exit() -> None:
+    if _EXIT_AT_EXIT[0]:  # an asynchronous collective timed out: it will never complete
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(3)
+
+
+atexit.register(_exit_at_exit)
 
 
 def coordinator_address(init_method: str | None) -> str:
@@ -100,26 +126,39 @@ class JaxProcessGroup(ProcessGroup):
         return self.jax.make_array_from_single_device_arrays(
             (self.world_size, *local.shape[1:]), self._rows, [local])
 
-    def _run(self, key: Any, fn: Any, arr: Any, what: str) -> Any:
+    def _run(self, key: Any, fn: Any, arr: Any, what: str, wait: bool = True) -> Any:
+        """Dispatch the jitted collective; this rank's copy of the (replicated) result,
+        ready when ``wait`` (else still being computed)."""
         jitted = self._compiled.get(key)
         if jitted is None:
             jitted = self.jax.jit(fn, out_shardings=self._replicated)
             self._compiled[key] = jitted
-        self._watchdog.arm(what)
+        self._watchdog.arm(what)  # the first call compiles: under the watchdog too
         try:
-            out = jitted(self._global(arr))
-            local = out.addressable_data(0)
-            local.block_until_ready()
+            local = jitted(self._global(arr)).addressable_data(0)
+            if wait:
+                local.block_until_ready()
         finally:
             self._watchdog.disarm()
         return local
 
-    @staticmethod
-    def _done(value: Any, async_op: bool) -> Any:
+    def _done(self, value: Any, async_op: bool, what: str, keep: bool = True) -> Any:
+        """``value`` (a JAX array; None where not ``keep``: a rank that only takes part),
+        or a Work that completes when it is ready."""
         if not async_op:
-            return value
-        work = Work(lambda: True, lambda t: None, lambda: value)
-        return work
+            return value if keep else None
+
+        def test() -> bool:
+            return bool(value.is_ready())
+
+        def on_timeout() -> None:
+            _EXIT_AT_EXIT[0] = True
+
+        def wait(timeout: float | None) -> None:
+            _poll(test, self.timeout if timeout is None else timeout, what, on_timeout)
+            value.block_until_ready()  # raises here if the computation failed
+
+        return Work(test, wait, (lambda: value) if keep else None, what)
 
     def _reduce_rows(self, rows: Any, op: ReduceOp) -> Any:
         if self.deterministic or op not in (ReduceOp.SUM, ReduceOp.AVG):
@@ -130,37 +169,42 @@ class JaxProcessGroup(ProcessGroup):
     def allreduce(self, arr: Any, op: ReduceOp, async_op: bool = False) -> Any:
         _check_avg(arr.dtype, op, "all_reduce")
         key = ("allreduce", op, self.deterministic)
-        out = self._run(key, lambda g: self._reduce_rows(g, op), arr, "all_reduce")
-        return self._done(out, async_op)
+        out = self._run(key, lambda g: self._reduce_rows(g, op), arr, "all_reduce",
+                        not async_op)
+        return self._done(out, async_op, "all_reduce")
 
     def broadcast(self, arr: Any, src: int, async_op: bool = False) -> Any:
-        return self._done(self._run(("broadcast", src), lambda g: g[src], arr, "broadcast"),
-                          async_op)
+        out = self._run(("broadcast", src), lambda g: g[src], arr, "broadcast", not async_op)
+        return self._done(out, async_op, "broadcast")
 
     def allgather(self, arr: Any, async_op: bool = False) -> Any:
-        return self._done(self._run("allgather", lambda g: g, arr, "all_gather"), async_op)
+        out = self._run("allgather", lambda g: g, arr, "all_gather", not async_op)
+        return self._done(out, async_op, "all_gather")
 
     def reduce_scatter(self, arr: Any, op: ReduceOp, async_op: bool = False) -> Any:
         _check_avg(arr.dtype, op, "reduce_scatter")
         key = ("reduce_scatter", op, self.deterministic)
-        out = self._run(key, lambda g: self._reduce_rows(g, op), arr, "reduce_scatter")
-        return self._done(out[self.rank], async_op)
+        out = self._run(key, lambda g: self._reduce_rows(g, op), arr, "reduce_scatter",
+                        not async_op)
+        return self._done(out[self.rank], async_op, "reduce_scatter")
 
     def reduce(self, arr: Any, dst: int, op: ReduceOp, async_op: bool = False) -> Any:
-        out = self.allreduce(arr, op)
-        return self._done(out if self.rank == dst else None, async_op)
+        _check_avg(arr.dtype, op, "reduce")
+        key = ("allreduce", op, self.deterministic)
+        out = self._run(key, lambda g: self._reduce_rows(g, op), arr, "reduce", not async_op)
+        return self._done(out, async_op, "reduce", keep=self.rank == dst)
 
     def gather(self, arr: Any, dst: int, async_op: bool = False) -> Any:
-        out = self.allgather(arr)
-        return self._done(out if self.rank == dst else None, async_op)
+        out = self._run("allgather", lambda g: g, arr, "gather", not async_op)
+        return self._done(out, async_op, "gather", keep=self.rank == dst)
 
     def scatter(self, arr: Any, src: int, like: Any, async_op: bool = False) -> Any:
         jnp = self.jnp
         if arr is None:
             like = jnp.asarray(like)
             arr = jnp.zeros((self.world_size, *like.shape), like.dtype)
-        out = self._run(("scatter", src), lambda g: g[src], arr, "scatter")
-        return self._done(out[self.rank], async_op)
+        out = self._run(("scatter", src), lambda g: g[src], arr, "scatter", not async_op)
+        return self._done(out[self.rank], async_op, "scatter")
 
     def barrier(self) -> None:
         self.allreduce(np.zeros((), np.int32), ReduceOp.SUM)

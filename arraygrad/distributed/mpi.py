@@ -15,6 +15,7 @@ every rank and to a single process adding the same values in the same order.
 from __future__ import annotations
 
 import atexit
+import os
 import sys
 import threading
 import time
@@ -49,11 +50,19 @@ def _mpi() -> Any:
 _ABORT_AT_EXIT: list[bool] = [False]
 
 
+def _flush_for_launcher() -> None:
+    """Flush this rank's output and give the launcher a moment to forward it: ``Abort``
+    kills every rank at once, and MPICH's launcher dropped the last lines of a rank's
+    traceback that were still in its pipe (seen in 1 of 7 runs of the 'dies' test)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    time.sleep(0.25)
+
+
 def _abort_at_exit() -> None:
     if _ABORT_AT_EXIT[0]:
         MPI = _mpi()  # noqa: N806
-        sys.stderr.flush()
-        sys.stdout.flush()
+        _flush_for_launcher()
         MPI.COMM_WORLD.Abort(3)
 
 
@@ -64,9 +73,11 @@ class _Progress:
     MPI calls, so an ``Iallreduce`` started during backward would otherwise wait for the
     next ``Test``/``Wait``. A daemon thread tests the pending requests every
     ``INTERVAL`` seconds (numpy's kernels release the GIL, so it runs beside them; each
-    test costs microseconds). Every test of a request, the thread's and ``Work``'s, is
-    serialized by one lock (MPI forbids testing one request from two threads at once).
-    Without ``MPI_THREAD_MULTIPLE`` there is no thread and ``Work`` tests drive progress.
+    test costs microseconds, but the wake-ups cost about 4.5% of a core while a request is
+    pending). Every test of a request, the thread's and ``Work``'s, is serialized by one
+    lock (MPI forbids testing one request from two threads at once). Without the thread
+    (``threaded`` false, or no ``MPI_THREAD_MULTIPLE``), ``Work`` tests drive progress:
+    DDP tests its running buckets at every gradient hook.
     """
 
     INTERVAL = 5e-4
@@ -74,7 +85,7 @@ class _Progress:
     def __init__(self, threaded: bool) -> None:
         self._cond = threading.Condition()
         self._pending: list = []
-        self._threaded = threaded
+        self.threaded = threaded
         self._thread: threading.Thread | None = None
         self._stopped = False
 
@@ -86,7 +97,7 @@ class _Progress:
             with cond:
                 return bool(request.Test())
 
-        if self._threaded:
+        if self.threaded:
             with cond:
                 self._pending.append(request)
                 if self._thread is None:
@@ -118,7 +129,8 @@ class MPIProcessGroup(ProcessGroup):
 
     backend = "mpi"
 
-    def __init__(self, comm: Any, timeout: float, deterministic: bool, checks: bool) -> None:
+    def __init__(self, comm: Any, timeout: float, deterministic: bool, checks: bool,
+                 progress_thread: bool = False) -> None:
         super().__init__(comm.Get_rank(), comm.Get_size(), timeout, deterministic, checks)
         self.MPI = _mpi()
         self.comm = comm
@@ -126,11 +138,12 @@ class MPIProcessGroup(ProcessGroup):
 
         def abort(message: str) -> None:
             sys.stderr.write(message + " Aborting the job (MPI.COMM_WORLD.Abort).\n")
-            sys.stderr.flush()
+            _flush_for_launcher()
             world.Abort(3)
 
         self._watchdog = Watchdog(timeout, abort, self.rank)
-        self._progress = _Progress(self.MPI.Query_thread() >= self.MPI.THREAD_MULTIPLE)
+        self._progress = _Progress(progress_thread and
+                                   self.MPI.Query_thread() >= self.MPI.THREAD_MULTIPLE)
         self._ops = {ReduceOp.SUM: self.MPI.SUM, ReduceOp.AVG: self.MPI.SUM,
                      ReduceOp.PRODUCT: self.MPI.PROD, ReduceOp.MIN: self.MPI.MIN,
                      ReduceOp.MAX: self.MPI.MAX}
@@ -242,6 +255,32 @@ class MPIProcessGroup(ProcessGroup):
         req = self.comm.Iscatter(send, out, root=src)
         return self._result(lambda: out, req, "scatter", async_op, send)
 
+    def new_bucket(self, numel: int, like: Any) -> np.ndarray:
+        return np.empty(numel, self.to_engine(like).dtype)
+
+    def fill_bucket(self, bucket: Any, offset: int, arr: Any, like: Any,
+                    scale: float) -> None:
+        src = self.to_engine_array(arr, like)
+        view = bucket[offset:offset + src.size].reshape(src.shape)
+        if scale == 1:
+            np.copyto(view, src)
+        else:
+            np.multiply(src, scale, out=view)
+
+    def allreduce_bucket(self, bucket: Any, op: ReduceOp) -> Work:
+        _check_avg(bucket.dtype, op, "all_reduce")
+        if self.deterministic:
+            stacked = np.empty((self.world_size, *bucket.shape), bucket.dtype)
+            req = self.comm.Iallgather(bucket, stacked)
+
+            def ordered() -> np.ndarray:
+                np.copyto(bucket, _ordered_reduce(np, stacked, op))
+                return bucket
+            return self._work(req, "all_reduce", ordered, (bucket,))
+        req = self.comm.Iallreduce(self.MPI.IN_PLACE, bucket, op=self._ops[op])
+        return self._work(req, "all_reduce", lambda: _average(bucket, op, self.world_size),
+                          (bucket,))
+
     def barrier(self) -> None:
         self._blocking("barrier", lambda: self.comm.Ibarrier().Wait())
 
@@ -285,9 +324,34 @@ class MPIProcessGroup(ProcessGroup):
         return be.from_object(arr, None, like.device, None)
 
 
+def _spare_cores(world: Any) -> bool:
+    """Whether this machine has more cores than its ranks' compute threads (ranks on it
+    times ``OMP_NUM_THREADS``; unset, a rank's BLAS uses every core)."""
+    MPI = _mpi()  # noqa: N806
+    local = world.Split_type(MPI.COMM_TYPE_SHARED)
+    ranks_here = local.Get_size()
+    local.Free()
+    cores = os.cpu_count() or 1
+    try:
+        threads = max(1, int(os.environ.get("OMP_NUM_THREADS", "")))
+    except ValueError:
+        threads = cores
+    return cores > ranks_here * threads
+
+
 def create(rank: int | None, world_size: int | None, timeout: float, deterministic: bool,
-           checks: bool, init_method: str | None = None, comm: Any = None) -> MPIProcessGroup:
-    """Start the MPI process group (used by ``init_process_group(backend="mpi")``)."""
+           checks: bool, init_method: str | None = None, comm: Any = None,
+           progress_thread: bool | None = None) -> MPIProcessGroup:
+    """Start the MPI process group (used by ``init_process_group(backend="mpi")``).
+
+    ``progress_thread``: run a thread that progresses asynchronous collectives in the
+    background (see ``_Progress``). Default (None): only where the machine has a core to
+    spare beyond its ranks' compute threads; on fully used cores the thread's wake-ups cost
+    the compute more than they gain (measured: docs/distributed.md).
+    """
+    if progress_thread is not None and not isinstance(progress_thread, bool):
+        raise TypeError(f"init_process_group(backend='mpi'): progress_thread must be True, "
+                        f"False or None (automatic), got {progress_thread!r}")
     MPI = _mpi()  # noqa: N806
     if init_method is not None:
         raise ValueError("init_process_group(backend='mpi'): init_method is not used by MPI "
@@ -303,7 +367,9 @@ def create(rank: int | None, world_size: int | None, timeout: float, determinist
     if rank is not None and rank != me:
         raise DistributedError(f"init_process_group(backend='mpi'): rank={rank} (argument or "
                                f"RANK) but MPI says this process is rank {me}")
-    pg = MPIProcessGroup(world.Dup(), timeout, deterministic, checks)
+    if progress_thread is None:
+        progress_thread = _spare_cores(world)
+    pg = MPIProcessGroup(world.Dup(), timeout, deterministic, checks, progress_thread)
     if size > 1 and not getattr(sys, "_arraygrad_excepthook", False):
         previous = sys.excepthook
 
@@ -311,7 +377,7 @@ def create(rank: int | None, world_size: int | None, timeout: float, determinist
             previous(tp, value, tb)
             sys.stderr.write(f"arraygrad.distributed: rank {me} raised {tp.__name__}; "
                              f"aborting the MPI job (MPI.COMM_WORLD.Abort)\n")
-            sys.stderr.flush()
+            _flush_for_launcher()
             MPI.COMM_WORLD.Abort(1)
 
         sys.excepthook = hook

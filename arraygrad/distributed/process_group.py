@@ -253,6 +253,28 @@ class ProcessGroup:
         native array of its backend."""
         return self.from_engine(flat[offset:offset + n].reshape(like.shape), like)
 
+    # Gradient buckets written in place (DistributedDataParallel). An engine whose arrays
+    # are mutable overrides the three methods below, so a bucket is one flat buffer that
+    # each gradient is copied into once (scaled) and that is all-reduced in place; the
+    # averaged gradients are then views of it. ``new_bucket`` returning None (the default,
+    # e.g. JAX) makes DDP concatenate the gradients with ``flatten`` instead.
+    def new_bucket(self, numel: int, like: Any) -> Any:
+        """A flat, writable engine buffer of ``numel`` elements of ``like``'s (a Tensor's)
+        dtype, or None where the engine has no in-place buckets."""
+        return None
+
+    def fill_bucket(self, bucket: Any, offset: int, arr: Any, like: Any,
+                    scale: float) -> None:
+        """Write ``arr * scale`` (``arr``: a native array of ``like``'s backend, shaped like
+        ``like``) into ``bucket[offset:offset + like.numel()]``, in one pass."""
+        raise NotImplementedError
+
+    def allreduce_bucket(self, bucket: Any, op: ReduceOp) -> Work:
+        """Start an all-reduce whose result is written into ``bucket`` itself; in
+        deterministic mode the ranks' buffers are combined in rank order as by
+        :meth:`allreduce`."""
+        raise NotImplementedError
+
     def allreduce_host(self, arr: Any) -> np.ndarray:
         """SUM-reduce a small NumPy array across ranks (bookkeeping, not tensor data)."""
         return self.to_host(self.allreduce(self.from_host(np.asarray(arr)), ReduceOp.SUM))
@@ -374,6 +396,12 @@ def init_process_group(backend: str = "mpi", *, rank: int | None = None,
         NCCL/JAX rendezvous: ``"tcp://host:port"`` (JAX coordinator) or ``"file:///path"``
         (NCCL unique-id exchange through a shared file); default from ``MASTER_ADDR`` and
         ``MASTER_PORT``, or MPI when mpi4py is available.
+    **engine_options
+        Options of one engine. MPI: ``comm`` (the communicator to duplicate, default
+        ``MPI.COMM_WORLD``) and ``progress_thread`` (True/False: whether a background
+        thread progresses asynchronous collectives; default None: only where the machine
+        has more cores than its ranks' compute threads). NCCL: ``device`` (the GPU).
+        JAX: ``local_device_ids``.
 
     Returns
     -------

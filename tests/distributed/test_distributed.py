@@ -86,7 +86,39 @@ def test_single_process_defaults_and_errors():
         dist.init_process_group("mpi", timeout=-1)
     with pytest.raises(ValueError, match="rank 3 is outside"):
         dist.init_process_group("mpi", rank=3, world_size=2)
+    with pytest.raises(TypeError, match="progress_thread must be True, False or None"):
+        dist.init_process_group("mpi", progress_thread="yes")
     assert not dist.is_initialized()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mpi4py") is None, reason="needs mpi4py")
+@pytest.mark.parametrize(("cores", "omp", "ranks_here", "spare"), [
+    (2, "1", 2, False), (2, "1", 1, True), (8, "2", 3, True), (8, "2", 4, False),
+    (8, None, 1, False), (8, "x", 1, False)])
+def test_mpi_progress_thread_only_with_spare_cores(monkeypatch, cores, omp, ranks_here, spare):
+    from arraygrad.distributed import mpi
+
+    class Local:
+        def Get_size(self):  # noqa: N802 - MPI's names
+            return ranks_here
+
+        def Free(self):  # noqa: N802
+            pass
+
+    class World:
+        def Split_type(self, kind):  # noqa: N802
+            return Local()
+
+    class FakeMPI:
+        COMM_TYPE_SHARED = 1
+
+    monkeypatch.setattr(mpi, "_mpi", lambda: FakeMPI)
+    monkeypatch.setattr(mpi.os, "cpu_count", lambda: cores)
+    if omp is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", omp)
+    assert mpi._spare_cores(World()) is spare
 
 
 # ----------------------------------------------------------------------------- sampler
@@ -134,9 +166,10 @@ def test_collectives(n, args):
 
 
 @needs_mpi
-@pytest.mark.parametrize(("n", "mode"), [(2, "det"), (4, "det"), (2, "fast")])
-def test_ddp_matches_single_process_reference(n, mode):
-    _ok(mpirun(n, "ddp.py", mode), "ddp ok", n)
+@pytest.mark.parametrize(("n", "args"), [(2, ("det",)), (4, ("det",)), (2, ("fast",)),
+                                         (2, ("det", "array_api_strict"))])
+def test_ddp_matches_single_process_reference(n, args):
+    _ok(mpirun(n, "ddp.py", *args), "ddp ok", n)
 
 
 @needs_mpi
@@ -286,27 +319,45 @@ def test_nccl_engine_needs_cupy_and_a_gpu(tmp_path):
     pg.shutdown()
 
 
-class _OneRank(dist.ProcessGroup):
-    """A one-rank group in this process (no engine): DDP's bookkeeping without MPI."""
+class _TwinRanks(dist.ProcessGroup):
+    """Rank 0 of 2 in this process (no engine), the other rank sending the same values: DDP's
+    bookkeeping without MPI. ``in_place`` selects the engine protocol: flat buffers reduced
+    in place (as MPI), or flattened gradients (as JAX)."""
 
     backend = "local"
 
-    def __init__(self):
-        super().__init__(0, 1, 5.0, False, True)
+    def __init__(self, in_place=False):
+        super().__init__(0, 2, 5.0, False, True)
+        self.in_place = in_place
         self.calls = []
         self.watch = None  # a tensor whose .grad is recorded at each all-reduce
 
-    def allreduce(self, arr, op, async_op=False):
+    def _record(self, arr):
         self.calls.append(("allreduce", arr.size) if self.watch is None else
                           ("allreduce", arr.size, self.watch.grad is None))
-        out = np.array(arr, copy=True)  # one rank: SUM and AVG are the identity
+
+    def allreduce(self, arr, op, async_op=False):
+        self._record(arr)
+        out = np.array(arr, copy=True) * (2 if op is dist.ReduceOp.SUM else 1)
         return dist.Work(lambda: True, lambda t: None, lambda: out) if async_op else out
+
+    def new_bucket(self, numel, like):
+        return np.full(numel, np.nan, like.array.dtype) if self.in_place else None
+
+    def fill_bucket(self, bucket, offset, arr, like, scale):
+        bucket[offset:offset + arr.size] = np.ravel(arr) * scale
+
+    def allreduce_bucket(self, bucket, op):
+        self._record(bucket)
+        assert op is dist.ReduceOp.SUM  # pre-divided by the world size
+        bucket *= 2
+        return dist.Work(lambda: True, lambda t: None, lambda: bucket)
 
     def broadcast(self, arr, src, async_op=False):
         return np.array(arr, copy=True)
 
     def allgather_object(self, obj, what=""):
-        return [obj]
+        return [obj, obj]
 
     def to_engine_array(self, arr, like):
         return np.asarray(arr)
@@ -318,12 +369,19 @@ class _OneRank(dist.ProcessGroup):
         return np.concatenate([a.ravel() for a in arrays])
 
     def allreduce_host(self, arr):
-        return np.asarray(arr)
+        return np.asarray(arr) * 2
 
 
-def test_ddp_buckets_follow_reverse_parameter_order_and_the_cap():
+class _OneRank(_TwinRanks):
+    def __init__(self):
+        super().__init__(in_place=True)
+        self.world_size = 1
+
+
+@pytest.mark.parametrize("in_place", [True, False])
+def test_ddp_buckets_follow_reverse_parameter_order_and_the_cap(in_place):
     model = ag.nn.Sequential(ag.nn.Linear(4, 8), ag.nn.ReLU(), ag.nn.Linear(8, 2)).double()
-    pg = _OneRank()
+    pg = _TwinRanks(in_place)
     # 8 * (8*4) bytes = 256 per first weight; a cap of 300 bytes splits it from the rest
     ddp = ag.nn.parallel.DistributedDataParallel(model, process_group=pg,
                                                  bucket_cap_mb=300 / 2**20)
@@ -365,3 +423,21 @@ def test_ddp_buckets_follow_reverse_parameter_order_and_the_cap():
         ag.nn.parallel.DistributedDataParallel(model, process_group=pg, gradient_as_view=1)
     with pytest.raises(ValueError, match="at most one device"):
         ag.nn.parallel.DistributedDataParallel(model, process_group=pg, device_ids=[0, 1])
+
+
+def test_ddp_on_one_rank_reduces_nothing():
+    """World size 1: the average is the gradient itself, so DDP copies and reduces nothing
+    and leaves the engine's gradient arrays in place; its bookkeeping errors still apply."""
+    model = ag.nn.Sequential(ag.nn.Linear(4, 8), ag.nn.ReLU(), ag.nn.Linear(8, 2)).double()
+    pg = _OneRank()
+    seen = {}  # each .grad as the engine made it (these hooks run before DDP's)
+    for p in model.parameters():
+        p.register_post_accumulate_grad_hook(lambda t: seen.__setitem__(id(t), t.grad))
+    ddp = ag.nn.parallel.DistributedDataParallel(model, process_group=pg)
+    x = ag.randn(3, 4, dtype=ag.float64)
+    ddp(x).sum().backward()
+    assert pg.calls == []
+    assert all(p.grad is seen[id(p)] for p in model.parameters())
+    ddp(x)  # a forward that gets no backward
+    with pytest.raises(RuntimeError, match="got no backward"):
+        ddp(x)

@@ -12,12 +12,17 @@ How it works, and the order that makes results reproducible:
 * During ``backward()`` a post-accumulate-grad hook on each parameter
   (:meth:`Tensor.register_post_accumulate_grad_hook`, which the engine fires as soon as that
   parameter's ``.grad`` is final, while the earlier layers' gradients are still being
-  computed) marks it ready in its bucket. A bucket whose parameters are all ready starts an
-  asynchronous all-reduce (AVG) as soon as every bucket before it has started, so every rank
-  starts the same all-reduces in the same order (the MPI engine's progress thread moves
-  their data while backward computes; each later hook also polls them). When the last
-  parameter is ready, every bucket is awaited in order and each ``.grad`` becomes the
-  average over ranks.
+  computed) writes it into its bucket. A bucket whose parameters are all ready starts an
+  asynchronous all-reduce as soon as every bucket before it has started, so every rank
+  starts the same all-reduces in the same order (each later hook tests the running ones,
+  which is what progresses MPI's nonblocking collectives; the MPI engine's progress thread,
+  where enabled, also does). When the last parameter is ready, every bucket is awaited in
+  order and each ``.grad`` becomes the average over ranks.
+* Engines with mutable arrays (MPI) give each bucket one flat buffer per step: a gradient
+  is written into its slice once, multiplied by ``1 / world_size`` in the same pass (as
+  PyTorch's reducer), the buffer is summed in place, and the new ``.grad`` are views of it.
+  Other engines (JAX, NCCL) concatenate the bucket's gradients and all-reduce with AVG.
+  On one rank nothing is copied or reduced.
 * With ``init_process_group(deterministic=True)`` the averages are computed in rank order
   (``(g0 + g1 + ...) / world_size``), bit for bit what one process gets by accumulating the
   ranks' gradients in rank order and dividing.
@@ -41,14 +46,19 @@ _FIRST_BUCKET_MB = 1.0  # with the default cap (torch.distributed._DEFAULT_FIRST
 
 
 class _Bucket:
-    __slots__ = ("indices", "pending", "staged", "work", "result")
+    __slots__ = ("indices", "offsets", "numel", "pending", "staged", "buffer", "work")
 
-    def __init__(self, indices: list[int]) -> None:
+    def __init__(self, indices: list[int], params: list) -> None:
         self.indices = indices   # positions in DistributedDataParallel._params
+        self.offsets: dict[int, int] = {}
+        self.numel = 0
+        for i in indices:
+            self.offsets[i] = self.numel
+            self.numel += params[i].numel()
         self.pending = 0         # gradients still to arrive this backward
-        self.staged: dict[int, Any] = {}
+        self.staged: dict[int, Any] = {}  # engines without in-place buckets (JAX)
+        self.buffer: Any = None  # this step's flat buffer (engines with in-place buckets)
         self.work: Any = None
-        self.result: Any = None
 
 
 class DistributedDataParallel(Module):
@@ -157,6 +167,15 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "_launched", 0)
         object.__setattr__(self, "_unused", ())
         object.__setattr__(self, "_overlap", True)
+        # One rank: the average is the gradient itself, so nothing is copied or reduced
+        # (the bookkeeping, and its errors, stay the same).
+        object.__setattr__(self, "_reduce", pg.world_size > 1)
+        # In-place buckets: each gradient is written once into its bucket's flat buffer,
+        # pre-divided by the world size (as PyTorch's reducer), and the buffer is summed in
+        # place; the deterministic mode writes it unscaled and averages in rank order.
+        in_place = bool(params) and pg.new_bucket(0, params[0]) is not None
+        object.__setattr__(self, "_in_place", in_place)
+        object.__setattr__(self, "_scale", 1.0 if pg.deterministic else 1.0 / pg.world_size)
         handles = [p.register_post_accumulate_grad_hook(_Hook(self, i))
                    for i, p in enumerate(params)]
         object.__setattr__(self, "_handles", handles)
@@ -238,12 +257,11 @@ class DistributedDataParallel(Module):
         for b in self._buckets:
             b.pending = len(b.indices)
             b.staged = {}
+            b.buffer = None
             b.work = None
-            b.result = None
         for i in unused:  # ready now: what this rank has (accumulated grad, or zeros)
-            p = self._params[i]
-            g = p.grad.array if p.grad is not None else p.backend.xp.zeros_like(p.array)
-            self._stage(i, g)
+            g = self._params[i].grad
+            self._stage(i, None if g is None else g.array)
         object.__setattr__(self, "_armed", True)
         # Buckets start from the hooks, during backward, never here: a collective the user
         # calls between forward and backward must come at the same place on every rank.
@@ -252,9 +270,20 @@ class DistributedDataParallel(Module):
 
     # ------------------------------------------------------------------ reduction
     def _stage(self, i: int, arr: Any) -> None:
+        """Parameter ``i``'s gradient ``arr`` (None: zeros) is ready: into its bucket."""
         b = self._bucket_of[i]
-        b.staged[i] = arr
         b.pending -= 1
+        if not self._reduce:
+            return
+        p = self._params[i]
+        if arr is None:
+            arr = p.backend.xp.zeros_like(p.array)
+        if not self._in_place:
+            b.staged[i] = arr
+            return
+        if b.buffer is None:
+            b.buffer = self._pg.new_bucket(b.numel, p)
+        self._pg.fill_bucket(b.buffer, b.offsets[i], arr, p, self._scale)
 
     def _launch_ready(self, final: bool = False) -> None:
         """Start, in bucket order, every bucket whose parameters are all ready; poll the
@@ -263,7 +292,7 @@ class DistributedDataParallel(Module):
         the last gradient (``final``)."""
         from arraygrad.distributed.process_group import ReduceOp
 
-        if not (self._overlap or final):
+        if not (self._overlap or final) or not self._reduce:
             return
         pg = self._pg
         for b in self._buckets[:self._launched]:
@@ -273,26 +302,28 @@ class DistributedDataParallel(Module):
             b = self._buckets[self._launched]
             if b.pending:
                 return
-            flat = pg.flatten([pg.to_engine_array(b.staged[i], self._params[i])
-                               for i in b.indices])
-            b.staged = {}
-            b.work = pg.allreduce(flat, ReduceOp.AVG, async_op=True)
+            if self._in_place:
+                b.work = pg.allreduce_bucket(
+                    b.buffer, ReduceOp.AVG if pg.deterministic else ReduceOp.SUM)
+            else:
+                flat = pg.flatten([pg.to_engine_array(b.staged[i], self._params[i])
+                                   for i in b.indices])
+                b.staged = {}
+                b.work = pg.allreduce(flat, ReduceOp.AVG, async_op=True)
             object.__setattr__(self, "_launched", self._launched + 1)
 
     def _on_ready(self, i: int, p: Tensor) -> None:
         """Parameter ``i``'s ``.grad`` is final for this backward (its post-accumulate hook)."""
         if not self._armed:
             return
-        g = p.grad
-        if g is None:  # a hook earlier in the list set it to None: nothing to reduce
-            g = make_tensor(p.backend.xp.zeros_like(p.array), p.backend)
-        if g.requires_grad:
+        g = p.grad  # None: a hook earlier in the list removed it; it counts as zeros
+        if g is not None and g.requires_grad:
             object.__setattr__(self, "_armed", False)
             raise RuntimeError("DistributedDataParallel does not support create_graph=True "
                                "(double backward) while synchronizing gradients; run it "
                                "inside ddp.no_sync()")
         self._arrived.add(i)  # the engine calls the hook once per leaf and backward
-        self._stage(i, g.array)
+        self._stage(i, None if g is None else g.array)
         self._launch_ready()
         if len(self._arrived) == self._expected:
             self._finish()
@@ -301,6 +332,8 @@ class DistributedDataParallel(Module):
         """Wait for every bucket, in order, and write the averaged gradients."""
         pg = self._pg
         object.__setattr__(self, "_armed", False)
+        if not self._reduce:
+            return
         self._launch_ready(final=True)
         globally_used = None
         if self._unused:
@@ -311,17 +344,14 @@ class DistributedDataParallel(Module):
             globally_used = pg.allreduce_host(used)
         for b in self._buckets:
             b.work.wait()
-            flat = b.work.value
-            b.work = None
-            offset = 0
+            flat = b.work.value  # the bucket's buffer itself, for in-place buckets
+            b.work = b.buffer = None  # the new gradients (views of it) keep it alive
             for i in b.indices:
-                p = self._params[i]
-                n = p.numel()
-                piece = pg.unflatten(flat, offset, n, p)
-                offset += n
                 if globally_used is not None and not globally_used[i]:
                     continue  # no rank used it: its gradient stays as it was
-                p.grad = make_tensor(piece, p.backend)
+                p = self._params[i]
+                p.grad = make_tensor(pg.unflatten(flat, b.offsets[i], p.numel(), p),
+                                     p.backend)
 
     # ------------------------------------------------------------------ API
     @contextmanager
@@ -379,17 +409,17 @@ def _make_buckets(params: list, first_cap: float, cap_bytes: float) -> list[_Buc
     key = None
     for i in reversed(range(len(params))):
         p = params[i]
-        nbytes = p.numel() * p.array.dtype.itemsize
+        nbytes = p.numel() * p.element_size()
         k = (p.backend.name, p.device, p.dtype.name)
         cap = cap_bytes if buckets else first_cap
         if current and (k != key or size + nbytes > cap):
-            buckets.append(_Bucket(current))
+            buckets.append(_Bucket(current, params))
             current, size = [], 0
         current.append(i)
         size += nbytes
         key = k
     if current:
-        buckets.append(_Bucket(current))
+        buckets.append(_Bucket(current, params))
     return buckets
 
 

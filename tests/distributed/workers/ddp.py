@@ -15,6 +15,8 @@ import arraygrad.distributed as dist
 from arraygrad.nn.parallel import DistributedDataParallel as DDP
 
 mode = sys.argv[1]
+if len(sys.argv) > 2:
+    ag.set_backend(sys.argv[2])
 dist.init_process_group("mpi", deterministic=(mode == "det"))
 rank, world = dist.get_rank(), dist.get_world_size()
 STEPS, B = 50, 4
