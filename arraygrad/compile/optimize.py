@@ -254,8 +254,10 @@ def common_subexpressions(code: list, needed: list[bool], keep: set[int],
             continue
         if kind != "call" or pattern[0] != "s" or not _pure(ins, pure):
             continue
+        if names and any(s in names for s in _inputs(ins)):
+            args, kwargs = _rename_all(args, names), _rename_all(kwargs, names)
         try:
-            key = (id(fn), _key(_rename_all(args, names)), _key(_rename_all(kwargs, names)))
+            key = (id(fn), _key(args), _key(kwargs))
             hash(key)
         except TypeError:
             continue
@@ -278,8 +280,8 @@ def optimize(code: list, results: Sequence[int], checks: Sequence[tuple],
     keep = set(results) | {c[1] for c in checks}
     folded = shape_constants(code, meta, set(results) | mutated | {c[1] for c in checks},
                              pure)
-    folded = {s: v for s, v in folded.items() if s in keep or any(
-        s in _inputs(ins) for ins in code)}
+    read = {s for ins in code for s in _inputs(ins)}
+    folded = {s: v for s, v in folded.items() if s in keep or s in read}
     needed = dead_code(code, keep, pure)
     same = common_subexpressions(code, needed, keep, pure)
     new_code: list = []
@@ -300,7 +302,7 @@ def optimize(code: list, results: Sequence[int], checks: Sequence[tuple],
         if same and ins[0] == "view":
             ins = (ins[0], ins[1], (same.get(ins[2][0], ins[2][0]), *ins[2][1:]), ins[3],
                    ins[4])
-        elif same:
+        elif same and any(s in same for s in _inputs(ins)):
             ins = (ins[0], ins[1], _rename_all(ins[2], same), _rename_all(ins[3], same),
                    ins[4])
         t = typed_scalar_args(ins, dtypes)

@@ -289,6 +289,8 @@ class Recorder:
         self.depth = 0
         self.slot_of: dict[int, int] = {}   # id(array object) -> slot
         self.alive: list[Any] = []          # keeps every identified object alive
+        self._descr_index: dict[tuple, Any] = {}  # (memory, shape, strides, dtype) -> array
+        self._indexed = 0                   # how many of ``alive`` the index has seen
         self.nslots = 0
         self.externals: list[int] = []      # slots read from state / inputs at call time
         self.consts: dict[int, Any] = {}    # slot -> array captured by reference
@@ -367,11 +369,14 @@ class Recorder:
 
     def alias(self, a: Any) -> int | None:
         """The latest slot whose array has exactly ``a``'s memory, shape and strides."""
-        d = _descr(a)
-        for o in reversed(self.alive):
-            if isinstance(o, np.ndarray) and _descr(o) == d:
-                return self.slot_of.get(id(o))
-        return None
+        index = self._descr_index
+        alive = self.alive
+        for o in alive[self._indexed:]:  # index what was identified since the last call
+            if isinstance(o, np.ndarray):
+                index[_descr(o)] = o  # a later array with the same memory wins
+        self._indexed = len(alive)
+        o = index.get(_descr(a))
+        return None if o is None else self.slot_of.get(id(o))
 
     def _resolve(self, a: Any) -> tuple:
         n = self.slot_of.get(id(a))
@@ -491,26 +496,48 @@ class Recorder:
 
 
 # ----------------------------------------------------------------------------- proxies
-def _logged(rec: Recorder, fn: Any, kind: str = "call") -> Any:
+class _Holder:
+    """The recorder a cached proxy namespace logs into (set by each recording)."""
+
+    __slots__ = ("rec",)
+
+    def __init__(self, rec: Recorder | None = None) -> None:
+        self.rec = rec
+
+
+def _logged(rec: Recorder | _Holder, fn: Any, kind: str = "call") -> Any:
+    holder = rec if isinstance(rec, _Holder) else _Holder(rec)
+
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if rec.depth or rec.thread != threading.get_ident():
+        r = holder.rec
+        if r is None or r.depth or r.thread != threading.get_ident():
             return fn(*args, **kwargs)
-        return rec.call(fn, args, kwargs, kind=kind)
+        return r.call(fn, args, kwargs, kind=kind)
     wrapper.__name__ = getattr(fn, "__name__", "fn")
     wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
     return wrapper
 
 
+# id(namespace) -> (namespace, holder, proxy): wrapping every function of a namespace took
+# 25 ms per recording, so each namespace's proxy is made once and pointed at the recorder.
+_PROXIES: dict[int, tuple[Any, _Holder, types.SimpleNamespace]] = {}
+
+
 def proxy_namespace(rec: Recorder, xp: types.SimpleNamespace) -> types.SimpleNamespace:
-    """A copy of ``xp`` whose functions are logged."""
-    names = {}
-    for k, v in vars(xp).items():
-        if callable(v) and not isinstance(v, type) and not isinstance(v, types.ModuleType) \
-                and not isinstance(v, np.dtype):
-            names[k] = _logged(rec, v)
-        else:
-            names[k] = v
-    return types.SimpleNamespace(**names)
+    """A copy of ``xp`` whose functions are logged into ``rec``."""
+    entry = _PROXIES.get(id(xp))
+    if entry is None or entry[0] is not xp or len(vars(entry[2])) != len(vars(xp)):
+        holder = _Holder()
+        names = {}
+        for k, v in vars(xp).items():
+            if callable(v) and not isinstance(v, type) \
+                    and not isinstance(v, types.ModuleType) and not isinstance(v, np.dtype):
+                names[k] = _logged(holder, v)
+            else:
+                names[k] = v
+        entry = _PROXIES[id(xp)] = (xp, holder, types.SimpleNamespace(**names))
+    entry[1].rec = rec
+    return entry[2]
 
 
 class _RNGProxy:
@@ -622,6 +649,9 @@ class install:
     def __exit__(self, *exc: Any) -> None:
         global _ACTIVE
         _ACTIVE = None
+        entry = _PROXIES.get(id(self.saved["xp"]))
+        if entry is not None:
+            entry[1].rec = None  # a proxy kept by some code logs nothing any more
         from arraygrad import engine
         engine._execute = self.execute
         be = self.rec.backend
