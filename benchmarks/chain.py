@@ -17,20 +17,26 @@ from benchmarks.harness import Case
 OPS_PER_CYCLE = 8
 
 
+def _forward(lib: Any, x: Any, cycles: int) -> Any:
+    """The chain's forward pass through ``lib`` (arraygrad or torch)."""
+    y = x
+    for _ in range(cycles):
+        y = y + 0.5
+        y = y * 0.9
+        y = lib.tanh(y)
+        y = lib.exp(y)
+        y = lib.sin(y)
+        y = y - 0.25
+        y = lib.cos(y)
+        y = y * 1.1
+    return y
+
+
 def _autograd(lib: Any, x: Any, cycles: int):
     """The chain through ``lib``'s autograd: arraygrad and torch run this same code."""
 
     def step():
-        y = x
-        for _ in range(cycles):
-            y = y + 0.5
-            y = y * 0.9
-            y = lib.tanh(y)
-            y = lib.exp(y)
-            y = lib.sin(y)
-            y = y - 0.25
-            y = lib.cos(y)
-            y = y * 1.1
+        y = _forward(lib, x, cycles)
         y.sum().backward()
         g, x.grad = x.grad, None
         return g
@@ -105,17 +111,7 @@ def counts(ag: Any, n_ops: int = 200) -> dict[str, float]:
     calls = pstats.Stats(prof).total_calls  # type: ignore[attr-defined]
 
     def forward():
-        y = x
-        for _ in range(cycles):
-            y = y + 0.5
-            y = y * 0.9
-            y = ag.tanh(y)
-            y = ag.exp(y)
-            y = ag.sin(y)
-            y = y - 0.25
-            y = ag.cos(y)
-            y = y * 1.1
-        return y
+        return _forward(ag, x, cycles)
 
     gc.collect()
     gc.disable()
