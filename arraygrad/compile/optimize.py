@@ -227,6 +227,7 @@ def _key(e: Any) -> Any:
 
 
 def _rename_all(e: Any, names: dict[int, int]) -> Any:
+    """Encoded argument ``e`` with every slot in ``names`` replaced by ``names[slot]``."""
     tag, v = e
     if tag == "s":
         return ("s", names[v]) if v in names else e
@@ -333,17 +334,6 @@ def mutated_by(ins: tuple) -> list[int]:
     return written
 
 
-def _rename(e: Any, old: int, new: int) -> Any:
-    tag, v = e
-    if tag == "s":
-        return ("s", new) if v == old else e
-    if tag in ("t", "l", "sl", "nt"):
-        return (tag, tuple(_rename(x, old, new) for x in v))
-    if tag == "d":
-        return (tag, tuple((k, _rename(x, old, new)) for k, x in v))
-    return e
-
-
 def stage_state_writes(code: list, externals: Sequence[int], checks: Sequence[tuple],
                        results: list[int], meta: dict[int, tuple]
                        ) -> tuple[list, list[int], dict[int, tuple]] | None:
@@ -387,9 +377,9 @@ def stage_state_writes(code: list, externals: Sequence[int], checks: Sequence[tu
             return None  # only elementwise kernels and number arithmetic after a write
         if any(s in derived for s in _inputs(ins) + slots_in(pattern, [])):
             return None  # a view of the state read after a write would see old values
-        for old, new in staged.items():
-            args, kwargs, pattern = (_rename(args, old, new), _rename(kwargs, old, new),
-                                     _rename(pattern, old, new))
+        if staged:
+            args, kwargs, pattern = (_rename_all(args, staged), _rename_all(kwargs, staged),
+                                     _rename_all(pattern, staged))
         for s in mutated_by((kind, fn, args, kwargs, pattern)):
             if s in ext and s not in staged:
                 if s not in meta:
@@ -397,9 +387,9 @@ def stage_state_writes(code: list, externals: Sequence[int], checks: Sequence[tu
                 staged[s] = new = next_slot
                 next_slot += 1
                 staging[new] = meta[s]
-                kwargs = ("d", tuple((k, _rename(v, s, new) if k == "out" else v)
+                kwargs = ("d", tuple((k, _rename_all(v, {s: new}) if k == "out" else v)
                                      for k, v in kwargs[1]))
-                pattern = _rename(pattern, s, new)
+                pattern = _rename_all(pattern, {s: new})
         new_code.append((kind, fn, args, kwargs, pattern))
     results = [staged.get(n, n) for n in results]
     return new_code, results, staging
