@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from arraygrad.compile import optimize, replay_jax, trace
+from arraygrad.compile import binding, optimize, replay_jax, trace
 from arraygrad.compile.guards import (
     Probe,
     Unsupported,
@@ -53,7 +53,7 @@ class _Variant:
     """One recorded program plus how to read its inputs and commit its results."""
 
     __slots__ = ("program", "readers", "mutated", "commits", "out_spec", "calls", "stable",
-                 "copies", "reads_args", "backend")
+                 "copies", "reads_args", "backend", "read", "commit")
 
     def __init__(self, program: Program, readers: list, mutated: list[bool], commits: Any,
                  out_spec: Any) -> None:
@@ -68,7 +68,9 @@ class _Variant:
         # copy each call), for inputs whose result is copied back into the original array
         self.copies: list[Any] = [None] * len(readers)
         self.reads_args = any(o[0] == "a" for o in readers) or any(
-            o[0] == "a" for o, _i, _inplace in commits[0])
+            c.owner[0] == "a" for c in commits[0])
+        self.read: Callable[[list], list] = binding.build_reader(readers)
+        self.commit: Callable[[Any, list, list], None] | None = None  # built by _record
         self.backend = next((o[1].backend for o in readers if o[0] in "ta"), None)
 
 
@@ -158,24 +160,31 @@ def _alias(owner: tuple, value: Any) -> None:
         _set_raw(owner, value)
 
 
-def _set(owner: tuple, value: Any) -> None:
+def _set(owner: tuple, value: Any, renew: bool = False) -> None:
+    """Write ``value`` where ``owner`` points (the generic form of binding.build_commit):
+    ``renew`` makes a new Tensor there, as eager did, instead of updating the one there."""
     kind, h, k = owner
     if kind == "t" or kind == "a":
         assign(h, value)
     elif kind == "g":
         if value is None:
             h.grad = None
-        elif h.grad is None:
+        elif renew or h.grad is None:
             h.grad = make_tensor(value, h.backend)
         else:
             assign(h.grad, value)
     elif kind == "b":
-        assign(getattr(h, k), value)
+        if renew:
+            setattr(h, k, make_tensor(value, h.backend))
+        else:
+            assign(getattr(h, k), value)
     elif kind == "h":
         h[k] = value
     else:
-        st = h[0].state[h[1]]
-        if isinstance(st[k], Tensor):
+        st = h[0].state.setdefault(h[1], {})
+        if renew:
+            st[k] = make_tensor(value, h[1].backend)
+        elif isinstance(st.get(k), Tensor):
             assign(st[k], value)
         else:
             st[k] = value
@@ -410,6 +419,7 @@ class CompiledFunction:
         saved_grads = {id(o[1]): o[1].grad for o in owners if o[0] == "t"}
         saved_state = [(opt, {p: dict(st) for p, st in opt.state.items()}) for opt in opts]
         saved_bufs = [(o[1], o[2], getattr(o[1], o[2])) for o in owners if o[0] == "b"]
+        held_before = {_okey(o): _held(o) for o in owners if o[0] in "gbo"}
         ext_values: dict[int, Any] = {}
         for o, arr, _copy in before:
             if not arr.flags.c_contiguous:
@@ -551,25 +561,28 @@ class CompiledFunction:
             if readers[pos[n]] is None:
                 readers[pos[n]] = o
         mutated = [n in rec.mutated for n in ext_order]
-        commit_list: list[tuple[Any, int | None, int | None]] = []
+        commit_list: list[binding.Commit] = []
         ri = 0
         for o, n in zip(commits, results):
             if n >= 0:
                 # Written in place by eager (same array object before and after): the
                 # replay copies its result into that object, so aliases see the update.
                 same = n in pos and mutated[pos[n]] and in_slot.get(_okey(o)) == n
-                commit_list.append((o, ri, pos[n] if same else None))
+                after = _held(o) if o[0] in "gbo" else None
+                renew = isinstance(after, Tensor) and after is not held_before.get(_okey(o))
+                commit_list.append(binding.Commit(o, ri, pos[n] if same else None, renew))
                 ri += 1
             else:
-                commit_list.append((o, None, None))
-        scalars = [(opt, p, k, v) for opt, p, k, v in opt_scalars]
-        v = _Variant(program, readers, mutated, (commit_list, scalars, ri), out_spec)
+                commit_list.append(binding.Commit(o, None, None, False))
+        v = _Variant(program, readers, mutated, (commit_list, opt_scalars, ri), out_spec)
         handed_out = {n for n in out_slots if n is not None}
         if backend.mutable and program.writes_state:
-            for _o, _ri, inplace in commit_list:
-                if inplace is not None and ext_order[inplace] not in handed_out:
-                    arr = ext_values[ext_order[inplace]]
-                    v.copies[inplace] = np.empty_like(arr)
+            for c in commit_list:
+                if c.inplace is not None and ext_order[c.inplace] not in handed_out:
+                    arr = ext_values[ext_order[c.inplace]]
+                    v.copies[c.inplace] = np.empty_like(arr)
+        v.commit = binding.build_commit(commit_list, opt_scalars, v.copies, program.staged,
+                                        backend)
         self._store(key, v, args, kwargs, f"{program.n_instructions} kernel calls, "
                     f"{len(ext_order)} inputs")
         self.eager_calls += 1
@@ -612,11 +625,9 @@ class CompiledFunction:
         program = v.program
         flat = list(args) + list(kwargs.values()) if v.reads_args else []
         if program.writes_state:
-            originals = []
+            originals = v.read(flat)
             ext = []
-            for o, mut, buf in zip(v.readers, v.mutated, v.copies):
-                arr = _get(_bind(o, flat))
-                originals.append(arr)
+            for arr, mut, buf in zip(originals, v.mutated, v.copies):
                 if not mut:
                     ext.append(arr)
                 elif buf is not None and buf.shape == arr.shape and buf.dtype == arr.dtype:
@@ -625,7 +636,7 @@ class CompiledFunction:
                 else:
                     ext.append(np.array(arr, copy=True))
         else:  # the program only reads the state (its writes are staged)
-            originals = ext = [_get(_bind(o, flat)) for o in v.readers]
+            originals = ext = v.read(flat)
         if program.rng_slots:
             program.drawn.clear()
         try:
@@ -662,31 +673,9 @@ class CompiledFunction:
         if program.rng_slots:
             program.drawn.clear()
         self._mismatches = 0
-        commit_list, scalars, n_state = v.commits
+        v.commit(got, originals, flat)
+        n_state = v.commits[2]
         staged = program.staged
-        for o, i, inplace in commit_list:
-            o = _bind(o, flat)
-            if o[0] == "o" and o[1][1] not in o[1][0].state:
-                o[1][0].state[o[1][1]] = {}
-            if i is None:
-                _set(o, None)
-                continue
-            value = got[i]
-            if inplace is not None:
-                target = originals[inplace]
-                if target.shape == value.shape and target.flags.writeable:
-                    np.copyto(target, value)
-                    value = target
-                elif v.copies[inplace] is value:
-                    value = value.copy()  # the copy buffer is reused: never hand it out
-            if id(value) in staged:
-                value = value.copy()  # a staging buffer is reused: never hand it out
-            if o[0] == "o":
-                _set_raw(o, value)
-            else:
-                _set(o, value)
-        for opt, p, k, val in scalars:
-            opt.state.setdefault(p, {})[k] = val
         self.replays += 1
         v.calls += 1
         outs = [x.copy() if id(x) in staged else x for x in got[n_state:]] if staged \
@@ -709,6 +698,16 @@ def _verify(program: Program, inputs: list, want: list) -> str | None:
         if not _identical(g, w):
             return f"the verification replay differs from eager (result {i})"
     return None
+
+
+def _held(o: tuple) -> Any:
+    """The object an owner of a gradient, buffer or optimizer state holds now."""
+    kind, h, k = o
+    if kind == "g":
+        return h.grad
+    if kind == "b":
+        return getattr(h, k)
+    return h[0].state.get(h[1], {}).get(k)
 
 
 def _okey(o: tuple) -> tuple:

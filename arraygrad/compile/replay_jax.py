@@ -135,6 +135,7 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
         try:
             for o, i in zip(v.arr_owners, v.index):
                 A._alias(o, state[i])
+            held = {A._okey(o): A._held(o) for o in owners if o[0] in "gbo"}
             traced_numbers = list(numbers)
             for o, n in zip(v.num_owners, traced_numbers):
                 A._alias(o, n)
@@ -171,6 +172,9 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
                     raise TraceFailed("a returned tensor requires grad; a replay cannot "
                                       "rebuild its graph (call it under ag.no_grad())")
             info["post_arr"] = post_arr
+            # a new Tensor where eager made one (a gradient after zero_grad and backward)
+            info["renew"] = [o[0] in "gbo" and isinstance(a := A._held(o), Tensor)
+                             and a is not held.get(A._okey(o)) for o in post_arr]
             info["post_num"] = [(o, _number_type(A._get(o), num_types.get(A._okey(o))))
                                 for o in post_num]
             info["cleared"] = [o[1] for o in owners if o[0] == "g" and id(o[1]) not in
@@ -246,8 +250,8 @@ def run(v: JaxVariant, args: tuple, kwargs: dict) -> Any:
         host = jax.device_get(checks)
         deferred_checks.raise_failed(info["checks"], [ok for ok, _v in host],
                                      [vals for _ok, vals in host])
-    for o, value in zip(info["post_arr"], new_state):
-        A._set_raw(o, value) if o[0] == "o" else A._set(o, value)
+    for o, value, renew in zip(info["post_arr"], new_state, info["renew"]):
+        A._set(o, value, renew)
     if new_numbers:
         import jax
 
