@@ -780,3 +780,152 @@ def test_tensors_kept_from_earlier_steps_are_what_eager_left(which):
     for i in range(3):  # the same objects are shared between steps, or not, as in eager
         assert [a is b for a, b in zip(runs[0][i], runs[0][i + 1])] == \
             [a is b for a, b in zip(runs[1][i], runs[1][i + 1])]
+
+
+BATCH = None  # a global the step below reads (rebound by the test)
+
+
+def _global_batch_step(model, opt):
+    def step():
+        opt.zero_grad()
+        loss = (model(BATCH) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def test_a_rebound_global_tensor_is_never_replayed_stale():
+    # a data tensor of the globals was baked in as a constant: rebinding it replayed the
+    # first batch forever, silently
+    global BATCH
+    runs = []
+    for compiled in (False, True):
+        model, opt, _step = _simple()
+        step = _global_batch_step(model, opt)
+        fn = ag.compile(step) if compiled else step
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            losses = []
+            for i in range(6):
+                BATCH = ag.tensor(np.full((3, 4), 0.5 * i))
+                losses.append(fn().item())
+        runs.append(losses)
+    assert runs[0] == runs[1]
+    assert any("closure or globals" in str(w.message) and "pass it as an argument"
+               in str(w.message) for w in caught)
+
+
+def _labels_step(model, opt, x, y):
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def test_closure_tensors_written_in_place_are_read_at_call_time():
+    # the labels' range check was computed on the closure's array outside any recorded
+    # kernel and baked in: an out-of-range label written in place then gave a number
+    outcomes = []
+    for compiled in (False, True):
+        model = _model()
+        opt = ag.optim.SGD(model.parameters(), lr=0.1)
+        x, y = _data(1)[0]
+        step = _labels_step(model, opt, x, y)
+        fn = ag.compile(step) if compiled else step
+        got = [fn().item() for _ in range(3)]
+        with ag.no_grad():
+            x.mul_(2.0)
+            y.copy_(ag.tensor((np.arange(8) + 1) % 3))
+        got += [fn().item() for _ in range(2)]
+        with ag.no_grad():
+            y.copy_(ag.tensor(np.arange(8)))  # labels 3..7 for 3 classes
+        with pytest.raises(IndexError, match="target class indices"):
+            fn()
+        outcomes.append(got)
+    assert fn.replays >= 3, fn.explain()
+    assert outcomes[0] == outcomes[1]
+
+
+class _Scaled(ag.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = ag.nn.Linear(4, 3).to(dtype=ag.float64)
+        self.scale = ag.ones(3, dtype=ag.float64)  # a plain tensor attribute, no buffer
+
+    def forward(self, x):
+        return self.lin(x) * self.scale
+
+
+def test_a_module_tensor_attribute_is_read_where_it_is_at_call_time():
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = _Scaled()
+        opt = ag.optim.SGD(model.parameters(), lr=0.1)
+        step = _square_step(model, opt)
+        fn = ag.compile(step) if compiled else step
+        x = ag.tensor(np.ones((5, 4)))
+        losses = []
+        for i in range(4):
+            model.scale = ag.full((3,), float(i), dtype=ag.float64)  # rebound
+            losses.append(fn(x).item())
+        for i in range(3):
+            with ag.no_grad():
+                model.scale.fill_(float(i + 7))  # written in place
+            losses.append(fn(x).item())
+        runs.append(losses)
+    assert runs[0] == runs[1]
+    assert fn.replays >= 4, fn.explain()
+
+
+def test_tensors_with_a_graph_or_an_unreplayable_gradient_fall_back():
+    model, opt, step = _simple()
+    features = model(ag.tensor(np.ones((3, 4))))  # has a graph into the model
+    model.extra = ag.ones(2, requires_grad=True)  # requires grad, not a Parameter
+
+    def uses_graph():
+        return (features * 2).sum()
+
+    for fn, why in [(uses_graph, "has a graph"), (step, "is not a Parameter")]:
+        compiled = ag.compile(fn, fullgraph=True)
+        with pytest.raises(CompileError, match=why):
+            compiled(ag.tensor(np.ones((3, 4)))) if fn is step else compiled()
+
+
+def _closure_square_step(model, opt, x):
+    def step():
+        loss = (model(x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return step
+
+
+def test_jax_closure_data_is_read_at_call_time_and_not_donated():
+    pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    runs = []
+    with ag.use_backend("jax"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", CompileWarning)
+        for compiled in (False, True):
+            ag.manual_seed(0)
+            model = ag.nn.Linear(4, 3)
+            opt = ag.optim.SGD(model.parameters(), lr=0.1)
+            raw = jnp.ones((5, 4), dtype=jnp.float32)
+            x = ag.asarray(raw)
+            step = _closure_square_step(model, opt, x)
+            fn = ag.compile(step) if compiled else step
+            losses = [fn().item() for _ in range(3)]
+            assert x.array is raw and float(raw.sum()) == 20.0  # not donated, not rebound
+            with ag.no_grad():
+                x.mul_(2.0)
+            losses += [fn().item() for _ in range(2)]
+            runs.append(losses)
+    assert fn.replays >= 3, fn.explain()
+    np.testing.assert_allclose(runs[1], runs[0], rtol=1e-5)

@@ -19,6 +19,7 @@ from arraygrad.compile.guards import (
     describe_miss,
     discover,
     guard_key,
+    module_tensors,
 )
 from arraygrad.compile.replay_numpy import Mismatch, Program
 from arraygrad.extend import assign, make_tensor
@@ -99,7 +100,7 @@ def _owners(args: tuple, kwargs: dict, modules: list, opts: list) -> list[tuple]
         for _n, p in m.named_parameters():
             tensor(p)
         for sub in m.modules():
-            for name, b in sub.named_buffers(recurse=False):
+            for name, b in module_tensors(sub):
                 if b is not None:
                     out.append(("b", sub, name))
     for opt in opts:
@@ -358,10 +359,13 @@ class CompiledFunction:
             self._log.append(f"guard miss ({describe_miss(key, self._last_key)}): recording")
             self._misses += 1
             if self._misses >= MAX_CONSECUTIVE_MISSES:
-                self._stopped = (f"{self._misses} guard misses in a row (last: "
-                                 f"{describe_miss(key, self._last_key)}); a value the guards "
-                                 f"check changes on every call, e.g. an optimizer's step "
-                                 f"counter (Adam) or a per-step learning rate")
+                miss = describe_miss(key, self._last_key)
+                hint = ("a tensor the step reads from its closure or globals is a new "
+                        "object on every call (a batch?): pass it as an argument"
+                        if "closure or globals" in miss else
+                        "a value the guards check changes on every call, e.g. an "
+                        "optimizer's step counter (Adam) or a per-step learning rate")
+                self._stopped = f"{self._misses} guard misses in a row (last: {miss}); {hint}"
                 self._log.append(self._stopped)
                 self._fallback(self._stopped)
                 self.eager_calls += 1

@@ -26,7 +26,11 @@ def _collect(obj: Any, modules: list, opts: list, seen: set, loose: list | None 
     if id(obj) in seen:
         return
     if isinstance(obj, Tensor):
-        if loose is not None and obj.requires_grad and obj.grad_fn is None:
+        # Every tensor of the closure or globals is state read at call time, not only the
+        # leaves that require grad: a data tensor baked in as a constant replayed the old
+        # batch after the global was rebound, and computations on it that no kernel call
+        # shows (a label range check) went stale when it was written in place.
+        if loose is not None:
             seen.add(id(obj))
             loose.append(obj)
     elif isinstance(obj, Module):
@@ -77,8 +81,9 @@ def discover(fn: Any, args: tuple, kwargs: dict, _seen: set | None = None
              ) -> tuple[list, list]:
     """The Modules and Optimizers a step can reach: its arguments, its bound ``self``, its
     closure and the globals its code names (one level: attributes are not followed).
-    Leaf tensors that require grad found in the closure or globals count as a module's
-    parameters (the last entry of ``modules`` is then a list of them)."""
+    Tensors found in the closure or globals count as a module's parameters and buffers
+    (the last entry of ``modules`` is then a list of them): read at call time, guarded by
+    identity, shape, dtype and ``requires_grad``."""
     modules: list = []
     opts: list = []
     loose: list = []
@@ -134,6 +139,15 @@ def _array_key(a: Any) -> tuple:
     return (tuple(a.shape), str(a.dtype))
 
 
+def module_tensors(m: Module) -> list[tuple[str, Tensor | None]]:
+    """``m``'s own buffers and the plain tensors it holds as attributes (``self.scale =
+    ag.ones(3)``, not registered): both are state a replay reads where they are at call
+    time (an attribute baked in as a constant was replayed after it was rebound)."""
+    out: list[tuple[str, Tensor | None]] = list(m.named_buffers(recurse=False))
+    out += [(k, v) for k, v in vars(m).items() if isinstance(v, Tensor)]
+    return out
+
+
 def _tensor_key(t: Tensor) -> tuple:
     g = t.grad
     a = t.array
@@ -162,7 +176,15 @@ def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
             parts.append((where, _value_key(a, where)))
     for mi, m in enumerate(modules):
         if isinstance(m, list):
-            parts.append(("loose tensors", tuple(_tensor_key(t) for t in m)))
+            for t in m:
+                if t.grad_fn is not None and t.requires_grad:
+                    raise Unsupported(
+                        f"the step reads a tensor (shape {t.shape}) from its closure or "
+                        f"globals that has a graph (produced by an operation, requires "
+                        f"grad); a replay cannot backward through it: detach it, or compute "
+                        f"it inside the step")
+            parts.append(("tensors of the closure or globals",
+                          tuple(_tensor_key(t) for t in m)))
             backends.update(t.backend for t in m)
             continue
         subs = list(m.modules())  # one walk: flags, parameters and buffers per submodule
@@ -172,8 +194,14 @@ def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
         for s in subs:
             for p in s.parameters(recurse=False):
                 params.append(_tensor_key(p))
-            for n, b in s.named_buffers(recurse=False):
-                bufs.append((n, None if b is None else (b.array.shape, b.array.dtype)))
+            for n, b in module_tensors(s):
+                if b is not None and b.requires_grad:
+                    raise Unsupported(
+                        f"{type(s).__name__}.{n} is a tensor that requires grad but is not "
+                        f"a Parameter; its gradient would not be replayed (wrap it with "
+                        f"ag.nn.Parameter, or detach it)")
+                bufs.append((n, None if b is None else (b.array.shape, b.array.dtype,
+                                                        b.requires_grad)))
         if params:
             backends.add(p.backend)
         parts.append((f"module {mi} parameters", (id(m), tuple(params))))
@@ -385,6 +413,12 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
                     bref = const(b)
                     items.append((f"(_b := {bref}._data).shape", b.array.shape))
                     items.append(("_b.dtype", b.array.dtype))
+            for name, t in vars(s).items():
+                if isinstance(t, Tensor):  # a plain tensor attribute: still that tensor
+                    same(f"{sref}.__dict__.get({name!r})", t)
+                    items.append((f"(_b := {const(t)}._data).shape", t.array.shape))
+                    items.append(("_b.dtype", t.array.dtype))
+                    items.append((f"{const(t)}.requires_grad", t.requires_grad))
     for opt in opts:
         oref = const(opt)
         items.append((f"len({oref}.param_groups)", len(opt.param_groups)))

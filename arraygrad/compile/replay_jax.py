@@ -3,10 +3,11 @@
 The step runs once with every state array (parameters, gradients, buffers, optimizer
 state), every Python number read at call time (learning rates, step counters), the
 random key and the arguments replaced by JAX tracers; what it leaves in the state and
-returns becomes the outputs of one XLA computation. The state arrays are donated, and the
-results are bound back to the same Tensors and optimizer entries after each call, as an
-eager step would leave them. Anything that needs a concrete value while tracing
-(``.item()``, a Python branch on a tensor) makes the step run
+returns becomes the outputs of one XLA computation. The state arrays are donated (not those
+of tensors that do not require grad, such as data read from the closure or globals, whose
+arrays the caller may still hold), and the results are bound back to the same Tensors and
+optimizer entries after each call, as an eager step would leave them. Anything that needs a
+concrete value while tracing (``.item()``, a Python branch on a tensor) makes the step run
 eagerly instead, with the reason. Value checks that eager makes on the host (the label
 range of ``cross_entropy``) become outputs of the computation (see
 ``arraygrad.deferred_checks``): a failed one raises the op's error before anything is bound,
@@ -32,13 +33,14 @@ class JaxVariant:
     """One guard variant on JAX: a jitted function and how to bind its results."""
 
     __slots__ = ("jitted", "pure", "donated", "arr_owners", "num_owners", "unique", "index",
-                 "num_types", "info", "has_key", "backend", "calls", "stable")
+                 "num_types", "info", "has_key", "backend", "calls", "stable", "n_donated")
     jitted: Any
     pure: Any
     donated: bool
     arr_owners: list
     num_owners: list
     unique: list
+    n_donated: int  # the first n_donated of ``unique`` may be donated, the rest never
     index: list[int]
     num_types: list[type]
     info: dict[str, Any]
@@ -99,7 +101,11 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
     v = JaxVariant()
     v.backend = backend
     owners = A._owners(args, kwargs, modules, opts)
-    v.arr_owners = [o for o in owners if o[0] in "tgbo" and not A._is_number(A._get(o))]
+    arrays = [o for o in owners if o[0] in "tgbo" and not A._is_number(A._get(o))]
+    kept = [o[0] == "t" and not o[1].requires_grad for o in arrays]  # data: not donated
+    v.arr_owners = [o for o, k in zip(arrays, kept) if not k] + \
+        [o for o, k in zip(arrays, kept) if k]
+    v.n_donated = len({id(A._get(o)) for o, k in zip(arrays, kept) if not k})
     v.num_owners = [o for o in owners if o[0] in "ho" and A._is_number(A._get(o))]
     v.num_types = [type(A._get(o)) for o in v.num_owners]
     v.has_key = getattr(backend.rng, "_key", None) is not None
@@ -121,8 +127,10 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
     names = list(kwargs)
     num_types = {A._okey(o): t for o, t in zip(v.num_owners, v.num_types)}
 
-    def pure(state: list, numbers: list, key: Any, ins: list) -> tuple:
+    def pure(state: list, kept: list, numbers: list, key: Any, ins: list) -> tuple:
         from arraygrad import engine
+
+        state = list(state) + list(kept)
 
         snap = _snapshot(owners, opts, backend)
         real_execute = engine._execute
@@ -136,6 +144,8 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
             for o, i in zip(v.arr_owners, v.index):
                 A._alias(o, state[i])
             held = {A._okey(o): A._held(o) for o in owners if o[0] in "gbo"}
+            kept_in = {A._okey(o): state[i] for o, i in zip(v.arr_owners, v.index)
+                       if i >= v.n_donated}
             traced_numbers = list(numbers)
             for o, n in zip(v.num_owners, traced_numbers):
                 A._alias(o, n)
@@ -175,6 +185,8 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
             # a new Tensor where eager made one (a gradient after zero_grad and backward)
             info["renew"] = [o[0] in "gbo" and isinstance(a := A._held(o), Tensor)
                              and a is not held.get(A._okey(o)) for o in post_arr]
+            # a tensor that is not donated and that the step left alone keeps its array
+            info["untouched"] = [A._get(o) is kept_in.get(A._okey(o), v) for o in post_arr]
             info["post_num"] = [(o, _number_type(A._get(o), num_types.get(A._okey(o))))
                                 for o in post_num]
             info["cleared"] = [o[1] for o in owners if o[0] == "g" and id(o[1]) not in
@@ -233,9 +245,9 @@ def run(v: JaxVariant, args: tuple, kwargs: dict) -> Any:
         warnings.filterwarnings("ignore", message=".*donated buffers were not usable.*")
         try:
             if v.jitted is None:
-                _jit(v, (unique, numbers, key, inputs))
-            new_state, new_numbers, new_key, outs, checks = v.jitted(unique, numbers, key,
-                                                                     inputs)
+                _jit(v, (unique[:v.n_donated], unique[v.n_donated:], numbers, key, inputs))
+            new_state, new_numbers, new_key, outs, checks = v.jitted(
+                unique[:v.n_donated], unique[v.n_donated:], numbers, key, inputs)
         except TraceFailed:
             raise
         except Exception as exc:  # ConcretizationTypeError, TracerBoolConversionError...
@@ -250,8 +262,10 @@ def run(v: JaxVariant, args: tuple, kwargs: dict) -> Any:
         host = jax.device_get(checks)
         deferred_checks.raise_failed(info["checks"], [ok for ok, _v in host],
                                      [vals for _ok, vals in host])
-    for o, value, renew in zip(info["post_arr"], new_state, info["renew"]):
-        A._set(o, value, renew)
+    for o, value, renew, untouched in zip(info["post_arr"], new_state, info["renew"],
+                                          info["untouched"]):
+        if not untouched:
+            A._set(o, value, renew)
     if new_numbers:
         import jax
 
