@@ -782,33 +782,34 @@ def test_tensors_kept_from_earlier_steps_are_what_eager_left(which):
             [a is b for a, b in zip(runs[1][i], runs[1][i + 1])]
 
 
-BATCH = None  # a global the step below reads (rebound by the test)
+BATCH = None  # a global the steps below read (rebound by the tests)
 
 
-def _global_batch_step(model, opt):
+def _global_batch_step(model, opt, raw=False):
     def step():
         opt.zero_grad()
-        loss = (model(BATCH) ** 2).mean()
+        loss = (model(ag.tensor(BATCH) if raw else BATCH) ** 2).mean()
         loss.backward()
         opt.step()
         return loss
     return step
 
 
-def test_a_rebound_global_tensor_is_never_replayed_stale():
-    # a data tensor of the globals was baked in as a constant: rebinding it replayed the
-    # first batch forever, silently
+@pytest.mark.parametrize("raw", [False, True])
+def test_a_rebound_global_tensor_is_never_replayed_stale(raw):
+    # a data tensor (or raw NumPy array) of the globals was baked in as a constant:
+    # rebinding it replayed the first batch forever, silently
     global BATCH
     runs = []
     for compiled in (False, True):
         model, opt, _step = _simple()
-        step = _global_batch_step(model, opt)
+        step = _global_batch_step(model, opt, raw)
         fn = ag.compile(step) if compiled else step
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             losses = []
             for i in range(6):
-                BATCH = ag.tensor(np.full((3, 4), 0.5 * i))
+                BATCH = np.full((3, 4), 0.5 * i) if raw else ag.tensor(np.full((3, 4), 0.5 * i))
                 losses.append(fn().item())
         runs.append(losses)
     assert runs[0] == runs[1]

@@ -93,9 +93,10 @@ def _owners(args: tuple, kwargs: dict, modules: list, opts: list) -> list[tuple]
             seen.add(id(a))
             out.append(("a", a, i))
     for m in modules:
-        if isinstance(m, list):  # leaf tensors from the closure/globals
+        if isinstance(m, list):  # tensors (and raw arrays) of the closure/globals
             for t in m:
-                tensor(t)
+                if isinstance(t, Tensor):
+                    tensor(t)
             continue
         for _n, p in m.named_parameters():
             tensor(p)

@@ -9,6 +9,8 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.nn.module import Module
 from arraygrad.optim.optimizer import Optimizer
@@ -30,6 +32,13 @@ def _collect(obj: Any, modules: list, opts: list, seen: set, loose: list | None 
         # leaves that require grad: a data tensor baked in as a constant replayed the old
         # batch after the global was rebound, and computations on it that no kernel call
         # shows (a label range check) went stale when it was written in place.
+        if loose is not None:
+            seen.add(id(obj))
+            loose.append(obj)
+    elif isinstance(obj, np.ndarray) or hasattr(obj, "__array_namespace__"):
+        # a raw array of the closure or globals (``ag.tensor(BATCH)`` in the step) reaches
+        # the kernels as a constant captured by reference: guarded by identity, so that
+        # rebinding the name records again instead of replaying the old array
         if loose is not None:
             seen.add(id(obj))
             loose.append(obj)
@@ -176,6 +185,10 @@ def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
             parts.append((where, _value_key(a, where)))
     for mi, m in enumerate(modules):
         if isinstance(m, list):
+            raw = [(id(a), tuple(a.shape), str(a.dtype)) for a in m if not isinstance(a, Tensor)]
+            if raw:
+                parts.append(("raw arrays of the closure or globals", tuple(raw)))
+            m = [t for t in m if isinstance(t, Tensor)]
             for t in m:
                 if t.grad_fn is not None and t.requires_grad:
                     raise Unsupported(
@@ -396,8 +409,9 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
 
     for m in modules:
         if isinstance(m, list):
-            for t in m:
-                tensor(t)
+            for t in m:  # a raw array: the cell/global checks above see a rebinding
+                if isinstance(t, Tensor):
+                    tensor(t)
             continue
         for s in m.modules():
             sref = const(s)
