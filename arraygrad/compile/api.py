@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
+from arraygrad import engine
 from arraygrad.compile import binding, optimize, replay_jax, trace
 from arraygrad.compile.guards import (
     Probe,
@@ -116,6 +118,56 @@ def _owners(args: tuple, kwargs: dict, modules: list, opts: list) -> list[tuple]
                         or isinstance(v, np.ndarray) or _is_number(v):
                     out.append(("o", (opt, p), k))
     return out
+
+
+@contextlib.contextmanager
+def watch_hooks(problems: list, modules: list) -> Iterator[None]:
+    """While a step is recorded or traced: note in ``problems`` every hook that runs.
+
+    A hook is Python code: a replay would redo the kernels it called but skip the rest of
+    it (appending to a list, logging, counting), so a step whose hooks run is not replayed.
+    """
+    found = registered_hook(modules)
+    if found is not None:
+        problems.append(found)
+    real_hooks, real_post = engine._run_hooks, engine._run_post_hooks
+
+    def run_hooks(hooks: list, g: Any, backend: Any, create_graph: bool) -> Any:
+        problems.append(_hook_problem(hooks[0] if hooks else None))
+        return real_hooks(hooks, g, backend, create_graph)
+
+    def run_post_hooks(leaf: Any) -> None:
+        problems.append(_hook_problem(None))
+        return real_post(leaf)
+
+    engine._run_hooks, engine._run_post_hooks = run_hooks, run_post_hooks
+    try:
+        yield
+    finally:
+        engine._run_hooks, engine._run_post_hooks = real_hooks, real_post
+
+
+def registered_hook(modules: list) -> str | None:
+    """Why the step cannot be replayed when a module or tensor it reaches has a hook
+    registered (None: no hook), found before running it (a trace would run it once more)."""
+    for m in modules:
+        tensors = m if isinstance(m, list) else list(m.parameters())
+        for sub in ([] if isinstance(m, list) else m.modules()):
+            if sub._forward_hooks or sub._forward_pre_hooks:
+                return (f"{type(sub).__name__} has forward hooks (Python code a replay "
+                        f"would skip); remove them to compile the step")
+        for t in tensors:
+            hooks = (getattr(t, "_hooks", None) or getattr(t, "_post_hooks", None)) \
+                if isinstance(t, Tensor) else None
+            if hooks:
+                return _hook_problem(hooks[0])
+    return None
+
+
+def _hook_problem(hook: Any) -> str:
+    name = getattr(hook, "__qualname__", None) or "a post-accumulate-grad hook"
+    return (f"the step runs a gradient hook ({name}): Python code a replay would skip; "
+            f"remove the hook to compile the step")
 
 
 def _is_number(v: Any) -> bool:
@@ -447,7 +499,8 @@ class CompiledFunction:
                 ext_values[n] = value
                 _alias(o, t)
             try:
-                result = self.fn(*args, **kwargs)
+                with watch_hooks(rec.problems, modules):
+                    result = self.fn(*args, **kwargs)
             finally:
                 trace._ACTIVE = None
                 final_numbers = _plainify(args, kwargs, modules, opts, rec)

@@ -98,6 +98,9 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
 
     from arraygrad.compile import api as A
 
+    hook = A.registered_hook(modules)
+    if hook is not None:
+        raise TraceFailed(hook)
     v = JaxVariant()
     v.backend = backend
     owners = A._owners(args, kwargs, modules, opts)
@@ -155,8 +158,11 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
             targs = [make_tensor(next(it), backend) if isinstance(a, Tensor) else a
                      for a in flat]
             bound = [t for t in targs if isinstance(t, Tensor)]
-            with deferred_checks.collect() as checks:  # label range checks, after the call
+            hooks: list[str] = []
+            with deferred_checks.collect() as checks, A.watch_hooks(hooks, modules):
                 result = fn(*targs[:len(args)], **dict(zip(names, targs[len(args):])))
+            if hooks:
+                raise TraceFailed(hooks[0])
             info["checks"] = checks
             for t, x in zip(bound, ins):
                 if t.array is not x:
