@@ -972,3 +972,40 @@ def test_a_step_whose_hooks_run_is_not_replayed(kind):
     assert eager_count == count == 4
     assert fn.replays == 0, fn.explain()
     assert any("hook" in m for m in caught), caught
+
+
+CALLS = 0  # counted by the step below
+
+
+def _counting_steps(model, opt):
+    calls = 0
+
+    def global_counter(x):
+        global CALLS
+        CALLS += 1
+        return _square_step(model, opt)(x)
+
+    def nonlocal_counter(x):
+        nonlocal calls
+        calls += 1
+        return _square_step(model, opt)(x)
+    return global_counter, nonlocal_counter, lambda: calls
+
+
+@pytest.mark.parametrize("which", ["global", "nonlocal"])
+def test_a_step_that_assigns_python_state_is_not_replayed(which):
+    # a replay runs the recorded kernels only: the counter would advance on recordings only
+    global CALLS
+    CALLS = 0
+    model, opt, _step = _simple()
+    global_counter, nonlocal_counter, nonlocal_calls = _counting_steps(model, opt)
+    fn = ag.compile(global_counter if which == "global" else nonlocal_counter)
+    x = ag.tensor(np.ones((3, 4)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            fn(x)
+    assert (CALLS if which == "global" else nonlocal_calls()) == 4
+    assert fn.replays == 0
+    assert any(f"assigns the {'global' if which == 'global' else 'variable'}" in str(w.message)
+               for w in caught), [str(w.message) for w in caught]

@@ -22,6 +22,7 @@ from arraygrad.compile.guards import (
     discover,
     guard_key,
     module_tensors,
+    python_writes,
 )
 from arraygrad.compile.replay_numpy import Mismatch, Program
 from arraygrad.extend import assign, make_tensor
@@ -498,6 +499,9 @@ class CompiledFunction:
                 in_slot[_okey(o)] = n
                 ext_values[n] = value
                 _alias(o, t)
+            writes = python_writes(self.fn)
+            if writes is not None:
+                rec.problems.append(writes)
             try:
                 with watch_hooks(rec.problems, modules):
                     result = self.fn(*args, **kwargs)

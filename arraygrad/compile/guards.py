@@ -76,6 +76,37 @@ def _names(code: types.CodeType, out: list) -> None:
     out.extend(_global_names(code))
 
 
+def python_writes(fn: Any) -> str | None:
+    """Why ``fn`` cannot be replayed when its code assigns a global or a variable of an
+    enclosing function (``global n; n += 1``, ``nonlocal``): a replay runs the recorded
+    kernels, not the step's Python, so that state would only change on the calls that
+    record. None when the code assigns neither."""
+    target = type(fn).forward if isinstance(fn, Module) else fn
+    code = getattr(getattr(target, "__func__", target), "__code__", None)
+    return None if code is None else _python_writes(code, True)
+
+
+@functools.lru_cache(maxsize=256)
+def _python_writes(code: types.CodeType, outermost: bool) -> str | None:
+    for ins in dis.get_instructions(code):
+        if ins.opname in ("STORE_GLOBAL", "DELETE_GLOBAL"):
+            what = f"the global {ins.argval!r}"
+        elif outermost and ins.opname in ("STORE_DEREF", "DELETE_DEREF") \
+                and ins.argval in code.co_freevars:
+            what = f"the variable {ins.argval!r} of an enclosing function (nonlocal)"
+        else:
+            continue
+        return (f"{code.co_name} assigns {what}: a replay runs the recorded kernels, not "
+                f"the step's Python, so it would change only on the calls that record; "
+                f"keep such state outside the compiled step")
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            found = _python_writes(c, False)
+            if found is not None:
+                return found
+    return None
+
+
 @functools.lru_cache(maxsize=256)
 def _global_names(code: types.CodeType) -> tuple[str, ...]:
     # (disassembling costs about 100 us per call; a code object never changes)

@@ -98,7 +98,7 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
 
     from arraygrad.compile import api as A
 
-    hook = A.registered_hook(modules)
+    hook = A.registered_hook(modules) or A.python_writes(fn)
     if hook is not None:
         raise TraceFailed(hook)
     v = JaxVariant()
