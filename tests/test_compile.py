@@ -1009,3 +1009,61 @@ def test_a_step_that_assigns_python_state_is_not_replayed(which):
     assert fn.replays == 0
     assert any(f"assigns the {'global' if which == 'global' else 'variable'}" in str(w.message)
                for w in caught), [str(w.message) for w in caught]
+
+
+SCALE = 1.0  # a global number the step below reads (rebound by the test)
+
+
+class _Weighted(ag.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = ag.nn.Linear(4, 3).to(dtype=ag.float64)
+        self.alpha = 1.0  # a plain number attribute
+
+    def forward(self, x):
+        return self.lin(x) * self.alpha
+
+
+def _python_value_steps(model, opt, config):
+    def by_global(x):
+        loss = (model(x) ** 2).mean() * SCALE
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+
+    def by_closure(x):
+        loss = (model(x) ** 2).mean() * config["scale"]
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return {"global": by_global, "closure": by_closure, "attribute": by_global}
+
+
+@pytest.mark.parametrize("where", ["global", "closure", "attribute"])
+def test_python_numbers_the_step_reads_are_guarded_by_value(where):
+    # a number read from a global, a closure's dict or a module attribute is baked into the
+    # recording: it was replayed stale after it changed
+    global SCALE
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = _Weighted()
+        opt = ag.optim.SGD(model.parameters(), lr=0.1)
+        config = {"scale": 1.0}
+        step = _python_value_steps(model, opt, config)[where]
+        fn = ag.compile(step) if compiled else step
+        x = ag.tensor(np.ones((5, 4)))
+        losses = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CompileWarning)
+            for i in range(6):
+                value = 1.0 + (i // 2)  # changes every other call: replays in between
+                SCALE = value if where == "global" else 1.0
+                config["scale"] = value if where == "closure" else 1.0
+                model.alpha = value if where == "attribute" else 1.0
+                losses.append(fn(x).item())
+        runs.append(losses)
+    assert runs[0] == runs[1]
+    assert fn.replays >= 2, fn.explain()

@@ -387,7 +387,7 @@ class CompiledFunction:
             return
         try:
             modules, opts = discover(self.fn, args, kwargs)
-            key = guard_key(args, kwargs, modules, opts)
+            key = guard_key(args, kwargs, modules, opts, self.fn)
             self._probe = build_probe(self.fn, args, kwargs, modules, opts, key)
         except (Unsupported, ValueError):
             self._probe = None
@@ -395,7 +395,7 @@ class CompiledFunction:
     def _call_full(self, args: tuple, kwargs: dict) -> Any:
         modules, opts = discover(self.fn, args, kwargs)
         try:
-            key = guard_key(args, kwargs, modules, opts)
+            key = guard_key(args, kwargs, modules, opts, self.fn)
         except Unsupported as exc:
             self._log.append(f"eager: {exc}")
             self._fallback(str(exc))
@@ -653,7 +653,8 @@ class CompiledFunction:
     def _store(self, key: tuple, v: Any, args: tuple, kwargs: dict, what: str) -> None:
         """Keep a new variant, noting whether a replay leaves the state under its key."""
         try:
-            v.stable = guard_key(args, kwargs, *discover(self.fn, args, kwargs)) == key
+            v.stable = guard_key(args, kwargs, *discover(self.fn, args, kwargs),
+                                 self.fn) == key
         except (Unsupported, ValueError):
             v.stable = False
         self._remember(key, v)

@@ -196,10 +196,50 @@ def _tensor_key(t: Tensor) -> tuple:
             None if flags is None else flags.c_contiguous)
 
 
-def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
+def _python_key(v: Any, depth: int = 0) -> Any:
+    """A Python value the step may read, as the guard compares it: numbers, strings and
+    None by value (the recording bakes them in), containers element by element, tensors,
+    arrays, modules and optimizers not at all (they are state, guarded on their own), any
+    other object by identity."""
+    if isinstance(v, _SCALARS) or isinstance(v, np.generic):
+        return (type(v), v)
+    if isinstance(v, (Tensor, Module, Optimizer, np.ndarray)) or \
+            hasattr(v, "__array_namespace__"):
+        return ("state",)
+    if type(v) in (tuple, list) and depth < 3:
+        return (type(v), tuple(_python_key(x, depth + 1) for x in v))
+    if type(v) is dict and depth < 3:
+        return (dict, tuple((k, _python_key(x, depth + 1)) for k, x in v.items()))
+    return ("object", id(v))
+
+
+def _module_attributes(m: Module) -> tuple:
+    """``m``'s own attributes besides parameters, buffers and submodules (``p`` of a
+    Dropout, ``eps`` of a norm, ``self.alpha`` of a user's module), as guarded values."""
+    return tuple((k, _python_key(v)) for k, v in vars(m).items()
+                 if k not in ("_parameters", "_buffers", "_modules"))
+
+
+def python_values(fn: Any) -> tuple:
+    """The Python values of ``fn``'s closure cells and of the globals its code names, as
+    guarded values (a number read there is baked into the recording)."""
+    cells, g, names = _sources(fn)
+    values = []
+    for cell in cells:
+        try:
+            values.append(_python_key(cell.cell_contents))
+        except ValueError:  # an empty cell
+            values.append(("empty",))
+    values += [(n, _python_key(g[n])) for n in names if n in g]
+    return tuple(values)
+
+
+def guard_key(args: tuple, kwargs: dict, modules: list, opts: list, fn: Any = None) -> tuple:
     """Everything a recording depends on besides tensor values, as one hashable tuple of
     ``(what, value)`` pairs (so a miss can be explained component by component)."""
     parts: list = [("grad mode", is_grad_enabled())]
+    if fn is not None:
+        parts.append(("Python values of the closure and globals", python_values(fn)))
     backends = set()
     for i, a in enumerate(list(args) + list(kwargs.values())):
         where = f"argument {i}"
@@ -233,6 +273,7 @@ def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
             continue
         subs = list(m.modules())  # one walk: flags, parameters and buffers per submodule
         parts.append((f"module {mi} training flags", tuple(s.training for s in subs)))
+        parts.append((f"module {mi} attributes", tuple(_module_attributes(s) for s in subs)))
         params = []
         bufs = []
         for s in subs:
@@ -446,7 +487,9 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
             continue
         for s in m.modules():
             sref = const(s)
-            items.append((f"{sref}.training", s.training))
+            # every attribute at once (the training flag, Dropout's p, a user's alpha):
+            # one dict compare against a copy, each value by identity first
+            items.append((f"{sref}.__dict__ == {const(dict(vars(s)))}", True))
             for field in ("_parameters", "_buffers", "_modules"):
                 d = getattr(s, field)
                 items.append((f"{sref}.{field} == {const(dict(d))}", True))
