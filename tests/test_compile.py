@@ -1067,3 +1067,34 @@ def test_python_numbers_the_step_reads_are_guarded_by_value(where):
         runs.append(losses)
     assert runs[0] == runs[1]
     assert fn.replays >= 2, fn.explain()
+
+
+def _makes_a_tensor_step(model, opt):
+    def step(x):
+        loss = (model(x) ** 2).mean() + ag.ones(()).sum() * 0.0  # default dtype
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return step
+
+
+def test_default_dtype_and_anomaly_mode_are_respected():
+    model, opt, _step = _simple()
+    fn = ag.compile(_makes_a_tensor_step(model, opt))
+    x = ag.tensor(np.ones((3, 4)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CompileWarning)
+        for _ in range(3):
+            assert fn(x).dtype == ag.float64  # float64 model + a float32 constant
+        ag.set_default_dtype(ag.float64)
+        try:
+            for _ in range(3):
+                fn(x)
+            assert "default backend and dtype" in fn.explain()
+        finally:
+            ag.set_default_dtype(None)
+        replays = fn.replays
+        with ag.autograd.detect_anomaly():
+            fn(x)  # anomaly checks run in eager's backward: no replay
+        assert fn.replays == replays

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from arraygrad import engine
+from arraygrad.anomaly_mode import ANOMALY
 from arraygrad.compile import binding, optimize, replay_jax, trace
 from arraygrad.compile.guards import (
     Probe,
@@ -360,8 +361,9 @@ class CompiledFunction:
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if os.environ.get(ENV_VAR, "1") == "0" or self._stopped or \
-                trace._ACTIVE is not None:  # inside another recording: its kernels count
-
+                trace._ACTIVE is not None or ANOMALY.enabled:
+            # inside another recording its kernels count; anomaly detection checks eager's
+            # backward, which a replay does not run
             self.eager_calls += 1
             return self.fn(*args, **kwargs)
         probe = self._probe

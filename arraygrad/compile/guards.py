@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from arraygrad.backend_registry import current_backend, get_default_dtype
 from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.nn.module import Module
 from arraygrad.optim.optimizer import Optimizer
@@ -234,10 +235,17 @@ def python_values(fn: Any) -> tuple:
     return tuple(values)
 
 
+def creation_defaults() -> tuple:
+    """The backend and floating dtype that tensors the step creates get (``ag.zeros(3)``
+    inside the step): baked into a recording, so guarded."""
+    return (current_backend().name, get_default_dtype().name)
+
+
 def guard_key(args: tuple, kwargs: dict, modules: list, opts: list, fn: Any = None) -> tuple:
     """Everything a recording depends on besides tensor values, as one hashable tuple of
     ``(what, value)`` pairs (so a miss can be explained component by component)."""
-    parts: list = [("grad mode", is_grad_enabled())]
+    parts: list = [("grad mode", is_grad_enabled()),
+                   ("default backend and dtype", creation_defaults())]
     if fn is not None:
         parts.append(("Python values of the closure and globals", python_values(fn)))
     backends = set()
@@ -402,7 +410,8 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
                 ) -> Probe | None:
     """A :class:`Probe` for the state as it is now (after a call), or None when the step's
     state is of a kind the probe does not cover (the full guard then runs every call)."""
-    ns: dict[str, Any] = {"_is_grad_enabled": is_grad_enabled, "Tensor": Tensor}
+    ns: dict[str, Any] = {"_is_grad_enabled": is_grad_enabled, "Tensor": Tensor,
+                          "_creation_defaults": creation_defaults}
     # The expressions read Tensor's slots (``_data``, ``_grad``, ``_backend``) rather than
     # its properties: a property is a Python call, and this check runs on every call.
     items: list[tuple[str, Any]] = []   # (expression, expected value)
@@ -429,6 +438,7 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
                         snapshot(f"{expr}[{i}]", x)
 
     items.append(("_is_grad_enabled()", is_grad_enabled()))
+    items.append(("_creation_defaults()", creation_defaults()))
     cells, g, names = _sources(fn)
     for cell in cells:
         try:
