@@ -1098,3 +1098,30 @@ def test_default_dtype_and_anomaly_mode_are_respected():
         with ag.autograd.detect_anomaly():
             fn(x)  # anomaly checks run in eager's backward: no replay
         assert fn.replays == replays
+
+
+def _loader_step(model, opt, batches):
+    def step():
+        (xb,) = next(batches)  # Python a replay would not run
+        loss = (model(ag.tensor(xb)) ** 2).mean()
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return step
+
+
+def test_an_array_made_outside_arraygrad_inside_the_step_is_not_replayed():
+    # a replay does not run next(): it reused the batch of the call that recorded, silently
+    runs = []
+    for compiled in (False, True):
+        model, opt, _step = _simple()
+        batches = iter([(np.full((3, 4), 0.5 * i),) for i in range(5)])
+        step = _loader_step(model, opt, batches)
+        fn = ag.compile(step) if compiled else step
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            runs.append([fn().item() for _ in range(5)])
+    assert runs[0] == runs[1]
+    assert fn.replays == 0
+    assert any("outside arraygrad's operations" in str(w.message) for w in caught)

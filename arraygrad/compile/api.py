@@ -577,6 +577,9 @@ class CompiledFunction:
                 problems.append("a returned tensor requires grad but the step ran no "
                                 "backward; a replay cannot rebuild the graph (compile the "
                                 "whole training step, or call it under ag.no_grad())")
+        unseen = _unreachable_constant(rec.consts, modules)
+        if unseen is not None:
+            problems.append(unseen)
         for n in rec.mutated:
             if n in rec.consts:
                 problems.append("the step writes in place to an array that belongs to no "
@@ -762,6 +765,29 @@ def _verify(program: Program, inputs: list, want: list) -> str | None:
     for i, (g, w) in enumerate(zip(got, want)):
         if not _identical(g, w):
             return f"the verification replay differs from eager (result {i})"
+    return None
+
+
+def _unreachable_constant(consts: dict[int, Any], modules: list) -> str | None:
+    """Why the recording cannot be replayed when a kernel read an array that is neither
+    state nor a raw array of the step's closure or globals (None: every one is).
+
+    Such an array came out of Python code that a replay does not run: a batch taken with
+    ``next(iterator)`` inside the step, NumPy arithmetic on a buffer refilled between calls.
+    A replay would reuse this very array every call.
+    """
+    known = {id(a) for m in modules if isinstance(m, list) for a in m
+             if not isinstance(a, Tensor)}
+    for a in consts.values():
+        base = a
+        while base is not None and id(base) not in known:
+            base = getattr(base, "base", None)
+        if base is None:
+            return (f"a kernel read an array (shape {tuple(a.shape)}, dtype {a.dtype}) that "
+                    f"the step made outside arraygrad's operations (a batch taken with "
+                    f"next() inside the step, NumPy arithmetic, ...): a replay would reuse "
+                    f"it every call; pass the data as an argument, or compute it with "
+                    f"arraygrad ops")
     return None
 
 
