@@ -1125,3 +1125,17 @@ def test_an_array_made_outside_arraygrad_inside_the_step_is_not_replayed():
     assert runs[0] == runs[1]
     assert fn.replays == 0
     assert any("outside arraygrad's operations" in str(w.message) for w in caught)
+
+
+def test_jax_step_reading_an_array_made_outside_arraygrad_falls_back():
+    pytest.importorskip("jax")
+    with ag.use_backend("jax"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = ag.nn.Linear(4, 2)
+        opt = ag.optim.SGD(model.parameters(), lr=0.1)
+        batches = iter([(np.full((3, 4), 0.5 * i, dtype=np.float32),) for i in range(8)])
+        fn = ag.compile(_loader_step(model, opt, batches))
+        for _ in range(3):
+            fn()
+    assert fn.replays == 0
+    assert any("made outside arraygrad's operations" in str(w.message) for w in caught)

@@ -216,7 +216,14 @@ def _jit(v: JaxVariant, args: tuple) -> None:
     unless the step has deferred checks (a bad batch must leave the old state valid)."""
     import jax
 
-    jax.eval_shape(v.pure, *args)
+    closed = jax.make_jaxpr(v.pure)(*args)
+    for c in closed.consts:  # an array the traced code did not compute: baked in
+        if getattr(c, "ndim", 0):
+            raise TraceFailed(
+                f"the step reads an array (shape {tuple(c.shape)}, dtype {c.dtype}) made "
+                f"outside arraygrad's operations inside the step (a batch taken with next(), "
+                f"NumPy arithmetic, ...): jax.jit would bake it into every call; pass the "
+                f"data as an argument")
     v.donated = not v.info["checks"]
     v.jitted = jax.jit(v.pure, donate_argnums=(0,) if v.donated else ())
 
