@@ -725,3 +725,417 @@ def test_rebinding_a_global_model_is_seen_by_the_cheap_guard():
         assert np.array_equal(b[0].weight.array, twin[0].weight.array)
     finally:
         g["MODEL"] = g["OPT"] = None
+
+
+def _zero_grad_first_step(model, opt):
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def _held_objects(model, opt) -> list:
+    """Every gradient, buffer and optimizer-state tensor a user could keep after a step."""
+    out = [p.grad for p in model.parameters()] + [b for _n, b in model.named_buffers()]
+    for st in opt.state.values():
+        out += [v for v in st.values() if isinstance(v, ag.Tensor)]
+    return out
+
+
+@pytest.mark.parametrize("which", ["numpy", "jax"])
+def test_tensors_kept_from_earlier_steps_are_what_eager_left(which):
+    # zero_grad() then backward() makes new gradient tensors each step: one kept from an
+    # earlier step keeps its values (a replay that wrote into the old gradient tensor made
+    # every kept gradient show the last step's values, silently)
+    if which == "jax":
+        pytest.importorskip("jax")
+    runs = []
+    for compiled in (False, True):
+        with ag.use_backend(which):
+            model = _model(bn=which == "numpy")
+            if which == "jax":
+                model = model.to(dtype=ag.float32)
+            opt = ag.optim.Adam(model.parameters(), lr=0.01)
+            step = _zero_grad_first_step(model, opt)
+            fn = ag.compile(step) if compiled else step
+            rng = np.random.default_rng(5)
+            kept = []
+            for _ in range(4):
+                x = ag.tensor(rng.standard_normal((8, 6))).to(backend=which,
+                                                             dtype=model[0].weight.dtype)
+                y = ag.tensor(rng.standard_normal((8, 3))).to(backend=which,
+                                                             dtype=model[0].weight.dtype)
+                fn(x, y)
+                kept.append(_held_objects(model, opt))
+        runs.append(kept)
+    if which == "numpy":
+        assert fn.replays >= 2, fn.explain()
+    for step_e, step_c in zip(*runs):  # the values of what was kept, read at the end
+        assert len(step_e) == len(step_c)
+        for e, c in zip(step_e, step_c):
+            np.testing.assert_allclose(c.numpy(), e.numpy(), rtol=1e-6, atol=1e-7)
+    for i in range(3):  # the same objects are shared between steps, or not, as in eager
+        assert [a is b for a, b in zip(runs[0][i], runs[0][i + 1])] == \
+            [a is b for a, b in zip(runs[1][i], runs[1][i + 1])]
+
+
+BATCH = None  # a global the steps below read (rebound by the tests)
+
+
+def _global_batch_step(model, opt, raw=False):
+    def step():
+        opt.zero_grad()
+        loss = (model(ag.tensor(BATCH) if raw else BATCH) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_a_rebound_global_tensor_is_never_replayed_stale(raw):
+    # a data tensor (or raw NumPy array) of the globals was baked in as a constant:
+    # rebinding it replayed the first batch forever, silently
+    global BATCH
+    runs = []
+    for compiled in (False, True):
+        model, opt, _step = _simple()
+        step = _global_batch_step(model, opt, raw)
+        fn = ag.compile(step) if compiled else step
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            losses = []
+            for i in range(6):
+                BATCH = np.full((3, 4), 0.5 * i) if raw else ag.tensor(np.full((3, 4), 0.5 * i))
+                losses.append(fn().item())
+        runs.append(losses)
+    assert runs[0] == runs[1]
+    assert any("closure or globals" in str(w.message) and "pass it as an argument"
+               in str(w.message) for w in caught)
+
+
+def _labels_step(model, opt, x, y):
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def test_closure_tensors_written_in_place_are_read_at_call_time():
+    # the labels' range check was computed on the closure's array outside any recorded
+    # kernel and baked in: an out-of-range label written in place then gave a number
+    outcomes = []
+    for compiled in (False, True):
+        model = _model()
+        opt = ag.optim.SGD(model.parameters(), lr=0.1)
+        x, y = _data(1)[0]
+        step = _labels_step(model, opt, x, y)
+        fn = ag.compile(step) if compiled else step
+        got = [fn().item() for _ in range(3)]
+        with ag.no_grad():
+            x.mul_(2.0)
+            y.copy_(ag.tensor((np.arange(8) + 1) % 3))
+        got += [fn().item() for _ in range(2)]
+        with ag.no_grad():
+            y.copy_(ag.tensor(np.arange(8)))  # labels 3..7 for 3 classes
+        with pytest.raises(IndexError, match="target class indices"):
+            fn()
+        outcomes.append(got)
+    assert fn.replays >= 3, fn.explain()
+    assert outcomes[0] == outcomes[1]
+
+
+class _Scaled(ag.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = ag.nn.Linear(4, 3).to(dtype=ag.float64)
+        self.scale = ag.ones(3, dtype=ag.float64)  # a plain tensor attribute, no buffer
+
+    def forward(self, x):
+        return self.lin(x) * self.scale
+
+
+def test_a_module_tensor_attribute_is_read_where_it_is_at_call_time():
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = _Scaled()
+        opt = ag.optim.SGD(model.parameters(), lr=0.1)
+        step = _square_step(model, opt)
+        fn = ag.compile(step) if compiled else step
+        x = ag.tensor(np.ones((5, 4)))
+        losses = []
+        for i in range(4):
+            model.scale = ag.full((3,), float(i), dtype=ag.float64)  # rebound
+            losses.append(fn(x).item())
+        for i in range(3):
+            with ag.no_grad():
+                model.scale.fill_(float(i + 7))  # written in place
+            losses.append(fn(x).item())
+        runs.append(losses)
+    assert runs[0] == runs[1]
+    assert fn.replays >= 4, fn.explain()
+
+
+def test_tensors_with_a_graph_or_an_unreplayable_gradient_fall_back():
+    model, opt, step = _simple()
+    features = model(ag.tensor(np.ones((3, 4))))  # has a graph into the model
+    model.extra = ag.ones(2, requires_grad=True)  # requires grad, not a Parameter
+
+    def uses_graph():
+        return (features * 2).sum()
+
+    for fn, why in [(uses_graph, "has a graph"), (step, "is not a Parameter")]:
+        compiled = ag.compile(fn, fullgraph=True)
+        with pytest.raises(CompileError, match=why):
+            compiled(ag.tensor(np.ones((3, 4)))) if fn is step else compiled()
+
+
+def _closure_square_step(model, opt, x):
+    def step():
+        loss = (model(x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return step
+
+
+def test_jax_closure_data_is_read_at_call_time_and_not_donated():
+    pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    runs = []
+    with ag.use_backend("jax"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", CompileWarning)
+        for compiled in (False, True):
+            ag.manual_seed(0)
+            model = ag.nn.Linear(4, 3)
+            opt = ag.optim.SGD(model.parameters(), lr=0.1)
+            raw = jnp.ones((5, 4), dtype=jnp.float32)
+            x = ag.asarray(raw)
+            step = _closure_square_step(model, opt, x)
+            fn = ag.compile(step) if compiled else step
+            losses = [fn().item() for _ in range(3)]
+            assert x.array is raw and float(raw.sum()) == 20.0  # not donated, not rebound
+            with ag.no_grad():
+                x.mul_(2.0)
+            losses += [fn().item() for _ in range(2)]
+            runs.append(losses)
+    assert fn.replays >= 3, fn.explain()
+    np.testing.assert_allclose(runs[1], runs[0], rtol=1e-5)
+
+
+def _hooked_run(kind: str, compiled: bool) -> tuple:
+    """Four calls of a step with a counting hook of ``kind``: (count, step, warnings)."""
+    with ag.use_backend("jax" if kind == "jax" else "numpy"):
+        model, opt, _step = _simple()
+        seen: list = []
+        if kind in ("tensor", "jax"):
+            model.weight.register_hook(lambda g: seen.append(g))
+        elif kind == "post_accumulate":
+            model.weight.register_post_accumulate_grad_hook(lambda p: seen.append(p))
+        elif kind == "forward":
+            model.register_forward_hook(lambda m, i, o: seen.append(o))
+
+        def step(x):
+            out = model(x)
+            if kind == "inside":
+                out.register_hook(lambda g: seen.append(g))
+            loss = (out ** 2).mean()
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            return loss
+        fn = ag.compile(step) if compiled else step
+        x = ag.ones((3, 4), dtype=model.weight.dtype)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(4):
+                fn(x)
+    return len(seen), fn, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("kind", ["tensor", "post_accumulate", "forward", "inside", "jax"])
+def test_a_step_whose_hooks_run_is_not_replayed(kind):
+    # a replay would redo a hook's kernels but skip the rest of its Python (here: counting)
+    if kind == "jax":
+        pytest.importorskip("jax")
+    eager_count = _hooked_run(kind, False)[0]
+    count, fn, caught = _hooked_run(kind, True)
+    assert eager_count == count == 4
+    assert fn.replays == 0, fn.explain()
+    assert any("hook" in m for m in caught), caught
+
+
+CALLS = 0  # counted by the step below
+
+
+def _counting_steps(model, opt):
+    calls = 0
+
+    def global_counter(x):
+        global CALLS
+        CALLS += 1
+        return _square_step(model, opt)(x)
+
+    def nonlocal_counter(x):
+        nonlocal calls
+        calls += 1
+        return _square_step(model, opt)(x)
+    return global_counter, nonlocal_counter, lambda: calls
+
+
+@pytest.mark.parametrize("which", ["global", "nonlocal"])
+def test_a_step_that_assigns_python_state_is_not_replayed(which):
+    # a replay runs the recorded kernels only: the counter would advance on recordings only
+    global CALLS
+    CALLS = 0
+    model, opt, _step = _simple()
+    global_counter, nonlocal_counter, nonlocal_calls = _counting_steps(model, opt)
+    fn = ag.compile(global_counter if which == "global" else nonlocal_counter)
+    x = ag.tensor(np.ones((3, 4)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            fn(x)
+    assert (CALLS if which == "global" else nonlocal_calls()) == 4
+    assert fn.replays == 0
+    assert any(f"assigns the {'global' if which == 'global' else 'variable'}" in str(w.message)
+               for w in caught), [str(w.message) for w in caught]
+
+
+SCALE = 1.0  # a global number the step below reads (rebound by the test)
+
+
+class _Weighted(ag.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = ag.nn.Linear(4, 3).to(dtype=ag.float64)
+        self.alpha = 1.0  # a plain number attribute
+
+    def forward(self, x):
+        return self.lin(x) * self.alpha
+
+
+def _python_value_steps(model, opt, config):
+    def by_global(x):
+        loss = (model(x) ** 2).mean() * SCALE
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+
+    def by_closure(x):
+        loss = (model(x) ** 2).mean() * config["scale"]
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return {"global": by_global, "closure": by_closure, "attribute": by_global}
+
+
+@pytest.mark.parametrize("where", ["global", "closure", "attribute"])
+def test_python_numbers_the_step_reads_are_guarded_by_value(where):
+    # a number read from a global, a closure's dict or a module attribute is baked into the
+    # recording: it was replayed stale after it changed
+    global SCALE
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = _Weighted()
+        opt = ag.optim.SGD(model.parameters(), lr=0.1)
+        config = {"scale": 1.0}
+        step = _python_value_steps(model, opt, config)[where]
+        fn = ag.compile(step) if compiled else step
+        x = ag.tensor(np.ones((5, 4)))
+        losses = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CompileWarning)
+            for i in range(6):
+                value = 1.0 + (i // 2)  # changes every other call: replays in between
+                SCALE = value if where == "global" else 1.0
+                config["scale"] = value if where == "closure" else 1.0
+                model.alpha = value if where == "attribute" else 1.0
+                losses.append(fn(x).item())
+        runs.append(losses)
+    assert runs[0] == runs[1]
+    assert fn.replays >= 2, fn.explain()
+
+
+def _makes_a_tensor_step(model, opt):
+    def step(x):
+        loss = (model(x) ** 2).mean() + ag.ones(()).sum() * 0.0  # default dtype
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return step
+
+
+def test_default_dtype_and_anomaly_mode_are_respected():
+    model, opt, _step = _simple()
+    fn = ag.compile(_makes_a_tensor_step(model, opt))
+    x = ag.tensor(np.ones((3, 4)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CompileWarning)
+        for _ in range(3):
+            assert fn(x).dtype == ag.float64  # float64 model + a float32 constant
+        ag.set_default_dtype(ag.float64)
+        try:
+            for _ in range(3):
+                fn(x)
+            assert "default backend and dtype" in fn.explain()
+        finally:
+            ag.set_default_dtype(None)
+        replays = fn.replays
+        with ag.autograd.detect_anomaly():
+            fn(x)  # anomaly checks run in eager's backward: no replay
+        assert fn.replays == replays
+
+
+def _loader_step(model, opt, batches):
+    def step():
+        (xb,) = next(batches)  # Python a replay would not run
+        loss = (model(ag.tensor(xb)) ** 2).mean()
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return step
+
+
+def test_an_array_made_outside_arraygrad_inside_the_step_is_not_replayed():
+    # a replay does not run next(): it reused the batch of the call that recorded, silently
+    runs = []
+    for compiled in (False, True):
+        model, opt, _step = _simple()
+        batches = iter([(np.full((3, 4), 0.5 * i),) for i in range(5)])
+        step = _loader_step(model, opt, batches)
+        fn = ag.compile(step) if compiled else step
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            runs.append([fn().item() for _ in range(5)])
+    assert runs[0] == runs[1]
+    assert fn.replays == 0
+    assert any("outside arraygrad's operations" in str(w.message) for w in caught)
+
+
+def test_jax_step_reading_an_array_made_outside_arraygrad_falls_back():
+    pytest.importorskip("jax")
+    with ag.use_backend("jax"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = ag.nn.Linear(4, 2)
+        opt = ag.optim.SGD(model.parameters(), lr=0.1)
+        batches = iter([(np.full((3, 4), 0.5 * i, dtype=np.float32),) for i in range(8)])
+        fn = ag.compile(_loader_step(model, opt, batches))
+        for _ in range(3):
+            fn()
+    assert fn.replays == 0
+    assert any("made outside arraygrad's operations" in str(w.message) for w in caught)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from arraygrad.compile import optimize, replay_jax, trace
+from arraygrad import engine
+from arraygrad.anomaly_mode import ANOMALY
+from arraygrad.compile import binding, optimize, replay_jax, trace
 from arraygrad.compile.guards import (
     Probe,
     Unsupported,
@@ -19,6 +22,8 @@ from arraygrad.compile.guards import (
     describe_miss,
     discover,
     guard_key,
+    module_tensors,
+    python_writes,
 )
 from arraygrad.compile.replay_numpy import Mismatch, Program
 from arraygrad.extend import assign, make_tensor
@@ -53,7 +58,7 @@ class _Variant:
     """One recorded program plus how to read its inputs and commit its results."""
 
     __slots__ = ("program", "readers", "mutated", "commits", "out_spec", "calls", "stable",
-                 "copies", "reads_args", "backend")
+                 "copies", "reads_args", "backend", "read", "commit")
 
     def __init__(self, program: Program, readers: list, mutated: list[bool], commits: Any,
                  out_spec: Any) -> None:
@@ -68,7 +73,9 @@ class _Variant:
         # copy each call), for inputs whose result is copied back into the original array
         self.copies: list[Any] = [None] * len(readers)
         self.reads_args = any(o[0] == "a" for o in readers) or any(
-            o[0] == "a" for o, _i, _inplace in commits[0])
+            c.owner[0] == "a" for c in commits[0])
+        self.read: Callable[[list], list] = binding.build_reader(readers)
+        self.commit: Callable[[Any, list, list], None] | None = None  # built by _record
         self.backend = next((o[1].backend for o in readers if o[0] in "ta"), None)
 
 
@@ -90,14 +97,15 @@ def _owners(args: tuple, kwargs: dict, modules: list, opts: list) -> list[tuple]
             seen.add(id(a))
             out.append(("a", a, i))
     for m in modules:
-        if isinstance(m, list):  # leaf tensors from the closure/globals
+        if isinstance(m, list):  # tensors (and raw arrays) of the closure/globals
             for t in m:
-                tensor(t)
+                if isinstance(t, Tensor):
+                    tensor(t)
             continue
         for _n, p in m.named_parameters():
             tensor(p)
         for sub in m.modules():
-            for name, b in sub.named_buffers(recurse=False):
+            for name, b in module_tensors(sub):
                 if b is not None:
                     out.append(("b", sub, name))
     for opt in opts:
@@ -112,6 +120,56 @@ def _owners(args: tuple, kwargs: dict, modules: list, opts: list) -> list[tuple]
                         or isinstance(v, np.ndarray) or _is_number(v):
                     out.append(("o", (opt, p), k))
     return out
+
+
+@contextlib.contextmanager
+def watch_hooks(problems: list, modules: list) -> Iterator[None]:
+    """While a step is recorded or traced: note in ``problems`` every hook that runs.
+
+    A hook is Python code: a replay would redo the kernels it called but skip the rest of
+    it (appending to a list, logging, counting), so a step whose hooks run is not replayed.
+    """
+    found = registered_hook(modules)
+    if found is not None:
+        problems.append(found)
+    real_hooks, real_post = engine._run_hooks, engine._run_post_hooks
+
+    def run_hooks(hooks: list, g: Any, backend: Any, create_graph: bool) -> Any:
+        problems.append(_hook_problem(hooks[0] if hooks else None))
+        return real_hooks(hooks, g, backend, create_graph)
+
+    def run_post_hooks(leaf: Any) -> None:
+        problems.append(_hook_problem(None))
+        return real_post(leaf)
+
+    engine._run_hooks, engine._run_post_hooks = run_hooks, run_post_hooks
+    try:
+        yield
+    finally:
+        engine._run_hooks, engine._run_post_hooks = real_hooks, real_post
+
+
+def registered_hook(modules: list) -> str | None:
+    """Why the step cannot be replayed when a module or tensor it reaches has a hook
+    registered (None: no hook), found before running it (a trace would run it once more)."""
+    for m in modules:
+        tensors = m if isinstance(m, list) else list(m.parameters())
+        for sub in ([] if isinstance(m, list) else m.modules()):
+            if sub._forward_hooks or sub._forward_pre_hooks:
+                return (f"{type(sub).__name__} has forward hooks (Python code a replay "
+                        f"would skip); remove them to compile the step")
+        for t in tensors:
+            hooks = (getattr(t, "_hooks", None) or getattr(t, "_post_hooks", None)) \
+                if isinstance(t, Tensor) else None
+            if hooks:
+                return _hook_problem(hooks[0])
+    return None
+
+
+def _hook_problem(hook: Any) -> str:
+    name = getattr(hook, "__qualname__", None) or "a post-accumulate-grad hook"
+    return (f"the step runs a gradient hook ({name}): Python code a replay would skip; "
+            f"remove the hook to compile the step")
 
 
 def _is_number(v: Any) -> bool:
@@ -158,24 +216,31 @@ def _alias(owner: tuple, value: Any) -> None:
         _set_raw(owner, value)
 
 
-def _set(owner: tuple, value: Any) -> None:
+def _set(owner: tuple, value: Any, renew: bool = False) -> None:
+    """Write ``value`` where ``owner`` points (the generic form of binding.build_commit):
+    ``renew`` makes a new Tensor there, as eager did, instead of updating the one there."""
     kind, h, k = owner
     if kind == "t" or kind == "a":
         assign(h, value)
     elif kind == "g":
         if value is None:
             h.grad = None
-        elif h.grad is None:
+        elif renew or h.grad is None:
             h.grad = make_tensor(value, h.backend)
         else:
             assign(h.grad, value)
     elif kind == "b":
-        assign(getattr(h, k), value)
+        if renew:
+            setattr(h, k, make_tensor(value, h.backend))
+        else:
+            assign(getattr(h, k), value)
     elif kind == "h":
         h[k] = value
     else:
-        st = h[0].state[h[1]]
-        if isinstance(st[k], Tensor):
+        st = h[0].state.setdefault(h[1], {})
+        if renew:
+            st[k] = make_tensor(value, h[1].backend)
+        elif isinstance(st.get(k), Tensor):
             assign(st[k], value)
         else:
             st[k] = value
@@ -296,8 +361,9 @@ class CompiledFunction:
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if os.environ.get(ENV_VAR, "1") == "0" or self._stopped or \
-                trace._ACTIVE is not None:  # inside another recording: its kernels count
-
+                trace._ACTIVE is not None or ANOMALY.enabled:
+            # inside another recording its kernels count; anomaly detection checks eager's
+            # backward, which a replay does not run
             self.eager_calls += 1
             return self.fn(*args, **kwargs)
         probe = self._probe
@@ -323,7 +389,7 @@ class CompiledFunction:
             return
         try:
             modules, opts = discover(self.fn, args, kwargs)
-            key = guard_key(args, kwargs, modules, opts)
+            key = guard_key(args, kwargs, modules, opts, self.fn)
             self._probe = build_probe(self.fn, args, kwargs, modules, opts, key)
         except (Unsupported, ValueError):
             self._probe = None
@@ -331,7 +397,7 @@ class CompiledFunction:
     def _call_full(self, args: tuple, kwargs: dict) -> Any:
         modules, opts = discover(self.fn, args, kwargs)
         try:
-            key = guard_key(args, kwargs, modules, opts)
+            key = guard_key(args, kwargs, modules, opts, self.fn)
         except Unsupported as exc:
             self._log.append(f"eager: {exc}")
             self._fallback(str(exc))
@@ -349,10 +415,13 @@ class CompiledFunction:
             self._log.append(f"guard miss ({describe_miss(key, self._last_key)}): recording")
             self._misses += 1
             if self._misses >= MAX_CONSECUTIVE_MISSES:
-                self._stopped = (f"{self._misses} guard misses in a row (last: "
-                                 f"{describe_miss(key, self._last_key)}); a value the guards "
-                                 f"check changes on every call, e.g. an optimizer's step "
-                                 f"counter (Adam) or a per-step learning rate")
+                miss = describe_miss(key, self._last_key)
+                hint = ("a tensor the step reads from its closure or globals is a new "
+                        "object on every call (a batch?): pass it as an argument"
+                        if "closure or globals" in miss else
+                        "a value the guards check changes on every call, e.g. an "
+                        "optimizer's step counter (Adam) or a per-step learning rate")
+                self._stopped = f"{self._misses} guard misses in a row (last: {miss}); {hint}"
                 self._log.append(self._stopped)
                 self._fallback(self._stopped)
                 self.eager_calls += 1
@@ -410,6 +479,7 @@ class CompiledFunction:
         saved_grads = {id(o[1]): o[1].grad for o in owners if o[0] == "t"}
         saved_state = [(opt, {p: dict(st) for p, st in opt.state.items()}) for opt in opts]
         saved_bufs = [(o[1], o[2], getattr(o[1], o[2])) for o in owners if o[0] == "b"]
+        held_before = {_okey(o): _held(o) for o in owners if o[0] in "gbo"}
         ext_values: dict[int, Any] = {}
         for o, arr, _copy in before:
             if not arr.flags.c_contiguous:
@@ -431,8 +501,12 @@ class CompiledFunction:
                 in_slot[_okey(o)] = n
                 ext_values[n] = value
                 _alias(o, t)
+            writes = python_writes(self.fn)
+            if writes is not None:
+                rec.problems.append(writes)
             try:
-                result = self.fn(*args, **kwargs)
+                with watch_hooks(rec.problems, modules):
+                    result = self.fn(*args, **kwargs)
             finally:
                 trace._ACTIVE = None
                 final_numbers = _plainify(args, kwargs, modules, opts, rec)
@@ -503,6 +577,9 @@ class CompiledFunction:
                 problems.append("a returned tensor requires grad but the step ran no "
                                 "backward; a replay cannot rebuild the graph (compile the "
                                 "whole training step, or call it under ag.no_grad())")
+        unseen = _unreachable_constant(rec.consts, modules)
+        if unseen is not None:
+            problems.append(unseen)
         for n in rec.mutated:
             if n in rec.consts:
                 problems.append("the step writes in place to an array that belongs to no "
@@ -551,25 +628,28 @@ class CompiledFunction:
             if readers[pos[n]] is None:
                 readers[pos[n]] = o
         mutated = [n in rec.mutated for n in ext_order]
-        commit_list: list[tuple[Any, int | None, int | None]] = []
+        commit_list: list[binding.Commit] = []
         ri = 0
         for o, n in zip(commits, results):
             if n >= 0:
                 # Written in place by eager (same array object before and after): the
                 # replay copies its result into that object, so aliases see the update.
                 same = n in pos and mutated[pos[n]] and in_slot.get(_okey(o)) == n
-                commit_list.append((o, ri, pos[n] if same else None))
+                after = _held(o) if o[0] in "gbo" else None
+                renew = isinstance(after, Tensor) and after is not held_before.get(_okey(o))
+                commit_list.append(binding.Commit(o, ri, pos[n] if same else None, renew))
                 ri += 1
             else:
-                commit_list.append((o, None, None))
-        scalars = [(opt, p, k, v) for opt, p, k, v in opt_scalars]
-        v = _Variant(program, readers, mutated, (commit_list, scalars, ri), out_spec)
+                commit_list.append(binding.Commit(o, None, None, False))
+        v = _Variant(program, readers, mutated, (commit_list, opt_scalars, ri), out_spec)
         handed_out = {n for n in out_slots if n is not None}
         if backend.mutable and program.writes_state:
-            for _o, _ri, inplace in commit_list:
-                if inplace is not None and ext_order[inplace] not in handed_out:
-                    arr = ext_values[ext_order[inplace]]
-                    v.copies[inplace] = np.empty_like(arr)
+            for c in commit_list:
+                if c.inplace is not None and ext_order[c.inplace] not in handed_out:
+                    arr = ext_values[ext_order[c.inplace]]
+                    v.copies[c.inplace] = np.empty_like(arr)
+        v.commit = binding.build_commit(commit_list, opt_scalars, v.copies, program.staged,
+                                        backend)
         self._store(key, v, args, kwargs, f"{program.n_instructions} kernel calls, "
                     f"{len(ext_order)} inputs")
         self.eager_calls += 1
@@ -578,7 +658,8 @@ class CompiledFunction:
     def _store(self, key: tuple, v: Any, args: tuple, kwargs: dict, what: str) -> None:
         """Keep a new variant, noting whether a replay leaves the state under its key."""
         try:
-            v.stable = guard_key(args, kwargs, *discover(self.fn, args, kwargs)) == key
+            v.stable = guard_key(args, kwargs, *discover(self.fn, args, kwargs),
+                                 self.fn) == key
         except (Unsupported, ValueError):
             v.stable = False
         self._remember(key, v)
@@ -612,11 +693,9 @@ class CompiledFunction:
         program = v.program
         flat = list(args) + list(kwargs.values()) if v.reads_args else []
         if program.writes_state:
-            originals = []
+            originals = v.read(flat)
             ext = []
-            for o, mut, buf in zip(v.readers, v.mutated, v.copies):
-                arr = _get(_bind(o, flat))
-                originals.append(arr)
+            for arr, mut, buf in zip(originals, v.mutated, v.copies):
                 if not mut:
                     ext.append(arr)
                 elif buf is not None and buf.shape == arr.shape and buf.dtype == arr.dtype:
@@ -625,7 +704,7 @@ class CompiledFunction:
                 else:
                     ext.append(np.array(arr, copy=True))
         else:  # the program only reads the state (its writes are staged)
-            originals = ext = [_get(_bind(o, flat)) for o in v.readers]
+            originals = ext = v.read(flat)
         if program.rng_slots:
             program.drawn.clear()
         try:
@@ -662,31 +741,9 @@ class CompiledFunction:
         if program.rng_slots:
             program.drawn.clear()
         self._mismatches = 0
-        commit_list, scalars, n_state = v.commits
+        v.commit(got, originals, flat)
+        n_state = v.commits[2]
         staged = program.staged
-        for o, i, inplace in commit_list:
-            o = _bind(o, flat)
-            if o[0] == "o" and o[1][1] not in o[1][0].state:
-                o[1][0].state[o[1][1]] = {}
-            if i is None:
-                _set(o, None)
-                continue
-            value = got[i]
-            if inplace is not None:
-                target = originals[inplace]
-                if target.shape == value.shape and target.flags.writeable:
-                    np.copyto(target, value)
-                    value = target
-                elif v.copies[inplace] is value:
-                    value = value.copy()  # the copy buffer is reused: never hand it out
-            if id(value) in staged:
-                value = value.copy()  # a staging buffer is reused: never hand it out
-            if o[0] == "o":
-                _set_raw(o, value)
-            else:
-                _set(o, value)
-        for opt, p, k, val in scalars:
-            opt.state.setdefault(p, {})[k] = val
         self.replays += 1
         v.calls += 1
         outs = [x.copy() if id(x) in staged else x for x in got[n_state:]] if staged \
@@ -709,6 +766,39 @@ def _verify(program: Program, inputs: list, want: list) -> str | None:
         if not _identical(g, w):
             return f"the verification replay differs from eager (result {i})"
     return None
+
+
+def _unreachable_constant(consts: dict[int, Any], modules: list) -> str | None:
+    """Why the recording cannot be replayed when a kernel read an array that is neither
+    state nor a raw array of the step's closure or globals (None: every one is).
+
+    Such an array came out of Python code that a replay does not run: a batch taken with
+    ``next(iterator)`` inside the step, NumPy arithmetic on a buffer refilled between calls.
+    A replay would reuse this very array every call.
+    """
+    known = {id(a) for m in modules if isinstance(m, list) for a in m
+             if not isinstance(a, Tensor)}
+    for a in consts.values():
+        base = a
+        while base is not None and id(base) not in known:
+            base = getattr(base, "base", None)
+        if base is None:
+            return (f"a kernel read an array (shape {tuple(a.shape)}, dtype {a.dtype}) that "
+                    f"the step made outside arraygrad's operations (a batch taken with "
+                    f"next() inside the step, NumPy arithmetic, ...): a replay would reuse "
+                    f"it every call; pass the data as an argument, or compute it with "
+                    f"arraygrad ops")
+    return None
+
+
+def _held(o: tuple) -> Any:
+    """The object an owner of a gradient, buffer or optimizer state holds now."""
+    kind, h, k = o
+    if kind == "g":
+        return h.grad
+    if kind == "b":
+        return getattr(h, k)
+    return h[0].state.get(h[1], {}).get(k)
 
 
 def _okey(o: tuple) -> tuple:

@@ -9,6 +9,9 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+from arraygrad.backend_registry import current_backend, get_default_dtype
 from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.nn.module import Module
 from arraygrad.optim.optimizer import Optimizer
@@ -26,7 +29,18 @@ def _collect(obj: Any, modules: list, opts: list, seen: set, loose: list | None 
     if id(obj) in seen:
         return
     if isinstance(obj, Tensor):
-        if loose is not None and obj.requires_grad and obj.grad_fn is None:
+        # Every tensor of the closure or globals is state read at call time, not only the
+        # leaves that require grad: a data tensor baked in as a constant replayed the old
+        # batch after the global was rebound, and computations on it that no kernel call
+        # shows (a label range check) went stale when it was written in place.
+        if loose is not None:
+            seen.add(id(obj))
+            loose.append(obj)
+    elif isinstance(obj, np.ndarray) or hasattr(obj, "__array_namespace__"):
+        # a raw array of the closure or globals (``ag.tensor(BATCH)`` in the step) reaches
+        # the kernels as a constant captured by reference: guarded by identity, so that
+        # rebinding the name records again instead of replaying the old array
+        if loose is not None:
             seen.add(id(obj))
             loose.append(obj)
     elif isinstance(obj, Module):
@@ -63,6 +77,37 @@ def _names(code: types.CodeType, out: list) -> None:
     out.extend(_global_names(code))
 
 
+def python_writes(fn: Any) -> str | None:
+    """Why ``fn`` cannot be replayed when its code assigns a global or a variable of an
+    enclosing function (``global n; n += 1``, ``nonlocal``): a replay runs the recorded
+    kernels, not the step's Python, so that state would only change on the calls that
+    record. None when the code assigns neither."""
+    target = type(fn).forward if isinstance(fn, Module) else fn
+    code = getattr(getattr(target, "__func__", target), "__code__", None)
+    return None if code is None else _python_writes(code, True)
+
+
+@functools.lru_cache(maxsize=256)
+def _python_writes(code: types.CodeType, outermost: bool) -> str | None:
+    for ins in dis.get_instructions(code):
+        if ins.opname in ("STORE_GLOBAL", "DELETE_GLOBAL"):
+            what = f"the global {ins.argval!r}"
+        elif outermost and ins.opname in ("STORE_DEREF", "DELETE_DEREF") \
+                and ins.argval in code.co_freevars:
+            what = f"the variable {ins.argval!r} of an enclosing function (nonlocal)"
+        else:
+            continue
+        return (f"{code.co_name} assigns {what}: a replay runs the recorded kernels, not "
+                f"the step's Python, so it would change only on the calls that record; "
+                f"keep such state outside the compiled step")
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            found = _python_writes(c, False)
+            if found is not None:
+                return found
+    return None
+
+
 @functools.lru_cache(maxsize=256)
 def _global_names(code: types.CodeType) -> tuple[str, ...]:
     # (disassembling costs about 100 us per call; a code object never changes)
@@ -77,8 +122,9 @@ def discover(fn: Any, args: tuple, kwargs: dict, _seen: set | None = None
              ) -> tuple[list, list]:
     """The Modules and Optimizers a step can reach: its arguments, its bound ``self``, its
     closure and the globals its code names (one level: attributes are not followed).
-    Leaf tensors that require grad found in the closure or globals count as a module's
-    parameters (the last entry of ``modules`` is then a list of them)."""
+    Tensors found in the closure or globals count as a module's parameters and buffers
+    (the last entry of ``modules`` is then a list of them): read at call time, guarded by
+    identity, shape, dtype and ``requires_grad``."""
     modules: list = []
     opts: list = []
     loose: list = []
@@ -134,6 +180,15 @@ def _array_key(a: Any) -> tuple:
     return (tuple(a.shape), str(a.dtype))
 
 
+def module_tensors(m: Module) -> list[tuple[str, Tensor | None]]:
+    """``m``'s own buffers and the plain tensors it holds as attributes (``self.scale =
+    ag.ones(3)``, not registered): both are state a replay reads where they are at call
+    time (an attribute baked in as a constant was replayed after it was rebound)."""
+    out: list[tuple[str, Tensor | None]] = list(m.named_buffers(recurse=False))
+    out += [(k, v) for k, v in vars(m).items() if isinstance(v, Tensor)]
+    return out
+
+
 def _tensor_key(t: Tensor) -> tuple:
     g = t.grad
     a = t.array
@@ -142,10 +197,57 @@ def _tensor_key(t: Tensor) -> tuple:
             None if flags is None else flags.c_contiguous)
 
 
-def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
+def _python_key(v: Any, depth: int = 0) -> Any:
+    """A Python value the step may read, as the guard compares it: numbers, strings and
+    None by value (the recording bakes them in), containers element by element, tensors,
+    arrays, modules and optimizers not at all (they are state, guarded on their own), any
+    other object by identity."""
+    if isinstance(v, _SCALARS) or isinstance(v, np.generic):
+        return (type(v), v)
+    if isinstance(v, (Tensor, Module, Optimizer, np.ndarray)) or \
+            hasattr(v, "__array_namespace__"):
+        return ("state",)
+    if type(v) in (tuple, list) and depth < 3:
+        return (type(v), tuple(_python_key(x, depth + 1) for x in v))
+    if type(v) is dict and depth < 3:
+        return (dict, tuple((k, _python_key(x, depth + 1)) for k, x in v.items()))
+    return ("object", id(v))
+
+
+def _module_attributes(m: Module) -> tuple:
+    """``m``'s own attributes besides parameters, buffers and submodules (``p`` of a
+    Dropout, ``eps`` of a norm, ``self.alpha`` of a user's module), as guarded values."""
+    return tuple((k, _python_key(v)) for k, v in vars(m).items()
+                 if k not in ("_parameters", "_buffers", "_modules"))
+
+
+def python_values(fn: Any) -> tuple:
+    """The Python values of ``fn``'s closure cells and of the globals its code names, as
+    guarded values (a number read there is baked into the recording)."""
+    cells, g, names = _sources(fn)
+    values = []
+    for cell in cells:
+        try:
+            values.append(_python_key(cell.cell_contents))
+        except ValueError:  # an empty cell
+            values.append(("empty",))
+    values += [(n, _python_key(g[n])) for n in names if n in g]
+    return tuple(values)
+
+
+def creation_defaults() -> tuple:
+    """The backend and floating dtype that tensors the step creates get (``ag.zeros(3)``
+    inside the step): baked into a recording, so guarded."""
+    return (current_backend().name, get_default_dtype().name)
+
+
+def guard_key(args: tuple, kwargs: dict, modules: list, opts: list, fn: Any = None) -> tuple:
     """Everything a recording depends on besides tensor values, as one hashable tuple of
     ``(what, value)`` pairs (so a miss can be explained component by component)."""
-    parts: list = [("grad mode", is_grad_enabled())]
+    parts: list = [("grad mode", is_grad_enabled()),
+                   ("default backend and dtype", creation_defaults())]
+    if fn is not None:
+        parts.append(("Python values of the closure and globals", python_values(fn)))
     backends = set()
     for i, a in enumerate(list(args) + list(kwargs.values())):
         where = f"argument {i}"
@@ -162,18 +264,37 @@ def guard_key(args: tuple, kwargs: dict, modules: list, opts: list) -> tuple:
             parts.append((where, _value_key(a, where)))
     for mi, m in enumerate(modules):
         if isinstance(m, list):
-            parts.append(("loose tensors", tuple(_tensor_key(t) for t in m)))
+            raw = [(id(a), tuple(a.shape), str(a.dtype)) for a in m if not isinstance(a, Tensor)]
+            if raw:
+                parts.append(("raw arrays of the closure or globals", tuple(raw)))
+            m = [t for t in m if isinstance(t, Tensor)]
+            for t in m:
+                if t.grad_fn is not None and t.requires_grad:
+                    raise Unsupported(
+                        f"the step reads a tensor (shape {t.shape}) from its closure or "
+                        f"globals that has a graph (produced by an operation, requires "
+                        f"grad); a replay cannot backward through it: detach it, or compute "
+                        f"it inside the step")
+            parts.append(("tensors of the closure or globals",
+                          tuple(_tensor_key(t) for t in m)))
             backends.update(t.backend for t in m)
             continue
         subs = list(m.modules())  # one walk: flags, parameters and buffers per submodule
         parts.append((f"module {mi} training flags", tuple(s.training for s in subs)))
+        parts.append((f"module {mi} attributes", tuple(_module_attributes(s) for s in subs)))
         params = []
         bufs = []
         for s in subs:
             for p in s.parameters(recurse=False):
                 params.append(_tensor_key(p))
-            for n, b in s.named_buffers(recurse=False):
-                bufs.append((n, None if b is None else (b.array.shape, b.array.dtype)))
+            for n, b in module_tensors(s):
+                if b is not None and b.requires_grad:
+                    raise Unsupported(
+                        f"{type(s).__name__}.{n} is a tensor that requires grad but is not "
+                        f"a Parameter; its gradient would not be replayed (wrap it with "
+                        f"ag.nn.Parameter, or detach it)")
+                bufs.append((n, None if b is None else (b.array.shape, b.array.dtype,
+                                                        b.requires_grad)))
         if params:
             backends.add(p.backend)
         parts.append((f"module {mi} parameters", (id(m), tuple(params))))
@@ -289,7 +410,8 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
                 ) -> Probe | None:
     """A :class:`Probe` for the state as it is now (after a call), or None when the step's
     state is of a kind the probe does not cover (the full guard then runs every call)."""
-    ns: dict[str, Any] = {"_is_grad_enabled": is_grad_enabled, "Tensor": Tensor}
+    ns: dict[str, Any] = {"_is_grad_enabled": is_grad_enabled, "Tensor": Tensor,
+                          "_creation_defaults": creation_defaults}
     # The expressions read Tensor's slots (``_data``, ``_grad``, ``_backend``) rather than
     # its properties: a property is a Python call, and this check runs on every call.
     items: list[tuple[str, Any]] = []   # (expression, expected value)
@@ -316,6 +438,7 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
                         snapshot(f"{expr}[{i}]", x)
 
     items.append(("_is_grad_enabled()", is_grad_enabled()))
+    items.append(("_creation_defaults()", creation_defaults()))
     cells, g, names = _sources(fn)
     for cell in cells:
         try:
@@ -368,12 +491,15 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
 
     for m in modules:
         if isinstance(m, list):
-            for t in m:
-                tensor(t)
+            for t in m:  # a raw array: the cell/global checks above see a rebinding
+                if isinstance(t, Tensor):
+                    tensor(t)
             continue
         for s in m.modules():
             sref = const(s)
-            items.append((f"{sref}.training", s.training))
+            # every attribute at once (the training flag, Dropout's p, a user's alpha):
+            # one dict compare against a copy, each value by identity first
+            items.append((f"{sref}.__dict__ == {const(dict(vars(s)))}", True))
             for field in ("_parameters", "_buffers", "_modules"):
                 d = getattr(s, field)
                 items.append((f"{sref}.{field} == {const(dict(d))}", True))
@@ -385,6 +511,12 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
                     bref = const(b)
                     items.append((f"(_b := {bref}._data).shape", b.array.shape))
                     items.append(("_b.dtype", b.array.dtype))
+            for name, t in vars(s).items():
+                if isinstance(t, Tensor):  # a plain tensor attribute: still that tensor
+                    same(f"{sref}.__dict__.get({name!r})", t)
+                    items.append((f"(_b := {const(t)}._data).shape", t.array.shape))
+                    items.append(("_b.dtype", t.array.dtype))
+                    items.append((f"{const(t)}.requires_grad", t.requires_grad))
     for opt in opts:
         oref = const(opt)
         items.append((f"len({oref}.param_groups)", len(opt.param_groups)))

@@ -3,10 +3,11 @@
 The step runs once with every state array (parameters, gradients, buffers, optimizer
 state), every Python number read at call time (learning rates, step counters), the
 random key and the arguments replaced by JAX tracers; what it leaves in the state and
-returns becomes the outputs of one XLA computation. The state arrays are donated, and the
-results are bound back to the same Tensors and optimizer entries after each call, as an
-eager step would leave them. Anything that needs a concrete value while tracing
-(``.item()``, a Python branch on a tensor) makes the step run
+returns becomes the outputs of one XLA computation. The state arrays are donated (not those
+of tensors that do not require grad, such as data read from the closure or globals, whose
+arrays the caller may still hold), and the results are bound back to the same Tensors and
+optimizer entries after each call, as an eager step would leave them. Anything that needs a
+concrete value while tracing (``.item()``, a Python branch on a tensor) makes the step run
 eagerly instead, with the reason. Value checks that eager makes on the host (the label
 range of ``cross_entropy``) become outputs of the computation (see
 ``arraygrad.deferred_checks``): a failed one raises the op's error before anything is bound,
@@ -32,13 +33,14 @@ class JaxVariant:
     """One guard variant on JAX: a jitted function and how to bind its results."""
 
     __slots__ = ("jitted", "pure", "donated", "arr_owners", "num_owners", "unique", "index",
-                 "num_types", "info", "has_key", "backend", "calls", "stable")
+                 "num_types", "info", "has_key", "backend", "calls", "stable", "n_donated")
     jitted: Any
     pure: Any
     donated: bool
     arr_owners: list
     num_owners: list
     unique: list
+    n_donated: int  # the first n_donated of ``unique`` may be donated, the rest never
     index: list[int]
     num_types: list[type]
     info: dict[str, Any]
@@ -96,10 +98,17 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
 
     from arraygrad.compile import api as A
 
+    hook = A.registered_hook(modules) or A.python_writes(fn)
+    if hook is not None:
+        raise TraceFailed(hook)
     v = JaxVariant()
     v.backend = backend
     owners = A._owners(args, kwargs, modules, opts)
-    v.arr_owners = [o for o in owners if o[0] in "tgbo" and not A._is_number(A._get(o))]
+    arrays = [o for o in owners if o[0] in "tgbo" and not A._is_number(A._get(o))]
+    kept = [o[0] == "t" and not o[1].requires_grad for o in arrays]  # data: not donated
+    v.arr_owners = [o for o, k in zip(arrays, kept) if not k] + \
+        [o for o, k in zip(arrays, kept) if k]
+    v.n_donated = len({id(A._get(o)) for o, k in zip(arrays, kept) if not k})
     v.num_owners = [o for o in owners if o[0] in "ho" and A._is_number(A._get(o))]
     v.num_types = [type(A._get(o)) for o in v.num_owners]
     v.has_key = getattr(backend.rng, "_key", None) is not None
@@ -121,8 +130,10 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
     names = list(kwargs)
     num_types = {A._okey(o): t for o, t in zip(v.num_owners, v.num_types)}
 
-    def pure(state: list, numbers: list, key: Any, ins: list) -> tuple:
+    def pure(state: list, kept: list, numbers: list, key: Any, ins: list) -> tuple:
         from arraygrad import engine
+
+        state = list(state) + list(kept)
 
         snap = _snapshot(owners, opts, backend)
         real_execute = engine._execute
@@ -135,6 +146,9 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
         try:
             for o, i in zip(v.arr_owners, v.index):
                 A._alias(o, state[i])
+            held = {A._okey(o): A._held(o) for o in owners if o[0] in "gbo"}
+            kept_in = {A._okey(o): state[i] for o, i in zip(v.arr_owners, v.index)
+                       if i >= v.n_donated}
             traced_numbers = list(numbers)
             for o, n in zip(v.num_owners, traced_numbers):
                 A._alias(o, n)
@@ -144,8 +158,11 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
             targs = [make_tensor(next(it), backend) if isinstance(a, Tensor) else a
                      for a in flat]
             bound = [t for t in targs if isinstance(t, Tensor)]
-            with deferred_checks.collect() as checks:  # label range checks, after the call
+            hooks: list[str] = []
+            with deferred_checks.collect() as checks, A.watch_hooks(hooks, modules):
                 result = fn(*targs[:len(args)], **dict(zip(names, targs[len(args):])))
+            if hooks:
+                raise TraceFailed(hooks[0])
             info["checks"] = checks
             for t, x in zip(bound, ins):
                 if t.array is not x:
@@ -171,6 +188,11 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
                     raise TraceFailed("a returned tensor requires grad; a replay cannot "
                                       "rebuild its graph (call it under ag.no_grad())")
             info["post_arr"] = post_arr
+            # a new Tensor where eager made one (a gradient after zero_grad and backward)
+            info["renew"] = [o[0] in "gbo" and isinstance(a := A._held(o), Tensor)
+                             and a is not held.get(A._okey(o)) for o in post_arr]
+            # a tensor that is not donated and that the step left alone keeps its array
+            info["untouched"] = [A._get(o) is kept_in.get(A._okey(o), v) for o in post_arr]
             info["post_num"] = [(o, _number_type(A._get(o), num_types.get(A._okey(o))))
                                 for o in post_num]
             info["cleared"] = [o[1] for o in owners if o[0] == "g" and id(o[1]) not in
@@ -194,7 +216,14 @@ def _jit(v: JaxVariant, args: tuple) -> None:
     unless the step has deferred checks (a bad batch must leave the old state valid)."""
     import jax
 
-    jax.eval_shape(v.pure, *args)
+    closed = jax.make_jaxpr(v.pure)(*args)
+    for c in closed.consts:  # an array the traced code did not compute: baked in
+        if getattr(c, "ndim", 0):
+            raise TraceFailed(
+                f"the step reads an array (shape {tuple(c.shape)}, dtype {c.dtype}) made "
+                f"outside arraygrad's operations inside the step (a batch taken with next(), "
+                f"NumPy arithmetic, ...): jax.jit would bake it into every call; pass the "
+                f"data as an argument")
     v.donated = not v.info["checks"]
     v.jitted = jax.jit(v.pure, donate_argnums=(0,) if v.donated else ())
 
@@ -229,9 +258,9 @@ def run(v: JaxVariant, args: tuple, kwargs: dict) -> Any:
         warnings.filterwarnings("ignore", message=".*donated buffers were not usable.*")
         try:
             if v.jitted is None:
-                _jit(v, (unique, numbers, key, inputs))
-            new_state, new_numbers, new_key, outs, checks = v.jitted(unique, numbers, key,
-                                                                     inputs)
+                _jit(v, (unique[:v.n_donated], unique[v.n_donated:], numbers, key, inputs))
+            new_state, new_numbers, new_key, outs, checks = v.jitted(
+                unique[:v.n_donated], unique[v.n_donated:], numbers, key, inputs)
         except TraceFailed:
             raise
         except Exception as exc:  # ConcretizationTypeError, TracerBoolConversionError...
@@ -246,8 +275,10 @@ def run(v: JaxVariant, args: tuple, kwargs: dict) -> Any:
         host = jax.device_get(checks)
         deferred_checks.raise_failed(info["checks"], [ok for ok, _v in host],
                                      [vals for _ok, vals in host])
-    for o, value in zip(info["post_arr"], new_state):
-        A._set_raw(o, value) if o[0] == "o" else A._set(o, value)
+    for o, value, renew, untouched in zip(info["post_arr"], new_state, info["renew"],
+                                          info["untouched"]):
+        if not untouched:
+            A._set(o, value, renew)
     if new_numbers:
         import jax
 
