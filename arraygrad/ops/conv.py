@@ -446,6 +446,29 @@ def _max_pool_forward(xp, x, kernel, stride, dilation):
     return xp.max(im2col(xp, x, kernel, stride, (0, 0), dilation), axis=2)
 
 
+def _tile_scatter(xp: Any, g: Any, row_index: Any, col_index: Any, kernel: Pair,
+                  shape: tuple[int, ...]) -> Any:
+    """A tiling pool's gradient on raw arrays: ``g`` added at the flat position of each
+    window's chosen element in a zero (N*C*Ho*kh*Wo*kw,) array (one scatter; routing by
+    ``where`` and ``stack`` writes every element twice over, once per scan)."""
+    n, c, ho, wo = shape
+    kh, kw = kernel
+    q = n * c * ho
+    i64 = xp.int64
+    dev = g.device
+    rows = xp.reshape(xp.arange(q, dtype=i64, device=dev) * (kh * wo), (q, 1))
+    pos = rows + xp.arange(wo, dtype=i64, device=dev)  # row maxima of each window's row 0
+    if row_index is not None:  # the chosen row's maximum
+        pos = xp.where(row_index, pos + wo, pos) if kh == 2 else \
+            pos + wo * row_index
+    pos = xp.reshape(pos, (q * wo,))
+    el = pos * kw  # the flat input position of the chosen row's first element
+    if col_index is not None:
+        el = el + xp.astype(xp.take(col_index, pos), i64)
+    zero = xp.zeros((q * kh * wo * kw,), dtype=g.dtype, device=dev)
+    return xp.scatter_add(zero, el, xp.reshape(g, (q * wo,)))
+
+
 def _max_pool_vjp(xp, g, ans, x, kernel, stride, dilation):
     n, c, h, w = x.shape
     kh, kw = kernel
@@ -454,6 +477,9 @@ def _max_pool_vjp(xp, g, ans, x, kernel, stride, dilation):
         rowmax, col_index = _first_max(xp, cols)
         _, row_index = _first_max(xp, _row_parts(xp, rowmax, kernel, shape), need_max=False)
         ho, wo = shape[2], shape[3]
+        if not isinstance(g, Tensor):
+            flat = _tile_scatter(xp, g, row_index, col_index, kernel, shape)
+            return _pad_to(xp, xp.reshape(flat, (n, c, ho * kh, wo * kw)), h, w)
         g_rows = _route(xp, xp.reshape(g, (n * c * ho, wo)), row_index, kh, 1)
         g_cols = _route(xp, xp.reshape(g_rows, (n * c * ho * kh * wo,)), col_index, kw, 1)
         return _pad_to(xp, xp.reshape(g_cols, (n, c, ho * kh, wo * kw)), h, w)
