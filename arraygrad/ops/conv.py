@@ -456,12 +456,14 @@ def _tile_scatter(xp: Any, g: Any, row_index: Any, col_index: Any, kernel: Pair,
     q = n * c * ho
     i64 = xp.int64
     dev = g.device
-    rows = xp.reshape(xp.arange(q, dtype=i64, device=dev) * (kh * wo), (q, 1))
-    pos = rows + xp.arange(wo, dtype=i64, device=dev)  # row maxima of each window's row 0
+    # p = (window row, window column) -> where that window's row 0 starts among the row
+    # maxima: p + (kh - 1) * Wo * (p // Wo). Flat and contiguous: a (Q, Wo) broadcast
+    # costs a loop per row of Wo values.
+    p = xp.arange(q * wo, dtype=i64, device=dev)
+    pos = p + (p // wo) * ((kh - 1) * wo) if kh > 1 else p
     if row_index is not None:  # the chosen row's maximum
-        pos = xp.where(row_index, pos + wo, pos) if kh == 2 else \
-            pos + wo * row_index
-    pos = xp.reshape(pos, (q * wo,))
+        chosen = xp.reshape(row_index, (q * wo,))
+        pos = pos + (xp.astype(chosen, i64) if kh == 2 else chosen) * wo
     el = pos * kw  # the flat input position of the chosen row's first element
     if col_index is not None:
         el = el + xp.astype(xp.take(col_index, pos), i64)
