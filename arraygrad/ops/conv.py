@@ -21,7 +21,6 @@ from typing import Any
 from arraygrad.creation import full
 from arraygrad.grad_mode import STATE
 from arraygrad.ops.registry import apply, defop, unary
-from arraygrad.ops.shape import reshape
 from arraygrad.tensor import Tensor
 
 Pair = tuple[int, int]
@@ -443,7 +442,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, stride: Pai
         return apply(CONV2D_CROP, (apply(CONV2D_GEMM, (weight, cols, held, bias)),), params)
     out = apply(CONV2D, (x, weight), {"stride": stride, "padding": padding,
                                       "dilation": dilation, "groups": groups})
-    return out if bias is None else out + reshape(bias, (1, -1, 1, 1))
+    return out if bias is None else out + bias.reshape((1, -1, 1, 1))
 
 
 # --------------------------------------------------------------------- transposed conv
