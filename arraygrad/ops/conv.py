@@ -19,6 +19,7 @@ import math
 from typing import Any
 
 from arraygrad.creation import full
+from arraygrad.grad_mode import STATE
 from arraygrad.ops.registry import apply, defop, unary
 from arraygrad.tensor import Tensor
 
@@ -250,10 +251,15 @@ def _flat_conv_input_grad(xp: Any, g: Any, w: Any, x_shape: tuple[int, ...], pad
     gf = _grouped(xp, _flat_grad(xp, g, geo), groups)
     wmat = _grouped(xp, xp.reshape(w, (o, cg * kh * kw)), groups)
     dcols = xp.reshape(xp.matmul(xp.matrix_transpose(wmat), gf), (geo.c, kh * kw, geo.m))
-    acc = xp.zeros((geo.c, (geo.n + geo.slack) * geo.hs * geo.ws), dtype=g.dtype,
-                   device=g.device)
+    return _flat_col2im(xp, dcols, geo)
+
+
+def _flat_col2im(xp: Any, dcols: Any, geo: _FlatGeometry) -> Any:
+    """Adjoint of :func:`_flat_cols`: (C, K, M) window values summed back into (N, C, H, W)."""
+    acc = xp.zeros((geo.c, (geo.n + geo.slack) * geo.hs * geo.ws), dtype=dcols.dtype,
+                   device=dcols.device)
     m = geo.m
-    for k, off in enumerate(geo.offsets):  # col2im: add each offset's rows, shifted back
+    for k, off in enumerate(geo.offsets):  # add each offset's rows, shifted back
         acc = xp.scatter_add(acc, (slice(None), slice(off, off + m)), dcols[:, k, :])
     return _from_flat(xp, acc[:, :m], geo, slice(geo.ph, geo.ph + geo.h),
                       slice(geo.pw, geo.pw + geo.w))
@@ -294,11 +300,149 @@ CONV2D = defop("conv2d", _conv_forward, (_conv_vjp_input, _conv_vjp_weight),
                doc="2-D cross-correlation, NCHW input and OIHW weight.")
 
 
-def conv2d(x: Tensor, weight: Tensor, *, stride: Pair = (1, 1), padding: Pair = (0, 0),
-           dilation: Pair = (1, 1), groups: int = 1) -> Tensor:
-    """2-D cross-correlation without bias (see :func:`arraygrad.nn.functional.conv2d`)."""
-    return apply(CONV2D, (x, weight), {"stride": stride, "padding": padding,
-                                       "dilation": dilation, "groups": groups})
+# ------------------------------------------------------- the flat-shift convolution, split
+# While gradients are recorded, a stride-1 convolution on a mutable backend without conv
+# kernels is three ops instead of CONV2D: im2col of the input in the flat layout (the
+# columns), the matrix product with the weight, and the crop of the flat product to
+# (N, O, Ho, Wo). The product saves the columns, so the weight gradient does not rebuild
+# them, and the crop's gradient (the output gradient in the flat layout) is made once for
+# both products of the backward. The values are those of CONV2D's flat kernels, bit for
+# bit: the same kernel calls, minus the repeated ones. Each linear op's rule on Tensors
+# (create_graph=True) is its adjoint op, so every order of gradient is exact.
+def _geometry(x_shape: tuple[int, ...], kernel: Pair, padding: Pair,
+              dilation: Pair) -> _FlatGeometry:
+    return _FlatGeometry(x_shape, kernel, padding, dilation)
+
+
+def _im2col_forward(xp, x, x_shape, kernel, padding, dilation, groups):
+    geo = _geometry(x_shape, kernel, padding, dilation)
+    return _grouped(xp, xp.reshape(_flat_cols(xp, x, geo), (geo.c * len(geo.offsets), geo.m)),
+                    groups)
+
+
+def _col2im_forward(xp, cols, x_shape, kernel, padding, dilation, groups):
+    geo = _geometry(x_shape, kernel, padding, dilation)
+    return _flat_col2im(xp, xp.reshape(cols, (geo.c, len(geo.offsets), geo.m)), geo)
+
+
+def _crop_forward(xp, flat, x_shape, kernel, padding, dilation, groups):
+    geo = _geometry(x_shape, kernel, padding, dilation)
+    o = flat.shape[0] * flat.shape[1] if groups > 1 else flat.shape[0]
+    return _from_flat(xp, xp.reshape(flat, (o, geo.m)), geo, slice(0, geo.ho),
+                      slice(0, geo.wo))
+
+
+def _uncrop_forward(xp, g, x_shape, kernel, padding, dilation, groups):
+    geo = _geometry(x_shape, kernel, padding, dilation)
+    return _grouped(xp, _flat_grad(xp, g, geo), groups)
+
+
+# Each rule: the adjoint's kernel on raw arrays, the adjoint op on Tensors.
+def _im2col_vjp(xp, g, ans, x, **params):
+    if isinstance(g, Tensor):
+        return apply(CONV2D_COL2IM, (g,), params)
+    return _col2im_forward(xp, g, **params)
+
+
+def _col2im_vjp(xp, g, ans, cols, **params):
+    if isinstance(g, Tensor):
+        return apply(CONV2D_IM2COL, (g,), params)
+    return _im2col_forward(xp, g, **params)
+
+
+def _crop_vjp(xp, g, ans, flat, **params):
+    if isinstance(g, Tensor):
+        return apply(CONV2D_UNCROP, (g,), params)
+    return _uncrop_forward(xp, g, **params)
+
+
+def _uncrop_vjp(xp, g, ans, a, **params):
+    if isinstance(g, Tensor):
+        return apply(CONV2D_CROP, (g,), params)
+    return _crop_forward(xp, g, **params)
+
+
+def _wmat(xp: Any, w: Any, cols: Any) -> Any:
+    """The weight (O, C/groups, kh, kw) as the matrix of the product with ``cols``."""
+    groups = cols.shape[0] if cols.ndim == 3 else 1
+    return _grouped(xp, xp.reshape(w, (w.shape[0], math.prod(w.shape[1:]))), groups)
+
+
+def _gemm_forward(xp, w, cols, x, bias):
+    # x: the convolution's input, here only so that an in-place write to it before
+    # backward raises as it does for CONV2D (and PyTorch), although the columns hold its
+    # values. bias: None, or added at every position of the flat product (also at those
+    # that are cropped away), so that its gradient sums contiguous rows.
+    out = xp.matmul(_wmat(xp, w, cols), cols)
+    if bias is None:
+        return out
+    return out + xp.reshape(bias, tuple(out.shape[:-1]) + (1,))
+
+
+def _gemm_vjp_weight(xp, g, ans, w, cols, x, bias):
+    return xp.reshape(xp.matmul(g, xp.matrix_transpose(cols)), tuple(w.shape))
+
+
+def _gemm_vjp_cols(xp, g, ans, w, cols, x, bias):
+    return xp.matmul(xp.matrix_transpose(_wmat(xp, w, cols)), g)
+
+
+def _gemm_vjp_bias(xp, g, ans, w, cols, x, bias):
+    return xp.reshape(xp.sum(g, axis=-1), tuple(bias.shape))
+
+
+CONV2D_IM2COL = defop("conv2d_im2col", _im2col_forward, (_im2col_vjp,), checks_inputs=False,
+                      doc="Columns of a stride-1 conv2d's input in the flat layout.")
+CONV2D_COL2IM = defop("conv2d_col2im", _col2im_forward, (_col2im_vjp,), checks_inputs=False,
+                      doc="Adjoint of conv2d_im2col (window values summed back).")
+CONV2D_CROP = defop("conv2d_crop", _crop_forward, (_crop_vjp,), checks_inputs=False,
+                    doc="A flat-layout conv2d product cropped to (N, O, Ho, Wo).")
+CONV2D_UNCROP = defop("conv2d_uncrop", _uncrop_forward, (_uncrop_vjp,), checks_inputs=False,
+                      doc="Adjoint of conv2d_crop (zeros outside the outputs).")
+CONV2D_GEMM = defop("conv2d_gemm", _gemm_forward,
+                    (_gemm_vjp_weight, _gemm_vjp_cols, None, _gemm_vjp_bias),
+                    doc="The weight times a stride-1 conv2d's columns (flat layout), plus "
+                        "the bias.")
+
+# The split keeps the columns (kh*kw times the input) until backward: above this size the
+# single op, which rebuilds them for the weight gradient, holds less memory.
+SPLIT_COLS_LIMIT = 1 << 24  # bytes
+
+
+def _split(x: Any, weight: Any, bias: Any, stride: Pair, groups: int) -> bool:
+    """Whether ``conv2d(x, weight, bias)`` takes the split flat-shift ops (see above)."""
+    if stride != (1, 1) or not isinstance(x, Tensor) or not isinstance(weight, Tensor) or \
+            not STATE.enabled:
+        return False
+    if not (x.requires_grad or weight.requires_grad or
+            (isinstance(bias, Tensor) and bias.requires_grad)):
+        return False
+    backend = x._backend
+    if weight._backend is not backend or not backend.mutable or "conv2d" in backend.kernels:
+        return False
+    xs, ws = x.shape, weight.shape
+    if len(xs) != 4 or len(ws) != 4 or xs[1] != ws[1] * groups or ws[0] % groups:
+        return False  # CONV2D says what is wrong
+    if bias is not None and (not isinstance(bias, Tensor) or tuple(bias.shape) != (ws[0],)
+                             or bias._backend is not backend):
+        return False  # the addition says what is wrong
+    k = ws[2] * ws[3]
+    return k * math.prod(xs) * x.dtype.bits // 8 <= SPLIT_COLS_LIMIT
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, stride: Pair = (1, 1),
+           padding: Pair = (0, 0), dilation: Pair = (1, 1), groups: int = 1) -> Tensor:
+    """2-D cross-correlation, plus ``bias`` (O,) when given (see
+    :func:`arraygrad.nn.functional.conv2d`)."""
+    if _split(x, weight, bias, stride, groups):
+        params = {"x_shape": tuple(x.shape), "kernel": (weight.shape[2], weight.shape[3]),
+                  "padding": padding, "dilation": dilation, "groups": groups}
+        cols = apply(CONV2D_IM2COL, (x,), params)
+        held = x.detach() if x.requires_grad else x  # versions only: no gradient edge
+        return apply(CONV2D_CROP, (apply(CONV2D_GEMM, (weight, cols, held, bias)),), params)
+    out = apply(CONV2D, (x, weight), {"stride": stride, "padding": padding,
+                                      "dilation": dilation, "groups": groups})
+    return out if bias is None else out + bias.reshape((1, -1, 1, 1))
 
 
 # --------------------------------------------------------------------- transposed conv
@@ -446,9 +590,48 @@ def _max_pool_forward(xp, x, kernel, stride, dilation):
     return xp.max(im2col(xp, x, kernel, stride, (0, 0), dilation), axis=2)
 
 
+def _tile_scatter(xp: Any, g: Any, row_index: Any, col_index: Any, kernel: Pair,
+                  shape: tuple[int, ...]) -> Any:
+    """A tiling pool's gradient on raw arrays: ``g`` added at the flat position of each
+    window's chosen element in a zero (N*C*Ho*kh*Wo*kw,) array (one scatter; routing by
+    ``where`` and ``stack`` writes every element twice over, once per scan).
+    ``col_index``: the chosen column of each row of each window (flat, row maxima order);
+    ``row_index``: the chosen row, read at each window's first row maximum."""
+    n, c, ho, wo = shape
+    kh, kw = kernel
+    q = n * c * ho
+    i64 = xp.int64
+    dev = g.device
+    # p = (window row, window column) -> where that window's row 0 starts among the row
+    # maxima: p + (kh - 1) * Wo * (p // Wo). Flat and contiguous: a (Q, Wo) broadcast
+    # costs a loop per row of Wo values.
+    p = xp.arange(q * wo, dtype=i64, device=dev)
+    pos = p + (p // wo) * ((kh - 1) * wo) if kh > 1 else p
+    if row_index is not None:  # the chosen row's maximum (row_index: at every row maximum)
+        chosen = xp.take(row_index, pos)
+        pos = pos + (xp.astype(chosen, i64) if kh == 2 else chosen) * wo
+    el = pos * kw  # the flat input position of the chosen row's first element
+    if col_index is not None:
+        el = el + xp.astype(xp.take(col_index, pos), i64)
+    zero = xp.zeros((q * kh * wo * kw,), dtype=g.dtype, device=dev)
+    return xp.scatter_add(zero, el, xp.reshape(g, (q * wo,)))
+
+
 def _max_pool_vjp(xp, g, ans, x, kernel, stride, dilation):
     n, c, h, w = x.shape
     kh, kw = kernel
+    if _tiles(kernel, stride, dilation) and not isinstance(g, Tensor):
+        cols, shape = _tile_parts(xp, x, kernel)
+        rowmax, col_index = _first_max(xp, cols, need_max=kh > 1)
+        ho, wo = shape[2], shape[3]
+        row_index = None
+        if kh > 1:  # the row scan over whole shifted copies of the row maxima (contiguous):
+            # at each window's row 0 it compares that window's rows; elsewhere, unused
+            span = rowmax.shape[0] - (kh - 1) * wo
+            _, row_index = _first_max(xp, [rowmax[i * wo:i * wo + span] for i in range(kh)],
+                                      need_max=False)
+        flat = _tile_scatter(xp, g, row_index, col_index, kernel, shape)
+        return _pad_to(xp, xp.reshape(flat, (n, c, ho * kh, wo * kw)), h, w)
     if _tiles(kernel, stride, dilation):
         cols, shape = _tile_parts(xp, x, kernel)
         rowmax, col_index = _first_max(xp, cols)

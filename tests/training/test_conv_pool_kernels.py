@@ -37,35 +37,108 @@ def _host(t):
 def test_stride1_conv2d_values_and_gradients_match_torch(backend, xs, ws, kw):
     _fast_backend(backend)
     rng = np.random.default_rng(len(xs) + sum(ws))
-    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
-    a = ag.asarray(x, dtype=ag.float64, requires_grad=True, backend=backend)
-    b = ag.asarray(w, dtype=ag.float64, requires_grad=True, backend=backend)
-    y = F.conv2d(a, b, **kw)
+    x, w, bias = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    a, b, c = (ag.asarray(v, dtype=ag.float64, requires_grad=True, backend=backend)
+               for v in (x, w, bias))
+    y = F.conv2d(a, b, c, **kw)
     g = rng.standard_normal(tuple(y.shape))
     y.backward(ag.asarray(g, dtype=ag.float64, backend=backend))
-    ta, tb = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
-    ty = torch.nn.functional.conv2d(ta, tb, **kw)
+    ta, tb, tc = (torch.tensor(v, requires_grad=True) for v in (x, w, bias))
+    ty = torch.nn.functional.conv2d(ta, tb, tc, **kw)
     ty.backward(torch.tensor(g))
     np.testing.assert_allclose(_host(y), ty.detach().numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(_host(a.grad), ta.grad.numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(_host(b.grad), tb.grad.numpy(), rtol=1e-12, atol=1e-12)
+    for ours, theirs in ((a, ta), (b, tb), (c, tc)):
+        np.testing.assert_allclose(_host(ours.grad), theirs.grad.numpy(), rtol=1e-12,
+                                   atol=1e-12)
 
 
-def test_numpy_stride1_conv_takes_the_flat_kernels(monkeypatch):
+def _spy(monkeypatch, names):
     calls = []
-    for name in ("_flat_conv", "_flat_conv_weight_grad", "_flat_conv_input_grad"):
+    for name in names:
         real = getattr(conv_ops, name)
 
         def spy(*args, _real=real, _name=name, **kwargs):
             calls.append(_name)
             return _real(*args, **kwargs)
         monkeypatch.setattr(conv_ops, name, spy)
+    return calls
+
+
+def test_numpy_stride1_conv_builds_its_columns_once(monkeypatch):
+    # Recorded, a stride-1 convolution is split (im2col, product, crop): the columns and
+    # the flat output gradient are built once for the forward and both gradients. Under
+    # no_grad it is the single op's flat kernel; strided, the portable im2col.
+    calls = _spy(monkeypatch, ["_flat_cols", "_flat_grad", "_flat_col2im", "_flat_conv"])
     with ag.use_backend("numpy"):
         x = ag.randn(2, 2, 4, 4, requires_grad=True)
         w = ag.randn(3, 2, 3, 3, requires_grad=True)
-        F.conv2d(x, w, padding=1).sum().backward()
-        F.conv2d(x, w, stride=2).sum().backward()  # strided: the portable im2col
-    assert sorted(calls) == ["_flat_conv", "_flat_conv_input_grad", "_flat_conv_weight_grad"]
+        y = F.conv2d(x, w, padding=1)
+        assert y.grad_fn.op.name == "conv2d_crop"
+        y.sum().backward()
+        assert sorted(calls) == ["_flat_col2im", "_flat_cols", "_flat_grad"]
+        layer = ag.nn.Conv2d(2, 3, 3, padding=1, bias=False)  # a Parameter weight
+        assert layer(x.detach()).grad_fn.op.name == "conv2d_crop"
+        calls.clear()
+        with ag.no_grad():
+            F.conv2d(x, w, padding=1)
+        assert calls == ["_flat_conv", "_flat_cols"]
+        calls.clear()
+        F.conv2d(x, w, stride=2).sum().backward()
+        assert calls == []
+
+
+@pytest.mark.parametrize(("xs", "ws", "kw"), CONVS[:2])
+def test_split_conv_is_bit_identical_to_the_single_op(xs, ws, kw):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = rng.standard_normal(ws).astype(np.float32)
+
+    def pair(v):
+        return v if isinstance(v, tuple) else (v, v)
+    params = {"stride": (1, 1), "padding": pair(kw.get("padding", 0)),
+              "dilation": pair(kw.get("dilation", 1)), "groups": kw.get("groups", 1)}
+    results = []
+    for split in (True, False):
+        a = ag.tensor(x, requires_grad=True, backend="numpy")
+        b = ag.tensor(w, requires_grad=True, backend="numpy")
+        y = conv_ops.conv2d(a, b, **params) if split else \
+            conv_ops.apply(conv_ops.CONV2D, (a, b), params)
+        assert (y.grad_fn.op.name == "conv2d_crop") is split
+        (y * y).sum().backward()
+        results.append([np.asarray(t.detach().array) for t in (y, a.grad, b.grad)])
+    for got, want in zip(*results):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(("xs", "ws", "kw"), [CONVS[0], CONVS[1]])
+def test_split_conv_second_order(xs, ws, kw):
+    # create_graph: each split op's rule is its adjoint op, differentiable again
+    rng = np.random.default_rng(11)
+    x = ag.tensor(rng.standard_normal((1,) + xs[1:]), dtype=ag.float64, requires_grad=True,
+                  backend="numpy")
+    w = ag.tensor(rng.standard_normal(ws) * 0.5, dtype=ag.float64, requires_grad=True,
+                  backend="numpy")
+    c = ag.tensor(rng.standard_normal(ws[0]), dtype=ag.float64, requires_grad=True,
+                  backend="numpy")
+    assert F.conv2d(x, w, c, **kw).grad_fn.op.name == "conv2d_crop"
+    assert ag.autograd.gradgradcheck(lambda a, b, d: F.conv2d(a, b, d, **kw) ** 2, (x, w, c))
+
+
+def test_split_conv_input_written_in_place_before_backward_raises():
+    # the columns hold the input's values, but PyTorch raises here, so we do
+    x = ag.randn(1, 2, 4, 4, backend="numpy")
+    w = ag.randn(3, 2, 3, 3, requires_grad=True, backend="numpy")
+    y = F.conv2d(x, w, padding=1)
+    with ag.no_grad():
+        x.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+    tx = torch.randn(1, 2, 4, 4)
+    ty = torch.nn.functional.conv2d(tx, torch.randn(3, 2, 3, 3, requires_grad=True), padding=1)
+    with torch.no_grad():
+        tx.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        ty.sum().backward()
 
 
 # (input shape, max_pool2d positional arguments: kernel, stride, padding, dilation, ceil)

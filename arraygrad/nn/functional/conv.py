@@ -92,18 +92,18 @@ def _convnd(x: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding
             raise ValueError(f"{op}: the (dilated) kernel {kernel} is larger than the padded "
                              f"input {tuple(x.shape[2:])} (padding {sym}, dilation "
                              f"{dilation_})")
-    if n == 1:
-        out = _conv2d_op(sh.expand_dims(x, axis=2), sh.expand_dims(weight, axis=2),
+    if n == 1:  # the bias is added by the 2-D op (into its product, when split)
+        out = _conv2d_op(sh.expand_dims(x, axis=2), sh.expand_dims(weight, axis=2), bias,
                          stride=(1, stride_[0]), padding=(0, sym[0]),
                          dilation=(1, dilation_[0]), groups=groups)
         out = out[:, :, 0]
     elif n == 2:
-        out = _conv2d_op(x, weight, stride=_pair(stride_), padding=_pair(sym),
+        out = _conv2d_op(x, weight, bias, stride=_pair(stride_), padding=_pair(sym),
                          dilation=_pair(dilation_), groups=groups)
     else:
         out = _conv3d(x, weight, stride_, sym, dilation_, groups)
-    if bias is not None:
-        out = out + sh.reshape(bias, (1, -1) + (1,) * n)
+        if bias is not None:
+            out = out + sh.reshape(bias, (1, -1) + (1,) * n)
     return out[0] if unbatched else out
 
 
