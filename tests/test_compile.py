@@ -1139,3 +1139,26 @@ def test_jax_step_reading_an_array_made_outside_arraygrad_falls_back():
             fn()
     assert fn.replays == 0
     assert any("made outside arraygrad's operations" in str(w.message) for w in caught)
+
+
+def test_scatter_add_counts_as_a_write_so_its_target_is_not_folded():
+    # the main job's pooling gradient scatter-adds into zeros: those zeros must not become
+    # a build-time constant (they did once the fold stopped being all-or-nothing, because
+    # the recorder did not count scatter_add as a write: the replay raised "read-only")
+    from arraygrad.cli import _train_step, build_model
+    from arraygrad.compile import optimize
+
+    ag.manual_seed(0)
+    model = build_model("cnn", (1, 8, 8), 10)
+    fn = ag.compile(_train_step(model, ag.optim.create("adam", model.parameters(), lr=3e-3)))
+    x = ag.tensor(np.random.default_rng(0).standard_normal((8, 1, 8, 8)).astype(np.float32))
+    y = ag.tensor(np.arange(8) % 10)
+    for _ in range(3):
+        fn(x, y)
+    program = fn._probe.variant.program
+    assert "differed" not in fn.explain() and program.stats["folded"] > 0, fn.explain()
+    code = [ins for ins in program.ns.values() if getattr(ins, "__name__", "") == "scatter_add"]
+    assert code  # the pooling gradient is still a scatter-add
+    written = optimize.mutated_by(("call", code[0], ("t", (("s", 1), ("c", 0), ("c", 1.0))),
+                                   ("d", ()), ("s", 1)))
+    assert written == [1]

@@ -9,8 +9,9 @@ neither. The passes here, in order:
    call, no result, no value check) is dropped;
 2. **shape constants**: ``ones_like``/``zeros_like``/``full_like`` of a recorded array, and
    pure calls on nothing but such values and constants, are computed once, at build time
-   (their values depend only on shapes and dtypes, which the guards fix); skipped as a
-   whole when one of these values could be written to or handed out;
+   (their values depend only on shapes and dtypes, which the guards fix); not a value
+   that (or a view of which) could be written to or handed out, nor one computed from
+   such a value;
 3. **typed scalars**: a Python number passed to a ufunc together with arrays of the dtype
    NumPy would cast it to becomes a 0-d array of that dtype, made once: NumPy's
    weak-scalar conversion (NEP 50) then runs at build time instead of on every call.
@@ -37,6 +38,8 @@ PURE_NAMES = frozenset({
 })
 SHAPE_ONLY = frozenset({"ones_like", "zeros_like", "full_like"})
 _MUTATING_METHODS = frozenset({"fill", "sort", "resize", "put", "itemset"})
+# Backend namespace functions that write into their first argument (and return it).
+IN_PLACE_FUNCTIONS = frozenset({"scatter_add"})
 _SCALAR_MODULES = frozenset({"_operator", "operator", "math"})  # number arithmetic
 
 
@@ -159,16 +162,25 @@ def shape_constants(code: list, meta: dict[int, tuple], protected: set[int],
         _bind(pattern, value, values)
     if not values:
         return {}
-    # Anything derived from a folded value by a call that may return a view shares its
-    # memory: if such a slot is written to or leaves the program, fold nothing.
-    shared = set(values)
+    # Anything derived from a value by a call that may return a view may share its memory:
+    # a value such a slot of which is written to or leaves the program is not folded
+    # (``zeros`` that a scatter-add fills), and neither is a value computed from one (it
+    # may have read it after the write).
+    sharing: dict[int, set[int]] = {s: {s} for s in values}
     for ins in code:
         if ins[0] == "call" and type(ins[1]) is np.ufunc and not _has_out(ins[3]):
             continue  # a new array
-        if any(s in shared for s in _inputs(ins)):
-            shared.update(slots_in(ins[4], []))
-    if shared & protected:
-        return {}
+        ins_slots = _inputs(ins)
+        outs = slots_in(ins[4], [])
+        for group in sharing.values():
+            if any(s in group for s in ins_slots):
+                group.update(outs)
+    bad = {s for s, group in sharing.items() if group & protected}
+    for ins in code:  # in program order: what a bad value feeds is bad too
+        outs = [s for s in slots_in(ins[4], []) if s in values]
+        if outs and any(s in bad for s in _inputs(ins)):
+            bad.update(outs)
+    values = {s: v for s, v in values.items() if s not in bad}
     for v in values.values():
         if isinstance(v, np.ndarray):
             v.flags.writeable = False
@@ -322,14 +334,14 @@ def optimize(code: list, results: Sequence[int], checks: Sequence[tuple],
 
 def mutated_by(ins: tuple) -> list[int]:
     """The slots instruction ``ins`` writes into (``out=``, item assignment, ``ufunc.at``,
-    the mutating ndarray methods), as the recorder marks them."""
+    the mutating ndarray methods, ``scatter_add``), as the recorder marks them."""
     kind, fn, args, kwargs, _pattern = ins
     if kind == "view":
         return []
     written = [s for k, v in kwargs[1] if k == "out" for s in slots_in(v, [])]
     name = getattr(fn, "__name__", "")
-    if (fn is operator.setitem or name == "at" or name in _MUTATING_METHODS) and args[1] \
-            and args[1][0][0] == "s":
+    if (fn is operator.setitem or name == "at" or name in _MUTATING_METHODS
+            or name in IN_PLACE_FUNCTIONS) and args[1] and args[1][0][0] == "s":
         written.append(args[1][0][1])
     return written
 

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from arraygrad.compile.optimize import IN_PLACE_FUNCTIONS
+
 _ACTIVE: Recorder | None = None
 
 
@@ -512,8 +514,9 @@ def _logged(rec: Recorder | _Holder, fn: Any, kind: str = "call") -> Any:
         r = holder.rec
         if r is None or r.depth or r.thread != threading.get_ident():
             return fn(*args, **kwargs)
-        return r.call(fn, args, kwargs, kind=kind)
+        return r.call(fn, args, kwargs, kind=kind, mutates=writes_first)
     wrapper.__name__ = getattr(fn, "__name__", "fn")
+    writes_first = wrapper.__name__ in IN_PLACE_FUNCTIONS
     wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
     return wrapper
 
