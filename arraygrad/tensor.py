@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from arraygrad import _dtypes
 from arraygrad.backend_registry import Backend, default_float, get_backend
 from arraygrad.device import device
+from arraygrad.node import _last_write, _sequence
 
 if TYPE_CHECKING:
     from arraygrad.node import Node
@@ -191,6 +192,7 @@ class Tensor:
             self._version = [1]
         else:
             self._version[0] += 1
+        _last_write[0] = next(_sequence)  # backward checks the versions of older nodes
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed.
