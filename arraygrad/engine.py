@@ -258,6 +258,56 @@ def _freed_error(node: Node) -> RuntimeError:
     )
 
 
+def _conform(xp: Any, gi: Any, g: Any, ins: tuple, i: int, node: Node, rule: Any, ans: Any,
+             create_graph: bool) -> Any:
+    """Make a rule's result ``gi`` the gradient of input ``i``: summed over broadcast
+    axes to the input's shape, PyTorch's conjugate convention for complex values
+    (:func:`_complex_gradient`), and cast to the input's dtype."""
+    inp = ins[i]
+    if gi.shape != inp.shape:
+        gi = _unbroadcast(xp, gi, tuple(inp.shape), node, i)
+    dtype = inp.dtype
+    gdtype = g.dtype
+    backend = node.backend
+    g_complex = gdtype.kind == "c" if create_graph else gdtype in backend.complex_natives
+    if g_complex or dtype is not gdtype or gi.dtype is not dtype:
+        if g_complex or dtype in backend.complex_natives or (
+                create_graph and dtype.kind == "c"):
+            gi = _complex_gradient(xp, node.op, rule, g, ans, ins, node.params, gi, node, i)
+        gi_dtype = gi.dtype
+        if gi_dtype is not dtype and gi_dtype != dtype:
+            if xp.isdtype(gi_dtype, "complex floating") and not xp.isdtype(
+                    dtype, "complex floating"):
+                gi = xp.real(gi)  # a real input gets the real part (as PyTorch)
+            gi = xp.astype(gi, dtype)
+    return gi
+
+
+def _propagate(edge: Any, gi: Any, nxt: Node | None, nxt_g: Any, pending: dict, nodes: dict,
+               heap: list, leaves: dict) -> tuple[Node | None, Any]:
+    """Hand the gradient ``gi`` to ``edge`` (a Node, or a leaf Tensor) and return the new
+    ``(nxt, nxt_g)``: the one pending node, while there is only one (see _execute)."""
+    if edge.__class__ is Node:
+        if nxt is None and not heap:  # then nothing is pending
+            return edge, gi
+        if edge is nxt:
+            return nxt, nxt_g + gi
+        seq = edge.seq
+        if seq in pending:
+            pending[seq] = pending[seq] + gi
+        else:
+            pending[seq] = gi
+            nodes[seq] = edge
+            heappush(heap, -seq)
+    else:
+        entry = leaves.get(id(edge))
+        if entry is None:
+            leaves[id(edge)] = [edge, gi]
+        else:
+            entry[1] = entry[1] + gi
+    return nxt, nxt_g
+
+
 def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph: bool,
              capture: Sequence[Tensor] | None, accumulate: bool) -> dict[int, Any]:
     """Propagate gradients from ``roots``. Returns captured gradients by id(target).
@@ -356,94 +406,88 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             op = node.op
             params = node.params
             backend = node.backend
-            if create_graph:
-                xp = ag_namespace
-                del backend_stack[stack_depth:]
-                backend_stack.append(backend)
-                ins = links[:n]
-                ans = op.forward(xp, *ins, **params) if op.uses_ans else None
-                gdtype = g.dtype
-                g_complex = gdtype.kind == "c"
-            else:
-                xp = backend.xp
-                # The rules read the inputs' arrays (each Tensor's current array: an
-                # in-place write since recording was refused above if a rule reads it).
-                if n == 1:
-                    a = links[0]
-                    ins = (a._data if isinstance(a, Tensor) else a,)
-                elif n == 2:
-                    a = links[0]
-                    b = links[1]
-                    ins = (a._data if isinstance(a, Tensor) else a,
-                           b._data if isinstance(b, Tensor) else b)
-                else:
-                    ins = tuple(a._data if isinstance(a, Tensor) else a for a in links[:n])
+            if n == 1 and not create_graph and not op.variadic:
+                # One input, first order (the commonest node: elementwise math, reductions,
+                # shape ops): the loop below, written out for its single edge.
+                edge = links[1]
+                edges = (edge,)
                 ans = node.out
-                gdtype = g.dtype
-                g_complex = gdtype in backend.complex_natives
-            # A complex gradient (a complex-valued op, even of real inputs) or a complex
-            # input needs PyTorch's conjugate convention (_complex_gradient).
-            rules = op.vjps
-            if op.variadic:  # one rule for every input, told which one by ``argnum``
-                rules = [partial(rules, argnum=i) for i in range(n)]
-            edges = links[n:]  # (kept as the node's links once the inputs are released)
-            i = -1
-            for edge in edges:
-                i += 1
-                if edge is None:  # a constant, or an input that needs no gradient
-                    continue
-                rule = rules[i]
-                if rule is None:  # no gradient flows to this input
-                    continue
-                inp = ins[i]
-                # Rules take the inputs as separate arguments: spelled out for one and two
-                # inputs, a call with ``*ins`` costs about three times as much.
-                if params:
-                    gi = rule(xp, g, ans, *ins, **params)
-                elif n == 1:
-                    gi = rule(xp, g, ans, inp)
-                elif n == 2:
-                    gi = rule(xp, g, ans, ins[0], ins[1])
+                rule = op.vjps[0]
+                if edge is not None and rule is not None:
+                    a = links[0]
+                    inp = a._data if isinstance(a, Tensor) else a
+                    xp = backend.xp
+                    gi = rule(xp, g, ans, inp, **params) if params else rule(xp, g, ans, inp)
+                    if gi is not None:
+                        dtype = inp.dtype
+                        if gi.shape != inp.shape or gi.dtype is not dtype \
+                                or g.dtype is not dtype or dtype in backend.complex_natives:
+                            gi = _conform(xp, gi, g, (inp,), 0, node, rule, ans, False)
+                        if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
+                            raise nan_error(node, 0)
+                        if nxt is None and not heap and edge.__class__ is Node:
+                            nxt, nxt_g = edge, gi  # a chain: nothing else is pending
+                        else:
+                            nxt, nxt_g = _propagate(edge, gi, nxt, nxt_g, pending, nodes, heap,
+                                                    leaves)
+            else:
+                if create_graph:
+                    xp = ag_namespace
+                    del backend_stack[stack_depth:]
+                    backend_stack.append(backend)
+                    ins = links[:n]
+                    ans = op.forward(xp, *ins, **params) if op.uses_ans else None
+                    gdtype = g.dtype
+                    g_complex = gdtype.kind == "c"
                 else:
-                    gi = rule(xp, g, ans, *ins)
-                if gi is None:
-                    continue
-                if gi.shape != inp.shape:
-                    gi = _unbroadcast(xp, gi, tuple(inp.shape), node, i)
-                dtype = inp.dtype
-                # Nothing to convert when the gradient, its input and the rule's result
-                # share one real dtype (an input of g's dtype is complex only if g is).
-                if g_complex or dtype is not gdtype or gi.dtype is not dtype:
-                    if g_complex or dtype in backend.complex_natives or (
-                            create_graph and dtype.kind == "c"):
-                        gi = _complex_gradient(xp, op, rule, g, ans, ins, params, gi, node, i)
-                    gi_dtype = gi.dtype
-                    if gi_dtype is not dtype and gi_dtype != dtype:
-                        if xp.isdtype(gi_dtype, "complex floating") and not xp.isdtype(
-                                dtype, "complex floating"):
-                            gi = xp.real(gi)  # a real input gets the real part (as PyTorch)
-                        gi = xp.astype(gi, dtype)
-                if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
-                    raise nan_error(node, i)
-                if edge.__class__ is Node:
-                    if edge is nxt:
-                        nxt_g = nxt_g + gi
+                    xp = backend.xp
+                    # The rules read the inputs' arrays (each Tensor's current array: an
+                    # in-place write since recording was refused above if a rule reads it).
+                    if n == 2:
+                        a = links[0]
+                        b = links[1]
+                        ins = (a._data if isinstance(a, Tensor) else a,
+                               b._data if isinstance(b, Tensor) else b)
+                    else:
+                        ins = tuple(a._data if isinstance(a, Tensor) else a for a in links[:n])
+                    ans = node.out
+                    gdtype = g.dtype
+                    g_complex = gdtype in backend.complex_natives
+                rules = op.vjps
+                if op.variadic:  # one rule for every input, told which one by ``argnum``
+                    rules = [partial(rules, argnum=i) for i in range(n)]
+                edges = links[n:]  # (kept as the node's links once the inputs are released)
+                i = -1
+                for edge in edges:
+                    i += 1
+                    if edge is None:  # a constant, or an input that needs no gradient
                         continue
-                    seq = edge.seq
-                    if seq in pending:
-                        pending[seq] = pending[seq] + gi
-                    elif nxt is None and not heap:
-                        nxt, nxt_g = edge, gi
+                    rule = rules[i]
+                    if rule is None:  # no gradient flows to this input
+                        continue
+                    inp = ins[i]
+                    # Rules take the inputs as separate arguments: spelled out for two
+                    # inputs, a call with ``*ins`` costs about three times as much.
+                    if n == 2 and not params:
+                        gi = rule(xp, g, ans, ins[0], ins[1])
                     else:
-                        pending[seq] = gi
-                        nodes[seq] = edge
-                        heappush(heap, -seq)
-                else:
-                    entry = leaves.get(id(edge))
-                    if entry is None:
-                        leaves[id(edge)] = [edge, gi]
+                        gi = rule(xp, g, ans, *ins, **params)
+                    if gi is None:
+                        continue
+                    dtype = inp.dtype
+                    # Nothing to convert when the gradient, its input and the rule's result
+                    # share one real dtype and shape (an input of g's dtype is complex only
+                    # if g is).
+                    if gi.shape != inp.shape or g_complex or dtype is not gdtype \
+                            or gi.dtype is not dtype:
+                        gi = _conform(xp, gi, g, ins, i, node, rule, ans, create_graph)
+                    if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
+                        raise nan_error(node, i)
+                    if nxt is None and not heap and edge.__class__ is Node:
+                        nxt, nxt_g = edge, gi  # a chain: nothing else is pending
                     else:
-                        entry[1] = entry[1] + gi
+                        nxt, nxt_g = _propagate(edge, gi, nxt, nxt_g, pending, nodes, heap,
+                                                leaves)
             if nxt is not None and heap:  # other nodes are pending too: the heap orders them
                 seq = nxt.seq
                 pending[seq] = nxt_g

@@ -7,6 +7,7 @@ an ``arraygrad`` function and as a Tensor method).
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from arraygrad.node import Node
 
 __all__ = ["Tensor"]
+
+_WRITE_LOCK = threading.Lock()  # see Tensor._bump_version
 
 
 class Tensor:
@@ -192,7 +195,10 @@ class Tensor:
             self._version = [1]
         else:
             self._version[0] += 1
-        _last_write[0] = next(_sequence)  # backward checks the versions of older nodes
+        # Backward compares the saved versions of the nodes older than this write. Drawn
+        # and stored under a lock so that the mark only grows when threads write at once.
+        with _WRITE_LOCK:
+            _last_write[0] = next(_sequence)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed.
