@@ -406,25 +406,46 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             op = node.op
             params = node.params
             backend = node.backend
-            if n == 1 and not create_graph and not op.variadic:
-                # One input, first order (the commonest node: elementwise math, reductions,
-                # shape ops): the loop below, written out for its single edge.
-                edge = links[1]
-                edges = (edge,)
+            # The input that needs a gradient, when it is the only one (first order): one
+            # input (elementwise math, reductions, shape ops), or two of which one is a
+            # constant (``x * 0.5``). The edge loop below, written out for that input.
+            single = -1
+            if not create_graph and not op.variadic:
+                if n == 1:
+                    single = 0
+                elif n == 2:
+                    if links[3] is None:
+                        single = 0
+                    elif links[2] is None:
+                        single = 1
+            if single >= 0:
+                edges = links[n:]
+                edge = edges[single]
                 ans = node.out
-                rule = op.vjps[0]
+                rule = op.vjps[single]
                 if edge is not None and rule is not None:
-                    a = links[0]
-                    inp = a._data if isinstance(a, Tensor) else a
                     xp = backend.xp
-                    gi = rule(xp, g, ans, inp, **params) if params else rule(xp, g, ans, inp)
+                    a = links[0]
+                    if a.__class__ is Tensor or isinstance(a, Tensor):
+                        a = a._data
+                    if n == 1:
+                        inp = a
+                        gi = rule(xp, g, ans, a, **params) if params else rule(xp, g, ans, a)
+                    else:
+                        b = links[1]
+                        if b.__class__ is Tensor or isinstance(b, Tensor):
+                            b = b._data
+                        inp = b if single else a
+                        gi = rule(xp, g, ans, a, b, **params) if params else \
+                            rule(xp, g, ans, a, b)
                     if gi is not None:
                         dtype = inp.dtype
                         if gi.shape != inp.shape or gi.dtype is not dtype \
                                 or g.dtype is not dtype or dtype in backend.complex_natives:
-                            gi = _conform(xp, gi, g, (inp,), 0, node, rule, ans, False)
+                            gi = _conform(xp, gi, g, (a,) if n == 1 else (a, b), single, node,
+                                          rule, ans, False)
                         if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
-                            raise nan_error(node, 0)
+                            raise nan_error(node, single)
                         if nxt is None and not heap and edge.__class__ is Node:
                             nxt, nxt_g = edge, gi  # a chain: nothing else is pending
                         else:
