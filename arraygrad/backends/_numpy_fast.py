@@ -11,7 +11,7 @@ wrappers end up calling; anything else (NumPy scalars, subclasses) takes the wra
 multiplication. For large masks :func:`where` selects with integer bit masks instead,
 which gives the same bits (``+0.0`` for a zero, NaNs and signs kept).
 
-``numpy.isdtype`` is pure Python (about 25 times the cost of a ufunc call on 16 numbers);
+``numpy.isdtype`` is pure Python (it costs more than a ufunc call on 16 numbers);
 forwards such as ``tanh`` ask it on every call whether their input is complex, so
 :func:`isdtype` remembers each answer.
 """
