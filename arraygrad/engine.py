@@ -24,7 +24,7 @@ from typing import Any
 from arraygrad.anomaly_mode import ANOMALY, nan_error, warn_backward_error
 from arraygrad.backend_registry import _local as _BACKEND_LOCAL
 from arraygrad.grad_mode import STATE
-from arraygrad.node import Node
+from arraygrad.node import Node, _last_write
 from arraygrad.tensor import Tensor, _any_post_hooks, _check_grad, _make, _post_hooks_of
 
 __all__ = ["backward", "grad", "namespace", "set_namespace"]
@@ -232,6 +232,23 @@ def _check_versions(node: Node, create_graph: bool) -> None:
         raise _version_error(node, f"its output (shape {shape})", 0, cell[0])
 
 
+def _compare_versions(node: Node, links: tuple, n: int, create_graph: bool) -> None:
+    """Compare every saved version with its tensor's current one (cheap: in the common case
+    nothing has changed); only on a difference does :func:`_check_versions` work out
+    whether a rule about to run reads the modified value (then it raises)."""
+    versions = node.versions
+    if versions is not None:
+        for t, saved in zip(links, versions):  # the first n links: inputs
+            if saved is not None:
+                cell = t._version
+                if (0 if cell is None else cell[0]) != saved:
+                    _check_versions(node, create_graph)
+                    break
+    cell = node.out_version
+    if cell is not None and cell[0] != 0:
+        _check_versions(node, create_graph)
+
+
 def _freed_error(node: Node) -> RuntimeError:
     return RuntimeError(
         f"trying to backward through the graph a second time (through '{node.op.name}'), or "
@@ -239,6 +256,56 @@ def _freed_error(node: Node) -> RuntimeError:
         f"backward(); pass retain_graph=True to the first backward() or autograd.grad() "
         f"if you need to backward through the graph again."
     )
+
+
+def _conform(xp: Any, gi: Any, g: Any, ins: tuple, i: int, node: Node, rule: Any, ans: Any,
+             create_graph: bool) -> Any:
+    """Make a rule's result ``gi`` the gradient of input ``i``: summed over broadcast
+    axes to the input's shape, PyTorch's conjugate convention for complex values
+    (:func:`_complex_gradient`), and cast to the input's dtype."""
+    inp = ins[i]
+    if gi.shape != inp.shape:
+        gi = _unbroadcast(xp, gi, tuple(inp.shape), node, i)
+    dtype = inp.dtype
+    gdtype = g.dtype
+    backend = node.backend
+    g_complex = gdtype.kind == "c" if create_graph else gdtype in backend.complex_natives
+    if g_complex or dtype is not gdtype or gi.dtype is not dtype:
+        if g_complex or dtype in backend.complex_natives or (
+                create_graph and dtype.kind == "c"):
+            gi = _complex_gradient(xp, node.op, rule, g, ans, ins, node.params, gi, node, i)
+        gi_dtype = gi.dtype
+        if gi_dtype is not dtype and gi_dtype != dtype:
+            if xp.isdtype(gi_dtype, "complex floating") and not xp.isdtype(
+                    dtype, "complex floating"):
+                gi = xp.real(gi)  # a real input gets the real part (as PyTorch)
+            gi = xp.astype(gi, dtype)
+    return gi
+
+
+def _propagate(edge: Any, gi: Any, nxt: Node | None, nxt_g: Any, pending: dict, nodes: dict,
+               heap: list, leaves: dict) -> tuple[Node | None, Any]:
+    """Hand the gradient ``gi`` to ``edge`` (a Node, or a leaf Tensor) and return the new
+    ``(nxt, nxt_g)``: the one pending node, while there is only one (see _execute)."""
+    if edge.__class__ is Node:
+        if nxt is None and not heap:  # then nothing is pending
+            return edge, gi
+        if edge is nxt:
+            return nxt, nxt_g + gi
+        seq = edge.seq
+        if seq in pending:
+            pending[seq] = pending[seq] + gi
+        else:
+            pending[seq] = gi
+            nodes[seq] = edge
+            heappush(heap, -seq)
+    else:
+        entry = leaves.get(id(edge))
+        if entry is None:
+            leaves[id(edge)] = [edge, gi]
+        else:
+            entry[1] = entry[1] + gi
+    return nxt, nxt_g
 
 
 def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph: bool,
@@ -304,6 +371,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     anomaly = ANOMALY.enabled
+    last_write = _last_write  # (a local: read once per node)
     node = None
     try:
         nxt: Node | None = None  # the next node, while it is the only one pending
@@ -331,106 +399,116 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             n = node.n_inputs
             if not n:
                 raise _freed_error(node)
-            # Version checks: compare every saved version first (cheap, and nothing has
-            # changed in the common case); only on a difference does _check_versions work
-            # out whether a rule about to run reads the modified value (then it raises).
-            versions = node.versions
-            if versions is not None:
-                if n == 1:
-                    cell = links[0]._version
-                    if cell is not None and cell[0] != versions[0]:
-                        _check_versions(node, create_graph)
-                else:
-                    for t, saved in zip(links, versions):  # the first n links: inputs
-                        if saved is not None:
-                            cell = t._version
-                            if (0 if cell is None else cell[0]) != saved:
-                                _check_versions(node, create_graph)
-                                break
-            cell = node.out_version
-            if cell is not None and cell[0] != 0:
-                _check_versions(node, create_graph)
+            if node.seq < last_write[0]:
+                # A tensor was written in place since this node was recorded (else none of
+                # its saved versions can differ and there is nothing to compare).
+                _compare_versions(node, links, n, create_graph)
             op = node.op
             params = node.params
             backend = node.backend
-            if create_graph:
-                xp = ag_namespace
-                del backend_stack[stack_depth:]
-                backend_stack.append(backend)
-                ins = links[:n]
-                ans = op.forward(xp, *ins, **params) if op.uses_ans else None
-                g_complex = g.dtype.kind == "c"
-            else:
-                xp = backend.xp
-                # The rules read the inputs' arrays (each Tensor's current array: an
-                # in-place write since recording was refused above if a rule reads it).
+            # The input that needs a gradient, when it is the only one (first order): one
+            # input (elementwise math, reductions, shape ops), or two of which one is a
+            # constant (``x * 0.5``). The edge loop below, written out for that input.
+            single = -1
+            if not create_graph and not op.variadic:
                 if n == 1:
-                    a = links[0]
-                    ins = (a._data if isinstance(a, Tensor) else a,)
+                    single = 0
                 elif n == 2:
-                    a = links[0]
-                    b = links[1]
-                    ins = (a._data if isinstance(a, Tensor) else a,
-                           b._data if isinstance(b, Tensor) else b)
-                else:
-                    ins = tuple(a._data if isinstance(a, Tensor) else a for a in links[:n])
+                    if links[3] is None:
+                        single = 0
+                    elif links[2] is None:
+                        single = 1
+            if single >= 0:
+                edges = links[n:]
+                edge = edges[single]
                 ans = node.out
-                g_complex = g.dtype in backend.complex_natives
-            # A complex gradient (a complex-valued op, even of real inputs) or a complex
-            # input needs PyTorch's conjugate convention (_complex_gradient).
-            gdtype = g.dtype
-            rules = op.vjps
-            if op.variadic:  # one rule for every input, told which one by ``argnum``
-                rules = [partial(rules, argnum=i) for i in range(n)]
-            edges = links[n:]  # (kept as the node's links once the inputs are released)
-            i = -1
-            for edge in edges:
-                i += 1
-                if edge is None:  # a constant, or an input that needs no gradient
-                    continue
-                rule = rules[i]
-                if rule is None:  # no gradient flows to this input
-                    continue
-                inp = ins[i]
-                gi = rule(xp, g, ans, *ins, **params) if params else rule(xp, g, ans, *ins)
-                if gi is None:
-                    continue
-                if gi.shape != inp.shape:
-                    gi = _unbroadcast(xp, gi, tuple(inp.shape), node, i)
-                dtype = inp.dtype
-                # Nothing to convert when the gradient, its input and the rule's result
-                # share one real dtype (an input of g's dtype is complex only if g is).
-                if g_complex or dtype is not gdtype or gi.dtype is not dtype:
-                    if g_complex or dtype in backend.complex_natives or (
-                            create_graph and dtype.kind == "c"):
-                        gi = _complex_gradient(xp, op, rule, g, ans, ins, params, gi, node, i)
-                    gi_dtype = gi.dtype
-                    if gi_dtype is not dtype and gi_dtype != dtype:
-                        if xp.isdtype(gi_dtype, "complex floating") and not xp.isdtype(
-                                dtype, "complex floating"):
-                            gi = xp.real(gi)  # a real input gets the real part (as PyTorch)
-                        gi = xp.astype(gi, dtype)
-                if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
-                    raise nan_error(node, i)
-                if edge.__class__ is Node:
-                    if edge is nxt:
-                        nxt_g = nxt_g + gi
-                        continue
-                    seq = edge.seq
-                    if seq in pending:
-                        pending[seq] = pending[seq] + gi
-                    elif nxt is None and not heap:
-                        nxt, nxt_g = edge, gi
+                rule = op.vjps[single]
+                if edge is not None and rule is not None:
+                    xp = backend.xp
+                    a = links[0]
+                    if a.__class__ is Tensor or isinstance(a, Tensor):
+                        a = a._data
+                    if n == 1:
+                        inp = a
+                        gi = rule(xp, g, ans, a, **params) if params else rule(xp, g, ans, a)
                     else:
-                        pending[seq] = gi
-                        nodes[seq] = edge
-                        heappush(heap, -seq)
+                        b = links[1]
+                        if b.__class__ is Tensor or isinstance(b, Tensor):
+                            b = b._data
+                        inp = b if single else a
+                        gi = rule(xp, g, ans, a, b, **params) if params else \
+                            rule(xp, g, ans, a, b)
+                    if gi is not None:
+                        dtype = inp.dtype
+                        if gi.shape != inp.shape or gi.dtype is not dtype \
+                                or g.dtype is not dtype or dtype in backend.complex_natives:
+                            gi = _conform(xp, gi, g, (a,) if n == 1 else (a, b), single, node,
+                                          rule, ans, False)
+                        if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
+                            raise nan_error(node, single)
+                        if nxt is None and not heap and edge.__class__ is Node:
+                            nxt, nxt_g = edge, gi  # a chain: nothing else is pending
+                        else:
+                            nxt, nxt_g = _propagate(edge, gi, nxt, nxt_g, pending, nodes, heap,
+                                                    leaves)
+            else:
+                if create_graph:
+                    xp = ag_namespace
+                    del backend_stack[stack_depth:]
+                    backend_stack.append(backend)
+                    ins = links[:n]
+                    ans = op.forward(xp, *ins, **params) if op.uses_ans else None
+                    gdtype = g.dtype
+                    g_complex = gdtype.kind == "c"
                 else:
-                    entry = leaves.get(id(edge))
-                    if entry is None:
-                        leaves[id(edge)] = [edge, gi]
+                    xp = backend.xp
+                    # The rules read the inputs' arrays (each Tensor's current array: an
+                    # in-place write since recording was refused above if a rule reads it).
+                    if n == 2:
+                        a = links[0]
+                        b = links[1]
+                        ins = (a._data if isinstance(a, Tensor) else a,
+                               b._data if isinstance(b, Tensor) else b)
                     else:
-                        entry[1] = entry[1] + gi
+                        ins = tuple(a._data if isinstance(a, Tensor) else a for a in links[:n])
+                    ans = node.out
+                    gdtype = g.dtype
+                    g_complex = gdtype in backend.complex_natives
+                rules = op.vjps
+                if op.variadic:  # one rule for every input, told which one by ``argnum``
+                    rules = [partial(rules, argnum=i) for i in range(n)]
+                edges = links[n:]  # (kept as the node's links once the inputs are released)
+                i = -1
+                for edge in edges:
+                    i += 1
+                    if edge is None:  # a constant, or an input that needs no gradient
+                        continue
+                    rule = rules[i]
+                    if rule is None:  # no gradient flows to this input
+                        continue
+                    inp = ins[i]
+                    # Rules take the inputs as separate arguments: spelled out for two
+                    # inputs, a call with ``*ins`` costs about three times as much.
+                    if n == 2 and not params:
+                        gi = rule(xp, g, ans, ins[0], ins[1])
+                    else:
+                        gi = rule(xp, g, ans, *ins, **params)
+                    if gi is None:
+                        continue
+                    dtype = inp.dtype
+                    # Nothing to convert when the gradient, its input and the rule's result
+                    # share one real dtype and shape (an input of g's dtype is complex only
+                    # if g is).
+                    if gi.shape != inp.shape or g_complex or dtype is not gdtype \
+                            or gi.dtype is not dtype:
+                        gi = _conform(xp, gi, g, ins, i, node, rule, ans, create_graph)
+                    if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
+                        raise nan_error(node, i)
+                    if nxt is None and not heap and edge.__class__ is Node:
+                        nxt, nxt_g = edge, gi  # a chain: nothing else is pending
+                    else:
+                        nxt, nxt_g = _propagate(edge, gi, nxt, nxt_g, pending, nodes, heap,
+                                                leaves)
             if nxt is not None and heap:  # other nodes are pending too: the heap orders them
                 seq = nxt.seq
                 pending[seq] = nxt_g

@@ -16,6 +16,12 @@ __all__ = ["Node"]
 # visiting nodes by decreasing sequence number is a topological order (no pre-pass needed).
 _sequence = itertools.count()
 
+# The sequence number drawn by the latest in-place write to any tensor (every version bump
+# draws one: ``Tensor._bump_version``). A node whose ``seq`` is larger was recorded after
+# that write, so none of its saved versions can have changed: backward compares them only
+# for older nodes.
+_last_write = [-1]
+
 
 class Node:
     """One recorded op application (``grad_fn``)."""

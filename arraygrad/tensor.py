@@ -7,6 +7,7 @@ an ``arraygrad`` function and as a Tensor method).
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -14,11 +15,14 @@ from typing import TYPE_CHECKING, Any
 from arraygrad import _dtypes
 from arraygrad.backend_registry import Backend, default_float, get_backend
 from arraygrad.device import device
+from arraygrad.node import _last_write, _sequence
 
 if TYPE_CHECKING:
     from arraygrad.node import Node
 
 __all__ = ["Tensor"]
+
+_WRITE_LOCK = threading.Lock()  # see Tensor._bump_version
 
 
 class Tensor:
@@ -191,6 +195,10 @@ class Tensor:
             self._version = [1]
         else:
             self._version[0] += 1
+        # Backward compares the saved versions of the nodes older than this write. Drawn
+        # and stored under a lock so that the mark only grows when threads write at once.
+        with _WRITE_LOCK:
+            _last_write[0] = next(_sequence)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed.

@@ -129,8 +129,65 @@ def counts(ag: Any, n_ops: int = 200) -> dict[str, float]:
             "gc objects alive per op after a collection": alive_collected / n}
 
 
+def split(ag: Any, n_ops: int = 200, rounds: int = 40) -> dict[str, float]:
+    """CPU time per op (``time.thread_time``: a loaded machine's waiting is left out) of the
+    chain's forward, its backward and the whole step, and of the NumPy floor; medians of
+    ``rounds`` interleaved samples of 5 calls each."""
+    import statistics
+    import time
+
+    cycles = n_ops // OPS_PER_CYCLE
+    n = cycles * OPS_PER_CYCLE
+    x0 = np.linspace(-1.0, 1.0, 16, dtype=np.float32)
+    x = ag.asarray(x0, requires_grad=True)
+    step, floor = _autograd(ag, x, cycles), _numpy(x0, cycles)
+    for _ in range(5):
+        step(), floor()
+    samples: dict[str, list[float]] = {"forward": [], "backward": [], "step": [], "floor": []}
+    clock = time.thread_time
+    for _ in range(rounds):
+        fwd = bwd = 0.0
+        for _ in range(5):
+            t0 = clock()
+            y = _forward(ag, x, cycles).sum()
+            t1 = clock()
+            y.backward()
+            bwd += clock() - t1
+            fwd += t1 - t0
+            x.grad = None
+        samples["forward"].append(fwd / 5)
+        samples["backward"].append(bwd / 5)
+        for name, fn in (("step", step), ("floor", floor)):
+            t0 = clock()
+            for _ in range(5):
+                fn()
+            samples[name].append((clock() - t0) / 5)
+    out = {f"{k} us per op": statistics.median(v) * 1e6 / n for k, v in samples.items()}
+    out["step / floor"] = out["step us per op"] / out["floor us per op"]
+    return out
+
+
 if __name__ == "__main__":
+    import argparse
+
     import arraygrad
 
-    for key, value in counts(arraygrad).items():
-        print(f"{key}: {value:.2f}" if isinstance(value, float) else f"{key}: {value}")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", action="store_true",
+                        help="CPU time of forward, backward, step and floor (see split())")
+    parser.add_argument("--steps", type=int, default=0,
+                        help="only run this many steps (of --impl), for an instruction "
+                             "count: valgrind --tool=callgrind python -m benchmarks.chain "
+                             "--steps 60 (minus --steps 10) / 50 / 200 ops")
+    parser.add_argument("--impl", choices=("arraygrad", "numpy"), default="arraygrad")
+    args = parser.parse_args()
+    if args.steps:
+        x0 = np.linspace(-1.0, 1.0, 16, dtype=np.float32)
+        cycles = 200 // OPS_PER_CYCLE
+        fn = _autograd(arraygrad, arraygrad.asarray(x0, requires_grad=True), cycles) \
+            if args.impl == "arraygrad" else _numpy(x0, cycles)
+        for _ in range(args.steps):
+            fn()
+    else:
+        for key, value in (split(arraygrad) if args.split else counts(arraygrad)).items():
+            print(f"{key}: {value:.2f}" if isinstance(value, float) else f"{key}: {value}")

@@ -86,6 +86,28 @@ def test_inputs_already_modified_in_place_keep_their_saved_version(where):
         y.sum().backward()
 
 
+@pytest.mark.parametrize("which", ["output", "input"])
+def test_a_write_made_during_backward_is_caught_as_torch(which):
+    # Backward compares saved versions only for nodes older than the latest in-place write:
+    # a hook writing in place while backward runs makes every older node check again.
+    def run(lib):
+        x = lib.ones(3, requires_grad=True)
+        h = x * 1.0
+        y = lib.exp(h) if which == "output" else lib.sin(h)  # exp saves y, sin reads h
+        z = y * 2.0
+
+        def hook(g):
+            with lib.no_grad():
+                (y if which == "output" else h).add_(1.0)
+
+        z.register_hook(hook)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.sum().backward()
+
+    run(torch)
+    run(ag)
+
+
 def _graph(lib, x, w):
     """Chains, a diamond, a reused node, a node feeding itself twice and a leaf used at
     several depths: exercises the chain fast path and its hand-over to the heap."""

@@ -43,3 +43,27 @@ def test_where_takes_the_bit_mask_path_for_large_masks():
     a = np.ones(fast._MIN_WHERE_SIZE, np.float32)
     assert fast._maskable(a, c.shape) and fast._positive_zero(0.0, a)
     assert not fast._positive_zero(-0.0, a) and not fast._positive_zero(0.0, a.astype(int))
+
+
+KINDS = ["bool", "signed integer", "unsigned integer", "integral", "real floating",
+         "complex floating", "numeric", ("real floating", "complex floating"), np.float32,
+         np.dtype(np.int64), ("bool", np.dtype(np.float64))]
+
+
+@pytest.mark.parametrize("dtype", DTYPES + [np.bool_, np.dtype(np.complex128)])
+def test_isdtype_gives_numpy_answers_twice(dtype):
+    for kind in KINDS:
+        want = np.isdtype(dtype, kind)
+        assert fast.isdtype(dtype, kind) is want
+        assert fast.isdtype(dtype, kind) is want  # now from the remembered answers
+
+
+@pytest.mark.parametrize("args", [("float32", "real floating"), (np.dtype("f4"), "floats"),
+                                  (np.dtype("f4"), ["real floating"]), (3, "bool"),
+                                  (bool, "bool")])
+def test_isdtype_refuses_what_numpy_refuses_every_time(args):
+    for _ in range(2):
+        with pytest.raises((TypeError, ValueError)) as want:
+            np.isdtype(*args)
+        with pytest.raises(want.type, match=str(want.value)[:20]):
+            fast.isdtype(*args)

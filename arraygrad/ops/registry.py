@@ -359,7 +359,16 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
         else:
             cls = b.__class__
             if cls is float or cls is int:
-                bd = _scalar_operand(op, backend, ad, b)
+                # _scalar_operand(op, backend, ad, b), written out (the hot path of x * 2.0)
+                if op.scalar_operands:
+                    dtypes = _SCALAR_DTYPES.get(backend)
+                    if dtypes is None:
+                        dtypes = _scalar_dtypes(backend)
+                    dtype = ad.dtype
+                    bd = backend.xp.asarray(b, dtype=dtype) if dtype in dtypes and (
+                        cls is float or -_EXACT_INT <= b <= _EXACT_INT) else b
+                else:
+                    bd = b
             else:
                 if _is_batched(b):
                     return _batched(op, (a, b), _EMPTY)
