@@ -138,9 +138,18 @@ def _run_hooks(hooks: list, g: Any, backend: Any, create_graph: bool) -> Any:
 _ACCUMULATE_LOCK = threading.Lock()
 
 
-def _accumulate(t: Tensor, g: Tensor) -> None:
+def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
     with _ACCUMULATE_LOCK:
-        t._grad = g if t._grad is None else t._grad + g
+        current = t._grad
+        if current is None:
+            t._grad = g
+        elif create_graph:  # PyTorch: out of place, the sum carries a graph
+            t._grad = current + g
+        else:
+            # PyTorch adds into the gradient it has: a reference kept to ``t.grad`` sees
+            # the sum (the same Tensor, its version bumped), not the old value
+            current._data = (current + g)._data
+            current._bump_version()
 
 
 def _run_post_hooks(leaf: Tensor) -> None:
@@ -358,7 +367,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             if id(g) in seen_arrays:  # never let two .grad tensors share one array
                 g = backend.xp.asarray(g, copy=True)
             seen_arrays.add(id(g))
-        _accumulate(leaf, _wrap(g, backend, create_graph))
+        _accumulate(leaf, _wrap(g, backend, create_graph), create_graph)
         if _post_hooks_of(leaf):
             _run_post_hooks(leaf)
 
@@ -392,7 +401,8 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             if node.retained is not None:
                 owner = node.retained()
                 if owner is not None:
-                    _accumulate(owner, _wrap(g, node.backend, create_graph))
+                    _accumulate(owner, _wrap(g, node.backend, create_graph),
+                                    create_graph)
             if capture_ids is not None and id(node) in capture_ids:
                 captured[id(node)] = g
             links = node.links  # the inputs, then the edges (see Node)
@@ -588,7 +598,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
         g = captured.get(id(t._node if t._node is not None else t))
         if g is None:
             continue
-        _accumulate(t, _wrap(g, t._backend, create_graph))
+        _accumulate(t, _wrap(g, t._backend, create_graph), create_graph)
         if t._node is None and _post_hooks_of(t):
             _run_post_hooks(t)
 

@@ -220,3 +220,24 @@ def test_python_number_operands_match_torch():
     ty.sum().backward()
     np.testing.assert_allclose(y.numpy(force=True), ty.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_accumulating_into_a_gradient_keeps_its_tensor_as_torch(create_graph):
+    # PyTorch adds a second backward's gradient into the .grad tensor it has (a reference
+    # kept to it sees the sum, its version is bumped); under create_graph it makes a new one
+    seen = []
+    for lib in (torch, ag):
+        w = lib.ones(3, dtype=lib.float64, requires_grad=True)
+        (w * 2).sum().backward(create_graph=create_graph)
+        kept = w.grad
+        v = lib.ones(3, dtype=lib.float64, requires_grad=True)
+        uses_kept = (kept * v).sum()  # saves the kept gradient for v's gradient
+        (w * 3).sum().backward(create_graph=create_graph)
+        try:
+            uses_kept.backward()
+            error = None
+        except RuntimeError as exc:
+            error = "modified by an inplace operation" in str(exc)
+        seen.append((kept.detach().numpy().tolist(), kept is w.grad, error))
+    assert seen[1] == seen[0]
