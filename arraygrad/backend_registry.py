@@ -486,6 +486,16 @@ def set_default_dtype(dtype: DType | None) -> None:
     _DEFAULT_DTYPE[:] = [dtype]
 
 
+def creation_state() -> tuple:
+    """A cheap snapshot of what decides the backend and floating dtype of new tensors (the
+    innermost ``use_backend``, the default backend's name, :func:`set_default_dtype`'s
+    choice): equal snapshots mean equal :func:`current_backend` and
+    :func:`get_default_dtype` (``ag.compile``'s per-call guard compares it)."""
+    stack = _local.stack
+    return (stack[-1] if stack else _registry.default_name,
+            _DEFAULT_DTYPE[0] if _DEFAULT_DTYPE else None)
+
+
 def get_default_dtype() -> DType:
     """The floating dtype new tensors get by default: :func:`set_default_dtype`'s choice,
     else the current backend's."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from arraygrad.backend_registry import current_backend, get_default_dtype
+from arraygrad.backend_registry import creation_state, current_backend, get_default_dtype
 from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.nn.module import Module
 from arraygrad.optim.optimizer import Optimizer
@@ -411,7 +411,7 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
     """A :class:`Probe` for the state as it is now (after a call), or None when the step's
     state is of a kind the probe does not cover (the full guard then runs every call)."""
     ns: dict[str, Any] = {"_is_grad_enabled": is_grad_enabled, "Tensor": Tensor,
-                          "_creation_defaults": creation_defaults}
+                          "_creation_state": creation_state}
     # The expressions read Tensor's slots (``_data``, ``_grad``, ``_backend``) rather than
     # its properties: a property is a Python call, and this check runs on every call.
     items: list[tuple[str, Any]] = []   # (expression, expected value)
@@ -438,7 +438,8 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
                         snapshot(f"{expr}[{i}]", x)
 
     items.append(("_is_grad_enabled()", is_grad_enabled()))
-    items.append(("_creation_defaults()", creation_defaults()))
+    current_backend()  # resolves the default backend's name once, so the state shows it
+    items.append(("_creation_state()", creation_state()))
     cells, g, names = _sources(fn)
     for cell in cells:
         try:
