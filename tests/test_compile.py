@@ -1162,3 +1162,52 @@ def test_scatter_add_counts_as_a_write_so_its_target_is_not_folded():
     written = optimize.mutated_by(("call", code[0], ("t", (("s", 1), ("c", 0), ("c", 1.0))),
                                    ("d", ()), ("s", 1)))
     assert written == [1]
+
+
+WEIGHT = 1.0  # read by the helper and the forward below, not by the step's own code
+
+
+def _weighted_loss(out):
+    return (out ** 2).mean() * WEIGHT
+
+
+class _GloballyScaled(ag.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = ag.nn.Linear(4, 3).to(dtype=ag.float64)
+
+    def forward(self, x):
+        return self.lin(x) * WEIGHT
+
+
+def _helper_steps(model, opt):
+    def via_helper(x):
+        loss = _weighted_loss(model(x))
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return via_helper
+
+
+@pytest.mark.parametrize("where", ["helper", "forward"])
+def test_numbers_read_by_functions_the_step_calls_are_guarded(where):
+    global WEIGHT
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = _GloballyScaled() if where == "forward" else _Scaled()
+        opt = ag.optim.SGD(model.parameters(), lr=0.1)
+        step = _helper_steps(model, opt) if where == "helper" else _square_step(model, opt)
+        fn = ag.compile(step) if compiled else step
+        x = ag.tensor(np.ones((5, 4)))
+        losses = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CompileWarning)
+            for i in range(6):
+                WEIGHT = 1.0 + (i // 2)
+                losses.append(fn(x).item())
+        runs.append(losses)
+    WEIGHT = 1.0
+    assert runs[0] == runs[1]
+    assert fn.replays >= 2, fn.explain()

@@ -6,7 +6,7 @@ import dis
 import functools
 import itertools
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -221,18 +221,59 @@ def _module_attributes(m: Module) -> tuple:
                  if k not in ("_parameters", "_buffers", "_modules"))
 
 
-def python_values(fn: Any) -> tuple:
-    """The Python values of ``fn``'s closure cells and of the globals its code names, as
-    guarded values (a number read there is baked into the recording)."""
-    cells, g, names = _sources(fn)
-    values = []
-    for cell in cells:
-        try:
-            values.append(_python_key(cell.cell_contents))
-        except ValueError:  # an empty cell
-            values.append(("empty",))
-    values += [(n, _python_key(g[n])) for n in names if n in g]
+def python_values(fn: Any, modules: Sequence = ()) -> tuple:
+    """The Python values of the closure cells and named globals of ``fn`` and of the
+    user code it reaches (see :func:`all_sources`), as guarded values (a number read there
+    is baked into the recording)."""
+    values: list = []
+    for cells, g, names in all_sources(fn, modules):
+        for cell in cells:
+            try:
+                values.append(_python_key(cell.cell_contents))
+            except ValueError:  # an empty cell
+                values.append(("empty",))
+        values += [(n, _python_key(g[n])) for n in names if n in g]
     return tuple(values)
+
+
+def _user_function(v: Any) -> bool:
+    return isinstance(v, types.FunctionType) and not (
+        getattr(v, "__module__", None) or "").startswith("arraygrad")
+
+
+def all_sources(fn: Any, modules: Sequence = ()) -> list[tuple[Any, Any, list]]:
+    """(closure cells, globals, names) of ``fn`` and of the user code it may run: the plain
+    functions found there (helpers such as ``compute_loss``, three levels deep) and the
+    ``forward`` of every reached module whose class is not arraygrad's. A global number a
+    helper or a forward reads is baked into a recording just as one the step reads."""
+    todo: list[tuple[Any, int]] = [(fn, 0)]
+    for m in modules:
+        for sub in ([] if isinstance(m, list) else m.modules()):
+            if _user_function(type(sub).forward):
+                todo.append((type(sub).forward, 1))
+    out = []
+    seen: set[int] = set()
+    while todo:
+        f, depth = todo.pop(0)
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
+        src = _sources(f)
+        out.append(src)
+        if depth >= 3:
+            continue
+        cells, g, names = src
+        for cell in cells:
+            try:
+                v = cell.cell_contents
+            except ValueError:
+                continue
+            if _user_function(v):
+                todo.append((v, depth + 1))
+        for n in names:
+            if _user_function(g.get(n)):
+                todo.append((g[n], depth + 1))
+    return out
 
 
 def creation_defaults() -> tuple:
@@ -247,7 +288,8 @@ def guard_key(args: tuple, kwargs: dict, modules: list, opts: list, fn: Any = No
     parts: list = [("grad mode", is_grad_enabled()),
                    ("default backend and dtype", creation_defaults())]
     if fn is not None:
-        parts.append(("Python values of the closure and globals", python_values(fn)))
+        parts.append(("Python values of the closure and globals",
+                      python_values(fn, modules)))
     backends = set()
     for i, a in enumerate(list(args) + list(kwargs.values())):
         where = f"argument {i}"
@@ -440,23 +482,23 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
     items.append(("_is_grad_enabled()", is_grad_enabled()))
     current_backend()  # resolves the default backend's name once, so the state shows it
     items.append(("_creation_state()", creation_state()))
-    cells, g, names = _sources(fn)
-    for cell in cells:
-        try:
-            v = cell.cell_contents
-        except ValueError:
-            return None
-        if not _container_ok(v):
-            return None
-        same(f"{const(cell)}.cell_contents", v)
-        snapshot(f"{const(cell)}.cell_contents", v)
-    gname = const(g)
-    for n in names:
-        v = g.get(n)
-        if not _container_ok(v):
-            return None
-        same(f"{gname}.get({n!r})", v)
-        snapshot(f"{gname}.get({n!r})", v)
+    for cells, g, names in all_sources(fn, modules):
+        for cell in cells:
+            try:
+                v = cell.cell_contents
+            except ValueError:
+                return None
+            if not _container_ok(v):
+                return None
+            same(f"{const(cell)}.cell_contents", v)
+            snapshot(f"{const(cell)}.cell_contents", v)
+        gname = const(g)
+        for n in names:
+            v = g.get(n)
+            if not _container_ok(v):
+                return None
+            same(f"{gname}.get({n!r})", v)
+            snapshot(f"{gname}.get({n!r})", v)
     # arguments
     items.append(("len(A)", len(args)))
     items.append(("tuple(KW)", tuple(kwargs)))
