@@ -977,8 +977,17 @@ def test_a_step_whose_hooks_run_is_not_replayed(kind):
 CALLS = 0  # counted by the step below
 
 
+def _count_and_step(model, opt, x):
+    global CALLS
+    CALLS += 1
+    return _square_step(model, opt)(x)
+
+
 def _counting_steps(model, opt):
     calls = 0
+
+    def helper_counter(x):  # the global is written by a helper the step calls
+        return _count_and_step(model, opt, x)
 
     def global_counter(x):
         global CALLS
@@ -989,25 +998,26 @@ def _counting_steps(model, opt):
         nonlocal calls
         calls += 1
         return _square_step(model, opt)(x)
-    return global_counter, nonlocal_counter, lambda: calls
+    return {"global": global_counter, "nonlocal": nonlocal_counter,
+            "helper": helper_counter}, lambda: calls
 
 
-@pytest.mark.parametrize("which", ["global", "nonlocal"])
+@pytest.mark.parametrize("which", ["global", "nonlocal", "helper"])
 def test_a_step_that_assigns_python_state_is_not_replayed(which):
     # a replay runs the recorded kernels only: the counter would advance on recordings only
     global CALLS
     CALLS = 0
     model, opt, _step = _simple()
-    global_counter, nonlocal_counter, nonlocal_calls = _counting_steps(model, opt)
-    fn = ag.compile(global_counter if which == "global" else nonlocal_counter)
+    steps, nonlocal_calls = _counting_steps(model, opt)
+    fn = ag.compile(steps[which])
     x = ag.tensor(np.ones((3, 4)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for _ in range(4):
             fn(x)
-    assert (CALLS if which == "global" else nonlocal_calls()) == 4
+    assert (nonlocal_calls() if which == "nonlocal" else CALLS) == 4
     assert fn.replays == 0
-    assert any(f"assigns the {'global' if which == 'global' else 'variable'}" in str(w.message)
+    assert any(f"assigns the {'variable' if which == 'nonlocal' else 'global'}" in str(w.message)
                for w in caught), [str(w.message) for w in caught]
 
 

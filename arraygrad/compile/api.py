@@ -501,7 +501,7 @@ class CompiledFunction:
                 in_slot[_okey(o)] = n
                 ext_values[n] = value
                 _alias(o, t)
-            writes = python_writes(self.fn)
+            writes = python_writes(self.fn, modules)
             if writes is not None:
                 rec.problems.append(writes)
             try:

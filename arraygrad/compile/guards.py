@@ -77,14 +77,18 @@ def _names(code: types.CodeType, out: list) -> None:
     out.extend(_global_names(code))
 
 
-def python_writes(fn: Any) -> str | None:
-    """Why ``fn`` cannot be replayed when its code assigns a global or a variable of an
-    enclosing function (``global n; n += 1``, ``nonlocal``): a replay runs the recorded
-    kernels, not the step's Python, so that state would only change on the calls that
-    record. None when the code assigns neither."""
-    target = type(fn).forward if isinstance(fn, Module) else fn
-    code = getattr(getattr(target, "__func__", target), "__code__", None)
-    return None if code is None else _python_writes(code, True)
+def python_writes(fn: Any, modules: Sequence = ()) -> str | None:
+    """Why ``fn`` cannot be replayed when its code, or the user code it reaches (see
+    :func:`reached_functions`), assigns a global or a variable of an enclosing function
+    (``global n; n += 1``, ``nonlocal``): a replay runs the recorded kernels, not the step's
+    Python, so that state would only change on the calls that record. None when none does."""
+    for f in reached_functions(fn, modules):
+        target = type(f).forward if isinstance(f, Module) else f
+        code = getattr(getattr(target, "__func__", target), "__code__", None)
+        found = None if code is None else _python_writes(code, True)
+        if found is not None:
+            return found
+    return None
 
 
 @functools.lru_cache(maxsize=256)
@@ -241,11 +245,10 @@ def _user_function(v: Any) -> bool:
         getattr(v, "__module__", None) or "").startswith("arraygrad")
 
 
-def all_sources(fn: Any, modules: Sequence = ()) -> list[tuple[Any, Any, list]]:
-    """(closure cells, globals, names) of ``fn`` and of the user code it may run: the plain
-    functions found there (helpers such as ``compute_loss``, three levels deep) and the
-    ``forward`` of every reached module whose class is not arraygrad's. A global number a
-    helper or a forward reads is baked into a recording just as one the step reads."""
+def reached_functions(fn: Any, modules: Sequence = ()) -> list[Any]:
+    """``fn`` and the user code it may run: the plain functions found in the closure cells
+    and named globals (helpers such as ``compute_loss``, three levels deep) and the
+    ``forward`` of every reached module whose class is not arraygrad's."""
     todo: list[tuple[Any, int]] = [(fn, 0)]
     for m in modules:
         for sub in ([] if isinstance(m, list) else m.modules()):
@@ -258,11 +261,10 @@ def all_sources(fn: Any, modules: Sequence = ()) -> list[tuple[Any, Any, list]]:
         if id(f) in seen:
             continue
         seen.add(id(f))
-        src = _sources(f)
-        out.append(src)
+        out.append(f)
         if depth >= 3:
             continue
-        cells, g, names = src
+        cells, g, names = _sources(f)
         for cell in cells:
             try:
                 v = cell.cell_contents
@@ -274,6 +276,12 @@ def all_sources(fn: Any, modules: Sequence = ()) -> list[tuple[Any, Any, list]]:
             if _user_function(g.get(n)):
                 todo.append((g[n], depth + 1))
     return out
+
+
+def all_sources(fn: Any, modules: Sequence = ()) -> list[tuple[Any, Any, list]]:
+    """(closure cells, globals, names) of each of :func:`reached_functions`: a global number
+    a helper or a forward reads is baked into a recording just as one the step reads."""
+    return [_sources(f) for f in reached_functions(fn, modules)]
 
 
 def creation_defaults() -> tuple:

@@ -98,7 +98,7 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
 
     from arraygrad.compile import api as A
 
-    hook = A.registered_hook(modules) or A.python_writes(fn)
+    hook = A.registered_hook(modules) or A.python_writes(fn, modules)
     if hook is not None:
         raise TraceFailed(hook)
     v = JaxVariant()
