@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import tracemalloc
 import warnings
@@ -1221,3 +1222,121 @@ def test_numbers_read_by_functions_the_step_calls_are_guarded(where):
     WEIGHT = 1.0
     assert runs[0] == runs[1]
     assert fn.replays >= 2, fn.explain()
+
+
+class _Config:
+    """A user's settings object (its attributes are read by the step)."""
+
+    def __init__(self):
+        self.scale = 1.0
+
+
+CONFIG = _Config()
+
+
+class _ClassConfig:
+    scale = 1.0  # a class attribute used as a setting
+
+
+class _Configured(ag.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = ag.nn.Linear(4, 3).to(dtype=ag.float64)
+        self.cfg = _Config()  # a plain object attribute
+        self.scales = [1.0]  # a list attribute, changed in place
+
+    def forward(self, x):
+        return self.lin(x) * self.cfg.scale * self.scales[0]
+
+
+def _object_steps(model, opt, config):
+    def by_closure_object(x):
+        loss = (model(x) ** 2).mean() * config.scale
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+
+    def by_global_object(x):
+        loss = (model(x) ** 2).mean() * CONFIG.scale
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    def by_class_attribute(x):
+        loss = (model(x) ** 2).mean() * _ClassConfig.scale
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return {"closure object": by_closure_object, "global object": by_global_object,
+            "module object": by_global_object, "module list": by_global_object,
+            "class attribute": by_class_attribute}
+
+
+@pytest.mark.parametrize("where", ["closure object", "global object", "module object",
+                                   "module list", "class attribute"])
+def test_numbers_held_by_objects_the_step_reads_are_guarded(where):
+    # attributes of a plain settings object and elements of a list a module holds were
+    # compared by identity of the object only: changing them replayed the old value
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = _Configured()
+        opt = ag.optim.SGD(model.parameters(), lr=0.1)
+        config = _Config()
+        fn = _object_steps(model, opt, config)[where]
+        fn = ag.compile(fn) if compiled else fn
+        x = ag.tensor(np.ones((5, 4)))
+        losses = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CompileWarning)
+            for i in range(6):
+                value = 1.0 + (i // 2)  # changes every other call: replays in between
+                config.scale = value if where == "closure object" else 1.0
+                CONFIG.scale = value if where == "global object" else 1.0
+                model.cfg.scale = value if where == "module object" else 1.0
+                model.scales[0] = value if where == "module list" else 1.0
+                _ClassConfig.scale = value if where == "class attribute" else 1.0
+                losses.append(fn(x).item())
+        runs.append(losses)
+    CONFIG.scale = _ClassConfig.scale = 1.0
+    assert runs[0] == runs[1]
+    assert fn.replays >= 2, fn.explain()
+
+
+_DRAWS = {"random": lambda: random.random(),
+          "np.random": lambda: float(np.random.uniform()),
+          "generator": None}  # a numpy Generator held by the step's closure
+
+
+def _drawing_step(model, opt, draw):
+    def step(x):
+        loss = (model(x) ** 2).mean() * (1.0 + float(draw()))
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return step
+
+
+@pytest.mark.parametrize("source", list(_DRAWS))
+def test_a_step_drawing_python_random_numbers_is_not_replayed(source):
+    # a replay does not run the step's Python: the number drawn while recording was reused
+    # on every call (a random loss scale, a coin flip for augmentation), silently
+    runs = []
+    for compiled in (False, True):
+        model, opt, _step = _simple()
+        random.seed(0)
+        np.random.seed(0)
+        gen = np.random.default_rng(0)
+        step = _drawing_step(model, opt, _DRAWS[source] or gen.uniform)
+        fn = ag.compile(step) if compiled else step
+        x = ag.tensor(np.ones((3, 4)))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CompileWarning)
+            runs.append([fn(x).item() for _ in range(4)])
+    assert runs[0] == runs[1]
+    assert fn.replays == 0
+    assert any("draws numbers from" in str(w.message) for w in caught), \
+        [str(w.message) for w in caught]

@@ -14,7 +14,7 @@ import numpy as np
 
 from arraygrad import engine
 from arraygrad.anomaly_mode import ANOMALY
-from arraygrad.compile import binding, optimize, replay_jax, trace
+from arraygrad.compile import binding, optimize, python_random, replay_jax, trace
 from arraygrad.compile.guards import (
     Probe,
     Unsupported,
@@ -123,12 +123,15 @@ def _owners(args: tuple, kwargs: dict, modules: list, opts: list) -> list[tuple]
 
 
 @contextlib.contextmanager
-def watch_hooks(problems: list, modules: list) -> Iterator[None]:
-    """While a step is recorded or traced: note in ``problems`` every hook that runs.
+def watch_hooks(problems: list, modules: list, fn: Any = None) -> Iterator[None]:
+    """While a step is recorded or traced: note in ``problems`` every hook that runs, and
+    a draw from a Python-level random generator (see :mod:`.python_random`; ``fn``: the
+    step, whose closure and globals may hold generators).
 
     A hook is Python code: a replay would redo the kernels it called but skip the rest of
     it (appending to a list, logging, counting), so a step whose hooks run is not replayed.
     """
+    draws = python_random.DrawWatch(fn, modules)
     found = registered_hook(modules)
     if found is not None:
         problems.append(found)
@@ -147,6 +150,9 @@ def watch_hooks(problems: list, modules: list) -> Iterator[None]:
         yield
     finally:
         engine._run_hooks, engine._run_post_hooks = real_hooks, real_post
+        drew = draws.problem()
+        if drew is not None:
+            problems.append(drew)
 
 
 def registered_hook(modules: list) -> str | None:
@@ -505,7 +511,7 @@ class CompiledFunction:
             if writes is not None:
                 rec.problems.append(writes)
             try:
-                with watch_hooks(rec.problems, modules):
+                with watch_hooks(rec.problems, modules, self.fn):
                     result = self.fn(*args, **kwargs)
             finally:
                 trace._ACTIVE = None

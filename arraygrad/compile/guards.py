@@ -237,7 +237,151 @@ def python_values(fn: Any, modules: Sequence = ()) -> tuple:
             except ValueError:  # an empty cell
                 values.append(("empty",))
         values += [(n, _python_key(g[n])) for n in names if n in g]
+    values.append(attribute_values(attribute_reads(fn, modules)))
     return tuple(values)
+
+
+MISSING = object()
+_LOAD_ROOT = {"LOAD_GLOBAL": "g", "LOAD_NAME": "g", "LOAD_DEREF": "d"}
+
+
+@functools.lru_cache(maxsize=256)
+def _attribute_chains(code: types.CodeType) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """The attribute reads of ``code`` that start at a global (``"g"``), a closure variable
+    (``"d"``) or a local (``"f"``): ``config.scale`` is ``("g", "config", ("scale",))``.
+    Nested code (lambdas, comprehensions) is scanned too; its free variables are the
+    enclosing function's, so only its globals count there."""
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    chain: tuple[str, str, tuple[str, ...]] | None = None
+    for ins in dis.get_instructions(code):
+        if chain is not None and ins.opname in ("LOAD_ATTR", "LOAD_METHOD"):
+            chain = (chain[0], chain[1], chain[2] + (ins.argval,))
+            continue
+        if chain is not None and chain[2]:
+            out.append(chain)
+        chain = None
+        kind = _LOAD_ROOT.get(ins.opname)
+        if kind is None and ins.opname.startswith("LOAD_FAST"):
+            kind = "f"  # (3.13's LOAD_FAST_LOAD_FAST pushes two: the second is on top)
+        if kind is not None:
+            name = ins.argval[-1] if isinstance(ins.argval, tuple) else ins.argval
+            if isinstance(name, str):
+                chain = (kind, name, ())
+    if chain is not None and chain[2]:
+        out.append(chain)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            out += [x for x in _attribute_chains(c) if x[0] == "g"]
+    return tuple(dict.fromkeys(out))
+
+
+def namespace_get(v: Any, name: str) -> Any:
+    """``v.name`` where ``v`` is a namespace a step reads settings from (a user's object, a
+    Module, a Python module), read from the instance's own storage, so that no property or
+    ``__getattr__`` of arbitrary objects runs; ``MISSING`` for anything else."""
+    if isinstance(v, (Tensor, Optimizer)) or _is_array(v):
+        return MISSING
+    if isinstance(v, Module):
+        for field in ("_parameters", "_buffers", "_modules"):
+            d = v.__dict__.get(field)
+            if d is not None and name in d:
+                return d[name]
+    if isinstance(v, (type, types.ModuleType)):
+        classes: tuple = v.__mro__ if isinstance(v, type) else (v,)
+    else:
+        d = getattr(v, "__dict__", None)
+        if type(d) is not dict:
+            return MISSING
+        if name in d:
+            return d[name]
+        classes = type(v).__mro__  # a class attribute: ``class Config: lr = 0.1``
+    for c in classes:
+        if name in vars(c):
+            found = vars(c)[name]
+            # methods and properties are code, not settings
+            return MISSING if hasattr(type(found), "__get__") else found
+    return MISSING
+
+
+def _is_array(v: Any) -> bool:
+    return isinstance(v, np.ndarray) or hasattr(type(v), "__array_namespace__")
+
+
+def _settings_value(v: Any) -> bool:
+    """Whether ``v`` is a value a recording may bake in (numbers, strings, None, small
+    containers of them)."""
+    if isinstance(v, _SCALARS) or isinstance(v, np.generic):
+        return True
+    if type(v) in (tuple, list):
+        return len(v) <= 64 and all(_settings_value(x) for x in v)
+    return False
+
+
+def attribute_reads(fn: Any, modules: Sequence = ()) -> list[tuple[Any, tuple[str, ...]]]:
+    """``(root object, attribute names)`` for each attribute read of ``fn`` and the user
+    code it reaches (see :func:`reached_functions`) that starts at a global, a closure
+    variable or a forward's ``self`` and goes through namespaces (see
+    :func:`namespace_get`): ``config.scale``, ``self.cfg.scale``. Reads rooted at a Python
+    module, a class or a Module count only when they end at a number, a string or a small
+    container of them (``settings.SCALE``, ``Config.lr``), so that ``ag.relu`` and
+    ``np.float32`` are not checked on every call (a Module's own attributes are guarded
+    anyway); reads that find nothing now (a method) do not count."""
+    instances: dict[Any, list] = {}
+    for m in modules:
+        for sub in ([] if isinstance(m, list) else m.modules()):
+            instances.setdefault(type(sub).forward, []).append(sub)
+    out: list[tuple[Any, tuple[str, ...]]] = []
+    seen: set = set()
+    for f in reached_functions(fn, modules):
+        target = type(f).forward if isinstance(f, Module) else f
+        func = getattr(target, "__func__", target)
+        code = getattr(func, "__code__", None)
+        if code is None:
+            continue
+        g = getattr(func, "__globals__", {})
+        cells = dict(zip(code.co_freevars, getattr(func, "__closure__", None) or ()))
+        bound = getattr(target, "__self__", None)
+        selfs = [f] if isinstance(f, Module) else (
+            [bound] if bound is not None else instances.get(func, []))
+        first = code.co_varnames[0] if code.co_argcount else None
+        for kind, name, attrs in _attribute_chains(code):
+            if kind == "g":
+                roots = [g[name]] if name in g else []
+            elif kind == "d":
+                try:
+                    roots = [cells[name].cell_contents] if name in cells else []
+                except ValueError:  # an empty cell
+                    roots = []
+            else:
+                roots = selfs if name == first else []
+            for root in roots:
+                if (id(root), attrs) in seen:
+                    continue
+                seen.add((id(root), attrs))
+                value = _follow(root, attrs)
+                if value is MISSING or (isinstance(root, (types.ModuleType, type, Module))
+                                        and not _settings_value(value)):
+                    continue
+                out.append((root, attrs))
+    return out
+
+
+def _follow(root: Any, attrs: tuple[str, ...]) -> Any:
+    v = root
+    for a in attrs:
+        v = namespace_get(v, a)
+        if v is MISSING:
+            return v
+    return v
+
+
+def attribute_values(reads: Sequence[tuple[Any, tuple[str, ...]]]) -> tuple:
+    """The guarded values of :func:`attribute_reads` (``MISSING`` reads as a marker)."""
+    out = []
+    for root, attrs in reads:
+        v = _follow(root, attrs)
+        out.append(("missing",) if v is MISSING else _python_key(v))
+    return tuple(out)
 
 
 def _user_function(v: Any) -> bool:
@@ -461,7 +605,8 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
     """A :class:`Probe` for the state as it is now (after a call), or None when the step's
     state is of a kind the probe does not cover (the full guard then runs every call)."""
     ns: dict[str, Any] = {"_is_grad_enabled": is_grad_enabled, "Tensor": Tensor,
-                          "_creation_state": creation_state}
+                          "_creation_state": creation_state,
+                          "_attribute_values": attribute_values}
     # The expressions read Tensor's slots (``_data``, ``_grad``, ``_backend``) rather than
     # its properties: a property is a Python call, and this check runs on every call.
     items: list[tuple[str, Any]] = []   # (expression, expected value)
@@ -507,6 +652,11 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
                 return None
             same(f"{gname}.get({n!r})", v)
             snapshot(f"{gname}.get({n!r})", v)
+    # attributes of settings objects (``config.scale``, ``self.cfg.scale``): the roots are
+    # the objects checked above, each read followed again
+    reads = attribute_reads(fn, modules)
+    if reads:
+        items.append((f"_attribute_values({const(reads)})", attribute_values(reads)))
     # arguments
     items.append(("len(A)", len(args)))
     items.append(("tuple(KW)", tuple(kwargs)))
@@ -551,6 +701,12 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
             # every attribute at once (the training flag, Dropout's p, a user's alpha):
             # one dict compare against a copy, each value by identity first
             items.append((f"{sref}.__dict__ == {const(dict(vars(s)))}", True))
+            for name, v in vars(s).items():  # a list attribute changed in place
+                if type(v) in (tuple, list, dict) and name not in (
+                        "_parameters", "_buffers", "_modules"):
+                    if not _container_ok(v):
+                        return None
+                    snapshot(f"{sref}.__dict__[{name!r}]", v)
             for field in ("_parameters", "_buffers", "_modules"):
                 d = getattr(s, field)
                 items.append((f"{sref}.{field} == {const(dict(d))}", True))
