@@ -1340,3 +1340,39 @@ def test_a_step_drawing_python_random_numbers_is_not_replayed(source):
     assert fn.replays == 0
     assert any("draws numbers from" in str(w.message) for w in caught), \
         [str(w.message) for w in caught]
+
+
+def _recurrent_run(kind, compiled):
+    ag.manual_seed(0)
+    rnn = getattr(ag.nn, kind)(4, 6, num_layers=2, dropout=0.3).to(dtype=ag.float64)
+    head = ag.nn.Linear(6, 2).to(dtype=ag.float64)
+    params = list(rnn.parameters()) + list(head.parameters())
+    opt = ag.optim.Adam(params, lr=0.01)
+    sched = ag.optim.lr_scheduler.StepLR(opt, 2, 0.5)
+
+    def step(x, y):
+        out, _ = rnn(x)
+        loss = ag.cross_entropy(head(out[-1]), y)
+        loss.backward()
+        ag.nn.utils.clip_grad_norm_(params, 0.5)
+        opt.step()
+        opt.zero_grad()
+        return loss
+    fn = ag.compile(step, fullgraph=True) if compiled else step
+    rng = np.random.default_rng(0)
+    losses = []
+    for _ in range(6):
+        x = ag.tensor(rng.standard_normal((5, 3, 4)))  # (time, batch, features)
+        losses.append(fn(x, ag.tensor(rng.integers(0, 2, 3))).item())
+        sched.step()
+    return losses, [p.detach().numpy() for p in params], fn
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_recurrent_steps_replay_bit_identical_to_eager(kind):
+    # two stacked layers with dropout between them, Adam, a scheduler and clipping
+    eager_losses, eager_params, _ = _recurrent_run(kind, False)
+    losses, params, fn = _recurrent_run(kind, True)
+    assert fn.replays >= 3, fn.explain()
+    assert losses == eager_losses
+    assert all(np.array_equal(a, b) for a, b in zip(params, eager_params))
