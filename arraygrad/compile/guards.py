@@ -702,8 +702,7 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
             # one dict compare against a copy, each value by identity first
             items.append((f"{sref}.__dict__ == {const(dict(vars(s)))}", True))
             for name, v in vars(s).items():  # a list attribute changed in place
-                if type(v) in (tuple, list, dict) and name not in (
-                        "_parameters", "_buffers", "_modules"):
+                if type(v) in (list, dict) and name != "_init_args":
                     if not _container_ok(v):
                         return None
                     snapshot(f"{sref}.__dict__[{name!r}]", v)
