@@ -133,6 +133,21 @@ def _run_hooks(hooks: list, g: Any, backend: Any, create_graph: bool) -> Any:
     return g
 
 
+def _leaf_layout(t: Tensor, g: Tensor) -> Tensor:
+    """``g``, C-contiguous when ``t`` is (PyTorch's layout contract for ``.grad``): the
+    gradient of a transposed use (a bias-free Linear's weight, ``x @ w.T``) arrives as a
+    transposed view, and state derived from it (SGD's momentum buffer, a clone) would
+    inherit that layout."""
+    flags = getattr(g._data, "flags", None)
+    if flags is None or flags.c_contiguous:
+        return g
+    own = getattr(t._data, "flags", None)
+    if own is None or not own.c_contiguous:
+        return g
+    g._data = g._data.copy()  # ndarray.copy is C order (NumPy and CuPy)
+    return g
+
+
 # Backward passes may run in several threads into shared leaves (Hogwild-style training,
 # or a server computing gradients per request): the read-add-write of ``.grad`` is atomic.
 _ACCUMULATE_LOCK = threading.Lock()
@@ -142,7 +157,7 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
     with _ACCUMULATE_LOCK:
         current = t._grad
         if current is None:
-            t._grad = g
+            t._grad = g if create_graph else _leaf_layout(t, g)
         elif create_graph:  # PyTorch: out of place, the sum carries a graph
             t._grad = current + g
         else:

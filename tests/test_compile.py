@@ -1376,3 +1376,24 @@ def test_recurrent_steps_replay_bit_identical_to_eager(kind):
     assert fn.replays >= 3, fn.explain()
     assert losses == eager_losses
     assert all(np.array_equal(a, b) for a, b in zip(params, eager_params))
+
+
+def test_bias_free_linear_with_momentum_is_compiled():
+    # the weight gradient of x @ w.T arrived as a transposed view; SGD's momentum buffer,
+    # a clone of it, was then not C-contiguous and the step always ran eagerly. The
+    # gradient now follows PyTorch's layout contract (C-contiguous like its leaf).
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = ag.nn.Sequential(ag.nn.Linear(4, 5, bias=False), ag.nn.ReLU(),
+                                 ag.nn.Linear(5, 3, bias=False)).to(dtype=ag.float64)
+        opt = ag.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        fn = ag.compile(_square_step(model, opt), fullgraph=True) if compiled else \
+            _square_step(model, opt)
+        x = ag.tensor(np.linspace(-1, 1, 24).reshape(6, 4))
+        runs.append([fn(x).item() for _ in range(4)])
+    assert runs[0] == runs[1]
+    assert fn.replays >= 2, fn.explain()
+    model[0].weight.grad = None
+    (model(x) ** 2).mean().backward()
+    assert model[0].weight.grad.array.flags.c_contiguous
