@@ -1415,3 +1415,25 @@ def test_gelu_steps_are_replayed():
         runs.append([fn(ag.tensor(rng.standard_normal((6, 4)) * 3)).item() for _ in range(5)])
     assert runs[0] == runs[1]
     assert fn.replays >= 3, fn.explain()
+
+
+def test_batchnorm_counter_held_as_a_numpy_scalar_is_state():
+    # eager's ``num_batches_tracked + 1`` leaves a NumPy scalar in the buffer; the recorder
+    # traced only ndarrays, so once a second recording was needed (RAdam switching its
+    # rectification on) the buffer was "not produced by a recorded kernel" and the step
+    # ran eagerly from then on
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = ag.nn.Sequential(ag.nn.Linear(4, 5), ag.nn.BatchNorm1d(5), ag.nn.ReLU(),
+                                 ag.nn.Linear(5, 3)).to(dtype=ag.float64)
+        opt = ag.optim.RAdam(model.parameters(), lr=0.01)
+        fn = ag.compile(_square_step(model, opt)) if compiled else _square_step(model, opt)
+        x = ag.tensor(np.linspace(-1, 1, 24).reshape(6, 4))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CompileWarning)
+            runs.append([fn(x).item() for _ in range(10)])
+        runs.append(int(model[1].num_batches_tracked.item()))
+    assert runs[0] == runs[2] and runs[1] == runs[3] == 10
+    assert fn.replays >= 6, fn.explain()
+    assert not any(isinstance(v, np.generic) for v in opt.state[model[0].weight].values())

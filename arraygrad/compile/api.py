@@ -491,6 +491,10 @@ class CompiledFunction:
             arr = _get(o)
             if _is_number(arr):
                 numbers.append((o, arr))
+            if isinstance(arr, np.generic) and o[0] in "tagb":
+                # a 0-d result of eager's NumPy kernels is a NumPy scalar (BatchNorm's
+                # num_batches_tracked after ``+ 1``): traced as the 0-d array it stands for
+                arr = np.asarray(arr)
             if not isinstance(arr, np.ndarray):
                 continue
             before.append((o, arr, np.array(arr, copy=True)))

@@ -81,7 +81,8 @@ def build_commit(commits: Sequence[Commit], scalars: Sequence[tuple], copies: Se
     ``(optimizer, parameter, key, value)`` numbers eager put in the optimizer state.
     """
     ns: dict[str, Any] = {"_assign": assign, "_make": make_tensor, "_B": backend,
-                          "_copyto": np.copyto, "_id": id, "_S": staged, "_Tensor": Tensor}
+                          "_copyto": np.copyto, "_id": id, "_S": staged, "_Tensor": Tensor,
+                          "_generic": np.generic, "_asarray": np.asarray}
     const = constant_namer(ns, "K")
     lines = ["def commit(got, E, F):"]
     for c in commits:
@@ -94,6 +95,8 @@ def build_commit(commits: Sequence[Commit], scalars: Sequence[tuple], copies: Se
             lines.append(f"    {ref}.grad = None")
             continue
         lines.append(f"    v = got[{c.index}]")
+        if kind != "h":  # a ufunc's 0-d result is a NumPy scalar; state keeps an array
+            lines.append("    if isinstance(v, _generic): v = _asarray(v)")
         if c.inplace is not None:
             lines += [f"    t = E[{c.inplace}]",
                       "    if t.shape == v.shape and t.flags.writeable:",
