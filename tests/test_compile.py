@@ -1437,3 +1437,46 @@ def test_batchnorm_counter_held_as_a_numpy_scalar_is_state():
     assert runs[0] == runs[2] and runs[1] == runs[3] == 10
     assert fn.replays >= 6, fn.explain()
     assert not any(isinstance(v, np.generic) for v in opt.state[model[0].weight].values())
+
+
+_VALIDATED = {  # ops that check their indices or values: one yes/no read, the same each batch
+    "nll_loss": (lambda: ag.nn.Sequential(ag.nn.Linear(3, 3), ag.nn.LogSoftmax(dim=1)),
+                 lambda out, y: ag.nn.functional.nll_loss(out, y)),
+    "label smoothing": (lambda: ag.nn.Linear(3, 3), lambda out, y: ag.nn.functional.
+                        cross_entropy(out, y, label_smoothing=0.1)),
+    "binary_cross_entropy": (lambda: ag.nn.Sequential(ag.nn.Linear(3, 3), ag.nn.Sigmoid()),
+                             lambda out, y: ag.nn.functional.binary_cross_entropy(
+                                 out, ag.ones_like(out) * 0.7)),
+    "gather": (lambda: ag.nn.Linear(3, 3), lambda out, y: out.gather(1, y[:, None]).sum()),
+    "topk": (lambda: ag.nn.Linear(3, 3), lambda out, y: out.topk(2, dim=1).values.sum()),
+    "indexing": (lambda: ag.nn.Linear(3, 3), lambda out, y: (out[ag.arange(4), y] ** 2).sum()),
+}
+
+
+def _loss_step(model, opt, loss_fn):
+    def step(x, y):
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return step
+
+
+@pytest.mark.parametrize("which", list(_VALIDATED))
+def test_steps_whose_ops_validate_their_inputs_are_replayed(which):
+    # these ops read the range of their labels or indices (an int of the min and max) to
+    # raise PyTorch's errors: a value that changed with every batch, so the step ran
+    # eagerly; they now read whether the values are valid, which stays the same
+    make, loss_fn = _VALIDATED[which]
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = make().to(dtype=ag.float64)
+        step = _loss_step(model, ag.optim.Adam(model.parameters(), lr=0.01), loss_fn)
+        fn = ag.compile(step) if compiled else step
+        rng = np.random.default_rng(0)
+        runs.append([fn(ag.tensor(rng.standard_normal((4, 3))),
+                        ag.tensor(rng.integers(0, 3, 4))).item() for _ in range(6)])
+    assert runs[0] == runs[1]
+    assert fn.replays >= 4, fn.explain()

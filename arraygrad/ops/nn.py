@@ -183,13 +183,14 @@ def _check_labels(target: Tensor, num_classes: int, ignore_index: int | None, op
                 f"{num_classes} classes; got values from {int(lo)} to {int(hi)}"
                 + (f" (ignore_index={ignore_index} is skipped)" if ignore_index is not None
                    else ""))
-    lo, hi = xp.min(data), xp.max(data)
     if deferred_checks.collecting():  # jax.jit is tracing a compiled step: check after it
+        lo, hi = xp.min(data), xp.max(data)
         deferred_checks.require((lo >= 0) & (hi < num_classes), error, message, lo, hi)
         return
-    lo, hi = int(lo), int(hi)
-    if lo < 0 or hi >= num_classes:
-        raise error(message(lo, hi))
+    # one yes/no read, not the range itself: a compiled step's value check on it holds
+    # from batch to batch (the range is read for the message only)
+    if not bool(xp.all((data >= 0) & (data < num_classes))):
+        raise error(message(xp.min(data), xp.max(data)))
 
 
 def _reduce(losses: Tensor, reduction: str, norm: Any) -> Tensor:

@@ -181,12 +181,13 @@ def binary_cross_entropy(input: Tensor, target: Tensor,  # noqa: A002
                          f"ensure they have the same size.")
     check_reduction(reduction, "binary_cross_entropy")
     every = physical(input)  # inside vmap: every example's values
-    if every.size:
+    # one yes/no read (the range only for the message; NaN fails it, as in PyTorch): a
+    # compiled step's value check on it holds from batch to batch
+    if every.size and not bool(red.all((every >= 0.0) & (every <= 1.0)).item()):
         lo, hi = float(red.min(every).item()), float(red.max(every).item())
-        if not (0.0 <= lo and hi <= 1.0):
-            raise ValueError(f"binary_cross_entropy: all elements of input should be between "
-                             f"0 and 1, got values from {lo} to {hi} (use "
-                             f"binary_cross_entropy_with_logits for logits)")
+        raise ValueError(f"binary_cross_entropy: all elements of input should be between "
+                         f"0 and 1, got values from {lo} to {hi} (use "
+                         f"binary_cross_entropy_with_logits for logits)")
     losses = -(target * _log_clamped(input) + (1.0 - target) * _log_clamped(1.0 - input))
     if weight is not None:
         losses = losses * weight
@@ -535,7 +536,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float,  # noq
         elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
             raise ValueError(f"gaussian_nll_loss: var is of incorrect size {var.shape} for "
                              f"input {input.shape}")
-    if var.size and float(red.min(var).item()) < 0:
+    if var.size and bool(red.any(var < 0).item()):
         raise ValueError("gaussian_nll_loss: var has negative entry/entries")
     # Clamped below at eps without stopping the gradient (PyTorch clamps under no_grad).
     v = var + (ew.maximum(var, eps) - var).detach()
