@@ -1480,3 +1480,34 @@ def test_steps_whose_ops_validate_their_inputs_are_replayed(which):
                         ag.tensor(rng.integers(0, 3, 4))).item() for _ in range(6)])
     assert runs[0] == runs[1]
     assert fn.replays >= 4, fn.explain()
+
+
+def _defaults_step(model, opt, config):
+    def step(x, model=model, opt=opt, *, cfg=config):
+        loss = (model(x) ** 2).mean() * cfg.scale
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return step
+
+
+def test_state_passed_as_default_arguments_is_found_and_guarded():
+    # ``def step(x, model=model, cfg=config)``: the defaults were not searched, so the
+    # model's parameters were unreachable constants (the step always ran eagerly), and a
+    # setting read from a default was not guarded
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = _Weighted()
+        config = _Config()
+        step = _defaults_step(model, ag.optim.SGD(model.parameters(), lr=0.1), config)
+        fn = ag.compile(step) if compiled else step
+        x = ag.tensor(np.ones((5, 4)))
+        losses = []
+        for i in range(6):
+            config.scale = 1.0 + (i // 2)
+            losses.append(fn(x).item())
+        runs.append(losses)
+    assert runs[0] == runs[1]
+    assert fn.replays >= 2, fn.explain()

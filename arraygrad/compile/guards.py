@@ -145,7 +145,7 @@ def discover(fn: Any, args: tuple, kwargs: dict, _seen: set | None = None
     func = getattr(target, "__func__", target)
     code = getattr(func, "__code__", None)
     if code is not None:
-        for cell in getattr(func, "__closure__", None) or ():
+        for cell in (getattr(func, "__closure__", None) or ()) + _default_slots(func):
             try:
                 _collect(cell.cell_contents, modules, opts, seen, loose)
             except ValueError:  # an empty cell
@@ -352,8 +352,14 @@ def attribute_reads(fn: Any, modules: Sequence = ()) -> list[tuple[Any, tuple[st
                     roots = [cells[name].cell_contents] if name in cells else []
                 except ValueError:  # an empty cell
                     roots = []
-            else:
-                roots = selfs if name == first else []
+            elif name == first and selfs:
+                roots = selfs
+            else:  # a parameter's default value (``cfg=config``), when it has one
+                slot = _defaulted_parameters(func).get(name)
+                try:
+                    roots = [] if slot is None else [slot.cell_contents]
+                except ValueError:
+                    roots = []
             for root in roots:
                 if (id(root), attrs) in seen:
                     continue
@@ -560,8 +566,50 @@ class Probe:
         self.variant: Any = None
 
 
+class _DefaultSlot:
+    """A default argument value of a function, read like a closure cell
+    (``cell_contents``; ValueError once the function has no such default any more): a
+    step's ``model=model`` or ``cfg=config`` is state just as a closure variable is."""
+
+    __slots__ = ("func", "index", "name")
+
+    def __init__(self, func: Any, index: int, name: str | None) -> None:
+        self.func = func
+        self.index = index
+        self.name = name
+
+    @property
+    def cell_contents(self) -> Any:
+        try:
+            if self.name is None:
+                return self.func.__defaults__[self.index]
+            return self.func.__kwdefaults__[self.name]
+        except (IndexError, KeyError, TypeError):
+            raise ValueError("no such default") from None
+
+
+def _default_slots(func: Any) -> tuple[_DefaultSlot, ...]:
+    defaults = getattr(func, "__defaults__", None) or ()
+    kw = getattr(func, "__kwdefaults__", None) or {}
+    return tuple(_DefaultSlot(func, i, None) for i in range(len(defaults))) + \
+        tuple(_DefaultSlot(func, 0, k) for k in kw)
+
+
+def _defaulted_parameters(func: Any) -> dict[str, _DefaultSlot]:
+    """Parameter name -> the slot of its default value."""
+    code = func.__code__
+    defaults = getattr(func, "__defaults__", None) or ()
+    positional = code.co_varnames[:code.co_argcount]
+    out = {positional[len(positional) - len(defaults) + i]: _DefaultSlot(func, i, None)
+           for i in range(len(defaults))}
+    for k in getattr(func, "__kwdefaults__", None) or {}:
+        out[k] = _DefaultSlot(func, 0, k)
+    return out
+
+
 def _sources(fn: Any) -> tuple[Any, Any, list]:
-    """(closure cells, globals dict, names) that :func:`discover` reads for ``fn``."""
+    """(closure cells and default-argument slots, globals dict, names) that
+    :func:`discover` reads for ``fn``."""
     target = type(fn).forward if isinstance(fn, Module) else fn
     func = getattr(target, "__func__", target)
     code = getattr(func, "__code__", None)
@@ -569,8 +617,8 @@ def _sources(fn: Any) -> tuple[Any, Any, list]:
         return (), {}, []
     names: list = []
     _names(code, names)
-    return tuple(getattr(func, "__closure__", None) or ()), getattr(func, "__globals__", {}), \
-        sorted(set(names))
+    cells = tuple(getattr(func, "__closure__", None) or ()) + _default_slots(func)
+    return cells, getattr(func, "__globals__", {}), sorted(set(names))
 
 
 def _container_ok(v: Any, depth: int = 0) -> bool:
