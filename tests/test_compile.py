@@ -1511,3 +1511,41 @@ def test_state_passed_as_default_arguments_is_found_and_guarded():
         runs.append(losses)
     assert runs[0] == runs[1]
     assert fn.replays >= 2, fn.explain()
+
+
+class _Trainer:
+    """The trainer pattern: the model and optimizer are attributes of a plain object."""
+
+    def __init__(self, model, opt):
+        self.model = model
+        self.opt = opt
+        self.scale = 1.0
+
+    def step(self, x):
+        loss = (self.model(x) ** 2).mean() * self.scale
+        loss.backward()
+        self.opt.step()
+        self.opt.zero_grad()
+        return loss
+
+
+def test_a_trainer_objects_model_and_optimizer_are_state():
+    # a bound method of a plain object: its model's parameters were not found, so the
+    # step always ran eagerly. Now they are state, a rebound ``trainer.model`` records
+    # again, and a number attribute is guarded by value.
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        models = [_Weighted(), _Weighted()]
+        trainer = _Trainer(models[0], ag.optim.SGD(
+            list(models[0].parameters()) + list(models[1].parameters()), lr=0.1))
+        fn = ag.compile(trainer.step) if compiled else trainer.step
+        x = ag.tensor(np.ones((5, 4)))
+        losses = []
+        for i in range(12):
+            trainer.model = models[i // 6]  # another model of the same shapes at call 6
+            trainer.scale = 1.0 + (i // 4)
+            losses.append(fn(x).item())
+        runs.append(losses)
+    assert runs[0] == runs[1]
+    assert fn.replays >= 5, fn.explain()

@@ -807,9 +807,12 @@ def _unreachable_constant(consts: dict[int, Any], modules: list) -> str | None:
         if base is None:
             return (f"a kernel read an array (shape {tuple(a.shape)}, dtype {a.dtype}) that "
                     f"the step made outside arraygrad's operations (a batch taken with "
-                    f"next() inside the step, NumPy arithmetic, ...): a replay would reuse "
-                    f"it every call; pass the data as an argument, or compute it with "
-                    f"arraygrad ops")
+                    f"next() inside the step, NumPy arithmetic, ...) or that belongs to a "
+                    f"tensor the compiler did not find (a model held deeper than a direct "
+                    f"attribute of an object the step reaches, such as trainer.cfg.model): "
+                    f"a replay would reuse it every call; pass the data as an argument or "
+                    f"compute it with arraygrad ops, and keep models where docs/compile.md "
+                    f"says they are found")
     return None
 
 

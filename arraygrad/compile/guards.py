@@ -65,6 +65,29 @@ def _collect(obj: Any, modules: list, opts: list, seen: set, loose: list | None 
     elif type(obj) is dict:
         for v in obj.values():
             _collect(v, modules, opts, seen, loose)
+    elif _plain_object(obj):
+        # a trainer or settings object: the modules, optimizers and tensors it holds
+        # directly (``self.model``, ``self.opt``), guarded by identity in the probe
+        seen.add(id(obj))
+        for v in held_state(obj).values():
+            _collect(v, modules, opts, seen, loose)
+
+
+def _plain_object(v: Any) -> bool:
+    """An instance of an ordinary class (its attributes in an instance dict): not a
+    function, class, Python module, array, tensor, module or optimizer."""
+    return type(getattr(v, "__dict__", None)) is dict and not isinstance(
+        v, (type, types.ModuleType, types.FunctionType, types.MethodType, Tensor, Module,
+            Optimizer, np.ndarray, functools.partial)) \
+        and type(v).__name__ != "CompiledFunction"
+
+
+def held_state(obj: Any) -> dict[str, Any]:
+    """The attributes of a plain object that are state: modules, optimizers, tensors and
+    arrays (containers are not searched: a dataset's list of samples stays out)."""
+    return {k: v for k, v in vars(obj).items()
+            if isinstance(v, (Module, Optimizer, Tensor, np.ndarray))
+            or hasattr(type(v), "__array_namespace__")}
 
 
 _GLOBAL_OPS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "DELETE_GLOBAL"})
@@ -141,7 +164,7 @@ def discover(fn: Any, args: tuple, kwargs: dict, _seen: set | None = None
         target = type(fn).forward
     self_ = getattr(target, "__self__", None)
     if self_ is not None:
-        _collect(self_, modules, opts, seen)
+        _collect(self_, modules, opts, seen, loose)
     func = getattr(target, "__func__", target)
     code = getattr(func, "__code__", None)
     if code is not None:
@@ -680,6 +703,13 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
                     if type(x) in (tuple, list, dict):
                         snapshot(f"{expr}[{i}]", x)
 
+    def held(v: Any) -> None:
+        """A trainer's ``self.model``: still that object (rebinding it records again)."""
+        if _plain_object(v):
+            vref = const(v)
+            for k, x in held_state(v).items():
+                same(f"{vref}.__dict__.get({k!r})", x)
+
     items.append(("_is_grad_enabled()", is_grad_enabled()))
     current_backend()  # resolves the default backend's name once, so the state shows it
     items.append(("_creation_state()", creation_state()))
@@ -693,6 +723,7 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
                 return None
             same(f"{const(cell)}.cell_contents", v)
             snapshot(f"{const(cell)}.cell_contents", v)
+            held(v)
         gname = const(g)
         for n in names:
             v = g.get(n)
@@ -700,6 +731,10 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
                 return None
             same(f"{gname}.get({n!r})", v)
             snapshot(f"{gname}.get({n!r})", v)
+            held(v)
+    bound = getattr(type(fn).forward if isinstance(fn, Module) else fn, "__self__", None)
+    if bound is not None:
+        held(bound)
     # attributes of settings objects (``config.scale``, ``self.cfg.scale``): the roots are
     # the objects checked above, each read followed again
     reads = attribute_reads(fn, modules)
