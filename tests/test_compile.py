@@ -1549,3 +1549,70 @@ def test_a_trainer_objects_model_and_optimizer_are_state():
         runs.append(losses)
     assert runs[0] == runs[1]
     assert fn.replays >= 5, fn.explain()
+
+
+class _Caching(ag.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = ag.nn.Linear(4, 3).to(dtype=ag.float64)
+
+    def forward(self, x):
+        out = self.lin(x)
+        self.last_output = out.detach()  # kept for inspection: Python a replay would skip
+        return out
+
+
+class _CountingTrainer(_Trainer):
+    def step(self, x):
+        self.steps = getattr(self, "steps", 0) + 1
+        return super().step(x)
+
+
+def _python_state_run(which, compiled):
+    ag.manual_seed(0)
+    model = _Caching() if which == "module attribute" else _Weighted()
+    opt = ag.optim.SGD(model.parameters(), lr=0.1)
+    history, metrics = [], {}
+    trainer = _CountingTrainer(model, opt)
+
+    def step(x):
+        loss = (model(x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        if which == "list":
+            history.append(loss.detach())
+        elif which == "dict":
+            metrics["loss"] = loss.detach()
+        return loss
+    fn = trainer.step if which == "trainer counter" else step
+    fn = ag.compile(fn) if compiled else fn
+    rng = np.random.default_rng(0)
+    seen = []
+    for _ in range(4):
+        fn(ag.tensor(rng.standard_normal((5, 4))))
+        seen.append({"module attribute": lambda: getattr(model, "last_output", None),
+                     "trainer counter": lambda: getattr(trainer, "steps", None),
+                     "list": lambda: len(history),
+                     "dict": lambda: metrics.get("loss")}[which]())
+    return [s.tolist() if isinstance(s, ag.Tensor) else s for s in seen], fn
+
+
+@pytest.mark.parametrize("which", ["module attribute", "trainer counter", "list", "dict"])
+def test_a_step_that_changes_python_state_is_not_replayed(which):
+    # a forward caching its output in an attribute, a trainer counting its steps, a step
+    # appending to a history list: a replay skipped that Python, and the attribute, the
+    # counter or the list silently kept what the recording left
+    eager, _ = _python_state_run(which, False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CompileWarning)
+        compiled, fn = _python_state_run(which, True)
+    assert compiled == eager
+    assert any("changes Python state" in str(w.message) for w in caught), \
+        [str(w.message) for w in caught]
+    if which == "module attribute":
+        # once the attribute exists it is a tensor attribute of the module: state the
+        # replay writes (the first call, which created it, ran eagerly)
+        assert fn.replays >= 1, fn.explain()
+    else:
+        assert fn.replays == 0

@@ -14,7 +14,7 @@ import numpy as np
 
 from arraygrad import engine
 from arraygrad.anomaly_mode import ANOMALY
-from arraygrad.compile import binding, optimize, python_random, replay_jax, trace
+from arraygrad.compile import binding, effects, optimize, replay_jax, trace
 from arraygrad.compile.guards import (
     Probe,
     Unsupported,
@@ -136,14 +136,15 @@ def _owners(args: tuple, kwargs: dict, modules: list, opts: list) -> list[tuple]
 
 @contextlib.contextmanager
 def watch_hooks(problems: list, modules: list, fn: Any = None) -> Iterator[None]:
-    """While a step is recorded or traced: note in ``problems`` every hook that runs, and
-    a draw from a Python-level random generator (see :mod:`.python_random`; ``fn``: the
-    step, whose closure and globals may hold generators).
+    """While a step is recorded or traced: note in ``problems`` every hook that runs, a
+    draw from a Python-level random generator and a change to Python state (see
+    :mod:`.effects`; ``fn``: the step, whose closure and globals hold that state).
 
     A hook is Python code: a replay would redo the kernels it called but skip the rest of
     it (appending to a list, logging, counting), so a step whose hooks run is not replayed.
     """
-    draws = python_random.DrawWatch(fn, modules)
+    draws = effects.DrawWatch(fn, modules)
+    state = effects.StateWatch(fn, modules)
     found = registered_hook(modules)
     if found is not None:
         problems.append(found)
@@ -162,9 +163,9 @@ def watch_hooks(problems: list, modules: list, fn: Any = None) -> Iterator[None]
         yield
     finally:
         engine._run_hooks, engine._run_post_hooks = real_hooks, real_post
-        drew = draws.problem()
-        if drew is not None:
-            problems.append(drew)
+        for found in (draws.problem(), state.problem()):
+            if found is not None:
+                problems.append(found)
 
 
 def registered_hook(modules: list) -> str | None:
