@@ -660,7 +660,8 @@ class CompiledFunction:
                 same = n in pos and mutated[pos[n]] and in_slot.get(_okey(o)) == n
                 after = _held(o) if o[0] in "gbo" else None
                 renew = isinstance(after, Tensor) and after is not held_before.get(_okey(o))
-                commit_list.append(binding.Commit(o, ri, pos[n] if same else None, renew))
+                commit_list.append(binding.Commit(o, ri, pos[n] if same else None, renew,
+                                                  rec.meta.get(n, ((0,),))[0] == ()))
                 ri += 1
             else:
                 commit_list.append(binding.Commit(o, None, None, False))

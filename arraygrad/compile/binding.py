@@ -31,14 +31,15 @@ class Commit:
     after ``zero_grad()`` and ``backward()``), so each replay makes a new one too: a tensor
     kept from an earlier step keeps its values, as in eager."""
 
-    __slots__ = ("owner", "index", "inplace", "renew")
+    __slots__ = ("owner", "index", "inplace", "renew", "scalar")
 
     def __init__(self, owner: tuple, index: int | None, inplace: int | None,
-                 renew: bool) -> None:
+                 renew: bool, scalar: bool = False) -> None:
         self.owner = owner
         self.index = index
         self.inplace = inplace
         self.renew = renew
+        self.scalar = scalar  # a 0-d result: a ufunc returns it as a NumPy scalar
 
 
 def _array(v: Any) -> Any:
@@ -95,7 +96,7 @@ def build_commit(commits: Sequence[Commit], scalars: Sequence[tuple], copies: Se
             lines.append(f"    {ref}.grad = None")
             continue
         lines.append(f"    v = got[{c.index}]")
-        if kind != "h":  # a ufunc's 0-d result is a NumPy scalar; state keeps an array
+        if c.scalar and kind != "h":  # state keeps a 0-d array, not a NumPy scalar
             lines.append("    if isinstance(v, _generic): v = _asarray(v)")
         if c.inplace is not None:
             lines += [f"    t = E[{c.inplace}]",
