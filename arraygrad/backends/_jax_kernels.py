@@ -1,4 +1,4 @@
-"""Optional fast kernels of the JAX backend: XLA convolutions and ``erf``.
+"""Optional fast kernels of the JAX backend: XLA convolutions, ``erf`` and ``erfc``.
 
 The contract (layouts, argument names, shapes) is documented in
 :mod:`arraygrad.nn.functional`. Each convolution kernel is one ``jax.jit`` function with
@@ -15,7 +15,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-from jax.scipy.special import erf
+from jax.scipy.special import erf, erfc
 
 _STATIC = ("stride", "padding", "dilation", "groups")
 _DIMS = ("NCHW", "OIHW", "NCHW")
@@ -58,4 +58,5 @@ KERNELS: dict[str, Callable[..., Any]] = {
     "conv2d_vjp_input": conv2d_vjp_input,
     "conv2d_vjp_weight": conv2d_vjp_weight,
     "erf": erf,
+    "erfc": erfc,
 }

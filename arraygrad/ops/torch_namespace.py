@@ -28,6 +28,7 @@ from arraygrad.ops import linalg_ext as la
 from arraygrad.ops import torch_functions as tf
 from arraygrad.ops._axes import axis_alias, normalize_axes, normalize_axis
 from arraygrad.ops.conv import erf
+from arraygrad.ops.conv import erfc as _erfc
 from arraygrad.ops.torch_functions import SortResult, extremum_along
 from arraygrad.tensor import Tensor
 
@@ -539,8 +540,8 @@ def rsqrt(x: Tensor) -> Tensor:
 
 
 def erfc(x: Tensor) -> Tensor:
-    """The complementary error function ``1 - erf(x)``."""
-    return 1 - erf(x)
+    """The complementary error function ``1 - erf(x)``, accurate in the tails."""
+    return _erfc(x)
 
 
 def exp2(x: Tensor) -> Tensor:
