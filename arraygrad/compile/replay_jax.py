@@ -20,6 +20,7 @@ import warnings
 from typing import Any
 
 from arraygrad import deferred_checks
+from arraygrad.compile import binding
 from arraygrad.extend import make_tensor
 from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.tensor import Tensor
@@ -33,7 +34,8 @@ class JaxVariant:
     """One guard variant on JAX: a jitted function and how to bind its results."""
 
     __slots__ = ("jitted", "pure", "donated", "arr_owners", "num_owners", "unique", "index",
-                 "num_types", "info", "has_key", "backend", "calls", "stable", "n_donated")
+                 "num_types", "info", "has_key", "backend", "calls", "stable", "n_donated",
+                 "read", "reads_args", "commit", "draws", "n_new", "n_outs", "checks_tree")
     jitted: Any
     pure: Any
     donated: bool
@@ -48,10 +50,20 @@ class JaxVariant:
     backend: Any
     calls: int
     stable: bool
+    # built on the first call, from its trace (see _jit and _first_run)
+    read: Any  # read(flat args) -> the jitted function's arguments, less the key
+    reads_args: bool
+    commit: Any  # binding.build_commit over the results the call binds
+    draws: bool  # whether the program draws from the random key (else it gets none)
+    n_new: int  # how many new state arrays the jitted function returns
+    n_outs: int  # how many of its results the step returns
+    checks_tree: Any  # the pytree of the deferred checks' values (its last results)
 
     def __init__(self) -> None:
         self.calls = 0
         self.stable = False
+        self.read = None
+        self.draws = False
 
 
 def _snapshot(owners: list, opts: list, backend: Any) -> tuple:
@@ -211,12 +223,24 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
     return v
 
 
-def _jit(v: JaxVariant, args: tuple) -> None:
-    """Trace the step once without compiling it, then jit it: with the state donated,
-    unless the step has deferred checks (a bad batch must leave the old state valid)."""
-    import jax
+def _jit(v: JaxVariant, args: list) -> None:
+    """Trace the step once (``jax.make_jaxpr``: its Python runs once) and jit the traced
+    program over flat positional arguments: with the state donated, unless the step has
+    deferred checks (a bad batch must leave the old state valid).
 
-    closed = jax.make_jaxpr(v.pure)(*args)
+    ``args`` are the flat arguments of a call: state to donate, kept arrays, numbers, the
+    arguments' arrays, then the random key. The jitted function takes the key only when
+    the program draws from it, and returns only what a call binds: the new state less the
+    kept arrays the step left alone, the new numbers, the new key (when drawn), the
+    step's results and the deferred checks' values.
+    """
+    import jax
+    from jax.extend.core import jaxpr_as_fun
+
+    n_un, n_num = len(v.unique), len(v.num_owners)
+    state, kept = args[:v.n_donated], args[v.n_donated:n_un]
+    numbers, ins, key = args[n_un:n_un + n_num], args[n_un + n_num:-1], args[-1]
+    closed, shape = jax.make_jaxpr(v.pure, return_shape=True)(state, kept, numbers, key, ins)
     for c in closed.consts:  # an array the traced code did not compute: baked in
         if getattr(c, "ndim", 0):
             raise TraceFailed(
@@ -224,8 +248,43 @@ def _jit(v: JaxVariant, args: tuple) -> None:
                 f"outside arraygrad's operations inside the step (a batch taken with next(), "
                 f"NumPy arithmetic, ...): jax.jit would bake it into every call; pass the "
                 f"data as an argument")
+    jaxpr = closed.jaxpr
+    n_arr, n_new_num, n_outs = len(shape[0]), len(shape[1]), len(shape[3])
+    key_in = n_un + n_num  # the key's position among the traced function's inputs
+    key_out = n_arr + n_new_num
+    n_flat_out = key_out + 1 + n_outs
+    if len(jaxpr.invars) != len(args) or len(jaxpr.outvars) < n_flat_out:
+        raise TraceFailed("the traced step has an unexpected structure (an argument or a "
+                          "result that is not one array or number)")
+    kvar = jaxpr.invars[key_in]
+    v.draws = jaxpr.outvars[key_out] is not kvar or any(
+        x is kvar for e in jaxpr.eqns for x in e.invars) or any(
+        x is kvar for i, x in enumerate(jaxpr.outvars) if i != key_out)
+    untouched = v.info["untouched"]
+    keep = [i for i in range(n_arr) if not untouched[i]] + list(range(n_arr, key_out)) \
+        + ([key_out] if v.draws else []) + list(range(key_out + 1, len(jaxpr.outvars)))
+    traced = jaxpr_as_fun(closed)
+    draws = v.draws
+
+    def flat(*xs: Any) -> tuple:
+        # the traced program's inputs are (state, numbers, key, arguments); a call passes
+        # the key last, and a program that does not draw gets no key at all
+        if draws:
+            full = traced(*xs[:key_in], xs[-1], *xs[key_in:-1])
+        else:
+            full = traced(*xs[:key_in], None, *xs[key_in:])
+        return tuple(full[i] for i in keep)
+
+    v.n_new = n_arr - sum(untouched)
+    v.n_outs = n_outs
+    v.checks_tree = jax.tree_util.tree_structure(shape[4])
     v.donated = not v.info["checks"]
-    v.jitted = jax.jit(v.pure, donate_argnums=(0,) if v.donated else ())
+    v.jitted = jax.jit(flat, donate_argnums=tuple(range(v.n_donated)) if v.donated else ())
+    post_arr = v.info["post_arr"]
+    commits = [binding.Commit(o, i, None, renew) for i, (o, renew) in enumerate(
+        (o, r) for o, r, u in zip(post_arr, v.info["renew"], untouched) if not u)]
+    commits += [binding.Commit(("g", t, None), None, None, False) for t in v.info["cleared"]]
+    v.commit = binding.build_commit(commits, [], [], set(), v.backend)
 
 
 def _number_type(value: Any, given: type | None) -> type:
@@ -238,55 +297,92 @@ def _number_type(value: Any, given: type | None) -> type:
         else float
 
 
+def _readers(v: JaxVariant, flat: list) -> list:
+    """What a call reads, in the jitted function's order: one owner per state array, the
+    numbers read at call time, then the call's tensor arguments (by position)."""
+    first: list = [None] * len(v.unique)
+    for o, i in zip(v.arr_owners, v.index):
+        if first[i] is None:
+            first[i] = o
+    return first + list(v.num_owners) + [("a", None, i) for i, a in enumerate(flat)
+                                         if isinstance(a, Tensor)]
+
+
 def run(v: JaxVariant, args: tuple, kwargs: dict) -> Any:
     """One call: read the state, run the computation, bind the results back."""
-    from arraygrad.compile import api as A
+    read = v.read
+    if read is None:
+        return _first_run(v, args, kwargs)
+    xs = read(list(args) + list(kwargs.values()) if v.reads_args else ())
+    if v.num_types:
+        _check_numbers(v, xs)
+    if v.draws:
+        xs.append(v.backend.rng._key)
+    return _bind(v, v.jitted(*xs))
 
-    flat = list(args) + list(kwargs.values())
-    unique: list = [None] * len(v.unique)
-    for o, i in zip(v.arr_owners, v.index):
-        if unique[i] is None:
-            unique[i] = A._get(o)
-    numbers = [A._get(o) for o in v.num_owners]
-    for n, t in zip(numbers, v.num_types):
+
+def _check_numbers(v: JaxVariant, xs: list) -> None:
+    start = len(v.unique)
+    for n, t in zip(xs[start:start + len(v.num_types)], v.num_types):
         if type(n) is not t:
             raise TypeError(f"ag.compile: a number read at call time changed type "
                             f"({t.__name__} -> {type(n).__name__})")
-    inputs = [a.array for a in flat if isinstance(a, Tensor)]
-    key = v.backend.rng._key if v.has_key else 0
-    with warnings.catch_warnings():
+
+
+def _first_run(v: JaxVariant, args: tuple, kwargs: dict) -> Any:
+    """The variant's first call: trace and jit the step, then run it (a failure to trace
+    raises :class:`TraceFailed` with the state as it was)."""
+    flat = list(args) + list(kwargs.values())
+    read = binding.build_reader(_readers(v, flat))
+    xs = read(flat)
+    _check_numbers(v, xs)
+    xs.append(v.backend.rng._key if v.has_key else 0)
+    with warnings.catch_warnings():  # said when the computation is compiled
         warnings.filterwarnings("ignore", message=".*donated buffers were not usable.*")
         try:
-            if v.jitted is None:
-                _jit(v, (unique[:v.n_donated], unique[v.n_donated:], numbers, key, inputs))
-            new_state, new_numbers, new_key, outs, checks = v.jitted(
-                unique[:v.n_donated], unique[v.n_donated:], numbers, key, inputs)
+            _jit(v, xs)
+            if not v.draws:
+                xs.pop()
+            out = v.jitted(*xs)
         except TraceFailed:
             raise
         except Exception as exc:  # ConcretizationTypeError, TracerBoolConversionError...
-            if v.calls:  # a failure after tracing is not a tracing failure
-                raise
             raise TraceFailed(f"jax.jit cannot trace the step ({type(exc).__name__}: "
                               f"{str(exc).splitlines()[0][:200]})") from None
-    info = v.info
-    if checks:  # before anything is bound: a failed check leaves the state as it was
-        import jax
+    v.read = read
+    v.reads_args = any(isinstance(a, Tensor) for a in flat)
+    return _bind(v, out)
 
-        host = jax.device_get(checks)
+
+def _bind(v: JaxVariant, out: tuple) -> Any:
+    """Bind a call's results (see :func:`_jit` for their order) and build its return."""
+    n_new = v.n_new
+    info = v.info
+    pos = n_new + len(info["post_num"])
+    if v.draws:
+        pos += 1
+    end = pos + v.n_outs
+    if len(out) > end:  # deferred checks: before anything is bound, so that a failed
+        import jax  # check leaves the state as it was
+
+        host = jax.tree_util.tree_unflatten(v.checks_tree, jax.device_get(list(out[end:])))
         deferred_checks.raise_failed(info["checks"], [ok for ok, _v in host],
                                      [vals for _ok, vals in host])
-    for o, value, renew, untouched in zip(info["post_arr"], new_state, info["renew"],
-                                          info["untouched"]):
-        if not untouched:
-            A._set(o, value, renew)
-    if new_numbers:
+    v.commit(out, None, ())
+    if info["post_num"]:
         import jax
 
-        for (o, typ), value in zip(info["post_num"], jax.device_get(new_numbers)):
+        from arraygrad.compile import api as A
+
+        values = jax.device_get(list(out[n_new:n_new + len(info["post_num"])]))
+        for (o, typ), value in zip(info["post_num"], values):
             A._set_raw(o, typ(value.item()))
-    for t in info["cleared"]:
-        t.grad = None
-    if v.has_key:
-        v.backend.rng._key = new_key
+    if v.draws:
+        v.backend.rng._key = out[pos - 1]
     v.calls += 1
-    return A._build_out(info["spec"], list(outs), v.backend)
+    spec = info["spec"]
+    if spec[0] == "T":  # a step returning one tensor (the loss)
+        return make_tensor(out[pos + spec[1]], v.backend)
+    from arraygrad.compile import api as A
+
+    return A._build_out(spec, list(out[pos:end]), v.backend)
