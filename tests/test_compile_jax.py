@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import arraygrad as ag
-from arraygrad.compile import CompileWarning
+from arraygrad.compile import CompileError, CompileWarning
 
 F = ag.nn.functional
 
@@ -133,3 +133,65 @@ def test_jax_changed_closure_tensor_between_replays_is_read():
     assert fn.replays == 3, fn.explain()
     assert first[1] < first[0]
     np.testing.assert_allclose(got, float(((wv * 1.0) ** 2).sum()), rtol=1e-6)
+
+
+def _next_batch_run(compiled: bool) -> tuple:
+    """A step that takes its batch with ``next()``: the trace bakes the batch in."""
+    with ag.use_backend("jax"):
+        ag.manual_seed(2)
+        model = ag.nn.Linear(6, 3)
+        opt = ag.optim.SGD(model.parameters(), lr=0.1)
+        taken = itertools.count()
+
+        def batches():
+            for x, y in _batches(6):
+                next(taken)
+                yield ag.asarray(x, backend="jax"), ag.asarray(y, backend="jax")
+        it = batches()
+
+        def step():
+            x, y = next(it)
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            return loss
+        fn = ag.compile(step) if compiled else step
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            losses = [fn().item() for _ in range(3)]
+        return losses, [p.numpy(force=True) for p in model.parameters()], next(taken), caught
+
+
+def test_jax_step_that_bakes_in_a_batch_takes_one_batch_per_call():
+    eager = _next_batch_run(False)
+    comp = _next_batch_run(True)
+    # the call that traced the step runs that trace instead of the step's Python again
+    assert eager[2] == comp[2] == 3
+    assert any("bake it into every call" in str(w.message) for w in comp[3])
+    np.testing.assert_allclose(comp[0], eager[0], rtol=1e-6, atol=1e-6)
+    for p, q in zip(comp[1], eager[1]):
+        np.testing.assert_allclose(p, q, rtol=1e-6, atol=1e-6)
+
+
+def test_jax_fullgraph_step_that_bakes_in_a_batch_raises_and_changes_nothing():
+    with ag.use_backend("jax"):
+        ag.manual_seed(2)
+        model = ag.nn.Linear(6, 3)
+        opt = ag.optim.SGD(model.parameters(), lr=0.1)
+        before = [p.numpy(force=True).copy() for p in model.parameters()]
+        x, y = _batches(1)[0]
+        it = iter([(ag.asarray(x, backend="jax"), ag.asarray(y, backend="jax"))])
+
+        def step():
+            xb, yb = next(it)
+            loss = F.mse_loss(model(xb), yb)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            return loss
+        with pytest.raises(CompileError, match="bake it into every call"):
+            ag.compile(step, fullgraph=True)()
+        after = [p.numpy(force=True) for p in model.parameters()]
+        assert all(np.array_equal(a, b) for a, b in zip(before, after))
+        assert all(p.grad is None for p in model.parameters())

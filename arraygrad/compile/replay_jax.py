@@ -17,6 +17,7 @@ and a step with such checks does not donate its state, so a bad batch leaves it 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from arraygrad import deferred_checks
@@ -27,7 +28,16 @@ from arraygrad.tensor import Tensor
 
 
 class TraceFailed(Exception):
-    """The step cannot be traced by ``jax.jit`` (the message says why)."""
+    """The step cannot be traced by ``jax.jit`` (the message says why).
+
+    ``run_once``, when not None, runs this call's traced program and binds its results:
+    the trace is right for this call but not for the next (it baked in this call's data),
+    so the caller runs it instead of the step's Python a second time.
+    """
+
+    def __init__(self, reason: str, run_once: Callable[[], Any] | None = None) -> None:
+        super().__init__(reason)
+        self.run_once = run_once
 
 
 class JaxVariant:
@@ -35,7 +45,7 @@ class JaxVariant:
 
     __slots__ = ("jitted", "pure", "donated", "arr_owners", "num_owners", "unique", "index",
                  "num_types", "info", "has_key", "backend", "calls", "stable", "n_donated",
-                 "read", "reads_args", "commit", "draws", "n_new", "n_outs", "checks_tree")
+                 "read", "reads_args", "commit", "draws", "flat", "n_new", "n_outs", "checks_tree")
     jitted: Any
     pure: Any
     donated: bool
@@ -55,6 +65,7 @@ class JaxVariant:
     reads_args: bool
     commit: Any  # binding.build_commit over the results the call binds
     draws: bool  # whether the program draws from the random key (else it gets none)
+    flat: Any  # the function jitted: the traced program over flat arguments
     n_new: int  # how many new state arrays the jitted function returns
     n_outs: int  # how many of its results the step returns
     checks_tree: Any  # the pytree of the deferred checks' values (its last results)
@@ -223,7 +234,7 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
     return v
 
 
-def _jit(v: JaxVariant, args: list) -> None:
+def _jit(v: JaxVariant, args: list) -> str | None:
     """Trace the step once (``jax.make_jaxpr``: its Python runs once) and jit the traced
     program over flat positional arguments: with the state donated, unless the step has
     deferred checks (a bad batch must leave the old state valid).
@@ -233,6 +244,9 @@ def _jit(v: JaxVariant, args: list) -> None:
     the program draws from it, and returns only what a call binds: the new state less the
     kept arrays the step left alone, the new numbers, the new key (when drawn), the
     step's results and the deferred checks' values.
+
+    Returns why the program is right for this call only (it bakes in an array the step
+    made outside arraygrad's operations), or None.
     """
     import jax
     from jax.extend.core import jaxpr_as_fun
@@ -241,13 +255,14 @@ def _jit(v: JaxVariant, args: list) -> None:
     state, kept = args[:v.n_donated], args[v.n_donated:n_un]
     numbers, ins, key = args[n_un:n_un + n_num], args[n_un + n_num:-1], args[-1]
     closed, shape = jax.make_jaxpr(v.pure, return_shape=True)(state, kept, numbers, key, ins)
+    baked = None
     for c in closed.consts:  # an array the traced code did not compute: baked in
         if getattr(c, "ndim", 0):
-            raise TraceFailed(
-                f"the step reads an array (shape {tuple(c.shape)}, dtype {c.dtype}) made "
-                f"outside arraygrad's operations inside the step (a batch taken with next(), "
-                f"NumPy arithmetic, ...): jax.jit would bake it into every call; pass the "
-                f"data as an argument")
+            baked = (f"the step reads an array (shape {tuple(c.shape)}, dtype {c.dtype}) made "
+                     f"outside arraygrad's operations inside the step (a batch taken with "
+                     f"next(), NumPy arithmetic, ...): jax.jit would bake it into every call; "
+                     f"pass the data as an argument")
+            break
     jaxpr = closed.jaxpr
     n_arr, n_new_num, n_outs = len(shape[0]), len(shape[1]), len(shape[3])
     key_in = n_un + n_num  # the key's position among the traced function's inputs
@@ -278,6 +293,7 @@ def _jit(v: JaxVariant, args: list) -> None:
     v.n_new = n_arr - sum(untouched)
     v.n_outs = n_outs
     v.checks_tree = jax.tree_util.tree_structure(shape[4])
+    v.flat = flat
     v.donated = not v.info["checks"]
     v.jitted = jax.jit(flat, donate_argnums=tuple(range(v.n_donated)) if v.donated else ())
     post_arr = v.info["post_arr"]
@@ -285,6 +301,7 @@ def _jit(v: JaxVariant, args: list) -> None:
         (o, r) for o, r, u in zip(post_arr, v.info["renew"], untouched) if not u)]
     commits += [binding.Commit(("g", t, None), None, None, False) for t in v.info["cleared"]]
     v.commit = binding.build_commit(commits, [], [], set(), v.backend)
+    return baked
 
 
 def _number_type(value: Any, given: type | None) -> type:
@@ -340,9 +357,12 @@ def _first_run(v: JaxVariant, args: tuple, kwargs: dict) -> Any:
     with warnings.catch_warnings():  # said when the computation is compiled
         warnings.filterwarnings("ignore", message=".*donated buffers were not usable.*")
         try:
-            _jit(v, xs)
+            baked = _jit(v, xs)
             if not v.draws:
                 xs.pop()
+            if baked is not None:  # the step's Python has run: this call runs its trace,
+                # op by op as eager would (compiling it for one call would cost more)
+                raise TraceFailed(baked, lambda: _bind(v, v.flat(*xs)))
             out = v.jitted(*xs)
         except TraceFailed:
             raise
