@@ -195,3 +195,23 @@ def test_jax_fullgraph_step_that_bakes_in_a_batch_raises_and_changes_nothing():
         after = [p.numpy(force=True) for p in model.parameters()]
         assert all(np.array_equal(a, b) for a, b in zip(before, after))
         assert all(p.grad is None for p in model.parameters())
+
+
+@pytest.mark.parametrize("name", ["numpy", "jax"])
+def test_keyword_arguments_in_another_order_are_not_replayed_by_position(name):
+    with ag.use_backend(name), warnings.catch_warnings():
+        warnings.simplefilter("ignore", CompileWarning)
+        w = ag.tensor([1.0, 2.0], requires_grad=True)
+        opt = ag.optim.SGD([w], lr=0.0)
+
+        def step(x, *, a, b):
+            loss = (w * x * a - b).sum()
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            return loss
+        fn = ag.compile(step)
+        x, a, b = ag.ones(2), ag.tensor([3.0, 3.0]), ag.tensor([10.0, 10.0])
+        assert [fn(x, a=a, b=b).item() for _ in range(3)] == [-11.0] * 3
+        assert fn(x, b=b, a=a).item() == -11.0  # was 24.0: a and b read swapped
+        assert fn.replays >= 1 and "guard miss (keyword argument names)" in fn.explain()
