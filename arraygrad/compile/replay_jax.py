@@ -68,7 +68,8 @@ class JaxVariant:
     flat: Any  # the function jitted: the traced program over flat arguments
     n_new: int  # how many new state arrays the jitted function returns
     n_outs: int  # how many of its results the step returns
-    checks_tree: Any  # the pytree of the deferred checks' values (its last results)
+    checks_tree: Any  # the pytree of the deferred checks (its last results, after the
+    # flag that says whether all passed)
 
     def __init__(self) -> None:
         self.calls = 0
@@ -276,10 +277,13 @@ def _jit(v: JaxVariant, args: list) -> str | None:
         x is kvar for e in jaxpr.eqns for x in e.invars) or any(
         x is kvar for i, x in enumerate(jaxpr.outvars) if i != key_out)
     untouched = v.info["untouched"]
+    checks_at = key_out + 1 + n_outs
     keep = [i for i in range(n_arr) if not untouched[i]] + list(range(n_arr, key_out)) \
-        + ([key_out] if v.draws else []) + list(range(key_out + 1, len(jaxpr.outvars)))
+        + ([key_out] if v.draws else []) + list(range(key_out + 1, checks_at))
     traced = jaxpr_as_fun(closed)
     draws = v.draws
+    checks_tree = jax.tree_util.tree_structure(shape[4])
+    n_checks = len(v.info["checks"])
 
     def flat(*xs: Any) -> tuple:
         # the traced program's inputs are (state, numbers, key, arguments); a call passes
@@ -288,11 +292,18 @@ def _jit(v: JaxVariant, args: list) -> str | None:
             full = traced(*xs[:key_in], xs[-1], *xs[key_in:-1])
         else:
             full = traced(*xs[:key_in], None, *xs[key_in:])
-        return tuple(full[i] for i in keep)
+        out = tuple(full[i] for i in keep)
+        if not n_checks:
+            return out
+        # one flag for all the checks: a call reads it alone (each value read from the
+        # device costs a transfer), and the values only when a check failed
+        oks = [ok for ok, _vals in jax.tree_util.tree_unflatten(checks_tree,
+                                                               full[checks_at:])]
+        return out + (jax.numpy.all(jax.numpy.stack(oks)),) + tuple(full[checks_at:])
 
     v.n_new = n_arr - sum(untouched)
     v.n_outs = n_outs
-    v.checks_tree = jax.tree_util.tree_structure(shape[4])
+    v.checks_tree = checks_tree
     v.flat = flat
     v.donated = not v.info["checks"]
     v.jitted = jax.jit(flat, donate_argnums=tuple(range(v.n_donated)) if v.donated else ())
@@ -382,10 +393,11 @@ def _bind(v: JaxVariant, out: tuple) -> Any:
     if v.draws:
         pos += 1
     end = pos + v.n_outs
-    if len(out) > end:  # deferred checks: before anything is bound, so that a failed
-        import jax  # check leaves the state as it was
+    if len(out) > end and not out[end]:  # deferred checks, read before anything is
+        import jax  # bound: a failed check leaves the state as it was
 
-        host = jax.tree_util.tree_unflatten(v.checks_tree, jax.device_get(list(out[end:])))
+        host = jax.tree_util.tree_unflatten(v.checks_tree,
+                                            jax.device_get(list(out[end + 1:])))
         deferred_checks.raise_failed(info["checks"], [ok for ok, _v in host],
                                      [vals for _ok, vals in host])
     v.commit(out, None, ())
