@@ -45,7 +45,8 @@ class JaxVariant:
 
     __slots__ = ("jitted", "pure", "donated", "arr_owners", "num_owners", "unique", "index",
                  "num_types", "info", "has_key", "backend", "calls", "stable", "n_donated",
-                 "read", "reads_args", "commit", "draws", "flat", "n_new", "n_outs", "checks_tree")
+                 "read", "reads_args", "commit", "draws", "flat", "num_groups", "n_new",
+                 "n_outs", "checks_tree")
     jitted: Any
     pure: Any
     donated: bool
@@ -67,6 +68,7 @@ class JaxVariant:
     draws: bool  # whether the program draws from the random key (else it gets none)
     flat: Any  # the function jitted: the traced program over flat arguments
     n_new: int  # how many new state arrays the jitted function returns
+    num_groups: list  # the new numbers' owners and types, per stacked result
     n_outs: int  # how many of its results the step returns
     checks_tree: Any  # the pytree of the deferred checks (its last results, after the
     # flag that says whether all passed)
@@ -278,8 +280,14 @@ def _jit(v: JaxVariant, args: list) -> str | None:
         x is kvar for i, x in enumerate(jaxpr.outvars) if i != key_out)
     untouched = v.info["untouched"]
     checks_at = key_out + 1 + n_outs
-    keep = [i for i in range(n_arr) if not untouched[i]] + list(range(n_arr, key_out)) \
-        + ([key_out] if v.draws else []) + list(range(key_out + 1, checks_at))
+    keep = [i for i in range(n_arr) if not untouched[i]]
+    rest = ([key_out] if v.draws else []) + list(range(key_out + 1, checks_at))
+    # the new numbers (Adam's step counters) come back stacked, one array per dtype: each
+    # array read from the device is a transfer
+    by_dtype: dict[Any, list[int]] = {}
+    for j, sd in enumerate(shape[1]):
+        by_dtype.setdefault((sd.dtype, getattr(sd, "weak_type", False)), []).append(j)
+    groups = list(by_dtype.values())
     traced = jaxpr_as_fun(closed)
     draws = v.draws
     checks_tree = jax.tree_util.tree_structure(shape[4])
@@ -292,7 +300,9 @@ def _jit(v: JaxVariant, args: list) -> str | None:
             full = traced(*xs[:key_in], xs[-1], *xs[key_in:-1])
         else:
             full = traced(*xs[:key_in], None, *xs[key_in:])
-        out = tuple(full[i] for i in keep)
+        out = tuple(full[i] for i in keep) + tuple(
+            jax.numpy.stack([full[n_arr + j] for j in g]) for g in groups) + tuple(
+            full[i] for i in rest)
         if not n_checks:
             return out
         # one flag for all the checks: a call reads it alone (each value read from the
@@ -302,6 +312,7 @@ def _jit(v: JaxVariant, args: list) -> str | None:
         return out + (jax.numpy.all(jax.numpy.stack(oks)),) + tuple(full[checks_at:])
 
     v.n_new = n_arr - sum(untouched)
+    v.num_groups = [[v.info["post_num"][j] for j in g] for g in groups]
     v.n_outs = n_outs
     v.checks_tree = checks_tree
     v.flat = flat
@@ -389,7 +400,7 @@ def _bind(v: JaxVariant, out: tuple) -> Any:
     """Bind a call's results (see :func:`_jit` for their order) and build its return."""
     n_new = v.n_new
     info = v.info
-    pos = n_new + len(info["post_num"])
+    pos = n_new + len(v.num_groups)
     if v.draws:
         pos += 1
     end = pos + v.n_outs
@@ -401,14 +412,15 @@ def _bind(v: JaxVariant, out: tuple) -> Any:
         deferred_checks.raise_failed(info["checks"], [ok for ok, _v in host],
                                      [vals for _ok, vals in host])
     v.commit(out, None, ())
-    if info["post_num"]:
+    if v.num_groups:
         import jax
 
         from arraygrad.compile import api as A
 
-        values = jax.device_get(list(out[n_new:n_new + len(info["post_num"])]))
-        for (o, typ), value in zip(info["post_num"], values):
-            A._set_raw(o, typ(value.item()))
+        stacked = jax.device_get(list(out[n_new:n_new + len(v.num_groups)]))
+        for group, values in zip(v.num_groups, stacked):
+            for (o, typ), value in zip(group, values.tolist()):
+                A._set_raw(o, typ(value))
     if v.draws:
         v.backend.rng._key = out[pos - 1]
     v.calls += 1
