@@ -154,7 +154,7 @@ def _jax_case(jax: Any, sizes: tuple, batch: int, repeat: int
     # 0.84-1.66x on the loaded 2-core machine
     stats = measure({"jit": reference, "compiled": comp_step}, repeat=max(repeat, 21),
                     warmup=3, number=5)
-    eager = measure({"eager": eager_step}, repeat=max(3, repeat // 2), warmup=1, number=5)
+    eager = measure({"eager": eager_step}, repeat=max(7, repeat), warmup=1, number=5)
     comp_step = comp_step.compiled  # type: ignore[attr-defined]
     assert comp_step.replays > 0, comp_step.explain()
     label = "JAX MLP " + "-".join(map(str, sizes)) + f" / {batch} (MSE)"
