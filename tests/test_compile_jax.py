@@ -61,8 +61,9 @@ def test_jax_first_call_runs_the_step_python_once_and_draws_nothing():
 
 
 def _frozen_run(compiled: bool) -> tuple:
-    """A frozen first layer, SGD with momentum, a keyword argument, and gradients left by
-    an eager backward before the first call (the step clears them)."""
+    """A frozen first layer, SGD with momentum and a scheduler, a keyword argument, the
+    learning rate returned, and gradients left by an eager backward before the first call
+    (the step clears them)."""
     with ag.use_backend("jax"):
         ag.manual_seed(1)
         model = ag.nn.Sequential(ag.nn.Linear(6, 12), ag.nn.Tanh(), ag.nn.Linear(12, 3))
@@ -79,26 +80,34 @@ def _frozen_run(compiled: bool) -> tuple:
             loss.backward()
             opt.step()
             opt.zero_grad()
-            return {"loss": loss}
+            return {"loss": loss, "lr": opt.param_groups[0]["lr"]}
         fn = ag.compile(step) if compiled else step
-        outs = []
+        sched = ag.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+        outs: list = []
+        lrs: list = []
         for x, y in _batches(4):
             out = fn(ag.asarray(x, backend="jax"), target=ag.asarray(y, backend="jax"))
             outs.append(out["loss"].item())
+            lrs.append(out["lr"])
+            sched.step()
         kept = model[0].weight.array is frozen and float(np.asarray(frozen).sum()) == float(
             np.asarray(model[0].weight.array).sum())
         grads = [p.grad for p in model.parameters()]
         moms = [(type(st["momentum_buffer"]), np.asarray(st["momentum_buffer"]))
                 for st in opt.state.values()]
-        return outs, [p.numpy(force=True) for p in model.parameters()], kept, grads, moms, fn
+        return (outs, [p.numpy(force=True) for p in model.parameters()], kept, grads, moms, fn,
+                lrs)
 
 
-def test_jax_frozen_parameter_keyword_argument_and_cleared_gradients_match_eager():
+def test_jax_frozen_parameter_keyword_argument_returned_lr_and_cleared_gradients():
     eager = _frozen_run(False)
     comp = _frozen_run(True)
     fn = comp[5]
     assert fn.replays == 4 and fn.eager_calls == 0, fn.explain()
     np.testing.assert_allclose(comp[0], eager[0], rtol=1e-6, atol=1e-6)
+    # the learning rate the step returns is read at call time and comes back as a float
+    assert eager[6] == comp[6] == [0.05, 0.025, 0.0125, 0.00625]
+    assert all(type(lr) is float for lr in comp[6])
     for p, q in zip(comp[1], eager[1]):
         np.testing.assert_allclose(p, q, rtol=1e-6, atol=1e-6)
     assert len(comp[4]) == len(eager[4]) == 3

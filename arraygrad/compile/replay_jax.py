@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from arraygrad import deferred_checks
-from arraygrad.compile import binding
+from arraygrad.compile import binding, trace
 from arraygrad.extend import make_tensor
 from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.tensor import Tensor
@@ -178,6 +178,7 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
             traced_numbers = list(numbers)
             for o, n in zip(v.num_owners, traced_numbers):
                 A._alias(o, n)
+            num_types_by_id = {id(n): t for n, t in zip(traced_numbers, v.num_types)}
             if v.has_key:
                 backend.rng._key = key
             it = iter(ins)
@@ -207,7 +208,13 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
             post_arr = [o for o, n in zip(post, is_num) if not n]
             post_grads = {id(o[1]) for o in post if o[0] == "g"}
             tensors: list = []
-            info["spec"] = A._flatten_out(result, tensors)
+            # a number read at call time that the step returns (a learning rate) is a
+            # tracer here: it comes back as the Python number eager returns
+            out_types: dict[int, type] = {}
+            info["spec"] = A._flatten_out(
+                _numbers_as_scalars(result, num_types_by_id, out_types), tensors)
+            info["numbers_out"] = [(i, out_types[id(t)]) for i, t in enumerate(tensors)
+                                   if id(t) in out_types]
             for t in tensors:
                 if isinstance(t, Tensor) and t.requires_grad and not backwards[0] \
                         and is_grad_enabled():
@@ -429,4 +436,28 @@ def _bind(v: JaxVariant, out: tuple) -> Any:
         return make_tensor(out[pos + spec[1]], v.backend)
     from arraygrad.compile import api as A
 
-    return A._build_out(spec, list(out[pos:end]), v.backend)
+    outs = list(out[pos:end])
+    if info["numbers_out"]:
+        import jax
+
+        got = jax.device_get([outs[i] for i, _t in info["numbers_out"]])
+        for (i, typ), value in zip(info["numbers_out"], got):
+            outs[i] = typ(value.item())
+    return A._build_out(spec, outs, v.backend)
+
+
+def _numbers_as_scalars(obj: Any, types: dict[int, type], found: dict[int, type]) -> Any:
+    """The step's result with each number read at call time (its tracer; ``types`` their
+    Python types, by the tracer's id) wrapped in a ``trace.Scalar``; ``found`` gets, per
+    wrapper's id, the Python type eager would return."""
+    if isinstance(obj, Tensor) or obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if type(obj) in (tuple, list):
+        return type(obj)(_numbers_as_scalars(x, types, found) for x in obj)
+    if type(obj) is dict:
+        return {k: _numbers_as_scalars(x, types, found) for k, x in obj.items()}
+    if id(obj) in types:  # not arithmetic on one: eager would return another Python number
+        wrapped = trace.Scalar(obj)
+        found[id(wrapped)] = types[id(obj)]
+        return wrapped
+    return obj
