@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -144,8 +145,19 @@ def test_jax_changed_closure_tensor_between_replays_is_read():
     np.testing.assert_allclose(got, float(((wv * 1.0) ** 2).sum()), rtol=1e-6)
 
 
+def _step_taking_next(model: Any, opt: Any, it: Any) -> Any:
+    """A step that takes its batch with ``next(it)``: a trace bakes the batch in."""
+    def step():
+        x, y = next(it)
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+    return step
+
+
 def _next_batch_run(compiled: bool) -> tuple:
-    """A step that takes its batch with ``next()``: the trace bakes the batch in."""
     with ag.use_backend("jax"):
         ag.manual_seed(2)
         model = ag.nn.Linear(6, 3)
@@ -156,15 +168,7 @@ def _next_batch_run(compiled: bool) -> tuple:
             for x, y in _batches(6):
                 next(taken)
                 yield ag.asarray(x, backend="jax"), ag.asarray(y, backend="jax")
-        it = batches()
-
-        def step():
-            x, y = next(it)
-            loss = F.mse_loss(model(x), y)
-            loss.backward()
-            opt.step()
-            opt.zero_grad()
-            return loss
+        step = _step_taking_next(model, opt, batches())
         fn = ag.compile(step) if compiled else step
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -191,14 +195,7 @@ def test_jax_fullgraph_step_that_bakes_in_a_batch_raises_and_changes_nothing():
         before = [p.numpy(force=True).copy() for p in model.parameters()]
         x, y = _batches(1)[0]
         it = iter([(ag.asarray(x, backend="jax"), ag.asarray(y, backend="jax"))])
-
-        def step():
-            xb, yb = next(it)
-            loss = F.mse_loss(model(xb), yb)
-            loss.backward()
-            opt.step()
-            opt.zero_grad()
-            return loss
+        step = _step_taking_next(model, opt, it)
         with pytest.raises(CompileError, match="bake it into every call"):
             ag.compile(step, fullgraph=True)()
         after = [p.numpy(force=True) for p in model.parameters()]

@@ -12,6 +12,12 @@ eagerly instead, with the reason. Value checks that eager makes on the host (the
 range of ``cross_entropy``) become outputs of the computation (see
 ``arraygrad.deferred_checks``): a failed one raises the op's error before anything is bound,
 and a step with such checks does not donate its state, so a bad batch leaves it valid.
+
+The step's Python runs once per variant, under ``jax.make_jaxpr``; ``jax.jit`` compiles
+that traced program over flat positional arguments (no pytrees), read and bound by
+straight-line code generated once per variant (``binding.build_reader``/``build_commit``,
+as on numpy). Per call the host reads only what it must: one flag for all deferred checks,
+one stacked array per dtype of new numbers.
 """
 
 from __future__ import annotations
