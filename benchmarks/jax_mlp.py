@@ -1,8 +1,11 @@
-"""The MLP step on the JAX backend: arraygrad driving JAX eagerly, op by op, against
-``jax.jit(jax.grad(loss))`` written directly (one compiled XLA program per step).
+"""The MLP step on the JAX backend: arraygrad driving JAX eagerly, op by op, and the same
+step under ``ag.compile`` (one jitted computation), against ``jax.jit(jax.grad(loss))``
+written directly (one compiled XLA program per step).
 
 This shows the price of define-by-run on a backend built for tracing: the compiled
-version fuses the whole step; arraygrad dispatches each op separately.
+version fuses the whole step; arraygrad dispatches each op separately unless the step is
+compiled. The compiled step is timed in a case of its own: a sample that follows an
+eager one runs slower, whatever it is (see benchmarks/compile.py).
 """
 
 from __future__ import annotations
@@ -65,4 +68,24 @@ def rows(ag: Any, *, smoke: bool, repeat: int, warmup: int) -> list[Row]:
         label = "-".join(map(str, sizes)) + f" / batch {batch}"
         out += run_case(Case(f"MLP SGD step on JAX {label}", impls, unit="ms"),
                         repeat=repeat, warmup=max(warmup, 1))
+        plain, _ = mlp.arraygrad_step(ag, sizes, batch, backend="jax")
+        fast = ag.compile(plain)
+
+        def compiled(fast=fast, plain=plain):
+            loss = fast()
+            jax.block_until_ready([loss._data] + [p._data for p in plain.tensors])
+
+        impls = {"arraygrad[jax] compiled": compiled,
+                 "jax.jit(jax.grad(loss))": jax_step(jax, sizes, batch)[0]}
+        rows_ = run_case(Case(f"MLP SGD step on JAX, ag.compile {label}", impls, unit="ms"),
+                         repeat=repeat, warmup=max(warmup, 1))
+        rows_[0].note = _replays(fast)
+        out += rows_
     return out
+
+
+def _replays(fast: Any) -> str:
+    """What ``ag.compile`` made of the step (said in the row: a fallback is eager)."""
+    if fast.replays:
+        return "one jitted computation"
+    return "ran eagerly: " + fast.explain().splitlines()[-1].strip()[:120]

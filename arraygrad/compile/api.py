@@ -701,6 +701,10 @@ class CompiledFunction:
             self._remember(key, _Fallback(reason))
             self._fallback(reason)
             self.eager_calls += 1
+            if exc.run_once is not None:  # the trace ran the step's Python: not again
+                self._log.append("this call ran its traced program (the step's Python "
+                                 "ran once, while traced); later calls run eagerly")
+                return exc.run_once()
             return self.fn(*args, **kwargs)
         self._store(key, v, args, kwargs, f"one jax.jit computation, {len(v.unique)} state "
                     f"arrays " + ("donated" if v.donated else

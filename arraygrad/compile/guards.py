@@ -472,6 +472,8 @@ def guard_key(args: tuple, kwargs: dict, modules: list, opts: list, fn: Any = No
         parts.append(("Python values of the closure and globals",
                       python_values(fn, modules)))
     backends = set()
+    if kwargs:  # arguments are read by position: f(x, a=1, b=2) is not f(x, b=2, a=1)
+        parts.append(("keyword argument names", tuple(kwargs)))
     for i, a in enumerate(list(args) + list(kwargs.values())):
         where = f"argument {i}"
         if isinstance(a, Tensor):
