@@ -221,3 +221,37 @@ def test_keyword_arguments_in_another_order_are_not_replayed_by_position(name):
         assert [fn(x, a=a, b=b).item() for _ in range(3)] == [-11.0] * 3
         assert fn(x, b=b, a=a).item() == -11.0  # was 24.0: a and b read swapped
         assert fn.replays >= 1 and "guard miss (keyword argument names)" in fn.explain()
+
+
+@pytest.mark.parametrize("effect", ["history list", "generator draw"])
+def test_jax_step_with_python_effects_runs_eagerly(effect):
+    # a history list grown by the step, a number drawn from a generator of its closure:
+    # the traced program would skip the append and bake in the number
+    results = []
+    for compiled in (False, True):
+        with ag.use_backend("jax"):
+            ag.manual_seed(0)
+            model = ag.nn.Linear(6, 3)
+            opt = ag.optim.SGD(model.parameters(), lr=0.1)
+            history: list = []
+            gen = np.random.default_rng(0)
+
+            def step(x, y):
+                scale = 1.0 + (float(gen.uniform()) if effect == "generator draw" else 0.0)
+                loss = F.mse_loss(model(x), y) * scale
+                loss.backward()
+                opt.step()
+                opt.zero_grad()
+                if effect == "history list":
+                    history.append(loss.detach())
+                return loss
+            fn = ag.compile(step) if compiled else step
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", CompileWarning)
+                losses = [fn(ag.tensor(x), ag.tensor(y)).item() for x, y in _batches(3)]
+        results.append((losses, len(history)))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-6)
+    assert results[1][1] == results[0][1]
+    assert fn.replays == 0
+    assert any(("changes Python state" if effect == "history list" else "draws numbers")
+               in str(w.message) for w in caught), [str(w.message) for w in caught]

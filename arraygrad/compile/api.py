@@ -135,13 +135,17 @@ def _owners(args: tuple, kwargs: dict, modules: list, opts: list) -> list[tuple]
 
 
 @contextlib.contextmanager
-def watch_hooks(problems: list, modules: list, fn: Any = None) -> Iterator[None]:
+def watch_hooks(problems: list, modules: list, fn: Any = None, *, undo: bool = False
+                ) -> Iterator[None]:
     """While a step is recorded or traced: note in ``problems`` every hook that runs, a
     draw from a Python-level random generator and a change to Python state (see
     :mod:`.effects`; ``fn``: the step, whose closure and globals hold that state).
 
     A hook is Python code: a replay would redo the kernels it called but skip the rest of
     it (appending to a list, logging, counting), so a step whose hooks run is not replayed.
+    ``undo``: a trace (JAX), not a real run: when it fails or finds a problem, the watched
+    Python state and generators are put back, so that the eager run that follows is the
+    call's only one.
     """
     draws = effects.DrawWatch(fn, modules)
     state = effects.StateWatch(fn, modules)
@@ -159,13 +163,18 @@ def watch_hooks(problems: list, modules: list, fn: Any = None) -> Iterator[None]
         return real_post(leaf)
 
     engine._run_hooks, engine._run_post_hooks = run_hooks, run_post_hooks
+    failed = True
     try:
         yield
+        failed = False
     finally:
         engine._run_hooks, engine._run_post_hooks = real_hooks, real_post
         for found in (draws.problem(), state.problem()):
             if found is not None:
                 problems.append(found)
+        if undo and (failed or problems):
+            draws.restore()
+            state.restore()
 
 
 def registered_hook(modules: list) -> str | None:

@@ -114,6 +114,18 @@ class DrawWatch:
                         f"pass them in as tensors")
         return None
 
+    def restore(self) -> None:
+        """Put every generator back where it was (a JAX trace drew with tracers, and the
+        eager run that follows must draw the same numbers as an eager call)."""
+        for (_where, gen), before in zip(self.gens, self.before):
+            if isinstance(gen, random.Random):
+                gen.setstate(before)
+            elif isinstance(gen, np.random.RandomState):
+                gen.set_state(before)
+            else:
+                bits = gen.bit_generator if isinstance(gen, np.random.Generator) else gen
+                bits.state = before
+
 
 _MODULE_FIELDS = ("_parameters", "_buffers", "_modules")
 
@@ -203,6 +215,22 @@ class StateWatch:
                               else dict(obj)):
                 return self._message(f"{where}, changed in place")
         return None
+
+    def restore(self) -> None:
+        """Put the watched attributes and container contents back as they were (a JAX
+        trace ran the step's Python with tracers, and the eager run that follows must see
+        the state an eager call would)."""
+        for _name, obj, before, tracked in self.attrs:
+            d = vars(obj)
+            for k in [k for k in d if k not in tracked and k not in before]:
+                del d[k]
+            d.update(before)
+        for _where, obj, before in self.contents:
+            obj.clear()
+            if type(obj) is list:
+                obj.extend(before)
+            else:
+                obj.update(before)
 
     @staticmethod
     def _message(what: str) -> str:

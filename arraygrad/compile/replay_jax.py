@@ -192,7 +192,7 @@ def build(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, backend
                      for a in flat]
             bound = [t for t in targs if isinstance(t, Tensor)]
             hooks: list[str] = []
-            with deferred_checks.collect() as checks, A.watch_hooks(hooks, modules):
+            with deferred_checks.collect() as checks, A.watch_hooks(hooks, modules, fn, undo=True):
                 result = fn(*targs[:len(args)], **dict(zip(names, targs[len(args):])))
             if hooks:
                 raise TraceFailed(hooks[0])
