@@ -23,7 +23,7 @@ from typing import Any
 
 from arraygrad.anomaly_mode import ANOMALY, nan_error, warn_backward_error
 from arraygrad.backend_registry import _local as _BACKEND_LOCAL
-from arraygrad.grad_mode import STATE
+from arraygrad.grad_mode import set_mode
 from arraygrad.node import Node, _last_write
 from arraygrad.tensor import Tensor, _any_post_hooks, _check_grad, _make, _post_hooks_of
 
@@ -377,8 +377,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
     # (``xp.zeros``, ``xp.ones``) use the current backend: each node's own, pushed below.
     backend_stack = _BACKEND_LOCAL.stack
     stack_depth = len(backend_stack)
-    prev_mode = STATE.enabled
-    STATE.enabled = create_graph
+    prev_mode = set_mode(create_graph)
     anomaly = ANOMALY.enabled
     last_write = _last_write  # (a local: read once per node)
     node = None
@@ -551,7 +550,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             warn_backward_error(node)
         raise
     finally:
-        STATE.enabled = prev_mode
+        set_mode(prev_mode)
         del backend_stack[stack_depth:]
     return captured
 
