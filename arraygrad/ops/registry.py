@@ -21,7 +21,7 @@ from arraygrad import _dtypes
 from arraygrad.anomaly_mode import ANOMALY, remember_stack
 from arraygrad.backend_registry import BackendError
 from arraygrad.grad_mode import SLOW, STATE
-from arraygrad.node import Node, _sequence
+from arraygrad.node import Node, _sequence, make_node
 from arraygrad.tensor import Tensor, _make, _register_view
 
 __all__ = ["Op", "defop", "OPS", "apply", "unary", "binary", "unary_function", "binary_operator",
@@ -305,9 +305,9 @@ def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
         raise op_error(op, (x,), params, exc) from exc
     # ``not SLOW[0]``: every thread records and anomaly detection is off (grad_mode.SLOW).
     if x.requires_grad and (not SLOW[0] or STATE.enabled) and op.vjps is not None:
-        # record(), written out for one Tensor input (the node and the tensor are made
-        # without calling their constructors; tests check that every slot is set).
-        node = _new(Node)
+        # record(), written out for one Tensor input (the tensor is made without calling
+        # its constructor; tests check that every slot of both is set).
+        node = Node()
         node.op = op
         node.seq = next(_sequence)
         node.backend = backend
@@ -402,7 +402,7 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
         return _make(out, backend, None)
     # record(), written out for two inputs (either may be a constant).
     b_grad = b_tensor and b.requires_grad
-    node = _new(Node)
+    node = Node()
     node.op = op
     node.seq = next(_sequence)
     node.backend = backend
@@ -464,7 +464,7 @@ def unary_function(op: Op, name: str, doc: str) -> Callable[[Tensor], Tensor]:
             raise op_error(op, (x,), _EMPTY, exc) from exc
         if x.requires_grad and (not SLOW[0] or STATE.enabled) and op.vjps is not None:
             # as in unary()
-            node = _new(Node)
+            node = Node()
             node.op = op
             node.seq = next(_sequence)
             node.backend = backend
@@ -545,7 +545,7 @@ def binary_operator(op: Op, name: str, reflected: bool,
         if not (self.requires_grad and (not SLOW[0] or STATE.enabled) and op.vjps is not None):
             return _make(out, backend, None)
         # as in binary(), for one Tensor input and one constant
-        node = _new(Node)
+        node = Node()
         node.op = op
         node.seq = next(_sequence)
         node.backend = backend
@@ -616,11 +616,11 @@ def record(op: Op, backend: Any, out: Any, args: tuple, params: dict = _EMPTY) -
     versions = tuple(_version_of(a) for a in args) if op.checks_inputs or op.uses_ans \
         else None
     if op.uses_ans:
-        node = Node(op, backend, args, params, out, edges, versions)
+        node = make_node(op, backend, args, params, out, edges, versions)
         result = _make(out, backend, node)
         node.out_version = result._version = [0]
     else:
-        node = Node(op, backend, args, params, None, edges, versions)
+        node = make_node(op, backend, args, params, None, edges, versions)
         result = _make(out, backend, node)
     if SLOW[0] and ANOMALY.enabled:
         remember_stack(node)
