@@ -28,6 +28,17 @@ class Node:
 
     __slots__ = ("op", "seq", "backend", "links", "n_inputs", "params", "out", "out_version",
                  "versions", "hooks", "retained", "__weakref__")
+    op: Any                  # the registry's Op
+    seq: int                 # creation order (see _sequence)
+    backend: Any             # the Backend the op ran on
+    links: tuple             # the inputs, then the edges (see below)
+    n_inputs: int
+    params: dict             # non-tensor keyword arguments of the op
+    out: Any                 # raw output, only for ops whose rule uses it
+    out_version: Any         # with ``out``: the output's version cell (else None)
+    versions: tuple | None   # per input: version when saved (None for constants)
+    hooks: list | None       # hooks of the (non-leaf) tensor this node produced
+    retained: Any            # weakref to that tensor when it called retain_grad()
 
     # ``links`` holds the inputs and the edges in one tuple, ``(in_0, ..., in_n-1, edge_0,
     # ..., edge_n-1)``, and only the edges once backward has released the inputs
