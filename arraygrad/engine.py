@@ -402,6 +402,10 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
     try:
         nxt: Node | None = None  # the next node, while it is the only one pending
         nxt_g: Any = None
+        # The dtype object of nxt_g when the node that handed it over found it to be that
+        # object exactly and not complex (None: unknown); then ``g.dtype is g_real`` without
+        # reading g's dtype, and an input of that dtype object is not complex.
+        g_real: Any = None
         while True:
             if nxt is not None:  # a chain: the heap is empty and one node is pending
                 node = nxt
@@ -411,10 +415,12 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 seq = -heappop(heap)
                 node = nodes.pop(seq)
                 g = pending.pop(seq)
+                g_real = None
             else:
                 break
             if node.hooks:
                 g = _run_hooks(node.hooks, g, node.backend, create_graph)
+                g_real = None
             if node.retained is not None:
                 owner = node.retained()
                 if owner is not None:
@@ -471,19 +477,23 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                             rule(xp, g, ans, a, b)
                     if gi is not None:
                         dtype = inp.dtype
-                        if gi.shape != inp.shape or gi.dtype is not dtype \
-                                or g.dtype is not dtype or dtype in backend.complex_natives:
+                        if gi.shape != inp.shape or gi.dtype is not dtype or (
+                                dtype is not g_real and (g.dtype is not dtype
+                                                         or dtype in backend.complex_natives)):
                             gi = _conform(xp, gi, g, (a,) if n == 1 else (a, b), single, node,
                                           rule, ans, False)
+                            dtype = None  # (gi's dtype equals the input's, maybe not as object)
                         if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
                             raise nan_error(node, single)
                         # (nxt is None here: it was taken above, or pushed to the heap)
                         if not heap and edge.__class__ is Node:
                             nxt = edge  # a chain: nothing else is pending
                             nxt_g = gi
+                            g_real = dtype  # gi.dtype is dtype, not complex (checked above)
                         else:
                             nxt, nxt_g = _propagate(edge, gi, None, None, pending, nodes, heap,
                                                     leaves)
+                            g_real = None
                 # nxt is set only while the heap is empty: nothing to push
                 if not retain_graph:  # release the saved inputs and output, as below
                     node.links = (links[1],) if n == 1 else (links[2], links[3])
@@ -554,6 +564,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 else:
                     nxt, nxt_g = _propagate(edge, gi, nxt, nxt_g, pending, nodes, heap,
                                             leaves)
+            g_real = None  # (whatever nxt is now, its gradient's dtype was not noted)
             if nxt is not None and heap:  # other nodes are pending too: the heap orders them
                 seq = nxt.seq
                 pending[seq] = nxt_g

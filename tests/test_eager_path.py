@@ -343,3 +343,38 @@ def test_anomaly_mode_remembers_the_stack_on_each_dispatch_path():
     for how, out in made.items():
         assert "test_eager_path.py" in FORWARD_STACKS[out.grad_fn], how
     assert FORWARD_STACKS.get((x * 3.0).grad_fn) is None  # off again: nothing remembered
+
+
+def _dtype_chain(lib, x, hook=None):
+    # real -> complex -> real and float64 -> float32 -> float64 inside one chain: the backward
+    # chain's shortcut for a gradient whose dtype the previous node checked must not skip
+    # a conversion or the complex convention
+    y = lib.sin(x * 0.5)
+    z = y.to(lib.complex128) * (1.0 + 2.0j)
+    w = lib.real(lib.exp(z) * (0.3 - 1.0j)) * 0.25
+    if hook is not None:
+        w.register_hook(hook)
+    v = lib.tanh(w.to(lib.float32) * 2.0).to(lib.float64)
+    return (lib.cos(v) * 3.0).sum()
+
+
+@pytest.mark.parametrize("hooked", [False, True])
+def test_a_chain_through_dtype_changes_and_complex_values_matches_torch(hooked):
+    values = [0.25, -1.0, 2.0]
+    x = ag.tensor(values, dtype=ag.float64, requires_grad=True)
+    tx = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    _dtype_chain(ag, x, (lambda g: g * 2.0) if hooked else None).backward()
+    _dtype_chain(torch, tx, (lambda g: g * 2.0) if hooked else None).backward()
+    assert x.grad.dtype == ag.float64
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+
+
+def test_a_chain_on_a_complex_leaf_follows_torchs_convention():
+    values = [0.5 + 0.25j, -1.0 + 1.0j]
+    grads = []
+    for lib, dtype in ((ag, ag.complex128), (torch, torch.complex128)):
+        z = lib.tensor(values, dtype=dtype, requires_grad=True)
+        w = lib.real(lib.exp(z * 0.5) * (0.3 - 1.0j)) * 2.0
+        lib.tanh(w).sum().backward()
+        grads.append(np.asarray(z.grad.detach().numpy() if lib is torch else z.grad.numpy()))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
