@@ -200,11 +200,13 @@ def test_python_number_operands_converted_once_give_the_same_bits(dtype):
     converted = run()
     backend.scalar_operands = False
     registry._SCALAR_DTYPES.clear()
+    registry._SCALAR_PAIRS.clear()
     try:
         plain = run()
     finally:
         backend.scalar_operands = True
         registry._SCALAR_DTYPES.clear()
+        registry._SCALAR_PAIRS.clear()
     assert converted[2] == plain[2]
     np.testing.assert_array_equal(converted[0], plain[0], strict=True)
     if dtype != "int64":

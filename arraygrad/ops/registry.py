@@ -275,6 +275,21 @@ def _scalar_dtypes(backend: Any) -> frozenset:
     return found
 
 
+# The same dtypes as a pair ``(float32, float64)`` (None where absent), for the operator
+# methods' identity test: ``dtype is f32 or dtype is f64`` costs less than hashing the dtype
+# for a set (a dtype equal to one of them but not the same object takes the Python-number
+# path, which gives the same values). Changing Backend.scalar_operands must clear both caches
+# (as tests/test_eager_path.py does).
+_SCALAR_PAIRS: dict[Any, tuple[Any, Any]] = {}
+
+
+def _scalar_pair(backend: Any) -> tuple[Any, Any]:
+    natives = backend.native_dtypes if backend.scalar_operands else {}
+    pair = (natives.get(_dtypes.float32), natives.get(_dtypes.float64))
+    _SCALAR_PAIRS[backend] = pair
+    return pair
+
+
 def _scalar_operand(op: Op, backend: Any, data: Any, value: Any) -> Any:
     """A Python number about to meet the array ``data`` in ``op``: a 0-d array of
     ``data``'s dtype when the op and the backend take one (see Op.scalar_operands), so that
@@ -530,12 +545,13 @@ def binary_operator(op: Op, name: str, reflected: bool,
         operand = other
         if op.scalar_operands:  # as _scalar_operand()
             try:
-                dtypes = _SCALAR_DTYPES[backend]
+                f32, f64 = _SCALAR_PAIRS[backend]
             except KeyError:
-                dtypes = _scalar_dtypes(backend)
-            if dtypes:
+                f32, f64 = _scalar_pair(backend)
+            if f32 is not None or f64 is not None:
                 dtype = data.dtype
-                if dtype in dtypes and (cls is float or -_EXACT_INT <= other <= _EXACT_INT):
+                if (dtype is f32 or dtype is f64) and (
+                        cls is float or -_EXACT_INT <= other <= _EXACT_INT):
                     operand = xp.asarray(other, dtype=dtype)
         try:
             out = op.forward(xp, operand, data) if reflected else op.forward(xp, data, operand)
