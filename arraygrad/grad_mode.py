@@ -47,8 +47,10 @@ class _Off:
     def __init__(self) -> None:
         _count(1)
 
-    def __del__(self) -> None:
-        _count(-1)
+    def __del__(self, _lock: Any = _COUNT_LOCK, _slow: list = SLOW) -> None:
+        # (bound as defaults: at interpreter exit the module's globals may be gone first)
+        with _lock:
+            _slow[0] -= 1
 
 
 def set_mode(enabled: bool) -> bool:
