@@ -15,16 +15,35 @@ import warnings
 import weakref
 from typing import Any
 
+from arraygrad.grad_mode import _COUNT_LOCK, SLOW
+
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
            "is_anomaly_check_nan_enabled"]
 
 
 class _Anomaly:
-    enabled = False
-    check_nan = True
+    __slots__ = ("enabled", "check_nan")
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.check_nan = True
 
 
 ANOMALY = _Anomaly()
+
+
+def _set(enabled: bool, check_nan: bool) -> None:
+    """Switch anomaly detection (every change goes through here): while it is on,
+    ``arraygrad.grad_mode.SLOW`` counts one more, so the op registry's hot path, which
+    reads only that count, looks at ``ANOMALY.enabled``."""
+    with _COUNT_LOCK:  # (two threads switching at once count once)
+        if enabled and not ANOMALY.enabled:
+            SLOW[0] += 1  # counted before the switch takes effect
+            ANOMALY.enabled = True
+        elif not enabled and ANOMALY.enabled:
+            ANOMALY.enabled = False
+            SLOW[0] -= 1  # uncounted after
+        ANOMALY.check_nan = check_nan
 # Node -> the formatted stack of the Python code that recorded it (kept only while on).
 FORWARD_STACKS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
@@ -84,14 +103,13 @@ class set_detect_anomaly:
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
         self._prev = (ANOMALY.enabled, ANOMALY.check_nan)
-        ANOMALY.enabled = bool(mode)
-        ANOMALY.check_nan = bool(check_nan)
+        _set(bool(mode), bool(check_nan))
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, *exc: object) -> None:
-        ANOMALY.enabled, ANOMALY.check_nan = self._prev
+        _set(*self._prev)
 
 
 class detect_anomaly:
@@ -121,11 +139,10 @@ class detect_anomaly:
                       "runtime and should only be enabled for debugging.", UserWarning,
                       stacklevel=2)
         self._prev = (ANOMALY.enabled, ANOMALY.check_nan)
-        ANOMALY.enabled = True
-        ANOMALY.check_nan = self._check_nan
+        _set(True, self._check_nan)
 
     def __exit__(self, *exc: object) -> None:
-        ANOMALY.enabled, ANOMALY.check_nan = self._prev
+        _set(*self._prev)
 
     def __call__(self, fn: Any) -> Any:
         import functools

@@ -23,7 +23,7 @@ from typing import Any
 
 from arraygrad.anomaly_mode import ANOMALY, nan_error, warn_backward_error
 from arraygrad.backend_registry import _local as _BACKEND_LOCAL
-from arraygrad.grad_mode import STATE
+from arraygrad.grad_mode import set_mode
 from arraygrad.node import Node, _last_write
 from arraygrad.tensor import Tensor, _any_post_hooks, _check_grad, _make, _post_hooks_of
 
@@ -332,6 +332,24 @@ def _propagate(edge: Any, gi: Any, nxt: Node | None, nxt_g: Any, pending: dict, 
     return nxt, nxt_g
 
 
+def _leaves_done(edges: tuple, uses: dict[int, int], leaves: dict[int, list],
+                 finish_leaf: Any) -> None:
+    """Count one use of each hooked leaf among ``edges`` (see _leaf_uses); a leaf whose
+    last use this was is accumulated now (``finish_leaf``), so its post-accumulate-grad
+    hooks run while the rest of backward continues."""
+    for edge in edges:
+        left = uses.get(id(edge))
+        if left is None:
+            continue
+        if left > 1:
+            uses[id(edge)] = left - 1
+            continue
+        del uses[id(edge)]  # no pending node can reach this leaf any more
+        entry = leaves.pop(id(edge), None)
+        if entry is not None:
+            finish_leaf(entry[0], entry[1])
+
+
 def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph: bool,
              capture: Sequence[Tensor] | None, accumulate: bool) -> dict[int, Any]:
     """Propagate gradients from ``roots``. Returns captured gradients by id(target).
@@ -392,14 +410,17 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
     # (``xp.zeros``, ``xp.ones``) use the current backend: each node's own, pushed below.
     backend_stack = _BACKEND_LOCAL.stack
     stack_depth = len(backend_stack)
-    prev_mode = STATE.enabled
-    STATE.enabled = create_graph
+    prev_mode = set_mode(create_graph)
     anomaly = ANOMALY.enabled
     last_write = _last_write  # (a local: read once per node)
     node = None
     try:
         nxt: Node | None = None  # the next node, while it is the only one pending
         nxt_g: Any = None
+        # The dtype object of nxt_g when the node that handed it over found it to be that
+        # object exactly and not complex (None: unknown); then ``g.dtype is g_real`` without
+        # reading g's dtype, and an input of that dtype object is not complex.
+        g_real: Any = None
         while True:
             if nxt is not None:  # a chain: the heap is empty and one node is pending
                 node = nxt
@@ -409,10 +430,12 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 seq = -heappop(heap)
                 node = nodes.pop(seq)
                 g = pending.pop(seq)
+                g_real = None
             else:
                 break
             if node.hooks:
                 g = _run_hooks(node.hooks, g, node.backend, create_graph)
+                g_real = None
             if node.retained is not None:
                 owner = node.retained()
                 if owner is not None:
@@ -422,18 +445,17 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 captured[id(node)] = g
             links = node.links  # the inputs, then the edges (see Node)
             n = node.n_inputs
-            if not n:
-                raise _freed_error(node)
             if node.seq < last_write[0]:
                 # A tensor was written in place since this node was recorded (else none of
                 # its saved versions can differ and there is nothing to compare).
+                if not n:
+                    raise _freed_error(node)
                 _compare_versions(node, links, n, create_graph)
             op = node.op
-            params = node.params
-            backend = node.backend
             # The input that needs a gradient, when it is the only one (first order): one
             # input (elementwise math, reductions, shape ops), or two of which one is a
             # constant (``x * 0.5``). The edge loop below, written out for that input.
+            # (A released node has n == 0 and takes the edge loop, which refuses it.)
             single = -1
             if not create_graph and not op.variadic:
                 if n == 1:
@@ -444,96 +466,120 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                     elif links[2] is None:
                         single = 1
             if single >= 0:
-                edges = links[n:]
-                edge = edges[single]
+                edge = links[n + single]
                 ans = node.out
                 rule = op.vjps[single]
                 if edge is not None and rule is not None:
+                    # (an input with an edge is a Tensor: record() makes edges only for those)
+                    backend = node.backend
                     xp = backend.xp
-                    a = links[0]
-                    if a.__class__ is Tensor or isinstance(a, Tensor):
-                        a = a._data
+                    params = node.params
                     if n == 1:
-                        inp = a
+                        inp = a = links[0]._data
                         gi = rule(xp, g, ans, a, **params) if params else rule(xp, g, ans, a)
                     else:
+                        a = links[0]
                         b = links[1]
-                        if b.__class__ is Tensor or isinstance(b, Tensor):
-                            b = b._data
-                        inp = b if single else a
+                        if single:
+                            inp = b = b._data
+                            if isinstance(a, Tensor):
+                                a = a._data
+                        else:
+                            inp = a = a._data
+                            if isinstance(b, Tensor):
+                                b = b._data
                         gi = rule(xp, g, ans, a, b, **params) if params else \
                             rule(xp, g, ans, a, b)
                     if gi is not None:
                         dtype = inp.dtype
-                        if gi.shape != inp.shape or gi.dtype is not dtype \
-                                or g.dtype is not dtype or dtype in backend.complex_natives:
+                        if gi.shape != inp.shape or gi.dtype is not dtype or (
+                                dtype is not g_real and (g.dtype is not dtype
+                                                         or dtype in backend.complex_natives)):
                             gi = _conform(xp, gi, g, (a,) if n == 1 else (a, b), single, node,
                                           rule, ans, False)
+                            dtype = None  # (gi's dtype equals the input's, maybe not as object)
                         if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
                             raise nan_error(node, single)
-                        if nxt is None and not heap and edge.__class__ is Node:
-                            nxt, nxt_g = edge, gi  # a chain: nothing else is pending
+                        # (nxt is None here: it was taken above, or pushed to the heap)
+                        if not heap and edge.__class__ is Node:
+                            nxt = edge  # a chain: nothing else is pending
+                            nxt_g = gi
+                            g_real = dtype  # gi.dtype is dtype, not complex (checked above)
                         else:
-                            nxt, nxt_g = _propagate(edge, gi, nxt, nxt_g, pending, nodes, heap,
+                            nxt, nxt_g = _propagate(edge, gi, None, None, pending, nodes, heap,
                                                     leaves)
+                            g_real = None
+                # nxt is set only while the heap is empty: nothing to push
+                if not retain_graph:  # release the saved inputs and output, as below
+                    node.links = (links[1],) if n == 1 else (links[2], links[3])
+                    node.n_inputs = 0
+                    if ans is not None:
+                        node.out = None
+                if uses:
+                    _leaves_done(links[n:], uses, leaves, finish_leaf)
+                continue
+            if not n:
+                raise _freed_error(node)
+            params = node.params
+            backend = node.backend
+            if create_graph:
+                xp = ag_namespace
+                del backend_stack[stack_depth:]
+                backend_stack.append(backend)
+                ins = links[:n]
+                ans = op.forward(xp, *ins, **params) if op.uses_ans else None
+                gdtype = g.dtype
+                g_complex = gdtype.kind == "c"
             else:
-                if create_graph:
-                    xp = ag_namespace
-                    del backend_stack[stack_depth:]
-                    backend_stack.append(backend)
-                    ins = links[:n]
-                    ans = op.forward(xp, *ins, **params) if op.uses_ans else None
-                    gdtype = g.dtype
-                    g_complex = gdtype.kind == "c"
+                xp = backend.xp
+                # The rules read the inputs' arrays (each Tensor's current array: an
+                # in-place write since recording was refused above if a rule reads it).
+                if n == 2:
+                    a = links[0]
+                    b = links[1]
+                    ins = (a._data if isinstance(a, Tensor) else a,
+                           b._data if isinstance(b, Tensor) else b)
                 else:
-                    xp = backend.xp
-                    # The rules read the inputs' arrays (each Tensor's current array: an
-                    # in-place write since recording was refused above if a rule reads it).
-                    if n == 2:
-                        a = links[0]
-                        b = links[1]
-                        ins = (a._data if isinstance(a, Tensor) else a,
-                               b._data if isinstance(b, Tensor) else b)
-                    else:
-                        ins = tuple(a._data if isinstance(a, Tensor) else a for a in links[:n])
-                    ans = node.out
-                    gdtype = g.dtype
-                    g_complex = gdtype in backend.complex_natives
-                rules = op.vjps
-                if op.variadic:  # one rule for every input, told which one by ``argnum``
-                    rules = [partial(rules, argnum=i) for i in range(n)]
-                edges = links[n:]  # (kept as the node's links once the inputs are released)
-                i = -1
-                for edge in edges:
-                    i += 1
-                    if edge is None:  # a constant, or an input that needs no gradient
-                        continue
-                    rule = rules[i]
-                    if rule is None:  # no gradient flows to this input
-                        continue
-                    inp = ins[i]
-                    # Rules take the inputs as separate arguments: spelled out for two
-                    # inputs, a call with ``*ins`` costs about three times as much.
-                    if n == 2 and not params:
-                        gi = rule(xp, g, ans, ins[0], ins[1])
-                    else:
-                        gi = rule(xp, g, ans, *ins, **params)
-                    if gi is None:
-                        continue
-                    dtype = inp.dtype
-                    # Nothing to convert when the gradient, its input and the rule's result
-                    # share one real dtype and shape (an input of g's dtype is complex only
-                    # if g is).
-                    if gi.shape != inp.shape or g_complex or dtype is not gdtype \
-                            or gi.dtype is not dtype:
-                        gi = _conform(xp, gi, g, ins, i, node, rule, ans, create_graph)
-                    if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
-                        raise nan_error(node, i)
-                    if nxt is None and not heap and edge.__class__ is Node:
-                        nxt, nxt_g = edge, gi  # a chain: nothing else is pending
-                    else:
-                        nxt, nxt_g = _propagate(edge, gi, nxt, nxt_g, pending, nodes, heap,
-                                                leaves)
+                    ins = tuple(a._data if isinstance(a, Tensor) else a for a in links[:n])
+                ans = node.out
+                gdtype = g.dtype
+                g_complex = gdtype in backend.complex_natives
+            rules = op.vjps
+            if op.variadic:  # one rule for every input, told which one by ``argnum``
+                rules = [partial(rules, argnum=i) for i in range(n)]
+            edges = links[n:]  # (kept as the node's links once the inputs are released)
+            i = -1
+            for edge in edges:
+                i += 1
+                if edge is None:  # a constant, or an input that needs no gradient
+                    continue
+                rule = rules[i]
+                if rule is None:  # no gradient flows to this input
+                    continue
+                inp = ins[i]
+                # Rules take the inputs as separate arguments: spelled out for two
+                # inputs, a call with ``*ins`` costs about three times as much.
+                if n == 2 and not params:
+                    gi = rule(xp, g, ans, ins[0], ins[1])
+                else:
+                    gi = rule(xp, g, ans, *ins, **params)
+                if gi is None:
+                    continue
+                dtype = inp.dtype
+                # Nothing to convert when the gradient, its input and the rule's result
+                # share one real dtype and shape (an input of g's dtype is complex only
+                # if g is).
+                if gi.shape != inp.shape or g_complex or dtype is not gdtype \
+                        or gi.dtype is not dtype:
+                    gi = _conform(xp, gi, g, ins, i, node, rule, ans, create_graph)
+                if anomaly and ANOMALY.check_nan and xp.any(xp.isnan(gi)):
+                    raise nan_error(node, i)
+                if nxt is None and not heap and edge.__class__ is Node:
+                    nxt, nxt_g = edge, gi  # a chain: nothing else is pending
+                else:
+                    nxt, nxt_g = _propagate(edge, gi, nxt, nxt_g, pending, nodes, heap,
+                                            leaves)
+            g_real = None  # (whatever nxt is now, its gradient's dtype was not noted)
             if nxt is not None and heap:  # other nodes are pending too: the heap orders them
                 seq = nxt.seq
                 pending[seq] = nxt_g
@@ -546,17 +592,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
                 if ans is not None:
                     node.out = None
             if uses:
-                for edge in edges:
-                    left = uses.get(id(edge))
-                    if left is None:
-                        continue
-                    if left > 1:
-                        uses[id(edge)] = left - 1
-                        continue
-                    del uses[id(edge)]  # no pending node can reach this leaf any more
-                    entry = leaves.pop(id(edge), None)
-                    if entry is not None:
-                        finish_leaf(entry[0], entry[1])
+                _leaves_done(edges, uses, leaves, finish_leaf)
 
         node = None  # errors from here on are the leaves' (hooks), not a node's
         for leaf, g in leaves.values():
@@ -566,7 +602,7 @@ def _execute(roots: tuple, root_grads: list, *, retain_graph: bool, create_graph
             warn_backward_error(node)
         raise
     finally:
-        STATE.enabled = prev_mode
+        set_mode(prev_mode)
         del backend_stack[stack_depth:]
     return captured
 

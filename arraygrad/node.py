@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-__all__ = ["Node"]
+__all__ = ["Node", "make_node"]
 
 # Monotonic creation order. A node is always created after the nodes of its inputs, so
 # visiting nodes by decreasing sequence number is a topological order (no pre-pass needed).
@@ -28,27 +28,26 @@ class Node:
 
     __slots__ = ("op", "seq", "backend", "links", "n_inputs", "params", "out", "out_version",
                  "versions", "hooks", "retained", "__weakref__")
+    op: Any                  # the registry's Op
+    seq: int                 # creation order (see _sequence)
+    backend: Any             # the Backend the op ran on
+    links: tuple             # the inputs, then the edges (see below)
+    n_inputs: int
+    params: dict             # non-tensor keyword arguments of the op
+    out: Any                 # raw output, only for ops whose rule uses it
+    out_version: Any         # with ``out``: the output's version cell (else None)
+    versions: tuple | None   # per input: version when saved (None for constants)
+    hooks: list | None       # hooks of the (non-leaf) tensor this node produced
+    retained: Any            # weakref to that tensor when it called retain_grad()
 
     # ``links`` holds the inputs and the edges in one tuple, ``(in_0, ..., in_n-1, edge_0,
     # ..., edge_n-1)``, and only the edges once backward has released the inputs
     # (``n_inputs`` is then 0): one GC-tracked container per node instead of two, which is
     # what the cyclic collector rescans while a deep graph is alive.
     #
-    # The op registry's hot path (``arraygrad.ops.registry``) makes nodes without calling
-    # ``__init__`` and sets these same slots itself; a test checks that it sets every one.
-    def __init__(self, op: Any, backend: Any, inputs: tuple, params: dict, out: Any,
-                 edges: tuple, versions: tuple | None) -> None:
-        self.op = op
-        self.seq = next(_sequence)
-        self.backend = backend
-        self.links = inputs + edges
-        self.n_inputs = len(inputs)
-        self.params = params        # non-tensor keyword arguments of the op
-        self.out = out              # raw output, only for ops whose rule uses it
-        self.out_version: list[int] | None = None  # with ``out``: the output's version cell
-        self.versions = versions    # per input: version when saved (None for constants)
-        self.hooks: list | None = None  # hooks of the (non-leaf) tensor this node produced
-        self.retained = None        # weakref to that tensor when it called retain_grad()
+    # No ``__init__``: ``Node()`` (object's own constructor, which calls no Python code) is
+    # the cheapest way to make one; the op registry's hot path then sets the slots itself
+    # (a test checks that it sets every one), and :func:`make_node` does it for the rest.
 
     @property
     def inputs(self) -> tuple | None:
@@ -96,3 +95,23 @@ class Node:
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
 
+
+def make_node(op: Any, backend: Any, inputs: tuple, params: dict, out: Any, edges: tuple,
+              versions: tuple | None) -> Node:
+    """A new :class:`Node` with every slot set: ``op`` applied to ``inputs`` (Tensors or
+    constants) with the non-tensor keyword arguments ``params``; ``out`` is the raw output
+    for ops whose rule uses it (else None); one edge and one saved version (None for
+    constants) per input, or ``versions`` None when no rule reads input values."""
+    node = Node()
+    node.op = op
+    node.seq = next(_sequence)
+    node.backend = backend
+    node.links = inputs + edges
+    node.n_inputs = len(inputs)
+    node.params = params
+    node.out = out
+    node.out_version = None  # with ``out``: the output's version cell (set by the caller)
+    node.versions = versions
+    node.hooks = None  # hooks of the (non-leaf) tensor this node produced
+    node.retained = None  # weakref to that tensor when it called retain_grad()
+    return node

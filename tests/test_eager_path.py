@@ -3,10 +3,15 @@ what it records must be complete and its shortcuts must give PyTorch's gradients
 
 from __future__ import annotations
 
+import gc
+import threading
+
 import numpy as np
 import pytest
 
 import arraygrad as ag
+from arraygrad.anomaly_mode import FORWARD_STACKS
+from arraygrad.grad_mode import SLOW
 from arraygrad.node import Node
 from arraygrad.tensor import Tensor
 
@@ -29,8 +34,9 @@ def _recorded(x: Tensor, w: Tensor) -> dict[str, Tensor]:
         def backward(ctx, g):
             return g * 2
 
-    return {"unary": ag.sin(x), "binary": x * w, "tensor-scalar": x - 0.5,
-            "scalar-tensor": 2.0 / w, "saves its output": ag.exp(x),
+    return {"unary": ag.sin(x), "unary()": -x, "binary": x * w, "tensor-scalar": x - 0.5,
+            "scalar-tensor": 2.0 / w, "binary() tensor-scalar": ag.subtract(x, 0.5),
+            "binary() scalar-tensor": ag.multiply(3, w), "saves its output": ag.exp(x),
             "apply": ag.sum(x, axis=0), "custom Function": Double.apply(x)}
 
 
@@ -194,11 +200,13 @@ def test_python_number_operands_converted_once_give_the_same_bits(dtype):
     converted = run()
     backend.scalar_operands = False
     registry._SCALAR_DTYPES.clear()
+    registry._SCALAR_PAIRS.clear()
     try:
         plain = run()
     finally:
         backend.scalar_operands = True
         registry._SCALAR_DTYPES.clear()
+        registry._SCALAR_PAIRS.clear()
     assert converted[2] == plain[2]
     np.testing.assert_array_equal(converted[0], plain[0], strict=True)
     if dtype != "int64":
@@ -241,3 +249,134 @@ def test_accumulating_into_a_gradient_keeps_its_tensor_as_torch(create_graph):
             error = "modified by an inplace operation" in str(exc)
         seen.append((kept.detach().numpy().tolist(), kept is w.grad, error))
     assert seen[1] == seen[0]
+
+
+def _ops_on(x: Tensor) -> dict[str, Tensor]:
+    # each way an op is dispatched: operator methods with a number on either side or a
+    # Tensor, an op function (one input), unary() and binary() called directly
+    return {"x * 2.0": x * 2.0, "2 - x": 2 - x, "x + x": x + x, "sin": ag.sin(x),
+            "neg": -x, "add()": ag.add(x, 1.0), "sum": ag.sum(x)}
+
+
+def test_each_dispatch_path_follows_its_threads_grad_mode():
+    x = ag.ones(3, requires_grad=True)
+    start = SLOW[0]
+    seen: dict[str, dict[str, bool]] = {}
+    off, checked = threading.Event(), threading.Event()
+
+    def worker():
+        with ag.no_grad():
+            off.set()
+            checked.wait(5)
+            seen["off thread"] = {k: v.requires_grad for k, v in _ops_on(x).items()}
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    off.wait(5)
+    assert SLOW[0] > start  # a thread has recording off: the hot path reads the mode
+    seen["on thread"] = {k: v.requires_grad for k, v in _ops_on(x).items()}
+    checked.set()
+    thread.join(5)
+    assert all(seen["on thread"].values()), seen
+    assert not any(seen["off thread"].values()), seen
+    assert SLOW[0] == start
+    # and in this thread, through every switch
+    with ag.no_grad():
+        assert not any(v.requires_grad for v in _ops_on(x).values())
+        with ag.enable_grad():
+            assert all(v.requires_grad for v in _ops_on(x).values())
+    with ag.inference_mode():
+        assert not any(v.requires_grad for v in _ops_on(x).values())
+    ag.set_grad_enabled(False)
+    try:
+        assert not any(v.requires_grad for v in _ops_on(x).values())
+    finally:
+        ag.set_grad_enabled(True)
+    assert all(v.requires_grad for v in _ops_on(x).values())
+    assert SLOW[0] == start
+
+
+def test_the_fast_flag_counts_every_switch_exactly():
+    start = SLOW[0]
+    x = ag.ones(2, requires_grad=True)
+
+    @ag.no_grad()
+    def quiet():
+        assert SLOW[0] == start + 1
+        return x * 2.0
+
+    assert not quiet().requires_grad
+    with ag.no_grad(), ag.no_grad():  # nested: one thread, counted once
+        assert SLOW[0] == start + 1
+    with ag.set_grad_enabled(False):
+        with ag.set_grad_enabled(True):
+            assert SLOW[0] == start
+    (x * x).sum().backward()  # backward switches recording off while it runs
+    with pytest.raises(ValueError):
+        with ag.no_grad():
+            raise ValueError
+    assert SLOW[0] == start
+    ag.autograd.set_detect_anomaly(True)
+    try:
+        assert SLOW[0] == start + 1
+        ag.autograd.set_detect_anomaly(True)  # already on: counted once
+        assert SLOW[0] == start + 1
+    finally:
+        ag.autograd.set_detect_anomaly(False)
+    assert SLOW[0] == start
+
+    # a thread that ends with its mode off is uncounted when its thread-local state goes
+    def leave_off():
+        ag.set_grad_enabled(False)
+        assert SLOW[0] == start + 1
+
+    thread = threading.Thread(target=leave_off)
+    thread.start()
+    thread.join(5)
+    gc.collect()
+    assert SLOW[0] == start
+
+
+def test_anomaly_mode_remembers_the_stack_on_each_dispatch_path():
+    x = ag.ones(3, requires_grad=True)
+    with pytest.warns(UserWarning, match="Anomaly Detection"):
+        with ag.autograd.detect_anomaly():
+            made = _ops_on(x)
+    for how, out in made.items():
+        assert "test_eager_path.py" in FORWARD_STACKS[out.grad_fn], how
+    assert FORWARD_STACKS.get((x * 3.0).grad_fn) is None  # off again: nothing remembered
+
+
+def _dtype_chain(lib, x, hook=None):
+    # real -> complex -> real and float64 -> float32 -> float64 inside one chain: the backward
+    # chain's shortcut for a gradient whose dtype the previous node checked must not skip
+    # a conversion or the complex convention
+    y = lib.sin(x * 0.5)
+    z = y.to(lib.complex128) * (1.0 + 2.0j)
+    w = lib.real(lib.exp(z) * (0.3 - 1.0j)) * 0.25
+    if hook is not None:
+        w.register_hook(hook)
+    v = lib.tanh(w.to(lib.float32) * 2.0).to(lib.float64)
+    return (lib.cos(v) * 3.0).sum()
+
+
+@pytest.mark.parametrize("hooked", [False, True])
+def test_a_chain_through_dtype_changes_and_complex_values_matches_torch(hooked):
+    values = [0.25, -1.0, 2.0]
+    x = ag.tensor(values, dtype=ag.float64, requires_grad=True)
+    tx = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    _dtype_chain(ag, x, (lambda g: g * 2.0) if hooked else None).backward()
+    _dtype_chain(torch, tx, (lambda g: g * 2.0) if hooked else None).backward()
+    assert x.grad.dtype == ag.float64
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+
+
+def test_a_chain_on_a_complex_leaf_follows_torchs_convention():
+    values = [0.5 + 0.25j, -1.0 + 1.0j]
+    grads = []
+    for lib, dtype in ((ag, ag.complex128), (torch, torch.complex128)):
+        z = lib.tensor(values, dtype=dtype, requires_grad=True)
+        w = lib.real(lib.exp(z * 0.5) * (0.3 - 1.0j)) * 2.0
+        lib.tanh(w).sum().backward()
+        grads.append(np.asarray(z.grad.detach().numpy() if lib is torch else z.grad.numpy()))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)

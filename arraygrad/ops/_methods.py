@@ -30,7 +30,7 @@ from arraygrad.ops import indexing, inplace, linalg, nn, reductions, shape, spec
 from arraygrad.ops import torch_functions as tf
 from arraygrad.ops import torch_namespace as tn
 from arraygrad.ops._axes import axis_alias, normalize_axis
-from arraygrad.ops.registry import binary, unary
+from arraygrad.ops.registry import binary_operator, unary
 from arraygrad.ops.torch_functions import MaxMin
 from arraygrad.tensor import Tensor, _init_leaf
 from arraygrad.tensor_types import TENSOR_TYPES
@@ -102,25 +102,12 @@ def _defers(other: Any) -> bool:
 
 
 def _forward_operator(op: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
-    def method(self: Tensor, other: Any) -> Tensor:
-        if other.__class__ not in _PLAIN and _defers(other):
-            return NotImplemented
-        return binary(op, self, other)
-
-    method.__name__ = name
-    method.__doc__ = f"``{op.name}(self, other)``."
-    return method
+    # binary() written out for a Python-number operand (see registry.binary_operator)
+    return binary_operator(op, name, False, _defers)
 
 
 def _reflected_operator(op: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
-    def method(self: Tensor, other: Any) -> Tensor:
-        if other.__class__ not in _PLAIN and _defers(other):
-            return NotImplemented
-        return binary(op, other, self)
-
-    method.__name__ = name
-    method.__doc__ = f"``{op.name}(other, self)``."
-    return method
+    return binary_operator(op, name, True, _defers)
 
 
 def _unary_operator(op: Any, name: str) -> Callable[[Tensor], Tensor]:
@@ -131,8 +118,6 @@ def _unary_operator(op: Any, name: str) -> Callable[[Tensor], Tensor]:
     method.__doc__ = f"``{op.name}(self)``."
     return method
 
-
-_PLAIN = {Tensor, int, float, bool, complex}  # never defer: skip the check on the hot path
 
 # Ops whose forward and rules use a Python-number operand only in arithmetic with the tensor
 # operand (a + b, g * b, g / b, -g * a ...): on backends that ask for it

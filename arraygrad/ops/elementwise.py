@@ -11,7 +11,7 @@ from typing import Any
 
 from arraygrad.creation import zeros_like
 from arraygrad.ops._arrays import is_array
-from arraygrad.ops.registry import Op, apply, binary, broadcast_check, defop, unary
+from arraygrad.ops.registry import Op, apply, binary, broadcast_check, defop, unary, unary_function
 from arraygrad.tensor import Tensor
 
 
@@ -249,12 +249,7 @@ SIGNBIT: Op = _nondiff("signbit", lambda xp, a: xp.signbit(a))
 
 # --------------------------------------------------------------------------- functions
 def _fn1(op, doc: str):
-    def f(x: Tensor, /) -> Tensor:
-        return unary(op, x)
-
-    f.__name__ = f.__qualname__ = op.name
-    f.__doc__ = doc
-    return f
+    return unary_function(op, op.name, doc)  # unary(op, x), one Python frame shorter
 
 
 def _fn2(op, doc: str):

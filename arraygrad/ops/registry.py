@@ -20,11 +20,12 @@ from typing import Any
 from arraygrad import _dtypes
 from arraygrad.anomaly_mode import ANOMALY, remember_stack
 from arraygrad.backend_registry import BackendError
-from arraygrad.grad_mode import STATE
-from arraygrad.node import Node, _sequence
+from arraygrad.grad_mode import SLOW, STATE
+from arraygrad.node import Node, _sequence, make_node
 from arraygrad.tensor import Tensor, _make, _register_view
 
-__all__ = ["Op", "defop", "OPS", "apply", "unary", "binary", "record", "describe", "op_error"]
+__all__ = ["Op", "defop", "OPS", "apply", "unary", "binary", "unary_function", "binary_operator",
+           "record", "describe", "op_error"]
 
 _SCALARS = (int, float, bool, complex)
 _EMPTY: dict[str, Any] = {}
@@ -274,6 +275,21 @@ def _scalar_dtypes(backend: Any) -> frozenset:
     return found
 
 
+# The same dtypes as a pair ``(float32, float64)`` (None where absent), for the operator
+# methods' identity test: ``dtype is f32 or dtype is f64`` costs less than hashing the dtype
+# for a set (a dtype equal to one of them but not the same object takes the Python-number
+# path, which gives the same values). Changing Backend.scalar_operands must clear both caches
+# (as tests/test_eager_path.py does).
+_SCALAR_PAIRS: dict[Any, tuple[Any, Any]] = {}
+
+
+def _scalar_pair(backend: Any) -> tuple[Any, Any]:
+    natives = backend.native_dtypes if backend.scalar_operands else {}
+    pair = (natives.get(_dtypes.float32), natives.get(_dtypes.float64))
+    _SCALAR_PAIRS[backend] = pair
+    return pair
+
+
 def _scalar_operand(op: Op, backend: Any, data: Any, value: Any) -> Any:
     """A Python number about to meet the array ``data`` in ``op``: a 0-d array of
     ``data``'s dtype when the op and the backend take one (see Op.scalar_operands), so that
@@ -302,10 +318,11 @@ def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
             op.forward(backend.xp, x._data)
     except Exception as exc:
         raise op_error(op, (x,), params, exc) from exc
-    if x.requires_grad and STATE.enabled and op.vjps is not None:
-        # record(), written out for one Tensor input (the node and the tensor are made
-        # without calling their constructors; tests check that every slot is set).
-        node = _new(Node)
+    # ``not SLOW[0]``: every thread records and anomaly detection is off (grad_mode.SLOW).
+    if x.requires_grad and (not SLOW[0] or STATE.enabled) and op.vjps is not None:
+        # record(), written out for one Tensor input (the tensor is made without calling
+        # its constructor; tests check that every slot of both is set).
+        node = Node()
         node.op = op
         node.seq = next(_sequence)
         node.backend = backend
@@ -334,7 +351,7 @@ def unary(op: Op, x: Tensor, params: dict = _EMPTY) -> Tensor:
             node.out = None
             node.out_version = None
             result._version = None
-        if ANOMALY.enabled:
+        if SLOW[0] and ANOMALY.enabled:
             remember_stack(node)
     else:
         result = _make(out, backend, None)
@@ -395,12 +412,12 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
     except Exception as exc:
         raise op_error(op, (a, b), _EMPTY, exc) from exc
     a_grad = a_tensor and a.requires_grad
-    if not ((a_grad or b_tensor and b.requires_grad) and STATE.enabled
+    if not ((a_grad or b_tensor and b.requires_grad) and (not SLOW[0] or STATE.enabled)
             and op.vjps is not None):
         return _make(out, backend, None)
     # record(), written out for two inputs (either may be a constant).
     b_grad = b_tensor and b.requires_grad
-    node = _new(Node)
+    node = Node()
     node.op = op
     node.seq = next(_sequence)
     node.backend = backend
@@ -442,9 +459,151 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
         node.out = None
         node.out_version = None
         result._version = None
-    if ANOMALY.enabled:
+    if SLOW[0] and ANOMALY.enabled:
         remember_stack(node)
     return result
+
+
+def unary_function(op: Op, name: str, doc: str) -> Callable[[Tensor], Tensor]:
+    """``f(x)`` for a one-input op without parameters (``ag.tanh``): :func:`unary` written
+    out with ``op`` bound, so that a call is one Python frame instead of two."""
+
+    def f(x: Tensor, /) -> Tensor:
+        try:
+            backend = x._backend
+        except AttributeError:
+            return unary(op, x)  # a batched tensor, or not a Tensor: unary() says which
+        try:
+            out = op.forward(backend.xp, x._data)
+        except Exception as exc:
+            raise op_error(op, (x,), _EMPTY, exc) from exc
+        if x.requires_grad and (not SLOW[0] or STATE.enabled) and op.vjps is not None:
+            # as in unary()
+            node = Node()
+            node.op = op
+            node.seq = next(_sequence)
+            node.backend = backend
+            node.links = (x, x._node or x)
+            node.n_inputs = 1
+            node.params = _EMPTY
+            if op.checks_inputs or op.uses_ans:
+                cell = x._version
+                node.versions = _V0 if cell is None or cell[0] == 0 else (cell[0],)
+            else:
+                node.versions = None
+            node.hooks = None
+            node.retained = None
+            result = _new(Tensor)
+            result._data = out
+            result._backend = backend
+            result._node = node
+            result.requires_grad = True
+            result._grad = None
+            result._view = None
+            result._views = None
+            if op.uses_ans:
+                node.out = out
+                node.out_version = result._version = [0]
+            else:
+                node.out = None
+                node.out_version = None
+                result._version = None
+            if SLOW[0] and ANOMALY.enabled:
+                remember_stack(node)
+        else:
+            result = _make(out, backend, None)
+        if op.view:
+            _register_view(result, x, (op, _EMPTY))
+        return result
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = doc
+    return f
+
+
+def binary_operator(op: Op, name: str, reflected: bool,
+                    defers: Callable[[Any], bool]) -> Callable[[Tensor, Any], Tensor]:
+    """The Tensor operator method ``name`` (``__mul__``; ``__rmul__`` when ``reflected``)
+    for ``op``: :func:`binary` written out for a Python ``float`` or ``int`` operand
+    (``y * 0.5``, ``2 - y``), so that such a call is one Python frame instead of two; any
+    other operand goes to :func:`binary`, or gets NotImplemented when ``defers(other)``
+    (a foreign array type that handles operators with Tensors itself). ``self`` may be a
+    batched tensor of ``ag.func.vmap`` (which borrows Tensor's operators): binary() takes it."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        cls = other.__class__
+        if cls is not float and cls is not int:
+            if cls is not Tensor and cls is not bool and cls is not complex and defers(other):
+                return NotImplemented
+            return binary(op, other, self) if reflected else binary(op, self, other)
+        try:
+            backend = self._backend
+        except AttributeError:  # a batched tensor (ag.func.vmap borrows these methods)
+            return binary(op, other, self) if reflected else binary(op, self, other)
+        data = self._data
+        xp = backend.xp
+        operand = other
+        if op.scalar_operands:  # as _scalar_operand()
+            try:
+                f32, f64 = _SCALAR_PAIRS[backend]
+            except KeyError:
+                f32, f64 = _scalar_pair(backend)
+            if f32 is not None or f64 is not None:
+                dtype = data.dtype
+                if (dtype is f32 or dtype is f64) and (
+                        cls is float or -_EXACT_INT <= other <= _EXACT_INT):
+                    operand = xp.asarray(other, dtype=dtype)
+        try:
+            out = op.forward(xp, operand, data) if reflected else op.forward(xp, data, operand)
+        except Exception as exc:
+            raise op_error(op, (other, self) if reflected else (self, other), _EMPTY,
+                           exc) from exc
+        if not (self.requires_grad and (not SLOW[0] or STATE.enabled) and op.vjps is not None):
+            return _make(out, backend, None)
+        # as in binary(), for one Tensor input and one constant
+        node = Node()
+        node.op = op
+        node.seq = next(_sequence)
+        node.backend = backend
+        edge = self._node or self
+        if op.checks_inputs or op.uses_ans:
+            cell = self._version
+            v = 0 if cell is None else cell[0]
+            if reflected:
+                node.links = (operand, self, None, edge)
+                node.versions = _VN0 if v == 0 else (None, v)
+            else:
+                node.links = (self, operand, edge, None)
+                node.versions = _V0N if v == 0 else (v, None)
+        else:
+            node.links = (operand, self, None, edge) if reflected else (self, operand, edge, None)
+            node.versions = None
+        node.n_inputs = 2
+        node.params = _EMPTY
+        node.hooks = None
+        node.retained = None
+        result = _new(Tensor)
+        result._data = out
+        result._backend = backend
+        result._node = node
+        result.requires_grad = True
+        result._grad = None
+        result._view = None
+        result._views = None
+        if op.uses_ans:
+            node.out = out
+            node.out_version = result._version = [0]
+        else:
+            node.out = None
+            node.out_version = None
+            result._version = None
+        if SLOW[0] and ANOMALY.enabled:
+            remember_stack(node)
+        return result
+
+    method.__name__ = name
+    method.__doc__ = f"``{op.name}(other, self)``." if reflected else f"``{op.name}(self, other)``."
+    return method
 
 
 def _version_of(x: Any) -> int | None:
@@ -473,13 +632,13 @@ def record(op: Op, backend: Any, out: Any, args: tuple, params: dict = _EMPTY) -
     versions = tuple(_version_of(a) for a in args) if op.checks_inputs or op.uses_ans \
         else None
     if op.uses_ans:
-        node = Node(op, backend, args, params, out, edges, versions)
+        node = make_node(op, backend, args, params, out, edges, versions)
         result = _make(out, backend, node)
         node.out_version = result._version = [0]
     else:
-        node = Node(op, backend, args, params, None, edges, versions)
+        node = make_node(op, backend, args, params, None, edges, versions)
         result = _make(out, backend, node)
-    if ANOMALY.enabled:
+    if SLOW[0] and ANOMALY.enabled:
         remember_stack(node)
     return result
 
@@ -508,7 +667,7 @@ def apply(op: Op, args: tuple, params: dict = _EMPTY) -> Tensor:
     except Exception as exc:
         raise op_error(op, args, params, exc) from exc
     recording = False
-    if STATE.enabled and op.vjps is not None:
+    if (not SLOW[0] or STATE.enabled) and op.vjps is not None:
         for a in args:
             if isinstance(a, Tensor) and a.requires_grad:
                 recording = True
