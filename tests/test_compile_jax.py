@@ -223,28 +223,32 @@ def test_keyword_arguments_in_another_order_are_not_replayed_by_position(name):
         assert fn.replays >= 1 and "guard miss (keyword argument names)" in fn.explain()
 
 
+def _effect_step(model, opt, effect, history, gen):
+    def step(x, y):
+        scale = 1.0 + (float(gen.uniform()) if effect == "generator draw" else 0.0)
+        loss = F.mse_loss(model(x), y) * scale
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        if effect == "history list":
+            history.append(loss.detach())
+        return loss
+    return step
+
+
 @pytest.mark.parametrize("effect", ["history list", "generator draw"])
 def test_jax_step_with_python_effects_runs_eagerly(effect):
     # a history list grown by the step, a number drawn from a generator of its closure:
-    # the traced program would skip the append and bake in the number
+    # the traced program would skip the append and bake in the number; and the trace that
+    # found it must not leave its own append or draw behind
     results = []
     for compiled in (False, True):
         with ag.use_backend("jax"):
             ag.manual_seed(0)
             model = ag.nn.Linear(6, 3)
-            opt = ag.optim.SGD(model.parameters(), lr=0.1)
             history: list = []
-            gen = np.random.default_rng(0)
-
-            def step(x, y):
-                scale = 1.0 + (float(gen.uniform()) if effect == "generator draw" else 0.0)
-                loss = F.mse_loss(model(x), y) * scale
-                loss.backward()
-                opt.step()
-                opt.zero_grad()
-                if effect == "history list":
-                    history.append(loss.detach())
-                return loss
+            step = _effect_step(model, ag.optim.SGD(model.parameters(), lr=0.1), effect,
+                                history, np.random.default_rng(0))
             fn = ag.compile(step) if compiled else step
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", CompileWarning)
