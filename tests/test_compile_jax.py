@@ -259,3 +259,28 @@ def test_jax_step_with_python_effects_runs_eagerly(effect):
     assert fn.replays == 0
     assert any(("changes Python state" if effect == "history list" else "draws numbers")
                in str(w.message) for w in caught), [str(w.message) for w in caught]
+
+
+def test_jax_main_job_cnn_step_compiles_and_matches_eager():
+    # the max-pool gradient read ``g.device``, which a JAX tracer does not have: the main
+    # job's step could not be traced, and ``arraygrad train --backend jax`` ran eagerly
+    from arraygrad.cli import _train_step, build_model
+    ag.manual_seed(0)
+    init = [p.detach().numpy().copy() for p in build_model("cnn", (1, 8, 8), 10).parameters()]
+    runs = []
+    for backend in ("numpy", "jax"):  # eager numpy as the reference (eager JAX compiles
+        with ag.use_backend(backend):  # every op on its own: half a minute)
+            model = build_model("cnn", (1, 8, 8), 10)
+            with ag.no_grad():
+                for p, w in zip(model.parameters(), init, strict=True):
+                    p.copy_(ag.asarray(w, backend=backend))
+            step = _train_step(model, ag.optim.create("adam", model.parameters(), lr=3e-3))
+            fn = ag.compile(step, fullgraph=True) if backend == "jax" else step
+            rng = np.random.default_rng(0)
+            for _ in range(3):
+                fn(ag.tensor(rng.standard_normal((8, 1, 8, 8)).astype(np.float32)),
+                   ag.tensor(rng.integers(0, 10, 8)))
+            runs.append([p.detach().numpy() for p in model.parameters()])
+    assert fn.replays >= 2
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)

@@ -602,7 +602,7 @@ def _tile_scatter(xp: Any, g: Any, row_index: Any, col_index: Any, kernel: Pair,
     kh, kw = kernel
     q = n * c * ho
     i64 = xp.int64
-    dev = g.device
+    dev = getattr(g, "device", None)  # (a JAX tracer has none: default device)
     # p = (window row, window column) -> where that window's row 0 starts among the row
     # maxima: p + (kh - 1) * Wo * (p // Wo). Flat and contiguous: a (Q, Wo) broadcast
     # costs a loop per row of Wo values.
