@@ -1263,6 +1263,7 @@ def _object_steps(model, opt, config):
         opt.step()
         opt.zero_grad()
         return loss
+
     def by_class_attribute(x):
         loss = (model(x) ** 2).mean() * _ClassConfig.scale
         loss.backward()
