@@ -11,16 +11,23 @@ import _harness as H  # noqa: E402
 import prog_actor_critic  # noqa: E402
 import prog_cnn  # noqa: E402
 import prog_dcgan  # noqa: E402
+import prog_dqn  # noqa: E402
+import prog_flow  # noqa: E402
 import prog_gat  # noqa: E402
 import prog_gcn  # noqa: E402
+import prog_gpt  # noqa: E402
 import prog_lstm_classifier  # noqa: E402
 import prog_lstm_lm  # noqa: E402
 import prog_lstmcell_lbfgs  # noqa: E402
 import prog_mlp_bn  # noqa: E402
 import prog_reinforce  # noqa: E402
+import prog_resnet  # noqa: E402
+import prog_seq2seq  # noqa: E402
 import prog_siamese  # noqa: E402
+import prog_simclr  # noqa: E402
 import prog_superres  # noqa: E402
 import prog_transformer  # noqa: E402
+import prog_unet  # noqa: E402
 import prog_vae  # noqa: E402
 
 
@@ -167,6 +174,60 @@ def test_lstmcell_lbfgs_time_series():
     np.testing.assert_allclose(ours["pred"].numpy(), theirs["pred"].numpy(), rtol=1e-4,
                                atol=1e-6)
 
+
+
+@pytest.mark.parametrize("sdpa", [False, True])
+def test_mini_gpt(sdpa):
+    ours, theirs = _same_program(prog_gpt, sdpa=sdpa)
+    assert ours["lrs"] == pytest.approx(theirs["lrs"])
+    np.testing.assert_allclose(ours["norms"], theirs["norms"], rtol=1e-6)
+    assert ours["generated"] == theirs["generated"]
+    assert ours["tied"] and theirs["tied"]
+
+
+def test_resnet_batchnorm_nesterov_multisteplr():
+    ours, theirs = _same_program(prog_resnet)
+    assert ours["lrs"] == pytest.approx(theirs["lrs"])
+    assert ours["correct"] == theirs["correct"]
+    assert ours["hit2"] == pytest.approx(theirs["hit2"])
+    assert ours["batches"] == theirs["batches"] == 6
+    np.testing.assert_allclose(ours["running_var"].numpy(), theirs["running_var"].numpy(),
+                               rtol=1e-6)
+
+
+def test_unet_conv_transpose_interpolate_cat():
+    ours, theirs = _same_program(prog_unet)
+    assert ours["lrs"] == pytest.approx(theirs["lrs"])
+    assert ours["psnr"] == pytest.approx(theirs["psnr"], rel=1e-6)
+
+
+def test_simclr_contrastive_masked_logits():
+    ours, theirs = _same_program(prog_simclr)
+    assert all(np.isfinite(ours["losses"]))
+    assert ours["ranks"] == pytest.approx(theirs["ranks"])
+    assert ours["lrs"] == pytest.approx(theirs["lrs"])
+    assert ours["nearest"] == theirs["nearest"]
+
+
+def test_dqn_target_network_huber():
+    ours, theirs = _same_program(prog_dqn)
+    assert ours["greedy"] == theirs["greedy"]
+    np.testing.assert_allclose(ours["values"], theirs["values"], rtol=1e-6)
+    assert ours["synced"] == theirs["synced"] == [2, 5]
+
+
+@pytest.mark.parametrize("base", ["independent", "mvn"])
+def test_normalizing_flow_distributions(base):
+    ours, theirs = _same_program(prog_flow, base=base)
+    np.testing.assert_allclose(ours["mix_nll"], theirs["mix_nll"], rtol=1e-6)
+    np.testing.assert_allclose(ours["test_lp"], theirs["test_lp"], rtol=1e-6)
+    assert ours["entropy"] == pytest.approx(theirs["entropy"])
+    np.testing.assert_allclose(ours["weights"], theirs["weights"], rtol=1e-6)
+
+
+def test_seq2seq_gru_attention_packed():
+    ours, theirs = _same_program(prog_seq2seq)
+    np.testing.assert_allclose(ours["attn"], theirs["attn"], rtol=1e-6)
 
 # --- Other backends ------------------------------------------------------------------------
 # The programs build their data with torch.tensor(numpy_array): ag.tensor puts host NumPy
