@@ -347,6 +347,35 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     return out if out.dtype == x.dtype else shape.astype(out, x.dtype)
 
 
+
+def fill_diagonal(x: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    """A copy of ``x`` with ``fill_value`` on its main diagonal: the out-of-place form of
+    ``Tensor.fill_diagonal_`` (PyTorch's semantics: a 2-D tensor of any shape, or one whose
+    dimensions are all equal; ``wrap=True`` restarts the diagonal every ``cols + 1`` rows of
+    a tall matrix, as ``numpy.fill_diagonal``). Filled elements get a zero gradient."""
+    if x.ndim < 2:
+        raise RuntimeError(f"fill_diagonal_: the tensor must have at least 2 dimensions, "
+                           f"got shape {x.shape}")
+    if x.ndim > 2 and len(set(x.shape)) != 1:
+        raise RuntimeError(f"fill_diagonal_: all dimensions of the tensor must be of equal "
+                           f"length when it has more than 2, got shape {x.shape}")
+    if is_array(fill_value) and fill_value.ndim != 0:
+        raise ValueError(f"fill_diagonal_: fill_value must be a scalar, got shape "
+                         f"{fill_value.shape}")
+    device = x.device
+    if x.ndim == 2 and wrap:
+        rows, cols = x.shape
+        flat = arange(rows * cols, backend=x.backend, device=device)
+        mask = shape.reshape(flat % (cols + 1) == 0, x.shape)
+    else:
+        axes = [shape.reshape(arange(n, backend=x.backend, device=device),
+                              tuple(n if k == i else 1 for k in range(x.ndim)))
+                for i, n in enumerate(x.shape)]
+        mask = axes[0] == axes[1]
+        for other in axes[2:]:
+            mask = mask & (axes[0] == other)
+    return masked_fill(x, mask, fill_value)
+
 # ------------------------------------------------------------------------ linear algebra
 def _ndim_check(op: str, expected: tuple[int, ...], *tensors: Tensor) -> None:
     for i, (t, n) in enumerate(zip(tensors, expected)):

@@ -1,0 +1,88 @@
+"""Fidelity gaps found by the PyTorch programs in tests/programs, each checked against
+PyTorch (values, gradients, and the exception class where PyTorch raises)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch_pairs import _close, _np
+
+import arraygrad as ag
+import arraygrad.nn.functional as F
+
+
+def _both(a):
+    return (ag.tensor(a, requires_grad=True, dtype=ag.float64),
+            torch.tensor(a, requires_grad=True, dtype=torch.float64))
+
+
+# -------------------------------------- cross-entropy with masked (-inf) logits (SimCLR)
+MASK = np.eye(4, dtype=bool)
+LABELS = np.array([1, 0, 3, 2])
+WEIGHT = np.array([1.0, 2.0, 0.5, 1.5])
+
+
+KWARGS = [{}, {"reduction": "sum"}, {"reduction": "none"}, {"weight": True},
+          {"ignore_index": 3}]
+# JAX's eager dispatch costs seconds a test here; the rules are the same code on every
+# backend, so the two mutable/immutable reference backends stand for the rest
+BACKENDS = ["numpy", "array_api_strict"]
+
+
+@pytest.mark.parametrize(("loss", "kw"), [("nll_loss", kw) for kw in KWARGS] +
+                         [("cross_entropy", kw) for kw in KWARGS + [{"label_smoothing": 0.1}]])
+@pytest.mark.parametrize("be", BACKENDS)
+def test_masked_minus_inf_logits_give_torchs_loss_not_nan(kw, loss, be):
+    # 0 * -inf was nan: the target's entry is picked, not multiplied by a one-hot
+    logits = np.random.default_rng(0).normal(size=(4, 4))
+    a, t = _both(logits)
+    ak, tk = dict(kw), dict(kw)
+    if kw.get("weight"):
+        ak["weight"], tk["weight"] = ag.tensor(WEIGHT, dtype=ag.float64), torch.tensor(WEIGHT)
+    ours_in = a.to(backend=be).masked_fill(ag.tensor(MASK, backend=be),
+                                                     float("-inf"))
+    theirs_in = t.masked_fill(torch.tensor(MASK), float("-inf"))
+    if loss == "nll_loss":
+        ours_in, theirs_in = F.log_softmax(ours_in, 1), torch.log_softmax(theirs_in, 1)
+    if "weight" in ak:
+        ak["weight"] = ak["weight"].to(backend=be)
+    ours = getattr(F, loss)(ours_in, ag.tensor(LABELS, backend=be), **ak)
+    theirs = getattr(torch.nn.functional, loss)(theirs_in, torch.tensor(LABELS), **tk)
+    np.testing.assert_allclose(_np(ours), _np(theirs), rtol=1e-12)
+    if "label_smoothing" not in kw:
+        assert np.isfinite(_np(ours)).all()
+    ours.sum().backward()
+    theirs.sum().backward()
+    _close(a.grad, t.grad)
+
+
+# ---------------------------------------------------------------------- fill_diagonal_
+@pytest.mark.parametrize(("shape", "wrap"), [((3, 3), False), ((7, 3), True), ((7, 3), False),
+                                             ((2, 5), True), ((3, 3, 3), False)])
+@pytest.mark.parametrize("be", BACKENDS)
+def test_fill_diagonal_matches_torch(shape, wrap, be):
+    data = np.random.default_rng(1).normal(size=shape)
+    a, t = _both(data)
+    ours = (a.to(backend=be) * 2).fill_diagonal_(-0.5, wrap=wrap)
+    theirs = (t * 2).fill_diagonal_(-0.5, wrap=wrap)
+    _close(ours, theirs)
+    (ours * ours).sum().backward()
+    (theirs * theirs).sum().backward()
+    _close(a.grad, t.grad)
+
+
+def test_fill_diagonal_returns_self_and_keeps_int_dtype():
+    x = ag.zeros((2, 2), dtype=ag.int64)
+    assert x.fill_diagonal_(3) is x
+    assert x.tolist() == torch.zeros(2, 2, dtype=torch.int64).fill_diagonal_(3).tolist()
+    assert x.dtype == ag.int64
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3, 3)])
+def test_fill_diagonal_refuses_as_torch(shape):
+    with pytest.raises(RuntimeError):
+        torch.zeros(shape).fill_diagonal_(1)
+    with pytest.raises(RuntimeError, match=rf"fill_diagonal_.*{shape}".replace("(", r"\(")
+                       .replace(")", r"\)")):
+        ag.zeros(shape).fill_diagonal_(1)
