@@ -86,3 +86,74 @@ def test_fill_diagonal_refuses_as_torch(shape):
     with pytest.raises(RuntimeError, match=rf"fill_diagonal_.*{shape}".replace("(", r"\(")
                        .replace(")", r"\)")):
         ag.zeros(shape).fill_diagonal_(1)
+
+
+# ------------------------------------------- Tensor.unfold, F.unfold / F.fold (the ViT)
+def _weighted_grads(ours, theirs, a, t, seed=2):
+    w = np.random.default_rng(seed).normal(size=tuple(theirs.shape))
+    (ours * ag.tensor(w, backend=ours.backend.name)).sum().backward()
+    (theirs * torch.tensor(w)).sum().backward()
+    _close(a.grad, t.grad)
+
+
+@pytest.mark.parametrize(("shape", "args"), [((8,), (0, 3, 1)), ((8,), (0, 3, 3)),
+                                             ((9,), (0, 3, 3)), ((8,), (0, 2, 3)),
+                                             ((2, 8, 6), (1, 4, 4)), ((2, 8, 6), (-1, 2, 1)),
+                                             ((2, 8, 6), (2, 6, 1)), ((5,), (0, 0, 2)),
+                                             ((), (0, 1, 1))])
+@pytest.mark.parametrize("be", BACKENDS)
+def test_tensor_unfold_matches_torch(shape, args, be):
+    a, t = _both(np.random.default_rng(3).normal(size=shape))
+    ours, theirs = a.to(backend=be).unfold(*args), t.unfold(*args)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    _close(ours, theirs)
+    _weighted_grads(ours, theirs, a, t)
+
+
+def test_tensor_unfold_non_overlapping_is_a_view_as_in_torch():
+    ours, theirs = ag.zeros(6), torch.zeros(6)
+    ours.unfold(0, 2, 2)[1, 0] = 5.0
+    theirs.unfold(0, 2, 2)[1, 0] = 5.0
+    assert ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("args", [(0, 6, 1), (0, 2, 0), (0, 2, -1)])
+def test_tensor_unfold_refuses_as_torch(args):
+    with pytest.raises(RuntimeError):
+        torch.arange(5.0).unfold(*args)
+    with pytest.raises(RuntimeError, match="unfold"):
+        ag.arange(5.0).unfold(*args)
+
+
+FOLD_CASES = [((2, 3, 6, 5), {"kernel_size": 2}),
+              ((2, 3, 6, 5), {"kernel_size": (3, 2), "dilation": (1, 2), "padding": (1, 0),
+                              "stride": (2, 1)}),
+              ((3, 7, 7), {"kernel_size": 3, "padding": 1, "stride": 2}),
+              ((1, 1, 4, 4), {"kernel_size": 2, "stride": 2})]
+
+
+@pytest.mark.parametrize(("shape", "kw"), FOLD_CASES)
+@pytest.mark.parametrize("be", BACKENDS)
+def test_functional_unfold_and_fold_match_torch(shape, kw, be):
+    a, t = _both(np.random.default_rng(4).normal(size=shape))
+    ours = F.unfold(a.to(backend=be), **kw)
+    theirs = torch.nn.functional.unfold(t, **kw)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    _close(ours, theirs)
+    _weighted_grads(ours, theirs, a, t)
+    c, tc = _both(np.random.default_rng(5).normal(size=tuple(theirs.shape)))
+    ours = ag.nn.Fold(shape[-2:], **kw)(c.to(backend=be))
+    theirs = torch.nn.Fold(shape[-2:], **kw)(tc)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    _close(ours, theirs)
+    _weighted_grads(ours, theirs, c, tc)
+
+
+@pytest.mark.parametrize(("fn", "shape", "args"), [("unfold", (1, 1, 2, 2), (3,)),
+                                                   ("fold", (1, 5, 4), ((3, 3), 2)),
+                                                   ("fold", (1, 4, 5), ((3, 3), 2))])
+def test_functional_unfold_and_fold_refuse_as_torch(fn, shape, args):
+    with pytest.raises(RuntimeError):
+        getattr(torch.nn.functional, fn)(torch.zeros(shape), *args)
+    with pytest.raises(RuntimeError, match=rf"{fn}: .*\b{shape[-1]}\b"):
+        getattr(F, fn)(ag.zeros(shape), *args)

@@ -71,6 +71,44 @@ def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     return x[(slice(None),) * d + (slice(start, start + length),)]
 
 
+def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Every window of ``size`` elements along ``dimension``, ``step`` apart: that dimension
+    becomes the number of windows and a new last dimension of ``size`` holds each window
+    (``Tensor.unfold``, PyTorch's semantics).
+
+    Windows that do not overlap (``step >= size``) are a view, as in PyTorch, whenever the
+    tensor splits into whole steps; otherwise (overlapping windows, which PyTorch refuses
+    to write into in place anyway) the result is a gathered copy. Gradients flow either way.
+    """
+    if isinstance(step, bool) or not isinstance(step, int) or step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise RuntimeError(f"unfold: size is {size} but must be >= 0")
+    if x.ndim == 0:  # PyTorch: one window of the one element, shape (size,)
+        _dim("unfold", dimension, 1)
+        if size > 1:
+            raise RuntimeError(f"unfold: maximum size for tensor at dimension 0 is 1 but size "
+                               f"is {size} (a 0-d tensor)")
+        return shape.reshape(x, (1,))[:size]
+    d = _dim("unfold", dimension, x.ndim)
+    length = x.shape[d]
+    if size > length:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {d} is {length} but "
+                           f"size is {size} (shape {x.shape})")
+    n = (length - size) // step + 1
+    before, after = tuple(x.shape[:d]), tuple(x.shape[d + 1:])
+    if step >= size and n * step <= length:
+        whole = x[(slice(None),) * d + (slice(0, n * step),)]
+        windows = shape.reshape(whole, before + (n, step) + after)
+        windows = windows[(slice(None),) * (d + 1) + (slice(0, size),)]
+    else:
+        starts = shape.reshape(arange(n, backend=x.backend, device=x.device) * step, (n, 1))
+        offsets = shape.reshape(arange(size, backend=x.backend, device=x.device), (1, size))
+        flat = shape.reshape(starts + offsets, (n * size,))
+        windows = shape.reshape(indexing.take(x, flat, axis=d), before + (n, size) + after)
+    return shape.moveaxis(windows, d + 1, -1)
+
+
 def select(x: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim``, that dimension removed (a view)."""
     _needs_axis("select", x, IndexError)

@@ -29,6 +29,8 @@ import prog_superres  # noqa: E402
 import prog_transformer  # noqa: E402
 import prog_unet  # noqa: E402
 import prog_vae  # noqa: E402
+import prog_vit  # noqa: E402
+import prog_wgan_gp  # noqa: E402
 
 
 def _same_program(program, **kw):
@@ -228,6 +230,23 @@ def test_normalizing_flow_distributions(base):
 def test_seq2seq_gru_attention_packed():
     ours, theirs = _same_program(prog_seq2seq)
     np.testing.assert_allclose(ours["attn"], theirs["attn"], rtol=1e-6)
+
+
+def test_wgan_gradient_penalty_create_graph():
+    ours, theirs = _same_program(prog_wgan_gp)
+    np.testing.assert_allclose(ours["g_losses"], theirs["g_losses"], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(ours["penalties"], theirs["penalties"], rtol=1e-6)
+    np.testing.assert_allclose(ours["hook_norms"], theirs["hook_norms"], rtol=1e-6)
+    assert ours["critic_grads"] and theirs["critic_grads"]
+
+
+@pytest.mark.parametrize("patches", ["tensor_unfold", "F_unfold", "conv"])
+def test_vision_transformer_multihead_attention(patches):
+    ours, theirs = _same_program(prog_vit, patches=patches)
+    np.testing.assert_allclose(ours["lrs"], theirs["lrs"], rtol=1e-9)
+    np.testing.assert_allclose(ours["attn"], theirs["attn"], rtol=1e-6)
+    assert ours["attn_shape"] == theirs["attn_shape"] == (4, 5, 5)
+    assert ours["betas"] == pytest.approx(theirs["betas"])
 
 # --- Other backends ------------------------------------------------------------------------
 # The programs build their data with torch.tensor(numpy_array): ag.tensor puts host NumPy
