@@ -157,3 +157,30 @@ def test_functional_unfold_and_fold_refuse_as_torch(fn, shape, args):
         getattr(torch.nn.functional, fn)(torch.zeros(shape), *args)
     with pytest.raises(RuntimeError, match=rf"{fn}: .*\b{shape[-1]}\b"):
         getattr(F, fn)(ag.zeros(shape), *args)
+
+
+# ------------------------------------------------- einsum with "..." (attention code)
+@pytest.mark.parametrize(("subscripts", "shapes"), [
+    ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 2)]),
+    ("...ij,...jk", [(2, 3, 4), (2, 4, 2)]),
+    ("...ij,jk->...ik", [(5, 2, 3, 4), (4, 2)]),
+    ("...ij,...jk->...ik", [(5, 1, 3, 4), (2, 4, 2)]),
+    ("b...d,b...d->b...", [(2, 3, 4, 5), (2, 3, 4, 5)]),
+    ("...ii->...i", [(2, 3, 3)]),
+    ("i...->...", [(3, 2, 4)]),
+    ("...,...", [(2, 3), (3,)]),
+    ("ij...,jk...->ik...", [(2, 3, 4), (3, 5, 4)]),
+    ("...id,...jd->...ij", [(2, 2, 3, 4), (2, 2, 5, 4)]),
+])
+def test_einsum_ellipsis_matches_torch(subscripts, shapes):
+    rng = np.random.default_rng(6)
+    pairs = [_both(rng.normal(size=s)) for s in shapes]
+    ours = ag.einsum(subscripts, *[a for a, _ in pairs])
+    theirs = torch.einsum(subscripts, *[t for _, t in pairs])
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    _close(ours, theirs)
+    w = rng.normal(size=tuple(theirs.shape))
+    (ours * ag.tensor(w)).sum().backward()
+    (theirs * torch.tensor(w)).sum().backward()
+    for a, t in pairs:
+        _close(a.grad, t.grad)

@@ -480,26 +480,34 @@ def addcdiv(x: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tenso
 # ------------------------------------------------------------------------------- einsum
 def _einsum_parse(subscripts: str, operands: Sequence[Tensor]) -> tuple[list[str], str]:
     text = subscripts.replace(" ", "")
+    ell = ""
     if "..." in text:
-        longest = max(t.ndim for t in operands)
-        spare = "".join(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBA" if c not in text)
+        # the dimensions "..." stands for, right-aligned across operands (they broadcast),
+        # named by letters the subscripts do not use
+        spare = "".join(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in text)
         inputs = text.split("->")[0].split(",")
-        expanded = []
-        for term, t in zip(inputs, operands):
-            n = t.ndim - (len(term) - 3) if "..." in term else 0
-            expanded.append(term.replace("...", spare[longest - n:longest]))
+        counts_ell = [t.ndim - (len(term) - 3) if "..." in term else 0
+                      for term, t in zip(inputs, operands)]
+        width = max([0, *counts_ell])
+        if width > len(spare):
+            raise ValueError(f"einsum: '...' stands for {width} dimensions, more than the "
+                             f"{len(spare)} spare subscript letters")
+        expanded = [term.replace("...", spare[width - n:width]) if n >= 0 else term
+                    for term, n in zip(inputs, counts_ell)]
+        ell = spare[:width]
         out_part = text.split("->")[1] if "->" in text else None
-        ell = spare[:longest]
         text = ",".join(expanded) + ("->" + out_part.replace("...", ell) if out_part is not None
                                      else "")
     if "->" in text:
         lhs, out = text.split("->")
     else:
+        # implicit output: the broadcast "..." dimensions first, then the letters that
+        # appear once, in alphabetical order (PyTorch's and NumPy's rule)
         lhs = text
         counts: dict[str, int] = {}
         for c in lhs.replace(",", ""):
             counts[c] = counts.get(c, 0) + 1
-        out = "".join(sorted(c for c, n in counts.items() if n == 1))
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
     terms = lhs.split(",")
     if len(terms) != len(operands):
         raise ValueError(f"einsum: {subscripts!r} names {len(terms)} operands, got "
