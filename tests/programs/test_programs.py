@@ -8,6 +8,7 @@ pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 import _harness as H  # noqa: E402
+import prog_accum  # noqa: E402
 import prog_actor_critic  # noqa: E402
 import prog_cnn  # noqa: E402
 import prog_dcgan  # noqa: E402
@@ -247,6 +248,13 @@ def test_vision_transformer_multihead_attention(patches):
     np.testing.assert_allclose(ours["attn"], theirs["attn"], rtol=1e-6)
     assert ours["attn_shape"] == theirs["attn_shape"] == (4, 5, 5)
     assert ours["betas"] == pytest.approx(theirs["betas"])
+
+
+@pytest.mark.parametrize("use_bmm", [False, True])
+def test_gradient_accumulation_einsum_retain_graph(use_bmm):
+    ours, theirs = _same_program(prog_accum, use_bmm=use_bmm)
+    np.testing.assert_allclose(ours["hooked"], theirs["hooked"], rtol=1e-6)
+    np.testing.assert_allclose(ours["group_err"], theirs["group_err"], rtol=1e-6, atol=1e-12)
 
 # --- Other backends ------------------------------------------------------------------------
 # The programs build their data with torch.tensor(numpy_array): ag.tensor puts host NumPy
