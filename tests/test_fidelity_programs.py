@@ -184,3 +184,92 @@ def test_einsum_ellipsis_matches_torch(subscripts, shapes):
     (theirs * torch.tensor(w)).sum().backward()
     for a, t in pairs:
         _close(a.grad, t.grad)
+
+
+# ------------------------------------------ weight_norm, spectral_norm, shared submodules
+def _load_from_torch(ours, theirs):
+    ours.load_state_dict({k: ag.tensor(v.detach().numpy()) for k, v in
+                          theirs.state_dict().items()})
+
+
+def _grads_match(ours, theirs):
+    mine = dict(ours.named_parameters())
+    for name, p in theirs.named_parameters():
+        _close(mine[name].grad, p.grad)
+
+
+@pytest.mark.parametrize(("layer", "kw"), [("Linear", {}), ("Conv1d", {}),
+                                           ("Conv1d", {"dim": None}), ("Linear", {"dim": 1})])
+def test_weight_norm_matches_torch(layer, kw):
+    import warnings
+    args = (3, 4) if layer == "Linear" else (3, 4, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        theirs = torch.nn.utils.weight_norm(getattr(torch.nn, layer)(*args).double(), **kw)
+    ours = ag.nn.utils.weight_norm(getattr(ag.nn, layer)(*args, dtype=ag.float64), **kw)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    _load_from_torch(ours, theirs)
+    x = np.random.default_rng(7).normal(size=(2, 3) if layer == "Linear" else (2, 3, 5))
+    o, t = ours(ag.tensor(x)), theirs(torch.tensor(x))
+    _close(o, t)
+    (o * o).sum().backward()
+    (t * t).sum().backward()
+    _grads_match(ours, theirs)
+    ag.nn.utils.remove_weight_norm(ours)
+    torch.nn.utils.remove_weight_norm(theirs)
+    _close(ours.weight, theirs.weight)
+    with pytest.raises(ValueError):
+        torch.nn.utils.remove_weight_norm(theirs)
+    with pytest.raises(ValueError, match="weight_norm"):
+        ag.nn.utils.remove_weight_norm(ours)
+
+
+@pytest.mark.parametrize(("layer", "args"), [("Linear", (4, 3)), ("Conv2d", (2, 3, 2)),
+                                             ("ConvTranspose2d", (2, 3, 2))])
+def test_spectral_norm_matches_torch_in_train_and_eval(layer, args):
+    theirs = torch.nn.utils.spectral_norm(getattr(torch.nn, layer)(*args).double(),
+                                          n_power_iterations=2)
+    ours = ag.nn.utils.spectral_norm(getattr(ag.nn, layer)(*args, dtype=ag.float64),
+                                     n_power_iterations=2)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    _load_from_torch(ours, theirs)
+    shape = (2, 4) if layer == "Linear" else (1, 2, 4, 4)
+    x = np.random.default_rng(8).normal(size=shape)
+    for _ in range(2):  # each training-mode call moves u and v
+        o, t = ours(ag.tensor(x)), theirs(torch.tensor(x))
+        _close(o, t)
+    (o * o).sum().backward()
+    (t * t).sum().backward()
+    _grads_match(ours, theirs)
+    _close(ours.weight_u, theirs.weight_u)
+    ours.eval()
+    theirs.eval()
+    _close(ours(ag.tensor(x)), theirs(torch.tensor(x)))
+    _close(ours.weight_v, theirs.weight_v)
+
+
+def test_normalisation_hooks_refuse_twice_as_torch():
+    with pytest.raises(RuntimeError):
+        torch.nn.utils.spectral_norm(torch.nn.utils.spectral_norm(torch.nn.Linear(2, 2)))
+    with pytest.raises(RuntimeError, match="spectral_norm"):
+        ag.nn.utils.spectral_norm(ag.nn.utils.spectral_norm(ag.nn.Linear(2, 2)))
+    with pytest.raises(RuntimeError, match="weight_norm"):
+        ag.nn.utils.weight_norm(ag.nn.utils.weight_norm(ag.nn.Linear(2, 2)))
+
+
+def test_state_dict_lists_a_shared_submodule_under_every_name_as_torch():
+    def build(lib):
+        class Block(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = lib.nn.Conv1d(2, 2, 1)
+                self.net = lib.nn.Sequential(self.conv, lib.nn.ReLU())
+        return Block()
+
+    ours, theirs = build(ag), build(torch)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert [n for n, _ in ours.named_modules()] == [n for n, _ in theirs.named_modules()]
+    assert [n for n, _ in ours.named_modules(remove_duplicate=False)] == \
+        [n for n, _ in theirs.named_modules(remove_duplicate=False)]
+    _load_from_torch(ours, theirs)  # every key of PyTorch's checkpoint is expected

@@ -27,6 +27,7 @@ import prog_seq2seq  # noqa: E402
 import prog_siamese  # noqa: E402
 import prog_simclr  # noqa: E402
 import prog_superres  # noqa: E402
+import prog_tcn  # noqa: E402
 import prog_transformer  # noqa: E402
 import prog_unet  # noqa: E402
 import prog_vae  # noqa: E402
@@ -255,6 +256,15 @@ def test_gradient_accumulation_einsum_retain_graph(use_bmm):
     ours, theirs = _same_program(prog_accum, use_bmm=use_bmm)
     np.testing.assert_allclose(ours["hooked"], theirs["hooked"], rtol=1e-6)
     np.testing.assert_allclose(ours["group_err"], theirs["group_err"], rtol=1e-6, atol=1e-12)
+
+
+def test_tcn_weight_norm_spectral_norm():
+    ours, theirs = _same_program(prog_tcn)
+    np.testing.assert_allclose(ours["eval"], theirs["eval"], rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(ours["u"], theirs["u"], rtol=1e-6)
+    assert ours["names"] == theirs["names"]
+    np.testing.assert_allclose(ours["after"], theirs["after"], rtol=1e-6, atol=1e-12)
+    assert ours["state"] == theirs["state"]
 
 # --- Other backends ------------------------------------------------------------------------
 # The programs build their data with torch.tensor(numpy_array): ag.tensor puts host NumPy
