@@ -273,3 +273,39 @@ def test_state_dict_lists_a_shared_submodule_under_every_name_as_torch():
     assert [n for n, _ in ours.named_modules(remove_duplicate=False)] == \
         [n for n, _ in theirs.named_modules(remove_duplicate=False)]
     _load_from_torch(ours, theirs)  # every key of PyTorch's checkpoint is expected
+
+
+# --------------------------------------------------------------- rrelu, gumbel_softmax
+def test_rrelu_eval_matches_torch_and_training_slopes_are_in_range():
+    x = np.random.default_rng(9).normal(size=(4, 5))
+    a, t = _both(x)
+    _close(F.rrelu(a, 0.1, 0.4), torch.nn.functional.rrelu(t, 0.1, 0.4))
+    assert repr(ag.nn.RReLU()) == repr(torch.nn.RReLU())
+    out = ag.nn.RReLU(0.1, 0.4)(a)  # training mode: one slope per element
+    out.sum().backward()
+    ratio = _np(out) / x
+    assert np.all(ratio[x > 0] == 1.0)
+    assert np.all((ratio[x < 0] >= 0.1) & (ratio[x < 0] <= 0.4))
+    np.testing.assert_allclose(_np(a.grad), ratio, rtol=1e-12)
+    with pytest.raises(ValueError, match="rrelu"):
+        F.rrelu(a, 0.5, 0.1)
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_gumbel_softmax_matches_torch_on_the_same_noise(hard):
+    x = np.random.default_rng(10).normal(size=(3, 4))
+    ag.manual_seed(3)
+    noise = ag.empty_like(ag.tensor(x)).exponential_().numpy()
+    ag.manual_seed(3)
+    a, t = _both(x)
+    ours = F.gumbel_softmax(a, tau=0.5, hard=hard)
+    soft = ((t - torch.tensor(noise).log()) / 0.5).softmax(-1)
+    theirs = soft
+    if hard:
+        index = soft.max(-1, keepdim=True)[1]
+        theirs = torch.zeros_like(t).scatter_(-1, index, 1.0) - soft.detach() + soft
+    _close(ours, theirs)
+    w = np.random.default_rng(11).normal(size=x.shape)
+    (ours * ag.tensor(w)).sum().backward()
+    (theirs * torch.tensor(w)).sum().backward()
+    _close(a.grad, t.grad)

@@ -34,6 +34,7 @@ from arraygrad.nn.activation import (
     PReLU,
     ReLU,
     ReLU6,
+    RReLU,
     Sigmoid,
     SiLU,
     Softmax,
@@ -144,7 +145,8 @@ __all__ = [
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
     "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm",
     # activations
-    "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "SiLU", "Mish", "GELU", "Softplus",
+    "ReLU", "ReLU6", "RReLU", "LeakyReLU", "ELU", "SELU", "CELU", "SiLU", "Mish", "GELU",
+    "Softplus",
     "Hardtanh", "PReLU", "Tanh", "Sigmoid", "LogSigmoid", "Hardsigmoid", "Hardswish",
     "Softsign", "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "Softmax",
     "Softmin", "LogSoftmax", "Softmax2d",

@@ -40,6 +40,7 @@ from arraygrad.nn.functional.activation import (
     elu,
     gelu,
     glu,
+    gumbel_softmax,
     hardshrink,
     hardsigmoid,
     hardswish,
@@ -52,6 +53,7 @@ from arraygrad.nn.functional.activation import (
     relu,
     relu6,
     relu_,
+    rrelu,
     selu,
     sigmoid,
     silu,
@@ -144,7 +146,7 @@ __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "elu", "selu", "celu", "silu", "mish", "gelu",
     "softplus", "hardtanh", "prelu", "tanh", "sigmoid", "logsigmoid", "hardsigmoid",
     "hardswish", "softsign", "tanhshrink", "softshrink", "hardshrink", "threshold", "glu",
-    "softmax", "softmin", "log_softmax", "erf",
+    "softmax", "softmin", "log_softmax", "erf", "rrelu", "gumbel_softmax",
     # dropout
     "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
     # normalization and distances
