@@ -309,3 +309,63 @@ def test_gumbel_softmax_matches_torch_on_the_same_noise(hard):
     (ours * ag.tensor(w)).sum().backward()
     (theirs * torch.tensor(w)).sum().backward()
     _close(a.grad, t.grad)
+
+
+# ---------------------------- round(decimals), searchsorted(right), bucketize, isin, nan*
+@pytest.mark.parametrize("decimals", [0, 1, 2, -1, -2])
+def test_round_decimals_matches_torch(decimals):
+    x = [1.25, 2.5, -0.35, 1234.5, 0.125, -1.5]
+    ours = ag.round(ag.tensor(x, dtype=ag.float64), decimals=decimals)
+    _close(ours, torch.round(torch.tensor(x, dtype=torch.float64), decimals=decimals))
+    _close(ag.tensor(x, dtype=ag.float64).round(decimals=decimals), ours)
+    with pytest.raises(TypeError, match="round"):
+        ag.round(ag.tensor([1, 2]), decimals=1)
+
+
+@pytest.mark.parametrize("right", [False, True])
+def test_searchsorted_right_and_bucketize_match_torch(right):
+    seq, values = [1.0, 2.0, 2.0, 3.0], [[0.5, 2.0], [3.0, 3.5]]
+    ours = ag.searchsorted(ag.tensor(seq), ag.tensor(values), right=right)
+    theirs = torch.searchsorted(torch.tensor(seq), torch.tensor(values), right=right)
+    assert ours.tolist() == theirs.tolist() and ours.dtype == ag.int64
+    ours = ag.bucketize(ag.tensor(values), ag.tensor(seq), right=right, out_int32=True)
+    theirs = torch.bucketize(torch.tensor(values), torch.tensor(seq), right=right,
+                             out_int32=True)
+    assert ours.tolist() == theirs.tolist() and ours.dtype == ag.int32
+    assert ag.bucketize(2.0, ag.tensor(seq), right=right).tolist() == \
+        torch.bucketize(2.0, torch.tensor(seq), right=right).tolist()
+    with pytest.raises(RuntimeError):
+        torch.searchsorted(torch.tensor(seq), torch.tensor([2.0]), right=True, side="left")
+    with pytest.raises(RuntimeError, match="opposites"):
+        ag.searchsorted(ag.tensor(seq), ag.tensor([2.0]), right=True, side="left")
+
+
+@pytest.mark.parametrize(("elements", "test", "kw"), [([1, 2, 3], 2, {}), (2, [1, 2], {}),
+                                                      ([[1, 2], [3, 4]], [4, 1],
+                                                       {"invert": True})])
+def test_isin_matches_torch(elements, test, kw):
+    def lift(lib, v):
+        return lib.tensor(v) if isinstance(v, list) else v
+    ours = ag.isin(lift(ag, elements), lift(ag, test), **kw)
+    theirs = torch.isin(lift(torch, elements), lift(torch, test), **kw)
+    assert ours.tolist() == theirs.tolist() and tuple(ours.shape) == tuple(theirs.shape)
+
+
+@pytest.mark.parametrize("fn", ["nansum", "nanmean"])
+@pytest.mark.parametrize("kw", [{}, {"dim": 1}, {"dim": 0, "keepdim": True}])
+def test_nansum_nanmean_match_torch(fn, kw):
+    a, t = _both(np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, 2.0], [4.0, 5.0, 6.0]]))
+    ours, theirs = getattr(ag, fn)(a, **kw), getattr(torch, fn)(t, **kw)
+    np.testing.assert_allclose(_np(ours), _np(theirs), rtol=1e-12, equal_nan=True)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    ours.sum().backward()
+    theirs.sum().backward()
+    _close(a.grad, t.grad)
+
+
+def test_nanmean_refuses_integers_as_torch():
+    with pytest.raises(RuntimeError):
+        torch.nanmean(torch.tensor([1, 2]))
+    with pytest.raises(RuntimeError, match="nanmean"):
+        ag.nanmean(ag.tensor([1, 2]))
+    assert ag.nansum(ag.tensor([1, 2])).tolist() == torch.nansum(torch.tensor([1, 2])).tolist()
