@@ -369,3 +369,45 @@ def test_nanmean_refuses_integers_as_torch():
     with pytest.raises(RuntimeError, match="nanmean"):
         ag.nanmean(ag.tensor([1, 2]))
     assert ag.nansum(ag.tensor([1, 2])).tolist() == torch.nansum(torch.tensor([1, 2])).tolist()
+
+
+# ------------------------------------------------ default_collate called by user code
+def _collated_like_torch(ours, theirs):
+    if isinstance(theirs, dict):
+        assert sorted(ours) == sorted(theirs)
+        for k in theirs:
+            _collated_like_torch(ours[k], theirs[k])
+    elif isinstance(theirs, (list, tuple)) and not isinstance(theirs[0], str):
+        assert len(ours) == len(theirs)
+        for o, t in zip(ours, theirs):
+            _collated_like_torch(o, t)
+    elif isinstance(theirs, torch.Tensor):
+        assert isinstance(ours, ag.Tensor)
+        assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
+        assert ours.tolist() == theirs.tolist()
+    else:
+        assert ours == theirs
+
+
+def test_default_collate_returns_tensors_as_torch():
+    from collections import namedtuple
+
+    from torch.utils.data import default_collate as torch_collate
+
+    Pair = namedtuple("Pair", "x y")
+    samples = [{"dense": np.arange(3.0) + i, "user": i, "click": 0.5 * i, "ok": i % 2 == 0,
+                "name": f"s{i}", "pair": Pair(np.int32(i), [i, -i])} for i in range(4)]
+    ours, theirs = ag.utils.data.default_collate(samples), torch_collate(samples)
+    _collated_like_torch(ours, theirs)
+    assert type(ours["pair"]).__name__ == "Pair"
+
+
+@pytest.mark.parametrize(("samples", "exc"), [([[1, 2], [3]], RuntimeError),
+                                              ([None, None], TypeError)])
+def test_default_collate_refuses_as_torch(samples, exc):
+    from torch.utils.data import default_collate as torch_collate
+
+    with pytest.raises(exc):
+        torch_collate(samples)
+    with pytest.raises(exc, match="default_collate"):
+        ag.utils.data.default_collate(samples)

@@ -21,6 +21,7 @@ import prog_lstm_classifier  # noqa: E402
 import prog_lstm_lm  # noqa: E402
 import prog_lstmcell_lbfgs  # noqa: E402
 import prog_mlp_bn  # noqa: E402
+import prog_recsys  # noqa: E402
 import prog_reinforce  # noqa: E402
 import prog_resnet  # noqa: E402
 import prog_seq2seq  # noqa: E402
@@ -265,6 +266,16 @@ def test_tcn_weight_norm_spectral_norm():
     assert ours["names"] == theirs["names"]
     np.testing.assert_allclose(ours["after"], theirs["after"], rtol=1e-6, atol=1e-12)
     assert ours["state"] == theirs["state"]
+
+
+@pytest.mark.parametrize("opt", ["nadam", "radam"])
+def test_recsys_data_pipeline_embedding_bag(opt):
+    ours, theirs = _same_program(prog_recsys, opt=opt)
+    np.testing.assert_allclose(ours["lrs"][-1], theirs["lrs"][-1], rtol=1e-9)
+    assert [len(g) for g in ours["lrs"]] == [len(g) for g in theirs["lrs"]]
+    np.testing.assert_allclose(ours["probs"], theirs["probs"], rtol=1e-6)
+    assert ours["state_keys"] == theirs["state_keys"]
+    assert ours["n_batches"] == theirs["n_batches"] == 6
 
 # --- Other backends ------------------------------------------------------------------------
 # The programs build their data with torch.tensor(numpy_array): ag.tensor puts host NumPy
