@@ -411,3 +411,23 @@ def test_default_collate_refuses_as_torch(samples, exc):
         torch_collate(samples)
     with pytest.raises(exc, match="default_collate"):
         ag.utils.data.default_collate(samples)
+
+
+# ------------------------ out-of-range slice bounds clamp, as in PyTorch (the GPT's idx[:, -8:])
+@pytest.mark.parametrize("be", BACKENDS)
+def test_out_of_range_slices_clamp_as_torch(be):
+    import itertools
+
+    for n in (0, 1, 3):
+        data = np.arange(n * 2.0).reshape(n, 2)
+        ours, theirs = ag.tensor(data, backend=be), torch.tensor(data)
+        for start, stop, step in itertools.product([None, -9, -1, 0, n, n + 3],
+                                                   [None, -9, 0, 2, n + 4], [None, 1, 2]):
+            key = slice(start, stop, step)
+            assert ours[key].tolist() == theirs[key].tolist(), key
+            assert ours[:, key].tolist() == theirs[:, key].tolist(), key
+            assert ours[key, 1].tolist() == theirs[key, 1].tolist(), key
+    a, t = _both(np.arange(3.0))
+    (a.to(backend=be)[-8:2] * 2).sum().backward()
+    (t[-8:2] * 2).sum().backward()
+    _close(a.grad, t.grad)

@@ -299,6 +299,12 @@ STRICT_PROGRAMS = {
     "actor_critic": (prog_actor_critic, {"uniforms": UNIFORMS}),
     "lstm_lm": (prog_lstm_lm, {}),
     "transformer": (prog_transformer, {}),
+    "gpt": (prog_gpt, {}),
+    "dqn": (prog_dqn, {}),
+    "flow": (prog_flow, {}),
+    "wgan_gp": (prog_wgan_gp, {}),
+    "vit": (prog_vit, {}),
+    "tcn": (prog_tcn, {}),
 }
 
 
