@@ -431,3 +431,16 @@ def test_out_of_range_slices_clamp_as_torch(be):
     (a.to(backend=be)[-8:2] * 2).sum().backward()
     (t[-8:2] * 2).sum().backward()
     _close(a.grad, t.grad)
+
+
+# -------------------------------------- mean of an integer tensor raises, as in PyTorch
+@pytest.mark.parametrize("values", [[1, 2, 4], [True, False]])
+def test_mean_of_integers_raises_as_torch(values):
+    with pytest.raises(RuntimeError):
+        torch.tensor(values).mean()
+    with pytest.raises(RuntimeError, match=r"mean: .*float\(\)"):
+        ag.tensor(values).mean()
+    with pytest.raises(RuntimeError, match="mean"):
+        ag.mean(ag.tensor(values), dim=0)
+    assert ag.tensor(values).float().mean().item() == pytest.approx(
+        torch.tensor(values).float().mean().item())

@@ -274,8 +274,16 @@ def sum(x: Tensor, /, axis: Axis = None, *, dtype=None, keepdims: bool = False, 
 
 def mean(x: Tensor, /, axis: Axis = None, *, keepdims: bool = False,
          dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-    """Arithmetic mean over ``axis``; ``dim``/``keepdim`` as in PyTorch."""
+    """Arithmetic mean over ``axis``; ``dim``/``keepdim`` as in PyTorch.
+
+    Integer and boolean tensors raise ``RuntimeError``, as in PyTorch (the standard asks
+    for a floating-point input): cast first, ``x.float().mean()``."""
     axis, keepdims = axis_alias("mean", axis, dim, keepdims, keepdim)
+    kind = getattr(getattr(x, "dtype", None), "kind", "f")
+    if kind not in "fc":
+        raise RuntimeError(f"mean: could not infer the output dtype: the input must be "
+                           f"floating point or complex, got {x.dtype.name} (shape "
+                           f"{tuple(x.shape)}); cast it first, e.g. x.float().mean()")
     return _reduce(MEAN, x, axis, keepdims)
 
 
