@@ -444,3 +444,28 @@ def test_mean_of_integers_raises_as_torch(values):
         ag.mean(ag.tensor(values), dim=0)
     assert ag.tensor(values).float().mean().item() == pytest.approx(
         torch.tensor(values).float().mean().item())
+
+
+# ------------------------------------------------------------------- torch.linalg.norm
+@pytest.mark.parametrize(("shape", "kw"), [
+    ((3, 4, 5), {}), ((3, 4, 5), {"keepdim": True}), ((4,), {"ord": 3}),
+    ((4, 5), {"ord": "fro"}), ((4, 5), {"ord": "nuc"}), ((4, 5), {"ord": 2}),
+    ((4, 5), {"ord": float("inf")}), ((4, 5), {"ord": -1}), ((3, 4, 5), {"dim": 1}),
+    ((3, 4, 5), {"dim": -1, "ord": 1, "keepdim": True}), ((3, 4, 5), {"dim": (0, 2)}),
+    ((3, 4, 5), {"dim": (2, 0), "ord": 1, "keepdim": True}),
+    ((3, 4, 5), {"dim": (0, 1), "ord": "nuc"})])
+def test_linalg_norm_matches_torch(shape, kw):
+    a, t = _both(np.random.default_rng(12).normal(size=shape))
+    ours, theirs = ag.linalg.norm(a, **kw), torch.linalg.norm(t, **kw)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    _close(ours, theirs)
+    _weighted_grads(ours, theirs, a, t)
+
+
+@pytest.mark.parametrize(("shape", "kw"), [((2, 2, 2), {"ord": 2}),
+                                           ((2, 2), {"dim": 1, "ord": "fro"})])
+def test_linalg_norm_refuses_as_torch(shape, kw):
+    with pytest.raises(RuntimeError):
+        torch.linalg.norm(torch.ones(shape), **kw)
+    with pytest.raises(RuntimeError, match="linalg.norm"):
+        ag.linalg.norm(ag.ones(shape), **kw)
