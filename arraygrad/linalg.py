@@ -30,6 +30,7 @@ from arraygrad.ops.linalg_ext import (
     matrix_norm,
     matrix_power,
     matrix_rank,
+    norm,
     pinv,
     qr,
     slogdet,
@@ -45,6 +46,7 @@ from arraygrad.ops.torch_namespace import tensordot  # ag.tensordot: axes= or di
 __all__ = [
     "EighResult", "QRResult", "SlogdetResult", "SVDResult",
     "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matmul",
-    "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose", "outer", "pinv", "qr",
+    "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose", "norm", "outer", "pinv",
+    "qr",
     "slogdet", "solve", "svd", "svdvals", "tensordot", "trace", "vecdot", "vector_norm",
 ]

@@ -34,6 +34,7 @@ from arraygrad.nn.activation import (
     PReLU,
     ReLU,
     ReLU6,
+    RReLU,
     Sigmoid,
     SiLU,
     Softmax,
@@ -57,6 +58,7 @@ from arraygrad.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTrans
 from arraygrad.nn.distance import CosineSimilarity, PairwiseDistance
 from arraygrad.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
 from arraygrad.nn.flatten import Flatten, Unflatten
+from arraygrad.nn.fold import Fold, Unfold
 from arraygrad.nn.linear import Bilinear, Identity, Linear
 from arraygrad.nn.losses import (
     BCELoss,
@@ -131,7 +133,7 @@ __all__ = [
     "Identity", "Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
     "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
-    "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle",
+    "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold", "PixelShuffle",
     "PixelUnshuffle", "Flatten", "Unflatten",
     "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
@@ -143,7 +145,8 @@ __all__ = [
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
     "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm",
     # activations
-    "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "SiLU", "Mish", "GELU", "Softplus",
+    "ReLU", "ReLU6", "RReLU", "LeakyReLU", "ELU", "SELU", "CELU", "SiLU", "Mish", "GELU",
+    "Softplus",
     "Hardtanh", "PReLU", "Tanh", "Sigmoid", "LogSigmoid", "Hardsigmoid", "Hardswish",
     "Softsign", "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "Softmax",
     "Softmin", "LogSoftmax", "Softmax2d",

@@ -20,7 +20,7 @@ __all__ = [
     "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "SiLU", "Mish", "GELU", "Softplus",
     "Hardtanh", "PReLU", "Tanh", "Sigmoid", "LogSigmoid", "Hardsigmoid", "Hardswish",
     "Softsign", "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "Softmax",
-    "Softmin", "LogSoftmax", "Softmax2d",
+    "Softmin", "LogSoftmax", "Softmax2d", "RReLU",
 ]
 
 
@@ -512,3 +512,27 @@ class Softmax2d(Module):
         if not isinstance(input, Tensor) or input.ndim not in (3, 4):
             raise shape_error(self, "(N, C, H, W) or (C, H, W)", input)
         return F.softmax(input, -3)
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: a slope drawn from ``[lower, upper]`` per negative element in
+    training mode, ``(lower + upper) / 2`` in evaluation (:func:`~arraygrad.nn.functional.rrelu`).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.RReLU(0.25, 0.75).eval()(ag.tensor([-2.0])).tolist()
+    [-1.0]
+    """
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                             else "")

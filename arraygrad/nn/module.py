@@ -199,13 +199,16 @@ class Module:
         return RemovableHandle(self._forward_pre_hooks, key)
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """``(name, module)`` for this module and every descendant (each once)."""
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True
+                      ) -> Iterator[tuple[str, Module]]:
+        """``(name, module)`` for this module and every descendant: each once, or, with
+        ``remove_duplicate=False``, a module registered under several names once per name
+        (as PyTorch's)."""
         seen: set[int] = set()
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
+            if remove_duplicate and id(module) in seen:
                 continue
             seen.add(id(module))
             yield name, module
@@ -341,9 +344,12 @@ class Module:
 
     # ------------------------------------------------------------------ state
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
-        """Parameters and persistent buffers by dotted name (detached tensors sharing data)."""
+        """Parameters and persistent buffers by dotted name (detached tensors sharing data).
+
+        As PyTorch's: a submodule registered under two names (``self.conv1`` that is also
+        ``self.net[0]``) contributes its entries under both."""
         out: OrderedDict[str, Tensor] = OrderedDict()
-        for mod_name, module in self.named_modules():
+        for mod_name, module in self.named_modules(remove_duplicate=False):
             head = f"{prefix}{mod_name}." if mod_name else prefix
             for name, p in module._parameters.items():
                 if p is not None:

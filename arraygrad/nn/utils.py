@@ -1,4 +1,5 @@
-"""``arraygrad.nn.utils``: gradient clipping and parameter/vector conversion."""
+"""``arraygrad.nn.utils``: gradient clipping, parameter/vector conversion, and the weight
+and spectral normalisation hooks."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from arraygrad.ops.shape import stack
 from arraygrad.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "parameters_to_vector",
-           "vector_to_parameters"]
+           "vector_to_parameters", "weight_norm", "remove_weight_norm", "spectral_norm",
+           "remove_spectral_norm"]
 
 
 def _params(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
@@ -167,3 +169,217 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Any]) -> None:
             piece = vec.detach()[start:start + p.size].reshape(p.shape).astype(p.dtype)
             assign(p, piece.clone().array)
             start += p.size
+
+
+# ----------------------------------------------- weight and spectral normalisation (hooks)
+def _norm_except_dim(v: Tensor, dim: int) -> Tensor:
+    """The 2-norm of ``v`` over every axis but ``dim`` (kept, size 1 elsewhere), or of the
+    whole tensor for ``dim=-1`` (PyTorch's ``norm_except_dim``)."""
+    from arraygrad.ops import reductions as red
+
+    if dim == -1:
+        return red.sum(v * v) ** 0.5
+    axes = tuple(i for i in range(v.ndim) if i != dim)
+    return red.sum(v * v, axis=axes, keepdims=True) ** 0.5
+
+
+def _hook_of(module: Any, kind: type, name: str) -> Any:
+    for hook in module._forward_pre_hooks.values():
+        if isinstance(hook, kind) and getattr(hook, "name", None) == name:
+            return hook
+    return None
+
+
+class _WeightNorm:
+    """The forward pre-hook of :func:`weight_norm`: ``name = g * v / ||v||``."""
+
+    def __init__(self, name: str, dim: int) -> None:
+        self.name, self.dim = name, dim
+
+    def compute(self, module: Any) -> Tensor:
+        g = getattr(module, self.name + "_g")
+        v = getattr(module, self.name + "_v")
+        return v * (g / _norm_except_dim(v, self.dim))
+
+    def __call__(self, module: Any, inputs: tuple) -> None:
+        object.__setattr__(module, self.name, self.compute(module))
+
+
+def weight_norm(module: Any, name: str = "weight", dim: int | None = 0) -> Any:
+    """Reparameterise ``module.<name>`` as ``g * v / ||v||`` (PyTorch's
+    ``torch.nn.utils.weight_norm``): parameters ``<name>_g`` (the norms over every axis but
+    ``dim``; ``dim=None`` one norm of the whole tensor) and ``<name>_v`` (the direction)
+    replace it, and a forward pre-hook recomputes ``module.<name>`` before every call.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> layer = ag.nn.utils.weight_norm(ag.nn.Linear(3, 2))
+    >>> sorted(name for name, _ in layer.named_parameters())
+    ['bias', 'weight_g', 'weight_v']
+    >>> layer.weight_g.shape
+    (2, 1)
+    """
+    from arraygrad.nn.parameter import Parameter
+
+    if _hook_of(module, _WeightNorm, name) is not None:
+        raise RuntimeError(f"weight_norm: cannot register two weight_norm hooks on the same "
+                           f"parameter {name!r} of {type(module).__name__}")
+    weight = module._parameters.get(name)
+    if weight is None:
+        raise AttributeError(f"weight_norm: {type(module).__name__} has no parameter {name!r}")
+    dim = -1 if dim is None else dim
+    if dim < -1 or dim >= weight.ndim:
+        raise IndexError(f"weight_norm: dim {dim} is out of range for the parameter {name!r} "
+                         f"of shape {weight.shape}")
+    hook = _WeightNorm(name, dim)
+    del module._parameters[name]
+    with no_grad():
+        g = _norm_except_dim(weight.detach(), dim)
+    module.register_parameter(name + "_g", Parameter(g))
+    module.register_parameter(name + "_v", Parameter(weight.detach().clone()))
+    object.__setattr__(module, name, hook.compute(module))
+    module.register_forward_pre_hook(hook)
+    return module
+
+
+def remove_weight_norm(module: Any, name: str = "weight") -> Any:
+    """Undo :func:`weight_norm`: ``module.<name>`` is a parameter again, holding the
+    current ``g * v / ||v||``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> layer = ag.nn.utils.remove_weight_norm(ag.nn.utils.weight_norm(ag.nn.Linear(3, 2)))
+    >>> sorted(name for name, _ in layer.named_parameters())
+    ['bias', 'weight']
+    """
+    from arraygrad.nn.parameter import Parameter
+
+    for key, hook in list(module._forward_pre_hooks.items()):
+        if isinstance(hook, _WeightNorm) and hook.name == name:
+            with no_grad():
+                weight = hook.compute(module)
+            del module._forward_pre_hooks[key]
+            del module._parameters[name + "_g"]
+            del module._parameters[name + "_v"]
+            module.__dict__.pop(name, None)
+            module.register_parameter(name, Parameter(weight.detach()))
+            return module
+    raise ValueError(f"remove_weight_norm: weight_norm of {name!r} not found in "
+                     f"{type(module).__name__}")
+
+
+class _SpectralNorm:
+    """The forward pre-hook of :func:`spectral_norm`: ``name = name_orig / sigma``, with
+    ``sigma`` estimated by power iteration on the buffers ``name_u`` and ``name_v``."""
+
+    def __init__(self, name: str, n_power_iterations: int, dim: int, eps: float) -> None:
+        self.name, self.n_power_iterations, self.dim, self.eps = (
+            name, n_power_iterations, dim, eps)
+
+    def matrix(self, weight: Tensor) -> Tensor:
+        from arraygrad.ops import shape as sh
+
+        if self.dim != 0:
+            weight = sh.moveaxis(weight, self.dim, 0)
+        return sh.reshape(weight, (weight.shape[0], -1))
+
+    def compute(self, module: Any, do_power_iteration: bool) -> Tensor:
+        from arraygrad.nn.functional import normalize
+        from arraygrad.ops import linalg
+        from arraygrad.ops import reductions as red
+        from arraygrad.ops import shape as sh
+
+        weight = getattr(module, self.name + "_orig")
+        u = getattr(module, self.name + "_u")
+        v = getattr(module, self.name + "_v")
+        mat = self.matrix(weight)
+        if do_power_iteration:
+            with no_grad():
+                for _ in range(self.n_power_iterations):
+                    # written into the buffers, as PyTorch's normalize(..., out=)
+                    v.copy_(normalize(linalg.matmul(sh.matrix_transpose(mat), u),
+                                      dim=0, eps=self.eps))
+                    u.copy_(normalize(linalg.matmul(mat, v), dim=0, eps=self.eps))
+                if self.n_power_iterations > 0:  # later writes must not touch this graph
+                    u, v = u.clone(), v.clone()
+        sigma = red.sum(u * linalg.matmul(mat, v))
+        return weight / sigma
+
+    def __call__(self, module: Any, inputs: tuple) -> None:
+        object.__setattr__(module, self.name, self.compute(module, module.training))
+
+
+def spectral_norm(module: Any, name: str = "weight", n_power_iterations: int = 1,
+                  eps: float = 1e-12, dim: int | None = None) -> Any:
+    """Divide ``module.<name>`` by its largest singular value, estimated by
+    ``n_power_iterations`` power-iteration steps before each training-mode forward
+    (PyTorch's ``torch.nn.utils.spectral_norm``). The parameter becomes ``<name>_orig``;
+    the buffers ``<name>_u`` and ``<name>_v`` hold the singular vectors (drawn from this
+    library's generator, so load a PyTorch state dict to start from PyTorch's). ``dim``
+    is the output axis: 0, or 1 for the transposed convolutions.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> layer = ag.nn.utils.spectral_norm(ag.nn.Linear(4, 3))
+    >>> sorted(layer.state_dict())
+    ['bias', 'weight_orig', 'weight_u', 'weight_v']
+    """
+    from arraygrad.nn.conv import ConvTranspose1d, ConvTranspose2d
+    from arraygrad.nn.functional import normalize
+
+    if _hook_of(module, _SpectralNorm, name) is not None:
+        raise RuntimeError(f"spectral_norm: cannot register two spectral_norm hooks on the "
+                           f"same parameter {name!r} of {type(module).__name__}")
+    weight = module._parameters.get(name)
+    if weight is None:
+        raise AttributeError(f"spectral_norm: {type(module).__name__} has no parameter "
+                             f"{name!r}")
+    if dim is None:
+        dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d)) else 0
+    if not -weight.ndim <= dim < weight.ndim:
+        raise IndexError(f"spectral_norm: dim {dim} is out of range for the parameter "
+                         f"{name!r} of shape {weight.shape}")
+    hook = _SpectralNorm(name, n_power_iterations, dim % weight.ndim, eps)
+    with no_grad():
+        mat = hook.matrix(weight.detach())
+        h, w = mat.shape
+        u = normalize(weight.new_empty(h).normal_(0, 1), dim=0, eps=eps)
+        v = normalize(weight.new_empty(w).normal_(0, 1), dim=0, eps=eps)
+    del module._parameters[name]
+    module.register_parameter(name + "_orig", weight)
+    object.__setattr__(module, name, weight.detach())
+    module.register_buffer(name + "_u", u)
+    module.register_buffer(name + "_v", v)
+    module.register_forward_pre_hook(hook)
+    return module
+
+
+def remove_spectral_norm(module: Any, name: str = "weight") -> Any:
+    """Undo :func:`spectral_norm`: ``module.<name>`` is a parameter again, holding the
+    current normalised weight.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> layer = ag.nn.utils.remove_spectral_norm(ag.nn.utils.spectral_norm(ag.nn.Linear(4, 3)))
+    >>> sorted(layer.state_dict())
+    ['bias', 'weight']
+    """
+    from arraygrad.nn.parameter import Parameter
+
+    for key, hook in list(module._forward_pre_hooks.items()):
+        if isinstance(hook, _SpectralNorm) and hook.name == name:
+            with no_grad():
+                weight = hook.compute(module, do_power_iteration=False)
+            del module._forward_pre_hooks[key]
+            del module._parameters[name + "_orig"]
+            del module._buffers[name + "_u"]
+            del module._buffers[name + "_v"]
+            module.__dict__.pop(name, None)
+            module.register_parameter(name, Parameter(weight.detach()))
+            return module
+    raise ValueError(f"remove_spectral_norm: spectral_norm of {name!r} not found in "
+                     f"{type(module).__name__}")

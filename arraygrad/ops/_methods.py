@@ -752,6 +752,8 @@ def _methods() -> dict[str, Callable]:
                 else "neg" if out_of_place is ew.negative else out_of_place.__name__)
         table[name + "_"] = _in_place(out_of_place, name + "_")
     table["clip_"] = table["clamp_"]
+    table["fill_diagonal_"] = _in_place(tf.fill_diagonal, "fill_diagonal_")
+    table["unfold"] = tf.unfold
     # PyTorch's functions of the same names (arraygrad/ops/torch_namespace.py): the method
     # behaves as ``ag.name(self, ...)``.
     torch_named: tuple[Callable[..., Any], ...] = (

@@ -6,6 +6,7 @@ output's (broadcast) shape; the engine reduces them to each input's shape.
 
 from __future__ import annotations
 
+import builtins
 import math
 from typing import Any
 
@@ -301,7 +302,22 @@ sigmoid = _fn1(SIGMOID, "Elementwise logistic sigmoid ``1 / (1 + exp(-x))``, ove
 relu = _fn1(RELU, "Elementwise ``max(x, 0)`` (gradient 0 at 0).")
 floor = _fn1(FLOOR, "Elementwise floor (zero gradient).")
 ceil = _fn1(CEIL, "Elementwise ceiling (zero gradient).")
-round = _fn1(ROUND, "Elementwise rounding to nearest even (zero gradient).")  # noqa: A001
+_round = _fn1(ROUND, "Elementwise rounding to nearest even (zero gradient).")
+
+
+def round(x: Tensor, /, *, decimals: int = 0) -> Tensor:  # noqa: A001
+    """Elementwise rounding to the nearest even (zero gradient); ``decimals`` rounds to
+    that many decimal places (negative: to tens, hundreds...) by PyTorch's formula,
+    ``round(x * 10**d) / 10**d`` (``round(x / 10**-d) * 10**-d`` for ``d < 0``)."""
+    if not decimals:
+        return _round(x)
+    if isinstance(decimals, bool) or not isinstance(decimals, int):
+        raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"round: decimals={decimals} needs a floating-point tensor, got "
+                        f"dtype {x.dtype.name} (PyTorch has no integer kernel for it either)")
+    scale = 10.0 ** builtins.abs(decimals)
+    return _round(x * scale) / scale if decimals > 0 else _round(x / scale) * scale
 trunc = _fn1(TRUNC, "Elementwise truncation toward zero (zero gradient).")
 sign = _fn1(SIGN, "Elementwise sign (zero gradient).")
 equal = _fn2(EQUAL, "Elementwise ``x1 == x2`` (boolean result).")

@@ -78,7 +78,10 @@ def one_hot_array(xp, labels, num_classes: int, dtype):
 def _forward(xp, logits, hot, reduction="mean"):
     # ``hot`` is the one-hot target, built once by the caller (a constant: no gradient).
     shifted = logits - xp.max(logits, axis=-1, keepdims=True)
-    losses = xp.log(xp.sum(xp.exp(shifted), axis=-1)) - xp.sum(shifted * hot, axis=-1)
+    # the target's logit picked with where, not shifted * hot: a -inf logit (a masked
+    # class) elsewhere in the row would give 0 * -inf = nan (PyTorch gathers the target)
+    picked = xp.sum(xp.where(hot > 0, shifted, xp.zeros_like(shifted)), axis=-1)
+    losses = xp.log(xp.sum(xp.exp(shifted), axis=-1)) - picked
     total = xp.sum(losses)
     return total / logits.shape[0] if reduction == "mean" else total
 

@@ -202,6 +202,48 @@ def check_bounds(x: Tensor, key: tuple) -> None:
         axis += 1
 
 
+
+def _in_range_slice(k: slice, n: int) -> slice:
+    """``k`` with Python's clamping applied (PyTorch and NumPy clamp out-of-range slice
+    bounds; the standard leaves them unspecified and array_api_strict refuses them): the
+    same elements, bounds within ``[0, n)`` or None. Unchanged when already in range."""
+    if all(b is None or -n <= b < n for b in (k.start, k.stop)):
+        return k
+    r = range(*k.indices(n))
+    if not r:
+        return slice(0, 0, 1)
+    step = r.step
+    stop: int | None = r[-1] + 1 if step > 0 else r[-1] - 1
+    if stop is not None and (stop >= n or stop < 0):
+        stop = None
+    return slice(r[0], stop, step)
+
+
+def _clamp_slices(shape: tuple, key: tuple, backend: Any) -> tuple:
+    """Every slice of ``key`` in range for its axis (see :func:`_in_range_slice`)."""
+    ndim = len(shape)
+    consumed = 0
+    for k in key:
+        if k is None or k is Ellipsis:
+            continue
+        dtype = backend.dtype_of.get(getattr(k, "dtype", None))
+        consumed += k.ndim if dtype is _dtypes.bool else 1
+    out, axis, changed = [], 0, False
+    for k in key:
+        if k is Ellipsis:
+            axis += ndim - consumed
+        elif isinstance(k, slice):
+            if axis < ndim:
+                fixed = _in_range_slice(k, shape[axis])
+                changed = changed or fixed is not k
+                k = fixed
+            axis += 1
+        elif k is not None:
+            dtype = backend.dtype_of.get(getattr(k, "dtype", None))
+            axis += k.ndim if dtype is _dtypes.bool else 1
+        out.append(k)
+    return tuple(out) if changed else key
+
 def getitem(x: Tensor, key: Any) -> Tensor:
     """``x[key]`` with ints, slices, None, ``...``, boolean masks and integer arrays.
 
@@ -210,9 +252,12 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     if isinstance(key, (int, slice)) and not isinstance(key, bool) and x.ndim == 1:
         if isinstance(key, int) and not -x.shape[0] <= key < x.shape[0]:
             raise _out_of_bounds(key, 0, x.shape[0])
+        if isinstance(key, slice):
+            key = _in_range_slice(key, x.shape[0])
         return unary(GETITEM, x, {"key": key})
     key = normalize_key(x, key)
     check_bounds(x, key)
+    key = _clamp_slices(x.shape, key, x.backend)
     axis = _single_array_axis(lambda k: _is_int_array(x.backend, k), key, x.ndim)
     if axis is not None:  # lower to take: the one form every Array-API library supports
         return unary(TAKE, x, {"indices": key[axis], "axis": axis})

@@ -38,7 +38,7 @@ __all__ = [
     "EighResult", "QRResult", "SlogdetResult", "SVDResult",
     "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matrix_norm",
     "matrix_power", "matrix_rank", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
-    "trace", "vector_norm", "require",
+    "trace", "vector_norm", "require", "norm",
 ]
 
 
@@ -697,3 +697,47 @@ def matrix_norm(x: Tensor, /, *, keepdims: bool = False, ord: Any = "fro") -> Te
         out = reshape(out, out.shape + (1, 1))
     return out
 
+
+
+def norm(x: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
+         dtype: Any = None) -> Tensor:
+    """PyTorch's ``torch.linalg.norm``: a vector norm over one ``dim``, a matrix norm over
+    two, and with no ``dim`` the 2-norm of the flattened tensor (``ord=None``) or, for a
+    1-D or 2-D tensor, its vector or matrix ``ord``-norm.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.linalg.norm(ag.tensor([[3.0, 0.0], [0.0, 4.0]])).item()
+    5.0
+    """
+    from arraygrad.ops import shape as sh
+
+    if dtype is not None:
+        x = sh.astype(x, dtype)
+    if isinstance(dim, int) and not isinstance(dim, bool):
+        dim = (dim,)
+    if dim is None:
+        if ord is None:
+            return vector_norm(x, keepdims=keepdim)
+        if x.ndim == 1:
+            return vector_norm(x, ord=ord, keepdims=keepdim)
+        if x.ndim == 2:
+            return matrix_norm(x, ord=ord, keepdims=keepdim)
+        raise RuntimeError(f"linalg.norm: if dim is not given but ord is, the input must be "
+                           f"1-D or 2-D; got shape {x.shape}")
+    dim = tuple(dim)
+    if len(dim) == 1:
+        if isinstance(ord, str):
+            raise RuntimeError(f"linalg.norm: ord={ord!r} is a matrix norm and needs two "
+                               f"dims, got dim={dim}")
+        return vector_norm(x, axis=dim, ord=2 if ord is None else ord, keepdims=keepdim)
+    if len(dim) == 2:
+        axes = tuple(d % x.ndim if -x.ndim <= d < x.ndim else d for d in dim)
+        if any(not 0 <= d < x.ndim for d in axes) or axes[0] == axes[1]:
+            raise RuntimeError(f"linalg.norm: dim={dim} must name two different axes of a "
+                               f"tensor of shape {x.shape}")
+        moved = sh.moveaxis(x, axes, (-2, -1))
+        out = matrix_norm(moved, ord="fro" if ord is None else ord, keepdims=keepdim)
+        return sh.moveaxis(out, (-2, -1), axes) if keepdim else out
+    raise RuntimeError(f"linalg.norm: dim must be one or two axes, got dim={dim}")

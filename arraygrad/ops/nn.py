@@ -153,7 +153,11 @@ def class_index_loss(logp: Tensor, target: Tensor, num_classes: int, *,
     hot = _one_hot(target, num_classes, _native_dtype(logp))
     if label_smoothing:
         hot = hot * (1 - label_smoothing) + label_smoothing / num_classes
-    per_class = logp * hot
+        per_class = logp * hot
+    else:
+        # where, not logp * hot: a -inf log-probability of another class (a masked logit)
+        # would give 0 * -inf = nan; PyTorch gathers the target's entry
+        per_class = where(hot > 0, logp, 0.0)
     if weight is not None:
         per_class = per_class * weight
     losses = -_sum(per_class, axis=-1)

@@ -274,8 +274,16 @@ def sum(x: Tensor, /, axis: Axis = None, *, dtype=None, keepdims: bool = False, 
 
 def mean(x: Tensor, /, axis: Axis = None, *, keepdims: bool = False,
          dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-    """Arithmetic mean over ``axis``; ``dim``/``keepdim`` as in PyTorch."""
+    """Arithmetic mean over ``axis``; ``dim``/``keepdim`` as in PyTorch.
+
+    Integer and boolean tensors raise ``RuntimeError``, as in PyTorch (the standard asks
+    for a floating-point input): cast first, ``x.float().mean()``."""
     axis, keepdims = axis_alias("mean", axis, dim, keepdims, keepdim)
+    kind = getattr(getattr(x, "dtype", None), "kind", "f")
+    if kind not in "fc":
+        raise RuntimeError(f"mean: could not infer the output dtype: the input must be "
+                           f"floating point or complex, got {x.dtype.name} (shape "
+                           f"{tuple(x.shape)}); cast it first, e.g. x.float().mean()")
     return _reduce(MEAN, x, axis, keepdims)
 
 
@@ -478,16 +486,36 @@ def nonzero(x: Tensor, /) -> tuple[Tensor, ...]:
     return tuple(stacked[i] for i in range(x.ndim))
 
 
-def searchsorted(x1: Tensor, x2: Tensor, /, *, side: str = "left",
-                 sorter: Tensor | None = None) -> Tensor:
-    """Indices where ``x2``'s elements would be inserted into the sorted 1-D ``x1``."""
+def searchsorted(x1: Tensor, x2: Tensor, /, *, side: str | None = None,
+                 sorter: Tensor | None = None, right: bool | None = None,
+                 out_int32: bool = False) -> Tensor:
+    """Indices where ``x2``'s elements would be inserted into the sorted 1-D ``x1``.
+
+    ``side`` is the standard's (``"left"`` by default); PyTorch's ``right=True`` means
+    ``side="right"`` and ``out_int32=True`` gives int32 indices. ``x2`` may be a Python
+    number (a 0-d result), as in PyTorch."""
+    if right is not None and side is not None and (side == "right") != bool(right):
+        raise RuntimeError(f"searchsorted: side and right can't be set to opposites, got "
+                           f"side={side!r} while right={right}")
+    if side is None:
+        side = "right" if right else "left"
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted: side must be 'left' or 'right', not {side!r}")
     if x1.ndim != 1:
-        raise ValueError(f"searchsorted: x1 must be 1-D, got shape {x1.shape}")
+        raise ValueError(f"searchsorted: x1 must be 1-D, got shape {x1.shape} (a batch of "
+                         f"sorted rows is not supported)")
+    if not isinstance(x2, Tensor) and not getattr(type(x2), "_ag_batched", False):
+        x2 = _scalar_like(x2, x1)
     out = apply(SEARCHSORTED, (x1, x2, sorter), {"side": side})
+    want = _dtypes.int32 if out_int32 else _dtypes.int64
     # The standard's default index dtype (JAX returns int32 even in x64 mode).
-    return out if out.dtype == _dtypes.int64 else out.astype(_dtypes.int64, copy=False)
+    return out if out.dtype == want else out.astype(want, copy=False)
+
+
+def _scalar_like(value: Any, like: Tensor) -> Tensor:
+    from arraygrad.creation import asarray
+
+    return asarray(value, dtype=like.dtype, backend=like.backend, device=like.device)
 
 
 def _unique_parts(x: Tensor, parts: tuple[str, ...]) -> tuple[Tensor, ...]:

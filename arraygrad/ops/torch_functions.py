@@ -71,6 +71,44 @@ def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     return x[(slice(None),) * d + (slice(start, start + length),)]
 
 
+def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Every window of ``size`` elements along ``dimension``, ``step`` apart: that dimension
+    becomes the number of windows and a new last dimension of ``size`` holds each window
+    (``Tensor.unfold``, PyTorch's semantics).
+
+    Windows that do not overlap (``step >= size``) are a view, as in PyTorch, whenever the
+    tensor splits into whole steps; otherwise (overlapping windows, which PyTorch refuses
+    to write into in place anyway) the result is a gathered copy. Gradients flow either way.
+    """
+    if isinstance(step, bool) or not isinstance(step, int) or step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise RuntimeError(f"unfold: size is {size} but must be >= 0")
+    if x.ndim == 0:  # PyTorch: one window of the one element, shape (size,)
+        _dim("unfold", dimension, 1)
+        if size > 1:
+            raise RuntimeError(f"unfold: maximum size for tensor at dimension 0 is 1 but size "
+                               f"is {size} (a 0-d tensor)")
+        return shape.reshape(x, (1,))[:size]
+    d = _dim("unfold", dimension, x.ndim)
+    length = x.shape[d]
+    if size > length:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {d} is {length} but "
+                           f"size is {size} (shape {x.shape})")
+    n = (length - size) // step + 1
+    before, after = tuple(x.shape[:d]), tuple(x.shape[d + 1:])
+    if step >= size and n * step <= length:
+        whole = x[(slice(None),) * d + (slice(0, n * step),)]
+        windows = shape.reshape(whole, before + (n, step) + after)
+        windows = windows[(slice(None),) * (d + 1) + (slice(0, size),)]
+    else:
+        starts = shape.reshape(arange(n, backend=x.backend, device=x.device) * step, (n, 1))
+        offsets = shape.reshape(arange(size, backend=x.backend, device=x.device), (1, size))
+        flat = shape.reshape(starts + offsets, (n * size,))
+        windows = shape.reshape(indexing.take(x, flat, axis=d), before + (n, size) + after)
+    return shape.moveaxis(windows, d + 1, -1)
+
+
 def select(x: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim``, that dimension removed (a view)."""
     _needs_axis("select", x, IndexError)
@@ -349,6 +387,35 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     return out if out.dtype == x.dtype else shape.astype(out, x.dtype)
 
 
+
+def fill_diagonal(x: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    """A copy of ``x`` with ``fill_value`` on its main diagonal: the out-of-place form of
+    ``Tensor.fill_diagonal_`` (PyTorch's semantics: a 2-D tensor of any shape, or one whose
+    dimensions are all equal; ``wrap=True`` restarts the diagonal every ``cols + 1`` rows of
+    a tall matrix, as ``numpy.fill_diagonal``). Filled elements get a zero gradient."""
+    if x.ndim < 2:
+        raise RuntimeError(f"fill_diagonal_: the tensor must have at least 2 dimensions, "
+                           f"got shape {x.shape}")
+    if x.ndim > 2 and len(set(x.shape)) != 1:
+        raise RuntimeError(f"fill_diagonal_: all dimensions of the tensor must be of equal "
+                           f"length when it has more than 2, got shape {x.shape}")
+    if is_array(fill_value) and fill_value.ndim != 0:
+        raise ValueError(f"fill_diagonal_: fill_value must be a scalar, got shape "
+                         f"{fill_value.shape}")
+    device = x.device
+    if x.ndim == 2 and wrap:
+        rows, cols = x.shape
+        flat = arange(rows * cols, backend=x.backend, device=device)
+        mask = shape.reshape(flat % (cols + 1) == 0, x.shape)
+    else:
+        axes = [shape.reshape(arange(n, backend=x.backend, device=device),
+                              tuple(n if k == i else 1 for k in range(x.ndim)))
+                for i, n in enumerate(x.shape)]
+        mask = axes[0] == axes[1]
+        for other in axes[2:]:
+            mask = mask & (axes[0] == other)
+    return masked_fill(x, mask, fill_value)
+
 # ------------------------------------------------------------------------ linear algebra
 def _ndim_check(op: str, expected: tuple[int, ...], *tensors: Tensor) -> None:
     for i, (t, n) in enumerate(zip(tensors, expected)):
@@ -415,26 +482,34 @@ def addcdiv(x: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tenso
 # ------------------------------------------------------------------------------- einsum
 def _einsum_parse(subscripts: str, operands: Sequence[Tensor]) -> tuple[list[str], str]:
     text = subscripts.replace(" ", "")
+    ell = ""
     if "..." in text:
-        longest = max(t.ndim for t in operands)
-        spare = "".join(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBA" if c not in text)
+        # the dimensions "..." stands for, right-aligned across operands (they broadcast),
+        # named by letters the subscripts do not use
+        spare = "".join(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in text)
         inputs = text.split("->")[0].split(",")
-        expanded = []
-        for term, t in zip(inputs, operands):
-            n = t.ndim - (len(term) - 3) if "..." in term else 0
-            expanded.append(term.replace("...", spare[longest - n:longest]))
+        counts_ell = [t.ndim - (len(term) - 3) if "..." in term else 0
+                      for term, t in zip(inputs, operands)]
+        width = max([0, *counts_ell])
+        if width > len(spare):
+            raise ValueError(f"einsum: '...' stands for {width} dimensions, more than the "
+                             f"{len(spare)} spare subscript letters")
+        expanded = [term.replace("...", spare[width - n:width]) if n >= 0 else term
+                    for term, n in zip(inputs, counts_ell)]
+        ell = spare[:width]
         out_part = text.split("->")[1] if "->" in text else None
-        ell = spare[:longest]
         text = ",".join(expanded) + ("->" + out_part.replace("...", ell) if out_part is not None
                                      else "")
     if "->" in text:
         lhs, out = text.split("->")
     else:
+        # implicit output: the broadcast "..." dimensions first, then the letters that
+        # appear once, in alphabetical order (PyTorch's and NumPy's rule)
         lhs = text
         counts: dict[str, int] = {}
         for c in lhs.replace(",", ""):
             counts[c] = counts.get(c, 0) + 1
-        out = "".join(sorted(c for c, n in counts.items() if n == 1))
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
     terms = lhs.split(",")
     if len(terms) != len(operands):
         raise ValueError(f"einsum: {subscripts!r} names {len(terms)} operands, got "

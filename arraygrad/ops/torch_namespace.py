@@ -44,7 +44,8 @@ __all__ = [
     "diag_embed", "block_diag", "kron", "atleast_1d", "atleast_2d", "atleast_3d", "vstack",
     "hstack", "dstack", "column_stack", "cartesian_prod", "tensordot", "inner", "sgn",
     "frac", "is_floating_point", "is_complex", "take_along_dim", "masked_select",
-    "tensor_split", "detach", "ger", "normal", "bernoulli",
+    "tensor_split", "detach", "ger", "normal", "bernoulli", "bucketize", "isin", "nansum",
+    "nanmean",
 ]
 
 
@@ -872,6 +873,53 @@ def bincount(x: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Te
         base = zeros((n,), dtype=dt, backend=x.backend, device=x.device)
     return tf.scatter_add(base, 0, shape.astype(x, "int64"), src)
 
+
+
+def bucketize(input: Any, boundaries: Tensor, *, out_int32: builtins.bool = False,  # noqa: A002
+              right: builtins.bool = False) -> Tensor:
+    """The bucket of each element of ``input`` among the sorted 1-D ``boundaries``:
+    ``boundaries[i-1] < x <= boundaries[i]`` (``right=False``) or
+    ``boundaries[i-1] <= x < boundaries[i]`` (``right=True``), as PyTorch's."""
+    return reductions.searchsorted(_tensor("bucketize", boundaries), input, right=right,
+                                   out_int32=out_int32)
+
+
+def isin(elements: Any, test_elements: Any, *, assume_unique: builtins.bool = False,
+         invert: builtins.bool = False) -> Tensor:
+    """Whether each element of ``elements`` is in ``test_elements`` (either may be a
+    Python number), as PyTorch's; ``invert=True`` gives the complement."""
+    if not _is_array(elements) and not _is_array(test_elements):
+        raise TypeError("isin: at least one of elements and test_elements must be a Tensor")
+    like = elements if _is_array(elements) else test_elements
+    if not _is_array(elements):
+        elements = asarray(elements, backend=like.backend, device=like.device)
+    if not _is_array(test_elements):
+        test_elements = asarray(test_elements, backend=like.backend, device=like.device)
+    flat = shape.reshape(test_elements, (-1,))
+    found = reductions.any(shape.expand_dims(elements, axis=-1) == flat, axis=-1)
+    return ew.logical_not(found) if invert else found
+
+
+def nansum(x: Tensor, dim: Any = None, keepdim: builtins.bool = False, *,
+           dtype: Any = None) -> Tensor:
+    """The sum treating NaNs as zero (they get a zero gradient), as PyTorch's."""
+    _tensor("nansum", x)
+    d = None if dim is None else normalize_axes("nansum", dim, x.ndim)
+    clean = ew.where(ew.isnan(x), 0, x) if x.dtype.kind in "fc" else x
+    return reductions.sum(clean, axis=d, keepdims=keepdim, dtype=dtype)
+
+
+def nanmean(x: Tensor, dim: Any = None, keepdim: builtins.bool = False, *,
+            dtype: Any = None) -> Tensor:
+    """The mean of the non-NaN elements (NaN where there are none), as PyTorch's."""
+    _tensor("nanmean", x)
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex "
+                           f"dtype but got {x.dtype.name}")
+    d = None if dim is None else normalize_axes("nanmean", dim, x.ndim)
+    count = reductions.sum(shape.astype(ew.logical_not(ew.isnan(x)), x.dtype), axis=d,
+                           keepdims=keepdim)
+    return nansum(x, dim, keepdim, dtype=dtype) / count
 
 def histc(x: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
     """A histogram of ``bins`` equal bins between ``min`` and ``max`` (the data's range

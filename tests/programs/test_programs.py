@@ -8,20 +8,32 @@ pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 import _harness as H  # noqa: E402
+import prog_accum  # noqa: E402
 import prog_actor_critic  # noqa: E402
 import prog_cnn  # noqa: E402
 import prog_dcgan  # noqa: E402
+import prog_dqn  # noqa: E402
+import prog_flow  # noqa: E402
 import prog_gat  # noqa: E402
 import prog_gcn  # noqa: E402
+import prog_gpt  # noqa: E402
 import prog_lstm_classifier  # noqa: E402
 import prog_lstm_lm  # noqa: E402
 import prog_lstmcell_lbfgs  # noqa: E402
 import prog_mlp_bn  # noqa: E402
+import prog_recsys  # noqa: E402
 import prog_reinforce  # noqa: E402
+import prog_resnet  # noqa: E402
+import prog_seq2seq  # noqa: E402
 import prog_siamese  # noqa: E402
+import prog_simclr  # noqa: E402
 import prog_superres  # noqa: E402
+import prog_tcn  # noqa: E402
 import prog_transformer  # noqa: E402
+import prog_unet  # noqa: E402
 import prog_vae  # noqa: E402
+import prog_vit  # noqa: E402
+import prog_wgan_gp  # noqa: E402
 
 
 def _same_program(program, **kw):
@@ -168,6 +180,103 @@ def test_lstmcell_lbfgs_time_series():
                                atol=1e-6)
 
 
+
+@pytest.mark.parametrize("sdpa", [False, True])
+def test_mini_gpt(sdpa):
+    ours, theirs = _same_program(prog_gpt, sdpa=sdpa)
+    assert ours["lrs"] == pytest.approx(theirs["lrs"])
+    np.testing.assert_allclose(ours["norms"], theirs["norms"], rtol=1e-6)
+    assert ours["generated"] == theirs["generated"]
+    assert ours["tied"] and theirs["tied"]
+
+
+def test_resnet_batchnorm_nesterov_multisteplr():
+    ours, theirs = _same_program(prog_resnet)
+    assert ours["lrs"] == pytest.approx(theirs["lrs"])
+    assert ours["correct"] == theirs["correct"]
+    assert ours["hit2"] == pytest.approx(theirs["hit2"])
+    assert ours["batches"] == theirs["batches"] == 6
+    np.testing.assert_allclose(ours["running_var"].numpy(), theirs["running_var"].numpy(),
+                               rtol=1e-6)
+
+
+def test_unet_conv_transpose_interpolate_cat():
+    ours, theirs = _same_program(prog_unet)
+    assert ours["lrs"] == pytest.approx(theirs["lrs"])
+    assert ours["psnr"] == pytest.approx(theirs["psnr"], rel=1e-6)
+
+
+def test_simclr_contrastive_masked_logits():
+    ours, theirs = _same_program(prog_simclr)
+    assert all(np.isfinite(ours["losses"]))
+    assert ours["ranks"] == pytest.approx(theirs["ranks"])
+    assert ours["lrs"] == pytest.approx(theirs["lrs"])
+    assert ours["nearest"] == theirs["nearest"]
+
+
+def test_dqn_target_network_huber():
+    ours, theirs = _same_program(prog_dqn)
+    assert ours["greedy"] == theirs["greedy"]
+    np.testing.assert_allclose(ours["values"], theirs["values"], rtol=1e-6)
+    assert ours["synced"] == theirs["synced"] == [2, 5]
+
+
+@pytest.mark.parametrize("base", ["independent", "mvn"])
+def test_normalizing_flow_distributions(base):
+    ours, theirs = _same_program(prog_flow, base=base)
+    np.testing.assert_allclose(ours["mix_nll"], theirs["mix_nll"], rtol=1e-6)
+    np.testing.assert_allclose(ours["test_lp"], theirs["test_lp"], rtol=1e-6)
+    assert ours["entropy"] == pytest.approx(theirs["entropy"])
+    np.testing.assert_allclose(ours["weights"], theirs["weights"], rtol=1e-6)
+
+
+def test_seq2seq_gru_attention_packed():
+    ours, theirs = _same_program(prog_seq2seq)
+    np.testing.assert_allclose(ours["attn"], theirs["attn"], rtol=1e-6)
+
+
+def test_wgan_gradient_penalty_create_graph():
+    ours, theirs = _same_program(prog_wgan_gp)
+    np.testing.assert_allclose(ours["g_losses"], theirs["g_losses"], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(ours["penalties"], theirs["penalties"], rtol=1e-6)
+    np.testing.assert_allclose(ours["hook_norms"], theirs["hook_norms"], rtol=1e-6)
+    assert ours["critic_grads"] and theirs["critic_grads"]
+
+
+@pytest.mark.parametrize("patches", ["tensor_unfold", "F_unfold", "conv"])
+def test_vision_transformer_multihead_attention(patches):
+    ours, theirs = _same_program(prog_vit, patches=patches)
+    np.testing.assert_allclose(ours["lrs"], theirs["lrs"], rtol=1e-9)
+    np.testing.assert_allclose(ours["attn"], theirs["attn"], rtol=1e-6)
+    assert ours["attn_shape"] == theirs["attn_shape"] == (4, 5, 5)
+    assert ours["betas"] == pytest.approx(theirs["betas"])
+
+
+@pytest.mark.parametrize("use_bmm", [False, True])
+def test_gradient_accumulation_einsum_retain_graph(use_bmm):
+    ours, theirs = _same_program(prog_accum, use_bmm=use_bmm)
+    np.testing.assert_allclose(ours["hooked"], theirs["hooked"], rtol=1e-6)
+    np.testing.assert_allclose(ours["group_err"], theirs["group_err"], rtol=1e-6, atol=1e-12)
+
+
+def test_tcn_weight_norm_spectral_norm():
+    ours, theirs = _same_program(prog_tcn)
+    np.testing.assert_allclose(ours["eval"], theirs["eval"], rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(ours["u"], theirs["u"], rtol=1e-6)
+    assert ours["names"] == theirs["names"]
+    np.testing.assert_allclose(ours["after"], theirs["after"], rtol=1e-6, atol=1e-12)
+    assert ours["state"] == theirs["state"]
+
+
+@pytest.mark.parametrize("opt", ["nadam", "radam"])
+def test_recsys_data_pipeline_embedding_bag(opt):
+    ours, theirs = _same_program(prog_recsys, opt=opt)
+    np.testing.assert_allclose(ours["lrs"][-1], theirs["lrs"][-1], rtol=1e-9)
+    assert [len(g) for g in ours["lrs"]] == [len(g) for g in theirs["lrs"]]
+    np.testing.assert_allclose(ours["probs"], theirs["probs"], rtol=1e-6)
+    assert ours["state_keys"] == theirs["state_keys"]
+    assert ours["n_batches"] == theirs["n_batches"] == 6
+
 # --- Other backends ------------------------------------------------------------------------
 # The programs build their data with torch.tensor(numpy_array): ag.tensor puts host NumPy
 # data on the current backend, as torch.tensor puts it on the default device.
@@ -190,6 +299,12 @@ STRICT_PROGRAMS = {
     "actor_critic": (prog_actor_critic, {"uniforms": UNIFORMS}),
     "lstm_lm": (prog_lstm_lm, {}),
     "transformer": (prog_transformer, {}),
+    "gpt": (prog_gpt, {}),
+    "dqn": (prog_dqn, {}),
+    "flow": (prog_flow, {}),
+    "wgan_gp": (prog_wgan_gp, {}),
+    "vit": (prog_vit, {}),
+    "tcn": (prog_tcn, {}),
 }
 
 

@@ -40,6 +40,7 @@ from arraygrad.nn.functional.activation import (
     elu,
     gelu,
     glu,
+    gumbel_softmax,
     hardshrink,
     hardsigmoid,
     hardswish,
@@ -52,6 +53,7 @@ from arraygrad.nn.functional.activation import (
     relu,
     relu6,
     relu_,
+    rrelu,
     selu,
     sigmoid,
     silu,
@@ -79,6 +81,7 @@ from arraygrad.nn.functional.dropout import (
     dropout2d,
     dropout3d,
 )
+from arraygrad.nn.functional.fold import fold, unfold
 from arraygrad.nn.functional.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -138,12 +141,12 @@ __all__ = [
     # pooling and resampling
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
     "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate",
-    "upsample", "pixel_shuffle", "pixel_unshuffle", "pad",
+    "upsample", "pixel_shuffle", "pixel_unshuffle", "pad", "unfold", "fold",
     # activations
     "relu", "relu_", "relu6", "leaky_relu", "elu", "selu", "celu", "silu", "mish", "gelu",
     "softplus", "hardtanh", "prelu", "tanh", "sigmoid", "logsigmoid", "hardsigmoid",
     "hardswish", "softsign", "tanhshrink", "softshrink", "hardshrink", "threshold", "glu",
-    "softmax", "softmin", "log_softmax", "erf",
+    "softmax", "softmin", "log_softmax", "erf", "rrelu", "gumbel_softmax",
     # dropout
     "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
     # normalization and distances

@@ -29,7 +29,7 @@ __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "elu", "selu", "celu", "silu", "mish", "gelu",
     "softplus", "hardtanh", "prelu", "tanh", "sigmoid", "logsigmoid", "hardsigmoid",
     "hardswish", "softsign", "tanhshrink", "softshrink", "hardshrink", "threshold", "glu",
-    "softmax", "softmin", "log_softmax",
+    "softmax", "softmin", "log_softmax", "rrelu", "gumbel_softmax",
 ]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -113,6 +113,31 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
     return _activate(input, lambda x: ew.where(x > 0, x, x * negative_slope), inplace,
                      "leaky_relu")
 
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: ``x`` for ``x > 0``, else ``a * x`` with ``a`` drawn uniformly
+    from ``[lower, upper]`` per element in training (from arraygrad's generator, so the
+    draws differ from PyTorch's), or ``a = (lower + upper) / 2`` in evaluation (PyTorch's
+    ``F.rrelu``).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.rrelu(ag.tensor([-2.0, 2.0]), 0.25, 0.75).tolist()
+    [-1.0, 2.0]
+    """
+    check_tensor(input, "rrelu")
+    if not 0 <= lower <= upper:
+        raise ValueError(f"rrelu: expected 0 <= lower <= upper, got lower={lower}, "
+                         f"upper={upper}")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    from arraygrad.creation import empty_like
+
+    slopes = empty_like(input.detach()).uniform_(lower, upper)
+    return _activate(input, lambda x: ew.where(x > 0, x, x * slopes), inplace, "rrelu")
 
 def _elu(x: Tensor, alpha: float, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
     neg = alpha * ew.expm1(_clamped(x, 0.0) * input_scale)
@@ -446,6 +471,36 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa
     x, dim = _prepare(input, dim, dtype, "softmin", _stacklevel)
     return _softmax(-x, axis=dim)
 
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """A sample from the Gumbel-softmax distribution: ``softmax((logits + g) / tau)`` with
+    ``g = -log(Exponential(1))`` noise (from arraygrad's generator); ``hard=True`` returns
+    the one-hot of the sample's argmax with the soft sample's gradient (straight-through),
+    as PyTorch's ``F.gumbel_softmax``. ``eps`` is accepted and unused, as in PyTorch.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> y = ag.nn.functional.gumbel_softmax(ag.zeros(2, 3), hard=True)
+    >>> y.sum(dim=-1).tolist()
+    [1.0, 1.0]
+    """
+    from arraygrad.creation import empty_like, zeros_like
+    from arraygrad.ops import reductions as red
+    from arraygrad.ops import torch_functions as tf
+
+    check_tensor(logits, "gumbel_softmax")
+    if tau <= 0:
+        raise ValueError(f"gumbel_softmax: tau must be positive, got {tau}")
+    gumbels = -ew.log(empty_like(logits.detach()).exponential_())
+    y_soft = _softmax((logits + gumbels) / tau, axis=dim)
+    if not hard:
+        return y_soft
+    index = sh.expand_dims(red.argmax(y_soft.detach(), axis=dim), axis=dim)
+    y_hard = tf.scatter(zeros_like(logits.detach()), dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
                 dtype: Any = None) -> Tensor:

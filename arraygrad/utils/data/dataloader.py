@@ -49,27 +49,59 @@ _MAX_CHUNK = 64
 
 
 # ---------------------------------------------------------------------------- collation
+def _collate(samples: list[Any]) -> Any:
+    """:func:`default_collate` into host NumPy arrays (what the loader converts once, onto
+    its backend and device, and what process workers send back)."""
+    first = samples[0]
+    if isinstance(first, tuple) and hasattr(first, "_fields"):  # a namedtuple
+        return type(first)(*(_collate(list(column)) for column in zip(*samples)))
+    if isinstance(first, (tuple, list)):
+        if any(len(s) != len(first) for s in samples):
+            raise RuntimeError(f"default_collate: each element in list of batch should be "
+                               f"of equal size; got lengths {sorted({len(s) for s in samples})}")
+        return type(first)(_collate(list(column)) for column in zip(*samples))
+    if isinstance(first, dict):
+        return {k: _collate([s[k] for s in samples]) for k in first}
+    if isinstance(first, Tensor):
+        import arraygrad as ag
+
+        return ag.stack(samples)
+    if isinstance(first, (str, bytes)):
+        return list(samples)  # PyTorch keeps strings as a list
+    if first is None or not isinstance(first, (np.ndarray, np.generic, int, float, bool,
+                                               complex)):
+        raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "
+                        f"dicts or lists; found {type(first).__name__}")
+    return np.stack([np.asarray(s) for s in samples])
+
+
+def _host_to_tensors(batch: Any) -> Any:
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
+        return type(batch)(*(_host_to_tensors(b) for b in batch))
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(_host_to_tensors(b) for b in batch)
+    if isinstance(batch, dict):
+        return {k: _host_to_tensors(v) for k, v in batch.items()}
+    if isinstance(batch, np.ndarray):
+        from arraygrad.creation import tensor
+
+        return tensor(batch)  # onto the current backend, as torch's onto the default device
+    return batch
+
+
 def default_collate(samples: list[Any]) -> Any:
-    """Stack a list of samples: tuples/lists/dicts element-wise, arrays and numbers along a
-    new first axis (into NumPy arrays; the loader makes Tensors of them).
+    """Stack a list of samples into a batch of Tensors, as PyTorch's: tuples, lists,
+    namedtuples and dicts element-wise; Tensors, NumPy arrays and Python numbers along a
+    new first axis (Python floats become float64, ints int64); strings stay a list.
 
     Examples
     --------
     >>> import numpy as np, arraygrad as ag
     >>> x, y = ag.data.default_collate([(np.zeros(2), 0), (np.ones(2), 1)])
-    >>> x.shape, y.tolist()
-    ((2, 2), [0, 1])
+    >>> x.shape, y.tolist(), y.dtype == ag.int64
+    ((2, 2), [0, 1], True)
     """
-    first = samples[0]
-    if isinstance(first, (tuple, list)):
-        return type(first)(default_collate(list(column)) for column in zip(*samples))
-    if isinstance(first, dict):
-        return {k: default_collate([s[k] for s in samples]) for k in first}
-    if isinstance(first, Tensor):
-        import arraygrad as ag
-
-        return ag.stack(samples)
-    return np.stack([np.asarray(s) for s in samples])
+    return _host_to_tensors(_collate(samples))
 
 
 # ---------------------------------------------------------------------------- workers
@@ -124,7 +156,7 @@ def _load(dataset: Any, collate_fn: Callable | None, batched: bool, indices: Any
     gather = getattr(dataset, "gather", None) if collate_fn is None else None
     if gather is not None:
         return gather(np.asarray(indices, dtype=np.int64))
-    collate = collate_fn or default_collate
+    collate = _collate if collate_fn is None or collate_fn is default_collate else collate_fn
     return collate([dataset[int(i)] for i in indices])
 
 
@@ -352,7 +384,7 @@ class DataLoader:
         return iter(source)  # type: ignore[arg-type]
 
     def _iter_stream(self, backend: Any) -> Iterator[Any]:
-        collate = self.collate_fn or default_collate
+        collate = _collate if self.collate_fn in (None, default_collate) else self.collate_fn
         samples: list[Any] = []
         for sample in self.dataset:
             if self.batch_size is None:
