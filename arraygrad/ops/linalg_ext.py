@@ -31,6 +31,7 @@ from arraygrad.ops.reductions import max as _max
 from arraygrad.ops.reductions import min as _min
 from arraygrad.ops.reductions import sum as _sum
 from arraygrad.ops.registry import apply, defop, op_error, unary
+from arraygrad.ops.shape import astype as _astype
 from arraygrad.ops.shape import broadcast_to, moveaxis, reshape, stack
 from arraygrad.tensor import Tensor, _make
 
@@ -711,10 +712,8 @@ def norm(x: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
     >>> ag.linalg.norm(ag.tensor([[3.0, 0.0], [0.0, 4.0]])).item()
     5.0
     """
-    from arraygrad.ops import shape as sh
-
     if dtype is not None:
-        x = sh.astype(x, dtype)
+        x = _astype(x, dtype)
     if isinstance(dim, int) and not isinstance(dim, bool):
         dim = (dim,)
     if dim is None:
@@ -737,7 +736,7 @@ def norm(x: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
         if any(not 0 <= d < x.ndim for d in axes) or axes[0] == axes[1]:
             raise RuntimeError(f"linalg.norm: dim={dim} must name two different axes of a "
                                f"tensor of shape {x.shape}")
-        moved = sh.moveaxis(x, axes, (-2, -1))
+        moved = moveaxis(x, axes, (-2, -1))
         out = matrix_norm(moved, ord="fro" if ord is None else ord, keepdims=keepdim)
-        return sh.moveaxis(out, (-2, -1), axes) if keepdim else out
+        return moveaxis(out, (-2, -1), axes) if keepdim else out
     raise RuntimeError(f"linalg.norm: dim must be one or two axes, got dim={dim}")

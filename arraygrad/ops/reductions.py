@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from arraygrad import _dtypes
+from arraygrad.creation import asarray
 from arraygrad.ops._axes import axis_alias, normalize_axes, normalize_axis
 from arraygrad.ops.indexing import take_along_axis
 from arraygrad.ops.registry import apply, axis_check, defop, unary
@@ -513,8 +514,6 @@ def searchsorted(x1: Tensor, x2: Tensor, /, *, side: str | None = None,
 
 
 def _scalar_like(value: Any, like: Tensor) -> Tensor:
-    from arraygrad.creation import asarray
-
     return asarray(value, dtype=like.dtype, backend=like.backend, device=like.device)
 
 

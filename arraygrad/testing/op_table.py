@@ -854,6 +854,10 @@ def _np_conv1d(x: np.ndarray, w: np.ndarray, stride: int, padding: int) -> np.nd
 _row("erf", lambda xp, a: xp.nn.functional.erf(a * 1.5), [(2, 4)],
      ref=lambda np_, a: np.vectorize(math.erf)(a * 1.5),
      torch=lambda torch, a: torch.erf(a * 1.5))
+# erfc into its tail (up to x = 6): the range 1 - erf would cancel to nothing
+_row("erfc", lambda xp, a: xp.erfc(a * 3.0), [(2, 4)],
+     ref=lambda np_, a: np.vectorize(math.erfc)(a * 3.0),
+     torch=lambda torch, a: torch.erfc(a * 3.0))
 
 # Special functions (arraygrad/ops/special.py): both branches, the reflected one (x < 0.5,
 # away from the poles) and the direct one, to second order (the rules are composites).
