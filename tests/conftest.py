@@ -13,6 +13,10 @@ import os
 import pytest
 
 os.environ.setdefault("JAX_ENABLE_X64", "1")
+# XLA compiles every new op shape on the CPU, and the tests run thousands of tiny programs
+# once each: without LLVM's optimisation passes the JAX op-table tests take 13% less CPU
+# time (163 -> 142 s), and what they check (values, gradients, errors) is the same
+os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
 
 # More workers than this buy little: every worker collects the whole suite (importing
 # torch, JAX and scikit-learn, about 0.5 GiB each) and the longest tests run alone anyway.
