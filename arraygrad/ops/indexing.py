@@ -166,12 +166,7 @@ def check_bounds(x: Tensor, key: tuple) -> None:
     backend = x.backend
     shape = x.shape
     ndim = len(shape)
-    consumed = 0
-    for k in key:
-        if k is None or k is Ellipsis:
-            continue
-        dtype = backend.dtype_of.get(getattr(k, "dtype", None))
-        consumed += k.ndim if dtype is _dtypes.bool else 1
+    consumed = _consumed_axes(key, backend)
     axis = 0
     for k in key:
         if k is None:
@@ -219,15 +214,22 @@ def _in_range_slice(k: slice, n: int) -> slice:
     return slice(r[0], stop, step)
 
 
-def _clamp_slices(shape: tuple, key: tuple, backend: Any) -> tuple:
-    """Every slice of ``key`` in range for its axis (see :func:`_in_range_slice`)."""
-    ndim = len(shape)
+def _consumed_axes(key: tuple, backend: Any) -> int:
+    """How many axes of the indexed tensor the entries of ``key`` take (a boolean mask one
+    per dimension of its own, ``None`` and ``...`` none)."""
     consumed = 0
     for k in key:
         if k is None or k is Ellipsis:
             continue
         dtype = backend.dtype_of.get(getattr(k, "dtype", None))
         consumed += k.ndim if dtype is _dtypes.bool else 1
+    return consumed
+
+
+def _clamp_slices(shape: tuple, key: tuple, backend: Any) -> tuple:
+    """Every slice of ``key`` in range for its axis (see :func:`_in_range_slice`)."""
+    ndim = len(shape)
+    consumed = _consumed_axes(key, backend)
     out, axis, changed = [], 0, False
     for k in key:
         if k is Ellipsis:
