@@ -24,10 +24,10 @@ import numpy as np
 
 from arraygrad.compile.guards import (
     MISSING,
-    _plain_object,
     all_sources,
     attribute_reads,
     namespace_get,
+    plain_object,
 )
 from arraygrad.nn.module import Module
 from arraygrad.optim.lr_scheduler import LRScheduler
@@ -189,7 +189,7 @@ class StateWatch:
             if id(v) in seen:
                 continue
             seen.add(id(v))
-            if _plain_object(v):
+            if plain_object(v):
                 self._watch(type(v).__name__, v, frozenset())
             elif _contents(v) is not None and len(v) <= 4096:
                 self.contents.append((f"{where} (a {type(v).__name__})", v, _contents(v)))

@@ -65,7 +65,7 @@ def _collect(obj: Any, modules: list, opts: list, seen: set, loose: list | None 
     elif type(obj) is dict:
         for v in obj.values():
             _collect(v, modules, opts, seen, loose)
-    elif _plain_object(obj):
+    elif plain_object(obj):
         # a trainer or settings object: the modules, optimizers and tensors it holds
         # directly (``self.model``, ``self.opt``), guarded by identity in the probe
         seen.add(id(obj))
@@ -73,7 +73,7 @@ def _collect(obj: Any, modules: list, opts: list, seen: set, loose: list | None 
             _collect(v, modules, opts, seen, loose)
 
 
-def _plain_object(v: Any) -> bool:
+def plain_object(v: Any) -> bool:
     """An instance of an ordinary class (its attributes in an instance dict): not a
     function, class, Python module, array, tensor, module or optimizer."""
     return type(getattr(v, "__dict__", None)) is dict and not isinstance(
@@ -707,7 +707,7 @@ def build_probe(fn: Any, args: tuple, kwargs: dict, modules: list, opts: list, k
 
     def held(v: Any) -> None:
         """A trainer's ``self.model``: still that object (rebinding it records again)."""
-        if _plain_object(v):
+        if plain_object(v):
             vref = const(v)
             for k, x in held_state(v).items():
                 same(f"{vref}.__dict__.get({k!r})", x)
