@@ -330,6 +330,30 @@ def test_memory_plan_writes_into_reused_buffers_and_hands_out_fresh_arrays():
     assert np.array_equal(model.weight.array, eager_model.weight.array)
 
 
+def _inject_failure(variant, which):
+    """Make kernel call ``which`` (an index into the program's calls) raise."""
+    names = [k for k in variant.program.ns if k.startswith("F")]
+
+    def boom(*a, **k):
+        raise FloatingPointError("injected")
+    variant.program.ns[names[which]] = boom
+
+
+def _state_of(model, opt):
+    params = [p.array.copy() for p in model.parameters()]
+    state = [{k: v.array.copy() if isinstance(v, ag.Tensor) else v for k, v in st.items()}
+             for st in opt.state.values()]
+    return params, state
+
+
+def _unchanged(model, opt, before):
+    params, state = before
+    assert all(np.array_equal(p.array, q) for p, q in zip(model.parameters(), params))
+    for st, was in zip(opt.state.values(), state):
+        for k, v in st.items():
+            assert np.array_equal(v.array if isinstance(v, ag.Tensor) else v, was[k])
+
+
 def test_failure_inside_replay_leaves_parameters():
     model, opt, step = _simple()
     fn = ag.compile(step)
@@ -339,19 +363,18 @@ def test_failure_inside_replay_leaves_parameters():
     fn(x)
     assert fn.replays == 1
     variant = list(fn._variants.values())[-1]
-    name = [k for k in variant.program.ns if k.startswith("F")][-1]
-
-    def boom(*a, **k):
-        raise FloatingPointError("injected")
-    variant.program.ns[name] = boom
-    w, b = model.weight.array.copy(), model.bias.array.copy()
+    _inject_failure(variant, 0)  # the forward's first kernel
+    before = _state_of(model, opt)
     with pytest.raises(FloatingPointError):
         fn(x)
-    assert np.array_equal(model.weight.array, w) and np.array_equal(model.bias.array, b)
+    _unchanged(model, opt, before)
 
 
 @pytest.mark.parametrize("opt_name", ["SGD", "Adam"])
-def test_failure_in_the_last_update_leaves_parameters_and_state(opt_name):
+def test_updates_are_written_in_place_after_a_check_of_what_they_write(opt_name):
+    """The replay writes parameters and optimizer state in place, as eager does (no copy
+    of the state), once a check has compared everything the updates read and write with
+    the recording: past that point an elementwise update cannot fail."""
     model, _, _ = _simple()
     opt = getattr(ag.optim, opt_name)(model.parameters(), lr=0.1)
     fn = ag.compile(_square_step(model, opt))
@@ -359,23 +382,45 @@ def test_failure_in_the_last_update_leaves_parameters_and_state(opt_name):
     for _ in range(4):
         fn(x)
     variant = max(fn._variants.values(), key=lambda v: getattr(v, "calls", -1))
-    assert not variant.program.writes_state  # staged: no parameter copies per replay
+    program = variant.program
+    assert program.writes_in_place and not program.writes_state
     assert all(c is None for c in variant.copies)
-    last = [k for k in variant.program.ns if k.startswith("F")][-1]
+    assert "raise _Mismatch(-1)" in program.source  # the check before the first write
+    arrays = [id(p.array) for p in model.parameters()]
+    fn(x)
+    assert [id(p.array) for p in model.parameters()] == arrays  # updated in place
+    # a guard does not look at writability: the check does, and the call records again
+    # (eager replaces a read-only parameter array; so does the re-recorded call)
+    twin, _, _ = _simple()
+    twin_opt = getattr(ag.optim, opt_name)(twin.parameters(), lr=0.1)
+    twin.load_state_dict(model.state_dict())
+    twin_opt.load_state_dict(opt.state_dict())
+    eager = _square_step(twin, twin_opt)
+    model.weight.array.flags.writeable = False
+    twin.weight.array.flags.writeable = False
+    replays = fn.replays
+    assert fn(x).item() == eager(x).item()
+    assert fn.replays == replays and "writability" in fn.explain()
+    assert all(np.array_equal(p.array, q.array)
+               for p, q in zip(model.parameters(), twin.parameters()))
 
-    def boom(*a, **k):
-        raise FloatingPointError("injected")
-    variant.program.ns[last] = boom
-    params = [p.array.copy() for p in model.parameters()]
-    state = [{k: v.array.copy() if isinstance(v, ag.Tensor) else v for k, v in st.items()}
-             for st in opt.state.values()]
-    with pytest.raises(FloatingPointError):
+
+@pytest.mark.parametrize("opt_name", ["SGD", "Adam"])
+def test_failure_in_the_last_update_leaves_parameters_and_state(opt_name):
+    """Under an error state that makes NumPy raise (``np.errstate(over="raise")``) an
+    update can fail half-way: the replay then works on copies of the state."""
+    model, _, _ = _simple()
+    opt = getattr(ag.optim, opt_name)(model.parameters(), lr=0.1)
+    fn = ag.compile(_square_step(model, opt))
+    x = ag.tensor(np.ones((3, 4)))
+    for _ in range(4):
         fn(x)
-    assert all(np.array_equal(p.array, q) for p, q in zip(model.parameters(), params))
-    for st, before in zip(opt.state.values(), state):
-        for k, v in st.items():
-            v = v.array if isinstance(v, ag.Tensor) else v
-            assert np.array_equal(v, before[k])
+    variant = max(fn._variants.values(), key=lambda v: getattr(v, "calls", -1))
+    _inject_failure(variant, -1)
+    before = _state_of(model, opt)
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        fn(x)
+    _unchanged(model, opt, before)
 
 
 def test_rewrites_drop_dead_calls_and_type_scalars():

@@ -25,7 +25,7 @@ from arraygrad.compile.guards import (
     module_tensors,
     python_writes,
 )
-from arraygrad.compile.replay_numpy import Mismatch, Program
+from arraygrad.compile.replay_numpy import Mismatch, Program, errors_raise
 from arraygrad.extend import assign, make_tensor
 from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.tensor import Tensor
@@ -681,8 +681,7 @@ class CompiledFunction:
                 if c.inplace is not None and ext_order[c.inplace] not in handed_out:
                     arr = ext_values[ext_order[c.inplace]]
                     v.copies[c.inplace] = np.empty_like(arr)
-        v.commit = binding.build_commit(commit_list, opt_scalars, v.copies, program.staged,
-                                        backend)
+        v.commit = binding.build_commit(commit_list, opt_scalars, v.copies, backend)
         self._store(key, v, args, kwargs, f"{program.n_instructions} kernel calls, "
                     f"{len(ext_order)} inputs")
         self.eager_calls += 1
@@ -729,7 +728,7 @@ class CompiledFunction:
             return replay_jax.run(v, args, kwargs)
         program = v.program
         flat = list(args) + list(kwargs.values()) if v.reads_args else []
-        if program.writes_state:
+        if program.writes_state or (program.writes_in_place and errors_raise()):
             originals = v.read(flat)
             ext = []
             for arr, mut, buf in zip(originals, v.mutated, v.copies):
@@ -740,14 +739,18 @@ class CompiledFunction:
                     ext.append(buf)
                 else:
                     ext.append(np.array(arr, copy=True))
-        else:  # the program only reads the state (its writes are staged)
+        else:  # nothing can fail once the program writes the state (see in_place_tail)
             originals = ext = v.read(flat)
         if program.rng_slots:
             program.drawn.clear()
         try:
             got = program.run(ext)  # a failure here has changed nothing
         except Mismatch as exc:
-            _pos, _n, value, where = v.program.checks[exc.args[0]]
+            if exc.args[0] < 0:  # a guard missed a change: nothing has been written
+                value, where = None, "state arrays about to be written changed shape, " \
+                    "dtype or writability"
+            else:
+                _pos, _n, value, where = v.program.checks[exc.args[0]]
             self._mismatches += 1
             # A branch on a number read at call time (RAdam's rectification switching on at
             # step 6) usually flips once: record the new branch. A value read from an array
@@ -780,11 +783,9 @@ class CompiledFunction:
         self._mismatches = 0
         v.commit(got, originals, flat)
         n_state = v.commits[2]
-        staged = program.staged
         self.replays += 1
         v.calls += 1
-        outs = [x.copy() if id(x) in staged else x for x in got[n_state:]] if staged \
-            else got[n_state:]
+        outs = got[n_state:]
         spec = v.out_spec
         if spec[0] == "T":  # a step returning one tensor (the loss)
             return make_tensor(outs[spec[1]], v.backend)

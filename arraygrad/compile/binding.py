@@ -72,17 +72,17 @@ def build_reader(readers: Sequence[tuple]) -> Callable[[list], list]:
 
 
 def build_commit(commits: Sequence[Commit], scalars: Sequence[tuple], copies: Sequence[Any],
-                 staged: set[int], backend: Any) -> Callable[[Any, list, list], None]:
+                 backend: Any) -> Callable[[Any, list, list], None]:
     """``commit(got, originals, flat)``: write a finished replay's results (``got``) into the
     step's state, as eager left it.
 
     ``originals`` are the arrays the replay read (see :func:`build_reader`); ``copies`` the
-    per-input buffers a state-writing program worked on; ``staged`` the ids of staging
-    buffers, which are reused by the next replay and so are never handed out; ``scalars``
+    per-input buffers a state-writing program worked on (None: a fresh copy, or the array
+    itself when the program wrote it in place); ``scalars``
     ``(optimizer, parameter, key, value)`` numbers eager put in the optimizer state.
     """
     ns: dict[str, Any] = {"_assign": assign, "_make": make_tensor, "_B": backend,
-                          "_copyto": np.copyto, "_id": id, "_S": staged, "_Tensor": Tensor,
+                          "_copyto": np.copyto, "_Tensor": Tensor,
                           "_generic": np.generic, "_asarray": np.asarray}
     const = constant_namer(ns, "K")
     lines = ["def commit(got, E, F):"]
@@ -100,13 +100,12 @@ def build_commit(commits: Sequence[Commit], scalars: Sequence[tuple], copies: Se
             lines.append("    if isinstance(v, _generic): v = _asarray(v)")
         if c.inplace is not None:
             lines += [f"    t = E[{c.inplace}]",
-                      "    if t.shape == v.shape and t.flags.writeable:",
+                      "    if v is t: pass",  # written in place by the replay itself
+                      "    elif t.shape == v.shape and t.flags.writeable:",
                       "        _copyto(t, v)",
                       "        v = t"]
             if copies[c.inplace] is not None:  # the buffer is reused: never hand it out
                 lines += [f"    elif v is {const(copies[c.inplace])}:", "        v = v.copy()"]
-        if staged:
-            lines.append("    if _id(v) in _S: v = v.copy()")
         # The values are what the verified recording produced (shape, dtype and backend
         # are guarded), so the checks of ``assign`` and of the ``grad`` setter (which
         # builds device objects to compare) are skipped where they would run per call.

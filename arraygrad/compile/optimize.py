@@ -346,17 +346,25 @@ def mutated_by(ins: tuple) -> list[int]:
     return written
 
 
-def stage_state_writes(code: list, externals: Sequence[int], checks: Sequence[tuple],
-                       results: list[int], meta: dict[int, tuple]
-                       ) -> tuple[list, list[int], dict[int, tuple]] | None:
-    """Redirect the writes into state arrays to staging buffers, so that a replay changes
-    no state array until it has finished (the caller then copies the staged values in).
+def in_place_tail(code: list, externals: Sequence[int], checks: Sequence[tuple],
+                  meta: dict[int, tuple]) -> tuple[list, int, list[tuple]] | None:
+    """Arrange a program's writes into state arrays (parameters, optimizer state, buffers)
+    so that they cannot fail once they have begun: a replay then writes them in place, in
+    eager's order, with no copy of the state and no staging buffer.
 
-    Applies when every write into an external array comes after the last value check, is
-    an ``out=`` of an elementwise ufunc into the external itself (not into a view of it),
-    and no view of such an external is read after that write. Returns the new code, the
-    results with the staged slots, and ``staging slot -> (shape, dtype)``; None when the
-    program does not have that form (it then runs on copies of the state).
+    Applies when every write into an external array comes after the last value check, the
+    instructions from the first such write on (the tail) are elementwise ufuncs and number
+    arithmetic only, each write is an ``out=`` into the external itself (not a view of it),
+    and no view of a written external is read in the tail. The number arithmetic of the
+    tail (Adam's bias corrections) is moved ahead of it, so that the tail is ufuncs alone;
+    their results depend only on the shapes, dtypes and writability of what they read,
+    which a check just before the tail compares with the recording (``precheck``: ``(slot,
+    shape, dtype, written)`` for every array the tail reads from before it). Under NumPy's
+    default error state (no ``raise``) nothing in the tail can then fail.
+
+    Returns ``(code, first, precheck)`` with the tail starting at ``code[first]``
+    (``first == len(code)`` when the program writes no state), or None when the program
+    does not have that form (its replay then runs on copies of the state it writes).
     """
     ext = set(externals)
     derived: dict[int, int] = {}  # slot that may view an external -> that external
@@ -373,38 +381,41 @@ def stage_state_writes(code: list, externals: Sequence[int], checks: Sequence[tu
                 if roots and s not in ext and s in meta:
                     derived[s] = next(iter(roots)) if len(roots) == 1 else -1
     if first is None:
-        return code, list(results), {}
+        return list(code), len(code), []
     if any(pos > first for pos, *_rest in checks):
         return None
-    next_slot = 1 + max([*meta, *ext, *(s for ins in code for s in _inputs(ins)),
-                         *(s for ins in code for s in slots_in(ins[4], []))])
-    staged: dict[int, int] = {}  # external -> staging slot
-    staging: dict[int, tuple] = {}
-    new_code = list(code[:first])
-    results = list(results)
+    numbers: list = []  # number arithmetic, moved ahead of the tail
+    tail: list = []
+    made_in_tail: set[int] = set()
     for ins in code[first:]:
-        kind, fn, args, kwargs, pattern = ins
-        if not (kind == "call" and (type(fn) is np.ufunc
-                                    or getattr(fn, "__module__", None) in _SCALAR_MODULES)):
+        kind, fn, _args, _kwargs, pattern = ins
+        if kind == "call" and getattr(fn, "__module__", None) in _SCALAR_MODULES:
+            if any(s in made_in_tail for s in _inputs(ins)):
+                return None  # arithmetic on a value of the tail: it cannot move ahead
+            numbers.append(ins)
+            continue
+        if not (kind == "call" and type(fn) is np.ufunc):
             return None  # only elementwise kernels and number arithmetic after a write
         if any(s in derived for s in _inputs(ins) + slots_in(pattern, [])):
-            return None  # a view of the state read after a write would see old values
-        if staged:
-            args, kwargs, pattern = (_rename_all(args, staged), _rename_all(kwargs, staged),
-                                     _rename_all(pattern, staged))
-        for s in mutated_by((kind, fn, args, kwargs, pattern)):
-            if s in ext and s not in staged:
-                if s not in meta:
-                    return None
-                staged[s] = new = next_slot
-                next_slot += 1
-                staging[new] = meta[s]
-                kwargs = ("d", tuple((k, _rename_all(v, {s: new}) if k == "out" else v)
-                                     for k, v in kwargs[1]))
-                pattern = _rename_all(pattern, {s: new})
-        new_code.append((kind, fn, args, kwargs, pattern))
-    results = [staged.get(n, n) for n in results]
-    return new_code, results, staging
+            return None  # a view of the state read after a write would see other values
+        for s in mutated_by(ins):
+            if s not in ext or s not in meta:
+                return None  # a write into something the check cannot vouch for
+        made_in_tail.update(slots_in(pattern, []))
+        tail.append(ins)
+    written = {s for ins in tail for s in mutated_by(ins)}
+    precheck: list[tuple] = []
+    seen: set[int] = set()
+    for ins in tail:
+        for s in _inputs(ins) + [s for s in mutated_by(ins)]:
+            if s in seen or (s in made_in_tail and s not in ext):
+                continue
+            seen.add(s)
+            if s in meta:
+                shape, dtype = meta[s]
+                precheck.append((s, tuple(shape), np.dtype(dtype), s in written))
+    first += len(numbers)
+    return list(code[:first - len(numbers)]) + numbers + tail, first, precheck
 
 
 def _fast_functions() -> dict[int, str]:

@@ -335,7 +335,7 @@ def _jit(v: JaxVariant, args: list) -> str | None:
     commits = [binding.Commit(o, i, None, renew) for i, (o, renew) in enumerate(
         (o, r) for o, r, u in zip(post_arr, v.info["renew"], untouched) if not u)]
     commits += [binding.Commit(("g", t, None), None, None, False) for t in v.info["cleared"]]
-    v.commit = binding.build_commit(commits, [], [], set(), v.backend)
+    v.commit = binding.build_commit(commits, [], [], v.backend)
     return baked
 
 

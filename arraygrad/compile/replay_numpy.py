@@ -12,12 +12,19 @@ import numpy as np
 from arraygrad.compile import optimize
 from arraygrad.compile.guards import constant_namer
 
+try:  # NumPy >= 2: the error state is one object per context, replaced on every change
+    from numpy._core._ufunc_config import _extobj_contextvar  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - other NumPy versions: ask np.geterr every time
+    _extobj_contextvar = None
+
 # ufuncs whose positional ``out`` NumPy deprecates
 _KEYWORD_OUT = (np.maximum, np.minimum)
 
 
 class Mismatch(Exception):
-    """A value the step read in Python differs from the recorded one (args: its index)."""
+    """A value the step read in Python differs from the recorded one (args: its index in
+    ``Program.checks``), or, with index -1, an array about to be written in place does not
+    have the recorded shape, dtype or writability (nothing has been written yet)."""
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -27,6 +34,22 @@ def _same(a: Any, b: Any) -> bool:
     if not b.ndim and b.dtype.kind not in "fc":  # a bool (the label range checks) or int
         return a.item() == b.item()
     return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
+_error_state: list = [None, False]  # (the error-state object last asked about, verdict)
+
+
+def errors_raise() -> bool:
+    """Whether NumPy's floating-point error state makes a ufunc raise (``np.seterr`` or
+    ``np.errstate`` with ``"raise"`` or ``"call"``): then even an elementwise update can
+    fail half-way, and a replay that writes state runs on copies of it. One context
+    variable read per call while the state is unchanged."""
+    if _extobj_contextvar is None:
+        return any(v in ("raise", "call") for v in np.geterr().values())
+    state = _extobj_contextvar.get()
+    if state is not _error_state[0]:  # held here, so its id is never reused meanwhile
+        _error_state[:] = [state, any(v in ("raise", "call") for v in np.geterr().values())]
+    return _error_state[1]
 
 
 def _view(base: Any, offset: int, shape: tuple, strides: tuple, dtype: Any) -> Any:
@@ -51,18 +74,18 @@ class Program:
                 code, results, checks, {n: m[1] for n, m in meta.items()}, meta,
                 mutated or set(), pure)
             consts = {**consts, **folded}
-        # State arrays written in place: staged when the program allows it, so that a
-        # failure anywhere in a replay leaves them as they were without copying them first.
-        self.staged: set[int] = set()  # ids of the staging buffers (never hand them out)
-        staged = optimize.stage_state_writes(code, externals, checks, results, meta or {}) \
+        # State arrays written in place: from a point on which nothing can fail (see
+        # optimize.in_place_tail), so that a failure leaves them as they were without a
+        # copy of the state; otherwise the replay runs on copies of what it writes.
+        tail = optimize.in_place_tail(code, externals, checks, meta or {}) \
             if pure is not None else None
-        self.writes_state = staged is None
-        if staged is not None:
-            code, results, staging = staged
-            consts = dict(consts)
-            for n, (shape, dtype) in staging.items():
-                consts[n] = np.empty(shape, dtype)
-                self.staged.add(id(consts[n]))
+        self.writes_state = tail is None
+        self.writes_in_place = False
+        precheck: list[tuple] = []
+        first = -1
+        if tail is not None:
+            code, first, precheck = tail
+            self.writes_in_place = first < len(code)
         # __name__: NumPy's floating-point warnings from a replay are filtered as eager's
         # are (the numpy backend ignores them in arraygrad's modules, as PyTorch is silent)
         ns: dict[str, Any] = {"_view": _view, "_same": _same, "_Mismatch": Mismatch,
@@ -120,6 +143,13 @@ class Program:
         self.rng_slots: list[str] = []
         for i, (kind, fn, args, kwargs, pattern) in enumerate(code):
             lines.extend(at.pop(i, ()))
+            if i == first and precheck:
+                ns["P"] = tuple(v for s, shape, dtype, w in precheck
+                                for v in ((shape, dtype, True) if w else (shape, dtype)))
+                reads = ", ".join(f"s{s}.shape, s{s}.dtype" + (f", s{s}.flags.writeable"
+                                                                if w else "")
+                                  for s, _shape, _dtype, w in precheck)
+                lines.append(f"    if ({reads},) != P: raise _Mismatch(-1)")
             if kind == "view":
                 b, off, shape, strides, dtype = args
                 lines.append(f"    {target(pattern)} = _view(s{b}, {off}, {shape!r}, "
