@@ -558,3 +558,14 @@ def _init_leaf(t: Tensor, data: Any, backend: Backend) -> None:
     t._view = None
     t._views = None
 
+
+def bump_versions(tensors: list[Tensor]) -> None:
+    """``Tensor._bump_version`` for several tensors written together (the parameters a
+    compiled step updated in place): one write mark for all of them."""
+    for t in tensors:
+        if t._version is None:
+            t._version = [1]
+        else:
+            t._version[0] += 1
+    with _WRITE_LOCK:
+        _last_write[0] = next(_sequence)

@@ -558,6 +558,7 @@ class CompiledFunction:
                             + ", ".join(rec.data_reads) + "), so its control flow may depend "
                             "on data")
         post = _owners(args, kwargs, modules, opts)
+        originals = {_okey(o): arr for o, arr, _copy in before}
         results: list[int] = []
         commits: list = []
         for o in post:
@@ -582,6 +583,8 @@ class CompiledFunction:
                 continue
             if in_slot.get(_okey(o)) == final and final not in rec.mutated:
                 continue  # unchanged: nothing to write back
+            if _untouched(o, final, in_slot, originals, rec):
+                continue  # a view of itself (a no-op reshape was recorded later)
             results.append(final)
             commits.append(o)
         for o in owners:  # gradients that were set before and are None now
@@ -830,6 +833,24 @@ def _unreachable_constant(consts: dict[int, Any], modules: list) -> str | None:
                     f"compute it with arraygrad ops, and keep models where docs/compile.md "
                     f"says they are found")
     return None
+
+
+def _untouched(o: tuple, final: int, in_slot: dict, originals: dict, rec: trace.Recorder
+               ) -> bool:
+    """Whether ``o`` ends the step holding its own array as it found it: the recording
+    names a later slot for it only because a no-op view (the reshape of a linear layer's
+    input in backward) has the same memory, shape and strides, and nothing was written to
+    that memory. Such an owner needs no write-back (which would rebind it on every call)."""
+    start = in_slot.get(_okey(o))
+    orig = originals.get(_okey(o))
+    if start is None or orig is None or start in rec.mutated or final in rec.mutated:
+        return False
+    now = _get(o)
+    if not isinstance(now, np.ndarray) or trace.descriptor(now) != trace.descriptor(orig):
+        return False
+    written = [a for a in rec.alive if isinstance(a, np.ndarray)
+               and rec.slot_of.get(id(a)) in rec.mutated]
+    return not any(np.may_share_memory(orig, a) for a in written)
 
 
 def _held(o: tuple) -> Any:

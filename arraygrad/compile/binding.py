@@ -21,7 +21,7 @@ import numpy as np
 
 from arraygrad.compile.guards import constant_namer
 from arraygrad.extend import assign, make_tensor
-from arraygrad.tensor import Tensor
+from arraygrad.tensor import Tensor, bump_versions
 
 
 class Commit:
@@ -82,10 +82,10 @@ def build_commit(commits: Sequence[Commit], scalars: Sequence[tuple], copies: Se
     ``(optimizer, parameter, key, value)`` numbers eager put in the optimizer state.
     """
     ns: dict[str, Any] = {"_assign": assign, "_make": make_tensor, "_B": backend,
-                          "_copyto": np.copyto, "_Tensor": Tensor,
+                          "_copyto": np.copyto, "_Tensor": Tensor, "_bump": bump_versions,
                           "_generic": np.generic, "_asarray": np.asarray}
     const = constant_namer(ns, "K")
-    lines = ["def commit(got, E, F):"]
+    lines = ["def commit(got, E, F):", "    _w = []  # written in place: one version bump"]
     for c in commits:
         kind, h, k = c.owner
         ref = f"F[{k}]" if kind == "a" else (const(h) if kind != "o" else "")
@@ -110,7 +110,7 @@ def build_commit(commits: Sequence[Commit], scalars: Sequence[tuple], copies: Se
         # are guarded), so the checks of ``assign`` and of the ``grad`` setter (which
         # builds device objects to compare) are skipped where they would run per call.
         if kind in ("t", "a"):
-            lines += [f"    if v is {ref}.array: {ref}._bump_version()",
+            lines += [f"    if v is {ref}._data: _w.append({ref})",
                       f"    else: _assign({ref}, v)"]
         elif kind == "g":
             if c.renew:
@@ -133,6 +133,7 @@ def build_commit(commits: Sequence[Commit], scalars: Sequence[tuple], copies: Se
     for opt, p, k, val in scalars:
         lines.append(f"    {const(opt)}.state.setdefault({const(p)}, {{}})[{k!r}] = "
                      f"{const(val)}")
+    lines.append("    if _w: _bump(_w)")
     lines.append("    return None")
     source = "\n".join(lines) + "\n"
     exec(compile(source, "<ag.compile commit>", "exec"), ns)  # noqa: S102

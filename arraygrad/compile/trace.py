@@ -272,7 +272,9 @@ for _name, _fn in _UNARY:
     setattr(Scalar, f"__{_name}__", lambda self, _fn=_fn: _scalar_op(_fn, self))
 
 
-def _descr(a: Any) -> tuple:
+def descriptor(a: Any) -> tuple:
+    """An array's memory address, shape, strides and dtype: equal for views that read the
+    same elements the same way."""
     return (a.__array_interface__["data"][0], a.shape, a.strides, a.dtype.str)
 
 
@@ -375,9 +377,9 @@ class Recorder:
         alive = self.alive
         for o in alive[self._indexed:]:  # index what was identified since the last call
             if isinstance(o, np.ndarray):
-                index[_descr(o)] = o  # a later array with the same memory wins
+                index[descriptor(o)] = o  # a later array with the same memory wins
         self._indexed = len(alive)
-        o = index.get(_descr(a))
+        o = index.get(descriptor(a))
         return None if o is None else self.slot_of.get(id(o))
 
     def _resolve(self, a: Any) -> tuple:
