@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,14 @@ class HostRNG:
     def seed(self, seed: int) -> None:
         """Restart the stream from ``seed``."""
         self._gen = np.random.default_rng(seed)
+
+    def get_state(self) -> dict:
+        """The generator's state (a copy): :meth:`set_state` with it repeats the draws."""
+        return copy.deepcopy(dict(self._gen.bit_generator.state))
+
+    def set_state(self, state: dict) -> None:
+        """Continue from a state :meth:`get_state` returned."""
+        self._gen.bit_generator.state = state
 
     def _out(self, values: np.ndarray, dtype: Any, device: str) -> Any:
         return self._convert(values.astype(np.dtype(str(dtype_name(dtype))), copy=False), device)

@@ -63,6 +63,16 @@ class JaxRNG:
         with self._lock:
             self._key = self._random.key(seed % 2**31)
 
+    def get_state(self) -> Any:
+        """The current key (immutable): :meth:`set_state` with it repeats the draws."""
+        with self._lock:
+            return self._key
+
+    def set_state(self, state: Any) -> None:
+        """Continue from a key :meth:`get_state` returned."""
+        with self._lock:
+            self._key = state
+
     def _subkey(self, device: str) -> Any:
         with self._lock:
             self._key, sub = self._random.split(self._key)
