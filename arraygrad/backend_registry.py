@@ -38,7 +38,10 @@ class BackendError(ValueError):
 class RNG(Protocol):
     """Random numbers for one backend (the Array-API standard has none).
 
-    Every method returns a native array of the backend on ``device``.
+    Every method returns a native array of the backend on ``device``. An RNG may also
+    define ``get_state()`` and ``set_state(state)`` (any object that repeats the draws):
+    ``ag.random.get_rng_state``, ``fork_rng`` and ``utils.checkpoint`` use them; without
+    them ``get_rng_state`` leaves the backend out and ``checkpoint`` replays its draws.
     """
 
     def seed(self, seed: int) -> None: ...

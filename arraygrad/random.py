@@ -5,13 +5,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import secrets
+from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 from arraygrad import _dtypes
+from arraygrad._host import HostRNG
 from arraygrad._vmap_state import HOOKS as _VMAP_HOOKS
 from arraygrad._vmap_state import STATE as _VMAP
-from arraygrad.backend_registry import current_backend, default_float, get_backend, seed_all
+from arraygrad.backend_registry import (
+    _registry,
+    current_backend,
+    default_float,
+    get_backend,
+    loaded_backends,
+    seed_all,
+)
 from arraygrad.creation import _shape_of
 from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.ops import elementwise as ew
@@ -20,7 +33,8 @@ from arraygrad.ops import shape as sh
 from arraygrad.ops.special import lgamma_xp
 from arraygrad.tensor import Tensor, _make
 
-__all__ = ["manual_seed", "seed", "rand", "randn", "randint", "normal", "uniform", "randperm",
+__all__ = ["manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
+           "fork_rng", "Generator", "rand", "randn", "randint", "normal", "uniform", "randperm",
            "bernoulli", "rand_like", "randn_like", "randint_like", "multinomial", "poisson"]
 
 
@@ -40,7 +54,143 @@ def manual_seed(seed: int) -> None:
     seed_all(seed)
 
 
-seed = manual_seed
+def seed() -> int:
+    """Seed every backend with a fresh non-deterministic seed and return it (PyTorch's
+    ``torch.seed()``)."""
+    value = secrets.randbits(63)
+    seed_all(value)
+    return value
+
+
+def initial_seed() -> int:
+    """The seed of the last :func:`manual_seed` or :func:`seed` (or the one drawn at
+    start-up when neither was called), as PyTorch's ``torch.initial_seed()``."""
+    if _registry.seed is None:
+        _registry.seed = _STARTUP_SEED
+        for backend in loaded_backends():
+            backend.rng.seed(_STARTUP_SEED)
+    return _registry.seed
+
+
+_STARTUP_SEED = secrets.randbits(63)
+
+
+def get_rng_state() -> dict[str, Any]:
+    """The state of every loaded backend's generator, by backend name (PyTorch returns a
+    byte tensor; this is a dict for :func:`set_rng_state`). A backend whose generator
+    cannot report its state (CuPy's) is left out; the current backend must be able to."""
+    out: dict[str, Any] = {}
+    for backend in loaded_backends():
+        get = getattr(backend.rng, "get_state", None)
+        if get is not None:
+            out[backend.name] = get()
+    current = current_backend()
+    if current.name not in out:
+        raise NotImplementedError(f"get_rng_state: the random-number generator of the "
+                                  f"{current.name!r} backend cannot report its state")
+    return out
+
+
+def set_rng_state(new_state: dict[str, Any]) -> None:
+    """Put back the generator states :func:`get_rng_state` returned."""
+    if not isinstance(new_state, dict):
+        raise TypeError(f"set_rng_state expects the dict get_rng_state returned, got "
+                        f"{type(new_state).__name__}")
+    for name, state in new_state.items():
+        setter = getattr(get_backend(name).rng, "set_state", None)
+        if setter is None:
+            raise NotImplementedError(f"set_rng_state: the random-number generator of the "
+                                      f"{name!r} backend cannot restore a state")
+        setter(state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices: Any = None, enabled: bool = True, _caller: str = "fork_rng",
+             _devices_kw: str = "devices", device_type: str = "cuda") -> Iterator[None]:
+    """A block after which every backend's generator is as it was before it (PyTorch's
+    ``torch.random.fork_rng``): draws inside do not change the numbers drawn after.
+    ``devices`` and the other arguments are PyTorch's (its per-GPU generators); every
+    loaded backend is covered here."""
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
+
+
+class Generator:
+    """An independent random-number stream (PyTorch's ``torch.Generator``), for the
+    ``generator=`` argument of the random functions, ``DataLoader``, the samplers and
+    ``random_split``. Its numbers are drawn on the host by NumPy's PCG64 and moved to the
+    backend that asks for them.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> g = ag.Generator().manual_seed(0)
+    >>> a = ag.rand(3, generator=g)
+    >>> b = ag.rand(3, generator=ag.Generator().manual_seed(0))
+    >>> bool((a == b).all()), g.initial_seed()
+    (True, 0)
+    """
+
+    def __init__(self, device: Any = "cpu") -> None:
+        self.device = device
+        self._initial = secrets.randbits(63)
+        self._rng = HostRNG(lambda values, dev: values)
+        self._rng.seed(self._initial)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Restart the stream from ``seed``; returns the generator."""
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise TypeError(f"manual_seed expects an int, got {type(seed).__name__}")
+        self._initial = seed
+        self._rng.seed(seed % 2 ** 64)
+        return self
+
+    def seed(self) -> int:
+        """Restart the stream from a fresh non-deterministic seed and return it."""
+        self.manual_seed(secrets.randbits(63))
+        return self._initial
+
+    def initial_seed(self) -> int:
+        """The seed the stream started from."""
+        return self._initial
+
+    def get_state(self) -> dict:
+        """The stream's state (a dict; PyTorch's is a byte tensor)."""
+        return self._rng.get_state()
+
+    def set_state(self, new_state: dict) -> Generator:
+        """Continue from a state :meth:`get_state` returned; returns the generator."""
+        self._rng.set_state(new_state)
+        return self
+
+    @property
+    def numpy_generator(self) -> np.random.Generator:
+        """The NumPy generator behind the stream (shared: drawing from it advances it)."""
+        return self._rng._gen
+
+    def _for(self, backend: Any) -> HostRNG:
+        """A backend RNG drawing from this stream, its numbers moved to ``backend``."""
+        rng = HostRNG(lambda values, dev: backend.from_object(values, device=dev))
+        rng._gen = self._rng._gen
+        return rng
+
+    def __repr__(self) -> str:
+        return f"<arraygrad.Generator (initial seed {self._initial})>"
+
+
+def _rng(be: Any, generator: Generator | None) -> Any:
+    if generator is None:
+        return be.rng
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be an arraygrad.Generator, got "
+                        f"{type(generator).__name__}")
+    return generator._for(be)
 
 
 def _setup(backend, device, dtype, default=None):
@@ -63,59 +213,69 @@ def _float_only(name: str, dtype) -> None:
 
 
 def _floats(name: str, draw: str, shape: tuple, a: float, b: float, dtype, device,
-            backend, requires_grad: bool) -> Tensor:
+            backend, requires_grad: bool, generator: Generator | None = None) -> Tensor:
     """Floats from the backend's ``rng.<draw>(shape, dtype, device, a, b)`` (``uniform``:
-    in ``[a, b)``; ``normal``: mean ``a``, standard deviation ``b``)."""
+    in ``[a, b)``; ``normal``: mean ``a``, standard deviation ``b``), or ``generator``'s."""
     be, dev, dt = _setup(backend, device, dtype)
     _float_only(name, dt)
-    return _result(getattr(be.rng, draw)(_shape_of(shape), be.native_dtype(dt), dev, a, b), be,
-                   requires_grad)
+    return _result(getattr(_rng(be, generator), draw)(_shape_of(shape), be.native_dtype(dt),
+                                                       dev, a, b), be, requires_grad)
 
 
 def rand(*shape, dtype=None, device: str | None = None, backend=None,
-         requires_grad: bool = False, size: Any = None) -> Tensor:
+         requires_grad: bool = False, size: Any = None,
+         generator: Generator | None = None) -> Tensor:
     """Uniform samples in ``[0, 1)`` (``size=`` is PyTorch's keyword for the shape)."""
     shape = shape if size is None else (size,)
-    return _floats("rand", "uniform", shape, 0.0, 1.0, dtype, device, backend, requires_grad)
+    return _floats("rand", "uniform", shape, 0.0, 1.0, dtype, device, backend, requires_grad,
+                   generator)
 
 
 def uniform(low: float = 0.0, high: float = 1.0, size: Any = (), *, dtype=None,
-            device: str | None = None, backend=None, requires_grad: bool = False) -> Tensor:
+            device: str | None = None, backend=None, requires_grad: bool = False,
+            generator: Generator | None = None) -> Tensor:
     """Uniform samples in ``[low, high)``."""
-    return _floats("uniform", "uniform", (size,), low, high, dtype, device, backend, requires_grad)
+    return _floats("uniform", "uniform", (size,), low, high, dtype, device, backend,
+                   requires_grad, generator)
 
 
 def randn(*shape, dtype=None, device: str | None = None, backend=None,
-          requires_grad: bool = False, size: Any = None) -> Tensor:
+          requires_grad: bool = False, size: Any = None,
+          generator: Generator | None = None) -> Tensor:
     """Standard normal samples (``size=`` is PyTorch's keyword for the shape)."""
     shape = shape if size is None else (size,)
-    return _floats("randn", "normal", shape, 0.0, 1.0, dtype, device, backend, requires_grad)
+    return _floats("randn", "normal", shape, 0.0, 1.0, dtype, device, backend, requires_grad,
+                   generator)
 
 
 def normal(mean: float = 0.0, std: float = 1.0, size: Any = (), *, dtype=None,
-           device: str | None = None, backend=None, requires_grad: bool = False) -> Tensor:
+           device: str | None = None, backend=None, requires_grad: bool = False,
+           generator: Generator | None = None) -> Tensor:
     """Normal samples with the given mean and standard deviation."""
     if std < 0:
         raise ValueError(f"normal: std must be non-negative, got {std}")
-    return _floats("normal", "normal", (size,), mean, std, dtype, device, backend, requires_grad)
+    return _floats("normal", "normal", (size,), mean, std, dtype, device, backend,
+                   requires_grad, generator)
 
 
 def randint(low: int, high: int | None = None, size: Any = (), *, dtype=None,
-            device: str | None = None, backend=None) -> Tensor:
+            device: str | None = None, backend=None,
+            generator: Generator | None = None) -> Tensor:
     """Integers in ``[low, high)`` (``randint(high, size=...)`` draws from ``[0, high)``)."""
     if high is None:
         low, high = 0, low
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     be, dev, dt = _setup(backend, device, dtype, _dtypes.int64)
-    return _make(be.rng.integers(low, high, _shape_of((size,)), be.native_dtype(dt), dev), be,
-                 None)
+    return _make(_rng(be, generator).integers(low, high, _shape_of((size,)),
+                                              be.native_dtype(dt), dev), be, None)
 
 
-def randperm(n: int, *, device: str | None = None, backend=None) -> Tensor:
+def randperm(n: int, *, device: str | None = None, backend=None,
+             generator: Generator | None = None) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64)."""
     be, dev, _ = _setup(backend, device, None)
-    return _make(be.rng.permutation(n, dev), be, None)
+    return _make(_rng(be, generator).permutation(n, dev), be, None)
 
 
 def bernoulli(p: float, size: Any = (), *, dtype=None, device: str | None = None,

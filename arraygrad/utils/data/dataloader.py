@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from arraygrad.extend import Tensor, make_tensor
+from arraygrad.random import Generator
 from arraygrad.utils.data.dataset import IterableDataset
 from arraygrad.utils.data.sampler import (
     BatchSampler,
@@ -254,7 +255,7 @@ class DataLoader:
                  pin_memory: bool = False, drop_last: bool = False, timeout: float = 0,
                  worker_init_fn: Callable[[int], None] | None = None,
                  multiprocessing_context: Any = None,
-                 generator: np.random.Generator | None = None, *,
+                 generator: Generator | np.random.Generator | None = None, *,
                  prefetch_factor: int | None = None, persistent_workers: bool = False,
                  prefetch: int = 2, seed: int | None = None, device: str | None = None,
                  backend: Any = None) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from arraygrad.extend import Tensor, make_tensor
+from arraygrad.random import Generator
 from arraygrad.utils.data.sampler import _generator
 
 __all__ = [
@@ -120,17 +121,25 @@ class Subset(Dataset):
 
     def __init__(self, dataset: Any, indices: Sequence[int] | np.ndarray) -> None:
         self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64)
+        self.indices = indices  # kept as given (PyTorch's Subset: a list stays a list)
 
     def __len__(self) -> int:
-        return int(self.indices.shape[0])
+        return len(self.indices)
 
     def __getitem__(self, index: int) -> Any:
         return self.dataset[int(self.indices[index])]
 
+    def _positions(self, idx: Any) -> np.ndarray:
+        """The dataset positions of a batch of subset indices (read from ``indices`` as
+        it is now, so a list changed in place is honoured)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        if isinstance(self.indices, np.ndarray):
+            return self.indices[idx].astype(np.int64, copy=False)
+        return np.asarray([self.indices[i] for i in idx.tolist()], dtype=np.int64)
+
     def __getattr__(self, name: str) -> Any:
         if name == "gather" and hasattr(self.__dict__.get("dataset"), "gather"):
-            return lambda idx: self.dataset.gather(self.indices[np.asarray(idx, dtype=np.int64)])
+            return lambda idx: self.dataset.gather(self._positions(idx))
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
@@ -196,7 +205,7 @@ def _take_rows(array: Any, idx: np.ndarray) -> Any:
 
 
 def random_split(dataset: Any, lengths: Sequence[int | float], *, seed: int | None = None,
-                 generator: np.random.Generator | None = None) -> list[Subset]:
+                 generator: Generator | np.random.Generator | None = None) -> list[Subset]:
     """Split ``dataset`` at random into non-overlapping :class:`Subset` s.
 
     ``lengths`` are counts summing to ``len(dataset)``, or fractions summing to 1 (the
@@ -219,7 +228,7 @@ def random_split(dataset: Any, lengths: Sequence[int | float], *, seed: int | No
     if sum(counts) != n or any(c < 0 for c in counts):
         raise ValueError(f"random_split: lengths {list(lengths)} must be non-negative counts "
                          f"summing to the dataset's length {n}, or fractions summing to 1")
-    perm = _generator(seed, generator).permutation(n)
+    perm = _generator(seed, generator).permutation(n).tolist()  # PyTorch: lists of ints
     out, start = [], 0
     for c in counts:
         out.append(Subset(dataset, perm[start:start + c]))

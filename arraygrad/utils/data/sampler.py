@@ -13,6 +13,8 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
+from arraygrad.random import Generator, randint
+
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler"]
 
@@ -23,16 +25,17 @@ def _int_at_least(value: Any, low: int) -> bool:
 
 
 def _generator(seed: int | None, generator: Any) -> np.random.Generator:
-    """A NumPy generator: ``generator`` if given, else seeded by ``seed``, else drawn from
+    """A NumPy generator: ``generator`` if given (an ``arraygrad.Generator``: the NumPy
+    generator behind it, advanced by the draws), else seeded by ``seed``, else drawn from
     arraygrad's RNG (so ``ag.manual_seed`` makes the order reproducible)."""
     if generator is not None:
+        if isinstance(generator, Generator):  # PyTorch's torch.Generator().manual_seed(n)
+            return generator.numpy_generator
         if not isinstance(generator, np.random.Generator):
-            raise TypeError(f"generator must be a numpy.random.Generator, got "
-                            f"{type(generator).__name__}")
+            raise TypeError(f"generator must be an arraygrad.Generator or a "
+                            f"numpy.random.Generator, got {type(generator).__name__}")
         return generator
     if seed is None:
-        from arraygrad.random import randint
-
         seed = int(randint(0, 2 ** 62, ()).item())
     return np.random.default_rng(seed)
 
@@ -74,7 +77,7 @@ class RandomSampler(Sampler[int]):
 
     def __init__(self, data_source: Any, replacement: bool = False,
                  num_samples: int | None = None, *, seed: int | None = None,
-                 generator: np.random.Generator | None = None) -> None:
+                 generator: Generator | np.random.Generator | None = None) -> None:
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
@@ -111,7 +114,7 @@ class SubsetRandomSampler(Sampler[int]):
     """The given ``indices`` in a new random order every epoch."""
 
     def __init__(self, indices: Sequence[int], *, seed: int | None = None,
-                 generator: np.random.Generator | None = None) -> None:
+                 generator: Generator | np.random.Generator | None = None) -> None:
         self.indices = np.asarray(indices, dtype=np.int64)
         self.generator = _generator(seed, generator)
 
@@ -131,7 +134,7 @@ class WeightedRandomSampler(Sampler[int]):
 
     def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
                  *, seed: int | None = None,
-                 generator: np.random.Generator | None = None) -> None:
+                 generator: Generator | np.random.Generator | None = None) -> None:
         w = np.asarray(weights, dtype=np.float64)
         if w.ndim != 1 or w.size == 0 or not np.all(np.isfinite(w)) or np.any(w < 0) \
                 or w.sum() <= 0:

@@ -35,6 +35,14 @@ class TorchRNG:
     def seed(self, seed: int) -> None:
         self._gen.manual_seed(seed)
 
+    def get_state(self) -> Any:
+        """The generator's state (optional in the RNG protocol)."""
+        return self._gen.get_state()
+
+    def set_state(self, state: Any) -> None:
+        """Continue from a state :meth:`get_state` returned."""
+        self._gen.set_state(state)
+
     def uniform(self, shape, dtype, device, low=0.0, high=1.0):
         u = self._torch.rand(tuple(shape), generator=self._gen, dtype=dtype, device=device)
         return u * (high - low) + low
