@@ -130,9 +130,10 @@ class Generator:
     Examples
     --------
     >>> import arraygrad as ag
-    >>> g = ag.Generator().manual_seed(0)
+    >>> from arraygrad.random import Generator
+    >>> g = Generator().manual_seed(0)
     >>> a = ag.rand(3, generator=g)
-    >>> b = ag.rand(3, generator=ag.Generator().manual_seed(0))
+    >>> b = ag.rand(3, generator=Generator().manual_seed(0))
     >>> bool((a == b).all()), g.initial_seed()
     (True, 0)
     """

@@ -39,6 +39,8 @@ MODULES: tuple[str, ...] = (
     "arraygrad.plugins.optim",
     "arraygrad.utils.data",
     "arraygrad.utils.checkpoint",
+    "arraygrad.amp",
+    "arraygrad.cuda",
     "arraygrad.serialization",
     "arraygrad.distributed",
     "arraygrad.distributed.nn.functional",
