@@ -36,6 +36,7 @@ MODULES: tuple[str, ...] = (
     "arraygrad.nn.parallel",
     "arraygrad.optim",
     "arraygrad.optim.lr_scheduler",
+    "arraygrad.optim.swa_utils",
     "arraygrad.plugins.optim",
     "arraygrad.utils.data",
     "arraygrad.utils.checkpoint",

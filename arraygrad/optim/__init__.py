@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -109,6 +110,8 @@ def __getattr__(attr: str) -> Any:
     """``ag.optim.SGD``: a registered optimizer class, found by its class name."""
     if attr.startswith("__"):
         raise AttributeError(attr)
+    if attr == "swa_utils":  # torch.optim.swa_utils (imports nn: loaded on first use)
+        return importlib.import_module("arraygrad.optim.swa_utils")
     found = _by_class_name().get(attr)
     if found is None:
         raise AttributeError(_missing(f"module 'arraygrad.optim' has no attribute {attr!r}",
