@@ -42,6 +42,7 @@ MODULES: tuple[str, ...] = (
     "arraygrad.utils.checkpoint",
     "arraygrad.amp",
     "arraygrad.cuda",
+    "arraygrad.runtime_flags",
     "arraygrad.serialization",
     "arraygrad.distributed",
     "arraygrad.distributed.nn.functional",
