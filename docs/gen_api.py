@@ -43,6 +43,7 @@ MODULES: tuple[str, ...] = (
     "arraygrad.amp",
     "arraygrad.cuda",
     "arraygrad.runtime_flags",
+    "arraygrad.jit",
     "arraygrad.serialization",
     "arraygrad.distributed",
     "arraygrad.distributed.nn.functional",
