@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import arraygrad as ag
+from arraygrad.compile import CompileWarning
 from arraygrad.utils.checkpoint import checkpoint, checkpoint_sequential
 
 torch = pytest.importorskip("torch")
@@ -163,3 +164,33 @@ def test_no_grad_runs_the_function_plainly():
     with ag.no_grad():
         out = checkpoint(lambda t: t * 2, ag.ones(2, requires_grad=True), use_reentrant=False)
     assert not out.requires_grad and out.tolist() == [2.0, 2.0]
+
+
+def test_a_compiled_step_with_a_checkpoint_runs_eagerly_and_says_why():
+    # a replay would draw new numbers for the second run's dropout masks instead of
+    # repeating the first run's: the recording refuses the generator's save and restore
+    def make():
+        ag.manual_seed(0)
+        net = ag.nn.Sequential(ag.nn.Linear(4, 8), ag.nn.Dropout(0.2), ag.nn.Tanh(),
+                               ag.nn.Linear(8, 1)).to(dtype=ag.float64)
+        opt = ag.optim.Adam(net.parameters(), lr=1e-2)
+
+        def step(x):
+            opt.zero_grad()
+            loss = (net[3](checkpoint(net[:3], x, use_reentrant=False)) ** 2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+        return net, step
+
+    x = ag.tensor(np.random.default_rng(0).standard_normal((5, 4)))
+    (eager_net, eager), (net, step) = make(), make()
+    compiled = ag.compile(step)
+    ag.manual_seed(1)
+    want = [eager(x).item() for _ in range(4)]
+    ag.manual_seed(1)
+    with pytest.warns(CompileWarning, match="restores the random-number generator's state"):
+        got = [compiled(x).item() for _ in range(4)]
+    assert got == want and compiled.replays == 0
+    for p, q in zip(eager_net.parameters(), net.parameters()):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())

@@ -554,10 +554,16 @@ class _RNGProxy:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._real, name)
-        if name == "seed" or not callable(attr):
+        if name in ("seed", "get_state", "set_state") or not callable(attr):
             if name == "seed":
                 self._rec.problems.append("the random generator was re-seeded inside the "
                                           "step")
+            elif name in ("get_state", "set_state"):
+                # a replay draws fresh numbers for every recorded draw: a step that puts the
+                # generator back (utils.checkpoint's second run) would get other numbers
+                self._rec.problems.append("the step saves or restores the random-number "
+                                          "generator's state (utils.checkpoint with "
+                                          "preserve_rng_state, fork_rng)")
             return attr
         rec = self._rec
         backend = rec.backend
