@@ -33,6 +33,7 @@ from arraygrad.device import device
 from arraygrad.node import Node
 from arraygrad.ops._methods import MaxMin
 from arraygrad.ops.torch_functions import SortResult
+from arraygrad.ops.torch_namespace import AminmaxResult, FrexpResult
 
 __all__ = ["Tensor"]
 
