@@ -17,11 +17,13 @@ free and they run on every backend.
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from arraygrad import random
-from arraygrad.creation import arange, asarray, zeros
+from arraygrad import _dtypes, random
+from arraygrad.backend_registry import default_float
+from arraygrad.creation import arange, asarray, linspace, ones_like, zeros
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, linalg, nn, reductions, shape
 from arraygrad.ops import linalg_ext as la
@@ -31,6 +33,18 @@ from arraygrad.ops.conv import erf
 from arraygrad.ops.conv import erfc as _erfc
 from arraygrad.ops.torch_functions import SortResult, extremum_along
 from arraygrad.tensor import Tensor
+
+# PyTorch's in-place functions (``torch.relu_(x)``): each calls the Tensor method.
+INPLACE_NAMES = (
+    "abs_", "acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_",
+    "arctan_", "arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_",
+    "clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_", "deg2rad_", "erf_", "erfc_",
+    "exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_", "log10_", "log1p_",
+    "log2_", "log_", "logit_", "nan_to_num_", "neg_", "negative_", "rad2deg_",
+    "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinc_", "sinh_",
+    "sqrt_", "square_", "tan_", "tanh_", "trunc_", "xlogy_", "zero_", "detach_",
+)
+INPLACE_FUNCTIONS = INPLACE_NAMES
 
 __all__ = [
     "softmax", "log_softmax", "count_nonzero", "std", "var", "std_mean", "var_mean",
@@ -45,7 +59,11 @@ __all__ = [
     "hstack", "dstack", "column_stack", "cartesian_prod", "tensordot", "inner", "sgn",
     "frac", "is_floating_point", "is_complex", "take_along_dim", "masked_select",
     "tensor_split", "detach", "ger", "normal", "bernoulli", "bucketize", "isin", "nansum",
-    "nanmean",
+    "nanmean", "rsub", "scalar_tensor", "range_", "logspace", "promote_types",
+    "broadcast_tensors", "deg2rad", "rad2deg", "fmax", "fmin", "gcd", "lcm", "ldexp", "frexp",
+    "FrexpResult", "float_power", "sinc", "logaddexp2", "isposinf", "isneginf", "isreal",
+    "AminmaxResult", "aminmax", "msort", "cummax", "cummin", "logcumsumexp",
+    "INPLACE_FUNCTIONS", *INPLACE_NAMES,
 ]
 
 
@@ -1058,3 +1076,442 @@ def _unique_dim(x: Tensor, dim: Any, return_inverse: builtins.bool,
     if return_counts:
         out.append(none)
     return out[0] if len(out) == 1 else tuple(out)
+
+
+# ------------------------------------------------------- PyTorch's small functions (tns)
+def rsub(x: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``other - alpha * x`` (``torch.rsub``: the operands of :func:`sub` swapped)."""
+    x = _tensor("rsub", x)
+    return subtract(other, x, alpha=alpha) if _is_array(other) else \
+        ew.subtract(other, x if alpha == 1 else x * alpha)
+
+
+def _finish_created(op: str, out: Tensor, dtype: Any,
+                    requires_grad: builtins.bool) -> Tensor:
+    """``out`` cast to ``dtype`` (the backend's default float when None)."""
+    out = shape.astype(out, default_float(out.backend) if dtype is None else dtype)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None, backend: Any = None,
+                  requires_grad: builtins.bool = False) -> Tensor:
+    """A 0-d tensor holding the number ``s``, of the default float dtype unless ``dtype``
+    says otherwise (``torch.scalar_tensor``: even an int or a bool becomes a float)."""
+    if _is_array(s) or not isinstance(s, (builtins.int, builtins.float)):
+        raise TypeError(f"scalar_tensor(): argument 's' must be a Number, not "
+                        f"{type(s).__name__}")
+    return _finish_created("scalar_tensor", asarray(s, backend=backend, device=device), dtype,
+                           requires_grad)
+
+
+def range_(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
+           device: Any = None, backend: Any = None,
+           requires_grad: builtins.bool = False) -> Tensor:
+    """``torch.range`` (deprecated in PyTorch for ``arange``): the values from ``start``
+    to ``end`` *inclusive*, ``step`` apart, of the default float dtype unless ``dtype``
+    says otherwise."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("range: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"range: upper bound and larger bound inconsistent with step "
+                           f"sign (start={start}, end={end}, step={step})")
+    n = builtins.int(math.floor((end - start) / step)) + 1
+    out = arange(n, dtype="float64", backend=backend, device=device) * step + start
+    return _finish_created("range", out, dtype, requires_grad)
+
+
+def logspace(start: Any, end: Any, steps: builtins.int, base: builtins.float = 10.0, *,
+             dtype: Any = None, device: Any = None, backend: Any = None,
+             requires_grad: builtins.bool = False) -> Tensor:
+    """``steps`` values from ``base ** start`` to ``base ** end``, evenly spaced in the
+    exponent (``torch.logspace``; computed in float64, then cast)."""
+    if not isinstance(steps, builtins.int) or isinstance(steps, builtins.bool) or steps < 0:
+        raise RuntimeError(f"logspace: number of steps must be a non-negative int, got "
+                           f"{steps!r}")
+    exps = linspace(start, end, steps, dtype="float64", backend=backend, device=device)
+    return _finish_created("logspace", ew.pow(builtins.float(base), exps), dtype,
+                           requires_grad)
+
+
+_TORCH_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _dtype_named(t: Any) -> Any:
+    if isinstance(t, _dtypes.DType):
+        return t
+    name = t if isinstance(t, str) else getattr(t, "name", None)
+    found = getattr(_dtypes, name, None) if isinstance(name, str) else None
+    if not isinstance(found, _dtypes.DType):
+        raise TypeError(f"promote_types: expected a dtype, got {t!r}")
+    return found
+
+
+def promote_types(type1: Any, type2: Any) -> Any:
+    """The dtype PyTorch promotes ``type1`` and ``type2`` to (``torch.promote_types``):
+    the higher kind (bool < integer < float < complex) wins; within a kind the wider
+    dtype (``uint8`` with ``int8`` gives ``int16``; ``float16`` with ``bfloat16`` gives
+    ``float32``); a complex with a wider float widens (``complex64`` with ``float64``
+    gives ``complex128``)."""
+    a, b = _dtype_named(type1), _dtype_named(type2)
+    ka, kb = _TORCH_KIND_ORDER[a.kind], _TORCH_KIND_ORDER[b.kind]
+    if ka != kb:
+        hi, lo = (a, b) if ka > kb else (b, a)
+        if hi.kind == "c" and lo.kind == "f" and lo.bits > hi.bits // 2:
+            return _dtypes.complex128
+        return hi
+    if a.kind != b.kind:  # a signed and an unsigned integer
+        s, u = (a, b) if a.kind == "i" else (b, a)
+        if u.bits > 8:
+            raise RuntimeError(f"promote_types: promotion for uint16, uint32, uint64 types "
+                               f"is not supported, attempted to promote {u.name} and "
+                               f"{s.name}")
+        return s if s.bits > u.bits else _dtypes.int16
+    if a.bits != b.bits:
+        return a if a.bits > b.bits else b
+    if a != b:  # float16 with bfloat16
+        return _dtypes.float32
+    return a
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """The tensors broadcast against each other (``torch.broadcast_tensors``, a tuple)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    return tuple(shape.broadcast_arrays(*(_tensor("broadcast_tensors", t) for t in tensors)))
+
+
+def _inplace_function(name: str) -> Any:
+    """``torch.<name>(x, *args)``: the in-place method ``x.<name>(*args)``."""
+    def function(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return getattr(_tensor(name, x), name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = (f"``torch.{name}(input, ...)``: ``input.{name}(...)``, the result "
+                        f"written into ``input``.")
+    return function
+
+
+abs_ = _inplace_function("abs_")
+acos_ = _inplace_function("acos_")
+acosh_ = _inplace_function("acosh_")
+arccos_ = _inplace_function("arccos_")
+arccosh_ = _inplace_function("arccosh_")
+arcsin_ = _inplace_function("arcsin_")
+arcsinh_ = _inplace_function("arcsinh_")
+arctan_ = _inplace_function("arctan_")
+arctanh_ = _inplace_function("arctanh_")
+asin_ = _inplace_function("asin_")
+asinh_ = _inplace_function("asinh_")
+atan_ = _inplace_function("atan_")
+atanh_ = _inplace_function("atanh_")
+ceil_ = _inplace_function("ceil_")
+clamp_ = _inplace_function("clamp_")
+clamp_max_ = _inplace_function("clamp_max_")
+clamp_min_ = _inplace_function("clamp_min_")
+clip_ = _inplace_function("clip_")
+cos_ = _inplace_function("cos_")
+cosh_ = _inplace_function("cosh_")
+deg2rad_ = _inplace_function("deg2rad_")
+erf_ = _inplace_function("erf_")
+erfc_ = _inplace_function("erfc_")
+exp2_ = _inplace_function("exp2_")
+exp_ = _inplace_function("exp_")
+expm1_ = _inplace_function("expm1_")
+fill_ = _inplace_function("fill_")
+fix_ = _inplace_function("fix_")
+floor_ = _inplace_function("floor_")
+frac_ = _inplace_function("frac_")
+log10_ = _inplace_function("log10_")
+log1p_ = _inplace_function("log1p_")
+log2_ = _inplace_function("log2_")
+log_ = _inplace_function("log_")
+logit_ = _inplace_function("logit_")
+nan_to_num_ = _inplace_function("nan_to_num_")
+neg_ = _inplace_function("neg_")
+negative_ = _inplace_function("negative_")
+rad2deg_ = _inplace_function("rad2deg_")
+reciprocal_ = _inplace_function("reciprocal_")
+relu_ = _inplace_function("relu_")
+round_ = _inplace_function("round_")
+rsqrt_ = _inplace_function("rsqrt_")
+sigmoid_ = _inplace_function("sigmoid_")
+sin_ = _inplace_function("sin_")
+sinc_ = _inplace_function("sinc_")
+sinh_ = _inplace_function("sinh_")
+sqrt_ = _inplace_function("sqrt_")
+square_ = _inplace_function("square_")
+tan_ = _inplace_function("tan_")
+tanh_ = _inplace_function("tanh_")
+trunc_ = _inplace_function("trunc_")
+xlogy_ = _inplace_function("xlogy_")
+zero_ = _inplace_function("zero_")
+detach_ = _inplace_function("detach_")
+
+
+# ------------------------------------------------------------------- math (tns, group 2)
+def _floating(op: str, x: Any) -> Tensor:
+    """``x`` as a Tensor of a floating dtype (integers and bools become the backend's
+    default float, as PyTorch's unary float functions promote them)."""
+    x = _tensor(op, x)
+    return x if x.dtype.kind in "fc" else shape.astype(x, default_float(x.backend))
+
+
+def deg2rad(x: Tensor) -> Tensor:
+    """Degrees to radians (``torch.deg2rad``; integers become the default float)."""
+    return _floating("deg2rad", x) * (math.pi / 180.0)
+
+
+def rad2deg(x: Tensor) -> Tensor:
+    """Radians to degrees (``torch.rad2deg``; integers become the default float)."""
+    return _floating("rad2deg", x) * (180.0 / math.pi)
+
+
+def fmax(x: Tensor, other: Tensor) -> Tensor:
+    """The elementwise maximum that ignores NaN (NaN only where both are NaN), as
+    ``torch.fmax``; the gradient goes to ``x`` where ``x >= other`` or ``other`` is NaN
+    (ties to ``x``, as PyTorch), to ``other`` elsewhere."""
+    x, other = _tensor("fmax", x), _tensor("fmax", other)
+    return ew.where(ew.logical_or(x >= other, ew.isnan(other)), x, other)
+
+
+def fmin(x: Tensor, other: Tensor) -> Tensor:
+    """The elementwise minimum that ignores NaN, as ``torch.fmin`` (ties to ``x``)."""
+    x, other = _tensor("fmin", x), _tensor("fmin", other)
+    return ew.where(ew.logical_or(x <= other, ew.isnan(other)), x, other)
+
+
+def _integers(op: str, x: Any, other: Any) -> tuple[Tensor, Tensor]:
+    x = _tensor(op, x)
+    if not _is_array(other):
+        other = asarray(other, backend=x.backend, device=x.device)
+    for t in (x, other):
+        if t.dtype.kind not in "iu":
+            raise RuntimeError(f"{op}: \"{op}_cpu\" not implemented for '{t.dtype.name}' "
+                               f"(integer tensors only; shapes {x.shape} and {other.shape})")
+    return x.detach(), other.detach()
+
+
+def gcd(x: Tensor, other: Tensor) -> Tensor:
+    """The elementwise greatest common divisor of two integer tensors, never negative
+    (``gcd(0, 0) = 0``), as ``torch.gcd`` (Euclid's algorithm, vectorized)."""
+    a, b = _integers("gcd", x, other)
+    a, b = shape.broadcast_arrays(ew.abs(a), ew.abs(b))
+    a, b = a * 1, b * 1
+    while builtins.bool(reductions.any(b != 0)):
+        nz = b != 0
+        safe = ew.where(nz, b, ones_like(b))
+        a, b = ew.where(nz, b, a), ew.where(nz, ew.remainder(a, safe), b)
+    return a
+
+
+def lcm(x: Tensor, other: Tensor) -> Tensor:
+    """The elementwise least common multiple of two integer tensors, never negative
+    (0 where either is 0), as ``torch.lcm``."""
+    a, b = _integers("lcm", x, other)
+    g = gcd(a, b)
+    safe = ew.where(g == 0, ones_like(g), g)
+    return ew.where(g == 0, g, ew.abs(ew.floor_divide(a, safe) * b))
+
+
+def _exp2_as(e: Tensor, dtype: Any) -> Tensor:
+    """``2 ** e`` in the floating ``dtype`` (exact for integral ``e``)."""
+    return ew.pow(2.0, shape.astype(e, dtype) if e.dtype != dtype else e)
+
+
+def ldexp(x: Tensor, other: Tensor) -> Tensor:
+    """``x * 2 ** other`` (``torch.ldexp``; the result is floating, of ``x``'s dtype or
+    the default float). The gradient is ``2 ** other`` (PyTorch 2.13's is 0 where an
+    integer ``other`` is negative: it takes the power in integer arithmetic)."""
+    x = _floating("ldexp", x)
+    other = _tensor("ldexp", other) if _is_array(other) else asarray(
+        other, backend=x.backend, device=x.device)
+    if other.dtype.kind in "fc" and other.dtype != x.dtype:
+        return x * ew.pow(2.0, other)
+    return x * ew.pow(2.0, shape.astype(other, x.dtype))
+
+
+def _scaled_down(x: Tensor, e: Tensor) -> Tensor:
+    """``x / 2 ** e`` in two halves (``2 ** 1024`` alone would overflow)."""
+    half = ew.floor(e / 2)
+    return x / _exp2_as(half, x.dtype) / _exp2_as(e - half, x.dtype)
+
+
+class FrexpResult(NamedTuple):
+    """``torch.frexp``'s result: ``x = mantissa * 2 ** exponent``, ``0.5 <= |mantissa| < 1``."""
+
+    mantissa: Tensor
+    exponent: Tensor
+
+
+def frexp(x: Tensor) -> FrexpResult:
+    """Split ``x`` into ``mantissa * 2 ** exponent`` with ``0.5 <= |mantissa| < 1`` and an
+    int32 exponent (``(0, 0)`` for zeros; NaN and infinities keep their value with
+    exponent 0), as ``torch.frexp``; the mantissa is differentiable."""
+    x = _tensor("frexp", x)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"frexp: torch.frexp() only supports floating-point dtypes, got "
+                           f"{x.dtype.name}")
+    plain = x.detach()
+    finite = ew.logical_and(ew.isfinite(plain), plain != 0)
+    mag = ew.where(finite, ew.abs(plain), ones_like(plain))
+    e = ew.floor(ew.log2(mag)) + 1
+    m = _scaled_down(mag, e)
+    e = ew.where(m >= 1, e + 1, ew.where(m < 0.5, e - 1, e))
+    e = ew.where(finite, e, 0 * e)
+    mantissa = _scaled_down(x, e)
+    return FrexpResult(mantissa, shape.astype(e, "int32"))
+
+
+def float_power(x: Any, exponent: Any) -> Tensor:
+    """``x ** exponent`` computed in double precision (float64, or complex128 when
+    either is complex), as ``torch.float_power``."""
+    if not _is_array(x) and not _is_array(exponent):
+        raise TypeError("float_power: expected at least one Tensor argument")
+    ref = x if _is_array(x) else exponent
+    cplx = any((_is_array(v) and v.dtype.kind == "c") or isinstance(v, builtins.complex)
+               for v in (x, exponent))
+    wide = "complex128" if cplx else "float64"
+
+    def widened(v: Any) -> Any:
+        if _is_array(v):
+            return shape.astype(v, wide) if v.dtype != wide else v
+        return asarray(v, dtype=wide, backend=ref.backend, device=ref.device)
+
+    return ew.pow(widened(x), widened(exponent))
+
+
+def sinc(x: Tensor) -> Tensor:
+    """The normalized sinc ``sin(pi x) / (pi x)``, 1 at 0 (gradient 0 there), as
+    ``torch.sinc``."""
+    x = _floating("sinc", x)
+    zero = x == 0
+    px = ew.where(zero, ones_like(x), x) * math.pi
+    return ew.where(zero, ones_like(x), ew.sin(px) / px)
+
+
+def logaddexp2(x: Tensor, other: Tensor) -> Tensor:
+    """``log2(2 ** x + 2 ** other)``, computed stably (``torch.logaddexp2``)."""
+    ln2 = math.log(2.0)
+    return ew.logaddexp(_floating("logaddexp2", x) * ln2, other * ln2) / ln2
+
+
+def isposinf(x: Tensor) -> Tensor:
+    """Where ``x`` is +inf (``torch.isposinf``)."""
+    x = _tensor("isposinf", x)
+    return ew.logical_and(ew.isinf(x), x > 0)
+
+
+def isneginf(x: Tensor) -> Tensor:
+    """Where ``x`` is -inf (``torch.isneginf``)."""
+    x = _tensor("isneginf", x)
+    return ew.logical_and(ew.isinf(x), x < 0)
+
+
+def isreal(x: Tensor) -> Tensor:
+    """Where ``x`` has no imaginary part (everywhere for real dtypes; ``torch.isreal``)."""
+    x = _tensor("isreal", x)
+    if x.dtype.kind == "c":
+        return ew.imag(x.detach()) == 0
+    return ones_like(x, dtype="bool")
+
+
+class AminmaxResult(NamedTuple):
+    """``torch.aminmax``'s result: the minimum and the maximum."""
+
+    min: Tensor
+    max: Tensor
+
+
+def aminmax(x: Tensor, *, dim: Any = None, keepdim: builtins.bool = False) -> AminmaxResult:
+    """The minimum and maximum of ``x`` (over ``dim``, or all elements), as
+    ``torch.aminmax``; gradients as :func:`amin` and :func:`amax`."""
+    x = _tensor("aminmax", x)
+    if x.numel() == 0 and dim is None:
+        raise RuntimeError(f"aminmax(): cannot compute aminmax over an empty dimension as "
+                           f"the operation has no identity (shape {x.shape})")
+    return AminmaxResult(amin(x, () if dim is None else dim, keepdim) if dim is not None
+                         else reductions.min(x, keepdims=keepdim),
+                         amax(x, dim, keepdim) if dim is not None
+                         else reductions.max(x, keepdims=keepdim))
+
+
+def msort(x: Tensor) -> Tensor:
+    """``x`` sorted along its first dimension (``torch.msort``)."""
+    return tf.sort(_tensor("msort", x), 0).values
+
+
+def _scan(x: tuple[Tensor, ...], d: builtins.int, combine: Any) -> Any:
+    """An inclusive scan along axis ``d`` with the associative ``combine(left, right)``
+    (Hillis-Steele: log2(n) rounds of whole-tensor ops). ``x`` is a tuple of tensors."""
+    n = x[0].shape[d]
+    step = 1
+    while step < n:
+        head = tuple(shape_slice(t, d, 0, step) for t in x)
+        left = tuple(shape_slice(t, d, 0, n - step) for t in x)
+        right = tuple(shape_slice(t, d, step, n) for t in x)
+        merged = combine(left, right)
+        x = tuple(shape.concat([h, m], axis=d) for h, m in zip(head, merged))
+        step *= 2
+    return x
+
+
+def shape_slice(t: Tensor, d: builtins.int, start: builtins.int, stop: builtins.int) -> Tensor:
+    """``t[..., start:stop, ...]`` on axis ``d``."""
+    key = (slice(None),) * d + (slice(start, stop),)
+    return t[key]
+
+
+def _cum_extremum(op: str, x: Tensor, dim: Any, larger: builtins.bool) -> Any:
+    x = _tensor(op, x)
+    if x.ndim == 0:
+        d = normalize_axis(op, dim, 1)
+        return SortResult(x * 1, zeros((), dtype="int64", backend=x.backend, device=x.device))
+    d = normalize_axis(op, dim, x.ndim)
+    plain = x.detach()
+    n = x.shape[d]
+    idx = shape.broadcast_to(shape.reshape(
+        arange(n, dtype="int64", backend=x.backend, device=x.device),
+        (n,) + (1,) * (x.ndim - 1 - d)), x.shape)
+
+    def combine(left: Any, right: Any) -> Any:
+        (lv, li), (rv, ri) = left, right
+        beats = (rv >= lv) if larger else (rv <= lv)
+        if plain.dtype.kind in "fc":  # a NaN is kept until a later NaN
+            beats = ew.logical_and(ew.logical_or(beats, ew.isnan(rv)),
+                                   ew.logical_or(ew.logical_not(ew.isnan(lv)), ew.isnan(rv)))
+        return ew.where(beats, rv, lv), ew.where(beats, ri, li)
+
+    if n == 0:
+        return SortResult(x * 1, idx * 1)
+    _, indices = _scan((plain, idx), d, combine)
+    return SortResult(indexing.take_along_axis(x, indices, axis=d), indices)
+
+
+def cummax(x: Tensor, dim: builtins.int) -> SortResult:
+    """The running maximum along ``dim`` and the index where each was reached (the
+    latest index among ties; a NaN propagates), as ``torch.cummax``; the gradient goes to
+    that index."""
+    return _cum_extremum("cummax", x, dim, True)
+
+
+def cummin(x: Tensor, dim: builtins.int) -> SortResult:
+    """The running minimum along ``dim`` and its indices, as ``torch.cummin``."""
+    return _cum_extremum("cummin", x, dim, False)
+
+
+def logcumsumexp(x: Tensor, dim: builtins.int) -> Tensor:
+    """``log(cumsum(exp(x)))`` along ``dim``, computed stably (a scan of
+    :func:`logaddexp`, so no element underflows), as ``torch.logcumsumexp``."""
+    x = _tensor("logcumsumexp", x)
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"logcumsumexp: \"logcumsumexp_out_cpu\" not implemented for "
+                           f"'{x.dtype.name}' (floating tensors only)")
+    if x.ndim == 0:
+        normalize_axis("logcumsumexp", dim, 1)
+        return x * 1
+    d = normalize_axis("logcumsumexp", dim, x.ndim)
+    if x.shape[d] == 0:
+        return x * 1
+    return _scan((x,), d, lambda left, right: (ew.logaddexp(left[0], right[0]),))[0]
