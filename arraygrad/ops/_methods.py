@@ -674,6 +674,11 @@ def _tile(self: Tensor, *dims: Any) -> Tensor:
     return shape.tile(self, tuple(dims))
 
 
+def _polygamma(self: Tensor, n: int) -> Tensor:
+    """``torch.polygamma(n, self)``: the ``n``-th derivative of digamma."""
+    return tn.polygamma(n, self)
+
+
 def _rsub(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """``other - alpha * self``."""
     return tn.rsub(self, other, alpha=alpha)
@@ -941,10 +946,12 @@ def _tns_methods(table: dict[str, Callable]) -> None:
         tn.aminmax, tn.msort, tn.cummax, tn.cummin, tn.logcumsumexp, tn.nansum, tn.nanmean,
         tn.addmm, tn.addmv, tn.baddbmm, ew.floor_divide, ew.logaddexp, ew.hypot,
         ew.copysign, ew.nextafter, ew.signbit, ew.positive, ew.bitwise_left_shift,
-        ew.bitwise_right_shift, ew.conj, tn.rsub)
+        ew.bitwise_right_shift, ew.conj, tn.rsub, tn.nanmedian, tn.quantile,
+        tn.nanquantile, tn.cov, tn.corrcoef, tn.mvlgamma, special.erfinv)
     for fn in torch_named:
         table[fn.__name__] = fn
     table["bitwise_not"] = ew.bitwise_invert
+    table["polygamma"] = _polygamma
     for alias, name in _METHOD_ALIASES.items():
         table[alias] = table[name]
     table.update(ravel=_ravel, tile=_tile, get_device=_get_device, is_signed=_is_signed,
@@ -960,7 +967,7 @@ def _tns_methods(table: dict[str, Callable]) -> None:
                  "copysign", "nextafter", "float_power", "ldexp", "lcm", "gcd", "deg2rad",
                  "rad2deg", "sinc", "clamp_min", "clamp_max", "logical_and", "logical_or",
                  "logical_xor", "logical_not", "bitwise_not", "cumsum", "cumprod",
-                 "tril", "triu"):
+                 "tril", "triu", "erfinv", "polygamma", "mvlgamma"):
         if name + "_" not in table:
             table[name + "_"] = _in_place(table[name], name + "_")
     for name in ("unsqueeze", "squeeze", "t", "transpose", "swapaxes", "swapdims"):

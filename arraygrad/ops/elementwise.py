@@ -63,9 +63,13 @@ def _pow_forward(xp, a, b):
         return a ** b
     negative = b < 0
     out = a ** xp.where(negative, xp.zeros_like(b), b)
-    odd = (b % 2) != 0
-    unit = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0))
-    return xp.where(negative, xp.astype(unit, out.dtype), out)
+    one = xp.ones_like(out)
+    signed = xp.where((b % 2) != 0, -one, one)  # (-1) ** b
+    if hasattr(a, "dtype"):
+        unit = xp.where(a == 1, one, xp.where(a == -1, signed, xp.zeros_like(out)))
+    else:
+        unit = one if a == 1 else (signed if a == -1 else xp.zeros_like(out))
+    return xp.where(negative, unit, out)
 
 
 POW: Op = defop("pow", _pow_forward,

@@ -17,15 +17,16 @@ free and they run on every backend.
 from __future__ import annotations
 
 import builtins
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from arraygrad import _dtypes, random
-from arraygrad.backend_registry import default_float
+from arraygrad.backend_registry import current_backend, default_float, get_backend
 from arraygrad.creation import arange, asarray, linspace, ones_like, zeros
 from arraygrad.ops import elementwise as ew
-from arraygrad.ops import indexing, linalg, nn, reductions, shape
+from arraygrad.ops import indexing, linalg, nn, reductions, shape, special
 from arraygrad.ops import linalg_ext as la
 from arraygrad.ops import torch_functions as tf
 from arraygrad.ops._axes import axis_alias, normalize_axes, normalize_axis
@@ -64,6 +65,9 @@ __all__ = [
     "FrexpResult", "float_power", "sinc", "logaddexp2", "isposinf", "isneginf", "isreal",
     "AminmaxResult", "aminmax", "msort", "cummax", "cummin", "logcumsumexp",
     "INPLACE_FUNCTIONS", *INPLACE_NAMES,
+    "trapezoid", "trapz", "cumulative_trapezoid", "cov", "corrcoef", "hann_window",
+    "hamming_window", "blackman_window", "bartlett_window", "vander", "unravel_index",
+    "combinations", "nanmedian", "quantile", "nanquantile", "mvlgamma", "polygamma",
 ]
 
 
@@ -1086,6 +1090,13 @@ def rsub(x: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
         ew.subtract(other, x if alpha == 1 else x * alpha)
 
 
+def _widest_float(backend: Any) -> Any:
+    """float64 where the backend has it (JAX without x64 mode has not), else its default
+    float: the dtype the creation functions below compute in before casting."""
+    be = get_backend(backend) if backend is not None else current_backend()
+    return _dtypes.float64 if _dtypes.float64 in be.native_dtypes else default_float(be)
+
+
 def _finish_created(op: str, out: Tensor, dtype: Any,
                     requires_grad: builtins.bool) -> Tensor:
     """``out`` cast to ``dtype`` (the backend's default float when None)."""
@@ -1118,7 +1129,8 @@ def range_(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
         raise RuntimeError(f"range: upper bound and larger bound inconsistent with step "
                            f"sign (start={start}, end={end}, step={step})")
     n = builtins.int(math.floor((end - start) / step)) + 1
-    out = arange(n, dtype="float64", backend=backend, device=device) * step + start
+    out = arange(n, dtype=_widest_float(backend), backend=backend, device=device) * step \
+        + start
     return _finish_created("range", out, dtype, requires_grad)
 
 
@@ -1126,11 +1138,13 @@ def logspace(start: Any, end: Any, steps: builtins.int, base: builtins.float = 1
              dtype: Any = None, device: Any = None, backend: Any = None,
              requires_grad: builtins.bool = False) -> Tensor:
     """``steps`` values from ``base ** start`` to ``base ** end``, evenly spaced in the
-    exponent (``torch.logspace``; computed in float64, then cast)."""
+    exponent (``torch.logspace``; computed in float64 where the backend has it, then
+    cast)."""
     if not isinstance(steps, builtins.int) or isinstance(steps, builtins.bool) or steps < 0:
         raise RuntimeError(f"logspace: number of steps must be a non-negative int, got "
                            f"{steps!r}")
-    exps = linspace(start, end, steps, dtype="float64", backend=backend, device=device)
+    exps = linspace(start, end, steps, dtype=_widest_float(backend), backend=backend,
+                    device=device)
     return _finish_created("logspace", ew.pow(builtins.float(base), exps), dtype,
                            requires_grad)
 
@@ -1515,3 +1529,407 @@ def logcumsumexp(x: Tensor, dim: builtins.int) -> Tensor:
     if x.shape[d] == 0:
         return x * 1
     return _scan((x,), d, lambda left, right: (ew.logaddexp(left[0], right[0]),))[0]
+
+
+def _trapezoid_parts(op: str, y: Tensor, x: Any, dx: Any, dim: builtins.int) -> Any:
+    """(the trapezoids' areas along ``dim`` moved last, or None for an empty axis)."""
+    y = _tensor(op, y)
+    if x is not None and dx is not None:
+        raise TypeError(f"{op}: pass either x or dx, not both")
+    d = normalize_axis(op, dim, y.ndim)
+    ym = shape.moveaxis(y, d, -1)
+    n = ym.shape[-1]
+    if n == 0:
+        return ym, None
+    avg = (ym[..., 1:] + ym[..., :-1]) / 2
+    if x is None:
+        return ym, avg * (1 if dx is None else dx)
+    if not _is_array(x):
+        raise TypeError(f"{op}: x must be a Tensor, got {type(x).__name__}")
+    if x.ndim == 1:
+        if x.shape[0] != n:
+            raise RuntimeError(f"{op}: There must be one `x` value for each sample point "
+                               f"(x has {x.shape[0]}, y has {n} along dim {dim})")
+        spacing = x[1:] - x[:-1]
+    else:
+        xm = shape.moveaxis(x, d if x.ndim == y.ndim else -1, -1)
+        spacing = xm[..., 1:] - xm[..., :-1]
+    return ym, avg * spacing
+
+
+def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: builtins.int = -1) -> Tensor:
+    """The trapezoidal rule along ``dim``: sample points ``x`` (a 1-D tensor, or one
+    broadcastable to ``y``) or a constant spacing ``dx`` (default 1), as
+    ``torch.trapezoid``."""
+    ym, parts = _trapezoid_parts("trapezoid", y, x, dx, dim)
+    if parts is None:
+        return reductions.sum(ym, axis=-1)
+    return reductions.sum(parts, axis=-1)
+
+
+def trapz(y: Tensor, x: Any = None, *, dx: Any = None, dim: builtins.int = -1) -> Tensor:
+    """PyTorch's older name for :func:`trapezoid`."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None,
+                         dim: builtins.int = -1) -> Tensor:
+    """The running trapezoidal rule along ``dim`` (one fewer element than ``y`` there),
+    as ``torch.cumulative_trapezoid``."""
+    y = _tensor("cumulative_trapezoid", y)
+    d = normalize_axis("cumulative_trapezoid", dim, y.ndim)
+    ym, parts = _trapezoid_parts("cumulative_trapezoid", y, x, dx, dim)
+    if parts is None:
+        return shape.moveaxis(ym * 1, -1, d)
+    return shape.moveaxis(reductions.cumulative_sum(parts, axis=-1), -1, d)
+
+
+def cov(x: Tensor, *, correction: builtins.int = 1, fweights: Any = None,
+        aweights: Any = None) -> Tensor:
+    """The covariance matrix of the variables in the rows of ``x`` (observations in the
+    columns; a 1-D ``x`` is one variable), with optional integer frequency weights and
+    float observation weights, as ``torch.cov``."""
+    x = _tensor("cov", x)
+    if x.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got "
+                           f"an input with {x.ndim} dimensions (shape {x.shape})")
+    obs = x if x.ndim == 2 else shape.reshape(x, (1, -1))
+    if obs.dtype.kind not in "fc":
+        obs = shape.astype(obs, default_float(obs.backend))
+    n = obs.shape[1]
+    w = None
+    for name, weights in (("fweights", fweights), ("aweights", aweights)):
+        if weights is None:
+            continue
+        if weights.ndim > 1:
+            raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but "
+                               f"got {name} with {weights.ndim} dimensions")
+        if weights.numel() != n:
+            raise RuntimeError(f"cov(): expected {name} to have the same numel as there are "
+                               f"observations in the input but got {weights.numel()} != {n}")
+        if name == "fweights" and weights.dtype.kind not in "iu":
+            raise RuntimeError(f"cov(): expected fweights to have integral dtype but got "
+                               f"fweights with {weights.dtype.name} dtype")
+        if name == "aweights" and weights.dtype.kind != "f":
+            raise RuntimeError(f"cov(): expected aweights to have floating point dtype but "
+                               f"got aweights with {weights.dtype.name} dtype")
+        if builtins.bool(reductions.any(weights < 0)):
+            raise RuntimeError(f"cov(): {name} cannot be negative")
+        w = weights if w is None else w * weights
+    if w is None:
+        w_sum = asarray(n, dtype=obs.dtype, backend=obs.backend, device=obs.device)
+        avg = reductions.mean(obs, axis=1, keepdims=True)
+        norm = w_sum - correction
+    else:
+        w = shape.astype(w, obs.dtype) if w.dtype != obs.dtype else w
+        w_sum = reductions.sum(w)
+        avg = reductions.sum(obs * w, axis=1, keepdims=True) / w_sum
+        if correction == 0:
+            norm = w_sum
+        elif aweights is None:
+            norm = w_sum - correction
+        else:
+            aw = shape.astype(aweights, obs.dtype)
+            norm = w_sum - correction * reductions.sum(w * aw) / w_sum
+    norm = ew.where(norm < 0, 0 * norm, norm)
+    centered = obs - avg
+    weighted = centered if w is None else centered * w
+    out = linalg.matmul(weighted, ew.conj(shape.matrix_transpose(centered))) / norm
+    return shape.reshape(out, ()) if x.ndim < 2 else out
+
+
+def corrcoef(x: Tensor) -> Tensor:
+    """Pearson's correlation coefficients of the rows of ``x`` (``torch.corrcoef``), the
+    real parts clipped to ``[-1, 1]``."""
+    c = cov(x)
+    if c.ndim == 0:
+        return c / c
+    d = la.diagonal(c)
+    std = ew.sqrt(d)
+    c = c / shape.reshape(std, (-1, 1)) / shape.reshape(std, (1, -1))
+    if c.dtype.kind == "c":
+        return c
+    return ew.clip(c, -1, 1)
+
+
+def _window(op: str, n: Any, periodic: builtins.bool, dtype: Any, device: Any,
+            backend: Any, requires_grad: builtins.bool, fn: Any) -> Tensor:
+    """A window of ``n`` points: ``fn(k, m)`` with ``k`` the positions 0..n-1 (float64)
+    and ``m`` the denominator (``n`` periodic, ``n - 1`` symmetric)."""
+    if not isinstance(n, builtins.int) or isinstance(n, builtins.bool) or n < 0:
+        raise RuntimeError(f"{op} requires non-negative window_length, got "
+                           f"window_length={n!r}")
+    if dtype is not None and _dtypes_kind(dtype) not in "f":
+        raise RuntimeError(f"{op} expects floating point dtypes, got: {dtype}")
+    wide = _widest_float(backend)
+    if n <= 1:
+        out = ones_like(arange(n, dtype=wide, backend=backend, device=device))
+    else:
+        k = arange(n, dtype=wide, backend=backend, device=device)
+        out = fn(k, builtins.float(n if periodic else n - 1))
+    return _finish_created(op, out, dtype, requires_grad)
+
+
+def _dtypes_kind(dtype: Any) -> str:
+    return str(_dtype_named(dtype).kind)
+
+
+def hann_window(window_length: builtins.int, periodic: builtins.bool = True, *,
+                dtype: Any = None, device: Any = None, backend: Any = None,
+                requires_grad: builtins.bool = False) -> Tensor:
+    """The Hann window ``0.5 - 0.5 cos(2 pi k / m)`` (``torch.hann_window``; ``m`` is
+    ``window_length`` when ``periodic``, else ``window_length - 1``)."""
+    return _window("hann_window", window_length, periodic, dtype, device, backend,
+                   requires_grad, lambda k, m: 0.5 - 0.5 * ew.cos(2 * math.pi * k / m))
+
+
+def hamming_window(window_length: builtins.int, periodic: builtins.bool = True,
+                   alpha: builtins.float = 0.54, beta: builtins.float = 0.46, *,
+                   dtype: Any = None, device: Any = None, backend: Any = None,
+                   requires_grad: builtins.bool = False) -> Tensor:
+    """The Hamming window ``alpha - beta cos(2 pi k / m)`` (``torch.hamming_window``)."""
+    return _window("hamming_window", window_length, periodic, dtype, device, backend,
+                   requires_grad,
+                   lambda k, m: alpha - beta * ew.cos(2 * math.pi * k / m))
+
+
+def blackman_window(window_length: builtins.int, periodic: builtins.bool = True, *,
+                    dtype: Any = None, device: Any = None, backend: Any = None,
+                    requires_grad: builtins.bool = False) -> Tensor:
+    """The Blackman window ``0.42 - 0.5 cos(2 pi k / m) + 0.08 cos(4 pi k / m)``
+    (``torch.blackman_window``)."""
+    return _window("blackman_window", window_length, periodic, dtype, device, backend,
+                   requires_grad,
+                   lambda k, m: 0.42 - 0.5 * ew.cos(2 * math.pi * k / m)
+                   + 0.08 * ew.cos(4 * math.pi * k / m))
+
+
+def bartlett_window(window_length: builtins.int, periodic: builtins.bool = True, *,
+                    dtype: Any = None, device: Any = None, backend: Any = None,
+                    requires_grad: builtins.bool = False) -> Tensor:
+    """The triangular Bartlett window ``1 - |2 k / m - 1|`` (``torch.bartlett_window``)."""
+    return _window("bartlett_window", window_length, periodic, dtype, device, backend,
+                   requires_grad, lambda k, m: 1 - ew.abs(2 * k / m - 1))
+
+
+def vander(x: Tensor, N: builtins.int | None = None,  # noqa: N803 - torch's name
+           increasing: builtins.bool = False) -> Tensor:
+    """The Vandermonde matrix of the 1-D ``x``: columns ``x ** (N - 1)`` ... ``x ** 0``
+    (reversed when ``increasing``), ``N = len(x)`` by default, as ``torch.vander``;
+    built by repeated products, so the gradient is exact at ``x = 0``."""
+    x = _tensor("vander", x)
+    if x.ndim != 1:
+        raise RuntimeError(f"vander: x must be a one-dimensional tensor, got shape {x.shape}")
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError(f"vander: N must be non-negative, got {n}")
+    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.bits < 64):
+        x = shape.astype(x, "int64")
+    if n == 0:
+        return zeros((x.shape[0], 0), dtype=x.dtype, backend=x.backend, device=x.device)
+    cols = [ones_like(x)]
+    for _ in range(n - 1):
+        cols.append(cols[-1] * x)
+    if not increasing:
+        cols = cols[::-1]
+    return shape.stack(cols, axis=1)
+
+
+def unravel_index(indices: Any, shape_: Any) -> tuple[Tensor, ...]:
+    """The coordinates of flat ``indices`` in an array of shape ``shape_``, one int64
+    tensor per dimension (``torch.unravel_index``: as PyTorch, each coordinate is taken
+    modulo its dimension, so negative and out-of-range indices wrap around)."""
+    if not _is_array(indices):
+        indices = asarray(indices)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"unravel_index: expected 'indices' to be an integer tensor, but "
+                        f"got {indices.dtype.name}")
+    dims = (shape_,) if isinstance(shape_, builtins.int) else tuple(shape_)
+    if any(builtins.int(s) < 0 for s in dims):
+        raise ValueError(f"unravel_index: 'shape' cannot have negative values, but got "
+                         f"{dims}")
+    flat = shape.astype(indices, "int64").detach()
+    out = []
+    for s in reversed(dims):
+        out.append(ew.remainder(flat, builtins.int(s)) if s else flat * 0)
+        flat = ew.floor_divide(flat, builtins.int(s)) if s else flat
+    return tuple(reversed(out))
+
+
+def combinations(x: Tensor, r: builtins.int = 2,
+                 with_replacement: builtins.bool = False) -> Tensor:
+    """The length-``r`` combinations of the elements of the 1-D ``x`` as rows, in
+    lexicographic order of positions (``torch.combinations``; differentiable)."""
+    x = _tensor("combinations", x)
+    if x.ndim != 1:
+        raise RuntimeError(f"combinations: Expect a 1D vector, but got shape {x.shape}")
+    if r < 0:
+        raise RuntimeError(f"combinations: Expect a non-negative number, but got {r}")
+    if r == 0:
+        return zeros((0,), dtype=x.dtype, backend=x.backend, device=x.device)
+    pick = (itertools.combinations_with_replacement if with_replacement
+            else itertools.combinations)
+    rows = builtins.list(pick(builtins.range(x.shape[0]), r))
+    if not rows:
+        return zeros((0, r), dtype=x.dtype, backend=x.backend, device=x.device)
+    idx = asarray(rows, dtype="int64", backend=x.backend, device=x.device)
+    return shape.reshape(indexing.take(x, shape.reshape(idx, (-1,))), (len(rows), r))
+
+
+def nanmedian(x: Tensor, dim: builtins.int | None = None,
+              keepdim: builtins.bool = False) -> Any:
+    """The median ignoring NaNs (the lower middle value of the non-NaN elements; NaN
+    where all are NaN), as ``torch.nanmedian``: a 0-d tensor without ``dim``, the named
+    tuple ``(values, indices)`` with it. The gradient goes to the chosen element."""
+    x = _tensor("nanmedian", x)
+    if dim is None:
+        flat = shape.reshape(x, (-1,))
+        if flat.shape[0] == 0:
+            raise IndexError("nanmedian: the input is empty; nanmedian() of no elements is "
+                             "undefined")
+        return _nanmedian_along(flat, 0, False).values
+    d = normalize_axis("nanmedian", dim, x.ndim, scalar_ok=True)
+    if x.ndim == 0:
+        return SortResult(x * 1, zeros((), dtype="int64", backend=x.backend, device=x.device))
+    return _nanmedian_along(x, d, keepdim)
+
+
+def _nanmedian_along(x: Tensor, d: int, keepdim: builtins.bool) -> SortResult:
+    if x.shape[d] == 0:
+        raise IndexError(f"nanmedian: dim {d} of shape {x.shape} is empty")
+    if x.dtype.kind != "f":
+        return _median_along(x, d, keepdim)
+    order = reductions.argsort(x, axis=d, stable=True)  # NaNs sort last
+    count = reductions.sum(shape.astype(ew.logical_not(ew.isnan(x)), "int64"), axis=d,
+                           keepdims=True)
+    k = ew.where(count > 0, ew.floor_divide(count - 1, 2), 0 * count)
+    pick = indexing.take_along_axis(order, shape.astype(k, order.dtype), axis=d)
+    values = indexing.take_along_axis(x, pick, axis=d)
+    if not keepdim:
+        values, pick = shape.squeeze(values, d), shape.squeeze(pick, d)
+    return SortResult(values, pick)
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(op: str, x: Tensor, q: Any, dim: Any, keepdim: builtins.bool,
+              interpolation: str, ignore_nan: builtins.bool) -> Tensor:
+    x = _tensor(op, x)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{op}() input tensor must be either float or double dtype, got "
+                           f"{x.dtype.name}")
+    if interpolation not in _INTERPOLATIONS:
+        raise ValueError(f"{op}() interpolation must be one of linear, lower, higher, "
+                         f"midpoint or nearest. Got {interpolation}")
+    scalar_q = not _is_array(q)
+    qt = asarray(q, dtype=x.dtype, backend=x.backend, device=x.device) if scalar_q else q
+    if qt.ndim > 1:
+        raise RuntimeError(f"{op}() q must be a scalar or 1D tensor, got shape {qt.shape}")
+    if qt.dtype != x.dtype:
+        raise RuntimeError(f"{op}() q tensor must be same dtype as the input tensor (got "
+                           f"{qt.dtype.name} and {x.dtype.name})")
+    qv = qt.detach()
+    if qv.numel() and builtins.bool(reductions.any(ew.logical_or(qv < 0, qv > 1))):
+        bad = q if scalar_q else "values outside it"
+        raise RuntimeError(f"{op}() q must be in the range [0, 1] but got {bad}")
+    if dim is None:
+        data, d = shape.reshape(x, (-1,)), 0
+    else:
+        d = normalize_axis(op, dim, x.ndim, scalar_ok=True)
+        data = x if x.ndim else shape.reshape(x, (1,))
+    if data.shape[d] == 0:
+        raise IndexError(f"{op}() input tensor must be non-empty (shape {x.shape})")
+    moved = shape.moveaxis(data, d, -1)
+    srt = tf.sort(moved, -1).values  # NaNs last
+    n = moved.shape[-1]
+    nan = ew.isnan(moved.detach())
+    if ignore_nan:
+        valid = reductions.sum(shape.astype(ew.logical_not(nan), x.dtype), axis=-1,
+                               keepdims=True)
+    else:
+        valid = asarray(builtins.float(n), dtype=x.dtype, backend=x.backend, device=x.device)
+    qs = shape.reshape(qv, (-1,))  # (Q,)
+    lead = srt.ndim - 1
+    rank = shape.reshape(qs, (-1,) + (1,) * lead + (1,)) * (
+        shape.expand_dims(valid, axis=0) - 1)  # (Q, ..., 1)
+    if interpolation == "lower":
+        rank = ew.floor(rank)
+    elif interpolation == "higher":
+        rank = ew.ceil(rank)
+    elif interpolation == "nearest":
+        rank = ew.round(rank)  # half to even, as PyTorch
+    rank = ew.where(rank < 0, 0 * rank, rank)
+    lo = ew.floor(rank)
+    hi = ew.ceil(rank)
+    frac_ = rank - lo
+    if interpolation == "midpoint":
+        frac_ = ew.where(hi > lo, 0.5 + 0 * frac_, 0 * frac_)
+    expanded = shape.broadcast_to(shape.expand_dims(srt, axis=0), (qs.shape[0],) + srt.shape)
+    lo_i = shape.broadcast_to(shape.astype(lo, "int64"), expanded.shape[:-1] + (1,))
+    hi_i = shape.broadcast_to(shape.astype(hi, "int64"), expanded.shape[:-1] + (1,))
+    below = indexing.take_along_axis(expanded, lo_i, axis=-1)
+    above = indexing.take_along_axis(expanded, hi_i, axis=-1)
+    out = tf.lerp(below, above, shape.broadcast_to(frac_, below.shape))
+    if ignore_nan:
+        out = ew.where(shape.broadcast_to(shape.expand_dims(valid, axis=0), out.shape) == 0,
+                       math.nan, out)
+    else:
+        any_nan = shape.expand_dims(reductions.any(nan, axis=-1, keepdims=True), axis=0)
+        out = ew.where(shape.broadcast_to(any_nan, out.shape), math.nan, out)
+    out = shape.squeeze(out, -1)  # (Q, ...rest)
+    if keepdim:
+        if dim is None:
+            out = shape.reshape(out, (out.shape[0],) + (1,) * x.ndim)
+        elif x.ndim:
+            out = shape.expand_dims(out, axis=d + 1)
+    if scalar_q:
+        out = shape.reshape(out, out.shape[1:])
+    return out
+
+
+def quantile(x: Tensor, q: Any, dim: builtins.int | None = None,
+             keepdim: builtins.bool = False, *, interpolation: str = "linear") -> Tensor:
+    """The ``q``-th quantiles of ``x`` (over ``dim``, or all elements), as
+    ``torch.quantile``: ``q`` a float or a 1-D tensor (its values make a new first
+    dimension), five interpolations, NaN where the reduced elements hold a NaN;
+    differentiable in ``x``."""
+    return _quantile("quantile", x, q, dim, keepdim, interpolation, False)
+
+
+def nanquantile(x: Tensor, q: Any, dim: builtins.int | None = None,
+                keepdim: builtins.bool = False, *, interpolation: str = "linear") -> Tensor:
+    """:func:`quantile` ignoring NaNs (NaN only where all reduced elements are NaN), as
+    ``torch.nanquantile``."""
+    return _quantile("nanquantile", x, q, dim, keepdim, interpolation, True)
+
+
+def mvlgamma(x: Tensor, p: builtins.int) -> Tensor:
+    """The multivariate log-gamma ``sum_j lgamma(x - j/2) + p(p-1)/4 log(pi)`` for
+    ``j < p`` (``torch.mvlgamma``)."""
+    x = _floating("mvlgamma", x)
+    if not isinstance(p, builtins.int) or p < 1:
+        raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1, got {p!r}")
+    out = special.lgamma(x)
+    for j in range(1, p):
+        out = out + special.lgamma(x - j / 2)
+    return out + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def polygamma(n: builtins.int, x: Tensor) -> Tensor:
+    """The ``n``-th derivative of :func:`digamma` (``torch.polygamma``): ``digamma`` for
+    ``n = 0``; above, the recurrence moves ``x`` up by 10 and the asymptotic series
+    finishes (moved further for negative ``x``, so every element ends above 10;
+    ``(-1)**(n+1) inf`` at the poles 0, -1, -2..., as PyTorch at 0). Differentiable:
+    the gradient is ``polygamma(n + 1)``."""
+    if not isinstance(n, builtins.int) or isinstance(n, builtins.bool) or n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n, got n={n!r}")
+    x = _floating("polygamma", x)
+    if n == 0:
+        return special.digamma(x)
+    lowest = builtins.float(reductions.min(x.detach()).item()) if x.numel() else 0.0
+    shift = 10 + (builtins.int(math.ceil(-lowest)) if lowest < 0 and math.isfinite(lowest)
+                  else 0)
+    out = special.polygamma_series(n, x, shift)
+    pole = ew.logical_and(x <= 0, x == ew.floor(x))
+    return ew.where(pole, math.inf if n % 2 else -math.inf, out)
