@@ -28,6 +28,7 @@ from arraygrad.node import Node
 from arraygrad.node import _sequence as _node_sequence
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, inplace, linalg, nn, reductions, shape, special, transfer
+from arraygrad.ops import linalg_ext as la
 from arraygrad.ops import torch_functions as tf
 from arraygrad.ops import torch_namespace as tn
 from arraygrad.ops._axes import axis_alias, normalize_axis
@@ -947,7 +948,11 @@ def _tns_methods(table: dict[str, Callable]) -> None:
         tn.addmm, tn.addmv, tn.baddbmm, ew.floor_divide, ew.logaddexp, ew.hypot,
         ew.copysign, ew.nextafter, ew.signbit, ew.positive, ew.bitwise_left_shift,
         ew.bitwise_right_shift, ew.conj, tn.rsub, tn.nanmedian, tn.quantile,
-        tn.nanquantile, tn.cov, tn.corrcoef, tn.mvlgamma, special.erfinv)
+        tn.nanquantile, tn.cov, tn.corrcoef, tn.mvlgamma, special.erfinv, tn.logdet,
+        tn.pinverse, tn.matrix_exp, tn.cholesky_solve, tn.cholesky_inverse, tn.cholesky,
+        tn.qr, tn.svd, tn.triangular_solve, tn.addbmm, tn.addr, tn.vdot, la.det, la.slogdet,
+        la.matrix_power)
+    table["inverse"] = la.inv
     for fn in torch_named:
         table[fn.__name__] = fn
     table["bitwise_not"] = ew.bitwise_invert
@@ -967,7 +972,8 @@ def _tns_methods(table: dict[str, Callable]) -> None:
                  "copysign", "nextafter", "float_power", "ldexp", "lcm", "gcd", "deg2rad",
                  "rad2deg", "sinc", "clamp_min", "clamp_max", "logical_and", "logical_or",
                  "logical_xor", "logical_not", "bitwise_not", "cumsum", "cumprod",
-                 "tril", "triu", "erfinv", "polygamma", "mvlgamma"):
+                 "tril", "triu", "erfinv", "polygamma", "mvlgamma", "addbmm", "addr",
+                 "addmm", "addmv", "baddbmm"):
         if name + "_" not in table:
             table[name + "_"] = _in_place(table[name], name + "_")
     for name in ("unsqueeze", "squeeze", "t", "transpose", "swapaxes", "swapdims"):

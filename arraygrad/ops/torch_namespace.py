@@ -68,6 +68,11 @@ __all__ = [
     "trapezoid", "trapz", "cumulative_trapezoid", "cov", "corrcoef", "hann_window",
     "hamming_window", "blackman_window", "bartlett_window", "vander", "unravel_index",
     "combinations", "nanmedian", "quantile", "nanquantile", "mvlgamma", "polygamma",
+    "logdet", "pinverse", "matrix_exp", "solve_triangular", "TriangularSolveResult",
+    "triangular_solve", "cholesky_solve", "cholesky_inverse", "cholesky", "qr",
+    "SVDOldResult", "svd", "addbmm", "addr", "vdot", "multi_dot", "chain_matmul",
+    "nuclear_norm", "cond", "linalg_vander", "tensorinv", "tensorsolve", "LstsqResult",
+    "lstsq",
 ]
 
 
@@ -1933,3 +1938,369 @@ def polygamma(n: builtins.int, x: Tensor) -> Tensor:
     out = special.polygamma_series(n, x, shift)
     pole = ew.logical_and(x <= 0, x == ew.floor(x))
     return ew.where(pole, math.inf if n % 2 else -math.inf, out)
+
+
+# ------------------------------------------------------- linear algebra (tns, group 3)
+def logdet(x: Tensor) -> Tensor:
+    """``log(det(x))``: NaN for a negative real determinant, ``-inf`` for a singular
+    matrix (``torch.logdet``); complex input gives the complex logarithm."""
+    sign, logabs = la.slogdet(_tensor("logdet", x))
+    if sign.dtype.kind == "c":
+        return ew.log(sign) + logabs
+    return ew.where(sign.detach() < 0, math.nan, logabs)
+
+
+def pinverse(x: Tensor, rcond: builtins.float = 1e-15) -> Tensor:
+    """The pseudo-inverse, singular values below ``rcond`` times the largest dropped
+    (``torch.pinverse``)."""
+    return la.pinv(_tensor("pinverse", x), rtol=rcond)
+
+
+def matrix_exp(x: Tensor) -> Tensor:
+    """The matrix exponential of each square matrix (``torch.matrix_exp``): scaling and
+    squaring with a degree-18 Taylor polynomial (the scaled matrix has 1-norm at most 0.5,
+    so the truncation is below 1e-22); built from matmuls, so it is differentiable."""
+    x = _tensor("matrix_exp", x)
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_exp: A must be batches of square matrices, but "
+                           f"they are {x.shape[-2] if x.ndim > 1 else x.shape} by "
+                           f"{x.shape[-1] if x.ndim else ''} matrices (shape {x.shape})")
+    n = x.shape[-1]
+    if x.numel() == 0:
+        return x * 1
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"linalg.matrix_exp: expected a floating point or complex "
+                           f"tensor, got {x.dtype.name}")
+    norm1 = builtins.float(reductions.max(reductions.sum(ew.abs(x.detach()), axis=-2)).item())
+    if not math.isfinite(norm1):
+        squarings = 0
+    else:
+        squarings = builtins.max(0, builtins.int(math.ceil(math.log2(norm1 / 0.5)))) \
+            if norm1 > 0.5 else 0
+    scaled = x / (2.0 ** squarings) if squarings else x
+    eye = asarray([[1.0 if i == j else 0.0 for j in range(n)] for i in range(n)],
+                  dtype=x.dtype, backend=x.backend, device=x.device)
+    out = eye + scaled / 18.0
+    for k in range(17, 0, -1):
+        out = eye + linalg.matmul(scaled, out) / builtins.float(k)
+    for _ in range(squarings):
+        out = linalg.matmul(out, out)
+    return out
+
+
+def _triangle(m: Tensor, upper: builtins.bool, unitriangular: builtins.bool) -> Tensor:
+    t = shape.triu(m) if upper else shape.tril(m)
+    if unitriangular:
+        n = m.shape[-1]
+        eye = asarray([[1.0 if i == j else 0.0 for j in range(n)] for i in range(n)],
+                      dtype=m.dtype, backend=m.backend, device=m.device)
+        t = t * (1 - eye) + eye
+    return t
+
+
+def _square_check(op: str, a: Tensor) -> None:
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"{op}: A must be batches of square matrices, got shape "
+                           f"{a.shape}")
+
+
+def solve_triangular(a: Tensor, b: Tensor, *, upper: builtins.bool,
+                     left: builtins.bool = True,
+                     unitriangular: builtins.bool = False) -> Tensor:
+    """``X`` with ``A X = B`` (``X A = B`` when ``left=False``) for a triangular ``A``,
+    reading only its upper or lower triangle (the diagonal taken as ones when
+    ``unitriangular``), as ``torch.linalg.solve_triangular``."""
+    a, b = _tensor("linalg.solve_triangular", a), _tensor("linalg.solve_triangular", b)
+    _square_check("linalg.solve_triangular", a)
+    if b.ndim < 2:
+        raise RuntimeError(f"linalg.solve_triangular: B must have at least 2 dimensions, "
+                           f"got shape {b.shape}")
+    t = _triangle(a, upper, unitriangular)
+    if left:
+        return la.solve(t, b)
+    return shape.matrix_transpose(la.solve(shape.matrix_transpose(t),
+                                           shape.matrix_transpose(b)))
+
+
+class TriangularSolveResult(NamedTuple):
+    """``torch.triangular_solve``'s result."""
+
+    solution: Tensor
+    cloned_coefficient: Tensor
+
+
+def triangular_solve(b: Tensor, a: Tensor, upper: builtins.bool = True,
+                     transpose: builtins.bool = False,
+                     unitriangular: builtins.bool = False) -> TriangularSolveResult:
+    """PyTorch's older ``torch.triangular_solve(b, A)``: ``X`` with ``A X = b`` (``A^T X
+    = b`` when ``transpose``), and a copy of ``A``."""
+    a, b = _tensor("triangular_solve", a), _tensor("triangular_solve", b)
+    _square_check("triangular_solve", a)
+    t = _triangle(a, upper, unitriangular)
+    if transpose:
+        t = shape.matrix_transpose(t)
+    return TriangularSolveResult(la.solve(t, b), a * 1)
+
+
+def _factor_as_lower(f: Tensor, upper: builtins.bool) -> Tensor:
+    """The lower Cholesky factor: its value reads only the factor's triangle (as LAPACK's
+    potrs), its gradient flows to the whole of ``f`` (PyTorch's formula does not project
+    onto the triangle)."""
+    tri = shape.triu(f) if upper else shape.tril(f)
+    f = f + (tri - f).detach()
+    return ew.conj(shape.matrix_transpose(f)) if upper else f
+
+
+def cholesky_solve(b: Tensor, l_factor: Tensor, upper: builtins.bool = False) -> Tensor:
+    """``X`` with ``A X = B`` where ``A = L L^H`` (``U^H U`` when ``upper``) from its
+    Cholesky factor (``torch.cholesky_solve``): two triangular solves, reading only the
+    factor's triangle; the gradient to the factor is PyTorch's (not projected onto the
+    triangle)."""
+    b = _tensor("cholesky_solve", b)
+    f = _tensor("cholesky_solve", l_factor)
+    _square_check("cholesky_solve", f)
+    low = _factor_as_lower(f, upper)
+    y = la.solve(low, b)
+    return la.solve(ew.conj(shape.matrix_transpose(low)), y)
+
+
+def cholesky_inverse(l_factor: Tensor, upper: builtins.bool = False) -> Tensor:
+    """The inverse of ``A = L L^H`` from its Cholesky factor (``torch.cholesky_inverse``)."""
+    f = _tensor("cholesky_inverse", l_factor)
+    _square_check("cholesky_inverse", f)
+    n = f.shape[-1]
+    eye = asarray([[1.0 if i == j else 0.0 for j in range(n)] for i in range(n)],
+                  dtype=f.dtype, backend=f.backend, device=f.device)
+    return cholesky_solve(shape.broadcast_to(eye, f.shape), f, upper)
+
+
+def cholesky(x: Tensor, upper: builtins.bool = False) -> Tensor:
+    """PyTorch's older ``torch.cholesky`` (``torch.linalg.cholesky`` with ``upper``)."""
+    return la.cholesky(_tensor("cholesky", x), upper=upper)
+
+
+def qr(x: Tensor, some: builtins.bool = True) -> Any:
+    """PyTorch's older ``torch.qr``: ``(Q, R)``, reduced unless ``some=False``."""
+    return la.qr(_tensor("qr", x), mode="reduced" if some else "complete")
+
+
+class SVDOldResult(NamedTuple):
+    """``torch.svd``'s result: ``A = U diag(S) V^H`` (``V``, not ``V^H``)."""
+
+    U: Tensor
+    S: Tensor
+    V: Tensor
+
+
+def svd(x: Tensor, some: builtins.bool = True,
+        compute_uv: builtins.bool = True) -> SVDOldResult:
+    """PyTorch's older ``torch.svd``: ``(U, S, V)`` with ``V`` itself (not ``V^H``),
+    reduced unless ``some=False``; with ``compute_uv=False``, ``U`` and ``V`` are zeros
+    of shape ``(m, m)`` and ``(n, n)``."""
+    x = _tensor("svd", x)
+    if not compute_uv:
+        m, n = x.shape[-2], x.shape[-1]
+        lead = tuple(x.shape[:-2])
+        return SVDOldResult(zeros(lead + (m, m), dtype=x.dtype, backend=x.backend,
+                                  device=x.device), la.svdvals(x),
+                            zeros(lead + (n, n), dtype=x.dtype, backend=x.backend,
+                                  device=x.device))
+    u, s, vh = la.svd(x, full_matrices=not some)
+    return SVDOldResult(u, s, ew.conj(shape.matrix_transpose(vh)))
+
+
+def addbmm(x: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,
+           alpha: Any = 1) -> Tensor:
+    """``beta * x + alpha * sum_b batch1[b] @ batch2[b]`` (``torch.addbmm``)."""
+    product = reductions.sum(tf.bmm(batch1, batch2), axis=0)
+    return _add_scaled(_tensor("addbmm", x), product, beta, alpha)
+
+
+def addr(x: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * x + alpha * outer(vec1, vec2)`` (``torch.addr``)."""
+    v1, v2 = _tensor("addr", vec1), _tensor("addr", vec2)
+    if v1.ndim != 1 or v2.ndim != 1:
+        raise RuntimeError(f"addr: Expected 1-D argument vec1 and vec2, but got shapes "
+                           f"{v1.shape} and {v2.shape}")
+    return _add_scaled(_tensor("addr", x), linalg.outer(v1, v2), beta, alpha)
+
+
+def vdot(a: Tensor, b: Tensor) -> Tensor:
+    """``sum(conj(a) * b)`` of two 1-D tensors of the same size and dtype
+    (``torch.vdot``)."""
+    a, b = _tensor("vdot", a), _tensor("vdot", b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"vdot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D "
+                           f"tensors (shapes {a.shape} and {b.shape})")
+    if a.shape != b.shape:
+        raise RuntimeError(f"vdot: inconsistent tensor size, expected tensors of the same "
+                           f"size, got {a.shape} and {b.shape}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"vdot: expected both vectors to have the same dtype, but found "
+                           f"{a.dtype.name} and {b.dtype.name}")
+    return reductions.sum(ew.conj(a) * b)
+
+
+def multi_dot(tensors: Sequence[Tensor]) -> Tensor:
+    """The product of a chain of matrices (the first may be a row vector, the last a
+    column vector: 1-D), as ``torch.linalg.multi_dot``."""
+    mats = [_tensor("linalg.multi_dot", t) for t in tensors]
+    if len(mats) < 2:
+        raise RuntimeError(f"linalg.multi_dot(): expected at least 2 tensors but got "
+                           f"{len(mats)}")
+    first_vec, last_vec = mats[0].ndim == 1, mats[-1].ndim == 1
+    if first_vec:
+        mats[0] = shape.reshape(mats[0], (1, -1))
+    if last_vec:
+        mats[-1] = shape.reshape(mats[-1], (-1, 1))
+    for i, m in enumerate(mats):
+        if m.ndim != 2:
+            raise RuntimeError(f"linalg.multi_dot(): tensor {i} must be 2D but got "
+                               f"{m.ndim}D (shape {m.shape})")
+    out = mats[0]
+    for m in mats[1:]:
+        out = linalg.matmul(out, m)
+    if first_vec and last_vec:
+        return shape.reshape(out, ())
+    if first_vec:
+        return shape.reshape(out, (-1,))
+    if last_vec:
+        return shape.reshape(out, (-1,))
+    return out
+
+
+def chain_matmul(*matrices: Tensor) -> Tensor:
+    """PyTorch's older ``torch.chain_matmul``: the product of 2-D matrices."""
+    if len(matrices) == 1:
+        return matrices[0] * 1
+    return multi_dot(list(matrices))
+
+
+def nuclear_norm(x: Tensor, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
+    """The sum of the singular values (over the matrices spanned by ``dim``, default the
+    last two), as ``torch.nuclear_norm``."""
+    x = _tensor("nuclear_norm", x)
+    if dim is not None:
+        d0, d1 = (normalize_axis("nuclear_norm", d, x.ndim) for d in dim)
+        x = shape.moveaxis(x, (d0, d1), (-2, -1))
+    out = la.matrix_norm(x, ord="nuc", keepdims=keepdim)
+    if keepdim and dim is not None:
+        out = shape.moveaxis(out, (-2, -1), (d0, d1))
+    return out
+
+
+def cond(a: Tensor, p: Any = None) -> Tensor:
+    """The condition number of each matrix in the norm ``p`` (``torch.linalg.cond``):
+    ``s_max / s_min`` for ``p`` None or 2, ``s_min / s_max`` for -2, else
+    ``norm(A, p) * norm(inv(A), p)``."""
+    a = _tensor("linalg.cond", a)
+    if p is None or p in (2, -2):
+        s = la.svdvals(a)
+        hi, lo = reductions.max(s, axis=-1), reductions.min(s, axis=-1)
+        return lo / hi if p == -2 else hi / lo
+    _square_check("linalg.cond", a)
+    return la.matrix_norm(a, ord=p) * la.matrix_norm(la.inv(a), ord=p)
+
+
+def linalg_vander(x: Tensor, *, N: builtins.int | None = None) -> Tensor:  # noqa: N803
+    """``torch.linalg.vander``: increasing powers ``x ** 0 ... x ** (N - 1)`` along a new
+    last dimension, batched over ``x``'s leading dimensions."""
+    x = _tensor("linalg.vander", x)
+    if x.ndim == 0:
+        raise RuntimeError("linalg.vander: x must have at least one dimension")
+    n = x.shape[-1] if N is None else N
+    if n <= 1 and N is not None and n < 1:
+        raise RuntimeError(f"linalg.vander: N must be greater than 1, got {n}")
+    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.bits < 64):
+        x = shape.astype(x, "int64")
+    cols = [ones_like(x)]
+    for _ in range(n - 1):
+        cols.append(cols[-1] * x)
+    return shape.stack(cols, axis=-1)
+
+
+def tensorinv(a: Tensor, ind: builtins.int = 2) -> Tensor:
+    """The inverse of ``a`` for ``tensordot`` over its first ``ind`` dimensions
+    (``torch.linalg.tensorinv``)."""
+    a = _tensor("linalg.tensorinv", a)
+    if ind <= 0:
+        raise RuntimeError(f"linalg.tensorinv: Expected a strictly positive integer for "
+                           f"'ind', but got {ind}")
+    out_shape, in_shape = tuple(a.shape[:ind]), tuple(a.shape[ind:])
+    rows = math.prod(out_shape)
+    cols = math.prod(in_shape)
+    if rows != cols:
+        raise RuntimeError(f"linalg.tensorinv: Expected self to satisfy the requirement "
+                           f"prod(self.shape[ind:]) == prod(self.shape[:ind]), but got "
+                           f"{cols} != {rows}")
+    inv = la.inv(shape.reshape(a, (rows, cols)))
+    return shape.reshape(inv, in_shape + out_shape)
+
+
+def tensorsolve(a: Tensor, b: Tensor, dims: Any = None) -> Tensor:
+    """``X`` with ``tensordot(a, X, X.ndim) = b`` (``torch.linalg.tensorsolve``)."""
+    a, b = _tensor("linalg.tensorsolve", a), _tensor("linalg.tensorsolve", b)
+    if dims is not None:
+        moved = [normalize_axis("linalg.tensorsolve", d, a.ndim) for d in dims]
+        a = shape.moveaxis(a, tuple(moved), tuple(range(a.ndim - len(moved), a.ndim)))
+    rest = tuple(a.shape[b.ndim:])
+    rows = math.prod(tuple(b.shape))
+    cols = math.prod(rest)
+    if rows != cols:
+        raise RuntimeError(f"linalg.tensorsolve: Expected self to satisfy the requirement "
+                           f"prod(result.shape) == prod(other.shape), but got {cols} != "
+                           f"{rows}")
+    x = la.solve(shape.reshape(a, (rows, cols)), shape.reshape(b, (rows, 1)))
+    return shape.reshape(x, rest)
+
+
+class LstsqResult(NamedTuple):
+    """``torch.linalg.lstsq``'s result."""
+
+    solution: Tensor
+    residuals: Tensor
+    rank: Tensor
+    singular_values: Tensor
+
+
+def lstsq(a: Tensor, b: Tensor, rcond: builtins.float | None = None, *,
+          driver: str | None = None) -> LstsqResult:
+    """The minimum-norm least-squares solution of ``A X = B`` (``torch.linalg.lstsq``).
+
+    As PyTorch's CPU drivers: ``rank`` for ``gelsy`` (the default), ``gelsd`` and
+    ``gelss``; ``singular_values`` for ``gelsd`` and ``gelss``; ``residuals`` (the
+    squared residual norms) where ``m > n`` and every matrix has full rank, except with
+    ``gelsy``; empty tensors otherwise. ``rcond`` defaults to ``eps * max(m, n)``.
+    Differentiable in ``A`` and ``B`` (through the pseudo-inverse) where the rank is
+    locally constant."""
+    a, b = _tensor("linalg.lstsq", a), _tensor("linalg.lstsq", b)
+    drivers = (None, "gelsy", "gelsd", "gelss", "gels")
+    if driver not in drivers:
+        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of "
+                           f"(gels, gelsy, gelsd, gelss), got {driver}")
+    if a.ndim < 2:
+        raise RuntimeError(f"torch.linalg.lstsq: input must have at least 2 dimensions, got "
+                           f"shape {a.shape}")
+    vector = b.ndim == a.ndim - 1
+    bm = shape.expand_dims(b, axis=-1) if vector else b
+    if bm.shape[-2] != a.shape[-2]:
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2) "
+                           f"(shapes {a.shape} and {b.shape})")
+    m, n = a.shape[-2], a.shape[-1]
+    eps = builtins.float(a.backend.xp.finfo(a.array.dtype).eps)
+    tol = eps * builtins.max(m, n) if rcond is None or rcond < 0 else rcond
+    s = la.svdvals(a.detach())
+    smax = reductions.max(s, axis=-1, keepdims=True) if s.shape[-1] else s
+    rank = reductions.sum(shape.astype(s > tol * smax, "int64"), axis=-1)
+    solution = linalg.matmul(la.pinv(a, rtol=tol), bm)
+    empty = zeros((0,), dtype=a.dtype, backend=a.backend, device=a.device)
+    full = m > n and builtins.bool(reductions.all(rank == n))
+    residuals = empty
+    if full and driver not in (None, "gelsy"):
+        residuals = reductions.sum(ew.abs(linalg.matmul(a, solution) - bm) ** 2, axis=-2)
+    values = la.svdvals(a) if driver in ("gelsd", "gelss") else empty
+    rank_out = rank if driver != "gels" else zeros((0,), dtype="int64", backend=a.backend,
+                                                    device=a.device)
+    if vector:
+        solution = shape.squeeze(solution, -1)
+    return LstsqResult(solution, residuals, rank_out, values)
