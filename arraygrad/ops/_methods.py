@@ -951,7 +951,9 @@ def _tns_methods(table: dict[str, Callable]) -> None:
         tn.nanquantile, tn.cov, tn.corrcoef, tn.mvlgamma, special.erfinv, tn.logdet,
         tn.pinverse, tn.matrix_exp, tn.cholesky_solve, tn.cholesky_inverse, tn.cholesky,
         tn.qr, tn.svd, tn.triangular_solve, tn.addbmm, tn.addr, tn.vdot, la.det, la.slogdet,
-        la.matrix_power)
+        la.matrix_power, tn.rot90, tn.fliplr, tn.flipud, tn.hsplit, tn.vsplit, tn.dsplit,
+        tn.split_with_sizes, tn.diagflat, tn.select_scatter, tn.slice_scatter, tn.index_fill,
+        tn.index_copy, tn.masked_scatter, tn.put, tn.index_put, tn.angle, tn.renorm)
     table["inverse"] = la.inv
     for fn in torch_named:
         table[fn.__name__] = fn
@@ -973,7 +975,8 @@ def _tns_methods(table: dict[str, Callable]) -> None:
                  "rad2deg", "sinc", "clamp_min", "clamp_max", "logical_and", "logical_or",
                  "logical_xor", "logical_not", "bitwise_not", "cumsum", "cumprod",
                  "tril", "triu", "erfinv", "polygamma", "mvlgamma", "addbmm", "addr",
-                 "addmm", "addmv", "baddbmm"):
+                 "addmm", "addmv", "baddbmm", "index_fill", "index_copy", "masked_scatter",
+                 "put", "index_put", "renorm"):
         if name + "_" not in table:
             table[name + "_"] = _in_place(table[name], name + "_")
     for name in ("unsqueeze", "squeeze", "t", "transpose", "swapaxes", "swapdims"):

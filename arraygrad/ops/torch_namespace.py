@@ -72,7 +72,10 @@ __all__ = [
     "triangular_solve", "cholesky_solve", "cholesky_inverse", "cholesky", "qr",
     "SVDOldResult", "svd", "addbmm", "addr", "vdot", "multi_dot", "chain_matmul",
     "nuclear_norm", "cond", "linalg_vander", "tensorinv", "tensorsolve", "LstsqResult",
-    "lstsq",
+    "lstsq", "rot90", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "split_with_sizes",
+    "diagflat", "select_scatter", "slice_scatter", "index_fill", "index_copy",
+    "masked_scatter", "put", "index_put", "index_put_", "complex", "polar", "angle",
+    "renorm",
 ]
 
 
@@ -2304,3 +2307,318 @@ def lstsq(a: Tensor, b: Tensor, rcond: builtins.float | None = None, *,
     if vector:
         solution = shape.squeeze(solution, -1)
     return LstsqResult(solution, residuals, rank_out, values)
+
+
+# ------------------------------------------------------ indexing and shape (tns, group 4)
+def rot90(x: Tensor, k: builtins.int = 1, dims: Sequence[builtins.int] = (0, 1)) -> Tensor:
+    """``x`` rotated by ``k`` quarter turns in the plane ``dims``, from the first axis
+    towards the second (``torch.rot90``)."""
+    x = _tensor("rot90", x)
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"rot90: expected total rotation dims == 2, but got dims = "
+                           f"{len(dims)}")
+    if x.ndim < 2:
+        raise RuntimeError(f"rot90: expected total dims >= 2, but got total dims = "
+                           f"{x.ndim}")
+    d0, d1 = (normalize_axis("rot90", d, x.ndim) for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"rot90: expected rotation dims to be different, but got "
+                           f"dim0 = {d0} and dim1 = {d1}")
+    k %= 4
+    if k == 1:
+        return shape.transpose(shape.flip(x, axis=d1), d0, d1)
+    if k == 2:
+        return shape.flip(x, axis=(d0, d1))
+    if k == 3:
+        return shape.flip(shape.transpose(x, d0, d1), axis=d1)
+    return x * 1
+
+
+def fliplr(x: Tensor) -> Tensor:
+    """``x`` flipped along its second dimension (``torch.fliplr``: at least 2-D)."""
+    x = _tensor("fliplr", x)
+    if x.ndim < 2:
+        raise RuntimeError(f"fliplr: Input must be >= 2-d, got shape {x.shape}")
+    return shape.flip(x, axis=1)
+
+
+def flipud(x: Tensor) -> Tensor:
+    """``x`` flipped along its first dimension (``torch.flipud``: at least 1-D)."""
+    x = _tensor("flipud", x)
+    if x.ndim < 1:
+        raise RuntimeError(f"flipud: Input must be >= 1-d, got shape {x.shape}")
+    return shape.flip(x, axis=0)
+
+
+def _directional_split(op: str, x: Tensor, sections: Any, dim: builtins.int,
+                       min_ndim: builtins.int) -> tuple[Tensor, ...]:
+    x = _tensor(op, x)
+    if x.ndim < min_ndim:
+        raise RuntimeError(f"torch.{op} requires a tensor with at least {min_ndim} "
+                           f"dimension, but got a tensor with {x.ndim} dimensions!")
+    if isinstance(sections, builtins.int) and not isinstance(sections, builtins.bool):
+        size = x.shape[dim]
+        if sections == 0 or size % sections:
+            raise RuntimeError(f"torch.{op} attempted to split along dimension {dim}, but "
+                               f"the size of the dimension {size} is not divisible by the "
+                               f"split_size {sections}!")
+    return tensor_split(x, sections, dim)
+
+
+def hsplit(x: Tensor, sections: Any) -> tuple[Tensor, ...]:
+    """Split along the second dimension (the first for a 1-D tensor) into ``sections``
+    equal parts or at the given indices (``torch.hsplit``)."""
+    x = _tensor("hsplit", x)
+    return _directional_split("hsplit", x, sections, 0 if x.ndim == 1 else 1, 1)
+
+
+def vsplit(x: Tensor, sections: Any) -> tuple[Tensor, ...]:
+    """Split along the first dimension (``torch.vsplit``: at least 2-D)."""
+    return _directional_split("vsplit", x, sections, 0, 2)
+
+
+def dsplit(x: Tensor, sections: Any) -> tuple[Tensor, ...]:
+    """Split along the third dimension (``torch.dsplit``: at least 3-D)."""
+    return _directional_split("dsplit", x, sections, 2, 3)
+
+
+def split_with_sizes(x: Tensor, split_sizes: Sequence[builtins.int],
+                     dim: builtins.int = 0) -> tuple[Tensor, ...]:
+    """Split into pieces of exactly ``split_sizes`` along ``dim``
+    (``torch.split_with_sizes``: the sizes must add up to the dimension)."""
+    x = _tensor("split_with_sizes", x)
+    d = normalize_axis("split_with_sizes", dim, x.ndim)
+    sizes = [builtins.int(s) for s in split_sizes]
+    if builtins.sum(sizes) != x.shape[d]:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to "
+                           f"{x.shape[d]} (input tensor's size at dimension {dim}), but got "
+                           f"split_sizes={sizes}")
+    return tuple(tf.split(x, sizes, d))
+
+
+def diagflat(x: Tensor, offset: builtins.int = 0) -> Tensor:
+    """A 2-D tensor with the flattened ``x`` on diagonal ``offset`` (``torch.diagflat``)."""
+    return tf.diag(shape.reshape(_tensor("diagflat", x), (-1,)), offset)
+
+
+def _scattered(x: Tensor, key: Any, src: Any) -> Tensor:
+    """A copy of ``x`` with ``x[key] = src`` (differentiable in both)."""
+    return indexing.index_put(x, key, src)
+
+
+def select_scatter(x: Tensor, src: Tensor, dim: builtins.int, index: builtins.int) -> Tensor:
+    """A copy of ``x`` with ``src`` written at ``index`` of dimension ``dim``
+    (``torch.select_scatter``)."""
+    x, src = _tensor("select_scatter", x), _tensor("select_scatter", src)
+    d = normalize_axis("select_scatter", dim, x.ndim)
+    n = x.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select_scatter(): index {index} out of range for tensor of size "
+                         f"{x.shape} at dimension {dim}")
+    expected = tuple(x.shape[:d] + x.shape[d + 1:])
+    if tuple(src.shape) != expected:
+        raise RuntimeError(f"select_scatter: expected src to have a size equal to the slice "
+                           f"of self. src size = {src.shape}, slice size = {expected}")
+    return _scattered(x, (slice(None),) * d + (index,), src)
+
+
+def slice_scatter(x: Tensor, src: Tensor, dim: builtins.int = 0,
+                  start: builtins.int | None = None, end: builtins.int | None = None,
+                  step: builtins.int = 1) -> Tensor:
+    """A copy of ``x`` with ``src`` written into ``x[start:end:step]`` along ``dim``
+    (``torch.slice_scatter``)."""
+    x, src = _tensor("slice_scatter", x), _tensor("slice_scatter", src)
+    d = normalize_axis("slice_scatter", dim, x.ndim)
+    key = (slice(None),) * d + (slice(start, end, step),)
+    expected = tuple(x[key].shape)
+    if tuple(src.shape) != expected:
+        raise RuntimeError(f"slice_scatter: expected src to have a size equal to the slice "
+                           f"of self. src size = {src.shape}, slice size = {expected}")
+    return _scattered(x, key, src)
+
+
+def _index_vector(op: str, x: Tensor, d: builtins.int, index: Any) -> Tensor:
+    if not _is_array(index) or index.dtype.kind not in "iu":
+        raise TypeError(f"{op}(): index must be an integer Tensor, got "
+                        f"{getattr(getattr(index, 'dtype', None), 'name', type(index).__name__)}")
+    if index.ndim > 1:
+        raise IndexError(f"{op}(): Index is supposed to be a vector, got shape {index.shape}")
+    index = shape.reshape(index, (-1,))
+    n = x.shape[d] if x.ndim else 1
+    if index.numel() and builtins.bool(reductions.any(ew.logical_or(index < -n, index >= n))):
+        raise IndexError(f"{op}(): index out of range for dimension {d} of size {n} (shape "
+                         f"{x.shape})")
+    return index
+
+
+def index_fill(x: Tensor, dim: builtins.int, index: Tensor, value: Any) -> Tensor:
+    """A copy of ``x`` with the entries at ``index`` along ``dim`` set to ``value``
+    (``torch.index_fill``)."""
+    x = _tensor("index_fill", x)
+    d = normalize_axis("index_fill", dim, x.ndim, scalar_ok=True)
+    index = _index_vector("index_fill", x, d, index)
+    if _is_array(value):
+        if value.ndim != 0:
+            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but "
+                               f"got tensor with {value.ndim} dimension(s)")
+        value = shape.astype(value, x.dtype) if value.dtype != x.dtype else value
+    if x.ndim == 0:
+        return ew.where(asarray(index.numel() > 0, backend=x.backend), value, x) \
+            if index.numel() else x * 1
+    return _scattered(x, (slice(None),) * d + (index,), value)
+
+
+def index_copy(x: Tensor, dim: builtins.int, index: Tensor, source: Tensor) -> Tensor:
+    """A copy of ``x`` with ``source``'s slices written at ``index`` along ``dim``
+    (``torch.index_copy``)."""
+    x, source = _tensor("index_copy", x), _tensor("index_copy", source)
+    d = normalize_axis("index_copy", dim, x.ndim)
+    index = _index_vector("index_copy", x, d, index)
+    expected = x.shape[:d] + (index.shape[0],) + x.shape[d + 1:]
+    if tuple(source.shape) != tuple(expected):
+        raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice "
+                           f"shapes (source {source.shape}, expected {tuple(expected)})")
+    if source.dtype != x.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same "
+                           f"dtype, but got (self) {x.dtype.name} and (source) "
+                           f"{source.dtype.name}")
+    return _scattered(x, (slice(None),) * d + (index,), source)
+
+
+def masked_scatter(x: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """A copy of ``x`` with the elements where ``mask`` (broadcast to ``x``) holds replaced,
+    in order, by the first elements of ``source`` (``torch.masked_scatter``)."""
+    x, source = _tensor("masked_scatter", x), _tensor("masked_scatter", source)
+    if not _is_array(mask) or mask.dtype.kind != "b":
+        raise RuntimeError(f"masked_scatter_only supports boolean masks, but got mask with "
+                           f"dtype {getattr(getattr(mask, 'dtype', None), 'name', mask)}")
+    full = shape.broadcast_to(mask, x.shape)
+    count = builtins.int(reductions.sum(shape.astype(full, "int64")).item())
+    if count > source.numel():
+        raise RuntimeError(f"masked_scatter: expected source to have at least {count} "
+                           f"elements (the true elements of the mask), got "
+                           f"{source.numel()}")
+    values = shape.reshape(source, (-1,))[:count]
+    if values.dtype != x.dtype:
+        values = shape.astype(values, x.dtype)
+    return _scattered(x, full, values)
+
+
+def put(x: Tensor, index: Tensor, source: Tensor,
+        accumulate: builtins.bool = False) -> Tensor:
+    """A copy of ``x`` with ``source`` written at the flat positions ``index`` (added
+    there, duplicates included, when ``accumulate``), as ``torch.put``."""
+    x, source = _tensor("put", x), _tensor("put", source)
+    if not _is_array(index) or index.dtype.kind not in "iu":
+        raise TypeError("put(): index must be an integer Tensor")
+    n = x.numel()
+    flat_index = shape.reshape(index, (-1,))
+    if flat_index.numel() and builtins.bool(reductions.any(
+            ew.logical_or(flat_index < -n, flat_index >= n))):
+        raise IndexError(f"put(): index out of range for a tensor of {n} elements (shape "
+                         f"{x.shape})")
+    if source.numel() != flat_index.numel():
+        raise RuntimeError(f"put(): Expected source and index to have the same number of "
+                           f"elements, but got source.numel() = {source.numel()}, "
+                           f"index.numel() = {flat_index.numel()}")
+    flat_index = ew.where(flat_index < 0, flat_index + n, flat_index)
+    flat = shape.reshape(x, (-1,))
+    values = shape.reshape(source, (-1,))
+    if accumulate:
+        out = tf.index_add(flat, 0, flat_index, values)
+    else:
+        out = _scattered(flat, (flat_index,), values)
+    return shape.reshape(out, x.shape)
+
+
+def index_put(x: Tensor, indices: Any, values: Any,
+              accumulate: builtins.bool = False) -> Tensor:
+    """``torch.index_put``: a copy of ``x`` with ``x[indices] = values`` (added there,
+    duplicates included, when ``accumulate``); ``indices`` is a tuple of integer or
+    boolean tensors. Differentiable in ``x`` and ``values``."""
+    x = _tensor("index_put", x)
+    key = tuple(indices) if isinstance(indices, (list, tuple)) else (indices,)
+    if not accumulate:
+        return indexing.index_put(x, key, values)
+    if any(not _is_array(k) or k.dtype.kind not in "iu" for k in key):
+        key = tuple(reductions.nonzero(k)[0] if _is_array(k) and k.dtype.kind == "b" and
+                    k.ndim == 1 else k for k in key)
+    if any(not _is_array(k) or k.dtype.kind not in "iu" for k in key) or len(key) > x.ndim:
+        raise IndexError(f"index_put: with accumulate=True the indices must be integer "
+                         f"tensors (or 1-D boolean masks), one per leading dimension of "
+                         f"the tensor of shape {x.shape}")
+    k = len(key)
+    lead = tuple(x.shape[:k])
+    rest = tuple(x.shape[k:])
+    idx = shape.broadcast_arrays(*key)
+    position = zeros(tuple(idx[0].shape), dtype="int64", backend=x.backend, device=x.device)
+    for i, (t, size) in enumerate(zip(idx, lead)):
+        if t.numel() and builtins.bool(reductions.any(ew.logical_or(t < -size, t >= size))):
+            raise IndexError(f"index_put: index out of range for dimension {i} of size "
+                             f"{size} (shape {x.shape})")
+        t = shape.astype(t, "int64")
+        position = position * size + ew.where(t < 0, t + size, t)
+    flat = shape.reshape(x, (math.prod(lead),) + rest)
+    positions = shape.reshape(position, (-1,))
+    vals = values if _is_array(values) else asarray(values, dtype=x.dtype, backend=x.backend,
+                                                    device=x.device)
+    vals = shape.broadcast_to(vals, tuple(idx[0].shape) + rest)
+    vals = shape.reshape(vals, (positions.shape[0],) + rest)
+    return shape.reshape(tf.index_add(flat, 0, positions, vals), x.shape)
+
+
+def complex(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A001 - torch's name
+    """The complex tensor ``real + i imag`` (``torch.complex``: both float32 or both
+    float64, giving complex64 or complex128); differentiable."""
+    real, imag = _tensor("complex", real), _tensor("complex", imag)
+    if real.dtype != imag.dtype:
+        raise RuntimeError(f"complex: Expected object of scalar type {real.dtype.name} but "
+                           f"got scalar type {imag.dtype.name} for second argument")
+    if real.dtype.kind != "f" or real.dtype.bits < 32:
+        raise RuntimeError(f"complex: Expected both inputs to be Half, Float or Double "
+                           f"tensors but got {real.dtype.name} and {imag.dtype.name}")
+    target = "complex64" if real.dtype.bits == 32 else "complex128"
+    return shape.astype(real, target) + shape.astype(imag, target) * 1j
+
+
+def polar(abs: Tensor, angle: Tensor) -> Tensor:  # noqa: A002 - torch's names
+    """The complex tensor ``abs * (cos(angle) + i sin(angle))`` (``torch.polar``)."""
+    return complex(abs * ew.cos(angle), abs * ew.sin(angle))
+
+
+def angle(x: Tensor) -> Tensor:
+    """The argument of each element (``torch.angle``): ``atan2(imag, real)`` for complex
+    input; for real input ``pi`` where negative and 0 elsewhere (NaN kept), of the
+    default float dtype for integers."""
+    x = _tensor("angle", x)
+    if x.dtype.kind == "c":
+        return ew.atan2(ew.imag(x), ew.real(x))
+    f = _floating("angle", x)
+    plain = f.detach()
+    out = ew.where(plain < 0, math.pi + 0 * plain, 0 * plain)
+    return ew.where(ew.isnan(plain), plain, out) + 0 * f
+
+
+def renorm(x: Tensor, p: builtins.float, dim: builtins.int, maxnorm: builtins.float) -> Tensor:
+    """Each slice of ``x`` along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down
+    to norm ``maxnorm`` (by ``maxnorm / (norm + 1e-7)``, as ``torch.renorm``)."""
+    x = _tensor("renorm", x)
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported (p = {p})")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if x.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x.ndim} "
+                           f"dimensions")
+    d = normalize_axis("renorm", dim, x.ndim)
+    axes = tuple(i for i in range(x.ndim) if i != d)
+    norms = la.vector_norm(x, axis=axes, keepdims=True, ord=p)
+    factor = ew.where(norms > maxnorm, maxnorm / (norms + 1e-7), ones_like(norms))
+    return x * factor
+
+
+def index_put_(x: Tensor, indices: Any, values: Any,
+               accumulate: builtins.bool = False) -> Tensor:
+    """``torch.index_put_``: ``x.index_put_(indices, values, accumulate)``."""
+    return _tensor("index_put_", x).index_put_(indices, values, accumulate)
