@@ -143,3 +143,47 @@ def test_renorm(p):
     _run(lambda x: agt.renorm(x, p, 1, 1.5), lambda x: torch.renorm(x, p, 1, 1.5), X)
     with pytest.raises(RuntimeError, match="at least 2 dimensions"):
         agt.renorm(ag.ones(3), p, 0, 1.0)
+
+
+def test_mode_unique_consecutive_and_small_methods():
+    vals = np.array([[1, 2, 2, 3, 3], [5, 5, 1, 1, 0], [3, 3, 3, 1, 1]])
+    for dim in (0, 1, -1):
+        for keep in (False, True):
+            for ra, rt in zip(agt.mode(ag.tensor(vals), dim, keep),
+                              torch.mode(torch.tensor(vals), dim, keep)):
+                _close(ra, rt)
+    f = RNG.integers(0, 3, size=(3, 7)).astype(np.float64)
+    _run(lambda x: agt.mode(x, 1).values, lambda x: torch.mode(x, 1).values, f)
+    seq = np.array([1, 1, 2, 2, 3, 1, 1, 2])
+    for ra, rt in zip(agt.unique_consecutive(ag.tensor(seq), True, True),
+                      torch.unique_consecutive(torch.tensor(seq), True, True)):
+        _close(ra, rt)
+    grid = np.array([[1, 1, 2], [1, 1, 2], [0, 1, 2], [0, 1, 2]])
+    for dim in (0, 1):
+        for ra, rt in zip(agt.unique_consecutive(ag.tensor(grid), True, True, dim),
+                          torch.unique_consecutive(torch.tensor(grid), True, True, dim)):
+            _close(ra, rt)
+    _run(lambda x: x.sum_to_size(3, 1, 6), lambda x: x.sum_to_size(3, 1, 6), X)
+    _run(lambda x: x.sum_to_size((4, 1)), lambda x: x.sum_to_size((4, 1)), X)
+    with pytest.raises(RuntimeError, match="not expandable"):
+        ag.tensor(X).sum_to_size(2, 4, 6)
+    _run(agt.adjoint, torch.adjoint, X)
+    _run(lambda x: agt.fill(x, 2.5), lambda x: torch.fill(x, 2.5), X[0])
+    _run(lambda x: x.reciprocal(), lambda x: x.reciprocal(), X[0] + 3)
+    for name in ("byte", "char", "short", "cfloat", "cdouble"):
+        _close(getattr(ag.tensor(X[0] * 3), name)(), getattr(torch.tensor(X[0] * 3), name)(),
+               1e-6)
+    _close(agt.bitwise_not(ag.tensor([1, -2])), torch.bitwise_not(torch.tensor([1, -2])))
+    for name in ("is_conj", "is_neg"):
+        assert getattr(agt, name)(ag.tensor(X)) is getattr(torch, name)(torch.tensor(X))
+    for name in ("gcd_", "lcm_"):
+        a, t = ag.tensor([4, 6]), torch.tensor([4, 6])
+        getattr(agt, name)(a, ag.tensor([6, 4]))
+        getattr(torch, name)(t, torch.tensor([6, 4]))
+        _close(a, t)
+    assert agt.get_device(ag.tensor(X)) == torch.get_device(torch.tensor(X))
+    _close(agt.ravel(ag.tensor(X)), torch.ravel(torch.tensor(X)))
+    draws = ag.full((2000,), 0.25, dtype=ag.float64).bernoulli()
+    assert 0.18 < float(draws.mean()) < 0.32 and draws.dtype == ag.float64
+    picks = ag.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]).multinomial(2, True)
+    assert picks.tolist() == [[1, 1], [0, 0]]

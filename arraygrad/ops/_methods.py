@@ -675,6 +675,21 @@ def _tile(self: Tensor, *dims: Any) -> Tensor:
     return shape.tile(self, tuple(dims))
 
 
+def _bernoulli(self: Tensor, p: Any = None) -> Tensor:
+    """Draws that are 1 with probability ``self`` (or ``p``), elementwise
+    (``torch.Tensor.bernoulli``)."""
+    if p is None:
+        return tn.bernoulli(self)
+    return tn.bernoulli(full(self.shape, p, dtype=self.dtype, device=self.device,
+                             backend=self._backend))
+
+
+def _multinomial(self: Tensor, num_samples: int, replacement: bool = False) -> Tensor:
+    """Indices drawn from the categorical distributions in the rows of this tensor
+    (``torch.Tensor.multinomial``)."""
+    return random.multinomial(self, num_samples, replacement)
+
+
 def _polygamma(self: Tensor, n: int) -> Tensor:
     """``torch.polygamma(n, self)``: the ``n``-th derivative of digamma."""
     return tn.polygamma(n, self)
@@ -853,7 +868,9 @@ def _copy_(self: Tensor, src: Any) -> Tensor:
 
 
 _CASTS = (("float", "float32"), ("double", "float64"), ("half", "float16"),
-          ("long", "int64"), ("int", "int32"), ("bool", "bool"))
+          ("long", "int64"), ("int", "int32"), ("bool", "bool"), ("short", "int16"),
+          ("char", "int8"), ("byte", "uint8"), ("bfloat16", "bfloat16"),
+          ("cfloat", "complex64"), ("cdouble", "complex128"))
 
 
 def _methods() -> dict[str, Callable]:
@@ -953,7 +970,11 @@ def _tns_methods(table: dict[str, Callable]) -> None:
         tn.qr, tn.svd, tn.triangular_solve, tn.addbmm, tn.addr, tn.vdot, la.det, la.slogdet,
         la.matrix_power, tn.rot90, tn.fliplr, tn.flipud, tn.hsplit, tn.vsplit, tn.dsplit,
         tn.split_with_sizes, tn.diagflat, tn.select_scatter, tn.slice_scatter, tn.index_fill,
-        tn.index_copy, tn.masked_scatter, tn.put, tn.index_put, tn.angle, tn.renorm)
+        tn.index_copy, tn.masked_scatter, tn.put, tn.index_put, tn.angle, tn.renorm,
+        tn.mode, tn.unique_consecutive, tn.adjoint, tn.conj_physical, tn.resolve_conj,
+        tn.resolve_neg, tn.is_conj, tn.is_neg, tn.sum_to_size, ew.reciprocal)
+    table["bernoulli"] = _bernoulli
+    table["multinomial"] = _multinomial
     table["inverse"] = la.inv
     for fn in torch_named:
         table[fn.__name__] = fn
@@ -976,7 +997,7 @@ def _tns_methods(table: dict[str, Callable]) -> None:
                  "logical_xor", "logical_not", "bitwise_not", "cumsum", "cumprod",
                  "tril", "triu", "erfinv", "polygamma", "mvlgamma", "addbmm", "addr",
                  "addmm", "addmv", "baddbmm", "index_fill", "index_copy", "masked_scatter",
-                 "put", "index_put", "renorm"):
+                 "put", "index_put", "renorm", "conj_physical"):
         if name + "_" not in table:
             table[name + "_"] = _in_place(table[name], name + "_")
     for name in ("unsqueeze", "squeeze", "t", "transpose", "swapaxes", "swapdims"):

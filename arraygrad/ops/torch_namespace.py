@@ -75,7 +75,10 @@ __all__ = [
     "lstsq", "rot90", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "split_with_sizes",
     "diagflat", "select_scatter", "slice_scatter", "index_fill", "index_copy",
     "masked_scatter", "put", "index_put", "index_put_", "complex", "polar", "angle",
-    "renorm",
+    "renorm", "mode", "unique_consecutive", "fill", "adjoint", "conj_physical",
+    "resolve_conj", "resolve_neg", "is_conj", "is_neg", "sum_to_size", "bitwise_not",
+    "gcd_", "lcm_", "ldexp_", "addmv_", "conj_physical_", "ravel", "get_device",
+    "is_nonzero", "is_same_size", "is_signed",
 ]
 
 
@@ -2622,3 +2625,173 @@ def index_put_(x: Tensor, indices: Any, values: Any,
                accumulate: builtins.bool = False) -> Tensor:
     """``torch.index_put_``: ``x.index_put_(indices, values, accumulate)``."""
     return _tensor("index_put_", x).index_put_(indices, values, accumulate)
+
+
+# ------------------------------------------------------------------ more (tns, group 5)
+def mode(x: Tensor, dim: builtins.int = -1, keepdim: builtins.bool = False) -> SortResult:
+    """The most frequent value along ``dim`` (the smallest among equally frequent ones)
+    and the index of its last occurrence, as ``torch.mode``; the gradient goes to that
+    index."""
+    x = _tensor("mode", x)
+    if x.ndim == 0:
+        normalize_axis("mode", dim, 1)
+        return SortResult(x * 1, zeros((), dtype="int64", backend=x.backend, device=x.device))
+    d = normalize_axis("mode", dim, x.ndim)
+    n = x.shape[d]
+    if n == 0:
+        raise IndexError(f"mode(): Expected reduction dim {dim} to have non-zero size "
+                         f"(shape {x.shape})")
+    moved = shape.moveaxis(x.detach(), d, -1)
+    order = reductions.argsort(moved, axis=-1, stable=True)
+    srt = indexing.take_along_axis(moved, order, axis=-1)
+    pos = shape.broadcast_to(arange(n, dtype="int64", backend=x.backend, device=x.device),
+                             srt.shape)
+    new = shape.concat([ones_like(srt[..., :1], dtype="bool"),
+                        srt[..., 1:] != srt[..., :-1]], axis=-1)
+    starts = ew.where(new, pos, 0 * pos)
+    run_start = _scan((starts,), srt.ndim - 1,
+                      lambda left, right: (ew.maximum(left[0], right[0]),))[0]
+    length = pos - run_start + 1
+    best = reductions.argmax(length, axis=-1, keepdims=True)
+    index = indexing.take_along_axis(order, best, axis=-1)
+    index = shape.moveaxis(index, -1, d)
+    values = indexing.take_along_axis(x, index, axis=d)
+    if not keepdim:
+        values, index = shape.squeeze(values, d), shape.squeeze(index, d)
+    return SortResult(values, index)
+
+
+def unique_consecutive(x: Tensor, return_inverse: builtins.bool = False,
+                       return_counts: builtins.bool = False, dim: Any = None) -> Any:
+    """The values (or slices along ``dim``) with each run of equal consecutive ones kept
+    once, as ``torch.unique_consecutive``; optionally the index of each element's run
+    and each run's length."""
+    x = _tensor("unique_consecutive", x)
+    if dim is None:
+        data = shape.reshape(x, (-1,))
+        d = 0
+    else:
+        if x.ndim == 0:
+            raise IndexError("unique_consecutive: dim was given but the tensor is 0-d")
+        d = normalize_axis("unique_consecutive", dim, x.ndim)
+        data = x
+    moved = shape.moveaxis(data, d, 0)
+    n = moved.shape[0]
+    flat = shape.reshape(moved.detach(), (n, -1))
+    if n:
+        change = reductions.any(flat[1:] != flat[:-1], axis=1) if flat.shape[1] else \
+            zeros((n - 1,), dtype="bool", backend=x.backend, device=x.device)
+        keep = shape.concat([asarray([True], backend=x.backend, device=x.device), change])
+    else:
+        keep = zeros((0,), dtype="bool", backend=x.backend, device=x.device)
+    positions = shape.astype(reductions.nonzero(keep)[0], "int64")
+    values = shape.moveaxis(indexing.take(moved, positions, axis=0), 0, d)
+    out: list[Tensor] = [values]
+    if return_inverse:
+        inverse = reductions.cumulative_sum(shape.astype(keep, "int64")) - 1
+        out.append(shape.reshape(inverse, x.shape) if dim is None else inverse)
+    if return_counts:
+        end = asarray([n], dtype="int64", backend=x.backend, device=x.device)
+        out.append(shape.concat([positions[1:], end]) - positions)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def fill(x: Tensor, value: Any) -> Tensor:
+    """A tensor of ``x``'s shape and dtype filled with ``value`` (``torch.fill``); the
+    gradient to a tensor ``value`` is the sum of the incoming one."""
+    x = _tensor("fill", x)
+    if _is_array(value):
+        if value.ndim != 0:
+            raise RuntimeError(f"fill only supports 0-dimension value tensor but got tensor "
+                               f"with {value.ndim} dimensions.")
+        return shape.broadcast_to(shape.astype(value, x.dtype), x.shape) * 1
+    return asarray(value, dtype=x.dtype, backend=x.backend, device=x.device) \
+        + zeros(x.shape, dtype=x.dtype, backend=x.backend, device=x.device)
+
+
+def adjoint(x: Tensor) -> Tensor:
+    """The conjugate transpose of the last two dimensions (``torch.adjoint``)."""
+    x = _tensor("adjoint", x)
+    if x.ndim < 2:
+        raise RuntimeError("adjoint() is only supported on matrices or batches of matrices."
+                           " Got 1-D tensor." if x.ndim == 1 else
+                           "adjoint() is only supported on matrices or batches of matrices. "
+                           "Got 0-D tensor.")
+    t = shape.matrix_transpose(x)
+    return ew.conj(t) if x.dtype.kind == "c" else t
+
+
+def conj_physical(x: Tensor) -> Tensor:
+    """The complex conjugate, computed (``torch.conj_physical``; a copy for real dtypes)."""
+    return ew.conj(_tensor("conj_physical", x))
+
+
+def resolve_conj(x: Tensor) -> Tensor:
+    """``x`` itself: arraygrad computes conjugates eagerly, so none is pending
+    (``torch.resolve_conj``)."""
+    return _tensor("resolve_conj", x)
+
+
+def resolve_neg(x: Tensor) -> Tensor:
+    """``x`` itself: arraygrad computes negations eagerly (``torch.resolve_neg``)."""
+    return _tensor("resolve_neg", x)
+
+
+def is_conj(x: Tensor) -> builtins.bool:
+    """False: no tensor carries a pending conjugation in arraygrad (``torch.is_conj``)."""
+    _tensor("is_conj", x)
+    return False
+
+
+def is_neg(x: Tensor) -> builtins.bool:
+    """False: no tensor carries a pending negation in arraygrad (``torch.is_neg``)."""
+    _tensor("is_neg", x)
+    return False
+
+
+def sum_to_size(x: Tensor, *size: Any) -> Tensor:
+    """``x`` summed down to ``size``, which must broadcast to ``x``'s shape
+    (``torch.Tensor.sum_to_size``)."""
+    x = _tensor("sum_to_size", x)
+    target = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (list, tuple)) \
+        else tuple(size)
+    lead = x.ndim - len(target)
+    ok = lead >= 0 and all(t in (1, s) for t, s in zip(target, x.shape[lead:]))
+    if not ok:
+        raise RuntimeError(f"sum_to_size: size {list(target)} is not expandable to size "
+                           f"{list(x.shape)}")
+    out = reductions.sum(x, axis=tuple(range(lead))) if lead else x
+    axes = tuple(i for i, (t, s) in enumerate(zip(target, out.shape)) if t == 1 and s != 1)
+    return reductions.sum(out, axis=axes, keepdims=True) if axes else out * 1
+
+
+def bitwise_not(x: Tensor) -> Tensor:
+    """Elementwise NOT of an integer or boolean tensor (``torch.bitwise_not``)."""
+    x = _tensor("bitwise_not", x)
+    if x.dtype.kind not in "biu":
+        raise RuntimeError(f"bitwise_not: \"bitwise_not_cpu\" not implemented for "
+                           f"'{x.dtype.name}' (integer and boolean tensors only)")
+    return ew.bitwise_invert(x)
+
+gcd_ = _inplace_function("gcd_")
+lcm_ = _inplace_function("lcm_")
+ldexp_ = _inplace_function("ldexp_")
+addmv_ = _inplace_function("addmv_")
+conj_physical_ = _inplace_function("conj_physical_")
+
+
+def _method_function(name: str) -> Any:
+    """``torch.<name>(x, *args)``: the Tensor method ``x.<name>(*args)``."""
+    def function(x: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return getattr(_tensor(name, x), name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"``torch.{name}(input, ...)``: ``input.{name}(...)``."
+    return function
+
+
+ravel = _method_function("ravel")
+get_device = _method_function("get_device")
+is_nonzero = _method_function("is_nonzero")
+is_same_size = _method_function("is_same_size")
+is_signed = _method_function("is_signed")
