@@ -563,6 +563,34 @@ def default_device() -> str:
 # linalg are the standard's extensions (ag.fft.fft, ag.linalg.inv).
 from arraygrad import data, distributed, fft, linalg, nn, optim, special  # noqa: E402
 from arraygrad.compile import compile  # noqa: E402
+
+# PyTorch's top-level names for nn.functional functions whose positional arguments are the
+# same (torch.conv2d, torch.layer_norm...). Not aliased: those whose torch.* form takes its
+# arguments in another order or an integer reduction (torch.embedding, torch.batch_norm,
+# torch.instance_norm, the losses).
+conv1d = nn.functional.conv1d
+conv2d = nn.functional.conv2d
+conv3d = nn.functional.conv3d
+conv_transpose1d = nn.functional.conv_transpose1d
+conv_transpose2d = nn.functional.conv_transpose2d
+avg_pool1d = nn.functional.avg_pool1d
+max_pool1d = nn.functional.max_pool1d
+max_pool2d = nn.functional.max_pool2d
+pixel_shuffle = nn.functional.pixel_shuffle
+pixel_unshuffle = nn.functional.pixel_unshuffle
+cosine_similarity = nn.functional.cosine_similarity
+pairwise_distance = nn.functional.pairwise_distance
+prelu = nn.functional.prelu
+selu = nn.functional.selu
+celu = nn.functional.celu
+hardshrink = nn.functional.hardshrink
+threshold = nn.functional.threshold
+dropout = nn.functional.dropout
+alpha_dropout = nn.functional.alpha_dropout
+layer_norm = nn.functional.layer_norm
+group_norm = nn.functional.group_norm
+rms_norm = nn.functional.rms_norm
+bilinear = nn.functional.bilinear
 from arraygrad.serialization import load, save  # noqa: E402
 
 # isort: split
@@ -641,6 +669,7 @@ __all__ += [
     "addmv_",
     "addr",
     "adjoint",
+    "alpha_dropout",
     "aminmax",
     "angle",
     "arccos",
@@ -660,11 +689,14 @@ __all__ += [
     "asinh_",
     "atan_",
     "atanh_",
+    "avg_pool1d",
     "bartlett_window",
+    "bilinear",
     "bitwise_not",
     "blackman_window",
     "broadcast_tensors",
     "ceil_",
+    "celu",
     "chain_matmul",
     "cholesky",
     "cholesky_inverse",
@@ -678,9 +710,15 @@ __all__ += [
     "concatenate",
     "conj_physical",
     "conj_physical_",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
     "corrcoef",
     "cos_",
     "cosh_",
+    "cosine_similarity",
     "cov",
     "cummax",
     "cummin",
@@ -690,6 +728,7 @@ __all__ += [
     "det",
     "detach_",
     "diagflat",
+    "dropout",
     "dsplit",
     "dtype",
     "eq",
@@ -715,9 +754,11 @@ __all__ += [
     "gcd_",
     "ge",
     "get_device",
+    "group_norm",
     "gt",
     "hamming_window",
     "hann_window",
+    "hardshrink",
     "hsplit",
     "index_copy",
     "index_fill",
@@ -731,6 +772,7 @@ __all__ += [
     "isneginf",
     "isposinf",
     "isreal",
+    "layer_norm",
     "lcm",
     "lcm_",
     "ldexp",
@@ -749,6 +791,8 @@ __all__ += [
     "masked_scatter",
     "matrix_exp",
     "matrix_power",
+    "max_pool1d",
+    "max_pool2d",
     "mode",
     "msort",
     "mvlgamma",
@@ -759,9 +803,13 @@ __all__ += [
     "neg_",
     "negative_",
     "nuclear_norm",
+    "pairwise_distance",
     "pinverse",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "polar",
     "polygamma",
+    "prelu",
     "promote_types",
     "put",
     "qr",
@@ -775,6 +823,7 @@ __all__ += [
     "renorm",
     "resolve_conj",
     "resolve_neg",
+    "rms_norm",
     "rot90",
     "round_",
     "row_stack",
@@ -782,6 +831,7 @@ __all__ += [
     "rsub",
     "scalar_tensor",
     "select_scatter",
+    "selu",
     "sigmoid_",
     "sin_",
     "sinc",
@@ -795,6 +845,7 @@ __all__ += [
     "svd",
     "tan_",
     "tanh_",
+    "threshold",
     "trapezoid",
     "trapz",
     "triangular_solve",

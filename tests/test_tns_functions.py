@@ -260,3 +260,27 @@ def test_logcumsumexp_aminmax_msort():
         for ra, rt in zip(agt.aminmax(b, **kw), torch.aminmax(u, **kw)):
             _close(ra, rt)
     _close(agt.msort(b), torch.msort(u))
+
+
+_NN_CALLS = {
+    "conv2d": lambda m, x: m.conv2d(x, m.ones((2, 3, 2, 2)) * 0.1, None, 1, 1),
+    "conv1d": lambda m, x: m.conv1d(x[:, :, 0], m.ones((2, 3, 2)) * 0.2, None, 2),
+    "max_pool2d": lambda m, x: m.max_pool2d(x, 2, 2),
+    "avg_pool1d": lambda m, x: m.avg_pool1d(x[:, :, 0], 2),
+    "layer_norm": lambda m, x: m.layer_norm(x, (4,), None, None, 1e-5),
+    "group_norm": lambda m, x: m.group_norm(x, 1),
+    "dropout": lambda m, x: m.dropout(x, 0.5, False),
+    "selu": lambda m, x: m.selu(x), "celu": lambda m, x: m.celu(x, 0.5),
+    "threshold": lambda m, x: m.threshold(x, 0.1, -1.0),
+    "hardshrink": lambda m, x: m.hardshrink(x, 0.3),
+    "cosine_similarity": lambda m, x: m.cosine_similarity(x, x * 2 + 1, 1),
+    "pairwise_distance": lambda m, x: m.pairwise_distance(x[0, 0], x[0, 1]),
+    "pixel_shuffle": lambda m, x: m.pixel_shuffle(m.cat([x, x, x, x[:, :1]], 1)[:, :8], 2),
+    "prelu": lambda m, x: m.prelu(x, m.ones(1) * 0.25),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_NN_CALLS))
+def test_top_level_nn_functions(name):
+    x = np.random.default_rng(3).normal(size=(2, 3, 4, 4)).astype(np.float32)
+    _close(_NN_CALLS[name](agt, ag.tensor(x)), _NN_CALLS[name](torch, torch.tensor(x)))
