@@ -80,6 +80,13 @@ def test_scatters():
         x, s, 1, -2), X, RNG.normal(size=(3, 6)))
     _run(lambda x, s: agt.slice_scatter(x, s, 2, 1, 6, 2),
          lambda x, s: torch.slice_scatter(x, s, 2, 1, 6, 2), X, RNG.normal(size=(3, 4, 3)))
+    for offset, d1, d2 in ((0, 0, 1), (1, 0, 2), (-2, 2, 1), (2, -1, 0)):
+        src_shape = tuple(torch.diagonal(torch.tensor(X), offset, d1, d2).shape)
+        _run(lambda x, s, o=offset, a=d1, b=d2: agt.diagonal_scatter(x, s, o, a, b),
+             lambda x, s, o=offset, a=d1, b=d2: torch.diagonal_scatter(x, s, o, a, b), X,
+             RNG.normal(size=src_shape))
+    with pytest.raises(RuntimeError, match="slice of self"):
+        agt.diagonal_scatter(ag.tensor(X), ag.ones((2, 2), dtype=ag.float64))
     with pytest.raises(RuntimeError, match="slice of self"):
         agt.slice_scatter(ag.tensor(X), ag.ones((2, 2), dtype=ag.float64), 0)
     idx = np.array([2, 0])

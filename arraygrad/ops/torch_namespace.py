@@ -78,7 +78,7 @@ __all__ = [
     "renorm", "mode", "unique_consecutive", "fill", "adjoint", "conj_physical",
     "resolve_conj", "resolve_neg", "is_conj", "is_neg", "sum_to_size", "bitwise_not",
     "gcd_", "lcm_", "ldexp_", "addmv_", "conj_physical_", "ravel", "get_device",
-    "is_nonzero", "is_same_size", "is_signed",
+    "is_nonzero", "is_same_size", "is_signed", "diagonal_scatter",
 ]
 
 
@@ -2795,3 +2795,24 @@ get_device = _method_function("get_device")
 is_nonzero = _method_function("is_nonzero")
 is_same_size = _method_function("is_same_size")
 is_signed = _method_function("is_signed")
+
+
+def diagonal_scatter(x: Tensor, src: Tensor, offset: builtins.int = 0,
+                     dim1: builtins.int = 0, dim2: builtins.int = 1) -> Tensor:
+    """A copy of ``x`` with ``src`` written on the diagonal ``offset`` of the planes
+    ``dim1``, ``dim2`` (``torch.diagonal_scatter``: ``src`` has the shape of
+    ``torch.diagonal(x, offset, dim1, dim2)``)."""
+    x, src = _tensor("diagonal_scatter", x), _tensor("diagonal_scatter", src)
+    expected = tuple(diagonal(x, offset, dim1, dim2).shape)
+    if tuple(src.shape) != expected:
+        raise RuntimeError(f"diagonal_scatter: expected src to have a size equal to the "
+                           f"slice of self. src size = {src.shape}, slice size = {expected}")
+    d1 = normalize_axis("diagonal_scatter", dim1, x.ndim)
+    d2 = normalize_axis("diagonal_scatter", dim2, x.ndim)
+    moved = shape.moveaxis(x, (d1, d2), (-2, -1))
+    k = expected[-1]
+    start = arange(k, dtype="int64", backend=x.backend, device=x.device)
+    rows = start + builtins.max(-offset, 0)
+    cols = start + builtins.max(offset, 0)
+    out = indexing.index_put(moved, (Ellipsis, rows, cols), src)
+    return shape.moveaxis(out, (-2, -1), (d1, d2))
