@@ -222,3 +222,26 @@ def test_compositions_run_on_every_backend(backend):
     for name, value in want.items():
         assert got[name].dtype == value.dtype, name
         np.testing.assert_allclose(got[name], value, rtol=2e-6, atol=2e-6, err_msg=name)
+
+
+def test_numerical_gradient():
+    f = RNG.normal(size=(5, 6))
+    c0, c1 = np.sort(RNG.uniform(0, 3, size=5)), np.sort(RNG.uniform(0, 3, size=6))
+    for kw in ({}, {"spacing": 0.5}, {"spacing": [2.0, 0.5]}, {"dim": 1, "edge_order": 2},
+               {"spacing": "coords"}, {"spacing": "coords", "edge_order": 2}):
+        ka, kt = dict(kw), dict(kw)
+        if kw.get("spacing") == "coords":
+            ka["spacing"] = (ag.tensor(c0), ag.tensor(c1))
+            kt["spacing"] = (torch.tensor(c0), torch.tensor(c1))
+        a, t = _pair(f, grad=True)
+        ra, rt = agt.gradient(a, **ka), torch.gradient(t, **kt)
+        assert len(ra) == len(rt)
+        for x, y in zip(ra, rt):
+            _close(x, y, 1e-12)
+        _grads(ra[-1], rt[-1], a, t)
+    _close(agt.gradient(ag.tensor([1, 4, 9, 16]))[0], torch.gradient(torch.tensor([1, 4, 9,
+                                                                                   16]))[0])
+    with pytest.raises(RuntimeError, match="edge_order"):
+        agt.gradient(ag.tensor(f), edge_order=3)
+    _close(agt.frobenius_norm(ag.tensor(f), (0, 1)), torch.frobenius_norm(torch.tensor(f),
+                                                                           (0, 1)))

@@ -973,7 +973,7 @@ def _tns_methods(table: dict[str, Callable]) -> None:
         tn.index_copy, tn.masked_scatter, tn.put, tn.index_put, tn.angle, tn.renorm,
         tn.mode, tn.unique_consecutive, tn.adjoint, tn.conj_physical, tn.resolve_conj,
         tn.resolve_neg, tn.is_conj, tn.is_neg, tn.sum_to_size, ew.reciprocal,
-        tn.diagonal_scatter)
+        tn.diagonal_scatter, tn.unsafe_chunk, tn.unsafe_split, tn.unsafe_split_with_sizes)
     table["bernoulli"] = _bernoulli
     table["multinomial"] = _multinomial
     table["inverse"] = la.inv

@@ -78,7 +78,8 @@ __all__ = [
     "renorm", "mode", "unique_consecutive", "fill", "adjoint", "conj_physical",
     "resolve_conj", "resolve_neg", "is_conj", "is_neg", "sum_to_size", "bitwise_not",
     "gcd_", "lcm_", "ldexp_", "addmv_", "conj_physical_", "ravel", "get_device",
-    "is_nonzero", "is_same_size", "is_signed", "diagonal_scatter",
+    "is_nonzero", "is_same_size", "is_signed", "diagonal_scatter", "gradient",
+    "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "frobenius_norm",
 ]
 
 
@@ -2816,3 +2817,110 @@ def diagonal_scatter(x: Tensor, src: Tensor, offset: builtins.int = 0,
     cols = start + builtins.max(offset, 0)
     out = indexing.index_put(moved, (Ellipsis, rows, cols), src)
     return shape.moveaxis(out, (-2, -1), (d1, d2))
+
+
+def _edge(t: Tensor, d: builtins.int, i: Any) -> Tensor:
+    return t[(slice(None),) * d + (i,)] if isinstance(i, slice) else \
+        t[(slice(None),) * d + (slice(i, i + 1 if i != -1 else None),)]
+
+
+def _gradient_along(f: Tensor, d: builtins.int, h: Any, edge_order: builtins.int) -> Tensor:
+    """numpy.gradient's second-order central differences along ``d``, with uniform
+    spacing ``h`` (a number) or sample coordinates ``h`` (a 1-D tensor)."""
+    n = f.shape[d]
+    if n < edge_order + 1:
+        raise RuntimeError(f"torch.gradient expected each dimension size to be at least "
+                           f"edge_order+1 (dimension {d} has size {n}, edge_order "
+                           f"{edge_order})")
+
+    def sl(a: Any, b: Any) -> Tensor:
+        return f[(slice(None),) * d + (slice(a, b),)]
+
+    def along(v: Tensor) -> Tensor:  # a 1-D tensor broadcast along axis d
+        return shape.reshape(v, (v.shape[0],) + (1,) * (f.ndim - 1 - d))
+
+    if _is_array(h):
+        x = h
+        dx = x[1:] - x[:-1]
+        hd, hs = along(dx[:-1]), along(dx[1:])
+        interior = (-hs / (hd * (hd + hs)) * sl(None, -2)
+                    + (hs - hd) / (hd * hs) * sl(1, -1) + hd / (hs * (hd + hs)) * sl(2, None))
+        if edge_order == 1:
+            first = (sl(1, 2) - sl(0, 1)) / along(dx[:1])
+            last = (sl(-1, None) - sl(-2, -1)) / along(dx[-1:])
+        else:
+            d1, d2 = along(dx[:1]), along(dx[1:2])
+            first = (-(2 * d1 + d2) / (d1 * (d1 + d2)) * sl(0, 1)
+                     + (d1 + d2) / (d1 * d2) * sl(1, 2) - d1 / (d2 * (d1 + d2)) * sl(2, 3))
+            e1, e2 = along(dx[-1:]), along(dx[-2:-1])
+            last = (e1 / (e2 * (e1 + e2)) * sl(-3, -2) - (e2 + e1) / (e2 * e1) * sl(-2, -1)
+                    + (2 * e1 + e2) / (e1 * (e1 + e2)) * sl(-1, None))
+    else:
+        interior = (sl(2, None) - sl(None, -2)) / (2.0 * h)
+        if edge_order == 1:
+            first = (sl(1, 2) - sl(0, 1)) / h
+            last = (sl(-1, None) - sl(-2, -1)) / h
+        else:
+            first = (-1.5 * sl(0, 1) + 2.0 * sl(1, 2) - 0.5 * sl(2, 3)) / h
+            last = (0.5 * sl(-3, -2) - 2.0 * sl(-2, -1) + 1.5 * sl(-1, None)) / h
+    return shape.concat([first, interior, last], axis=d)
+
+
+def gradient(x: Tensor, *, spacing: Any = 1, dim: Any = None,
+             edge_order: builtins.int = 1) -> tuple[Tensor, ...]:
+    """The numerical gradient of ``x`` along each dimension in ``dim`` (all by default),
+    as ``torch.gradient``: central differences inside, one-sided differences of order
+    ``edge_order`` (1 or 2) at the edges; ``spacing`` is one number, one number per
+    dimension, or one 1-D tensor of sample coordinates per dimension."""
+    x = _tensor("gradient", x)
+    if edge_order not in (1, 2):
+        raise RuntimeError(f"torch.gradient only supports edge_order=1 and edge_order=2, "
+                           f"got {edge_order}")
+    dims = tuple(range(x.ndim)) if dim is None else (
+        (dim,) if isinstance(dim, builtins.int) else tuple(dim))
+    dims = tuple(normalize_axis("gradient", d, x.ndim) for d in dims)
+    if isinstance(spacing, (builtins.int, builtins.float)) or _is_array(spacing) and \
+            spacing.ndim == 0:
+        spacings: list[Any] = [spacing if not _is_array(spacing) else
+                               builtins.float(spacing.item())] * len(dims)
+    else:
+        spacings = builtins.list(spacing)
+        if len(spacings) != len(dims):
+            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a "
+                               f"scalar or a list of length {len(dims)} (the dims), but got "
+                               f"a list of length {len(spacings)}")
+    f = _floating("gradient", x)
+    out = []
+    for d, h in zip(dims, spacings):
+        if _is_array(h) and h.ndim == 0:
+            h = builtins.float(h.item())
+        if _is_array(h):
+            if h.ndim != 1 or h.shape[0] != x.shape[d]:
+                raise RuntimeError(f"torch.gradient expected each tensor to be on the same "
+                                   f"device and of size {x.shape[d]} along dim {d}, got "
+                                   f"shape {h.shape}")
+            h = shape.astype(h, f.dtype) if h.dtype != f.dtype else h
+        out.append(_gradient_along(f, d, h, edge_order))
+    return tuple(out)
+
+
+def unsafe_chunk(x: Tensor, chunks: builtins.int, dim: builtins.int = 0) -> tuple[Tensor, ...]:
+    """``torch.unsafe_chunk``: :func:`chunk` (arraygrad's views are always safe)."""
+    return tuple(tf.chunk(x, chunks, dim))
+
+
+def unsafe_split(x: Tensor, split_size: Any, dim: builtins.int = 0) -> tuple[Tensor, ...]:
+    """``torch.unsafe_split``: :func:`split`."""
+    return tuple(tf.split(x, split_size, dim))
+
+
+def unsafe_split_with_sizes(x: Tensor, split_sizes: Sequence[builtins.int],
+                            dim: builtins.int = 0) -> tuple[Tensor, ...]:
+    """``torch.unsafe_split_with_sizes``: :func:`split_with_sizes`."""
+    return split_with_sizes(x, split_sizes, dim)
+
+
+def frobenius_norm(x: Tensor, dim: Any, keepdim: builtins.bool = False) -> Tensor:
+    """The 2-norm over ``dim`` (``torch.frobenius_norm``)."""
+    axes = (dim,) if isinstance(dim, builtins.int) else tuple(dim)
+    return la.vector_norm(_tensor("frobenius_norm", x), axis=axes, keepdims=keepdim)
