@@ -2542,9 +2542,11 @@ def index_put(x: Tensor, indices: Any, values: Any,
     duplicates included, when ``accumulate``); ``indices`` is a tuple of integer or
     boolean tensors. Differentiable in ``x`` and ``values``."""
     x = _tensor("index_put", x)
-    key = tuple(indices) if isinstance(indices, (list, tuple)) else (indices,)
-    if not accumulate:
+    if not accumulate:  # any key ag.index_put always took (a list of tensors: torch's form)
+        key = tuple(indices) if isinstance(indices, list) and all(
+            _is_array(k) for k in indices) else indices
         return indexing.index_put(x, key, values)
+    key = tuple(indices) if isinstance(indices, (list, tuple)) else (indices,)
     if any(not _is_array(k) or k.dtype.kind not in "iu" for k in key):
         key = tuple(reductions.nonzero(k)[0] if _is_array(k) and k.dtype.kind == "b" and
                     k.ndim == 1 else k for k in key)
