@@ -32,7 +32,14 @@ from arraygrad.backend_registry import Backend
 from arraygrad.device import device
 from arraygrad.node import Node
 from arraygrad.ops._methods import MaxMin
+from arraygrad.ops.linalg_ext import SlogdetResult
 from arraygrad.ops.torch_functions import SortResult
+from arraygrad.ops.torch_namespace import (
+    AminmaxResult,
+    FrexpResult,
+    SVDOldResult,
+    TriangularSolveResult,
+)
 
 __all__ = ["Tensor"]
 

@@ -41,7 +41,18 @@ from arraygrad.ops.linalg_ext import (
     vector_norm,
 )
 from arraygrad.ops.shape import matrix_transpose
-from arraygrad.ops.torch_namespace import tensordot  # ag.tensordot: axes= or dims=
+from arraygrad.ops.torch_namespace import (  # PyTorch's torch.linalg functions (tns)
+    LstsqResult,
+    cond,
+    lstsq,
+    matrix_exp,
+    multi_dot,
+    solve_triangular,
+    tensordot,  # ag.tensordot: axes= or dims=
+    tensorinv,
+    tensorsolve,
+)
+from arraygrad.ops.torch_namespace import linalg_vander as vander
 
 __all__ = [
     "EighResult", "QRResult", "SlogdetResult", "SVDResult",
@@ -49,4 +60,6 @@ __all__ = [
     "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose", "norm", "outer", "pinv",
     "qr",
     "slogdet", "solve", "svd", "svdvals", "tensordot", "trace", "vecdot", "vector_norm",
+    "LstsqResult", "cond", "lstsq", "matrix_exp", "multi_dot", "solve_triangular",
+    "tensorinv", "tensorsolve", "vander",
 ]

@@ -3,16 +3,17 @@ meaning everywhere.
 
 ``arraygrad`` itself is the Array-API standard's namespace, and PyTorch's forms of its
 functions (``dim=``, ``keepdim=``, a positional ``dim``) already get PyTorch's results there
-(docs/porting.md). Six calls cannot be told apart from the standard's, and mean something
+(docs/porting.md). Seven calls cannot be told apart from the standard's, and mean something
 else in PyTorch; ported code would get a different answer without an error. This module
-is ``arraygrad`` with those six replaced by PyTorch's meaning:
+is ``arraygrad`` with those seven replaced by PyTorch's meaning:
 
 - ``std(x)`` / ``var(x)`` with no axis: ``correction=1`` (the standard: 0);
 - ``sort(x)``: the named tuple ``(values, indices)`` (the standard: the values);
 - ``nonzero(x)``: an ``(n, ndim)`` index matrix, or the tuple with ``as_tuple=True``
   (the standard: the tuple);
 - ``equal(a, b)``: one Python bool, same shape and elements (the standard: elementwise);
-- ``meshgrid(*xs)``: ``indexing="ij"`` (the standard: ``"xy"``).
+- ``meshgrid(*xs)``: ``indexing="ij"`` (the standard: ``"xy"``);
+- ``imag(x)`` of a real tensor: RuntimeError (the standard: zeros).
 
 Everything else is the same object as in ``arraygrad``.
 
@@ -33,7 +34,7 @@ import builtins
 from typing import Any
 
 import arraygrad as _ag
-from arraygrad import *  # noqa: F403  (the whole namespace, then the six below)
+from arraygrad import *  # noqa: F403  (the whole namespace, then the seven below)
 from arraygrad import __all__ as _NAMESPACE_ALL
 from arraygrad.ops import torch_functions as _tf
 from arraygrad.ops import torch_namespace as _tn
@@ -92,3 +93,12 @@ def meshgrid(  # type: ignore[no-redef]  # replaces the namespace's
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     return tuple(_ag.meshgrid(*tensors, indexing=indexing))
+
+
+def imag(x: Tensor) -> Tensor:  # type: ignore[no-redef]  # replaces the namespace's
+    """``torch.imag``: the imaginary part of a complex tensor; a real one raises
+    RuntimeError, as in PyTorch (the standard's ``ag.imag`` gives zeros)."""
+    if x.dtype.kind != "c":
+        raise RuntimeError(f"imag is not implemented for tensors with non-complex dtypes "
+                           f"(got {x.dtype.name})")
+    return _ag.imag(x)

@@ -54,6 +54,7 @@ MODULES: tuple[str, ...] = (
     "arraygrad.backends",
     "arraygrad.linalg",
     "arraygrad.fft",
+    "arraygrad.special",
     "arraygrad.extend",
     "arraygrad.hookspecs",
     "arraygrad.plugin_manager",

@@ -23,14 +23,16 @@ from arraygrad import engine, random
 from arraygrad._dtypes import DType
 from arraygrad.backend_registry import current_backend, default_float, get_backend
 from arraygrad.creation import _to_native, empty, full, ones, tensor, zeros
+from arraygrad.grad_mode import STATE
 from arraygrad.node import Node
 from arraygrad.node import _sequence as _node_sequence
 from arraygrad.ops import elementwise as ew
 from arraygrad.ops import indexing, inplace, linalg, nn, reductions, shape, special, transfer
+from arraygrad.ops import linalg_ext as la
 from arraygrad.ops import torch_functions as tf
 from arraygrad.ops import torch_namespace as tn
 from arraygrad.ops._axes import axis_alias, normalize_axis
-from arraygrad.ops.registry import binary_operator, unary
+from arraygrad.ops.registry import binary, binary_operator, unary
 from arraygrad.ops.torch_functions import MaxMin
 from arraygrad.tensor import Tensor, _init_leaf
 from arraygrad.tensor_types import TENSOR_TYPES
@@ -132,10 +134,20 @@ _INPLACE_SYMBOL = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/", "pow_": "
                    "floor_divide_": "//", "remainder_": "%"}
 
 
+def _integer_pow_(self: Tensor, other: Any) -> Tensor:
+    return _INTEGER_POW_(self, other)
+
+
 def _inplace_operator(op: Any, iop: Callable | None, torch_name: str,
                       name: str) -> Callable[[Tensor, Any], Tensor]:
-    def method(self: Tensor, other: Any) -> Tensor:
-        return inplace.inplace_binary(self, other, op, iop, torch_name)
+    if torch_name == "pow_":  # integer powers follow PyTorch's rules (elementwise.POW)
+        def method(self: Tensor, other: Any) -> Tensor:
+            if self.dtype.kind in "biu":
+                return _integer_pow_(self, other)
+            return inplace.inplace_binary(self, other, op, iop, torch_name)
+    else:
+        def method(self: Tensor, other: Any) -> Tensor:
+            return inplace.inplace_binary(self, other, op, iop, torch_name)
 
     method.__name__ = name
     method.__doc__ = (f"In place ``self {_INPLACE_SYMBOL[torch_name]}= other``: changes the array "
@@ -518,12 +530,35 @@ def _graph_reads(out: Any, x: Tensor, since: int) -> bool:
     return False
 
 
+# PyTorch's names of the dtypes, for its in-place casting error.
+_TORCH_DTYPE_NAMES = {
+    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+    "int64": "Long", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64",
+    "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
+    "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def check_inplace_cast(name: str, result: Any, target: Any) -> None:
+    """PyTorch's rule for writing a result of dtype ``result`` into a tensor of dtype
+    ``target``: no complex into a real, float into an integer, or number into a bool."""
+    if _KIND_RANK[result.kind] > _KIND_RANK[target.kind]:
+        raise RuntimeError(
+            f"{name}: result type {_TORCH_DTYPE_NAMES.get(result.name, result.name)} can't "
+            f"be cast to the desired output type "
+            f"{_TORCH_DTYPE_NAMES.get(target.name, target.name)}")
+
+
 def _in_place(fn: Callable[..., Tensor], name: str) -> Callable[..., Tensor]:
     """The in-place form of ``fn``: compute, then copy into ``self`` (recorded when needed,
-    so gradients flow through the new value; views and version counters follow)."""
+    so gradients flow through the new value; views and version counters follow). A
+    result that PyTorch would not cast into ``self``'s dtype (a float into an integer
+    tensor...) raises RuntimeError, ``self`` unchanged."""
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         since = next(_node_sequence)
         out = fn(self, *args, **kwargs)
+        if isinstance(out, Tensor) and out.dtype != self.dtype:
+            check_inplace_cast(name, out.dtype, self.dtype)
         if _graph_reads(out, self, since):
             # A rule will read self's current value, which the write below replaces:
             # compute from a copy instead (PyTorch's ``original_self``), so backward works.
@@ -533,6 +568,143 @@ def _in_place(fn: Callable[..., Tensor], name: str) -> Callable[..., Tensor]:
     method.__name__ = name
     method.__doc__ = f"In place ``{fn.__name__}``: the result is written into this tensor."
     return method
+
+
+def _view_in_place(fn: Callable[..., Tensor], name: str) -> Callable[..., Tensor]:
+    """The in-place form of the view op ``fn`` (``unsqueeze_``, ``t_``...): ``self`` takes
+    the view's shape and history. A leaf that requires grad raises as in PyTorch; a tensor
+    that is a view or has live views raises (its views could not follow the new shape)."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if self._node is None and self.requires_grad and STATE.enabled:
+            raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used "
+                               f"in an in-place operation.")
+        if self._view is not None or inplace._has_views(self):
+            raise RuntimeError(
+                f"{name}: arraygrad cannot change the shape of a tensor that is a view or "
+                f"has live views (shape {self.shape}); use the out-of-place "
+                f"x = x.{name[:-1]}(...) instead")
+        since = next(_node_sequence)
+        out = fn(self, *args, **kwargs)
+        if out._node is not None:  # its inputs name the old self: a snapshot stands in
+            inplace._unalias(out._node, self, since)
+        self._data, self._node = out._data, out._node
+        self.requires_grad = out.requires_grad
+        self._views = None  # ``out`` was this tensor's only view, and it is dropped
+        return self
+
+    method.__name__ = name
+    method.__doc__ = f"In place ``{fn.__name__}``: this tensor takes the new shape."
+    return method
+
+
+def _is_cpu(self: Tensor) -> bool:
+    """Whether the tensor lives on a CPU device."""
+    return str(self.device).split(":")[0] == "cpu"
+
+
+def _is_cuda(self: Tensor) -> bool:
+    """Whether the tensor lives on a CUDA device."""
+    return str(self.device).split(":")[0] in ("cuda", "gpu")
+
+
+def _get_device(self: Tensor) -> int:
+    """-1 on the CPU, else the device's index (``torch.Tensor.get_device``)."""
+    if _is_cpu(self):
+        return -1
+    _, _, index = str(self.device).partition(":")
+    return int(index) if index.isdigit() else 0
+
+
+def _nbytes(self: Tensor) -> int:
+    """Bytes held by the elements (``numel() * itemsize``)."""
+    return self.numel() * (self.dtype.bits // 8)
+
+
+def _itemsize(self: Tensor) -> int:
+    """Bytes per element."""
+    return self.dtype.bits // 8
+
+
+def _ndimension(self: Tensor) -> int:
+    """The number of dimensions (``ndim``)."""
+    return self.ndim
+
+
+def _is_signed(self: Tensor) -> bool:
+    """Whether the dtype holds negative values (not bool or unsigned)."""
+    return self.dtype.kind in "ifc"
+
+
+def _is_same_size(self: Tensor, other: Tensor) -> bool:
+    """Whether ``other`` has the same shape."""
+    return tuple(self.shape) == tuple(other.shape)
+
+
+def _is_nonzero(self: Tensor) -> bool:
+    """The truth of a one-element tensor (``torch.Tensor.is_nonzero``)."""
+    n = self.numel()
+    if n != 1:
+        raise RuntimeError(f"is_nonzero: Boolean value of Tensor with "
+                           f"{'no values' if n == 0 else 'more than one value'} is "
+                           f"ambiguous (shape {self.shape})")
+    return bool(self.item())
+
+
+def _real(self: Tensor) -> Tensor:
+    """The real part (``self`` itself for a real dtype, as PyTorch)."""
+    return ew.real(self) if self.dtype.kind == "c" else self
+
+
+def _imag(self: Tensor) -> Tensor:
+    """The imaginary part; a real dtype raises RuntimeError, as PyTorch."""
+    if self.dtype.kind != "c":
+        raise RuntimeError(f"imag is not implemented for tensors with non-complex dtypes "
+                           f"(got {self.dtype.name})")
+    return ew.imag(self)
+
+
+def _ravel(self: Tensor) -> Tensor:
+    """The elements as a 1-D tensor."""
+    return shape.reshape(self, (-1,))
+
+
+def _tile(self: Tensor, *dims: Any) -> Tensor:
+    """``torch.tile``: repeat along each dim (fewer dims than the tensor: ones are
+    prepended to ``dims``)."""
+    dims = _shape_args(dims)
+    return shape.tile(self, tuple(dims))
+
+
+def _bernoulli(self: Tensor, p: Any = None) -> Tensor:
+    """Draws that are 1 with probability ``self`` (or ``p``), elementwise
+    (``torch.Tensor.bernoulli``)."""
+    if p is None:
+        return tn.bernoulli(self)
+    return tn.bernoulli(full(self.shape, p, dtype=self.dtype, device=self.device,
+                             backend=self._backend))
+
+
+def _multinomial(self: Tensor, num_samples: int, replacement: bool = False) -> Tensor:
+    """Indices drawn from the categorical distributions in the rows of this tensor
+    (``torch.Tensor.multinomial``)."""
+    return random.multinomial(self, num_samples, replacement)
+
+
+def _polygamma(self: Tensor, n: int) -> Tensor:
+    """``torch.polygamma(n, self)``: the ``n``-th derivative of digamma."""
+    return tn.polygamma(n, self)
+
+
+def _rsub(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``other - alpha * self``."""
+    return tn.rsub(self, other, alpha=alpha)
+
+
+def _pow(x: Tensor, exponent: Any) -> Tensor:
+    return binary(ew.POW, x, exponent)
+
+
+_INTEGER_POW_ = _in_place(_pow, "pow_")
 
 
 def _t(self: Tensor) -> Tensor:
@@ -696,7 +868,9 @@ def _copy_(self: Tensor, src: Any) -> Tensor:
 
 
 _CASTS = (("float", "float32"), ("double", "float64"), ("half", "float16"),
-          ("long", "int64"), ("int", "int32"), ("bool", "bool"))
+          ("long", "int64"), ("int", "int32"), ("bool", "bool"), ("short", "int16"),
+          ("char", "int8"), ("byte", "uint8"), ("bfloat16", "bfloat16"),
+          ("cfloat", "complex64"), ("cdouble", "complex128"))
 
 
 def _methods() -> dict[str, Callable]:
@@ -768,12 +942,74 @@ def _methods() -> dict[str, Callable]:
     for torch_fn in torch_named:
         table[torch_fn.__name__] = torch_fn
     table["div"] = table["divide"] = tn.divide
+    _tns_methods(table)
     return table
 
 
+# PyTorch's Tensor aliases of existing methods.
+_METHOD_ALIASES = {
+    "absolute": "abs", "arccos": "acos", "arccosh": "acosh", "arcsin": "asin",
+    "arcsinh": "asinh", "arctan": "atan", "arctanh": "atanh", "arctan2": "atan2",
+    "greater": "gt", "greater_equal": "ge", "less": "lt", "less_equal": "le",
+    "not_equal": "ne", "fix": "trunc",
+}
+
+
+def _tns_methods(table: dict[str, Callable]) -> None:
+    """The methods added for PyTorch's Tensor API (comparisons' in-place forms, math
+    aliases, in-place forms of the math functions, attributes)."""
+    torch_named: tuple[Callable[..., Any], ...] = (
+        tn.deg2rad, tn.rad2deg, tn.fmax, tn.fmin, tn.gcd, tn.lcm, tn.ldexp, tn.frexp,
+        tn.float_power, tn.sinc, tn.logaddexp2, tn.isposinf, tn.isneginf, tn.isreal,
+        tn.aminmax, tn.msort, tn.cummax, tn.cummin, tn.logcumsumexp, tn.nansum, tn.nanmean,
+        tn.addmm, tn.addmv, tn.baddbmm, ew.floor_divide, ew.logaddexp, ew.hypot,
+        ew.copysign, ew.nextafter, ew.signbit, ew.positive, ew.bitwise_left_shift,
+        ew.bitwise_right_shift, ew.conj, tn.rsub, tn.nanmedian, tn.quantile,
+        tn.nanquantile, tn.cov, tn.corrcoef, tn.mvlgamma, special.erfinv, tn.logdet,
+        tn.pinverse, tn.matrix_exp, tn.cholesky_solve, tn.cholesky_inverse, tn.cholesky,
+        tn.qr, tn.svd, tn.triangular_solve, tn.addbmm, tn.addr, tn.vdot, la.det, la.slogdet,
+        la.matrix_power, tn.rot90, tn.fliplr, tn.flipud, tn.hsplit, tn.vsplit, tn.dsplit,
+        tn.split_with_sizes, tn.diagflat, tn.select_scatter, tn.slice_scatter, tn.index_fill,
+        tn.index_copy, tn.masked_scatter, tn.put, tn.index_put, tn.angle, tn.renorm,
+        tn.mode, tn.unique_consecutive, tn.adjoint, tn.conj_physical, tn.resolve_conj,
+        tn.resolve_neg, tn.is_conj, tn.is_neg, tn.sum_to_size, ew.reciprocal,
+        tn.diagonal_scatter, tn.unsafe_chunk, tn.unsafe_split, tn.unsafe_split_with_sizes)
+    table["bernoulli"] = _bernoulli
+    table["multinomial"] = _multinomial
+    table["inverse"] = la.inv
+    for fn in torch_named:
+        table[fn.__name__] = fn
+    table["bitwise_not"] = ew.bitwise_invert
+    table["polygamma"] = _polygamma
+    for alias, name in _METHOD_ALIASES.items():
+        table[alias] = table[name]
+    table.update(ravel=_ravel, tile=_tile, get_device=_get_device, is_signed=_is_signed,
+                 is_same_size=_is_same_size, is_nonzero=_is_nonzero, ndimension=_ndimension)
+    # In-place forms of functions whose result has self's shape.
+    for name in ("eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
+                 "less_equal", "not_equal", "multiply", "subtract", "divide", "true_divide",
+                 "negative", "absolute", "acos", "acosh", "asin", "asinh", "atan", "atanh",
+                 "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "atan2",
+                 "arctan2", "sign", "sgn", "rsqrt", "log2", "log10", "log1p", "expm1",
+                 "exp2", "tan", "sinh", "cosh", "erf", "erfc", "frac", "fix", "lgamma",
+                 "digamma", "logit", "xlogy", "nan_to_num", "heaviside", "fmod", "hypot",
+                 "copysign", "nextafter", "float_power", "ldexp", "lcm", "gcd", "deg2rad",
+                 "rad2deg", "sinc", "clamp_min", "clamp_max", "logical_and", "logical_or",
+                 "logical_xor", "logical_not", "bitwise_not", "cumsum", "cumprod",
+                 "tril", "triu", "erfinv", "polygamma", "mvlgamma", "addbmm", "addr",
+                 "addmm", "addmv", "baddbmm", "index_fill", "index_copy", "masked_scatter",
+                 "put", "index_put", "renorm", "conj_physical"):
+        if name + "_" not in table:
+            table[name + "_"] = _in_place(table[name], name + "_")
+    for name in ("unsqueeze", "squeeze", "t", "transpose", "swapaxes", "swapdims"):
+        table[name + "_"] = _view_in_place(table[name], name + "_")
+    return None
+
+
 METHODS: dict[str, Callable] = _methods()
-PROPERTIES: dict[str, Callable[[Tensor], Tensor]] = {"T": _all_axes_reversed,
-                                                      "mT": _last_two_swapped}
+PROPERTIES: dict[str, Callable[[Tensor], Any]] = {
+    "T": _all_axes_reversed, "mT": _last_two_swapped, "is_cpu": _is_cpu, "is_cuda": _is_cuda,
+    "nbytes": _nbytes, "itemsize": _itemsize, "real": _real, "imag": _imag}
 
 
 def install(cls: type = Tensor) -> None:

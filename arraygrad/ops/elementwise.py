@@ -43,7 +43,36 @@ def _pow_grad_b(xp, g, ans, a, b):
         xp.where(a == 0, xp.ones_like(a), a)))
 
 
-POW: Op = defop("pow", lambda xp, a, b: a ** b,
+def _integral_operand(xp: Any, v: Any) -> bool:
+    if hasattr(v, "dtype"):
+        return xp.isdtype(v.dtype, ("integral", "bool"))
+    return isinstance(v, int)
+
+
+def _pow_forward(xp, a, b):
+    # PyTorch's integer powers: a negative Python-int exponent raises; a negative element
+    # of an integer exponent tensor gives 1 for base 1, +-1 for base -1 and 0 otherwise
+    # (NumPy raises ValueError for both).
+    if not (_integral_operand(xp, a) and _integral_operand(xp, b)):
+        return a ** b
+    if not hasattr(b, "dtype"):
+        if b < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return a ** b
+    if xp.isdtype(b.dtype, "unsigned integer") or xp.isdtype(b.dtype, "bool"):
+        return a ** b
+    negative = b < 0
+    out = a ** xp.where(negative, xp.zeros_like(b), b)
+    one = xp.ones_like(out)
+    signed = xp.where((b % 2) != 0, -one, one)  # (-1) ** b
+    if hasattr(a, "dtype"):
+        unit = xp.where(a == 1, one, xp.where(a == -1, signed, xp.zeros_like(out)))
+    else:
+        unit = one if a == 1 else (signed if a == -1 else xp.zeros_like(out))
+    return xp.where(negative, unit, out)
+
+
+POW: Op = defop("pow", _pow_forward,
             (lambda xp, g, ans, a, b: g * b * a ** (b - 1), _pow_grad_b), uses_ans=True)
 def _floor_divide(xp, a, b):
     out = xp.floor_divide(a, b)

@@ -1230,6 +1230,28 @@ _row("conj", lambda xp, a, b: xp.imag(xp.conj(_complex(xp, a, b)) * _complex(xp,
 _row("real[real_input]", lambda xp, a: xp.real(a) * 2.0, [M23], op="positive",
      torch=lambda torch, a: torch.real(a) * 2.0)
 
+# tns: erfinv (arraygrad/ops/special.py), against an inverse of math.erf by bisection;
+# into the tails too (|x| up to 0.999999, where the Newton steps run on log erfc).
+
+
+def _erfinv_ref(x: float) -> float:
+    lo, hi = 0.0, 10.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if (math.erfc(mid) > 1 - abs(x)) if abs(x) > 0.5 else (math.erf(mid) < abs(x)):
+            lo = mid
+        else:
+            hi = mid
+    return math.copysign((lo + hi) / 2, x)
+
+
+_row_order2("erfinv", lambda xp, a: xp.erfinv(a), [(2, 4)], "unit",
+            ref=lambda np_, a: np.vectorize(_erfinv_ref)(a),
+            torch=lambda torch, a: torch.erfinv(a))
+_row("erfinv[tails]", lambda xp, a: xp.erfinv(a * 1.111111), [(2, 3)], "unit",
+     ref=lambda np_, a: np.vectorize(_erfinv_ref)(a * 1.111111),
+     torch=lambda torch, a: torch.erfinv(a * 1.111111), tol32=(1e-4, 1e-5))
+
 CASES: tuple[OpCase, ...] = tuple(_ROWS)
 
 
