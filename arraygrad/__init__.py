@@ -479,6 +479,9 @@ from arraygrad.ops.torch_namespace import (  # PyTorch's functions added by tns
 from arraygrad.ops.torch_namespace import range_ as _torch_range
 from arraygrad.ops.transfer import clone, to
 from arraygrad.random import (
+    Generator,
+    get_rng_state,
+    initial_seed,
     manual_seed,
     multinomial,
     poisson,
@@ -489,6 +492,8 @@ from arraygrad.random import (
     randn,
     randn_like,
     randperm,
+    seed,
+    set_rng_state,
     uniform,
 )
 from arraygrad.tensor import Tensor
@@ -514,7 +519,6 @@ permute = permute_dims
 clamp = clip
 mul = multiply
 neg = negative
-seed = manual_seed
 float = float32  # noqa: A001 - as torch.float
 double = float64
 long = int64
@@ -869,4 +873,29 @@ __all__ += [
     "vsplit",
     "xlogy_",
     "zero_",
+]
+
+# isort: split
+# PyTorch's torch.cuda, torch.amp (autocast, GradScaler), torch.jit and process-wide
+# switches (set_num_threads, use_deterministic_algorithms...): see their modules.
+from arraygrad import amp, cuda, jit  # noqa: E402
+from arraygrad.amp import autocast  # noqa: E402
+from arraygrad.runtime_flags import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    get_num_interop_threads,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    set_num_interop_threads,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
+
+__all__ += [
+    "Generator", "amp", "are_deterministic_algorithms_enabled", "autocast", "cuda", "special",
+    "get_float32_matmul_precision", "get_num_interop_threads", "get_num_threads",
+    "get_rng_state", "initial_seed", "is_deterministic_algorithms_warn_only_enabled", "jit",
+    "set_float32_matmul_precision", "set_num_interop_threads", "set_num_threads",
+    "set_rng_state", "use_deterministic_algorithms",
 ]

@@ -187,9 +187,9 @@ def test_tensor_stub_declares_every_public_member():
 
 # Subpackages that are part of the public namespace (the others are the core's modules,
 # reachable as attributes only because importing a submodule sets one).
-PUBLIC_SUBMODULES = {"autograd", "backends", "data", "distributed", "distributions", "extend",
-                     "fft", "func", "linalg", "nn", "optim", "random", "serialization",
-                     "sparse", "utils"}
+PUBLIC_SUBMODULES = {"amp", "autograd", "backends", "cuda", "data", "distributed",
+                     "distributions", "extend", "fft", "func", "jit", "linalg", "nn", "optim",
+                     "random", "serialization", "sparse", "special", "utils"}
 
 
 def test_namespace_all_lists_every_public_name():

@@ -10,6 +10,7 @@ pytest.importorskip("sklearn")
 import _harness as H  # noqa: E402
 import prog_accum  # noqa: E402
 import prog_actor_critic  # noqa: E402
+import prog_boilerplate  # noqa: E402
 import prog_cnn  # noqa: E402
 import prog_dcgan  # noqa: E402
 import prog_dqn  # noqa: E402
@@ -330,3 +331,12 @@ def test_gcn_on_jax_float32():
     theirs, states = H.run_torch(prog_gcn, steps=3)
     ours = H.run_ag(prog_gcn, states, backend="jax", dtype=ag.float32, steps=3)
     H.compare(ours, theirs, rtol=1e-3, atol=1e-5)
+
+
+def test_training_boilerplate():
+    # device selection, backend switches, Generator, GradScaler/autocast off, checkpoint,
+    # EMA weights, OneCycleLR, inference_mode, save/load: PyTorch's losses step for step
+    ours, theirs = _same_program(prog_boilerplate)
+    assert ours["restored"] and theirs["restored"]
+    assert ours["split"] == theirs["split"] == [10, 30]
+    assert ours["split_indices"] == theirs["split_indices"] == list(range(40))
