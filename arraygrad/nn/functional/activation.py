@@ -22,6 +22,7 @@ from arraygrad.ops import elementwise as ew
 from arraygrad.ops import shape as sh
 from arraygrad.ops.conv import erf
 from arraygrad.ops.nn import log_softmax as _log_softmax
+from arraygrad.ops.nn import require_floating
 from arraygrad.ops.nn import softmax as _softmax
 from arraygrad.tensor import Tensor
 
@@ -36,8 +37,11 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _activate(x: Any, fn: Callable[[Tensor], Tensor], inplace: bool, op: str) -> Tensor:
+def _activate(x: Any, fn: Callable[[Tensor], Tensor], inplace: bool, op: str,
+              kernel: str | None = None) -> Tensor:
     check_tensor(x, op)
+    if kernel is not None:  # PyTorch's kernel exists for floating point only
+        require_floating(x, op, kernel)
     if not inplace:
         return fn(x)
     # Compute from a copy so that the ops' saved inputs are not the tensor overwritten below.
@@ -59,12 +63,30 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> ag.nn.functional.relu(ag.tensor([-1.0, 2.0])).tolist()
     [0.0, 2.0]
     """
+    if getattr(input, "dtype", None) is not None and input.dtype.kind == "b":
+        raise RuntimeError(f"relu: Boolean inputs not supported for relu (input shape "
+                           f"{tuple(input.shape)})")
     return _activate(input, ew.relu, inplace, "relu")
 
 
 def relu_(input: Tensor) -> Tensor:  # noqa: A002
     """In-place :func:`relu`."""
     return relu(input, inplace=True)
+
+
+def _int_hardtanh(x: Any, lo: float, hi: float, op: str) -> Any:
+    """PyTorch's integer hardtanh: the bounds truncated to ints, the dtype kept (``None``
+    for a floating-point ``x``); bool and unsigned inputs with negative limits raise."""
+    check_tensor(x, op)
+    if x.dtype.kind in "fc":
+        return None
+    if x.dtype.kind == "b":
+        raise RuntimeError(f"{op}: Bool inputs not supported for hardtanh (input shape "
+                           f"{tuple(x.shape)})")
+    if x.dtype.kind == "u" and (lo < 0 or hi < 0):
+        raise RuntimeError(f"{op}: cannot do hardtanh on an unsigned type with negative "
+                           f"limits (input dtype {x.dtype.name}, min_val={lo}, max_val={hi})")
+    return ew.clip(x, int(lo), int(hi))
 
 
 def _hardtanh(x: Tensor, lo: float, hi: float) -> Tensor:
@@ -85,6 +107,9 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa
     """
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    integer = _int_hardtanh(input, min_val, max_val, "hardtanh")
+    if integer is not None:
+        return input.copy_(integer) if inplace else integer
     return _activate(input, lambda x: _hardtanh(x, min_val, max_val), inplace, "hardtanh")
 
 
@@ -97,6 +122,9 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> ag.nn.functional.relu6(ag.tensor([-1.0, 7.0])).tolist()
     [0.0, 6.0]
     """
+    integer = _int_hardtanh(input, 0.0, 6.0, "relu6")
+    if integer is not None:
+        return input.copy_(integer) if inplace else integer
     return _activate(input, lambda x: _hardtanh(x, 0.0, 6.0), inplace, "relu6")
 
 
@@ -111,7 +139,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
     [-1.0, 2.0]
     """
     return _activate(input, lambda x: ew.where(x > 0, x, x * negative_slope), inplace,
-                     "leaky_relu")
+                     "leaky_relu", "leaky_relu_cpu")
 
 
 
@@ -132,12 +160,14 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa
     if not 0 <= lower <= upper:
         raise ValueError(f"rrelu: expected 0 <= lower <= upper, got lower={lower}, "
                          f"upper={upper}")
+    require_floating(input, "rrelu", "leaky_relu_cpu")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
     from arraygrad.creation import empty_like
 
     slopes = empty_like(input.detach()).uniform_(lower, upper)
-    return _activate(input, lambda x: ew.where(x > 0, x, x * slopes), inplace, "rrelu")
+    return _activate(input, lambda x: ew.where(x > 0, x, x * slopes), inplace, "rrelu",
+                     "leaky_relu_cpu")
 
 def _elu(x: Tensor, alpha: float, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
     neg = alpha * ew.expm1(_clamped(x, 0.0) * input_scale)
@@ -154,7 +184,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # 
     >>> round(ag.nn.functional.elu(ag.tensor([-1.0])).item(), 4)
     -0.6321
     """
-    return _activate(input, lambda x: _elu(x, alpha), inplace, "elu")
+    return _activate(input, lambda x: _elu(x, alpha), inplace, "elu", "elu_cpu")
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -166,7 +196,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> round(ag.nn.functional.selu(ag.tensor([1.0])).item(), 4)
     1.0507
     """
-    return _activate(input, lambda x: _elu(x, SELU_ALPHA, SELU_SCALE), inplace, "selu")
+    return _activate(input, lambda x: _elu(x, SELU_ALPHA, SELU_SCALE), inplace, "selu", "elu_cpu")
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -180,7 +210,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  #
     """
     if alpha == 0:
         raise ValueError("celu: alpha must be non-zero")
-    return _activate(input, lambda x: _elu(x, alpha, 1.0, 1.0 / alpha), inplace, "celu")
+    return _activate(input, lambda x: _elu(x, alpha, 1.0, 1.0 / alpha), inplace, "celu", "elu_cpu")
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -192,7 +222,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> ag.nn.functional.silu(ag.tensor([0.0])).tolist()
     [0.0]
     """
-    return _activate(input, lambda x: x * ew.sigmoid(x), inplace, "silu")
+    return _activate(input, lambda x: x * ew.sigmoid(x), inplace, "silu", "silu_cpu")
 
 
 def _softplus(x: Tensor, beta: float, threshold: float) -> Tensor:
@@ -213,6 +243,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     0.6931
     """
     check_tensor(input, "softplus")
+    require_floating(input, "softplus", "softplus_cpu")
     return _softplus(input, beta, threshold)
 
 
@@ -225,7 +256,8 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> round(ag.nn.functional.mish(ag.tensor([1.0])).item(), 4)
     0.8651
     """
-    return _activate(input, lambda x: x * ew.tanh(_softplus(x, 1.0, 20.0)), inplace, "mish")
+    return _activate(input, lambda x: x * ew.tanh(_softplus(x, 1.0, 20.0)), inplace, "mish",
+                     "mish_cpu")
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
@@ -238,6 +270,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     [0.0]
     """
     check_tensor(input, "gelu")
+    require_floating(input, "gelu", "GeluKernelImpl")
     x = input
     if approximate == "none":
         return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
@@ -307,6 +340,7 @@ def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
     -0.6931
     """
     x = check_tensor(input, "logsigmoid")
+    require_floating(x, "logsigmoid", "log_sigmoid_cpu")
     # |x| written with where so that its slope at 0 is +1: the total slope at 0 is then 1/2.
     magnitude = ew.where(x < 0, -x, x)
     return ew.where(x < 0, x, 0.0) - ew.log1p(ew.exp(-magnitude))
@@ -322,7 +356,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     [0.5, 1.0]
     """
     return _activate(input, lambda x: _hardtanh(x + 3.0, 0.0, 6.0) / 6.0, inplace,
-                     "hardsigmoid")
+                     "hardsigmoid", "hardsigmoid_cpu")
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -337,7 +371,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     def fn(x: Tensor) -> Tensor:
         return ew.where(x <= -3.0, 0.0, ew.where(x < 3.0, x * (x + 3.0) / 6.0, x))
 
-    return _activate(input, fn, inplace, "hardswish")
+    return _activate(input, fn, inplace, "hardswish", "hardswish_cpu")
 
 
 def softsign(input: Tensor) -> Tensor:  # noqa: A002
@@ -350,6 +384,8 @@ def softsign(input: Tensor) -> Tensor:  # noqa: A002
     [0.5]
     """
     x = check_tensor(input, "softsign")
+    if x.dtype.kind == "b":
+        require_floating(x, "softsign", "abs_cpu")
     return x / (1.0 + ew.abs(x))
 
 
@@ -363,6 +399,9 @@ def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
     [0.0]
     """
     x = check_tensor(input, "tanhshrink")
+    if x.dtype.kind == "b":
+        raise RuntimeError("tanhshrink: subtraction, the `-` operator, with a bool tensor is "
+                           "not supported; use x.float() first")
     return x - ew.tanh(x)
 
 
@@ -376,6 +415,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     [-0.5, 0.0, 0.5]
     """
     x = check_tensor(input, "softshrink")
+    require_floating(x, "softshrink", "softshrink_check")
     if lambd < 0:
         raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
     return ew.where(x > lambd, x - lambd, ew.where(x < -lambd, x + lambd, 0.0))
@@ -391,6 +431,7 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     [-1.0, 0.0]
     """
     x = check_tensor(input, "hardshrink")
+    require_floating(x, "hardshrink", "hardshrink_cpu")
     return ew.where((x > lambd) | (x < -lambd), x, 0.0)
 
 
@@ -404,6 +445,11 @@ def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
     >>> ag.nn.functional.threshold(ag.tensor([0.5, 2.0]), 1.0, -1.0).tolist()
     [-1.0, 2.0]
     """
+    check_tensor(input, "threshold")
+    if input.dtype.kind == "b":
+        require_floating(input, "threshold", "threshold_cpu")
+    if input.dtype.kind in "iu":  # PyTorch truncates both scalars to the integer dtype
+        threshold, value = int(threshold), int(value)
     return _activate(input, lambda x: ew.where(x > threshold, x, value), inplace, "threshold")
 
 
@@ -417,6 +463,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     (2, 2)
     """
     x = check_tensor(input, "glu")
+    require_floating(x, "glu", "glu_cpu")
     if x.ndim == 0 or x.shape[dim] % 2:
         raise ValueError(f"glu: halving dimension {dim} must have an even size, got input "
                          f"shape {x.shape}")
@@ -439,6 +486,8 @@ def _prepare(x: Any, dim: int | None, dtype: Any, name: str, stacklevel: int
     check_tensor(x, name)
     if dtype is not None:
         x = x.astype(dtype)
+    require_floating(x, name, "softmax_lastdim_kernel_impl" if name != "log_softmax" else
+                     "log_softmax_lastdim_kernel_impl")
     if dim is None:
         dim = _softmax_dim(x.ndim, name, stacklevel + 1)
     return x, dim
@@ -468,6 +517,9 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa
     >>> ag.nn.functional.softmin(ag.zeros(2), dim=0).tolist()
     [0.5, 0.5]
     """
+    if dtype is None and getattr(input, "dtype", None) is not None and input.dtype.kind == "b":
+        raise RuntimeError("softmin: negation, the `-` operator, on a bool tensor is not "
+                           "supported; cast it first, e.g. x.float()")
     x, dim = _prepare(input, dim, dtype, "softmin", _stacklevel)
     return _softmax(-x, axis=dim)
 

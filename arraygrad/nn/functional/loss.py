@@ -22,7 +22,7 @@ from arraygrad.ops import elementwise as ew
 from arraygrad.ops import reductions as red
 from arraygrad.ops import shape as sh
 from arraygrad.ops._arrays import physical
-from arraygrad.ops.nn import class_index_loss
+from arraygrad.ops.nn import class_index_loss, require_floating
 from arraygrad.ops.nn import cross_entropy as _cross_entropy
 from arraygrad.tensor import Tensor
 
@@ -52,6 +52,25 @@ def _broadcast(input: Any, target: Any, op: str) -> tuple[Tensor, Tensor]:  # no
             raise ValueError(f"{op}: the input shape {input.shape} and target shape "
                              f"{target.shape} do not broadcast") from None
     return input, target
+
+
+def _integral(x: Any) -> bool:
+    return isinstance(x, Tensor) and x.dtype.kind not in "fc"
+
+
+def _refuse_integral(input: Any, target: Any, op: str, kernel: str) -> None:  # noqa: A002
+    """PyTorch's kernel for ``op`` runs on floating point only: integer ``input`` and
+    ``target`` together raise its ``NotImplementedError`` (one float operand promotes)."""
+    if _integral(input) and _integral(target):
+        require_floating(input, op, kernel)
+
+
+def _refuse_cast(x: Any, op: str, role: str) -> None:
+    """PyTorch's ``result type Float can't be cast to the desired output type`` error."""
+    if _integral(x):
+        raise RuntimeError(f"{op}: result type Float can't be cast to the desired output type "
+                           f"{x.dtype.name} of the {role} (shape {tuple(x.shape)}); cast it "
+                           f"first, e.g. {role}.float()")
 
 
 def _weighted(losses: Tensor, weight: Tensor | None, shape: tuple, reduction: str, op: str,
@@ -101,6 +120,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,  #
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
     shape = tuple(check_tensor(input, "mse_loss").shape)
+    _refuse_integral(input, target, "mse_loss", "mse_cpu")
     a, b = _broadcast(input, target, "mse_loss")
     diff = a - b
     return _weighted(diff * diff, weight, shape, reduction, "mse_loss", True)
@@ -127,6 +147,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor,  # noqa: A002
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     reduction = legacy_reduction(size_average, reduce, reduction)
+    _refuse_integral(input, target, "smooth_l1_loss", "smooth_l1_cpu")
     a, b = _broadcast(input, target, "smooth_l1_loss")
     return reduce_loss(_smooth_l1(a - b, float(beta)), reduction, "smooth_l1_loss")
 
@@ -146,6 +167,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: 
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     shape = tuple(check_tensor(input, "huber_loss").shape)
+    _refuse_integral(input, target, "huber_loss", "huber_cpu")
     a, b = _broadcast(input, target, "huber_loss")
     diff = a - b
     magnitude = ew.abs(diff)
@@ -175,6 +197,10 @@ def binary_cross_entropy(input: Tensor, target: Tensor,  # noqa: A002
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_tensor(input, "binary_cross_entropy")
     check_tensor(target, "binary_cross_entropy")
+    require_floating(input, "binary_cross_entropy")
+    if _integral(target):
+        raise RuntimeError(f"binary_cross_entropy: Found dtype {target.dtype.name} but expected "
+                           f"{input.dtype.name} (the target must have the input's dtype)")
     if input.shape != target.shape:
         raise ValueError(f"binary_cross_entropy: Using a target size ({target.shape}) that is "
                          f"different to the input size ({input.shape}) is deprecated. Please "
@@ -212,6 +238,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_tensor(input, "binary_cross_entropy_with_logits")
     check_tensor(target, "binary_cross_entropy_with_logits")
+    require_floating(input, "binary_cross_entropy_with_logits", "log_sigmoid_cpu")
+    _refuse_cast(target, "binary_cross_entropy_with_logits", "target")
     if input.shape != target.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must "
                          f"be the same as input size ({input.shape})")
@@ -253,6 +281,10 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,  # n
     if reduction not in ("mean", "sum", "none", "batchmean"):
         raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
                          f"{reduction!r}")
+    if _integral(input) or _integral(target):
+        bad = input if _integral(input) else target
+        raise RuntimeError(f"kl_div: Integral inputs not supported (got dtype "
+                           f"{bad.dtype.name}); cast them first, e.g. x.float()")
     a, t = _broadcast(input, target, "kl_div")
     if log_target:
         losses = ew.exp(t) * (t - a)
@@ -444,6 +476,9 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,  # 
     0.5
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
+    if _integral(input) and reduction == "mean":
+        raise RuntimeError(f"hinge_embedding_loss: mean(): could not infer output dtype: the "
+                           f"input must be floating point or complex, got {input.dtype.name}")
     x, t = _broadcast(input, target, "hinge_embedding_loss")
     zeros = x * 0.0
     margin_part = ew.where(t != 1, ew.clip(margin - x, min=0.0), zeros)
@@ -463,6 +498,8 @@ def soft_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
     0.6931
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
+    _refuse_cast(input, "soft_margin_loss", "input")
+    _refuse_cast(target, "soft_margin_loss", "target")
     x, t = _broadcast(input, target, "soft_margin_loss")
     return reduce_loss(ew.log1p(ew.exp(-t * x)), reduction, "soft_margin_loss")
 
@@ -485,6 +522,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_tensor(input, "multilabel_soft_margin_loss")
     check_tensor(target, "multilabel_soft_margin_loss")
+    require_floating(input, "multilabel_soft_margin_loss", "log_sigmoid_cpu")
     losses = -(target * logsigmoid(input) + (1.0 - target) * logsigmoid(-input))
     if weight is not None:
         losses = losses * weight
@@ -528,6 +566,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float,  # noq
     """
     check_tensor(input, "gaussian_nll_loss")
     check_reduction(reduction, "gaussian_nll_loss")
+    _refuse_cast(input, "gaussian_nll_loss", "input")
     if not isinstance(var, Tensor):
         var = input * 0.0 + float(var)
     if var.shape != input.shape:
