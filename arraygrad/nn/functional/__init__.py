@@ -121,6 +121,24 @@ from arraygrad.nn.functional.pooling import (
     max_pool1d,
     max_pool2d,
 )
+from arraygrad.nn.functional.pooling_ext import (
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool3d,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
+)
 from arraygrad.nn.functional.sparse import embedding, embedding_bag, one_hot
 from arraygrad.nn.functional.vision import (
     interpolate,
@@ -142,6 +160,11 @@ __all__ = [
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
     "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate",
     "upsample", "pixel_shuffle", "pixel_unshuffle", "pad", "unfold", "fold",
+    "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
+    "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d",
+    "lp_pool1d", "lp_pool2d", "lp_pool3d",
     # activations
     "relu", "relu_", "relu6", "leaky_relu", "elu", "selu", "celu", "silu", "mish", "gelu",
     "softplus", "hardtanh", "prelu", "tanh", "sigmoid", "logsigmoid", "hardsigmoid",
