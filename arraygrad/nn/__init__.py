@@ -56,7 +56,14 @@ from arraygrad.nn.containers import (
 )
 from arraygrad.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from arraygrad.nn.distance import CosineSimilarity, PairwiseDistance
-from arraygrad.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
+from arraygrad.nn.dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
 from arraygrad.nn.flatten import Flatten, Unflatten
 from arraygrad.nn.fold import Fold, Unfold
 from arraygrad.nn.linear import Bilinear, Identity, Linear
@@ -73,12 +80,15 @@ from arraygrad.nn.losses import (
     L1Loss,
     MarginRankingLoss,
     MSELoss,
+    MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     NLLLoss,
     PoissonNLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from arraygrad.nn.module import IncompatibleKeys, Module, RemovableHandle, StateDictError
 from arraygrad.nn.normalization import (
@@ -111,7 +121,7 @@ from arraygrad.nn.padding import (
     ZeroPad3d,
 )
 from arraygrad.nn.parameter import Parameter
-from arraygrad.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
+from arraygrad.nn.pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from arraygrad.nn.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -166,7 +176,8 @@ __all__ = [
     "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
     "KLDivLoss", "NLLLoss", "CrossEntropyLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
     "TripletMarginLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
-    "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss",
+    "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
+    "TripletMarginWithDistanceLoss", "ChannelShuffle", "FeatureAlphaDropout",
     # submodules
     "functional", "init", "utils", "modules",
 ]

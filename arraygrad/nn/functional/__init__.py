@@ -37,7 +37,9 @@ from __future__ import annotations
 from arraygrad.nn.functional._util import IntPair, ntuple, pair  # noqa: F401  (for layers)
 from arraygrad.nn.functional.activation import (
     celu,
+    celu_,
     elu,
+    elu_,
     gelu,
     glu,
     gumbel_softmax,
@@ -45,7 +47,9 @@ from arraygrad.nn.functional.activation import (
     hardsigmoid,
     hardswish,
     hardtanh,
+    hardtanh_,
     leaky_relu,
+    leaky_relu_,
     log_softmax,
     logsigmoid,
     mish,
@@ -54,7 +58,9 @@ from arraygrad.nn.functional.activation import (
     relu6,
     relu_,
     rrelu,
+    rrelu_,
     selu,
+    selu_,
     sigmoid,
     silu,
     softmax,
@@ -65,6 +71,7 @@ from arraygrad.nn.functional.activation import (
     tanh,
     tanhshrink,
     threshold,
+    threshold_,
 )
 from arraygrad.nn.functional.conv import (
     conv1d,
@@ -73,13 +80,14 @@ from arraygrad.nn.functional.conv import (
     conv_transpose1d,
     conv_transpose2d,
 )
-from arraygrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
+from arraygrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance, pdist
 from arraygrad.nn.functional.dropout import (
     alpha_dropout,
     dropout,
     dropout1d,
     dropout2d,
     dropout3d,
+    feature_alpha_dropout,
 )
 from arraygrad.nn.functional.fold import fold, unfold
 from arraygrad.nn.functional.loss import (
@@ -95,12 +103,15 @@ from arraygrad.nn.functional.loss import (
     l1_loss,
     margin_ranking_loss,
     mse_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
     multilabel_soft_margin_loss,
     nll_loss,
     poisson_nll_loss,
     smooth_l1_loss,
     soft_margin_loss,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from arraygrad.nn.functional.normalization import (
     batch_norm,
@@ -141,10 +152,14 @@ from arraygrad.nn.functional.pooling_ext import (
 )
 from arraygrad.nn.functional.sparse import embedding, embedding_bag, one_hot
 from arraygrad.nn.functional.vision import (
+    channel_shuffle,
     interpolate,
+    native_channel_shuffle,
     pixel_shuffle,
     pixel_unshuffle,
     upsample,
+    upsample_bilinear,
+    upsample_nearest,
 )
 from arraygrad.ops import shape as _sh
 from arraygrad.ops.conv import erf
@@ -182,7 +197,12 @@ __all__ = [
     "binary_cross_entropy_with_logits", "kl_div", "nll_loss", "cross_entropy",
     "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
     "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
-    "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss",
+    "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "triplet_margin_with_distance_loss",
+    # more (branch nnx)
+    "elu_", "leaky_relu_", "hardtanh_", "selu_", "celu_", "threshold_", "rrelu_", "pdist",
+    "feature_alpha_dropout", "channel_shuffle", "native_channel_shuffle", "upsample_nearest",
+    "upsample_bilinear",
 ]
 
 

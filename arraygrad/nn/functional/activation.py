@@ -30,7 +30,8 @@ __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "elu", "selu", "celu", "silu", "mish", "gelu",
     "softplus", "hardtanh", "prelu", "tanh", "sigmoid", "logsigmoid", "hardsigmoid",
     "hardswish", "softsign", "tanhshrink", "softshrink", "hardshrink", "threshold", "glu",
-    "softmax", "softmin", "log_softmax", "rrelu", "gumbel_softmax",
+    "softmax", "softmin", "log_softmax", "rrelu", "gumbel_softmax", "elu_", "leaky_relu_",
+    "hardtanh_", "selu_", "celu_", "threshold_", "rrelu_",
 ]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -566,3 +567,92 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # 
     """
     x, dim = _prepare(input, dim, dtype, "log_softmax", _stacklevel)
     return _log_softmax(x, axis=dim)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """In-place :func:`elu` (PyTorch's ``F.elu_``).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> x = ag.tensor([-1.0, 2.0])
+    >>> ag.nn.functional.elu_(x) is x
+    True
+    """
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """In-place :func:`leaky_relu`.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.leaky_relu_(ag.tensor([-2.0, 2.0]), 0.5).tolist()
+    [-1.0, 2.0]
+    """
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
+    """In-place :func:`hardtanh`.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.hardtanh_(ag.tensor([-3.0, 0.5])).tolist()
+    [-1.0, 0.5]
+    """
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:  # noqa: A002
+    """In-place :func:`selu`.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.selu_(ag.tensor([0.0])).tolist()
+    [0.0]
+    """
+    return selu(input, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """In-place :func:`celu`.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.celu_(ag.tensor([2.0])).tolist()
+    [2.0]
+    """
+    return celu(input, alpha, inplace=True)
+
+
+_threshold = threshold  # the parameter named threshold shadows the function below
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    """In-place :func:`threshold`.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.threshold_(ag.tensor([0.5, 2.0]), 1.0, -1.0).tolist()
+    [-1.0, 2.0]
+    """
+    return _threshold(input, threshold, value, inplace=True)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
+           training: bool = False) -> Tensor:
+    """In-place :func:`rrelu`.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.rrelu_(ag.tensor([-2.0, 2.0]), 0.25, 0.75).tolist()
+    [-1.0, 2.0]
+    """
+    return rrelu(input, lower, upper, training, inplace=True)

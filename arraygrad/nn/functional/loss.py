@@ -11,6 +11,8 @@ import math
 import warnings
 from typing import Any
 
+from arraygrad import creation
+from arraygrad.grad_mode import no_grad
 from arraygrad.nn.functional._util import (
     check_reduction,
     check_tensor,
@@ -19,6 +21,7 @@ from arraygrad.nn.functional._util import (
 )
 from arraygrad.nn.functional.distance import pairwise_distance
 from arraygrad.ops import elementwise as ew
+from arraygrad.ops import indexing as ix
 from arraygrad.ops import reductions as red
 from arraygrad.ops import shape as sh
 from arraygrad.ops._arrays import physical
@@ -31,7 +34,8 @@ __all__ = [
     "binary_cross_entropy_with_logits", "kl_div", "nll_loss", "cross_entropy",
     "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
     "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
-    "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss",
+    "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "triplet_margin_with_distance_loss",
 ]
 
 _LOG_FLOOR = -100.0  # PyTorch clamps BCE's logarithms at -100
@@ -710,3 +714,148 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_leng
     divisor = creation.asarray([max(s, 1) for s in tgt_len], dtype=like.dtype,
                                backend=like.backend, device=like.device)
     return red.mean(losses / divisor)
+
+
+def _class_scores(input: Any, target: Any, op: str) -> tuple[Tensor, Tensor, bool]:
+    """(N, C) scores and (N,)/(N, K) targets with a batch axis, and whether it was added."""
+    check_tensor(input, op)
+    check_tensor(target, op)
+    require_floating(input, op)
+    if input.ndim not in (1, 2) or (input.ndim == 2 and input.shape[1] == 0):
+        raise RuntimeError(f"{op}: expected a non-empty 1-D or 2-D input (N, C), got shape "
+                           f"{tuple(input.shape)}")
+    if target.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: expected an integer (int64) target, got dtype "
+                           f"{target.dtype.name}")
+    unbatched = input.ndim == 1
+    if unbatched:
+        input, target = sh.expand_dims(input, axis=0), sh.reshape(target, (1, -1))
+    return input, target, unbatched
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1,  # noqa: A002
+                      margin: float = 1.0, weight: Tensor | None = None,
+                      size_average: bool | None = None, reduce: bool | None = None,
+                      reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss of (N, C) scores ``input`` at class indices ``target``:
+    ``sum over i != y of w[y] * max(0, margin - x[y] + x[i]) ** p / C`` (``p`` is 1 or 2).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> F = ag.nn.functional
+    >>> F.multi_margin_loss(ag.tensor([[0.1, 0.2, 0.4, 0.8]]), ag.tensor([3])).item()
+    0.32499998807907104
+    """
+    op = "multi_margin_loss"
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction, op)
+    if p not in (1, 2):
+        raise ValueError(f"{op}: only p == 1 and p == 2 supported, got p={p}")
+    x, t, unbatched = _class_scores(input, target, op)
+    n, c = x.shape
+    if not unbatched and (target.ndim != 1 or target.shape[0] != n):
+        raise RuntimeError(f"{op}: target tensor should be 1-D with size equal to the number "
+                           f"of input samples (batch size). Expected target size [{n}], but "
+                           f"got {list(target.shape)}. Input has shape {list(input.shape)}.")
+    if unbatched and t.shape != (1, 1):
+        raise RuntimeError(f"{op}: a 1-D input needs a 0-D or 1-element target, got shape "
+                           f"{tuple(target.shape)}")
+    t = sh.reshape(t, (n,))
+    if not bool(((t >= 0) & (t < c)).all().item()):
+        raise RuntimeError(f"{op}: target out of range: class indices must be in "
+                           f"[0, {c - 1}] for {c} classes, got values from "
+                           f"{int(red.min(t).item())} to {int(red.max(t).item())}")
+    hot = sh.expand_dims(t, axis=1) == sh.reshape(
+        creation.arange(c, backend=x.backend, device=x.device), (1, -1))
+    picked = red.sum(ew.where(hot, x, 0.0), axis=1, keepdims=True)
+    hinge = ew.clip(margin - picked + x, min=0.0)
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        check_tensor(weight, op)
+        if weight.ndim != 1 or weight.shape[0] != c:
+            raise RuntimeError(f"{op}: weight must be 1-D with one entry per class ({c}), "
+                               f"got shape {tuple(weight.shape)}")
+        hinge = hinge * sh.expand_dims(ix.take(weight, t, axis=0), axis=1)
+    losses = red.sum(ew.where(hot, 0.0, hinge), axis=1) / c
+    if unbatched:
+        losses = sh.reshape(losses, ())
+    return reduce_loss(losses, reduction, op)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
+                           size_average: bool | None = None, reduce: bool | None = None,
+                           reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss: ``target`` (N, C) lists each sample's classes, ended by the
+    first ``-1``; the loss is ``sum over listed j and unlisted i of max(0, 1 - (x[j] -
+    x[i])) / C`` (a class listed twice counts twice, as PyTorch).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> F = ag.nn.functional
+    >>> x, y = ag.tensor([[0.1, 0.2, 0.4, 0.8]]), ag.tensor([[3, 0, -1, 1]])
+    >>> round(F.multilabel_margin_loss(x, y).item(), 4)
+    0.85
+    """
+    op = "multilabel_margin_loss"
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction, op)
+    x, t, unbatched = _class_scores(input, target, op)
+    n, c = x.shape
+    if tuple(t.shape) != (n, c):
+        raise RuntimeError(f"{op}: inconsistent target size: {list(target.shape)} for input "
+                           f"of size: {list(input.shape)}")
+    with no_grad():
+        listed = t != -1  # the entries before the first -1 count
+        listed = red.cumulative_prod(listed.astype("int64"), axis=1) > 0
+        if not bool(ew.where(listed, (t >= 0) & (t < c), True).all().item()):
+            raise RuntimeError(f"{op}: argument #2 'target' is out of range: the listed "
+                               f"class indices must be in [0, {c - 1}] (end the list with -1)")
+        classes = sh.reshape(creation.arange(c, backend=x.backend, device=x.device),
+                             (1, 1, -1))
+        hot = (sh.expand_dims(t, axis=2) == classes) & sh.expand_dims(listed, axis=2)
+        counts = red.sum(hot.astype(x.dtype), axis=1)  # (N, C): times each class is listed
+        other = counts == 0
+    # margins[n, j, i] = 1 - (x[j] - x[i]) for listed j and unlisted i
+    margins = ew.clip(1.0 - sh.expand_dims(x, axis=2) + sh.expand_dims(x, axis=1), min=0.0)
+    pairs = ew.where(sh.expand_dims(other, axis=1), margins, 0.0)
+    losses = red.sum(red.sum(pairs, axis=2) * counts, axis=1) / c
+    if unbatched:
+        losses = sh.reshape(losses, ())
+    return reduce_loss(losses, reduction, op)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
+                                      *, distance_function: Any = None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Tensor:
+    """``max(d(a, p) - d(a, n) + margin, 0)`` for any distance ``d`` (default
+    :func:`pairwise_distance`); ``swap`` uses ``min(d(a, n), d(p, n))``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> F = ag.nn.functional
+    >>> a = ag.zeros(1, 2)
+    >>> F.triplet_margin_with_distance_loss(a, a, a + 5.0).item()
+    0.0
+    """
+    op = "triplet_margin_with_distance_loss"
+    check_reduction(reduction, op)
+    for t in (anchor, positive, negative):
+        check_tensor(t, op)
+    if margin <= 0:
+        raise ValueError(f"{op}: expected margin to be greater than 0, got {margin} instead")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"{op}: the anchor, positive, and negative tensors are expected to "
+                           f"have the same number of dimensions, but got: anchor "
+                           f"{anchor.ndim}D, positive {positive.ndim}D, and negative "
+                           f"{negative.ndim}D inputs")
+    distance = distance_function if distance_function is not None else pairwise_distance
+    d_pos = distance(anchor, positive)
+    d_neg = distance(anchor, negative)
+    if swap:
+        d_neg = ew.minimum(d_neg, distance(positive, negative))
+    losses = ew.clip(margin + d_pos - d_neg, min=0.0)
+    return reduce_loss(losses, reduction, op)
