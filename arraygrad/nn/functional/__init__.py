@@ -79,6 +79,7 @@ from arraygrad.nn.functional.conv import (
     conv3d,
     conv_transpose1d,
     conv_transpose2d,
+    conv_transpose3d,
 )
 from arraygrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance, pdist
 from arraygrad.nn.functional.dropout import (
@@ -150,6 +151,7 @@ from arraygrad.nn.functional.pooling_ext import (
     max_unpool2d,
     max_unpool3d,
 )
+from arraygrad.nn.functional.sampling import affine_grid, grid_sample
 from arraygrad.nn.functional.sparse import embedding, embedding_bag, one_hot
 from arraygrad.nn.functional.vision import (
     channel_shuffle,
@@ -170,7 +172,7 @@ from arraygrad.tensor import Tensor
 __all__ = [
     # linear and convolution
     "linear", "bilinear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-    "conv_transpose2d",
+    "conv_transpose2d", "conv_transpose3d",
     # pooling and resampling
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
     "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate",
@@ -202,7 +204,7 @@ __all__ = [
     # more (branch nnx)
     "elu_", "leaky_relu_", "hardtanh_", "selu_", "celu_", "threshold_", "rrelu_", "pdist",
     "feature_alpha_dropout", "channel_shuffle", "native_channel_shuffle", "upsample_nearest",
-    "upsample_bilinear",
+    "upsample_bilinear", "affine_grid", "grid_sample",
 ]
 
 
