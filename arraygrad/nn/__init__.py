@@ -73,6 +73,23 @@ from arraygrad.nn.dropout import (
 )
 from arraygrad.nn.flatten import Flatten, Unflatten
 from arraygrad.nn.fold import Fold, Unfold
+from arraygrad.nn.lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
 from arraygrad.nn.linear import Bilinear, Identity, Linear
 from arraygrad.nn.losses import (
     BCELoss,
@@ -127,7 +144,7 @@ from arraygrad.nn.padding import (
     ZeroPad2d,
     ZeroPad3d,
 )
-from arraygrad.nn.parameter import Parameter
+from arraygrad.nn.parameter import Buffer, Parameter
 from arraygrad.nn.pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from arraygrad.nn.pooling import (
     AdaptiveAvgPool1d,
@@ -185,6 +202,11 @@ __all__ = [
     "TripletMarginLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
     "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
     "TripletMarginWithDistanceLoss", "ChannelShuffle", "FeatureAlphaDropout",
+    # lazy modules and their placeholders
+    "Buffer", "UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d",
+    "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+    "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+    "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
     # submodules
     "functional", "init", "utils", "modules",
 ]
