@@ -174,3 +174,34 @@ def test_transformed_distribution(parts):
     t = D.ComposeTransform(build(D, ag))
     x = ag.tensor([0.3, -0.2])
     np.testing.assert_allclose(t.inv(t(x)).numpy(), x.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_relaxed_distributions_match_torch():
+    t, p, v = np.array([0.5, 1.2]), np.array([0.3, 0.8]), np.array([0.2, 0.9])
+    ta = ag.tensor(t, requires_grad=True)
+    tt = torch.tensor(t, requires_grad=True)
+    ours = D.RelaxedBernoulli(ta, probs=ag.tensor(p))
+    theirs = TD.RelaxedBernoulli(tt, probs=torch.tensor(p))
+    lp_a, lp_t = ours.log_prob(ag.tensor(v)), theirs.log_prob(torch.tensor(v))
+    np.testing.assert_allclose(lp_a.detach().numpy(), lp_t.detach().numpy(), rtol=1e-10)
+    lp_a.sum().backward()
+    lp_t.sum().backward()
+    np.testing.assert_allclose(ta.grad.numpy(), tt.grad.numpy(), rtol=1e-9)
+    probs = np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
+    x = np.array([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]])
+    ours_c = D.RelaxedOneHotCategorical(ag.tensor(0.7), probs=ag.tensor(probs))
+    theirs_c = TD.RelaxedOneHotCategorical(torch.tensor(0.7, dtype=torch.float64),
+                                           probs=torch.tensor(probs))
+    np.testing.assert_allclose(ours_c.log_prob(ag.tensor(x)).numpy(),
+                               theirs_c.log_prob(torch.tensor(x)).numpy(), rtol=1e-6)
+    assert ours_c.event_shape == (3,) and ours_c.batch_shape == (2,)
+    ag.manual_seed(0)
+    s = ours_c.rsample((5000,)).numpy()
+    np.testing.assert_allclose(s.sum(axis=-1), 1.0, rtol=1e-6)
+    # at a low temperature the samples are nearly one-hot with the categories' frequencies
+    cold = D.RelaxedOneHotCategorical(ag.tensor(0.05), probs=ag.tensor(probs)).sample((20000,))
+    freq = (cold.numpy().argmax(axis=-1)[..., None] == np.arange(3)).mean(axis=0)
+    np.testing.assert_allclose(freq, probs, atol=0.02)
+    hard = (D.RelaxedBernoulli(ag.tensor(0.05), probs=ag.tensor(p)).sample((20000,)).numpy()
+            > 0.5).mean(axis=0)
+    np.testing.assert_allclose(hard, p, atol=0.02)

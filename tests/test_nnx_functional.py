@@ -176,3 +176,40 @@ def test_triplet_margin_with_distance_loss(swap):
         torch.nn.TripletMarginWithDistanceLoss())
     with pytest.raises(ValueError, match="margin to be greater than 0"):
         F.triplet_margin_with_distance_loss(ag.ones(2), ag.ones(2), ag.ones(2), margin=0.0)
+
+
+def test_adaptive_log_softmax_with_loss_matches_torch():
+    ag.manual_seed(0)
+    ours = ag.nn.AdaptiveLogSoftmaxWithLoss(16, 20, cutoffs=[5, 12], div_value=2.0,
+                                            head_bias=True).double()
+    theirs = torch.nn.AdaptiveLogSoftmaxWithLoss(16, 20, cutoffs=[5, 12], div_value=2.0,
+                                                 head_bias=True).double()
+    theirs.load_state_dict({k: torch.tensor(v.detach().numpy())
+                            for k, v in ours.state_dict().items()})
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = _rand(6, 16)
+    target = np.array([0, 4, 5, 11, 12, 19])
+    xa, xt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    oa, ot = ours(xa, ag.tensor(target)), theirs(xt, torch.tensor(target))
+    np.testing.assert_allclose(oa.output.detach().numpy(), ot.output.detach().numpy(),
+                               rtol=1e-10)
+    np.testing.assert_allclose(oa.loss.item(), ot.loss.item(), rtol=1e-10)
+    oa.loss.backward()
+    ot.loss.backward()
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    grads_t = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), grads_t[name].grad.numpy(), rtol=1e-9,
+                                   atol=1e-12, err_msg=name)
+    np.testing.assert_allclose(ours.log_prob(ag.tensor(x)).detach().numpy(),
+                               theirs.log_prob(torch.tensor(x)).detach().numpy(), rtol=1e-10)
+    assert ours.predict(ag.tensor(x)).tolist() == theirs.predict(torch.tensor(x)).tolist()
+    one = ours(ag.tensor(x[0]), ag.tensor(target[0]))
+    assert one.output.shape == () and one.output.item() == pytest.approx(
+        oa.output[0].item())
+    with pytest.raises(RuntimeError, match=r"Target values should be in \[0, 19\]"):
+        ours(ag.tensor(x), ag.tensor([0, 1, 2, 3, 4, 20]))
+    with pytest.raises(ValueError, match="cutoffs should be a sequence of unique"):
+        ag.nn.AdaptiveLogSoftmaxWithLoss(16, 20, cutoffs=[5, 25])
+    with pytest.warns(UserWarning, match="NLLLoss2d has been deprecated"):
+        assert isinstance(ag.nn.NLLLoss2d(), ag.nn.NLLLoss)

@@ -20,6 +20,7 @@ from arraygrad.distributions.distribution import (
     _shape,
     broadcast_all,
     expand_params,
+    sum_rightmost,
 )
 from arraygrad.distributions.gamma import Gamma, _standard_gamma
 from arraygrad.distributions.transforms import (
@@ -27,6 +28,7 @@ from arraygrad.distributions.transforms import (
     AffineTransform,
     ExpTransform,
     PowerTransform,
+    SigmoidTransform,
     Transform,
 )
 from arraygrad.tensor import Tensor
@@ -34,7 +36,8 @@ from arraygrad.tensor import Tensor
 __all__ = ["TransformedDistribution", "Exponential", "Laplace", "LogNormal", "HalfNormal",
            "Cauchy", "HalfCauchy", "StudentT", "Chi2", "Gumbel", "Weibull", "Pareto",
            "Poisson", "Geometric", "Binomial", "NegativeBinomial", "Multinomial",
-           "MixtureSameFamily"]
+           "MixtureSameFamily", "LogitRelaxedBernoulli", "RelaxedBernoulli",
+           "ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
 
 _EULER = 0.57721566490153286060
 
@@ -104,9 +107,12 @@ class TransformedDistribution(Distribution):
             self._validate_sample(value)
         total: Any = 0.0
         y = value
+        event_dim = len(self.event_shape)
         for t in reversed(self.transforms):
             x = t.inv(y)
-            total = total - t.log_abs_det_jacobian(x, y)
+            # an elementwise term is summed over the event axes (PyTorch's _sum_rightmost)
+            term = sum_rightmost(t.log_abs_det_jacobian(x, y), event_dim - t.event_dim)
+            total = total - term
             y = x
         return self.base_dist.log_prob(y) + total
 
@@ -1214,3 +1220,170 @@ class MixtureSameFamily(Distribution):
             target = tuple(comps.shape[:k_axis]) + (1,) + tuple(comps.shape[k_axis + 1:])
             idx = ag.broadcast_to(idx, target)
             return ag.squeeze(ag.take_along_axis(comps, idx, axis=k_axis), axis=k_axis)
+
+
+# ------------------------------------------------------------------- relaxed (concrete)
+class LogitRelaxedBernoulli(_ProbsOrLogits):
+    """The logit of a :class:`RelaxedBernoulli` sample (Maddison et al.'s binary Concrete,
+    in logit space): ``(logit(u) + logits) / temperature``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> from arraygrad.distributions import LogitRelaxedBernoulli
+    >>> d = LogitRelaxedBernoulli(ag.tensor(0.5), logits=ag.tensor(0.0))
+    >>> round(d.log_prob(ag.tensor(0.0)).item(), 4)
+    -2.0794
+    """
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        p, self.temperature = self._set_probs_logits(probs, logits, temperature)
+        super().__init__(p.shape, (), validate_args)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """``(log u - log1p(-u) + logits) / temperature``."""
+        u = _clamp_probs(_rand(self._extended_shape(sample_shape), self.logits))
+        return (ag.log(u) - ag.log1p(-u) + self.logits) / self.temperature
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        """``log(t) + d - 2 log1p(exp(d))`` with ``d = logits - value * t``."""
+        if self._validate_args:
+            self._validate_sample(value)
+        diff = self.logits - value * self.temperature
+        return ag.log(self.temperature) + diff - 2 * ag.log1p(ag.exp(diff))
+
+
+class RelaxedBernoulli(TransformedDistribution):
+    """The binary Concrete / relaxed Bernoulli: ``sigmoid`` of a
+    :class:`LogitRelaxedBernoulli` sample, in (0, 1).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> from arraygrad.distributions import RelaxedBernoulli
+    >>> d = RelaxedBernoulli(ag.tensor(0.5), probs=ag.tensor(0.3))
+    >>> tuple(d.rsample((4,)).shape)
+    (4,)
+    """
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.unit_interval
+    has_rsample = True
+
+    def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        base = LogitRelaxedBernoulli(temperature, probs, logits)
+        super().__init__(base, SigmoidTransform(), validate_args=validate_args)
+
+    @property
+    def temperature(self) -> Tensor:
+        """The relaxation temperature."""
+        return self.base_dist.temperature  # type: ignore[attr-defined]
+
+    @property
+    def logits(self) -> Tensor:
+        """The logits."""
+        return self.base_dist.logits  # type: ignore[attr-defined]
+
+    @property
+    def probs(self) -> Tensor:
+        """The probabilities."""
+        return self.base_dist.probs  # type: ignore[attr-defined]
+
+
+class ExpRelaxedCategorical(Distribution):
+    """The log of a :class:`RelaxedOneHotCategorical` sample (the Concrete distribution in
+    log space): ``log_softmax((logits + gumbel) / temperature)``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> from arraygrad.distributions import ExpRelaxedCategorical
+    >>> d = ExpRelaxedCategorical(ag.tensor(1.0), probs=ag.tensor([0.5, 0.5]))
+    >>> d.event_shape
+    (2,)
+    """
+
+    arg_constraints = {"probs": constraints.simplex,
+                       "logits": constraints.independent(constraints.real, 1)}
+    support = constraints.real_vector
+    has_rsample = True
+
+    def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        self._categorical = Categorical(probs, logits)
+        (self.temperature,) = broadcast_all(temperature)
+        self.temperature = self.temperature.astype(self._categorical.logits.dtype)
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
+                         validate_args)
+
+    @property
+    def logits(self) -> Tensor:
+        """The normalised logits."""
+        return self._categorical.logits
+
+    @property
+    def probs(self) -> Tensor:
+        """The probabilities."""
+        return self._categorical.probs
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """``scores - logsumexp(scores)`` with ``scores = (logits + gumbel) / temperature``."""
+        u = _clamp_probs(_rand(self._extended_shape(sample_shape), self.logits))
+        gumbels = -ag.log(-ag.log(u))
+        scores = (self.logits + gumbels) / self.temperature
+        return scores - ag.logsumexp(scores, axis=-1, keepdims=True)
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        """PyTorch's closed form (``lgamma(K) + (K - 1) log t`` plus the scores)."""
+        if self._validate_args:
+            self._validate_sample(value)
+        k = self._event_shape[0]
+        log_scale = math.lgamma(k) - ag.log(self.temperature) * -(k - 1)
+        score = self.logits - value * self.temperature
+        score = (score - ag.logsumexp(score, axis=-1, keepdims=True)).sum(axis=-1)
+        return score + log_scale
+
+
+class RelaxedOneHotCategorical(TransformedDistribution):
+    """The Concrete / Gumbel-softmax distribution: ``exp`` of an
+    :class:`ExpRelaxedCategorical` sample, on the simplex.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> from arraygrad.distributions import RelaxedOneHotCategorical
+    >>> d = RelaxedOneHotCategorical(ag.tensor(0.5), probs=ag.tensor([0.2, 0.8]))
+    >>> round(float(d.rsample().sum().item()), 5)
+    1.0
+    """
+
+    arg_constraints = {"probs": constraints.simplex,
+                       "logits": constraints.independent(constraints.real, 1)}
+    support = constraints.simplex
+    has_rsample = True
+
+    def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        base = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
+        super().__init__(base, ExpTransform(), validate_args=validate_args)
+
+    @property
+    def temperature(self) -> Tensor:
+        """The relaxation temperature."""
+        return self.base_dist.temperature  # type: ignore[attr-defined]
+
+    @property
+    def logits(self) -> Tensor:
+        """The normalised logits."""
+        return self.base_dist.logits  # type: ignore[attr-defined]
+
+    @property
+    def probs(self) -> Tensor:
+        """The probabilities."""
+        return self.base_dist.probs  # type: ignore[attr-defined]

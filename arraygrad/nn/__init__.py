@@ -47,6 +47,7 @@ from arraygrad.nn.activation import (
     Tanhshrink,
     Threshold,
 )
+from arraygrad.nn.adaptive import AdaptiveLogSoftmaxWithLoss
 from arraygrad.nn.containers import (
     ModuleDict,
     ModuleList,
@@ -108,6 +109,7 @@ from arraygrad.nn.losses import (
     MultiLabelSoftMarginLoss,
     MultiMarginLoss,
     NLLLoss,
+    NLLLoss2d,
     PoissonNLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
@@ -202,6 +204,7 @@ __all__ = [
     "TripletMarginLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
     "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
     "TripletMarginWithDistanceLoss", "ChannelShuffle", "FeatureAlphaDropout",
+    "AdaptiveLogSoftmaxWithLoss", "NLLLoss2d",
     # lazy modules and their placeholders
     "Buffer", "UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d",
     "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",

@@ -3,6 +3,7 @@ arguments, including the deprecated ``size_average`` and ``reduce``)."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from arraygrad.nn import functional as F
@@ -16,7 +17,7 @@ __all__ = [
     "KLDivLoss", "NLLLoss", "CrossEntropyLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
     "TripletMarginLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
     "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
-    "TripletMarginWithDistanceLoss",
+    "TripletMarginWithDistanceLoss", "NLLLoss2d",
 ]
 
 
@@ -456,3 +457,26 @@ class TripletMarginWithDistanceLoss(_Loss):
         return F.triplet_margin_with_distance_loss(
             anchor, positive, negative, distance_function=self.distance_function,
             margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """Deprecated alias of :class:`NLLLoss` (PyTorch's warning at construction).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import arraygrad as ag
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     loss = ag.nn.NLLLoss2d()
+    >>> isinstance(loss, ag.nn.NLLLoss)
+    True
+    """
+
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 ignore_index: int = -100, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        warnings.warn("NLLLoss2d has been deprecated. Please use NLLLoss instead as a drop-in "
+                      "replacement and see https://pytorch.org/docs/main/nn.html#torch.nn."
+                      "NLLLoss for more details.", UserWarning, stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
