@@ -56,3 +56,30 @@ def test_sparse_adam_refuses_dense_gradients_like_torch():
     with pytest.raises(RuntimeError, match="SparseAdam does not support dense gradients"):
         opt.step()
     assert w.tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("name", ["Adam", "SGD", "RMSprop", "Adagrad"])
+def test_optimizer_state_holds_tensors_like_torch(name):
+    kw = {"lr": 0.1, "momentum": 0.9} if name in ("SGD", "RMSprop") else {"lr": 0.1}
+    w = ag.nn.Parameter(ag.tensor([1.0, -2.0, 3.0], dtype="float64"))
+    tw = torch.nn.Parameter(torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64))
+    opt, topt = getattr(ag.optim, name)([w], **kw), getattr(torch.optim, name)([tw], **kw)
+    held = None
+    for _ in range(3):
+        for o, p in ((opt, w), (topt, tw)):
+            o.zero_grad()
+            (p * p * p).sum().backward()
+            o.step()
+        if held is None:
+            held = {k: v for k, v in opt.state[w].items() if isinstance(v, ag.Tensor)}
+    theirs = topt.state[tw]
+    for key, value in opt.state[w].items():
+        if key == "step":
+            assert value == int(theirs["step"].item())
+            continue
+        assert isinstance(value, ag.Tensor), key
+        assert value is held[key]  # the same Tensor, updated in place, as PyTorch's
+        np.testing.assert_allclose(value.norm().item(), theirs[key].norm().item(), rtol=1e-12)
+    saved = opt.state_dict()
+    opt.load_state_dict(saved)
+    assert all(isinstance(v, ag.Tensor) for k, v in opt.state[w].items() if k != "step")
