@@ -114,3 +114,16 @@ def test_grid_sample_array_api_strict_matches_numpy():
                             padding_mode="reflection")
     np.testing.assert_allclose(ag.asarray(got, backend="numpy").numpy(), want.numpy(),
                                rtol=1e-6)
+
+
+def test_conv_tbc():
+    rng = np.random.default_rng(4)
+    x, w, b = rng.standard_normal((7, 2, 3)), rng.standard_normal((3, 3, 4)), \
+        rng.standard_normal(4)
+    ts = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    as_ = [ag.tensor(a, requires_grad=True) for a in (x, w, b)]
+    _grads_match(F.conv_tbc(*as_, 1), TF.conv_tbc(*ts, 1), zip(as_, ts))
+    with pytest.raises(RuntimeError, match="Input must have 3 dims"):
+        F.conv_tbc(ag.ones(2, 3), ag.ones(3, 3, 4), ag.ones(4))
+    with pytest.raises(RuntimeError, match="input channels"):
+        F.conv_tbc(ag.ones(5, 2, 2), ag.ones(3, 3, 4), ag.ones(4))

@@ -77,6 +77,7 @@ from arraygrad.nn.functional.conv import (
     conv1d,
     conv2d,
     conv3d,
+    conv_tbc,
     conv_transpose1d,
     conv_transpose2d,
     conv_transpose3d,
@@ -172,7 +173,7 @@ from arraygrad.tensor import Tensor
 __all__ = [
     # linear and convolution
     "linear", "bilinear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-    "conv_transpose2d", "conv_transpose3d",
+    "conv_transpose2d", "conv_transpose3d", "conv_tbc",
     # pooling and resampling
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
     "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate",

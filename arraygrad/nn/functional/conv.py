@@ -19,7 +19,7 @@ from arraygrad.ops.conv import conv_transpose2d as _convt2d_op
 from arraygrad.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-           "conv_transpose3d"]
+           "conv_transpose3d", "conv_tbc"]
 
 _LAYOUT = {1: "L", 2: "H, W", 3: "D, H, W"}
 
@@ -316,3 +316,35 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     """
     return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
                              dilation, 3, "conv_transpose3d")
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:  # noqa: A002
+    """1-D convolution over a (time, batch, channels) ``input`` with a (kernel width,
+    in_channels, out_channels) ``weight``: :func:`conv1d` in PyTorch's TBC layout.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.conv_tbc(ag.ones(7, 2, 3), ag.ones(3, 3, 4), ag.zeros(4), 1).shape
+    (7, 2, 4)
+    """
+    for t in (input, weight, bias):
+        check_tensor(t, "conv_tbc")
+    if input.ndim != 3:
+        raise RuntimeError(f"conv_tbc: Input must have 3 dims: time, batch, in_channel (got "
+                           f"shape {tuple(input.shape)})")
+    if weight.ndim != 3:
+        raise RuntimeError(f"conv_tbc: Weight tensor must have 3 dims: kernel_width, "
+                           f"in_channels, out_channels (got shape {tuple(weight.shape)})")
+    if bias.ndim != 1:
+        raise RuntimeError(f"conv_tbc: Bias must be 1-D (got shape {tuple(bias.shape)})")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError(f"conv_tbc: Input dim 2 (input channels) is not == dim 1 in the "
+                           f"weight tensor (input {tuple(input.shape)}, weight "
+                           f"{tuple(weight.shape)})")
+    if bias.shape[0] != weight.shape[2]:
+        raise RuntimeError(f"conv_tbc: Bias size must equal dim 2 in the weight tensor (output "
+                           f"channels): bias {tuple(bias.shape)}, weight {tuple(weight.shape)}")
+    out = conv1d(sh.permute_dims(input, (1, 2, 0)), sh.permute_dims(weight, (2, 1, 0)), bias,
+                 padding=pad)
+    return sh.permute_dims(out, (2, 0, 1))
