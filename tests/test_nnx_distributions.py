@@ -205,3 +205,30 @@ def test_relaxed_distributions_match_torch():
     hard = (D.RelaxedBernoulli(ag.tensor(0.05), probs=ag.tensor(p)).sample((20000,)).numpy()
             > 0.5).mean(axis=0)
     np.testing.assert_allclose(hard, p, atol=0.02)
+
+
+def test_low_rank_multivariate_normal_matches_torch():
+    rng = np.random.default_rng(0)
+    loc, w = rng.standard_normal((2, 4)), rng.standard_normal((2, 4, 2))
+    diag, v = rng.uniform(0.5, 2.0, (2, 4)), rng.standard_normal((3, 2, 4))
+    ours_args = [ag.tensor(a, requires_grad=True) for a in (loc, w, diag)]
+    theirs_args = [torch.tensor(a, requires_grad=True) for a in (loc, w, diag)]
+    ours = D.LowRankMultivariateNormal(*ours_args)
+    theirs = TD.LowRankMultivariateNormal(*theirs_args)
+    lp_a, lp_t = ours.log_prob(ag.tensor(v)), theirs.log_prob(torch.tensor(v))
+    np.testing.assert_allclose(lp_a.detach().numpy(), lp_t.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.entropy().detach().numpy(),
+                               theirs.entropy().detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.variance.detach().numpy(),
+                               theirs.variance.detach().numpy(), rtol=1e-12)
+    lp_a.sum().backward()
+    lp_t.sum().backward()
+    for a, t in zip(ours_args, theirs_args):
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    ag.manual_seed(0)
+    s = ours.sample((20000,)).numpy()
+    np.testing.assert_allclose(np.cov(s[:, 0].T), theirs.covariance_matrix[0].detach().numpy(),
+                               atol=0.2)
+    assert ours.batch_shape == (2,) and ours.event_shape == (4,)
+    with pytest.raises(ValueError, match="cov_factor must be a batch of matrices"):
+        D.LowRankMultivariateNormal(ag.zeros(3), ag.ones(4, 1), ag.ones(3))

@@ -36,6 +36,7 @@ from arraygrad.distributions.more import (
     Laplace,
     LogitRelaxedBernoulli,
     LogNormal,
+    LowRankMultivariateNormal,
     MixtureSameFamily,
     Multinomial,
     NegativeBinomial,
@@ -69,5 +70,5 @@ __all__ = [
     "MixtureSameFamily", "Transform", "ExpTransform", "AffineTransform", "SigmoidTransform",
     "TanhTransform", "ComposeTransform", "PowerTransform", "AbsTransform", "SoftplusTransform",
     "identity_transform", "RelaxedBernoulli", "RelaxedOneHotCategorical",
-    "LogitRelaxedBernoulli", "ExpRelaxedCategorical",
+    "LogitRelaxedBernoulli", "ExpRelaxedCategorical", "LowRankMultivariateNormal",
 ]

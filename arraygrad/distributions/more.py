@@ -12,7 +12,14 @@ from typing import Any
 
 import arraygrad as ag
 from arraygrad.distributions import constraints
-from arraygrad.distributions._math import lgamma, softplus, xlogy
+from arraygrad.distributions._math import (
+    cholesky,
+    eye_like,
+    lgamma,
+    softplus,
+    solve_lower,
+    xlogy,
+)
 from arraygrad.distributions.continuous import Normal, _rand
 from arraygrad.distributions.discrete import Categorical, _clamp_probs, _float_tensor, _one_of
 from arraygrad.distributions.distribution import (
@@ -37,7 +44,7 @@ __all__ = ["TransformedDistribution", "Exponential", "Laplace", "LogNormal", "Ha
            "Cauchy", "HalfCauchy", "StudentT", "Chi2", "Gumbel", "Weibull", "Pareto",
            "Poisson", "Geometric", "Binomial", "NegativeBinomial", "Multinomial",
            "MixtureSameFamily", "LogitRelaxedBernoulli", "RelaxedBernoulli",
-           "ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
+           "ExpRelaxedCategorical", "RelaxedOneHotCategorical", "LowRankMultivariateNormal"]
 
 _EULER = 0.57721566490153286060
 
@@ -1387,3 +1394,119 @@ class RelaxedOneHotCategorical(TransformedDistribution):
     def probs(self) -> Tensor:
         """The probabilities."""
         return self.base_dist.probs  # type: ignore[attr-defined]
+
+
+class LowRankMultivariateNormal(Distribution):
+    """Multivariate normal with covariance ``cov_factor @ cov_factor.T + diag(cov_diag)``
+    (``cov_factor`` (..., k, r), ``cov_diag`` (..., k)): ``log_prob`` and ``entropy``
+    through the rank-``r`` capacitance matrix ``I + W.T D^-1 W`` (Woodbury), as PyTorch.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> from arraygrad.distributions import LowRankMultivariateNormal
+    >>> d = LowRankMultivariateNormal(ag.zeros(3), ag.ones(3, 1), ag.ones(3))
+    >>> d.variance.tolist()
+    [2.0, 2.0, 2.0]
+    """
+
+    arg_constraints = {"loc": constraints.real_vector,
+                       "cov_factor": constraints.independent(constraints.real, 2),
+                       "cov_diag": constraints.independent(constraints.positive, 1)}
+    support = constraints.real_vector
+    has_rsample = True
+
+    def __init__(self, loc: Any, cov_factor: Any, cov_diag: Any,
+                 validate_args: bool | None = None) -> None:
+        if loc.ndim < 1:
+            raise ValueError("loc must be at least one-dimensional.")
+        k = loc.shape[-1]
+        if cov_factor.ndim < 2:
+            raise ValueError("cov_factor must be at least two-dimensional, with optional "
+                             "leading batch dimensions")
+        if tuple(cov_factor.shape[-2:-1]) != (k,):
+            raise ValueError(f"cov_factor must be a batch of matrices with shape {k} x m")
+        if tuple(cov_diag.shape[-1:]) != (k,):
+            raise ValueError(f"cov_diag must be a batch of vectors with shape {(k,)}")
+        loc_ = ag.expand_dims(loc, axis=-1)
+        diag_ = ag.expand_dims(cov_diag, axis=-1)
+        try:
+            loc_, cov_factor, diag_ = ag.broadcast_arrays(loc_, cov_factor, diag_)
+        except ValueError:
+            raise ValueError(f"Incompatible batch shapes: loc {tuple(loc.shape)}, cov_factor "
+                             f"{tuple(cov_factor.shape)}, cov_diag "
+                             f"{tuple(cov_diag.shape)}") from None
+        self.loc = loc_[..., 0]
+        self.cov_diag = diag_[..., 0]
+        self.cov_factor = cov_factor
+        self._unbroadcasted_cov_factor = cov_factor
+        self._capacitance_tril = self._capacitance(cov_factor, cov_diag)
+        super().__init__(tuple(self.loc.shape[:-1]), (k,), validate_args)
+
+    @staticmethod
+    def _capacitance(w: Tensor, d: Tensor) -> Tensor:
+        """The Cholesky factor of ``I + W.T D^-1 W``."""
+        wt_dinv = ag.matrix_transpose(w) / ag.expand_dims(d, axis=-2)
+        cap = ag.matmul(wt_dinv, w) + eye_like(w, w.shape[-1])
+        return cholesky(cap)
+
+    @property
+    def mean(self) -> Tensor:
+        """``loc``."""
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        """``loc``."""
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        """``sum(W**2, -1) + cov_diag``."""
+        return (self.cov_factor ** 2).sum(axis=-1) + self.cov_diag
+
+    @property
+    def covariance_matrix(self) -> Tensor:
+        """``W W.T + diag(cov_diag)``."""
+        w = self.cov_factor
+        return ag.matmul(w, ag.matrix_transpose(w)) + \
+            ag.expand_dims(self.cov_diag, axis=-1) * eye_like(w, w.shape[-2])
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """``loc + W eps_r + sqrt(cov_diag) eps_k``."""
+        shape = self._extended_shape(sample_shape)
+        r = self.cov_factor.shape[-1]
+        eps_w = ag.randn(*(shape[:-1] + (r,)), dtype=self.loc.dtype, backend=self.loc.backend,
+                         device=self.loc.device)
+        eps_d = ag.randn(*shape, dtype=self.loc.dtype, backend=self.loc.backend,
+                         device=self.loc.device)
+        return self.loc + ag.matmul(self.cov_factor, ag.expand_dims(eps_w, axis=-1))[..., 0] \
+            + ag.sqrt(self.cov_diag) * eps_d
+
+    def _log_det(self) -> Tensor:
+        tril = self._capacitance_tril
+        log_diag = ag.log(ag.sum(tril * eye_like(tril, tril.shape[-1]), axis=-1))
+        return 2 * log_diag.sum(axis=-1) + ag.log(self.cov_diag).sum(axis=-1)
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        """``-0.5 (k log 2 pi + log det + Mahalanobis)`` by Woodbury."""
+        if self._validate_args:
+            self._validate_sample(value)
+        diff = value - self.loc
+        d = self.cov_diag
+        w = self.cov_factor
+        wt_dinv_diff = ag.matmul(ag.matrix_transpose(w) / ag.expand_dims(d, axis=-2),
+                                 ag.expand_dims(diff, axis=-1))
+        tril = self._capacitance_tril
+        shape = ag.broadcast_shapes(tuple(tril.shape[:-2]), tuple(wt_dinv_diff.shape[:-2]))
+        tril = ag.broadcast_to(tril, shape + tuple(tril.shape[-2:]))
+        rhs = ag.broadcast_to(wt_dinv_diff, shape + tuple(wt_dinv_diff.shape[-2:]))
+        solved = solve_lower(tril, rhs)[..., 0]
+        mahalanobis = (diff * diff / d).sum(axis=-1) - (solved * solved).sum(axis=-1)
+        k = self._event_shape[0]
+        return -0.5 * (k * math.log(2 * math.pi) + self._log_det() + mahalanobis)
+
+    def entropy(self) -> Tensor:
+        """``0.5 (k (1 + log 2 pi) + log det)``."""
+        k = self._event_shape[0]
+        return 0.5 * (k * (1.0 + math.log(2 * math.pi)) + self._log_det())
