@@ -23,9 +23,52 @@ from arraygrad.distributions.distribution import Distribution
 from arraygrad.distributions.gamma import Beta, Dirichlet, Gamma
 from arraygrad.distributions.independent import Independent
 from arraygrad.distributions.kl import kl_divergence, register_kl
+from arraygrad.distributions.more import (
+    Binomial,
+    Cauchy,
+    Chi2,
+    Exponential,
+    ExpRelaxedCategorical,
+    Geometric,
+    Gumbel,
+    HalfCauchy,
+    HalfNormal,
+    Laplace,
+    LogitRelaxedBernoulli,
+    LogNormal,
+    LowRankMultivariateNormal,
+    MixtureSameFamily,
+    Multinomial,
+    NegativeBinomial,
+    Pareto,
+    Poisson,
+    RelaxedBernoulli,
+    RelaxedOneHotCategorical,
+    StudentT,
+    TransformedDistribution,
+    Weibull,
+)
+from arraygrad.distributions.transforms import (
+    AbsTransform,
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    PowerTransform,
+    SigmoidTransform,
+    SoftplusTransform,
+    TanhTransform,
+    Transform,
+    identity_transform,
+)
 
 __all__ = [
     "Distribution", "Normal", "MultivariateNormal", "Uniform", "Bernoulli", "Categorical",
     "OneHotCategorical", "Gamma", "Beta", "Dirichlet", "Independent", "kl_divergence",
-    "register_kl", "constraints",
+    "register_kl", "constraints", "TransformedDistribution", "Exponential", "Laplace",
+    "LogNormal", "HalfNormal", "Cauchy", "HalfCauchy", "StudentT", "Chi2", "Gumbel", "Weibull",
+    "Pareto", "Poisson", "Geometric", "Binomial", "NegativeBinomial", "Multinomial",
+    "MixtureSameFamily", "Transform", "ExpTransform", "AffineTransform", "SigmoidTransform",
+    "TanhTransform", "ComposeTransform", "PowerTransform", "AbsTransform", "SoftplusTransform",
+    "identity_transform", "RelaxedBernoulli", "RelaxedOneHotCategorical",
+    "LogitRelaxedBernoulli", "ExpRelaxedCategorical", "LowRankMultivariateNormal",
 ]

@@ -226,7 +226,7 @@ def half_open_interval(lower_bound: Any, upper_bound: Any) -> Constraint:
     return _HalfOpenInterval(lower_bound, upper_bound)
 
 
-def integer_interval(lower_bound: int, upper_bound: int) -> Constraint:
+def integer_interval(lower_bound: Any, upper_bound: Any) -> Constraint:
     """Integers in ``[lower_bound, upper_bound]``."""
     return _IntegerInterval(lower_bound, upper_bound)
 

@@ -13,6 +13,7 @@ from arraygrad.distributions.discrete import Bernoulli, Categorical, OneHotCateg
 from arraygrad.distributions.distribution import Distribution, sum_rightmost
 from arraygrad.distributions.gamma import Beta, Dirichlet, Gamma
 from arraygrad.distributions.independent import Independent
+from arraygrad.distributions.more import Exponential, Geometric, Gumbel, Laplace, Poisson
 from arraygrad.tensor import Tensor
 
 __all__ = ["kl_divergence", "register_kl"]
@@ -170,3 +171,43 @@ def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
                                   f"{p.reinterpreted_batch_ndims} and "
                                   f"{q.reinterpreted_batch_ndims}")
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p: Exponential, q: Exponential) -> Tensor:
+    ratio = q.rate / p.rate
+    return ratio - 1 - ag.log(ratio)
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
+    scale_ratio = p.scale / q.scale
+    loc_abs_diff = ag.abs(p.loc - q.loc)
+    t1 = -ag.log(scale_ratio)
+    t2 = loc_abs_diff / q.scale
+    t3 = scale_ratio * ag.exp(-loc_abs_diff / p.scale)
+    return t1 + t2 + t3 - 1
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
+    return p.rate * (ag.log(p.rate) - ag.log(q.rate)) - (p.rate - q.rate)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
+    return -p.entropy() - ag.log1p(-q.probs) / p.probs - q.logits
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
+    ct1 = p.scale / q.scale
+    ct2 = q.loc / q.scale
+    ct3 = p.loc / q.scale
+    t1 = -ag.log(ct1) - ct2 + ct3
+    t2 = ct1 * _EULER_GAMMA
+    t3 = ag.exp(ct2 + lgamma(1 + ct1) - ct3)
+    return t1 + t2 + t3 - (1 + _EULER_GAMMA)
+
+
+_EULER_GAMMA = 0.57721566490153286060

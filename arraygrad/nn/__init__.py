@@ -47,6 +47,7 @@ from arraygrad.nn.activation import (
     Tanhshrink,
     Threshold,
 )
+from arraygrad.nn.adaptive import AdaptiveLogSoftmaxWithLoss
 from arraygrad.nn.containers import (
     ModuleDict,
     ModuleList,
@@ -54,11 +55,42 @@ from arraygrad.nn.containers import (
     ParameterList,
     Sequential,
 )
-from arraygrad.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from arraygrad.nn.conv import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
 from arraygrad.nn.distance import CosineSimilarity, PairwiseDistance
-from arraygrad.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
+from arraygrad.nn.dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
 from arraygrad.nn.flatten import Flatten, Unflatten
 from arraygrad.nn.fold import Fold, Unfold
+from arraygrad.nn.lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
 from arraygrad.nn.linear import Bilinear, Identity, Linear
 from arraygrad.nn.losses import (
     BCELoss,
@@ -73,12 +105,16 @@ from arraygrad.nn.losses import (
     L1Loss,
     MarginRankingLoss,
     MSELoss,
+    MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     NLLLoss,
+    NLLLoss2d,
     PoissonNLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from arraygrad.nn.module import IncompatibleKeys, Module, RemovableHandle, StateDictError
 from arraygrad.nn.normalization import (
@@ -110,17 +146,27 @@ from arraygrad.nn.padding import (
     ZeroPad2d,
     ZeroPad3d,
 )
-from arraygrad.nn.parameter import Parameter
-from arraygrad.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
+from arraygrad.nn.parameter import Buffer, Parameter
+from arraygrad.nn.pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from arraygrad.nn.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
     AvgPool1d,
     AvgPool2d,
+    AvgPool3d,
+    LPPool1d,
+    LPPool2d,
+    LPPool3d,
     MaxPool1d,
     MaxPool2d,
+    MaxPool3d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    MaxUnpool3d,
 )
 from arraygrad.nn.sparse import Embedding, EmbeddingBag
 from arraygrad.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
@@ -131,8 +177,10 @@ __all__ = [
     "ParameterDict", "IncompatibleKeys", "RemovableHandle", "StateDictError",
     # linear, convolution, pooling, resampling
     "Identity", "Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
-    "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
+    "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+    "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "MaxUnpool1d",
+    "MaxUnpool2d", "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold", "PixelShuffle",
     "PixelUnshuffle", "Flatten", "Unflatten",
     "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
@@ -154,7 +202,14 @@ __all__ = [
     "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
     "KLDivLoss", "NLLLoss", "CrossEntropyLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
     "TripletMarginLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
-    "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss",
+    "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
+    "TripletMarginWithDistanceLoss", "ChannelShuffle", "FeatureAlphaDropout",
+    "AdaptiveLogSoftmaxWithLoss", "NLLLoss2d",
+    # lazy modules and their placeholders
+    "Buffer", "UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d",
+    "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+    "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+    "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
     # submodules
     "functional", "init", "utils", "modules",
 ]

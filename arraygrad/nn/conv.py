@@ -11,7 +11,8 @@ from arraygrad.nn.functional._util import ntuple
 from arraygrad.nn.module import Module
 from arraygrad.tensor import Tensor
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _LAYOUT = {1: "L", 2: "H, W", 3: "D, H, W"}
@@ -256,3 +257,19 @@ class ConvTranspose2d(_ConvTranspose):
 
     _n = 2
     _fn = staticmethod(F.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """3-D transposed convolution over (N, C, D, H, W) input (the adjoint of
+    :class:`Conv3d`).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> up = ag.nn.ConvTranspose3d(4, 2, 3, stride=2, padding=1, output_padding=1)
+    >>> up(ag.ones(1, 4, 2, 3, 3)).shape
+    (1, 2, 4, 6, 6)
+    """
+
+    _n = 3
+    _fn = staticmethod(F.conv_transpose3d)

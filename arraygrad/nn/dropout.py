@@ -9,7 +9,8 @@ from arraygrad.nn import functional as F
 from arraygrad.nn.module import Module
 from arraygrad.tensor import Tensor
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+           "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
@@ -90,3 +91,17 @@ class AlphaDropout(_DropoutNd):
     """
 
     _fn = staticmethod(F.alpha_dropout)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels (see
+    :func:`arraygrad.nn.functional.feature_alpha_dropout`).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.FeatureAlphaDropout(0.2).eval()(ag.ones(1, 2, 3)).shape
+    (1, 2, 3)
+    """
+
+    _fn = staticmethod(F.feature_alpha_dropout)

@@ -23,7 +23,7 @@ __all__ = [
     "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
     "kaiming_normal_", "orthogonal_", "sparse_", "uniform", "normal", "constant",
     "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "orthogonal",
-    "sparse", "fan_in_and_fan_out",
+    "sparse", "fan_in_and_fan_out", "eye", "dirac",
 ]
 
 
@@ -428,3 +428,5 @@ kaiming_uniform = _deprecated(kaiming_uniform_, "kaiming_uniform")
 kaiming_normal = _deprecated(kaiming_normal_, "kaiming_normal")
 orthogonal = _deprecated(orthogonal_, "orthogonal")
 sparse = _deprecated(sparse_, "sparse")
+eye = _deprecated(eye_, "eye")
+dirac = _deprecated(dirac_, "dirac")

@@ -3,9 +3,11 @@ arguments, including the deprecated ``size_average`` and ``reduce``)."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from arraygrad.nn import functional as F
+from arraygrad.nn.distance import PairwiseDistance
 from arraygrad.nn.functional._util import legacy_reduction
 from arraygrad.nn.module import Module
 from arraygrad.tensor import Tensor
@@ -14,7 +16,8 @@ __all__ = [
     "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
     "KLDivLoss", "NLLLoss", "CrossEntropyLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
     "TripletMarginLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
-    "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss",
+    "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
+    "TripletMarginWithDistanceLoss", "NLLLoss2d",
 ]
 
 
@@ -384,3 +387,96 @@ class CTCLoss(_Loss):
                 target_lengths: Any) -> Tensor:
         return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
                           self.reduction, self.zero_infinity)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """Multi-class hinge loss (see :func:`arraygrad.nn.functional.multi_margin_loss`).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> loss = ag.nn.MultiMarginLoss()(ag.tensor([[0.1, 0.2, 0.4, 0.8]]), ag.tensor([3]))
+    >>> round(loss.item(), 4)
+    0.325
+    """
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                 size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        if p not in (1, 2):
+            raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 supported, got p={p}")
+        if weight is not None and weight.ndim != 1:
+            raise ValueError(f"MultiMarginLoss: weight must be 1-D, got shape {weight.shape}")
+        self.p, self.margin = p, margin
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        return F.multi_margin_loss(input, target, p=self.p, margin=self.margin,
+                                   weight=self.weight, reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge loss (see :func:`arraygrad.nn.functional.multilabel_margin_loss`).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> x, y = ag.tensor([[0.1, 0.2, 0.4, 0.8]]), ag.tensor([[3, 0, -1, 1]])
+    >>> round(ag.nn.MultiLabelMarginLoss()(x, y).item(), 4)
+    0.85
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """Triplet loss with any distance (see
+    :func:`arraygrad.nn.functional.triplet_margin_with_distance_loss`); the default distance
+    is a :class:`~arraygrad.nn.PairwiseDistance` submodule, as PyTorch.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> a = ag.zeros(1, 2)
+    >>> ag.nn.TripletMarginWithDistanceLoss()(a, a, a + 5.0).item()
+    0.0
+    """
+
+    def __init__(self, *, distance_function: Any = None, margin: float = 1.0,
+                 swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater "
+                             f"than 0, got {margin} instead")
+        self.distance_function = distance_function if distance_function is not None \
+            else PairwiseDistance()
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return F.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """Deprecated alias of :class:`NLLLoss` (PyTorch's warning at construction).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import arraygrad as ag
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     loss = ag.nn.NLLLoss2d()
+    >>> isinstance(loss, ag.nn.NLLLoss)
+    True
+    """
+
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 ignore_index: int = -100, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        warnings.warn("NLLLoss2d has been deprecated. Please use NLLLoss instead as a drop-in "
+                      "replacement and see https://pytorch.org/docs/main/nn.html#torch.nn."
+                      "NLLLoss for more details.", UserWarning, stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)

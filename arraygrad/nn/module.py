@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from arraygrad import _dtypes
 from arraygrad.grad_mode import no_grad
-from arraygrad.nn.parameter import Parameter
+from arraygrad.nn.parameter import Buffer, Parameter
 from arraygrad.tensor import Tensor, _make
 
 __all__ = ["Module", "IncompatibleKeys", "RemovableHandle", "StateDictError"]
@@ -86,7 +86,11 @@ class Module:
                 f"cannot assign {name!r} before Module.__init__() call; call "
                 f"super().__init__() first in {type(self).__name__}.__init__"
             )
-        if isinstance(value, Parameter):
+        if isinstance(value, Buffer):  # PyTorch's nn.Buffer: register it as a buffer
+            params.pop(name, None)
+            self._modules.pop(name, None)
+            self.register_buffer(name, value.plain(), persistent=value.persistent)
+        elif isinstance(value, Parameter):
             self.__dict__.pop(name, None)
             self._modules.pop(name, None)
             self._buffers.pop(name, None)

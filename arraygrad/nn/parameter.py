@@ -6,7 +6,7 @@ from typing import Any
 
 from arraygrad.tensor import Tensor, _init_leaf, _make
 
-__all__ = ["Parameter"]
+__all__ = ["Parameter", "Buffer"]
 
 
 class Parameter(Tensor):
@@ -62,3 +62,45 @@ class Parameter(Tensor):
 def _rebuild_parameter(reduced: tuple, requires_grad: bool) -> Parameter:
     fn, args = reduced
     return Parameter(fn(*args), requires_grad=requires_grad)
+
+
+class Buffer(Tensor):
+    """A tensor that ``Module.__setattr__`` registers as a buffer (PyTorch's
+    ``nn.Buffer``): ``self.stats = Buffer(t)`` is ``self.register_buffer("stats", t,
+    persistent)``; the module keeps a plain Tensor sharing ``t``'s data.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> class M(ag.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.mean = ag.nn.Buffer(ag.zeros(2))
+    >>> [name for name, _ in M().named_buffers()]
+    ['mean']
+    """
+
+    __slots__ = {"persistent": "Whether the buffer goes into the module's state dict."}
+
+    def __init__(self, data: Any = None, *, persistent: bool = True) -> None:
+        if data is None:
+            from arraygrad.creation import empty
+
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            from arraygrad.creation import asarray
+
+            data = asarray(data)
+        _init_leaf(self, data._data, data._backend)
+        self._version = data._version_cell()
+        if data.requires_grad:
+            self.requires_grad_(True)
+        self.persistent = persistent
+
+    def plain(self) -> Tensor:
+        """The plain Tensor the module keeps (sharing the data and version counter)."""
+        out = _make(self._data, self._backend, None)
+        out._version = self._version_cell()
+        if self.requires_grad:
+            out.requires_grad_(True)
+        return out

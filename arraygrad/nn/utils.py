@@ -3,18 +3,27 @@ and spectral normalisation hooks."""
 
 from __future__ import annotations
 
+import copy
+import inspect
 import math
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
 from arraygrad.extend import assign
 from arraygrad.grad_mode import no_grad
+from arraygrad.nn.parameter import Parameter
+from arraygrad.ops import elementwise as ew
+from arraygrad.ops import shape as sh
 from arraygrad.ops.shape import stack
 from arraygrad.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "parameters_to_vector",
            "vector_to_parameters", "weight_norm", "remove_weight_norm", "spectral_norm",
-           "remove_spectral_norm"]
+           "remove_spectral_norm", "clip_grads_with_norm_", "clip_grad_norm",
+           "fuse_conv_bn_weights", "fuse_conv_bn_eval", "fuse_linear_bn_weights",
+           "fuse_linear_bn_eval", "skip_init", "convert_conv2d_weight_memory_format",
+           "convert_conv3d_weight_memory_format"]
 
 
 def _params(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
@@ -99,6 +108,59 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
                 c = c.to(backend=g.backend, device=g.device, dtype=g.dtype)
             p.grad = g.detach() * c
     return total
+
+
+def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
+                          total_norm: Tensor, foreach: bool | None = None) -> None:
+    """Scale the gradients by ``min(max_norm / (total_norm + 1e-6), 1)``, with a
+    ``total_norm`` computed beforehand (by :func:`get_total_norm`): the second half of
+    :func:`clip_grad_norm_`, as PyTorch's. ``foreach`` is accepted and has no effect.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> p = ag.nn.Parameter(ag.zeros(2))
+    >>> p.grad = ag.tensor([3.0, 4.0])
+    >>> norm = ag.nn.utils.get_total_norm([p.grad])
+    >>> ag.nn.utils.clip_grads_with_norm_([p], 1.0, norm)
+    >>> [round(v, 4) for v in p.grad.tolist()]
+    [0.6, 0.8]
+    """
+    grads = [(p, g) for p in _params(parameters) if (g := p.grad) is not None]
+    if not grads:
+        return
+    if not isinstance(total_norm, Tensor):
+        from arraygrad.creation import asarray
+
+        total_norm = asarray(float(total_norm))
+    with no_grad():
+        coef = (float(max_norm) / (total_norm + 1e-6)).clip(max=1.0)
+        for p, g in grads:
+            c = coef
+            if c.dtype != g.dtype or c.backend is not g.backend or c.device != g.device:
+                c = c.to(backend=g.backend, device=g.device, dtype=g.dtype)
+            p.grad = g.detach() * c
+
+
+def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float,
+                   norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                   foreach: bool | None = None) -> Tensor:
+    """Deprecated alias of :func:`clip_grad_norm_` (PyTorch's ``FutureWarning``).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import arraygrad as ag
+    >>> p = ag.nn.Parameter(ag.zeros(1))
+    >>> p.grad = ag.tensor([2.0])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     ag.nn.utils.clip_grad_norm([p], 1.0).item()
+    2.0
+    """
+    warnings.warn("`nn.utils.clip_grad_norm` is now deprecated in favor of "
+                  "`nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
@@ -383,3 +445,154 @@ def remove_spectral_norm(module: Any, name: str = "weight") -> Any:
             return module
     raise ValueError(f"remove_spectral_norm: spectral_norm of {name!r} not found in "
                      f"{type(module).__name__}")
+
+
+# ------------------------------------------------------------------------- fusion
+def fuse_conv_bn_weights(conv_w: Tensor, conv_b: Tensor | None, bn_rm: Tensor, bn_rv: Tensor,
+                         bn_eps: float, bn_w: Tensor | None, bn_b: Tensor | None,
+                         transpose: bool = False) -> tuple[Parameter, Parameter]:
+    """The weight and bias of one convolution equal to a convolution followed by an
+    evaluation-mode batch norm: ``w * (gamma / sqrt(var + eps))`` per output channel
+    (axis 1 of a transposed convolution's weight) and ``(b - mean) * gamma / sqrt(var +
+    eps) + beta`` (PyTorch's formulas and dtypes).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> w, b = ag.nn.utils.fuse_conv_bn_weights(ag.ones(2, 1, 1, 1), None, ag.zeros(2),
+    ...                                         ag.ones(2) * 3.0, 1.0, None, None)
+    >>> w.flatten().tolist(), b.tolist()
+    ([0.5, 0.5], [0.0, 0.0])
+    """
+    weight_dtype = conv_w.dtype
+    bias_dtype = conv_b.dtype if conv_b is not None else weight_dtype
+    with no_grad():
+        conv_b_ = conv_b if conv_b is not None else bn_rm * 0.0
+        bn_w_ = bn_w if bn_w is not None else bn_rm * 0.0 + 1.0
+        bn_b_ = bn_b if bn_b is not None else bn_rm * 0.0
+        rsqrt = 1.0 / ew.sqrt(bn_rv + bn_eps)
+        shape = ((1, -1) if transpose else (-1, 1)) + (1,) * (conv_w.ndim - 2)
+    fused_w = (conv_w * sh.reshape(bn_w_ * rsqrt, shape)).astype(weight_dtype)
+    fused_b = ((conv_b_ - bn_rm) * rsqrt * bn_w_ + bn_b_).astype(bias_dtype)
+    return (Parameter(fused_w.detach(), conv_w.requires_grad),
+            Parameter(fused_b.detach(), conv_b_.requires_grad))
+
+
+def fuse_conv_bn_eval(conv: Any, bn: Any, transpose: bool = False) -> Any:
+    """A copy of evaluation-mode ``conv`` with evaluation-mode ``bn`` folded into its
+    weight and bias (see :func:`fuse_conv_bn_weights`); both must be in eval mode.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> conv, bn = ag.nn.Conv2d(2, 3, 3).eval(), ag.nn.BatchNorm2d(3).eval()
+    >>> x = ag.randn(1, 2, 5, 5)
+    >>> fused = ag.nn.utils.fuse_conv_bn_eval(conv, bn)
+    >>> bool(ag.allclose(fused(x), bn(conv(x)), atol=1e-6))
+    True
+    """
+    if conv.training or bn.training:
+        raise AssertionError("Fusion only for eval!")
+    fused = copy.deepcopy(conv)
+    if bn.running_mean is None or bn.running_var is None:
+        raise AssertionError("fuse_conv_bn_eval: the batch norm has no running statistics "
+                             "(track_running_stats=False)")
+    fused.weight, fused.bias = fuse_conv_bn_weights(
+        fused.weight, fused.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias,
+        transpose)
+    return fused
+
+
+def fuse_linear_bn_weights(linear_w: Tensor, linear_b: Tensor | None, bn_rm: Tensor,
+                           bn_rv: Tensor, bn_eps: float, bn_w: Tensor, bn_b: Tensor
+                           ) -> tuple[Parameter, Parameter]:
+    """The weight and bias of one linear layer equal to a linear layer followed by an
+    evaluation-mode batch norm (PyTorch's formulas).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> w, b = ag.nn.utils.fuse_linear_bn_weights(ag.ones(2, 3), None, ag.ones(2),
+    ...                                           ag.ones(2) * 3.0, 1.0, ag.ones(2),
+    ...                                           ag.zeros(2))
+    >>> w.tolist()[0], b.tolist()
+    ([0.5, 0.5, 0.5], [-0.5, -0.5])
+    """
+    with no_grad():
+        linear_b_ = linear_b if linear_b is not None else bn_rm * 0.0
+        scale = bn_w * (1.0 / ew.sqrt(bn_rv + bn_eps))
+        fused_w = linear_w * sh.expand_dims(scale, axis=-1)
+        fused_b = (linear_b_ - bn_rm) * scale + bn_b
+    return (Parameter(fused_w, linear_w.requires_grad),
+            Parameter(fused_b, linear_b_.requires_grad))
+
+
+def fuse_linear_bn_eval(linear: Any, bn: Any) -> Any:
+    """A copy of evaluation-mode ``linear`` with evaluation-mode ``bn`` folded in (the
+    batch norm's features must match ``out_features``, or be 1).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> lin, bn = ag.nn.Linear(3, 2).eval(), ag.nn.BatchNorm1d(2).eval()
+    >>> x = ag.randn(4, 3)
+    >>> bool(ag.allclose(ag.nn.utils.fuse_linear_bn_eval(lin, bn)(x), bn(lin(x)), atol=1e-6))
+    True
+    """
+    if linear.training or bn.training:
+        raise AssertionError("Fusion only for eval!")
+    if not (linear.out_features == bn.num_features or bn.num_features == 1):
+        raise AssertionError("To fuse, linear.out_features must equal bn.num_features or "
+                             "bn.num_features must equal 1")
+    if bn.running_mean is None or bn.running_var is None:
+        raise AssertionError("fuse_linear_bn_eval: the batch norm has no running statistics "
+                             "(track_running_stats=False)")
+    fused = copy.deepcopy(linear)
+    fused.weight, fused.bias = fuse_linear_bn_weights(
+        fused.weight, fused.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias)
+    return fused
+
+
+def skip_init(module_cls: Any, *args: Any, **kwargs: Any) -> Any:
+    """An instance of ``module_cls(*args, **kwargs)`` whose parameters are to be set by the
+    caller: PyTorch leaves them uninitialized (arbitrary values); here they hold what the
+    constructor drew, which is as good as arbitrary. Like PyTorch, the class must take a
+    ``device`` argument.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.utils.skip_init(ag.nn.Linear, 5, 1).weight.shape
+    (1, 5)
+    """
+    if "device" not in inspect.signature(module_cls).parameters:
+        raise RuntimeError("Module must support a 'device' arg to skip initialization")
+    return module_cls(*args, **kwargs)
+
+
+def convert_conv2d_weight_memory_format(module: Any, memory_format: Any) -> Any:
+    """PyTorch's memory-format conversion of the 2-D convolution weights: arraygrad tensors
+    have no memory format (values and results are the same either way), so ``module`` is
+    returned as it is.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> m = ag.nn.Conv2d(1, 1, 1)
+    >>> ag.nn.utils.convert_conv2d_weight_memory_format(m, None) is m
+    True
+    """
+    return module
+
+
+def convert_conv3d_weight_memory_format(module: Any, memory_format: Any) -> Any:
+    """The 3-D counterpart of :func:`convert_conv2d_weight_memory_format`: ``module`` as it is.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> m = ag.nn.Conv3d(1, 1, 1)
+    >>> ag.nn.utils.convert_conv3d_weight_memory_format(m, None) is m
+    True
+    """
+    return module

@@ -41,14 +41,34 @@ LOG_SOFTMAX = defop("log_softmax", _log_softmax_forward,
                     uses_ans=True, checks_inputs=False)
 
 
+_TORCH_DTYPE_NAMES = {"bool": "Bool", "int8": "Char", "uint8": "Byte", "int16": "Short",
+                      "int32": "Int", "int64": "Long", "uint16": "UInt16", "uint32": "UInt32",
+                      "uint64": "UInt64"}
+
+
+def require_floating(x: Any, op: str, kernel: str | None = None,
+                     error: type = NotImplementedError) -> None:
+    """Raise ``error`` (PyTorch's ``NotImplementedError`` by default) naming ``op`` when
+    ``x`` is a bool or integer tensor: PyTorch's kernels for ``op`` exist for floating
+    point (and complex) dtypes only, so they refuse where a composition would compute."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or dtype.kind in "fc":
+        return
+    torch_name = _TORCH_DTYPE_NAMES.get(dtype.name, dtype.name)
+    raise error(f"{op}: \"{kernel or op}\" not implemented for '{torch_name}' (input dtype "
+                f"{dtype.name}, shape {tuple(x.shape)}); cast it first, e.g. x.float()")
+
+
 def softmax(x: Tensor, /, axis: int = -1) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``axis``, stable for large inputs."""
+    require_floating(x, "softmax", "softmax_lastdim_kernel_impl")
     axis = normalize_axis("softmax", axis, x.ndim, scalar_ok=True)
     return unary(SOFTMAX, x, {"axis": axis if x.ndim else None})
 
 
 def log_softmax(x: Tensor, /, axis: int = -1) -> Tensor:
     """``x - logsumexp(x)`` along ``axis``, stable for large inputs."""
+    require_floating(x, "log_softmax", "log_softmax_lastdim_kernel_impl")
     axis = normalize_axis("log_softmax", axis, x.ndim, scalar_ok=True)
     return unary(LOG_SOFTMAX, x, {"axis": axis if x.ndim else None})
 
@@ -94,6 +114,7 @@ def cross_entropy(logits: Tensor, target: Tensor, /, *, axis: int | None = None,
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
+    require_floating(logits, "cross_entropy", "log_softmax_lastdim_kernel_impl")
     if logits.ndim < 1:
         raise ValueError("cross_entropy: logits must have a class axis; got a 0-d tensor")
     if axis is None:
@@ -141,6 +162,7 @@ def class_index_loss(logp: Tensor, target: Tensor, num_classes: int, *,
     (``logp``'s shape without the class axis): cross-entropy's class-index path and
     ``nll_loss``. ``"mean"`` divides by the summed weights of the non-ignored targets (as
     PyTorch); out-of-range labels raise ``error`` naming ``op``."""
+    require_floating(logp, op, "nll_loss_out_frame" if op == "nll_loss" else None)
     _check_labels(target, num_classes, ignore_index, op, error)
     valid = None
     if ignore_index is not None:

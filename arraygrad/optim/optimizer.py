@@ -264,14 +264,17 @@ class Optimizer:
         data = p.array
         if be.mutable and not _writable(data):
             data = be.xp.asarray(data, copy=True)
-        state = self.state.get(p, {})
+        held = self.state.get(p)
+        # the update functions see raw arrays; the state holds Tensors (as PyTorch's)
+        state = {k: v.array if isinstance(v, Tensor) else v for k, v in held.items()} \
+            if held else {}
         kernel = be.kernels.get(f"{self.name}_update")
         if kernel is not None:
             new, new_state = kernel(data, g, state, **self.hyperparameters(group))
         else:
             new, new_state = self.update(be.xp, data, g, state, group)
         assign(p, new)
-        self.state[p] = new_state
+        self.state[p] = _as_tensors(new_state, held, be)
 
     def hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
         """The keyword arguments of this optimizer's update function for ``group`` (its
@@ -365,7 +368,7 @@ class Optimizer:
                     converted[name] = _import(value, p, self.state_shape(p, name))
                 except ValueError as exc:
                     problems.append(f"parameter {key} {name}: {exc}")
-            new_state[p] = converted
+            new_state[p] = _as_tensors(converted, None, p.backend)
         if problems:
             raise StateDictError(f"{cls}.load_state_dict: " + "; ".join(problems)
                                  + ". Nothing was loaded.")
@@ -389,8 +392,35 @@ def _writable(data: Any) -> bool:
     return flags is None or flags.writeable
 
 
+def _is_array(value: Any) -> bool:
+    """A raw backend array (not a Tensor, not a Python or NumPy float)."""
+    return hasattr(value, "shape") and not isinstance(value, (Tensor, int, float, bool))
+
+
+def _as_tensors(new: State, held: State | None, backend: Any) -> State:
+    """``new`` with each raw array held by a Tensor: the Tensor already held under that
+    key (its array replaced, its version bumped, as PyTorch's in-place update), or a new
+    one. Numbers, lists and Tensors stay as they are."""
+    out = new  # a fresh dict from the update function (it never keeps ``state``'s)
+    for k, v in list(new.items()):
+        if _is_array(v):
+            old = held.get(k) if held else None
+            if isinstance(old, Tensor):
+                if old.array is v:  # updated in place (a mutable backend): nothing to do
+                    out[k] = old
+                    continue
+                if tuple(old.shape) == tuple(v.shape):
+                    assign(old, v)
+                    out[k] = old
+                    continue
+            out[k] = make_tensor(v, backend)
+    return out
+
+
 def _export(value: Any, p: Tensor) -> Any:
     """A state value for a state dict: arrays become Tensor copies, lists are walked."""
+    if isinstance(value, Tensor):
+        value = value.array
     if hasattr(value, "shape"):
         return make_tensor(p.backend.xp.asarray(value, copy=True), p.backend)
     if isinstance(value, (list, tuple)):

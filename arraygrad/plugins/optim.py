@@ -1,6 +1,7 @@
 """The built-in optimizers (installed as ``arraygrad.plugins.optim``, entry point ``optim``).
 
-SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, ASGD, Rprop and LBFGS,
+SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, ASGD, Rprop, LBFGS,
+Adafactor and SparseAdam,
 with PyTorch's names, signatures, defaults and update formulas, declared through the
 ``arraygrad_optimizers`` hook exactly as a third party's optimizers are: this module uses
 only public API (:class:`arraygrad.optim.Optimizer`, :mod:`arraygrad.extend`, a Tensor's
@@ -30,7 +31,8 @@ from arraygrad.optim.optimizer import Optimizer, State
 from arraygrad.tensor import Tensor
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-           "RAdam", "ASGD", "Rprop", "LBFGS", "sgd_update", "adam_update", "rmsprop_update",
+           "RAdam", "ASGD", "Rprop", "LBFGS", "Adafactor", "SparseAdam", "adafactor_update",
+           "sgd_update", "adam_update", "rmsprop_update",
            "adagrad_update", "adadelta_update", "adamax_update", "nadam_update",
            "radam_update", "asgd_update", "rprop_update"]
 
@@ -317,6 +319,57 @@ def rprop_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
     return param, state
 
 
+def _lerp(xp: Any, start: Any, end: Any, weight: float) -> Any:
+    """PyTorch's ``lerp`` (the two-sided formula, exact at both ends)."""
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1.0 - weight)
+
+
+def _rms(xp: Any, a: Any) -> float:
+    """``||a||_2 / sqrt(a.size)`` as a Python float (PyTorch reads it with ``.item()``)."""
+    return float(xp.sqrt(xp.sum(a * a))) / math.sqrt(max(a.size, 1))
+
+
+def adafactor_update(xp: Any, param: Any, grad: Any, state: State, *, lr: float,
+                     beta2_decay: float, eps: tuple[float | None, float], d: float,
+                     weight_decay: float, maximize: bool) -> tuple[Any, State]:
+    """One Adafactor step (PyTorch's ``torch.optim.Adafactor``): factored second moments
+    (row and column means of ``grad**2``) for tensors of 2 or more dimensions, the full
+    second moment for vectors; relative step size ``min(lr, 1/sqrt(step))`` scaled by the
+    parameter's RMS; the update clipped to RMS ``d``."""
+    g = -grad if maximize else grad
+    state = dict(state)
+    eps1, eps2 = eps
+    if eps1 is None:
+        eps1 = float(xp.finfo(param.dtype).eps)
+    step = state.get("step", 0.0) + 1.0
+    one_minus_beta2 = step ** beta2_decay
+    rho = min(lr, 1.0 / step ** 0.5)
+    alpha = max(eps2, _rms(xp, param)) * rho
+    if weight_decay:
+        param *= 1 - lr * weight_decay
+    if g.ndim > 1:
+        row_mean = xp.sum(g * g, axis=-1, keepdims=True) / g.shape[-1]
+        col_mean = xp.sum(g * g, axis=-2, keepdims=True) / g.shape[-2]
+        row_var = _lerp(xp, _buffer(xp, state, "row_var", row_mean), row_mean,
+                        one_minus_beta2)
+        col_var = _lerp(xp, _buffer(xp, state, "col_var", col_mean), col_mean,
+                        one_minus_beta2)
+        state.update(row_var=row_var, col_var=col_var)
+        estimate = xp.matmul(row_var, col_var)
+        estimate = estimate / xp.clip(xp.mean(row_var, axis=-2, keepdims=True), min=eps1)
+    else:
+        variance = _lerp(xp, _buffer(xp, state, "variance", g), g * g, one_minus_beta2)
+        state["variance"] = variance
+        estimate = variance
+    update = g / xp.sqrt(xp.clip(estimate, min=eps1 * eps1))
+    denom = max(1.0, _rms(xp, update) / d)
+    param -= (alpha / denom) * update
+    state["step"] = step
+    return param, state
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and
     L2 weight decay (PyTorch's formulation).
@@ -546,6 +599,101 @@ class Rprop(Optimizer):
 
     def update(self, xp, param, grad, state, group):
         return rprop_update(xp, param, grad, state, **self.hyperparameters(group))
+
+
+class Adafactor(Optimizer):
+    """Adafactor (PyTorch's ``torch.optim.Adafactor``: Shazeer and Stern's algorithm with
+    PyTorch's defaults). It reads two norms per parameter to the host each step, as
+    PyTorch's does.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> w = ag.nn.Parameter(ag.ones(2, 3))
+    >>> opt = ag.optim.Adafactor([w])
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> [round(v, 4) for v in w.tolist()[0]]
+    [0.99, 0.99, 0.99]
+    """
+
+    name = "adafactor"
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, beta2_decay: float = -0.8,
+                 eps: tuple[float | None, float] = (None, 1e-3), d: float = 1.0,
+                 weight_decay: float = 0.0, *, foreach: bool | None = None,
+                 maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, beta2_decay=beta2_decay, eps=tuple(eps), d=d,
+                                      weight_decay=weight_decay, maximize=maximize))
+
+    def check_group(self, group: dict[str, Any], where: str) -> None:
+        """PyTorch's checks of Adafactor's hyperparameters (``ValueError``)."""
+        lr, eps = group["lr"], tuple(group["eps"])
+        if not 0.0 <= lr:
+            raise ValueError(f"Adafactor: Learning rate should be >= 0 but is: {lr} ({where})")
+        if not 0.0 >= group["beta2_decay"]:
+            raise ValueError(f"Adafactor: beta2_decay should be <= 0 but is: "
+                             f"{group['beta2_decay']} ({where})")
+        if len(eps) != 2:
+            raise ValueError(f"Adafactor: eps must be a pair (epsilon1, epsilon2), got {eps}")
+        if eps[0] is not None and not 0.0 <= eps[0]:
+            raise ValueError(f"Adafactor: epsilon1 should be >= 0 but is: {eps[0]} ({where})")
+        if not 0.0 <= eps[1]:
+            raise ValueError(f"Adafactor: epsilon2 should be >= 0 but is: {eps[1]} ({where})")
+        if not 1.0 <= group["d"]:
+            raise ValueError(f"Adafactor: Clipping threshold d should be >= 1 but is: "
+                             f"{group['d']} ({where})")
+        if not 0.0 <= group["weight_decay"]:
+            raise ValueError(f"Adafactor: weight_decay should be >= 0 but is: "
+                             f"{group['weight_decay']} ({where})")
+
+    def update(self, xp, param, grad, state, group):
+        return adafactor_update(xp, param, grad, state, **self.hyperparameters(group))
+
+
+class SparseAdam(Optimizer):
+    """PyTorch's ``torch.optim.SparseAdam``, for sparse gradients only. arraygrad's
+    gradients are always dense (``nn.Embedding(sparse=True)`` gives dense ones), so
+    :meth:`step` raises PyTorch's error for a dense gradient; use :class:`Adam`, which
+    gives the same result for dense gradients.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> w = ag.nn.Parameter(ag.ones(2))
+    >>> opt = ag.optim.SparseAdam([w])
+    >>> w.sum().backward()
+    >>> try:
+    ...     opt.step()
+    ... except RuntimeError as e:
+    ...     print(str(e)[:40])
+    SparseAdam does not support dense gradie
+    """
+
+    name = "sparseadam"
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, maximize=maximize))
+
+    def step(self, closure: Callable[[], Any] | None = None, *,
+             check_finite: bool | None = None) -> Any:
+        """Raise PyTorch's ``RuntimeError`` if a parameter has a (dense) gradient."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    raise RuntimeError("SparseAdam does not support dense gradients, please "
+                                       "consider Adam instead")
+        return loss
+
+    def update(self, xp, param, grad, state, group):
+        raise RuntimeError("SparseAdam does not support dense gradients, please consider "
+                           "Adam instead")
 
 
 def _cubic_interpolate(x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
@@ -865,4 +1013,5 @@ class LBFGS(Optimizer):
 def arraygrad_optimizers() -> dict[str, Callable[..., Any]]:
     """Declare the built-in optimizers."""
     return {cls.name: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax,
-                                      NAdam, RAdam, ASGD, Rprop, LBFGS)}
+                                      NAdam, RAdam, ASGD, Rprop, LBFGS, Adafactor,
+                                      SparseAdam)}

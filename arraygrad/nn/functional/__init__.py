@@ -37,7 +37,9 @@ from __future__ import annotations
 from arraygrad.nn.functional._util import IntPair, ntuple, pair  # noqa: F401  (for layers)
 from arraygrad.nn.functional.activation import (
     celu,
+    celu_,
     elu,
+    elu_,
     gelu,
     glu,
     gumbel_softmax,
@@ -45,7 +47,9 @@ from arraygrad.nn.functional.activation import (
     hardsigmoid,
     hardswish,
     hardtanh,
+    hardtanh_,
     leaky_relu,
+    leaky_relu_,
     log_softmax,
     logsigmoid,
     mish,
@@ -54,7 +58,9 @@ from arraygrad.nn.functional.activation import (
     relu6,
     relu_,
     rrelu,
+    rrelu_,
     selu,
+    selu_,
     sigmoid,
     silu,
     softmax,
@@ -65,21 +71,25 @@ from arraygrad.nn.functional.activation import (
     tanh,
     tanhshrink,
     threshold,
+    threshold_,
 )
 from arraygrad.nn.functional.conv import (
     conv1d,
     conv2d,
     conv3d,
+    conv_tbc,
     conv_transpose1d,
     conv_transpose2d,
+    conv_transpose3d,
 )
-from arraygrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
+from arraygrad.nn.functional.distance import cosine_similarity, normalize, pairwise_distance, pdist
 from arraygrad.nn.functional.dropout import (
     alpha_dropout,
     dropout,
     dropout1d,
     dropout2d,
     dropout3d,
+    feature_alpha_dropout,
 )
 from arraygrad.nn.functional.fold import fold, unfold
 from arraygrad.nn.functional.loss import (
@@ -95,12 +105,15 @@ from arraygrad.nn.functional.loss import (
     l1_loss,
     margin_ranking_loss,
     mse_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
     multilabel_soft_margin_loss,
     nll_loss,
     poisson_nll_loss,
     smooth_l1_loss,
     soft_margin_loss,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from arraygrad.nn.functional.normalization import (
     batch_norm,
@@ -121,12 +134,35 @@ from arraygrad.nn.functional.pooling import (
     max_pool1d,
     max_pool2d,
 )
+from arraygrad.nn.functional.pooling_ext import (
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool3d,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
+)
+from arraygrad.nn.functional.sampling import affine_grid, grid_sample
 from arraygrad.nn.functional.sparse import embedding, embedding_bag, one_hot
 from arraygrad.nn.functional.vision import (
+    channel_shuffle,
     interpolate,
+    native_channel_shuffle,
     pixel_shuffle,
     pixel_unshuffle,
     upsample,
+    upsample_bilinear,
+    upsample_nearest,
 )
 from arraygrad.ops import shape as _sh
 from arraygrad.ops.conv import erf
@@ -137,11 +173,16 @@ from arraygrad.tensor import Tensor
 __all__ = [
     # linear and convolution
     "linear", "bilinear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-    "conv_transpose2d",
+    "conv_transpose2d", "conv_transpose3d", "conv_tbc",
     # pooling and resampling
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
     "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate",
     "upsample", "pixel_shuffle", "pixel_unshuffle", "pad", "unfold", "fold",
+    "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
+    "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d",
+    "lp_pool1d", "lp_pool2d", "lp_pool3d",
     # activations
     "relu", "relu_", "relu6", "leaky_relu", "elu", "selu", "celu", "silu", "mish", "gelu",
     "softplus", "hardtanh", "prelu", "tanh", "sigmoid", "logsigmoid", "hardsigmoid",
@@ -159,7 +200,12 @@ __all__ = [
     "binary_cross_entropy_with_logits", "kl_div", "nll_loss", "cross_entropy",
     "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
     "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
-    "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss",
+    "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "triplet_margin_with_distance_loss",
+    # more (branch nnx)
+    "elu_", "leaky_relu_", "hardtanh_", "selu_", "celu_", "threshold_", "rrelu_", "pdist",
+    "feature_alpha_dropout", "channel_shuffle", "native_channel_shuffle", "upsample_nearest",
+    "upsample_bilinear", "affine_grid", "grid_sample",
 ]
 
 

@@ -22,6 +22,7 @@ from arraygrad.ops import elementwise as ew
 from arraygrad.ops import shape as sh
 from arraygrad.ops.conv import erf
 from arraygrad.ops.nn import log_softmax as _log_softmax
+from arraygrad.ops.nn import require_floating
 from arraygrad.ops.nn import softmax as _softmax
 from arraygrad.tensor import Tensor
 
@@ -29,15 +30,19 @@ __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "elu", "selu", "celu", "silu", "mish", "gelu",
     "softplus", "hardtanh", "prelu", "tanh", "sigmoid", "logsigmoid", "hardsigmoid",
     "hardswish", "softsign", "tanhshrink", "softshrink", "hardshrink", "threshold", "glu",
-    "softmax", "softmin", "log_softmax", "rrelu", "gumbel_softmax",
+    "softmax", "softmin", "log_softmax", "rrelu", "gumbel_softmax", "elu_", "leaky_relu_",
+    "hardtanh_", "selu_", "celu_", "threshold_", "rrelu_",
 ]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _activate(x: Any, fn: Callable[[Tensor], Tensor], inplace: bool, op: str) -> Tensor:
+def _activate(x: Any, fn: Callable[[Tensor], Tensor], inplace: bool, op: str,
+              kernel: str | None = None) -> Tensor:
     check_tensor(x, op)
+    if kernel is not None:  # PyTorch's kernel exists for floating point only
+        require_floating(x, op, kernel)
     if not inplace:
         return fn(x)
     # Compute from a copy so that the ops' saved inputs are not the tensor overwritten below.
@@ -59,12 +64,30 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> ag.nn.functional.relu(ag.tensor([-1.0, 2.0])).tolist()
     [0.0, 2.0]
     """
+    if getattr(input, "dtype", None) is not None and input.dtype.kind == "b":
+        raise RuntimeError(f"relu: Boolean inputs not supported for relu (input shape "
+                           f"{tuple(input.shape)})")
     return _activate(input, ew.relu, inplace, "relu")
 
 
 def relu_(input: Tensor) -> Tensor:  # noqa: A002
     """In-place :func:`relu`."""
     return relu(input, inplace=True)
+
+
+def _int_hardtanh(x: Any, lo: float, hi: float, op: str) -> Any:
+    """PyTorch's integer hardtanh: the bounds truncated to ints, the dtype kept (``None``
+    for a floating-point ``x``); bool and unsigned inputs with negative limits raise."""
+    check_tensor(x, op)
+    if x.dtype.kind in "fc":
+        return None
+    if x.dtype.kind == "b":
+        raise RuntimeError(f"{op}: Bool inputs not supported for hardtanh (input shape "
+                           f"{tuple(x.shape)})")
+    if x.dtype.kind == "u" and (lo < 0 or hi < 0):
+        raise RuntimeError(f"{op}: cannot do hardtanh on an unsigned type with negative "
+                           f"limits (input dtype {x.dtype.name}, min_val={lo}, max_val={hi})")
+    return ew.clip(x, int(lo), int(hi))
 
 
 def _hardtanh(x: Tensor, lo: float, hi: float) -> Tensor:
@@ -85,6 +108,9 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa
     """
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    integer = _int_hardtanh(input, min_val, max_val, "hardtanh")
+    if integer is not None:
+        return input.copy_(integer) if inplace else integer
     return _activate(input, lambda x: _hardtanh(x, min_val, max_val), inplace, "hardtanh")
 
 
@@ -97,6 +123,9 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> ag.nn.functional.relu6(ag.tensor([-1.0, 7.0])).tolist()
     [0.0, 6.0]
     """
+    integer = _int_hardtanh(input, 0.0, 6.0, "relu6")
+    if integer is not None:
+        return input.copy_(integer) if inplace else integer
     return _activate(input, lambda x: _hardtanh(x, 0.0, 6.0), inplace, "relu6")
 
 
@@ -111,7 +140,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
     [-1.0, 2.0]
     """
     return _activate(input, lambda x: ew.where(x > 0, x, x * negative_slope), inplace,
-                     "leaky_relu")
+                     "leaky_relu", "leaky_relu_cpu")
 
 
 
@@ -132,12 +161,14 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa
     if not 0 <= lower <= upper:
         raise ValueError(f"rrelu: expected 0 <= lower <= upper, got lower={lower}, "
                          f"upper={upper}")
+    require_floating(input, "rrelu", "leaky_relu_cpu")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
     from arraygrad.creation import empty_like
 
     slopes = empty_like(input.detach()).uniform_(lower, upper)
-    return _activate(input, lambda x: ew.where(x > 0, x, x * slopes), inplace, "rrelu")
+    return _activate(input, lambda x: ew.where(x > 0, x, x * slopes), inplace, "rrelu",
+                     "leaky_relu_cpu")
 
 def _elu(x: Tensor, alpha: float, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
     neg = alpha * ew.expm1(_clamped(x, 0.0) * input_scale)
@@ -154,7 +185,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # 
     >>> round(ag.nn.functional.elu(ag.tensor([-1.0])).item(), 4)
     -0.6321
     """
-    return _activate(input, lambda x: _elu(x, alpha), inplace, "elu")
+    return _activate(input, lambda x: _elu(x, alpha), inplace, "elu", "elu_cpu")
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -166,7 +197,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> round(ag.nn.functional.selu(ag.tensor([1.0])).item(), 4)
     1.0507
     """
-    return _activate(input, lambda x: _elu(x, SELU_ALPHA, SELU_SCALE), inplace, "selu")
+    return _activate(input, lambda x: _elu(x, SELU_ALPHA, SELU_SCALE), inplace, "selu", "elu_cpu")
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -180,7 +211,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  #
     """
     if alpha == 0:
         raise ValueError("celu: alpha must be non-zero")
-    return _activate(input, lambda x: _elu(x, alpha, 1.0, 1.0 / alpha), inplace, "celu")
+    return _activate(input, lambda x: _elu(x, alpha, 1.0, 1.0 / alpha), inplace, "celu", "elu_cpu")
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -192,7 +223,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> ag.nn.functional.silu(ag.tensor([0.0])).tolist()
     [0.0]
     """
-    return _activate(input, lambda x: x * ew.sigmoid(x), inplace, "silu")
+    return _activate(input, lambda x: x * ew.sigmoid(x), inplace, "silu", "silu_cpu")
 
 
 def _softplus(x: Tensor, beta: float, threshold: float) -> Tensor:
@@ -213,6 +244,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     0.6931
     """
     check_tensor(input, "softplus")
+    require_floating(input, "softplus", "softplus_cpu")
     return _softplus(input, beta, threshold)
 
 
@@ -225,7 +257,8 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> round(ag.nn.functional.mish(ag.tensor([1.0])).item(), 4)
     0.8651
     """
-    return _activate(input, lambda x: x * ew.tanh(_softplus(x, 1.0, 20.0)), inplace, "mish")
+    return _activate(input, lambda x: x * ew.tanh(_softplus(x, 1.0, 20.0)), inplace, "mish",
+                     "mish_cpu")
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
@@ -238,6 +271,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     [0.0]
     """
     check_tensor(input, "gelu")
+    require_floating(input, "gelu", "GeluKernelImpl")
     x = input
     if approximate == "none":
         return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
@@ -307,6 +341,7 @@ def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
     -0.6931
     """
     x = check_tensor(input, "logsigmoid")
+    require_floating(x, "logsigmoid", "log_sigmoid_cpu")
     # |x| written with where so that its slope at 0 is +1: the total slope at 0 is then 1/2.
     magnitude = ew.where(x < 0, -x, x)
     return ew.where(x < 0, x, 0.0) - ew.log1p(ew.exp(-magnitude))
@@ -322,7 +357,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     [0.5, 1.0]
     """
     return _activate(input, lambda x: _hardtanh(x + 3.0, 0.0, 6.0) / 6.0, inplace,
-                     "hardsigmoid")
+                     "hardsigmoid", "hardsigmoid_cpu")
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -337,7 +372,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     def fn(x: Tensor) -> Tensor:
         return ew.where(x <= -3.0, 0.0, ew.where(x < 3.0, x * (x + 3.0) / 6.0, x))
 
-    return _activate(input, fn, inplace, "hardswish")
+    return _activate(input, fn, inplace, "hardswish", "hardswish_cpu")
 
 
 def softsign(input: Tensor) -> Tensor:  # noqa: A002
@@ -350,6 +385,8 @@ def softsign(input: Tensor) -> Tensor:  # noqa: A002
     [0.5]
     """
     x = check_tensor(input, "softsign")
+    if x.dtype.kind == "b":
+        require_floating(x, "softsign", "abs_cpu")
     return x / (1.0 + ew.abs(x))
 
 
@@ -363,6 +400,9 @@ def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
     [0.0]
     """
     x = check_tensor(input, "tanhshrink")
+    if x.dtype.kind == "b":
+        raise RuntimeError("tanhshrink: subtraction, the `-` operator, with a bool tensor is "
+                           "not supported; use x.float() first")
     return x - ew.tanh(x)
 
 
@@ -376,6 +416,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     [-0.5, 0.0, 0.5]
     """
     x = check_tensor(input, "softshrink")
+    require_floating(x, "softshrink", "softshrink_check")
     if lambd < 0:
         raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
     return ew.where(x > lambd, x - lambd, ew.where(x < -lambd, x + lambd, 0.0))
@@ -391,6 +432,7 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     [-1.0, 0.0]
     """
     x = check_tensor(input, "hardshrink")
+    require_floating(x, "hardshrink", "hardshrink_cpu")
     return ew.where((x > lambd) | (x < -lambd), x, 0.0)
 
 
@@ -404,6 +446,11 @@ def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
     >>> ag.nn.functional.threshold(ag.tensor([0.5, 2.0]), 1.0, -1.0).tolist()
     [-1.0, 2.0]
     """
+    check_tensor(input, "threshold")
+    if input.dtype.kind == "b":
+        require_floating(input, "threshold", "threshold_cpu")
+    if input.dtype.kind in "iu":  # PyTorch truncates both scalars to the integer dtype
+        threshold, value = int(threshold), int(value)
     return _activate(input, lambda x: ew.where(x > threshold, x, value), inplace, "threshold")
 
 
@@ -417,6 +464,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     (2, 2)
     """
     x = check_tensor(input, "glu")
+    require_floating(x, "glu", "glu_cpu")
     if x.ndim == 0 or x.shape[dim] % 2:
         raise ValueError(f"glu: halving dimension {dim} must have an even size, got input "
                          f"shape {x.shape}")
@@ -439,6 +487,8 @@ def _prepare(x: Any, dim: int | None, dtype: Any, name: str, stacklevel: int
     check_tensor(x, name)
     if dtype is not None:
         x = x.astype(dtype)
+    require_floating(x, name, "softmax_lastdim_kernel_impl" if name != "log_softmax" else
+                     "log_softmax_lastdim_kernel_impl")
     if dim is None:
         dim = _softmax_dim(x.ndim, name, stacklevel + 1)
     return x, dim
@@ -468,6 +518,9 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa
     >>> ag.nn.functional.softmin(ag.zeros(2), dim=0).tolist()
     [0.5, 0.5]
     """
+    if dtype is None and getattr(input, "dtype", None) is not None and input.dtype.kind == "b":
+        raise RuntimeError("softmin: negation, the `-` operator, on a bool tensor is not "
+                           "supported; cast it first, e.g. x.float()")
     x, dim = _prepare(input, dim, dtype, "softmin", _stacklevel)
     return _softmax(-x, axis=dim)
 
@@ -514,3 +567,92 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # 
     """
     x, dim = _prepare(input, dim, dtype, "log_softmax", _stacklevel)
     return _log_softmax(x, axis=dim)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """In-place :func:`elu` (PyTorch's ``F.elu_``).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> x = ag.tensor([-1.0, 2.0])
+    >>> ag.nn.functional.elu_(x) is x
+    True
+    """
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """In-place :func:`leaky_relu`.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.leaky_relu_(ag.tensor([-2.0, 2.0]), 0.5).tolist()
+    [-1.0, 2.0]
+    """
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
+    """In-place :func:`hardtanh`.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.hardtanh_(ag.tensor([-3.0, 0.5])).tolist()
+    [-1.0, 0.5]
+    """
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:  # noqa: A002
+    """In-place :func:`selu`.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.selu_(ag.tensor([0.0])).tolist()
+    [0.0]
+    """
+    return selu(input, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """In-place :func:`celu`.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.celu_(ag.tensor([2.0])).tolist()
+    [2.0]
+    """
+    return celu(input, alpha, inplace=True)
+
+
+_threshold = threshold  # the parameter named threshold shadows the function below
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    """In-place :func:`threshold`.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.threshold_(ag.tensor([0.5, 2.0]), 1.0, -1.0).tolist()
+    [-1.0, 2.0]
+    """
+    return _threshold(input, threshold, value, inplace=True)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
+           training: bool = False) -> Tensor:
+    """In-place :func:`rrelu`.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.rrelu_(ag.tensor([-2.0, 2.0]), 0.25, 0.75).tolist()
+    [-1.0, 2.0]
+    """
+    return rrelu(input, lower, upper, training, inplace=True)

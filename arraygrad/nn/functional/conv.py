@@ -1,4 +1,4 @@
-"""Convolutions: ``conv1d``, ``conv2d``, ``conv3d``, ``conv_transpose1d``, ``conv_transpose2d``.
+"""Convolutions: ``conv1d``, ``conv2d``, ``conv3d`` and their transposes.
 
 The 2-D ops (:mod:`arraygrad.ops.conv`) are the kernels; a 1-D convolution is a 2-D one
 over a height-1 image, a 3-D one is a sum over the kernel's depth of 2-D convolutions of
@@ -18,7 +18,8 @@ from arraygrad.ops.conv import conv2d as _conv2d_op
 from arraygrad.ops.conv import conv_transpose2d as _convt2d_op
 from arraygrad.tensor import Tensor
 
-__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d", "conv_tbc"]
 
 _LAYOUT = {1: "L", 2: "H, W", 3: "D, H, W"}
 
@@ -135,6 +136,33 @@ def _conv3d(x: Tensor, w: Tensor, stride: tuple[int, ...], padding: tuple[int, .
     return sh.moveaxis(out, 1, 2)
 
 
+def _conv_transpose3d(x: Tensor, w: Tensor, stride: tuple[int, ...], padding: tuple[int, ...],
+                      dilation: tuple[int, ...], groups: int, size: tuple[int, ...]) -> Tensor:
+    """Per kernel depth offset, one batched 2-D transposed convolution of all depth slices,
+    spread ``stride`` apart (zeros between) and shifted by the offset; the sum cropped by
+    the depth padding."""
+    nb, c, depth = x.shape[0], x.shape[1], x.shape[2]
+    kd, s, dd, p = w.shape[2], stride[0], dilation[0], padding[0]
+    planes = sh.reshape(sh.moveaxis(x, 2, 1), (nb * depth, c) + tuple(x.shape[3:]))
+    spread = (depth - 1) * s + 1
+    full = (depth - 1) * s + dd * (kd - 1) + 1  # the uncropped output depth
+    total = None
+    for i in range(kd):
+        y = _convt2d_op(planes, w[:, :, i], stride=_pair(stride[1:]),
+                        padding=_pair(padding[1:]), dilation=_pair(dilation[1:]),
+                        groups=groups, out_shape=_pair(size[1:]))
+        y = sh.reshape(y, (nb, depth) + tuple(y.shape[1:]))  # (N, D, C_out, H', W')
+        if s > 1:  # input depth i lands at i * stride
+            y = _pad(sh.expand_dims(y, axis=2), (0, 0) * 3 + (0, s - 1))
+            y = sh.reshape(y, (nb, depth * s) + tuple(y.shape[3:]))[:, :spread]
+        y = _pad(y, (0, 0) * 3 + (i * dd, full - spread - i * dd))
+        total = y if total is None else total + y
+    assert total is not None  # kd >= 1 (checked by the weight's shape)
+    if size[0] + p > full:  # output_padding beyond the padding: zeros at the end
+        total = _pad(total, (0, 0) * 3 + (0, size[0] + p - full))
+    return sh.moveaxis(total[:, p:p + size[0]], 1, 2)
+
+
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
            stride: IntPair = 1, padding: IntPair | str = 0, dilation: IntPair = 1,
            groups: int = 1) -> Tensor:
@@ -224,9 +252,11 @@ def _conv_transposend(x: Tensor, weight: Tensor, bias: Tensor | None, stride: An
                           stride=(1, s[0]), padding=(0, p[0]), dilation=(1, d[0]),
                           groups=groups, out_shape=(1, size[0]))
         out = out[:, :, 0]
-    else:
+    elif n == 2:
         out = _convt2d_op(x, weight, stride=_pair(s), padding=_pair(p), dilation=_pair(d),
                           groups=groups, out_shape=_pair(size))
+    else:
+        out = _conv_transpose3d(x, weight, s, p, d, groups, size)
     if bias is not None:
         out = out + sh.reshape(bias, (1, -1) + (1,) * n)
     return out[0] if unbatched else out
@@ -268,3 +298,53 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     """
     return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
                              dilation, 2, "conv_transpose2d")
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
+                     stride: IntPair = 1, padding: IntPair = 0, output_padding: IntPair = 0,
+                     groups: int = 1, dilation: IntPair = 1) -> Tensor:
+    """3-D transposed convolution of (N, C_in, D, H, W) ``input`` with (C_in,
+    C_out/groups, kd, kh, kw) ``weight``: one batched 2-D transposed convolution per kernel
+    depth offset (so the backend's 2-D kernels serve it), placed along the depth.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> F = ag.nn.functional
+    >>> F.conv_transpose3d(ag.ones(1, 2, 3, 4, 4), ag.ones(2, 3, 3, 3, 3), stride=2).shape
+    (1, 3, 7, 9, 9)
+    """
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
+                             dilation, 3, "conv_transpose3d")
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:  # noqa: A002
+    """1-D convolution over a (time, batch, channels) ``input`` with a (kernel width,
+    in_channels, out_channels) ``weight``: :func:`conv1d` in PyTorch's TBC layout.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.conv_tbc(ag.ones(7, 2, 3), ag.ones(3, 3, 4), ag.zeros(4), 1).shape
+    (7, 2, 4)
+    """
+    for t in (input, weight, bias):
+        check_tensor(t, "conv_tbc")
+    if input.ndim != 3:
+        raise RuntimeError(f"conv_tbc: Input must have 3 dims: time, batch, in_channel (got "
+                           f"shape {tuple(input.shape)})")
+    if weight.ndim != 3:
+        raise RuntimeError(f"conv_tbc: Weight tensor must have 3 dims: kernel_width, "
+                           f"in_channels, out_channels (got shape {tuple(weight.shape)})")
+    if bias.ndim != 1:
+        raise RuntimeError(f"conv_tbc: Bias must be 1-D (got shape {tuple(bias.shape)})")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError(f"conv_tbc: Input dim 2 (input channels) is not == dim 1 in the "
+                           f"weight tensor (input {tuple(input.shape)}, weight "
+                           f"{tuple(weight.shape)})")
+    if bias.shape[0] != weight.shape[2]:
+        raise RuntimeError(f"conv_tbc: Bias size must equal dim 2 in the weight tensor (output "
+                           f"channels): bias {tuple(bias.shape)}, weight {tuple(weight.shape)}")
+    out = conv1d(sh.permute_dims(input, (1, 2, 0)), sh.permute_dims(weight, (2, 1, 0)), bias,
+                 padding=pad)
+    return sh.permute_dims(out, (2, 0, 1))

@@ -13,7 +13,8 @@ from arraygrad.grad_mode import is_grad_enabled
 from arraygrad.nn.functional._util import check_tensor
 from arraygrad.tensor import Tensor
 
-__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+           "feature_alpha_dropout"]
 
 _ALPHA = 1.7580993408473766  # -SELU's negative saturation value, as PyTorch
 
@@ -142,14 +143,39 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa
     >>> ag.nn.functional.alpha_dropout(ag.ones(3), 0.5).tolist()
     [1.0, 1.0, 1.0]
     """
-    check_tensor(input, "alpha_dropout")
-    _check_p(p, "alpha_dropout")
+    return _alpha_dropout(input, p, training, inplace, False, "alpha_dropout")
+
+
+def _alpha_dropout(input: Any, p: float, training: bool, inplace: bool,  # noqa: A002
+                   feature: bool, op: str) -> Tensor:
+    check_tensor(input, op)
+    _check_p(p, op)
+    if feature and input.ndim < 2:
+        raise RuntimeError(f"{op}: Feature dropout requires at least 2 dimensions in the "
+                           f"input, got shape {tuple(input.shape)}")
     if not training or p == 0.0:
         return input
     src = _source(input, inplace)
     if p == 1.0:
         return _finish(input, src * 0.0, inplace)
-    keep = _keep_mask(input, p, tuple(input.shape))
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if feature else \
+        tuple(input.shape)
+    keep = _keep_mask(input, p, shape)
     a = 1.0 / ((_ALPHA * _ALPHA * p + 1.0) * (1.0 - p)) ** 0.5
     b = (keep - 1.0) * (_ALPHA * a) + _ALPHA * a * p
     return _finish(input, src * (keep * a) + b, inplace)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa: A002
+                          inplace: bool = False) -> Tensor:
+    """:func:`alpha_dropout` of whole channels: one draw per (sample, channel) of
+    (N, C, ...) ``input``, as PyTorch's ``F.feature_alpha_dropout`` (default
+    ``training=False``).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.feature_alpha_dropout(ag.ones(2, 3, 4), 0.5).shape
+    (2, 3, 4)
+    """
+    return _alpha_dropout(input, p, training, inplace, True, "feature_alpha_dropout")

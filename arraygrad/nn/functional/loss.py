@@ -11,6 +11,8 @@ import math
 import warnings
 from typing import Any
 
+from arraygrad import creation
+from arraygrad.grad_mode import no_grad
 from arraygrad.nn.functional._util import (
     check_reduction,
     check_tensor,
@@ -19,10 +21,11 @@ from arraygrad.nn.functional._util import (
 )
 from arraygrad.nn.functional.distance import pairwise_distance
 from arraygrad.ops import elementwise as ew
+from arraygrad.ops import indexing as ix
 from arraygrad.ops import reductions as red
 from arraygrad.ops import shape as sh
 from arraygrad.ops._arrays import physical
-from arraygrad.ops.nn import class_index_loss
+from arraygrad.ops.nn import class_index_loss, require_floating
 from arraygrad.ops.nn import cross_entropy as _cross_entropy
 from arraygrad.tensor import Tensor
 
@@ -31,7 +34,8 @@ __all__ = [
     "binary_cross_entropy_with_logits", "kl_div", "nll_loss", "cross_entropy",
     "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
     "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
-    "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss",
+    "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "triplet_margin_with_distance_loss",
 ]
 
 _LOG_FLOOR = -100.0  # PyTorch clamps BCE's logarithms at -100
@@ -52,6 +56,25 @@ def _broadcast(input: Any, target: Any, op: str) -> tuple[Tensor, Tensor]:  # no
             raise ValueError(f"{op}: the input shape {input.shape} and target shape "
                              f"{target.shape} do not broadcast") from None
     return input, target
+
+
+def _integral(x: Any) -> bool:
+    return isinstance(x, Tensor) and x.dtype.kind not in "fc"
+
+
+def _refuse_integral(input: Any, target: Any, op: str, kernel: str) -> None:  # noqa: A002
+    """PyTorch's kernel for ``op`` runs on floating point only: integer ``input`` and
+    ``target`` together raise its ``NotImplementedError`` (one float operand promotes)."""
+    if _integral(input) and _integral(target):
+        require_floating(input, op, kernel)
+
+
+def _refuse_cast(x: Any, op: str, role: str) -> None:
+    """PyTorch's ``result type Float can't be cast to the desired output type`` error."""
+    if _integral(x):
+        raise RuntimeError(f"{op}: result type Float can't be cast to the desired output type "
+                           f"{x.dtype.name} of the {role} (shape {tuple(x.shape)}); cast it "
+                           f"first, e.g. {role}.float()")
 
 
 def _weighted(losses: Tensor, weight: Tensor | None, shape: tuple, reduction: str, op: str,
@@ -101,6 +124,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,  #
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
     shape = tuple(check_tensor(input, "mse_loss").shape)
+    _refuse_integral(input, target, "mse_loss", "mse_cpu")
     a, b = _broadcast(input, target, "mse_loss")
     diff = a - b
     return _weighted(diff * diff, weight, shape, reduction, "mse_loss", True)
@@ -127,6 +151,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor,  # noqa: A002
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     reduction = legacy_reduction(size_average, reduce, reduction)
+    _refuse_integral(input, target, "smooth_l1_loss", "smooth_l1_cpu")
     a, b = _broadcast(input, target, "smooth_l1_loss")
     return reduce_loss(_smooth_l1(a - b, float(beta)), reduction, "smooth_l1_loss")
 
@@ -146,6 +171,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: 
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     shape = tuple(check_tensor(input, "huber_loss").shape)
+    _refuse_integral(input, target, "huber_loss", "huber_cpu")
     a, b = _broadcast(input, target, "huber_loss")
     diff = a - b
     magnitude = ew.abs(diff)
@@ -175,6 +201,10 @@ def binary_cross_entropy(input: Tensor, target: Tensor,  # noqa: A002
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_tensor(input, "binary_cross_entropy")
     check_tensor(target, "binary_cross_entropy")
+    require_floating(input, "binary_cross_entropy")
+    if _integral(target):
+        raise RuntimeError(f"binary_cross_entropy: Found dtype {target.dtype.name} but expected "
+                           f"{input.dtype.name} (the target must have the input's dtype)")
     if input.shape != target.shape:
         raise ValueError(f"binary_cross_entropy: Using a target size ({target.shape}) that is "
                          f"different to the input size ({input.shape}) is deprecated. Please "
@@ -212,6 +242,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_tensor(input, "binary_cross_entropy_with_logits")
     check_tensor(target, "binary_cross_entropy_with_logits")
+    require_floating(input, "binary_cross_entropy_with_logits", "log_sigmoid_cpu")
+    _refuse_cast(target, "binary_cross_entropy_with_logits", "target")
     if input.shape != target.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must "
                          f"be the same as input size ({input.shape})")
@@ -253,6 +285,10 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,  # n
     if reduction not in ("mean", "sum", "none", "batchmean"):
         raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
                          f"{reduction!r}")
+    if _integral(input) or _integral(target):
+        bad = input if _integral(input) else target
+        raise RuntimeError(f"kl_div: Integral inputs not supported (got dtype "
+                           f"{bad.dtype.name}); cast them first, e.g. x.float()")
     a, t = _broadcast(input, target, "kl_div")
     if log_target:
         losses = ew.exp(t) * (t - a)
@@ -444,6 +480,9 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,  # 
     0.5
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
+    if _integral(input) and reduction == "mean":
+        raise RuntimeError(f"hinge_embedding_loss: mean(): could not infer output dtype: the "
+                           f"input must be floating point or complex, got {input.dtype.name}")
     x, t = _broadcast(input, target, "hinge_embedding_loss")
     zeros = x * 0.0
     margin_part = ew.where(t != 1, ew.clip(margin - x, min=0.0), zeros)
@@ -463,6 +502,8 @@ def soft_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
     0.6931
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
+    _refuse_cast(input, "soft_margin_loss", "input")
+    _refuse_cast(target, "soft_margin_loss", "target")
     x, t = _broadcast(input, target, "soft_margin_loss")
     return reduce_loss(ew.log1p(ew.exp(-t * x)), reduction, "soft_margin_loss")
 
@@ -485,6 +526,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_tensor(input, "multilabel_soft_margin_loss")
     check_tensor(target, "multilabel_soft_margin_loss")
+    require_floating(input, "multilabel_soft_margin_loss", "log_sigmoid_cpu")
     losses = -(target * logsigmoid(input) + (1.0 - target) * logsigmoid(-input))
     if weight is not None:
         losses = losses * weight
@@ -528,6 +570,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float,  # noq
     """
     check_tensor(input, "gaussian_nll_loss")
     check_reduction(reduction, "gaussian_nll_loss")
+    _refuse_cast(input, "gaussian_nll_loss", "input")
     if not isinstance(var, Tensor):
         var = input * 0.0 + float(var)
     if var.shape != input.shape:
@@ -671,3 +714,148 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_leng
     divisor = creation.asarray([max(s, 1) for s in tgt_len], dtype=like.dtype,
                                backend=like.backend, device=like.device)
     return red.mean(losses / divisor)
+
+
+def _class_scores(input: Any, target: Any, op: str) -> tuple[Tensor, Tensor, bool]:
+    """(N, C) scores and (N,)/(N, K) targets with a batch axis, and whether it was added."""
+    check_tensor(input, op)
+    check_tensor(target, op)
+    require_floating(input, op)
+    if input.ndim not in (1, 2) or (input.ndim == 2 and input.shape[1] == 0):
+        raise RuntimeError(f"{op}: expected a non-empty 1-D or 2-D input (N, C), got shape "
+                           f"{tuple(input.shape)}")
+    if target.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: expected an integer (int64) target, got dtype "
+                           f"{target.dtype.name}")
+    unbatched = input.ndim == 1
+    if unbatched:
+        input, target = sh.expand_dims(input, axis=0), sh.reshape(target, (1, -1))
+    return input, target, unbatched
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1,  # noqa: A002
+                      margin: float = 1.0, weight: Tensor | None = None,
+                      size_average: bool | None = None, reduce: bool | None = None,
+                      reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss of (N, C) scores ``input`` at class indices ``target``:
+    ``sum over i != y of w[y] * max(0, margin - x[y] + x[i]) ** p / C`` (``p`` is 1 or 2).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> F = ag.nn.functional
+    >>> F.multi_margin_loss(ag.tensor([[0.1, 0.2, 0.4, 0.8]]), ag.tensor([3])).item()
+    0.32499998807907104
+    """
+    op = "multi_margin_loss"
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction, op)
+    if p not in (1, 2):
+        raise ValueError(f"{op}: only p == 1 and p == 2 supported, got p={p}")
+    x, t, unbatched = _class_scores(input, target, op)
+    n, c = x.shape
+    if not unbatched and (target.ndim != 1 or target.shape[0] != n):
+        raise RuntimeError(f"{op}: target tensor should be 1-D with size equal to the number "
+                           f"of input samples (batch size). Expected target size [{n}], but "
+                           f"got {list(target.shape)}. Input has shape {list(input.shape)}.")
+    if unbatched and t.shape != (1, 1):
+        raise RuntimeError(f"{op}: a 1-D input needs a 0-D or 1-element target, got shape "
+                           f"{tuple(target.shape)}")
+    t = sh.reshape(t, (n,))
+    if not bool(((t >= 0) & (t < c)).all().item()):
+        raise RuntimeError(f"{op}: target out of range: class indices must be in "
+                           f"[0, {c - 1}] for {c} classes, got values from "
+                           f"{int(red.min(t).item())} to {int(red.max(t).item())}")
+    hot = sh.expand_dims(t, axis=1) == sh.reshape(
+        creation.arange(c, backend=x.backend, device=x.device), (1, -1))
+    picked = red.sum(ew.where(hot, x, 0.0), axis=1, keepdims=True)
+    hinge = ew.clip(margin - picked + x, min=0.0)
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        check_tensor(weight, op)
+        if weight.ndim != 1 or weight.shape[0] != c:
+            raise RuntimeError(f"{op}: weight must be 1-D with one entry per class ({c}), "
+                               f"got shape {tuple(weight.shape)}")
+        hinge = hinge * sh.expand_dims(ix.take(weight, t, axis=0), axis=1)
+    losses = red.sum(ew.where(hot, 0.0, hinge), axis=1) / c
+    if unbatched:
+        losses = sh.reshape(losses, ())
+    return reduce_loss(losses, reduction, op)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
+                           size_average: bool | None = None, reduce: bool | None = None,
+                           reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss: ``target`` (N, C) lists each sample's classes, ended by the
+    first ``-1``; the loss is ``sum over listed j and unlisted i of max(0, 1 - (x[j] -
+    x[i])) / C`` (a class listed twice counts twice, as PyTorch).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> F = ag.nn.functional
+    >>> x, y = ag.tensor([[0.1, 0.2, 0.4, 0.8]]), ag.tensor([[3, 0, -1, 1]])
+    >>> round(F.multilabel_margin_loss(x, y).item(), 4)
+    0.85
+    """
+    op = "multilabel_margin_loss"
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction, op)
+    x, t, unbatched = _class_scores(input, target, op)
+    n, c = x.shape
+    if tuple(t.shape) != (n, c):
+        raise RuntimeError(f"{op}: inconsistent target size: {list(target.shape)} for input "
+                           f"of size: {list(input.shape)}")
+    with no_grad():
+        listed = t != -1  # the entries before the first -1 count
+        listed = red.cumulative_prod(listed.astype("int64"), axis=1) > 0
+        if not bool(ew.where(listed, (t >= 0) & (t < c), True).all().item()):
+            raise RuntimeError(f"{op}: argument #2 'target' is out of range: the listed "
+                               f"class indices must be in [0, {c - 1}] (end the list with -1)")
+        classes = sh.reshape(creation.arange(c, backend=x.backend, device=x.device),
+                             (1, 1, -1))
+        hot = (sh.expand_dims(t, axis=2) == classes) & sh.expand_dims(listed, axis=2)
+        counts = red.sum(hot.astype(x.dtype), axis=1)  # (N, C): times each class is listed
+        other = counts == 0
+    # margins[n, j, i] = 1 - (x[j] - x[i]) for listed j and unlisted i
+    margins = ew.clip(1.0 - sh.expand_dims(x, axis=2) + sh.expand_dims(x, axis=1), min=0.0)
+    pairs = ew.where(sh.expand_dims(other, axis=1), margins, 0.0)
+    losses = red.sum(red.sum(pairs, axis=2) * counts, axis=1) / c
+    if unbatched:
+        losses = sh.reshape(losses, ())
+    return reduce_loss(losses, reduction, op)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
+                                      *, distance_function: Any = None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Tensor:
+    """``max(d(a, p) - d(a, n) + margin, 0)`` for any distance ``d`` (default
+    :func:`pairwise_distance`); ``swap`` uses ``min(d(a, n), d(p, n))``.
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> F = ag.nn.functional
+    >>> a = ag.zeros(1, 2)
+    >>> F.triplet_margin_with_distance_loss(a, a, a + 5.0).item()
+    0.0
+    """
+    op = "triplet_margin_with_distance_loss"
+    check_reduction(reduction, op)
+    for t in (anchor, positive, negative):
+        check_tensor(t, op)
+    if margin <= 0:
+        raise ValueError(f"{op}: expected margin to be greater than 0, got {margin} instead")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"{op}: the anchor, positive, and negative tensors are expected to "
+                           f"have the same number of dimensions, but got: anchor "
+                           f"{anchor.ndim}D, positive {positive.ndim}D, and negative "
+                           f"{negative.ndim}D inputs")
+    distance = distance_function if distance_function is not None else pairwise_distance
+    d_pos = distance(anchor, positive)
+    d_neg = distance(anchor, negative)
+    if swap:
+        d_neg = ew.minimum(d_neg, distance(positive, negative))
+    losses = ew.clip(margin + d_pos - d_neg, min=0.0)
+    return reduce_loss(losses, reduction, op)

@@ -28,7 +28,7 @@ from arraygrad.tensor import Tensor
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
 
-_LAYOUT = {1: "L", 2: "H, W"}
+_LAYOUT = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
 def _out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:

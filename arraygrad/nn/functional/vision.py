@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import struct
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +21,8 @@ from arraygrad.ops import shape as sh
 from arraygrad.ops.indexing import take
 from arraygrad.tensor import Tensor
 
-__all__ = ["interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle"]
+__all__ = ["interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle", "upsample_nearest",
+           "upsample_bilinear", "channel_shuffle", "native_channel_shuffle"]
 
 _MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear": 3, "bilinear": 4,
           "bicubic": 4, "trilinear": 5}
@@ -191,6 +193,84 @@ def upsample(input: Tensor, size: Any = None, scale_factor: Any = None,  # noqa:
     (1, 1, 4, 4)
     """
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: Any = None,  # noqa: A002
+                     scale_factor: Any = None) -> Tensor:
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')``, with
+    PyTorch's deprecation warning.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import arraygrad as ag
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     ag.nn.functional.upsample_nearest(ag.ones(1, 1, 2, 2), scale_factor=2).shape
+    (1, 1, 4, 4)
+    """
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: Any = None,  # noqa: A002
+                      scale_factor: Any = None) -> Tensor:
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='bilinear',
+    align_corners=True)`` (PyTorch's choice of corners), with PyTorch's deprecation warning.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import arraygrad as ag
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     ag.nn.functional.upsample_bilinear(ag.ones(1, 1, 2, 2), size=3).shape
+    (1, 1, 3, 3)
+    """
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """Split the C channels of (N, C, *) ``input`` into ``groups`` groups and interleave
+    them: the channel order becomes ``(C / groups, groups)`` transposed (ShuffleNet).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> x = ag.arange(6.0).reshape(1, 6, 1)
+    >>> ag.nn.functional.channel_shuffle(x, 2).flatten().tolist()
+    [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    """
+    check_tensor(input, "channel_shuffle")
+    if input.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    g = int(groups)
+    if g <= 0:
+        raise RuntimeError(f"channel_shuffle: Number of groups to divide channels in must be "
+                           f"positive. Value of groups:{groups}")
+    n, c, *rest = input.shape
+    if c % g:
+        raise RuntimeError(f"channel_shuffle: Number of channels must be divisible by groups. "
+                           f"Got {c} channels and {g} groups.")
+    x = sh.reshape(input, (n, g, c // g, *rest))
+    x = sh.permute_dims(x, (0, 2, 1) + tuple(range(3, x.ndim)))
+    return sh.reshape(x, tuple(input.shape))
+
+
+def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """:func:`channel_shuffle` (PyTorch's name for its kernel).
+
+    Examples
+    --------
+    >>> import arraygrad as ag
+    >>> ag.nn.functional.native_channel_shuffle(ag.ones(1, 4, 2), 2).shape
+    (1, 4, 2)
+    """
+    return channel_shuffle(input, groups)
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
