@@ -58,6 +58,11 @@ def matmul(x1: Tensor, x2: Tensor, /) -> Tensor:
                 f"the first ({k1}) must equal dimension {max(len(s2) - 2, 0)} of the "
                 f"second ({k2})"
             )
+        d1, d2 = x1.dtype, x2.dtype
+        if d1 is not d2 and (d1.kind in "fc") != (d2.kind in "fc"):
+            # PyTorch refuses a floating with an integer matrix (NumPy would promote)
+            raise RuntimeError(f"matmul: expected both operands to have the same dtype, "
+                               f"but got {d1.name} and {d2.name}")
     return binary(MATMUL, x1, x2)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from arraygrad import _dtypes
 from arraygrad.anomaly_mode import ANOMALY, remember_stack
-from arraygrad.backend_registry import BackendError
+from arraygrad.backend_registry import BackendError, default_float
 from arraygrad.grad_mode import SLOW, STATE
 from arraygrad.node import Node, _sequence, make_node
 from arraygrad.tensor import Tensor, _make, _register_view
@@ -290,6 +290,47 @@ def _scalar_pair(backend: Any) -> tuple[Any, Any]:
     return pair
 
 
+def _float_with_integer(op: Op, backend: Any, ad: Any, bd: Any) -> int:
+    """PyTorch's promotion of a floating (or complex) tensor with an integer or bool one:
+    the result has the floating tensor's dtype (NumPy's rule would make float32 with int64
+    float64). Returns 1 when ``ad`` is the integer one, 2 when ``bd`` is, else 0."""
+    kinds = backend.dtype_of
+    ka, kb = kinds.get(ad.dtype), kinds.get(bd.dtype)
+    if ka is None or kb is None:
+        return 0
+    if op.name == "subtract" and "b" in (ka.kind, kb.kind):
+        raise RuntimeError(_BOOL_SUBTRACT)
+    if ka.kind in "fc" and kb.kind in "iub":
+        return 2
+    if kb.kind in "fc" and ka.kind in "iub":
+        return 1
+    return 0
+
+
+_BOOL_SUBTRACT = ("Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                  "you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                  "instead.")
+
+
+def _with_number(op: Op, backend: Any, data: Any, cls: type) -> Any:
+    """An array about to meet a Python number, cast where PyTorch's promotion differs
+    from NumPy's: an integer or bool array with a ``float`` computes in the default
+    floating dtype (``int_tensor * 0.5`` and ``int_tensor / 2`` are float32 by default;
+    NumPy's rule gives float64), a bool array with an ``int`` in int64 (``bool_tensor **
+    2``; NumPy: int8), and a bool array is refused by subtraction, as PyTorch does. Other
+    arrays unchanged."""
+    dtype = backend.dtype_of.get(data.dtype)
+    if dtype is None:
+        return data
+    if dtype.kind == "b" and op.name == "subtract":
+        raise RuntimeError(_BOOL_SUBTRACT)  # PyTorch's refusal, for every operand
+    if dtype.kind in "iub" and (cls is float or op.name == "divide"):
+        return backend.xp.astype(data, backend.native_dtype(default_float(backend)))
+    if cls is int and dtype.kind == "b":
+        return backend.xp.astype(data, backend.native_dtype(_dtypes.int64))
+    return data
+
+
 def _scalar_operand(op: Op, backend: Any, data: Any, value: Any) -> Any:
     """A Python number about to meet the array ``data`` in ``op``: a 0-d array of
     ``data``'s dtype when the op and the backend take one (see Op.scalar_operands), so that
@@ -373,6 +414,14 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
             if backend.multi_device and backend.device_of(ad) != backend.device_of(bd):
                 raise _mixed_devices(op, (a, b))
             b_tensor = True
+            if ad.dtype is not bd.dtype:  # one identity test in the common case
+                mixed = _float_with_integer(op, backend, ad, bd)
+                if mixed == 1:  # a is the integer tensor: a constant of b's dtype
+                    ad = a = backend.xp.astype(ad, bd.dtype)
+                    a_tensor = False
+                elif mixed == 2:
+                    bd = b = backend.xp.astype(bd, ad.dtype)
+                    b_tensor = False
         else:
             cls = b.__class__
             if cls is float or cls is int:
@@ -386,6 +435,8 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
                         cls is float or -_EXACT_INT <= b <= _EXACT_INT) else b
                 else:
                     bd = b
+                if bd is b:  # an integer tensor (or a backend without scalar operands)
+                    ad = _with_number(op, backend, ad, cls)
             else:
                 if _is_batched(b):
                     return _batched(op, (a, b), _EMPTY)
@@ -403,6 +454,8 @@ def binary(op: Op, a: Any, b: Any) -> Tensor:
         cls = a.__class__
         if cls is float or cls is int:
             ad = _scalar_operand(op, backend, bd, a)
+            if ad is a:
+                bd = _with_number(op, backend, bd, cls)
         else:
             ad = a = _constant(backend, a)
         a_tensor = False
@@ -553,6 +606,8 @@ def binary_operator(op: Op, name: str, reflected: bool,
                 if (dtype is f32 or dtype is f64) and (
                         cls is float or -_EXACT_INT <= other <= _EXACT_INT):
                     operand = xp.asarray(other, dtype=dtype)
+        if operand is other:  # an integer tensor (or a backend without scalar operands)
+            data = _with_number(op, backend, data, cls)
         try:
             out = op.forward(xp, operand, data) if reflected else op.forward(xp, data, operand)
         except Exception as exc:
