@@ -601,6 +601,18 @@ layer_norm = nn.functional.layer_norm
 group_norm = nn.functional.group_norm
 rms_norm = nn.functional.rms_norm
 bilinear = nn.functional.bilinear
+max_pool3d = nn.functional.max_pool3d
+max_pool1d_with_indices = nn.functional.max_pool1d_with_indices
+selu_ = nn.functional.selu_
+celu_ = nn.functional.celu_
+threshold_ = nn.functional.threshold_
+rrelu_ = nn.functional.rrelu_
+pdist = nn.functional.pdist
+feature_alpha_dropout = nn.functional.feature_alpha_dropout
+channel_shuffle = nn.functional.channel_shuffle
+native_channel_shuffle = nn.functional.native_channel_shuffle
+conv_transpose3d = nn.functional.conv_transpose3d
+conv_tbc = nn.functional.conv_tbc
 from arraygrad.serialization import load, save  # noqa: E402
 
 # isort: split
@@ -898,4 +910,11 @@ __all__ += [
     "get_rng_state", "initial_seed", "is_deterministic_algorithms_warn_only_enabled", "jit",
     "set_float32_matmul_precision", "set_num_interop_threads", "set_num_threads",
     "set_rng_state", "use_deterministic_algorithms",
+]
+# PyTorch's top-level names of nn.functional functions added by nnx (same positional
+# arguments as their torch.* forms).
+__all__ += [
+    "max_pool3d", "max_pool1d_with_indices", "selu_", "celu_", "threshold_", "rrelu_",
+    "pdist", "feature_alpha_dropout", "channel_shuffle", "native_channel_shuffle",
+    "conv_transpose3d", "conv_tbc",
 ]
