@@ -28,6 +28,7 @@ from arraygrad.compile.guards import (
 from arraygrad.compile.replay_numpy import Mismatch, Program, errors_raise
 from arraygrad.extend import assign, make_tensor
 from arraygrad.grad_mode import is_grad_enabled
+from arraygrad.rng_proxies import PredrawnRNG
 from arraygrad.tensor import Tensor
 
 __all__ = ["compile", "CompiledFunction", "CompileError", "CompileWarning"]
@@ -774,7 +775,7 @@ class CompiledFunction:
             backend = v.backend
             real = backend.rng
             if drawn:  # the re-run must see the numbers the replay drew
-                backend.rng = trace.PredrawnRNG(real, drawn)
+                backend.rng = PredrawnRNG(real, drawn)
             try:
                 if rerecord:
                     return self._record(key, args, kwargs, modules, opts)

@@ -594,29 +594,6 @@ class _RNGCall:
         return out
 
 
-class PredrawnRNG:
-    """Hands out draws a failed replay already made, then forwards to the real RNG.
-
-    After a value check fails, the eager re-run makes the same first draws as the replay
-    (its control flow is the recorded one up to the check), so it must see the same
-    numbers, and the generator must not advance twice."""
-
-    def __init__(self, real: Any, drawn: list) -> None:
-        self._real = real
-        self._drawn = list(reversed(drawn))
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._real, name)
-        if name == "seed" or not callable(attr):
-            return attr
-
-        def draw(*args: Any, **kwargs: Any) -> Any:
-            if self._drawn:
-                return self._drawn.pop()
-            return attr(*args, **kwargs)
-        return draw
-
-
 class install:
     """Context manager: make ``rec`` active and swap the backend's functions for proxies."""
 

@@ -28,6 +28,7 @@ from arraygrad.grad_mode import enable_grad, is_grad_enabled, no_grad
 from arraygrad.node import Node
 from arraygrad.node import _sequence as node_sequence
 from arraygrad.ops.shape import concat, reshape
+from arraygrad.rng_proxies import PredrawnRNG, RecordingRNG
 from arraygrad.tensor import Tensor
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
@@ -40,45 +41,6 @@ _REENTRANT_WARNING = (
 
 
 # ----------------------------------------------------------------------------- RNG state
-class _Recording:
-    """A backend RNG that notes every draw (for RNGs without ``get_state``)."""
-
-    def __init__(self, real: Any, drawn: list) -> None:
-        self._real = real
-        self._drawn = drawn
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._real, name)
-        if name == "seed" or not callable(attr):
-            return attr
-
-        def draw(*args: Any, **kwargs: Any) -> Any:
-            value = attr(*args, **kwargs)
-            self._drawn.append(value)
-            return value
-        return draw
-
-
-class _Replaying:
-    """A backend RNG that hands out the draws of the first run, in order."""
-
-    def __init__(self, real: Any, drawn: list) -> None:
-        self._real = real
-        self._drawn = list(reversed(drawn))
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._real, name)
-        if name == "seed" or not callable(attr):
-            return attr
-
-        def draw(*args: Any, **kwargs: Any) -> Any:
-            if not self._drawn:
-                raise RuntimeError("checkpoint: the recomputation drew more random numbers "
-                                   "than the first run (the function is not deterministic)")
-            return self._drawn.pop()
-        return draw
-
-
 class _RNGSnapshot:
     """The random-number state of every loaded backend before a checkpointed run: the
     generator state where the RNG can report it, else the draws themselves."""
@@ -92,12 +54,12 @@ class _RNGSnapshot:
                 self.states.append((rng, rng.get_state()))
             else:
                 drawn: list = []
-                backend.rng = _Recording(rng, drawn)
+                backend.rng = RecordingRNG(rng, drawn)
                 self.recorded.append((backend, drawn))
 
     def stop_recording(self) -> None:
         for backend, _drawn in self.recorded:
-            backend.rng = backend.rng._real
+            backend.rng = backend.rng.real
 
     def run_again(self, fn: Callable[[], Any]) -> Any:
         """``fn()`` with the random numbers of the first run; the generators are left as
@@ -106,12 +68,12 @@ class _RNGSnapshot:
         for rng, state in self.states:
             rng.set_state(state)
         for backend, drawn in self.recorded:
-            backend.rng = _Replaying(backend.rng, drawn)
+            backend.rng = PredrawnRNG(backend.rng, drawn, strict=True)
         try:
             return fn()
         finally:
             for backend, _drawn in self.recorded:
-                backend.rng = backend.rng._real
+                backend.rng = backend.rng.real
             for rng, state in now:
                 rng.set_state(state)
 
