@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import threading
 import types
 from collections.abc import Callable, Iterator
@@ -261,7 +262,9 @@ class _Registry:
         self.loaded: dict[str, Backend] = {}
         self.errors: dict[str, str] = {}
         self.default_name: str | None = None
-        self.seed: int | None = None
+        # PyTorch's initial seed: drawn at start-up, given to every backend loaded, until
+        # ag.manual_seed replaces it (ag.initial_seed() reports it)
+        self.seed: int = secrets.randbits(63)
         on_refresh(lambda: refresh())
 
     def declared(self) -> dict[str, tuple[BackendSpec, str]]:
@@ -333,8 +336,7 @@ def get_backend(name: str | Backend) -> Backend:
             _registry.errors[name] = f"{type(exc).__name__}: {exc}"
             raise BackendError(
                 f"backend {name!r} is unavailable: {_registry.errors[name]}") from exc
-        if _registry.seed is not None:
-            backend.rng.seed(_registry.seed)
+        backend.rng.seed(_registry.seed)
         _registry.loaded[name] = backend
         return backend
 

@@ -63,16 +63,10 @@ def seed() -> int:
 
 
 def initial_seed() -> int:
-    """The seed of the last :func:`manual_seed` or :func:`seed` (or the one drawn at
-    start-up when neither was called), as PyTorch's ``torch.initial_seed()``."""
-    if _registry.seed is None:
-        _registry.seed = _STARTUP_SEED
-        for backend in loaded_backends():
-            backend.rng.seed(_STARTUP_SEED)
+    """The seed of the last :func:`manual_seed` or :func:`seed`, or the one drawn at
+    start-up (every backend is seeded with it when it loads), as PyTorch's
+    ``torch.initial_seed()``."""
     return _registry.seed
-
-
-_STARTUP_SEED = secrets.randbits(63)
 
 
 def get_rng_state() -> dict[str, Any]:

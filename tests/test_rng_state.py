@@ -69,3 +69,17 @@ def test_data_utilities_take_a_generator():
     assert all(type(i) is int for i in a[0])  # PyTorch: Subset.indices is a list of ints
     with pytest.raises(TypeError, match="generator must be"):
         list(RandomSampler(ds, generator=3))
+
+
+def test_the_start_up_seed_repeats_the_first_draws():
+    import subprocess
+    import sys
+
+    code = ("import arraygrad as ag\n"
+            "s = ag.initial_seed()\n"
+            "a = ag.rand(4).tolist()\n"
+            "ag.manual_seed(s)\n"
+            "print(a == ag.rand(4).tolist())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.strip() == "True", out.stderr
