@@ -271,17 +271,24 @@ def median(x: Tensor, dim: int | None = None, keepdim: builtins.bool = False) ->
     averaging); NaN where the reduced elements hold a NaN. Without ``dim`` a 0-d tensor of
     every element's median; with ``dim`` the named tuple ``(values, indices)``. The
     gradient goes to the chosen element."""
-    x = _tensor("median", x)
+    return _median_like("median", _median_along, x, dim, keepdim)
+
+
+def _median_like(name: str, along: Any, x: Tensor, dim: int | None,
+                 keepdim: builtins.bool) -> Any:
+    """``median``/``nanmedian`` around their kernel ``along(x, axis, keepdim)``: the
+    input checks, the whole-tensor form and the 0-d case, shared."""
+    x = _tensor(name, x)
     if dim is None:
         flat = shape.reshape(x, (-1,))
         if flat.shape[0] == 0:
-            raise IndexError("median: the input is empty; median() of no elements is "
-                             "undefined")
-        return _median_along(flat, 0, False).values
-    d = normalize_axis("median", dim, x.ndim, scalar_ok=True)
+            raise IndexError(f"{name}: the input is empty; {name}() of no elements is "
+                             f"undefined")
+        return along(flat, 0, False).values
+    d = normalize_axis(name, dim, x.ndim, scalar_ok=True)
     if x.ndim == 0:
         return SortResult(x * 1, zeros((), dtype="int64", backend=x.backend, device=x.device))
-    return _median_along(x, d, keepdim)
+    return along(x, d, keepdim)
 
 
 def _median_along(x: Tensor, d: int, keepdim: builtins.bool) -> SortResult:
@@ -1793,17 +1800,7 @@ def nanmedian(x: Tensor, dim: builtins.int | None = None,
     """The median ignoring NaNs (the lower middle value of the non-NaN elements; NaN
     where all are NaN), as ``torch.nanmedian``: a 0-d tensor without ``dim``, the named
     tuple ``(values, indices)`` with it. The gradient goes to the chosen element."""
-    x = _tensor("nanmedian", x)
-    if dim is None:
-        flat = shape.reshape(x, (-1,))
-        if flat.shape[0] == 0:
-            raise IndexError("nanmedian: the input is empty; nanmedian() of no elements is "
-                             "undefined")
-        return _nanmedian_along(flat, 0, False).values
-    d = normalize_axis("nanmedian", dim, x.ndim, scalar_ok=True)
-    if x.ndim == 0:
-        return SortResult(x * 1, zeros((), dtype="int64", backend=x.backend, device=x.device))
-    return _nanmedian_along(x, d, keepdim)
+    return _median_like("nanmedian", _nanmedian_along, x, dim, keepdim)
 
 
 def _nanmedian_along(x: Tensor, d: int, keepdim: builtins.bool) -> SortResult:
